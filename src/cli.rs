@@ -1,0 +1,239 @@
+//! The `latchkey` command line: `serve`, and the operator commands that share its configuration and database.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use serde_json::json;
+
+use crate::clients::{self, NewClient};
+use crate::config::Config;
+use crate::passwords::Password;
+use crate::startup::{Application, Services};
+use crate::users::{self, NewUser};
+
+#[derive(Debug, Parser)]
+#[command(name = "latchkey", version, about = "A small, fast, safe-by-default OAuth2 token service")]
+pub struct Cli {
+    /// TOML configuration file [default: config/latchkey.toml if present]
+    #[arg(long, global = true, env = "LATCHKEY_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the token service (applies pending migrations and creates the first signing key if needed)
+    Serve {
+        /// Do not apply pending migrations at start-up
+        #[arg(long)]
+        no_migrate: bool,
+    },
+    /// Apply pending database migrations and exit
+    Migrate,
+    /// Manage end users
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// Manage OAuth clients
+    #[command(subcommand)]
+    Clients(ClientsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create a user; the password is read from standard input, never from the command line
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        username: Option<String>,
+        /// A role for the `roles` claim (repeatable)
+        #[arg(long = "role", value_name = "ROLE")]
+        roles: Vec<String>,
+        /// The `tenant` claim
+        #[arg(long)]
+        tenant: Option<String>,
+        /// Read the password from standard input (required)
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// List users
+    List {
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Disable a user (by id, email or username) and revoke all of their refresh tokens
+    Disable {
+        user: String,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Enable a disabled user
+    Enable {
+        user: String,
+        #[command(flatten)]
+        output: Output,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClientsCommand {
+    /// Register a client; a confidential client's secret is printed once and stored only as a hash
+    Create {
+        #[arg(long)]
+        id: String,
+        /// A public client (no secret; authenticates by client_id alone)
+        #[arg(long)]
+        public: bool,
+        /// An allowed grant: password or refresh_token (repeatable)
+        #[arg(long = "grant", value_name = "GRANT", required = true)]
+        grants: Vec<String>,
+        /// A scope the client may request (repeatable)
+        #[arg(long = "scope", value_name = "SCOPE")]
+        scopes: Vec<String>,
+        /// An `aud` of its access tokens (repeatable; default: the client id)
+        #[arg(long = "audience", value_name = "AUDIENCE")]
+        audiences: Vec<String>,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// List clients
+    List {
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Delete a client and every refresh token issued to it
+    Delete {
+        id: String,
+        #[command(flatten)]
+        output: Output,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct Output {
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl Output {
+    fn print(&self, value: serde_json::Value, text: impl FnOnce() -> String) {
+        if self.json { println!("{value}") } else { println!("{}", text()) }
+    }
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { no_migrate } => {
+            let config = Config { migrate_on_start: !no_migrate && config.migrate_on_start, ..config };
+            Application::build(config).await?.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            let url = crate::store::DatabaseUrl::parse(config.database_url.expose()).map_err(anyhow::Error::msg)?;
+            let applied = crate::store::run_migrations(&url).await?;
+            println!("{} migration(s) applied", applied.len());
+        }
+        Command::Users(command) => users_command(command, &Services::open(&config, true).await?).await?,
+        Command::Clients(command) => clients_command(command, &Services::open(&config, true).await?).await?,
+    }
+    Ok(())
+}
+
+async fn users_command(command: UsersCommand, services: &Services) -> anyhow::Result<()> {
+    match command {
+        UsersCommand::Create { email, username, roles, tenant, password_stdin: _, output } => {
+            let password = Password::new(read_password_from_stdin()?)?;
+            let user = users::create_user(
+                &services.store,
+                &services.hasher,
+                NewUser { email, username, roles, tenant, password },
+            )
+            .await?;
+            output.print(json!({ "id": user.id, "email": user.email }), || format!("created user {} ({})", user.id, user.email));
+        }
+        UsersCommand::List { output } => {
+            let all = users::list_users(&services.store).await?;
+            output.print(serde_json::to_value(&all)?, || {
+                all.iter()
+                    .map(|u| {
+                        let state = if u.disabled { "disabled" } else { "enabled" };
+                        format!("{}  {}  {}  {}", u.id, u.email, u.username.as_deref().unwrap_or("-"), state)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        UsersCommand::Disable { user, output } => {
+            let user = users::set_disabled(&services.store, &user, true).await?;
+            output.print(json!({ "id": user.id, "disabled": true }), || format!("disabled {} and revoked their refresh tokens", user.email));
+        }
+        UsersCommand::Enable { user, output } => {
+            let user = users::set_disabled(&services.store, &user, false).await?;
+            output.print(json!({ "id": user.id, "disabled": false }), || format!("enabled {}", user.email));
+        }
+    }
+    Ok(())
+}
+
+async fn clients_command(command: ClientsCommand, services: &Services) -> anyhow::Result<()> {
+    match command {
+        ClientsCommand::Create { id, public, grants, scopes, audiences, output } => {
+            let (client, secret) =
+                clients::create_client(&services.store, NewClient { id, public, grants, scopes, audiences }).await?;
+            let secret = secret.as_ref().map(|s| s.expose().to_owned());
+            output.print(json!({ "client_id": client.id, "client_secret": secret }), || match &secret {
+                Some(secret) => format!(
+                    "created confidential client {}\nclient_secret: {secret}\n(shown once: store it now)",
+                    client.id
+                ),
+                None => format!("created public client {}", client.id),
+            });
+        }
+        ClientsCommand::List { output } => {
+            let all = clients::list_clients(&services.store).await?;
+            let rows: Vec<_> = all
+                .iter()
+                .map(|c| {
+                    json!({
+                        "client_id": c.id,
+                        "public": c.is_public(),
+                        "grants": c.grants,
+                        "scope": c.scope.to_string(),
+                        "audiences": c.token_audiences(),
+                    })
+                })
+                .collect();
+            output.print(serde_json::Value::Array(rows), || {
+                all.iter()
+                    .map(|c| {
+                        let kind = if c.is_public() { "public" } else { "confidential" };
+                        let grants: Vec<_> = c.grants.iter().map(|g| g.as_str()).collect();
+                        format!("{}  {kind}  grants={}  scope={}", c.id, grants.join(","), c.scope)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        ClientsCommand::Delete { id, output } => {
+            clients::delete_client(&services.store, &id).await?;
+            output.print(json!({ "client_id": id, "deleted": true }), || format!("deleted client {id}"));
+        }
+    }
+    Ok(())
+}
+
+/// Reads a password from standard input: the whole input, without its final newline.
+fn read_password_from_stdin() -> anyhow::Result<String> {
+    let mut text = String::new();
+    std::io::stdin()
+        .take(crate::passwords::MAX_PASSWORD_LEN as u64 + 2)
+        .read_to_string(&mut text)
+        .map_err(|e| anyhow::anyhow!("cannot read the password from standard input: {e}"))?;
+    let text = text.strip_suffix('\n').map(|t| t.strip_suffix('\r').unwrap_or(t)).unwrap_or(&text);
+    Ok(text.to_owned())
+}

@@ -1,0 +1,273 @@
+//! Configuration: documented defaults, then `config/latchkey.toml` (or `LATCHKEY_CONFIG`), then `LATCHKEY_*`
+//! environment variables. Secrets may also come from `LATCHKEY_<NAME>_FILE`. Unknown keys are an error, so a typo
+//! never silently falls back to a default.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::secret::SecretString;
+
+/// The file read when `LATCHKEY_CONFIG` is not set; a missing default file is not an error.
+pub const DEFAULT_CONFIG_PATH: &str = "config/latchkey.toml";
+
+/// Settings that hold secrets and may be read from a file named by `LATCHKEY_<NAME>_FILE`.
+const FILE_SECRETS: &[&str] = &["database_url", "master_key", "redis_url"];
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP server binds to.
+    pub bind: SocketAddr,
+    /// `sqlite://path` (embedded, the default) or `postgres://…`.
+    pub database_url: SecretString,
+    /// Connections kept open to the database.
+    pub database_pool_size: usize,
+    /// How long a request waits for a database connection before answering 503.
+    pub database_timeout: HumanDuration,
+    /// Run pending migrations when `serve` starts.
+    pub migrate_on_start: bool,
+    /// `iss` of every token; derived from `bind` when unset.
+    pub issuer: Option<String>,
+    pub access_token_ttl: HumanDuration,
+    /// Idle lifetime of a refresh token: each rotation starts it again.
+    pub refresh_token_ttl: HumanDuration,
+    /// Absolute lifetime of a refresh-token family, counted from the login.
+    pub refresh_token_max_lifetime: HumanDuration,
+    /// argon2id memory cost in KiB.
+    pub password_hash_memory_kib: u32,
+    /// argon2id iterations.
+    pub password_hash_iterations: u32,
+    /// argon2id lanes.
+    pub password_hash_parallelism: u32,
+    /// Password hashes computed at once; 0 means one per CPU core.
+    pub password_hash_concurrency: usize,
+    /// HTTP worker threads; 0 means one per CPU core.
+    pub workers: usize,
+    /// Master key (32 bytes, standard base64) that encrypts signing keys at rest.
+    pub master_key: Option<SecretString>,
+    /// File holding the master key; created (mode 0600) on first start of an embedded database.
+    pub master_key_file: PathBuf,
+    /// RSA modulus size of new signing keys.
+    pub key_bits: u32,
+    /// `text` or `json`.
+    pub log_format: LogFormat,
+    /// Optional Redis shared by replicas.
+    pub redis_url: Option<SecretString>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: SecretString::from("sqlite://data/latchkey.db"),
+            database_pool_size: 8,
+            database_timeout: HumanDuration::from_secs(3),
+            migrate_on_start: true,
+            issuer: None,
+            access_token_ttl: HumanDuration::from_secs(15 * 60),
+            refresh_token_ttl: HumanDuration::from_secs(7 * 86_400),
+            refresh_token_max_lifetime: HumanDuration::from_secs(30 * 86_400),
+            password_hash_memory_kib: 19_456,
+            password_hash_iterations: 2,
+            password_hash_parallelism: 1,
+            password_hash_concurrency: 0,
+            workers: 0,
+            master_key: None,
+            master_key_file: PathBuf::from("keys/master.key"),
+            key_bits: 2048,
+            log_format: LogFormat::Text,
+            redis_url: None,
+        }
+    }
+}
+
+impl fmt::Debug for Config {
+    // Secrets are redacted by their own types; the rest is safe to print.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("database_url", &self.database_url)
+            .field("issuer", &self.issuer())
+            .field("access_token_ttl", &self.access_token_ttl)
+            .field("refresh_token_ttl", &self.refresh_token_ttl)
+            .field("refresh_token_max_lifetime", &self.refresh_token_max_lifetime)
+            .field("master_key", &self.master_key)
+            .field("master_key_file", &self.master_key_file)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Invalid(String),
+    #[error("configuration file {path}: {source}")]
+    File {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Config {
+    /// Loads defaults, the TOML file and the environment, then checks the values.
+    pub fn load(explicit_path: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match explicit_path {
+            Some(path) => {
+                // An explicitly named file must exist: a typo in the path is not "no configuration".
+                std::fs::metadata(path).map_err(|source| ConfigError::File {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                figment = figment.merge(Toml::file_exact(path));
+            }
+            None => figment = figment.merge(Toml::file_exact(DEFAULT_CONFIG_PATH)),
+        }
+        figment = figment.merge(Env::prefixed("LATCHKEY_").filter(|key| {
+            let key = key.as_str();
+            key != "config" && !FILE_SECRETS.iter().any(|s| key == format!("{s}_file"))
+        }));
+        for name in FILE_SECRETS {
+            let var = format!("LATCHKEY_{}_FILE", name.to_uppercase());
+            if let Ok(path) = std::env::var(&var) {
+                let value = std::fs::read_to_string(&path).map_err(|source| ConfigError::File {
+                    path: format!("{path} (from {var})"),
+                    source,
+                })?;
+                figment = figment.merge((*name, value.trim().to_owned()));
+            }
+        }
+        let config: Config = figment.extract().map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks relations between values that serde can't express.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |msg: String| Err(ConfigError::Invalid(msg));
+        if self.access_token_ttl.0 < Duration::from_secs(1) {
+            return bad("access_token_ttl must be at least 1s".into());
+        }
+        if self.refresh_token_ttl.0 < Duration::from_secs(1) {
+            return bad("refresh_token_ttl must be at least 1s".into());
+        }
+        if self.refresh_token_max_lifetime.0 < self.refresh_token_ttl.0 {
+            return bad("refresh_token_max_lifetime must not be shorter than refresh_token_ttl".into());
+        }
+        if self.database_pool_size == 0 {
+            return bad("database_pool_size must be at least 1".into());
+        }
+        if !matches!(self.key_bits, 2048 | 3072 | 4096) {
+            return bad(format!("key_bits must be 2048, 3072 or 4096, not {}", self.key_bits));
+        }
+        if let Err(e) = argon2::Params::new(
+            self.password_hash_memory_kib,
+            self.password_hash_iterations,
+            self.password_hash_parallelism,
+            None,
+        ) {
+            return bad(format!("password_hash_* parameters are invalid for argon2id: {e}"));
+        }
+        if let Some(issuer) = &self.issuer {
+            match url::Url::parse(issuer) {
+                Ok(url) if matches!(url.scheme(), "http" | "https") && url.query().is_none() && url.fragment().is_none() => {}
+                // RFC 8414 §2: the issuer is an https URL with no query or fragment.
+                _ => return bad(format!("issuer must be an http(s) URL without query or fragment, not {issuer:?}")),
+            }
+        }
+        crate::store::DatabaseUrl::parse(self.database_url.expose())
+            .map_err(|e| ConfigError::Invalid(format!("database_url: {e}")))?;
+        Ok(())
+    }
+
+    /// The `iss` claim: configured, or `http://<bind>` for local use.
+    pub fn issuer(&self) -> String {
+        match &self.issuer {
+            Some(issuer) => issuer.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.bind),
+        }
+    }
+
+    pub fn workers(&self) -> usize {
+        if self.workers == 0 { available_cores() } else { self.workers }
+    }
+
+    pub fn password_hash_concurrency(&self) -> usize {
+        if self.password_hash_concurrency == 0 { available_cores() } else { self.password_hash_concurrency }
+    }
+}
+
+pub fn available_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// A duration written for humans: `90s`, `15m`, `7d`, `1h 30m`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HumanDuration(pub Duration);
+
+impl HumanDuration {
+    pub const fn from_secs(secs: u64) -> Self {
+        Self(Duration::from_secs(secs))
+    }
+
+    pub fn as_secs(&self) -> i64 {
+        i64::try_from(self.0.as_secs()).unwrap_or(i64::MAX)
+    }
+}
+
+impl Serialize for HumanDuration {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&humantime::format_duration(self.0).to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for HumanDuration {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        humantime::parse_duration(text.trim())
+            .map(HumanDuration)
+            .map_err(|e| serde::de::Error::custom(format!("{text:?} is not a duration like 15m or 7d ({e})")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_read_as_humans_write_them() {
+        let d: HumanDuration = serde_json::from_str("\"7d\"").unwrap();
+        assert_eq!(d.0, Duration::from_secs(7 * 86_400));
+        assert!(serde_json::from_str::<HumanDuration>("\"soon\"").is_err());
+    }
+
+    #[test]
+    fn issuer_defaults_to_the_bind_address() {
+        assert_eq!(Config::default().issuer(), "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn debug_output_redacts_secrets() {
+        let config = Config {
+            database_url: SecretString::from("postgres://u:hunter2@db/x"),
+            master_key: Some(SecretString::from("c2VjcmV0")),
+            ..Config::default()
+        };
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("hunter2") && !printed.contains("c2VjcmV0"), "{printed}");
+    }
+}

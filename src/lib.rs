@@ -1,0 +1,18 @@
+//! Latchkey: an OAuth 2.0 token service. The binary in `main.rs` only parses the command line and calls in here.
+
+pub mod admin;
+pub mod cli;
+pub mod clients;
+pub mod config;
+pub mod http;
+pub mod oauth;
+pub mod passwords;
+pub mod scope;
+pub mod secret;
+pub mod signing;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;
+pub mod tokens;
+pub mod users;

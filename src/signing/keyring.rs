@@ -1,0 +1,175 @@
+//! The in-memory key ring: the one active signer and the JWKS document, swapped atomically on reload.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use super::key::{PublicJwk, SigningKey};
+use super::master_key::{MasterKey, MasterKeyError};
+use crate::store::signing_keys::SigningKeyRow;
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyRingError {
+    #[error(transparent)]
+    MasterKey(#[from] MasterKeyError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("no active signing key in the database")]
+    NoActiveKey,
+    #[error(transparent)]
+    Invalid(#[from] anyhow::Error),
+}
+
+/// States a key moves through (DESIGN.md §8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyState {
+    Next,
+    Active,
+    Retired,
+    Revoked,
+}
+
+impl KeyState {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Next => "next",
+            Self::Active => "active",
+            Self::Retired => "retired",
+            Self::Revoked => "revoked",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "next" => Some(Self::Next),
+            "active" => Some(Self::Active),
+            "retired" => Some(Self::Retired),
+            "revoked" => Some(Self::Revoked),
+            _ => None,
+        }
+    }
+}
+
+/// What one reload of the key table produced.
+pub struct KeySet {
+    pub active: Arc<SigningKey>,
+    /// The JWKS document, serialized once.
+    pub jwks: Arc<[u8]>,
+    /// Strong validator of `jwks` (RFC 9110 §8.8.3).
+    pub etag: String,
+}
+
+pub struct KeyRing {
+    current: RwLock<Arc<KeySet>>,
+    /// Parsed private keys by kid: parsing RSA keys is slow and they never change.
+    parsed: RwLock<HashMap<String, Arc<SigningKey>>>,
+}
+
+impl KeyRing {
+    /// Loads the ring, first creating an active key if the database has none (a fresh installation: no verifier
+    /// can have cached a JWKS yet, so the first key may sign at once).
+    pub async fn bootstrap(store: &Store, master: &MasterKey, bits: u32) -> Result<Self, KeyRingError> {
+        let mut rows = store.list_signing_keys().await?;
+        if !rows.iter().any(|r| r.state == KeyState::Active.as_str()) {
+            let row = generate_row(master, bits, KeyState::Active).await?;
+            match store.insert_signing_key(&row).await {
+                Ok(()) => tracing::info!(kid = %row.kid, "generated the first signing key"),
+                // Another replica won the race: use its key.
+                Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+            rows = store.list_signing_keys().await?;
+        }
+        let parsed = RwLock::new(HashMap::new());
+        let set = build_set(&parsed, &rows, master)?;
+        Ok(Self { current: RwLock::new(Arc::new(set)), parsed })
+    }
+
+    /// The current signer and JWKS; cheap (one `Arc` clone).
+    pub fn snapshot(&self) -> Arc<KeySet> {
+        self.current.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Re-reads the key table and swaps in the new set.
+    pub async fn reload(&self, store: &Store, master: &MasterKey) -> Result<(), KeyRingError> {
+        let rows = store.list_signing_keys().await?;
+        let set = build_set(&self.parsed, &rows, master)?;
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(set);
+        Ok(())
+    }
+}
+
+/// Builds the signer and JWKS from the key table.
+fn build_set(
+    parsed: &RwLock<HashMap<String, Arc<SigningKey>>>,
+    rows: &[SigningKeyRow],
+    master: &MasterKey,
+) -> Result<KeySet, KeyRingError> {
+    {
+        let now = crate::store::now();
+        let active_row = rows.iter().find(|r| r.state == KeyState::Active.as_str()).ok_or(KeyRingError::NoActiveKey)?;
+        let active = parsed_key(parsed, active_row, master)?;
+        let mut published: Vec<&SigningKeyRow> = rows
+            .iter()
+            .filter(|r| {
+                matches!(KeyState::parse(&r.state), Some(KeyState::Next | KeyState::Active | KeyState::Retired))
+                    && r.remove_after.is_none_or(|t| t > now)
+            })
+            .collect();
+        // The signer first, then upcoming, then retiring keys.
+        published.sort_by_key(|r| match KeyState::parse(&r.state) {
+            Some(KeyState::Active) => 0,
+            Some(KeyState::Next) => 1,
+            _ => 2,
+        });
+        let keys: Vec<PublicJwk> =
+            published.iter().map(|r| PublicJwk::rsa(r.kid.clone(), r.public_n.clone(), r.public_e.clone())).collect();
+        let jwks = serde_json::to_vec(&serde_json::json!({ "keys": keys })).map_err(anyhow::Error::from)?;
+        let digest = ring::digest::digest(&ring::digest::SHA256, &jwks);
+        let etag = format!("\"{}\"", URL_SAFE_NO_PAD.encode(&digest.as_ref()[..16]));
+        Ok(KeySet { active, jwks: jwks.into(), etag })
+    }
+}
+
+fn parsed_key(
+    parsed: &RwLock<HashMap<String, Arc<SigningKey>>>,
+    row: &SigningKeyRow,
+    master: &MasterKey,
+) -> Result<Arc<SigningKey>, KeyRingError> {
+    {
+        if let Some(key) = parsed.read().unwrap_or_else(|p| p.into_inner()).get(&row.kid) {
+            return Ok(key.clone());
+        }
+        let pkcs8 = master.open(&row.kid, &row.master_key_id, &row.private_key_ciphertext)?;
+        let key = Arc::new(SigningKey::from_pkcs8(&row.kid, &pkcs8)?);
+        parsed.write().unwrap_or_else(|p| p.into_inner()).insert(row.kid.clone(), key.clone());
+        Ok(key)
+    }
+}
+
+/// Generates a key off the async workers and seals its private half.
+pub async fn generate_row(master: &MasterKey, bits: u32, state: KeyState) -> Result<SigningKeyRow, KeyRingError> {
+    let generated = tokio::task::spawn_blocking(move || SigningKey::generate(bits))
+        .await
+        .map_err(anyhow::Error::from)??;
+    let now = crate::store::now();
+    Ok(SigningKeyRow {
+        kid: generated.jwk.kid.clone(),
+        algorithm: "RS256".into(),
+        state: state.as_str().into(),
+        public_n: generated.jwk.n.clone(),
+        public_e: generated.jwk.e.clone(),
+        private_key_ciphertext: master.seal(&generated.jwk.kid, &generated.pkcs8)?,
+        master_key_id: master.id().to_owned(),
+        created_at: now,
+        activate_after: None,
+        activated_at: (state == KeyState::Active).then_some(now),
+        retired_at: None,
+        remove_after: None,
+        revoked_at: None,
+        revoked_reason: None,
+    })
+}

@@ -1,0 +1,125 @@
+//! Builds the service from a [`Config`]: storage, keys, and the HTTP server. Tests call [`Application::build`] with
+//! port 0 and talk to the real server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Config;
+use crate::http::{health, jwks, request_span::RequestSpan};
+use crate::oauth::{discovery, token_endpoint};
+use crate::passwords::PasswordHasher;
+use crate::signing::{KeyRing, MasterKey};
+use crate::state::AppState;
+use crate::store::{DatabaseUrl, Store};
+use crate::tokens::TokenSettings;
+
+/// Storage and crypto shared by `serve` and the operator commands.
+pub struct Services {
+    pub store: Store,
+    pub master: Arc<MasterKey>,
+    pub hasher: PasswordHasher,
+}
+
+impl Services {
+    /// Connects (migrating first when `migrate`), loads the master key and the password hasher.
+    pub async fn open(config: &Config, migrate: bool) -> anyhow::Result<Self> {
+        let store = Store::connect(
+            config.database_url.expose(),
+            config.database_pool_size,
+            config.database_timeout.0,
+            migrate,
+        )
+        .await?;
+        let hasher = PasswordHasher::new(
+            config.password_hash_memory_kib,
+            config.password_hash_iterations,
+            config.password_hash_parallelism,
+            config.password_hash_concurrency(),
+        )?;
+        // The key file may be created only for a fresh embedded database: never replace a lost key silently.
+        let fresh = store.list_signing_keys().await?.is_empty();
+        let embedded = matches!(DatabaseUrl::parse(config.database_url.expose()), Ok(DatabaseUrl::Sqlite(_)));
+        let master = Arc::new(MasterKey::load(config, fresh && embedded)?);
+        Ok(Self { store, master, hasher })
+    }
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(config.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
+        Self::build_with_listener(config, listener).await
+    }
+
+    pub async fn build_with_listener(mut config: Config, listener: TcpListener) -> anyhow::Result<Self> {
+        let port = listener.local_addr()?.port();
+        if config.issuer.is_none() {
+            // Port 0 was resolved by binding: the derived issuer must name the real port.
+            config.issuer = Some(format!("http://{}:{port}", config.bind.ip()));
+        }
+        let services = Services::open(&config, config.migrate_on_start).await?;
+        let keys = Arc::new(KeyRing::bootstrap(&services.store, &services.master, config.key_bits).await?);
+        let state = web::Data::new(AppState {
+            store: services.store,
+            keys,
+            master: services.master,
+            hasher: services.hasher,
+            tokens: TokenSettings {
+                issuer: config.issuer(),
+                access_token_ttl: config.access_token_ttl.as_secs(),
+                refresh_token_idle_ttl: config.refresh_token_ttl.as_secs(),
+                refresh_token_max_lifetime: config.refresh_token_max_lifetime.as_secs(),
+            },
+            jwks_max_age: 300,
+        });
+        let server_state = state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(TracingLogger::<RequestSpan>::new())
+                .app_data(server_state.clone())
+                .service(
+                    web::resource("/token")
+                        .route(web::post().to(token_endpoint::token))
+                        .default_service(web::to(token_endpoint::method_not_allowed)),
+                )
+                .route("/.well-known/oauth-authorization-server", web::get().to(discovery::metadata))
+                .route("/.well-known/openid-configuration", web::get().to(discovery::metadata))
+                .route("/.well-known/jwks.json", web::get().to(jwks::jwks))
+                .route("/healthz", web::get().to(health::healthz))
+                .route("/readyz", web::get().to(health::readyz))
+        })
+        .workers(config.workers())
+        .listen(listener)?
+        .run();
+        tracing::info!(
+            address = %format!("{}:{port}", config.bind.ip()),
+            issuer = %state.tokens.issuer,
+            backend = state.store.backend(),
+            active_kid = %state.keys.snapshot().active.kid(),
+            "latchkey listening"
+        );
+        Ok(Self { port, server, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

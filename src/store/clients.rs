@@ -1,0 +1,57 @@
+//! OAuth client rows.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::schema::clients;
+use super::{Store, StoreError, with_conn};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = clients)]
+pub struct ClientRow {
+    pub id: String,
+    /// SHA-256 of the secret; `None` for a public client.
+    pub secret_hash: Option<Vec<u8>>,
+    /// Space-separated grant types.
+    pub grant_types: String,
+    /// Space-separated scopes the client may request.
+    pub scopes: String,
+    /// JSON array of audiences.
+    pub audiences: String,
+    pub created_at: i64,
+}
+
+impl Store {
+    pub async fn insert_client(&self, row: &ClientRow) -> Result<(), StoreError> {
+        with_conn!(self, conn => {
+            diesel::insert_into(clients::table).values(row).execute(conn).await?;
+        });
+        Ok(())
+    }
+
+    pub async fn find_client(&self, id: &str) -> Result<Option<ClientRow>, StoreError> {
+        with_conn!(self, conn => {
+            Ok(clients::table.find(id).select(ClientRow::as_select()).first(conn).await.optional()?)
+        })
+    }
+
+    pub async fn list_clients(&self) -> Result<Vec<ClientRow>, StoreError> {
+        with_conn!(self, conn => {
+            Ok(clients::table.order(clients::id.asc()).select(ClientRow::as_select()).load(conn).await?)
+        })
+    }
+
+    /// Deletes a client; its refresh-token families go with it (ON DELETE CASCADE).
+    pub async fn delete_client(&self, id: &str) -> Result<bool, StoreError> {
+        with_conn!(self, conn => {
+            Ok(diesel::delete(clients::table.find(id)).execute(conn).await? == 1)
+        })
+    }
+
+    /// Every scope some client may request, for discovery's `scopes_supported`.
+    pub async fn all_client_scopes(&self) -> Result<Vec<String>, StoreError> {
+        with_conn!(self, conn => {
+            Ok(clients::table.select(clients::scopes).load::<String>(conn).await?)
+        })
+    }
+}

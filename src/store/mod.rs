@@ -1,0 +1,285 @@
+//! Storage: diesel queries over an embedded SQLite file or PostgreSQL, chosen by the database URL's scheme.
+//!
+//! Query code is written once and compiled for each backend by [`with_conn!`] and [`write_tx!`]. Every state change
+//! that must be atomic is one transaction or one conditional `UPDATE`.
+
+pub mod clients;
+pub mod refresh_tokens;
+pub mod schema;
+pub mod signing_keys;
+pub mod users;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel::result::DatabaseErrorKind;
+use diesel::sqlite::SqliteConnection;
+use diesel_async::AsyncPgConnection;
+use diesel_async::RunQueryDsl;
+use diesel_async::pooled_connection::deadpool::{Pool as DeadPool, PoolError};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use futures_util::FutureExt;
+
+pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Where the data lives, parsed from `database_url`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// Path of the SQLite file (its folder is created when missing).
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            if path.is_empty() || path.contains(":memory:") {
+                return Err("a sqlite URL needs a file path, e.g. sqlite://data/latchkey.db".into());
+            }
+            return Ok(Self::Sqlite(PathBuf::from(path)));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_owned()));
+        }
+        Err("the scheme must be sqlite:// or postgres://".into())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database can't be reached or is overloaded: the caller should answer 503 and try again later.
+    #[error("database unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    #[error("already exists: {0}")]
+    Conflict(String),
+    #[error("not found")]
+    NotFound,
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    #[error("database query failed")]
+    Query(#[source] diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for StoreError {
+    fn from(error: diesel::result::Error) -> Self {
+        use diesel::result::Error as E;
+        match error {
+            E::NotFound => Self::NotFound,
+            E::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => Self::Conflict(info.message().to_owned()),
+            E::DatabaseError(
+                DatabaseErrorKind::ClosedConnection
+                | DatabaseErrorKind::UnableToSendCommand
+                | DatabaseErrorKind::SerializationFailure,
+                _,
+            ) => Self::Unavailable(anyhow::Error::new(error)),
+            E::DatabaseError(_, ref info)
+                if ["database is locked", "database is busy", "terminating connection", "shutting down"]
+                    .iter()
+                    .any(|m| info.message().contains(m)) =>
+            {
+                Self::Unavailable(anyhow::Error::new(error))
+            }
+            other => Self::Query(other),
+        }
+    }
+}
+
+impl From<PoolError> for StoreError {
+    fn from(error: PoolError) -> Self {
+        Self::Unavailable(anyhow::Error::new(error))
+    }
+}
+
+#[derive(Clone)]
+pub(crate) enum Pool {
+    Postgres(DeadPool<AsyncPgConnection>),
+    /// SQLite allows one writer: write transactions queue on `writer` instead of failing with SQLITE_BUSY.
+    Sqlite { pool: DeadPool<SqliteConn>, writer: Arc<tokio::sync::Mutex<()>> },
+}
+
+/// Handle on the database, cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) pool: Pool,
+}
+
+/// Runs `$body` with `$conn` bound to a pooled connection of whichever backend is configured.
+macro_rules! with_conn {
+    ($store:expr, $conn:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::store::Pool::Postgres(pool) => {
+                let mut guard = pool.get().await?;
+                let $conn: &mut diesel_async::AsyncPgConnection = &mut guard;
+                $body
+            }
+            $crate::store::Pool::Sqlite { pool, .. } => {
+                let mut guard = pool.get().await?;
+                let $conn: &mut $crate::store::SqliteConn = &mut guard;
+                $body
+            }
+        }
+    };
+}
+
+/// Runs `$body` (an expression returning `Result<_, E>` with `E: From<StoreError>`) in one write transaction.
+macro_rules! write_tx {
+    ($store:expr, $err:ty, $conn:ident => $body:expr) => {{
+        use diesel_async::AsyncConnection as _;
+        match &$store.pool {
+            $crate::store::Pool::Postgres(pool) => {
+                let mut guard = pool.get().await.map_err($crate::store::StoreError::from)?;
+                let conn: &mut diesel_async::AsyncPgConnection = &mut guard;
+                conn.transaction::<_, $err, _>(async |$conn| $body).await
+            }
+            $crate::store::Pool::Sqlite { pool, writer } => {
+                let _one_writer = writer.lock().await;
+                let mut guard = pool.get().await.map_err($crate::store::StoreError::from)?;
+                let conn: &mut $crate::store::SqliteConn = &mut guard;
+                conn.transaction::<_, $err, _>(async |$conn| $body).await
+            }
+        }
+    }};
+}
+
+pub(crate) use {with_conn, write_tx};
+
+impl Store {
+    /// Opens a pool; with `migrate` also applies pending migrations first.
+    pub async fn connect(url: &str, pool_size: usize, timeout: Duration, migrate: bool) -> anyhow::Result<Self> {
+        let parsed = DatabaseUrl::parse(url).map_err(|e| anyhow::anyhow!("database_url: {e}"))?;
+        if migrate {
+            run_migrations(&parsed).await?;
+        }
+        let timeouts = deadpool::managed::Timeouts {
+            wait: Some(timeout),
+            create: Some(timeout),
+            recycle: Some(timeout),
+        };
+        let pool = match parsed {
+            DatabaseUrl::Postgres(url) => {
+                let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+                let pool = DeadPool::builder(manager)
+                    .max_size(pool_size)
+                    .timeouts(timeouts)
+                    .runtime(deadpool::Runtime::Tokio1)
+                    .build()?;
+                Pool::Postgres(pool)
+            }
+            DatabaseUrl::Sqlite(path) => {
+                ensure_parent_dir(&path)?;
+                let mut config = ManagerConfig::<SqliteConn>::default();
+                config.custom_setup = Box::new(|url| {
+                    let url = url.to_owned();
+                    async move {
+                        tokio::task::spawn_blocking(move || open_sqlite(&url))
+                            .await
+                            .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?
+                            .map(SyncConnectionWrapper::new)
+                    }
+                    .boxed()
+                });
+                let manager = AsyncDieselConnectionManager::<SqliteConn>::new_with_config(
+                    path.to_string_lossy().into_owned(),
+                    config,
+                );
+                let pool = DeadPool::builder(manager)
+                    .max_size(pool_size)
+                    .timeouts(timeouts)
+                    .runtime(deadpool::Runtime::Tokio1)
+                    .build()?;
+                Pool::Sqlite { pool, writer: Arc::new(tokio::sync::Mutex::new(())) }
+            }
+        };
+        Ok(Self { pool })
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self.pool {
+            Pool::Postgres(_) => "postgres",
+            Pool::Sqlite { .. } => "sqlite",
+        }
+    }
+
+    /// One round trip, for `/readyz`.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        with_conn!(self, conn => {
+            diesel::sql_query("SELECT 1").execute(conn).await?;
+        });
+        Ok(())
+    }
+}
+
+fn ensure_parent_dir(path: &std::path::Path) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("cannot create the database folder {}: {e}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// Opens a SQLite connection with the pragmas every connection needs.
+fn open_sqlite(path: &str) -> diesel::ConnectionResult<SqliteConnection> {
+    use diesel::connection::SimpleConnection;
+    let mut conn = <SqliteConnection as diesel::Connection>::establish(path)?;
+    // WAL lets readers proceed during a write; NORMAL sync is durable across process crashes in WAL mode.
+    conn.batch_execute(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+    )
+    .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+    Ok(conn)
+}
+
+/// Applies pending migrations. Runs on a blocking thread: the harness is synchronous.
+pub async fn run_migrations(url: &DatabaseUrl) -> anyhow::Result<Vec<String>> {
+    let url = url.clone();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
+        let applied = match &url {
+            DatabaseUrl::Sqlite(path) => {
+                ensure_parent_dir(path)?;
+                let mut conn = open_sqlite(&path.to_string_lossy())?;
+                conn.run_pending_migrations(SQLITE_MIGRATIONS)
+                    .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect()
+            }
+            DatabaseUrl::Postgres(url) => {
+                use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+                let mut conn: AsyncConnectionWrapper<AsyncPgConnection> =
+                    diesel::Connection::establish(url).map_err(|e| anyhow::anyhow!("cannot connect to PostgreSQL: {e}"))?;
+                conn.run_pending_migrations(POSTGRES_MIGRATIONS)
+                    .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect()
+            }
+        };
+        Ok(applied)
+    })
+    .await?
+}
+
+/// Seconds since the UNIX epoch: the unit of every stored timestamp.
+pub fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scheme_picks_the_backend() {
+        assert_eq!(DatabaseUrl::parse("sqlite://data/x.db"), Ok(DatabaseUrl::Sqlite("data/x.db".into())));
+        assert_eq!(DatabaseUrl::parse("sqlite:///abs/x.db"), Ok(DatabaseUrl::Sqlite("/abs/x.db".into())));
+        assert!(matches!(DatabaseUrl::parse("postgres://u@h/db"), Ok(DatabaseUrl::Postgres(_))));
+        assert!(DatabaseUrl::parse("mysql://h/db").is_err());
+        assert!(DatabaseUrl::parse("sqlite://:memory:").is_err());
+    }
+}

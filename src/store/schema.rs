@@ -1,0 +1,84 @@
+//! Table definitions shared by both backends (see `migrations/`).
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        username -> Nullable<Text>,
+        password_hash -> Text,
+        roles -> Text,
+        tenant -> Nullable<Text>,
+        disabled -> Bool,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    clients (id) {
+        id -> Text,
+        secret_hash -> Nullable<Binary>,
+        grant_types -> Text,
+        scopes -> Text,
+        audiences -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    refresh_token_families (id) {
+        id -> Text,
+        client_id -> Text,
+        user_id -> Text,
+        scope -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+        revoked_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (token_hash) {
+        token_hash -> Binary,
+        family_id -> Text,
+        issued_at -> BigInt,
+        idle_expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+        access_token_kid -> Text,
+    }
+}
+
+diesel::table! {
+    signing_keys (kid) {
+        kid -> Text,
+        algorithm -> Text,
+        state -> Text,
+        public_n -> Text,
+        public_e -> Text,
+        private_key_ciphertext -> Binary,
+        master_key_id -> Text,
+        created_at -> BigInt,
+        activate_after -> Nullable<BigInt>,
+        activated_at -> Nullable<BigInt>,
+        retired_at -> Nullable<BigInt>,
+        remove_after -> Nullable<BigInt>,
+        revoked_at -> Nullable<BigInt>,
+        revoked_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        at -> BigInt,
+        action -> Text,
+        subject -> Text,
+        detail -> Text,
+    }
+}
+
+diesel::joinable!(refresh_tokens -> refresh_token_families (family_id));
+diesel::joinable!(refresh_token_families -> users (user_id));
+diesel::joinable!(refresh_token_families -> clients (client_id));
+diesel::allow_tables_to_appear_in_same_query!(users, clients, refresh_token_families, refresh_tokens, signing_keys, audit_log);

@@ -1,0 +1,105 @@
+//! User rows.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::schema::users;
+use super::{Store, StoreError, with_conn};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub username: Option<String>,
+    pub password_hash: String,
+    pub roles: String,
+    pub tenant: Option<String>,
+    pub disabled: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUserRow<'a> {
+    pub id: &'a str,
+    pub email: &'a str,
+    pub username: Option<&'a str>,
+    pub password_hash: &'a str,
+    pub roles: &'a str,
+    pub tenant: Option<&'a str>,
+    pub disabled: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Store {
+    pub async fn insert_user(&self, row: &NewUserRow<'_>) -> Result<(), StoreError> {
+        with_conn!(self, conn => {
+            diesel::insert_into(users::table).values(row).execute(conn).await?;
+        });
+        Ok(())
+    }
+
+    /// Finds a user by email (stored lowercased) or username.
+    pub async fn find_user_by_login(&self, login: &str) -> Result<Option<UserRow>, StoreError> {
+        let email = login.to_lowercase();
+        with_conn!(self, conn => {
+            Ok(users::table
+                .filter(users::email.eq(&email).or(users::username.eq(login)))
+                .select(UserRow::as_select())
+                .first(conn)
+                .await
+                .optional()?)
+        })
+    }
+
+    pub async fn find_user(&self, id: &str) -> Result<Option<UserRow>, StoreError> {
+        with_conn!(self, conn => {
+            Ok(users::table.find(id).select(UserRow::as_select()).first(conn).await.optional()?)
+        })
+    }
+
+    pub async fn list_users(&self) -> Result<Vec<UserRow>, StoreError> {
+        with_conn!(self, conn => {
+            Ok(users::table.order(users::created_at.asc()).select(UserRow::as_select()).load(conn).await?)
+        })
+    }
+
+    /// Replaces a password hash, but only if it is still the one that was verified (a concurrent change wins).
+    pub async fn replace_password_hash(&self, id: &str, old: &str, new: &str) -> Result<bool, StoreError> {
+        let now = super::now();
+        with_conn!(self, conn => {
+            let n = diesel::update(users::table.find(id).filter(users::password_hash.eq(old)))
+                .set((users::password_hash.eq(new), users::updated_at.eq(now)))
+                .execute(conn)
+                .await?;
+            Ok(n == 1)
+        })
+    }
+}
+
+impl Store {
+    /// Disables (or re-enables) a user; disabling also revokes every refresh-token family the user has.
+    pub async fn set_user_disabled(&self, id: &str, disabled: bool) -> Result<bool, StoreError> {
+        use super::schema::refresh_token_families as families;
+        let now = super::now();
+        let id = id.to_owned();
+        super::write_tx!(self, StoreError, conn => {
+            let n = diesel::update(users::table.find(&id))
+                .set((users::disabled.eq(disabled), users::updated_at.eq(now)))
+                .execute(conn)
+                .await?;
+            if disabled && n == 1 {
+                diesel::update(
+                    families::table.filter(families::user_id.eq(&id)).filter(families::revoked_at.is_null()),
+                )
+                .set((families::revoked_at.eq(Some(now)), families::revoked_reason.eq(Some("user disabled"))))
+                .execute(conn)
+                .await?;
+            }
+            Ok(n == 1)
+        })
+    }
+}

@@ -1,0 +1,131 @@
+//! End users: who can log in, with which roles and tenant.
+
+use crate::admin::{AdminError, is_plain_identifier};
+use crate::passwords::{Password, PasswordHasher};
+use crate::store::users::{NewUserRow, UserRow};
+use crate::store::{Store, StoreError};
+
+/// A user as the domain sees it (the password hash stays in the store row).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub username: Option<String>,
+    pub roles: Vec<String>,
+    pub tenant: Option<String>,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+impl User {
+    pub fn from_row(row: &UserRow) -> Result<Self, StoreError> {
+        let roles = serde_json::from_str(&row.roles)
+            .map_err(|_| StoreError::Corrupt(format!("user {}: roles", row.id)))?;
+        Ok(Self {
+            id: row.id.clone(),
+            email: row.email.clone(),
+            username: row.username.clone(),
+            roles,
+            tenant: row.tenant.clone(),
+            disabled: row.disabled,
+            created_at: row.created_at,
+        })
+    }
+}
+
+#[derive(Debug)]
+pub struct NewUser {
+    pub email: String,
+    pub username: Option<String>,
+    pub roles: Vec<String>,
+    pub tenant: Option<String>,
+    pub password: Password,
+}
+
+/// Checks the shape of an email address: one `@`, both sides non-empty, no spaces or controls, at most 254 bytes
+/// (RFC 5321 §4.5.3.1.3). Deliverability is not our business here. Returns it lowercased.
+pub fn normalize_email(email: &str) -> Result<String, AdminError> {
+    let email = email.trim();
+    let ok = email.len() <= 254
+        && email.split('@').count() == 2
+        && email.split('@').all(|part| !part.is_empty())
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok { Ok(email.to_lowercase()) } else { Err(AdminError::Invalid(format!("{email:?} is not an email address"))) }
+}
+
+pub async fn create_user(store: &Store, hasher: &PasswordHasher, new: NewUser) -> Result<User, AdminError> {
+    let email = normalize_email(&new.email)?;
+    if let Some(username) = &new.username {
+        // No '@' in usernames, so a login string names at most one user.
+        if !is_plain_identifier(username, 64) {
+            return Err(AdminError::Invalid("usernames are 1-64 characters of A-Z a-z 0-9 . _ - ~".into()));
+        }
+    }
+    for role in &new.roles {
+        if !is_plain_identifier(role, 64) && !role.contains(':') {
+            return Err(AdminError::Invalid(format!("role {role:?} must be 1-64 characters of A-Z a-z 0-9 . _ - ~ :")));
+        }
+    }
+    if let Some(tenant) = &new.tenant {
+        if tenant.is_empty() || tenant.len() > 128 || tenant.chars().any(char::is_control) {
+            return Err(AdminError::Invalid("a tenant is 1-128 printable characters".into()));
+        }
+    }
+    let password_hash = hasher.hash(&new.password).await.map_err(|e| AdminError::Unexpected(e.into()))?;
+    let id = uuid::Uuid::now_v7().to_string();
+    let roles = serde_json::to_string(&new.roles).map_err(anyhow::Error::from)?;
+    let now = crate::store::now();
+    let row = NewUserRow {
+        id: &id,
+        email: &email,
+        username: new.username.as_deref(),
+        password_hash: &password_hash,
+        roles: &roles,
+        tenant: new.tenant.as_deref(),
+        disabled: false,
+        created_at: now,
+        updated_at: now,
+    };
+    store.insert_user(&row).await.map_err(|e| match e {
+        StoreError::Conflict(_) => AdminError::Conflict("a user with this email or username".into()),
+        other => other.into(),
+    })?;
+    Ok(User {
+        id,
+        email,
+        username: new.username,
+        roles: new.roles,
+        tenant: new.tenant,
+        disabled: false,
+        created_at: now,
+    })
+}
+
+pub async fn list_users(store: &Store) -> Result<Vec<User>, AdminError> {
+    Ok(store.list_users().await?.iter().map(User::from_row).collect::<Result<_, _>>()?)
+}
+
+/// Disables a user (by id, email or username) and revokes all of their refresh tokens.
+pub async fn set_disabled(store: &Store, who: &str, disabled: bool) -> Result<User, AdminError> {
+    let row = match store.find_user(who).await? {
+        Some(row) => row,
+        None => store.find_user_by_login(who).await?.ok_or_else(|| AdminError::NotFound(format!("user {who:?}")))?,
+    };
+    store.set_user_disabled(&row.id, disabled).await?;
+    let mut user = User::from_row(&row)?;
+    user.disabled = disabled;
+    Ok(user)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_checked_for_shape_and_lowercased() {
+        assert_eq!(normalize_email(" Ada@Example.COM ").unwrap(), "ada@example.com");
+        for bad in ["ada", "@x", "ada@", "a@b@c", "a da@x.org", &format!("{}@x.org", "a".repeat(250))] {
+            assert!(normalize_email(bad).is_err(), "{bad}");
+        }
+    }
+}
