@@ -128,10 +128,13 @@ impl Config {
                 })?;
                 figment = figment.merge(Toml::file_exact(path));
             }
-            None => figment = figment.merge(Toml::file_exact(DEFAULT_CONFIG_PATH)),
+            None if Path::new(DEFAULT_CONFIG_PATH).exists() => {
+                figment = figment.merge(Toml::file_exact(DEFAULT_CONFIG_PATH));
+            }
+            None => {}
         }
         figment = figment.merge(Env::prefixed("LATCHKEY_").filter(|key| {
-            let key = key.as_str();
+            let key = key.as_str().to_ascii_lowercase();
             key != "config" && !FILE_SECRETS.iter().any(|s| key == format!("{s}_file"))
         }));
         for name in FILE_SECRETS {
