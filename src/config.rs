@@ -16,8 +16,9 @@ use crate::secret::SecretString;
 /// The file read when `LATCHKEY_CONFIG` is not set; a missing default file is not an error.
 pub const DEFAULT_CONFIG_PATH: &str = "config/latchkey.toml";
 
-/// Settings that hold secrets and may be read from a file named by `LATCHKEY_<NAME>_FILE`.
-const FILE_SECRETS: &[&str] = &["database_url", "master_key", "redis_url"];
+/// Settings that hold secrets and may be read from a file named by `LATCHKEY_<NAME>_FILE`. (`master_key_file` is a
+/// setting of its own: the file is created on first start of an embedded database.)
+const FILE_SECRETS: &[&str] = &["database_url", "redis_url"];
 
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
