@@ -9,11 +9,16 @@ use serde_json::json;
 use crate::clients::{self, NewClient};
 use crate::config::Config;
 use crate::passwords::Password;
+use crate::signing::admin::{self as key_admin, RotateOutcome};
 use crate::startup::{Application, Services};
 use crate::users::{self, NewUser};
 
 #[derive(Debug, Parser)]
-#[command(name = "latchkey", version, about = "A small, fast, safe-by-default OAuth2 token service")]
+#[command(
+    name = "latchkey",
+    version,
+    about = "A small, fast, safe-by-default OAuth2 token service"
+)]
 pub struct Cli {
     /// TOML configuration file [default: config/latchkey.toml if present]
     #[arg(long, global = true, env = "LATCHKEY_CONFIG", value_name = "PATH")]
@@ -38,6 +43,42 @@ pub enum Command {
     /// Manage OAuth clients
     #[command(subcommand)]
     Clients(ClientsCommand),
+    /// Manage signing keys: rotation, emergency revocation, master-key rewrap
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// List signing keys with their state and schedule
+    List {
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Start a rotation: publish a `next` key that signs after key_publish_ahead
+    Rotate {
+        /// Promote the published `next` key at once (refused while verifiers may not know it yet)
+        #[arg(long)]
+        now: bool,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Emergency: remove a key from the JWKS, switch signing away from it, and revoke the refresh tokens issued
+    /// with access tokens it signed
+    Revoke {
+        kid: String,
+        /// Why (written to the audit log)
+        #[arg(long, required = true)]
+        reason: String,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Re-seal every signing key under the current master key (after rotating it; set
+    /// LATCHKEY_MASTER_KEY_PREVIOUS to the old one)
+    Rewrap {
+        #[command(flatten)]
+        output: Output,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -122,7 +163,11 @@ pub struct Output {
 
 impl Output {
     fn print(&self, value: serde_json::Value, text: impl FnOnce() -> String) {
-        if self.json { println!("{value}") } else { println!("{}", text()) }
+        if self.json {
+            println!("{value}")
+        } else {
+            println!("{}", text())
+        }
     }
 }
 
@@ -130,31 +175,60 @@ impl Output {
 pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { no_migrate } => {
-            let config = Config { migrate_on_start: !no_migrate && config.migrate_on_start, ..config };
-            Application::build(config).await?.run_until_stopped().await?;
+            let config = Config {
+                migrate_on_start: !no_migrate && config.migrate_on_start,
+                ..config
+            };
+            Application::build(config)
+                .await?
+                .run_until_stopped()
+                .await?;
         }
         Command::Migrate => {
-            let url = crate::store::DatabaseUrl::parse(config.database_url.expose()).map_err(anyhow::Error::msg)?;
+            let url = crate::store::DatabaseUrl::parse(config.database_url.expose())
+                .map_err(anyhow::Error::msg)?;
             let applied = crate::store::run_migrations(&url).await?;
             println!("{} migration(s) applied", applied.len());
         }
-        Command::Users(command) => users_command(command, &Services::open(&config, true).await?).await?,
-        Command::Clients(command) => clients_command(command, &Services::open(&config, true).await?).await?,
+        Command::Users(command) => {
+            users_command(command, &Services::open(&config, true).await?).await?
+        }
+        Command::Clients(command) => {
+            clients_command(command, &Services::open(&config, true).await?).await?
+        }
+        Command::Keys(command) => {
+            keys_command(command, &Services::open(&config, true).await?, &config).await?
+        }
     }
     Ok(())
 }
 
 async fn users_command(command: UsersCommand, services: &Services) -> anyhow::Result<()> {
     match command {
-        UsersCommand::Create { email, username, roles, tenant, password_stdin: _, output } => {
+        UsersCommand::Create {
+            email,
+            username,
+            roles,
+            tenant,
+            password_stdin: _,
+            output,
+        } => {
             let password = Password::new(read_password_from_stdin()?)?;
             let user = users::create_user(
                 &services.store,
                 &services.hasher,
-                NewUser { email, username, roles, tenant, password },
+                NewUser {
+                    email,
+                    username,
+                    roles,
+                    tenant,
+                    password,
+                },
             )
             .await?;
-            output.print(json!({ "id": user.id, "email": user.email }), || format!("created user {} ({})", user.id, user.email));
+            output.print(json!({ "id": user.id, "email": user.email }), || {
+                format!("created user {} ({})", user.id, user.email)
+            });
         }
         UsersCommand::List { output } => {
             let all = users::list_users(&services.store).await?;
@@ -162,7 +236,13 @@ async fn users_command(command: UsersCommand, services: &Services) -> anyhow::Re
                 all.iter()
                     .map(|u| {
                         let state = if u.disabled { "disabled" } else { "enabled" };
-                        format!("{}  {}  {}  {}", u.id, u.email, u.username.as_deref().unwrap_or("-"), state)
+                        format!(
+                            "{}  {}  {}  {}",
+                            u.id,
+                            u.email,
+                            u.username.as_deref().unwrap_or("-"),
+                            state
+                        )
                     })
                     .collect::<Vec<_>>()
                     .join("\n")
@@ -170,11 +250,15 @@ async fn users_command(command: UsersCommand, services: &Services) -> anyhow::Re
         }
         UsersCommand::Disable { user, output } => {
             let user = users::set_disabled(&services.store, &user, true).await?;
-            output.print(json!({ "id": user.id, "disabled": true }), || format!("disabled {} and revoked their refresh tokens", user.email));
+            output.print(json!({ "id": user.id, "disabled": true }), || {
+                format!("disabled {} and revoked their refresh tokens", user.email)
+            });
         }
         UsersCommand::Enable { user, output } => {
             let user = users::set_disabled(&services.store, &user, false).await?;
-            output.print(json!({ "id": user.id, "disabled": false }), || format!("enabled {}", user.email));
+            output.print(json!({ "id": user.id, "disabled": false }), || {
+                format!("enabled {}", user.email)
+            });
         }
     }
     Ok(())
@@ -182,9 +266,25 @@ async fn users_command(command: UsersCommand, services: &Services) -> anyhow::Re
 
 async fn clients_command(command: ClientsCommand, services: &Services) -> anyhow::Result<()> {
     match command {
-        ClientsCommand::Create { id, public, grants, scopes, audiences, output } => {
-            let (client, secret) =
-                clients::create_client(&services.store, NewClient { id, public, grants, scopes, audiences }).await?;
+        ClientsCommand::Create {
+            id,
+            public,
+            grants,
+            scopes,
+            audiences,
+            output,
+        } => {
+            let (client, secret) = clients::create_client(
+                &services.store,
+                NewClient {
+                    id,
+                    public,
+                    grants,
+                    scopes,
+                    audiences,
+                },
+            )
+            .await?;
             let secret = secret.as_ref().map(|s| s.expose().to_owned());
             output.print(json!({ "client_id": client.id, "client_secret": secret }), || match &secret {
                 Some(secret) => format!(
@@ -211,9 +311,18 @@ async fn clients_command(command: ClientsCommand, services: &Services) -> anyhow
             output.print(serde_json::Value::Array(rows), || {
                 all.iter()
                     .map(|c| {
-                        let kind = if c.is_public() { "public" } else { "confidential" };
+                        let kind = if c.is_public() {
+                            "public"
+                        } else {
+                            "confidential"
+                        };
                         let grants: Vec<_> = c.grants.iter().map(|g| g.as_str()).collect();
-                        format!("{}  {kind}  grants={}  scope={}", c.id, grants.join(","), c.scope)
+                        format!(
+                            "{}  {kind}  grants={}  scope={}",
+                            c.id,
+                            grants.join(","),
+                            c.scope
+                        )
                     })
                     .collect::<Vec<_>>()
                     .join("\n")
@@ -221,10 +330,121 @@ async fn clients_command(command: ClientsCommand, services: &Services) -> anyhow
         }
         ClientsCommand::Delete { id, output } => {
             clients::delete_client(&services.store, &id).await?;
-            output.print(json!({ "client_id": id, "deleted": true }), || format!("deleted client {id}"));
+            output.print(json!({ "client_id": id, "deleted": true }), || {
+                format!("deleted client {id}")
+            });
         }
     }
     Ok(())
+}
+
+async fn keys_command(
+    command: KeysCommand,
+    services: &Services,
+    config: &Config,
+) -> anyhow::Result<()> {
+    let (store, master, policy) = (&services.store, &services.master, &services.policy);
+    let changed = match command {
+        KeysCommand::List { output } => {
+            let keys = key_admin::list(store).await?;
+            output.print(serde_json::to_value(&keys)?, || {
+                let mut lines = vec![format!(
+                    "{:<44}  {:<8}  {:<20}  {:<20}  {:<20}  {}",
+                    "KID", "STATE", "CREATED", "ACTIVATES/ACTIVATED", "RETIRED", "LEAVES JWKS"
+                )];
+                lines.extend(keys.iter().map(|k| {
+                    format!(
+                        "{:<44}  {:<8}  {:<20}  {:<20}  {:<20}  {}",
+                        k.kid,
+                        k.state,
+                        timestamp(Some(k.created_at)),
+                        timestamp(k.activated_at.or(k.activates_at)),
+                        timestamp(k.retired_at),
+                        timestamp(k.leaves_jwks_at),
+                    )
+                }));
+                lines.join("\n")
+            });
+            false
+        }
+        KeysCommand::Rotate { now, output } => {
+            let outcome = if now {
+                key_admin::rotate_now(store, policy).await?
+            } else {
+                key_admin::rotate(store, master, policy, config.key_bits).await?
+            };
+            output.print(serde_json::to_value(&outcome)?, || match &outcome {
+                RotateOutcome::Scheduled { kid, activates_at } => {
+                    format!(
+                        "published key {kid}; it signs from {}",
+                        timestamp(Some(*activates_at))
+                    )
+                }
+                RotateOutcome::AlreadyScheduled { kid, activates_at } => format!(
+                    "a rotation is already under way: key {kid} signs from {}",
+                    timestamp(Some(*activates_at))
+                ),
+                RotateOutcome::Promoted { kid } => format!("key {kid} signs from now on"),
+            });
+            !matches!(outcome, RotateOutcome::AlreadyScheduled { .. })
+        }
+        KeysCommand::Revoke {
+            kid,
+            reason,
+            output,
+        } => {
+            let revocation =
+                key_admin::revoke(store, master, config.key_bits, &kid, &reason).await?;
+            output.print(
+                json!({
+                    "kid": kid,
+                    "revoked": true,
+                    "new_active": revocation.new_active,
+                    "families_revoked": revocation.families_revoked,
+                }),
+                || {
+                    let mut text = format!("revoked key {kid}; it has left the JWKS");
+                    if let Some(new) = &revocation.new_active {
+                        text.push_str(&format!("\nkey {new} signs from now on"));
+                    }
+                    text.push_str(&format!(
+                        "\nrevoked {} refresh-token families",
+                        revocation.families_revoked
+                    ));
+                    text
+                },
+            );
+            true
+        }
+        KeysCommand::Rewrap { output } => {
+            let kids = key_admin::rewrap(store, master).await?;
+            output.print(
+                json!({ "rewrapped": kids, "master_key_id": master.id() }),
+                || {
+                    format!(
+                        "re-sealed {} key(s) under master key {}",
+                        kids.len(),
+                        master.id()
+                    )
+                },
+            );
+            false
+        }
+    };
+    if changed && let Some(notices) = &services.notices {
+        notices.publish().await;
+    }
+    Ok(())
+}
+
+/// RFC 3339 in UTC, or `-`.
+fn timestamp(secs: Option<i64>) -> String {
+    secs.and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| "-".into())
 }
 
 /// Reads a password from standard input: the whole input, without its final newline.
@@ -234,6 +454,9 @@ fn read_password_from_stdin() -> anyhow::Result<String> {
         .take(crate::passwords::MAX_PASSWORD_LEN as u64 + 2)
         .read_to_string(&mut text)
         .map_err(|e| anyhow::anyhow!("cannot read the password from standard input: {e}"))?;
-    let text = text.strip_suffix('\n').map(|t| t.strip_suffix('\r').unwrap_or(t)).unwrap_or(&text);
+    let text = text
+        .strip_suffix('\n')
+        .map(|t| t.strip_suffix('\r').unwrap_or(t))
+        .unwrap_or(&text);
     Ok(text.to_owned())
 }

@@ -60,7 +60,9 @@ impl Client {
     pub fn from_row(row: ClientRow) -> Result<Self, StoreError> {
         let corrupt = |what: &str| StoreError::Corrupt(format!("client {}: {what}", row.id));
         let secret_hash = match &row.secret_hash {
-            Some(bytes) => Some(TokenHash::from_stored(bytes).ok_or_else(|| corrupt("secret hash"))?),
+            Some(bytes) => {
+                Some(TokenHash::from_stored(bytes).ok_or_else(|| corrupt("secret hash"))?)
+            }
             None => None,
         };
         let grants = row
@@ -71,7 +73,14 @@ impl Client {
             .collect::<Result<Vec<_>, _>>()?;
         let scope = Scope::parse(&row.scopes).map_err(|_| corrupt("scope"))?;
         let audiences = serde_json::from_str(&row.audiences).map_err(|_| corrupt("audiences"))?;
-        Ok(Self { id: row.id, secret_hash, grants, scope, audiences, created_at: row.created_at })
+        Ok(Self {
+            id: row.id,
+            secret_hash,
+            grants,
+            scope,
+            audiences,
+            created_at: row.created_at,
+        })
     }
 
     pub fn is_public(&self) -> bool {
@@ -84,7 +93,11 @@ impl Client {
 
     /// `aud` of the client's access tokens: its audiences, or its own id when it has none (RFC 9068 §3).
     pub fn token_audiences(&self) -> Vec<String> {
-        if self.audiences.is_empty() { vec![self.id.clone()] } else { self.audiences.clone() }
+        if self.audiences.is_empty() {
+            vec![self.id.clone()]
+        } else {
+            self.audiences.clone()
+        }
     }
 }
 
@@ -100,17 +113,27 @@ pub struct NewClient {
 
 /// Registers a client. A confidential client gets a generated 256-bit secret, returned once and stored as SHA-256
 /// (DESIGN.md §5: high-entropy secrets need no slow KDF).
-pub async fn create_client(store: &Store, new: NewClient) -> Result<(Client, Option<PlainToken>), AdminError> {
+pub async fn create_client(
+    store: &Store,
+    new: NewClient,
+) -> Result<(Client, Option<PlainToken>), AdminError> {
     if !is_plain_identifier(&new.id, 128) {
-        return Err(AdminError::Invalid("client ids are 1-128 characters of A-Z a-z 0-9 . _ - ~".into()));
+        return Err(AdminError::Invalid(
+            "client ids are 1-128 characters of A-Z a-z 0-9 . _ - ~".into(),
+        ));
     }
     if new.grants.is_empty() {
-        return Err(AdminError::Invalid("a client needs at least one --grant".into()));
+        return Err(AdminError::Invalid(
+            "a client needs at least one --grant".into(),
+        ));
     }
     let mut grants = Vec::new();
     for g in &new.grants {
         let grant = GrantType::parse(g).ok_or_else(|| {
-            AdminError::Invalid(format!("unknown grant {g:?}: use one of {}", GrantType::ALL.map(|g| g.as_str()).join(", ")))
+            AdminError::Invalid(format!(
+                "unknown grant {g:?}: use one of {}",
+                GrantType::ALL.map(|g| g.as_str()).join(", ")
+            ))
         })?;
         if !grants.contains(&grant) {
             grants.push(grant);
@@ -120,14 +143,20 @@ pub async fn create_client(store: &Store, new: NewClient) -> Result<(Client, Opt
     let scope = Scope::from_tokens(&new.scopes).map_err(|e| AdminError::Invalid(e.to_string()))?;
     for aud in &new.audiences {
         if aud.is_empty() || aud.len() > 256 || aud.chars().any(|c| c.is_control() || c == ' ') {
-            return Err(AdminError::Invalid(format!("audience {aud:?} must be 1-256 printable characters without spaces")));
+            return Err(AdminError::Invalid(format!(
+                "audience {aud:?} must be 1-256 printable characters without spaces"
+            )));
         }
     }
     let secret = (!new.public).then(|| PlainToken::generate(CLIENT_SECRET_PREFIX));
     let row = ClientRow {
         id: new.id.clone(),
         secret_hash: secret.as_ref().map(|s| s.hash().as_bytes().to_vec()),
-        grant_types: grants.iter().map(|g| g.as_str()).collect::<Vec<_>>().join(" "),
+        grant_types: grants
+            .iter()
+            .map(|g| g.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
         scopes: scope.to_string(),
         audiences: serde_json::to_string(&new.audiences).map_err(anyhow::Error::from)?,
         created_at: crate::store::now(),
@@ -140,9 +169,18 @@ pub async fn create_client(store: &Store, new: NewClient) -> Result<(Client, Opt
 }
 
 pub async fn list_clients(store: &Store) -> Result<Vec<Client>, AdminError> {
-    Ok(store.list_clients().await?.into_iter().map(Client::from_row).collect::<Result<_, _>>()?)
+    Ok(store
+        .list_clients()
+        .await?
+        .into_iter()
+        .map(Client::from_row)
+        .collect::<Result<_, _>>()?)
 }
 
 pub async fn delete_client(store: &Store, id: &str) -> Result<(), AdminError> {
-    if store.delete_client(id).await? { Ok(()) } else { Err(AdminError::NotFound(format!("client {id:?}"))) }
+    if store.delete_client(id).await? {
+        Ok(())
+    } else {
+        Err(AdminError::NotFound(format!("client {id:?}")))
+    }
 }

@@ -18,7 +18,7 @@ pub const DEFAULT_CONFIG_PATH: &str = "config/latchkey.toml";
 
 /// Settings that hold secrets and may be read from a file named by `LATCHKEY_<NAME>_FILE`. (`master_key_file` is a
 /// setting of its own: the file is created on first start of an embedded database.)
-const FILE_SECRETS: &[&str] = &["database_url", "redis_url"];
+const FILE_SECRETS: &[&str] = &["database_url", "redis_url", "master_key_previous"];
 
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -54,8 +54,14 @@ pub struct Config {
     pub master_key: Option<SecretString>,
     /// File holding the master key; created (mode 0600) on first start of an embedded database.
     pub master_key_file: PathBuf,
+    /// The master key that sealed keys before the current one, while `latchkey keys rewrap` moves them over.
+    pub master_key_previous: Option<SecretString>,
     /// RSA modulus size of new signing keys.
     pub key_bits: u32,
+    /// How long a key signs before the next one takes over.
+    pub key_rotation_interval: HumanDuration,
+    /// How long a new key is published in the JWKS before it may sign.
+    pub key_publish_ahead: HumanDuration,
     /// `text` or `json`.
     pub log_format: LogFormat,
     /// Optional Redis shared by replicas.
@@ -81,7 +87,10 @@ impl Default for Config {
             workers: 0,
             master_key: None,
             master_key_file: PathBuf::from("keys/master.key"),
+            master_key_previous: None,
             key_bits: 2048,
+            key_rotation_interval: HumanDuration::from_secs(30 * 86_400),
+            key_publish_ahead: HumanDuration::from_secs(3_600),
             log_format: LogFormat::Text,
             redis_url: None,
         }
@@ -97,8 +106,12 @@ impl fmt::Debug for Config {
             .field("issuer", &self.issuer())
             .field("access_token_ttl", &self.access_token_ttl)
             .field("refresh_token_ttl", &self.refresh_token_ttl)
-            .field("refresh_token_max_lifetime", &self.refresh_token_max_lifetime)
+            .field(
+                "refresh_token_max_lifetime",
+                &self.refresh_token_max_lifetime,
+            )
             .field("master_key", &self.master_key)
+            .field("master_key_previous", &self.master_key_previous)
             .field("master_key_file", &self.master_key_file)
             .finish_non_exhaustive()
     }
@@ -148,7 +161,9 @@ impl Config {
                 figment = figment.merge((*name, value.trim().to_owned()));
             }
         }
-        let config: Config = figment.extract().map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        let config: Config = figment
+            .extract()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         config.validate()?;
         Ok(config)
     }
@@ -163,13 +178,32 @@ impl Config {
             return bad("refresh_token_ttl must be at least 1s".into());
         }
         if self.refresh_token_max_lifetime.0 < self.refresh_token_ttl.0 {
-            return bad("refresh_token_max_lifetime must not be shorter than refresh_token_ttl".into());
+            return bad(
+                "refresh_token_max_lifetime must not be shorter than refresh_token_ttl".into(),
+            );
         }
         if self.database_pool_size == 0 {
             return bad("database_pool_size must be at least 1".into());
         }
+        let policy = crate::signing::KeyPolicy::from_config(self);
+        if self.key_publish_ahead.0 < policy.safe_publication() {
+            return bad(format!(
+                "key_publish_ahead must be at least {}s: the JWKS max-age ({}s) plus the replicas' key poll interval \
+                 ({}s) plus a {}s margin",
+                policy.safe_publication().as_secs(),
+                policy.jwks_max_age.as_secs(),
+                policy.poll_interval.as_secs(),
+                crate::signing::lifecycle::MARGIN.as_secs()
+            ));
+        }
+        if self.key_rotation_interval.0 < self.key_publish_ahead.0 {
+            return bad("key_rotation_interval must not be shorter than key_publish_ahead".into());
+        }
         if !matches!(self.key_bits, 2048 | 3072 | 4096) {
-            return bad(format!("key_bits must be 2048, 3072 or 4096, not {}", self.key_bits));
+            return bad(format!(
+                "key_bits must be 2048, 3072 or 4096, not {}",
+                self.key_bits
+            ));
         }
         if let Err(e) = argon2::Params::new(
             self.password_hash_memory_kib,
@@ -177,13 +211,22 @@ impl Config {
             self.password_hash_parallelism,
             None,
         ) {
-            return bad(format!("password_hash_* parameters are invalid for argon2id: {e}"));
+            return bad(format!(
+                "password_hash_* parameters are invalid for argon2id: {e}"
+            ));
         }
         if let Some(issuer) = &self.issuer {
             match url::Url::parse(issuer) {
-                Ok(url) if matches!(url.scheme(), "http" | "https") && url.query().is_none() && url.fragment().is_none() => {}
+                Ok(url)
+                    if matches!(url.scheme(), "http" | "https")
+                        && url.query().is_none()
+                        && url.fragment().is_none() => {}
                 // RFC 8414 §2: the issuer is an https URL with no query or fragment.
-                _ => return bad(format!("issuer must be an http(s) URL without query or fragment, not {issuer:?}")),
+                _ => {
+                    return bad(format!(
+                        "issuer must be an http(s) URL without query or fragment, not {issuer:?}"
+                    ));
+                }
             }
         }
         crate::store::DatabaseUrl::parse(self.database_url.expose())
@@ -200,11 +243,19 @@ impl Config {
     }
 
     pub fn workers(&self) -> usize {
-        if self.workers == 0 { available_cores() } else { self.workers }
+        if self.workers == 0 {
+            available_cores()
+        } else {
+            self.workers
+        }
     }
 
     pub fn password_hash_concurrency(&self) -> usize {
-        if self.password_hash_concurrency == 0 { available_cores() } else { self.password_hash_concurrency }
+        if self.password_hash_concurrency == 0 {
+            available_cores()
+        } else {
+            self.password_hash_concurrency
+        }
     }
 }
 
@@ -244,7 +295,9 @@ impl<'de> Deserialize<'de> for HumanDuration {
         let text = String::deserialize(deserializer)?;
         humantime::parse_duration(text.trim())
             .map(HumanDuration)
-            .map_err(|e| serde::de::Error::custom(format!("{text:?} is not a duration like 15m or 7d ({e})")))
+            .map_err(|e| {
+                serde::de::Error::custom(format!("{text:?} is not a duration like 15m or 7d ({e})"))
+            })
     }
 }
 
@@ -272,6 +325,9 @@ mod tests {
             ..Config::default()
         };
         let printed = format!("{config:?}");
-        assert!(!printed.contains("hunter2") && !printed.contains("c2VjcmV0"), "{printed}");
+        assert!(
+            !printed.contains("hunter2") && !printed.contains("c2VjcmV0"),
+            "{printed}"
+        );
     }
 }

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod clients;
 pub mod config;
 pub mod http;
+pub mod notify;
 pub mod oauth;
 pub mod passwords;
 pub mod scope;

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier as _, Version};
+use argon2::{
+    Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier as _, Version,
+};
 use tokio::sync::Semaphore;
 
 use crate::secret::SecretString;
@@ -74,36 +76,59 @@ pub struct PasswordHasher {
 }
 
 impl PasswordHasher {
-    pub fn new(memory_kib: u32, iterations: u32, parallelism: u32, concurrency: usize) -> anyhow::Result<Self> {
+    pub fn new(
+        memory_kib: u32,
+        iterations: u32,
+        parallelism: u32,
+        concurrency: usize,
+    ) -> anyhow::Result<Self> {
         let params = Params::new(memory_kib, iterations, parallelism, None)
             .map_err(|e| anyhow::anyhow!("invalid argon2 parameters: {e}"))?;
         let dummy_hash = hash_with(&params, b"latchkey-dummy-password")?;
-        Ok(Self { params, permits: Arc::new(Semaphore::new(concurrency.max(1))), dummy_hash: dummy_hash.into() })
+        Ok(Self {
+            params,
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            dummy_hash: dummy_hash.into(),
+        })
     }
 
     /// Hashes a new password into a PHC string.
     pub async fn hash(&self, password: &Password) -> Result<String, PasswordError> {
         let params = self.params.clone();
         let password = password.clone();
-        self.run_blocking(move || hash_with(&params, password.bytes())).await
+        self.run_blocking(move || hash_with(&params, password.bytes()))
+            .await
     }
 
     /// Verifies `password` against `stored`, or against the dummy hash when there is no user.
-    pub async fn verify(&self, password: &Password, stored: Option<&str>) -> Result<Verified, PasswordError> {
+    pub async fn verify(
+        &self,
+        password: &Password,
+        stored: Option<&str>,
+    ) -> Result<Verified, PasswordError> {
         let is_real = stored.is_some();
         let stored: Arc<str> = stored.map_or_else(|| self.dummy_hash.clone(), Arc::from);
         let params = self.params.clone();
         let password = password.clone();
         let verified = self
             .run_blocking(move || {
-                let parsed = PasswordHash::new(&stored).map_err(|e| anyhow::anyhow!("stored hash unreadable: {e}"))?;
-                let matches = argon2_for(&params).verify_password(password.bytes(), &parsed).is_ok();
+                let parsed = PasswordHash::new(&stored)
+                    .map_err(|e| anyhow::anyhow!("stored hash unreadable: {e}"))?;
+                let matches = argon2_for(&params)
+                    .verify_password(password.bytes(), &parsed)
+                    .is_ok();
                 let needs_rehash = parsed.algorithm != argon2::ARGON2ID_IDENT
                     || Params::try_from(&parsed).map_or(true, |p| !same_cost(&p, &params));
-                Ok(Verified { matches, needs_rehash })
+                Ok(Verified {
+                    matches,
+                    needs_rehash,
+                })
             })
             .await?;
-        Ok(Verified { matches: verified.matches && is_real, needs_rehash: verified.needs_rehash })
+        Ok(Verified {
+            matches: verified.matches && is_real,
+            needs_rehash: verified.needs_rehash,
+        })
     }
 
     /// Runs CPU-heavy work on the blocking pool, never more than `concurrency` at once, so logins can neither
@@ -112,7 +137,11 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
     ) -> Result<T, PasswordError> {
-        let _permit = self.permits.acquire().await.map_err(|e| PasswordError::Hashing(e.into()))?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| PasswordError::Hashing(e.into()))?;
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || span.in_scope(work))
             .await
@@ -168,14 +197,29 @@ mod tests {
         let stored = hasher(256).hash(&pw).await.unwrap();
         let v = hasher(512).verify(&pw, Some(&stored)).await.unwrap();
         assert!(v.matches && v.needs_rehash);
-        assert!(!hasher(256).verify(&pw, Some(&stored)).await.unwrap().needs_rehash);
+        assert!(
+            !hasher(256)
+                .verify(&pw, Some(&stored))
+                .await
+                .unwrap()
+                .needs_rehash
+        );
     }
 
     #[test]
     fn lengths_follow_asvs() {
-        assert!(matches!(Password::new("short".into()), Err(PasswordError::TooShort)));
-        assert!(matches!(Password::new("x".repeat(1025)), Err(PasswordError::TooLong)));
+        assert!(matches!(
+            Password::new("short".into()),
+            Err(PasswordError::TooShort)
+        ));
+        assert!(matches!(
+            Password::new("x".repeat(1025)),
+            Err(PasswordError::TooLong)
+        ));
         assert!(Password::new("x".repeat(1024)).is_ok());
-        assert!(matches!(Password::presented(&"x".repeat(1025)), Err(PasswordError::TooLong)));
+        assert!(matches!(
+            Password::presented(&"x".repeat(1025)),
+            Err(PasswordError::TooLong)
+        ));
     }
 }

@@ -17,15 +17,29 @@ impl Scope {
     pub fn parse(text: &str) -> Result<Self, InvalidScope> {
         text.split(' ')
             .filter(|t| !t.is_empty())
-            .map(|t| if is_scope_token(t) { Ok(t.to_owned()) } else { Err(InvalidScope) })
+            .map(|t| {
+                if is_scope_token(t) {
+                    Ok(t.to_owned())
+                } else {
+                    Err(InvalidScope)
+                }
+            })
             .collect::<Result<BTreeSet<_>, _>>()
             .map(Self)
     }
 
-    pub fn from_tokens<I: IntoIterator<Item = S>, S: AsRef<str>>(tokens: I) -> Result<Self, InvalidScope> {
+    pub fn from_tokens<I: IntoIterator<Item = S>, S: AsRef<str>>(
+        tokens: I,
+    ) -> Result<Self, InvalidScope> {
         tokens
             .into_iter()
-            .map(|t| if is_scope_token(t.as_ref()) { Ok(t.as_ref().to_owned()) } else { Err(InvalidScope) })
+            .map(|t| {
+                if is_scope_token(t.as_ref()) {
+                    Ok(t.as_ref().to_owned())
+                } else {
+                    Err(InvalidScope)
+                }
+            })
             .collect::<Result<BTreeSet<_>, _>>()
             .map(Self)
     }
@@ -58,7 +72,10 @@ impl fmt::Display for Scope {
 }
 
 fn is_scope_token(token: &str) -> bool {
-    !token.is_empty() && token.bytes().all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
+    !token.is_empty()
+        && token
+            .bytes()
+            .all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
 }
 
 #[cfg(test)]

@@ -132,7 +132,11 @@ mod tests {
     #[test]
     fn hashes_compare_by_value() {
         let token = PlainToken::generate("x_");
-        assert!(token.hash().matches(&PlainToken::from_presented(token.expose()).hash()));
+        assert!(
+            token
+                .hash()
+                .matches(&PlainToken::from_presented(token.expose()).hash())
+        );
         assert!(!token.hash().matches(&PlainToken::generate("x_").hash()));
     }
 }

@@ -10,9 +10,11 @@ use tracing_actix_web::TracingLogger;
 
 use crate::config::Config;
 use crate::http::{health, jwks, request_span::RequestSpan};
+use crate::notify::KeyNotices;
 use crate::oauth::{discovery, token_endpoint};
 use crate::passwords::PasswordHasher;
-use crate::signing::{KeyRing, MasterKey};
+use crate::signing::manager::KeyManager;
+use crate::signing::{KeyPolicy, KeyRing, MasterKey};
 use crate::state::AppState;
 use crate::store::{DatabaseUrl, Store};
 use crate::tokens::TokenSettings;
@@ -22,6 +24,9 @@ pub struct Services {
     pub store: Store,
     pub master: Arc<MasterKey>,
     pub hasher: PasswordHasher,
+    pub policy: KeyPolicy,
+    /// Key-change notices to the other replicas, when Redis is configured.
+    pub notices: Option<KeyNotices>,
 }
 
 impl Services {
@@ -42,9 +47,23 @@ impl Services {
         )?;
         // The key file may be created only for a fresh embedded database: never replace a lost key silently.
         let fresh = store.list_signing_keys().await?.is_empty();
-        let embedded = matches!(DatabaseUrl::parse(config.database_url.expose()), Ok(DatabaseUrl::Sqlite(_)));
+        let embedded = matches!(
+            DatabaseUrl::parse(config.database_url.expose()),
+            Ok(DatabaseUrl::Sqlite(_))
+        );
         let master = Arc::new(MasterKey::load(config, fresh && embedded)?);
-        Ok(Self { store, master, hasher })
+        let notices = config
+            .redis_url
+            .as_ref()
+            .map(|url| KeyNotices::new(url.expose()))
+            .transpose()?;
+        Ok(Self {
+            store,
+            master,
+            hasher,
+            policy: KeyPolicy::from_config(config),
+            notices,
+        })
     }
 }
 
@@ -52,6 +71,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    maintenance: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -61,14 +81,32 @@ impl Application {
         Self::build_with_listener(config, listener).await
     }
 
-    pub async fn build_with_listener(mut config: Config, listener: TcpListener) -> anyhow::Result<Self> {
+    pub async fn build_with_listener(
+        mut config: Config,
+        listener: TcpListener,
+    ) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
         if config.issuer.is_none() {
             // Port 0 was resolved by binding: the derived issuer must name the real port.
             config.issuer = Some(format!("http://{}:{port}", config.bind.ip()));
         }
         let services = Services::open(&config, config.migrate_on_start).await?;
-        let keys = Arc::new(KeyRing::bootstrap(&services.store, &services.master, config.key_bits).await?);
+        let keys =
+            Arc::new(KeyRing::bootstrap(&services.store, &services.master, config.key_bits).await?);
+        let manager = KeyManager {
+            store: services.store.clone(),
+            ring: keys.clone(),
+            master: services.master.clone(),
+            policy: services.policy,
+            bits: config.key_bits,
+            notices: services.notices.clone(),
+            holder: uuid::Uuid::new_v4().to_string(),
+        };
+        // Due steps run once before serving (e.g. a rotation that fell due while the service was down).
+        if let Err(e) = manager.tick().await {
+            tracing::warn!(error = %e, "initial key maintenance failed; the schedule will retry");
+        }
+        let maintenance = manager.spawn();
         let state = web::Data::new(AppState {
             store: services.store,
             keys,
@@ -80,7 +118,7 @@ impl Application {
                 refresh_token_idle_ttl: config.refresh_token_ttl.as_secs(),
                 refresh_token_max_lifetime: config.refresh_token_max_lifetime.as_secs(),
             },
-            jwks_max_age: 300,
+            jwks_max_age: services.policy.jwks_max_age.as_secs(),
         });
         let server_state = state.clone();
         let server = HttpServer::new(move || {
@@ -92,8 +130,14 @@ impl Application {
                         .route(web::post().to(token_endpoint::token))
                         .default_service(web::to(token_endpoint::method_not_allowed)),
                 )
-                .route("/.well-known/oauth-authorization-server", web::get().to(discovery::metadata))
-                .route("/.well-known/openid-configuration", web::get().to(discovery::metadata))
+                .route(
+                    "/.well-known/oauth-authorization-server",
+                    web::get().to(discovery::metadata),
+                )
+                .route(
+                    "/.well-known/openid-configuration",
+                    web::get().to(discovery::metadata),
+                )
                 .route("/.well-known/jwks.json", web::get().to(jwks::jwks))
                 .route("/healthz", web::get().to(health::healthz))
                 .route("/readyz", web::get().to(health::readyz))
@@ -108,7 +152,12 @@ impl Application {
             active_kid = %state.keys.snapshot().active.kid(),
             "latchkey listening"
         );
-        Ok(Self { port, server, state })
+        Ok(Self {
+            port,
+            server,
+            state,
+            maintenance,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -119,7 +168,10 @@ impl Application {
         self.state.clone()
     }
 
+    /// Serves until the server stops (signal or handle), then stops key maintenance too.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        self.maintenance.abort();
+        result
     }
 }

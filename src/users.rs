@@ -50,28 +50,47 @@ pub fn normalize_email(email: &str) -> Result<String, AdminError> {
         && email.split('@').count() == 2
         && email.split('@').all(|part| !part.is_empty())
         && !email.chars().any(|c| c.is_whitespace() || c.is_control());
-    if ok { Ok(email.to_lowercase()) } else { Err(AdminError::Invalid(format!("{email:?} is not an email address"))) }
+    if ok {
+        Ok(email.to_lowercase())
+    } else {
+        Err(AdminError::Invalid(format!(
+            "{email:?} is not an email address"
+        )))
+    }
 }
 
-pub async fn create_user(store: &Store, hasher: &PasswordHasher, new: NewUser) -> Result<User, AdminError> {
+pub async fn create_user(
+    store: &Store,
+    hasher: &PasswordHasher,
+    new: NewUser,
+) -> Result<User, AdminError> {
     let email = normalize_email(&new.email)?;
-    if let Some(username) = &new.username {
-        // No '@' in usernames, so a login string names at most one user.
-        if !is_plain_identifier(username, 64) {
-            return Err(AdminError::Invalid("usernames are 1-64 characters of A-Z a-z 0-9 . _ - ~".into()));
-        }
+    // No '@' in usernames, so a login string names at most one user.
+    if let Some(username) = &new.username
+        && !is_plain_identifier(username, 64)
+    {
+        return Err(AdminError::Invalid(
+            "usernames are 1-64 characters of A-Z a-z 0-9 . _ - ~".into(),
+        ));
     }
     for role in &new.roles {
         if !is_plain_identifier(role, 64) && !role.contains(':') {
-            return Err(AdminError::Invalid(format!("role {role:?} must be 1-64 characters of A-Z a-z 0-9 . _ - ~ :")));
+            return Err(AdminError::Invalid(format!(
+                "role {role:?} must be 1-64 characters of A-Z a-z 0-9 . _ - ~ :"
+            )));
         }
     }
-    if let Some(tenant) = &new.tenant {
-        if tenant.is_empty() || tenant.len() > 128 || tenant.chars().any(char::is_control) {
-            return Err(AdminError::Invalid("a tenant is 1-128 printable characters".into()));
-        }
+    if let Some(tenant) = &new.tenant
+        && (tenant.is_empty() || tenant.len() > 128 || tenant.chars().any(char::is_control))
+    {
+        return Err(AdminError::Invalid(
+            "a tenant is 1-128 printable characters".into(),
+        ));
     }
-    let password_hash = hasher.hash(&new.password).await.map_err(|e| AdminError::Unexpected(e.into()))?;
+    let password_hash = hasher
+        .hash(&new.password)
+        .await
+        .map_err(|e| AdminError::Unexpected(e.into()))?;
     let id = uuid::Uuid::now_v7().to_string();
     let roles = serde_json::to_string(&new.roles).map_err(anyhow::Error::from)?;
     let now = crate::store::now();
@@ -87,7 +106,9 @@ pub async fn create_user(store: &Store, hasher: &PasswordHasher, new: NewUser) -
         updated_at: now,
     };
     store.insert_user(&row).await.map_err(|e| match e {
-        StoreError::Conflict(_) => AdminError::Conflict("a user with this email or username".into()),
+        StoreError::Conflict(_) => {
+            AdminError::Conflict("a user with this email or username".into())
+        }
         other => other.into(),
     })?;
     Ok(User {
@@ -102,14 +123,22 @@ pub async fn create_user(store: &Store, hasher: &PasswordHasher, new: NewUser) -
 }
 
 pub async fn list_users(store: &Store) -> Result<Vec<User>, AdminError> {
-    Ok(store.list_users().await?.iter().map(User::from_row).collect::<Result<_, _>>()?)
+    Ok(store
+        .list_users()
+        .await?
+        .iter()
+        .map(User::from_row)
+        .collect::<Result<_, _>>()?)
 }
 
 /// Disables a user (by id, email or username) and revokes all of their refresh tokens.
 pub async fn set_disabled(store: &Store, who: &str, disabled: bool) -> Result<User, AdminError> {
     let row = match store.find_user(who).await? {
         Some(row) => row,
-        None => store.find_user_by_login(who).await?.ok_or_else(|| AdminError::NotFound(format!("user {who:?}")))?,
+        None => store
+            .find_user_by_login(who)
+            .await?
+            .ok_or_else(|| AdminError::NotFound(format!("user {who:?}")))?,
     };
     store.set_user_disabled(&row.id, disabled).await?;
     let mut user = User::from_row(&row)?;
@@ -123,8 +152,18 @@ mod tests {
 
     #[test]
     fn emails_are_checked_for_shape_and_lowercased() {
-        assert_eq!(normalize_email(" Ada@Example.COM ").unwrap(), "ada@example.com");
-        for bad in ["ada", "@x", "ada@", "a@b@c", "a da@x.org", &format!("{}@x.org", "a".repeat(250))] {
+        assert_eq!(
+            normalize_email(" Ada@Example.COM ").unwrap(),
+            "ada@example.com"
+        );
+        for bad in [
+            "ada",
+            "@x",
+            "ada@",
+            "a@b@c",
+            "a da@x.org",
+            &format!("{}@x.org", "a".repeat(250)),
+        ] {
             assert!(normalize_email(bad).is_err(), "{bad}");
         }
     }

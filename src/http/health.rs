@@ -7,7 +7,9 @@ use crate::oauth::error::RETRY_AFTER_SECS;
 use crate::state::AppState;
 
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(serde_json::json!({ "status": "ok" }))
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(serde_json::json!({ "status": "ok" }))
 }
 
 /// Ready when the database answers; the key ring always holds an active key once the server runs.

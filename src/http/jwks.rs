@@ -13,8 +13,15 @@ pub async fn jwks(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == set.etag || tag.trim() == "*"));
-    let mut response = if not_modified { HttpResponse::NotModified() } else { HttpResponse::Ok() };
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|tag| tag.trim() == set.etag || tag.trim() == "*")
+        });
+    let mut response = if not_modified {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
     response
         .insert_header((header::ETAG, set.etag.as_str()))
         .insert_header((header::CACHE_CONTROL, cache_control));
@@ -22,6 +29,9 @@ pub async fn jwks(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
         return response.finish();
     }
     response
-        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/jwk-set+json")))
+        .insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/jwk-set+json"),
+        ))
         .body(web::Bytes::copy_from_slice(&set.jwks))
 }

@@ -14,21 +14,35 @@ use crate::store::Store;
 /// The credentials a request carries, before they are checked.
 #[derive(Debug)]
 enum Presented {
-    Basic { id: String, secret: PlainToken },
-    Body { id: String, secret: Option<PlainToken> },
+    Basic {
+        id: String,
+        secret: PlainToken,
+    },
+    Body {
+        id: String,
+        secret: Option<PlainToken>,
+    },
 }
 
 fn presented(headers: &HeaderMap, form: &Form) -> Result<Presented, OAuthError> {
     let Some(header) = headers.get(AUTHORIZATION) else {
-        let id = form.get("client_id").ok_or_else(|| OAuthError::invalid_client("client authentication is required"))?;
+        let id = form
+            .get("client_id")
+            .ok_or_else(|| OAuthError::invalid_client("client authentication is required"))?;
         let secret = form.get("client_secret").map(PlainToken::from_presented);
-        return Ok(Presented::Body { id: id.to_owned(), secret });
+        return Ok(Presented::Body {
+            id: id.to_owned(),
+            secret,
+        });
     };
-    let malformed = || OAuthError::invalid_client("the Authorization header is not valid Basic credentials");
+    let malformed =
+        || OAuthError::invalid_client("the Authorization header is not valid Basic credentials");
     let value = header.to_str().map_err(|_| malformed())?;
     let (scheme, encoded) = value.split_once(' ').ok_or_else(malformed)?;
     if !scheme.eq_ignore_ascii_case("basic") {
-        return Err(OAuthError::invalid_client("only HTTP Basic client authentication is supported"));
+        return Err(OAuthError::invalid_client(
+            "only HTTP Basic client authentication is supported",
+        ));
     }
     let decoded = STANDARD.decode(encoded.trim()).map_err(|_| malformed())?;
     let decoded = String::from_utf8(decoded).map_err(|_| malformed())?;
@@ -37,20 +51,31 @@ fn presented(headers: &HeaderMap, form: &Form) -> Result<Presented, OAuthError> 
     let id = decode_component(id).map_err(|_| malformed())?;
     let secret = decode_component(secret).map_err(|_| malformed())?;
     if form.contains("client_secret") {
-        return Err(OAuthError::invalid_request("use one client authentication method, not Basic and client_secret"));
+        return Err(OAuthError::invalid_request(
+            "use one client authentication method, not Basic and client_secret",
+        ));
     }
     if form.get("client_id").is_some_and(|body_id| body_id != id) {
-        return Err(OAuthError::invalid_request("client_id in the body differs from the Basic credentials"));
+        return Err(OAuthError::invalid_request(
+            "client_id in the body differs from the Basic credentials",
+        ));
     }
     if id.is_empty() {
         return Err(malformed());
     }
-    Ok(Presented::Basic { id, secret: PlainToken::from_presented(&secret) })
+    Ok(Presented::Basic {
+        id,
+        secret: PlainToken::from_presented(&secret),
+    })
 }
 
 /// Authenticates the client of a token request. Every failure is the same `invalid_client`, whether the client is
 /// unknown or its secret wrong, and both paths compare a hash in constant time.
-pub async fn authenticate(store: &Store, headers: &HeaderMap, form: &Form) -> Result<Client, OAuthError> {
+pub async fn authenticate(
+    store: &Store,
+    headers: &HeaderMap,
+    form: &Form,
+) -> Result<Client, OAuthError> {
     let presented = presented(headers, form)?;
     let (id, secret) = match &presented {
         Presented::Basic { id, secret } => (id.as_str(), Some(secret)),
@@ -62,7 +87,9 @@ pub async fn authenticate(store: &Store, headers: &HeaderMap, form: &Form) -> Re
         None => {
             if let Some(secret) = secret {
                 // Same work as a real comparison, so response time doesn't reveal which client ids exist.
-                let _ = secret.hash().matches(&TokenHash::of(b"latchkey-no-such-client"));
+                let _ = secret
+                    .hash()
+                    .matches(&TokenHash::of(b"latchkey-no-such-client"));
             }
             return Err(failed());
         }

@@ -23,9 +23,17 @@ struct Metadata<'a> {
 
 pub async fn metadata(state: web::Data<AppState>) -> Result<HttpResponse, OAuthError> {
     let issuer = &state.tokens.issuer;
-    let mut scopes = Scope::default().iter().map(str::to_owned).collect::<Vec<_>>();
+    let mut scopes = Scope::default()
+        .iter()
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
     for text in state.store.all_client_scopes().await? {
-        scopes.extend(Scope::parse(&text).unwrap_or_default().iter().map(str::to_owned));
+        scopes.extend(
+            Scope::parse(&text)
+                .unwrap_or_default()
+                .iter()
+                .map(str::to_owned),
+        );
     }
     scopes.sort();
     scopes.dedup();
@@ -34,9 +42,15 @@ pub async fn metadata(state: web::Data<AppState>) -> Result<HttpResponse, OAuthE
         token_endpoint: format!("{issuer}/token"),
         jwks_uri: format!("{issuer}/.well-known/jwks.json"),
         grant_types_supported: GrantType::ALL.iter().map(GrantType::as_str).collect(),
-        token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
+        token_endpoint_auth_methods_supported: [
+            "client_secret_basic",
+            "client_secret_post",
+            "none",
+        ],
         scopes_supported: scopes,
         response_types_supported: [],
     };
-    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "public, max-age=60")).json(body))
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+        .json(body))
 }

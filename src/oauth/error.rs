@@ -30,8 +30,16 @@ struct Body<'a> {
 }
 
 impl OAuthError {
-    fn new(status: StatusCode, code: &'static str, description: impl Into<Cow<'static, str>>) -> Self {
-        Self { status, code, description: description.into() }
+    fn new(
+        status: StatusCode,
+        code: &'static str,
+        description: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self {
+            status,
+            code,
+            description: description.into(),
+        }
     }
 
     pub fn invalid_request(description: impl Into<Cow<'static, str>>) -> Self {
@@ -52,7 +60,11 @@ impl OAuthError {
     }
 
     pub fn unsupported_grant_type() -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "unsupported_grant_type", "the grant_type is not supported")
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "the grant_type is not supported",
+        )
     }
 
     pub fn invalid_scope(description: impl Into<Cow<'static, str>>) -> Self {
@@ -60,7 +72,11 @@ impl OAuthError {
     }
 
     pub fn payload_too_large() -> Self {
-        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "invalid_request", "the request body exceeds 64 KiB")
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "invalid_request",
+            "the request body exceeds 64 KiB",
+        )
     }
 
     /// 503 + `Retry-After`: the request may succeed later, so clients must keep their refresh tokens.
@@ -73,7 +89,11 @@ impl OAuthError {
     }
 
     pub fn server_error() -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "an internal error occurred")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            "an internal error occurred",
+        )
     }
 }
 
@@ -94,12 +114,18 @@ impl ResponseError for OAuthError {
             .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
             .insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")));
         if self.status == StatusCode::UNAUTHORIZED {
-            response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static(r#"Basic realm="latchkey""#)));
+            response.insert_header((
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(r#"Basic realm="latchkey""#),
+            ));
         }
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS));
         }
-        response.json(Body { error: self.code, error_description: &self.description })
+        response.json(Body {
+            error: self.code,
+            error_description: &self.description,
+        })
     }
 }
 

@@ -40,7 +40,10 @@ impl Form {
 
     /// A parameter's value; an empty value is treated as absent.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(String::as_str).filter(|v| !v.is_empty())
+        self.0
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
     pub fn contains(&self, name: &str) -> bool {
@@ -99,8 +102,14 @@ mod tests {
 
     #[test]
     fn rfc6749_3_2_repeated_parameters_are_rejected() {
-        assert_eq!(Form::parse(b"a=1&a=2").unwrap_err(), FormError::Repeated("a".into()));
-        assert_eq!(Form::parse(b"a=1&%61=2").unwrap_err(), FormError::Repeated("a".into()));
+        assert_eq!(
+            Form::parse(b"a=1&a=2").unwrap_err(),
+            FormError::Repeated("a".into())
+        );
+        assert_eq!(
+            Form::parse(b"a=1&%61=2").unwrap_err(),
+            FormError::Repeated("a".into())
+        );
     }
 
     #[test]

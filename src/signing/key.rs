@@ -23,7 +23,14 @@ pub struct PublicJwk {
 
 impl PublicJwk {
     pub fn rsa(kid: String, n: String, e: String) -> Self {
-        Self { kty: "RSA", use_: "sig", alg: "RS256", kid, n, e }
+        Self {
+            kty: "RSA",
+            use_: "sig",
+            alg: "RS256",
+            kid,
+            n,
+            e,
+        }
     }
 }
 
@@ -38,7 +45,9 @@ pub struct SigningKey {
 
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigningKey").field("kid", &self.kid).finish_non_exhaustive()
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
     }
 }
 
@@ -58,26 +67,44 @@ impl SigningKey {
             4096 => KeySize::Rsa4096,
             other => anyhow::bail!("unsupported RSA key size {other}"),
         };
-        let pair = KeyPair::generate(size).map_err(|_| anyhow::anyhow!("RSA key generation failed"))?;
-        let pkcs8 = pair.as_der().map_err(|_| anyhow::anyhow!("cannot encode the key"))?.as_ref().to_vec();
+        let pair =
+            KeyPair::generate(size).map_err(|_| anyhow::anyhow!("RSA key generation failed"))?;
+        let pkcs8 = pair
+            .as_der()
+            .map_err(|_| anyhow::anyhow!("cannot encode the key"))?
+            .as_ref()
+            .to_vec();
         let (n, e) = public_components(&pair);
         let kid = thumbprint(&n, &e);
         let jwk = PublicJwk::rsa(kid.clone(), n, e);
-        Ok(GeneratedKey { key: Self::from_pair(kid, pair)?, pkcs8, jwk })
+        Ok(GeneratedKey {
+            key: Self::from_pair(kid, pair)?,
+            pkcs8,
+            jwk,
+        })
     }
 
     /// Parses a stored PKCS#8 key and checks it is the key `kid` names.
     pub fn from_pkcs8(kid: &str, pkcs8: &[u8]) -> anyhow::Result<Self> {
-        let pair = KeyPair::from_pkcs8(pkcs8).map_err(|e| anyhow::anyhow!("stored key {kid} is unreadable: {e}"))?;
+        let pair = KeyPair::from_pkcs8(pkcs8)
+            .map_err(|e| anyhow::anyhow!("stored key {kid} is unreadable: {e}"))?;
         let (n, e) = public_components(&pair);
-        anyhow::ensure!(thumbprint(&n, &e) == kid, "stored key {kid} does not match its kid");
+        anyhow::ensure!(
+            thumbprint(&n, &e) == kid,
+            "stored key {kid} does not match its kid"
+        );
         Self::from_pair(kid.to_owned(), pair)
     }
 
     fn from_pair(kid: String, pair: KeyPair) -> anyhow::Result<Self> {
         let header = serde_json::json!({ "alg": "RS256", "kid": kid, "typ": "at+jwt" });
         let header_b64 = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header)?);
-        Ok(Self { kid, pair, header_b64, rng: SystemRandom::new() })
+        Ok(Self {
+            kid,
+            pair,
+            header_b64,
+            rng: SystemRandom::new(),
+        })
     }
 
     pub fn kid(&self) -> &str {
@@ -111,7 +138,10 @@ fn public_components(pair: &KeyPair) -> (String, String) {
 /// RFC 7638 JWK thumbprint: a kid that is unique per key and that anyone can recompute.
 fn thumbprint(n: &str, e: &str) -> String {
     let canonical = format!(r#"{{"e":"{e}","kty":"RSA","n":"{n}"}}"#);
-    URL_SAFE_NO_PAD.encode(ring::digest::digest(&ring::digest::SHA256, canonical.as_bytes()))
+    URL_SAFE_NO_PAD.encode(ring::digest::digest(
+        &ring::digest::SHA256,
+        canonical.as_bytes(),
+    ))
 }
 
 #[cfg(test)]
@@ -121,8 +151,13 @@ mod tests {
     #[test]
     fn a_signed_token_verifies_with_the_public_jwk() {
         let generated = SigningKey::generate(2048).unwrap();
-        let jwt = generated.key.sign_jwt(&serde_json::json!({ "sub": "u1" })).unwrap();
-        let key = jsonwebtoken::DecodingKey::from_rsa_components(&generated.jwk.n, &generated.jwk.e).unwrap();
+        let jwt = generated
+            .key
+            .sign_jwt(&serde_json::json!({ "sub": "u1" }))
+            .unwrap();
+        let key =
+            jsonwebtoken::DecodingKey::from_rsa_components(&generated.jwk.n, &generated.jwk.e)
+                .unwrap();
         let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
         validation.required_spec_claims.clear();
         validation.validate_exp = false;

@@ -71,7 +71,11 @@ pub struct KeyRing {
 impl KeyRing {
     /// Loads the ring, first creating an active key if the database has none (a fresh installation: no verifier
     /// can have cached a JWKS yet, so the first key may sign at once).
-    pub async fn bootstrap(store: &Store, master: &MasterKey, bits: u32) -> Result<Self, KeyRingError> {
+    pub async fn bootstrap(
+        store: &Store,
+        master: &MasterKey,
+        bits: u32,
+    ) -> Result<Self, KeyRingError> {
         let mut rows = store.list_signing_keys().await?;
         if !rows.iter().any(|r| r.state == KeyState::Active.as_str()) {
             let row = generate_row(master, bits, KeyState::Active).await?;
@@ -85,12 +89,18 @@ impl KeyRing {
         }
         let parsed = RwLock::new(HashMap::new());
         let set = build_set(&parsed, &rows, master)?;
-        Ok(Self { current: RwLock::new(Arc::new(set)), parsed })
+        Ok(Self {
+            current: RwLock::new(Arc::new(set)),
+            parsed,
+        })
     }
 
     /// The current signer and JWKS; cheap (one `Arc` clone).
     pub fn snapshot(&self) -> Arc<KeySet> {
-        self.current.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.current
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Re-reads the key table and swaps in the new set.
@@ -110,13 +120,18 @@ fn build_set(
 ) -> Result<KeySet, KeyRingError> {
     {
         let now = crate::store::now();
-        let active_row = rows.iter().find(|r| r.state == KeyState::Active.as_str()).ok_or(KeyRingError::NoActiveKey)?;
+        let active_row = rows
+            .iter()
+            .find(|r| r.state == KeyState::Active.as_str())
+            .ok_or(KeyRingError::NoActiveKey)?;
         let active = parsed_key(parsed, active_row, master)?;
         let mut published: Vec<&SigningKeyRow> = rows
             .iter()
             .filter(|r| {
-                matches!(KeyState::parse(&r.state), Some(KeyState::Next | KeyState::Active | KeyState::Retired))
-                    && r.remove_after.is_none_or(|t| t > now)
+                matches!(
+                    KeyState::parse(&r.state),
+                    Some(KeyState::Next | KeyState::Active | KeyState::Retired)
+                ) && r.remove_after.is_none_or(|t| t > now)
             })
             .collect();
         // The signer first, then upcoming, then retiring keys.
@@ -125,12 +140,19 @@ fn build_set(
             Some(KeyState::Next) => 1,
             _ => 2,
         });
-        let keys: Vec<PublicJwk> =
-            published.iter().map(|r| PublicJwk::rsa(r.kid.clone(), r.public_n.clone(), r.public_e.clone())).collect();
-        let jwks = serde_json::to_vec(&serde_json::json!({ "keys": keys })).map_err(anyhow::Error::from)?;
+        let keys: Vec<PublicJwk> = published
+            .iter()
+            .map(|r| PublicJwk::rsa(r.kid.clone(), r.public_n.clone(), r.public_e.clone()))
+            .collect();
+        let jwks = serde_json::to_vec(&serde_json::json!({ "keys": keys }))
+            .map_err(anyhow::Error::from)?;
         let digest = ring::digest::digest(&ring::digest::SHA256, &jwks);
         let etag = format!("\"{}\"", URL_SAFE_NO_PAD.encode(&digest.as_ref()[..16]));
-        Ok(KeySet { active, jwks: jwks.into(), etag })
+        Ok(KeySet {
+            active,
+            jwks: jwks.into(),
+            etag,
+        })
     }
 }
 
@@ -140,18 +162,29 @@ fn parsed_key(
     master: &MasterKey,
 ) -> Result<Arc<SigningKey>, KeyRingError> {
     {
-        if let Some(key) = parsed.read().unwrap_or_else(|p| p.into_inner()).get(&row.kid) {
+        if let Some(key) = parsed
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&row.kid)
+        {
             return Ok(key.clone());
         }
         let pkcs8 = master.open(&row.kid, &row.master_key_id, &row.private_key_ciphertext)?;
         let key = Arc::new(SigningKey::from_pkcs8(&row.kid, &pkcs8)?);
-        parsed.write().unwrap_or_else(|p| p.into_inner()).insert(row.kid.clone(), key.clone());
+        parsed
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(row.kid.clone(), key.clone());
         Ok(key)
     }
 }
 
 /// Generates a key off the async workers and seals its private half.
-pub async fn generate_row(master: &MasterKey, bits: u32, state: KeyState) -> Result<SigningKeyRow, KeyRingError> {
+pub async fn generate_row(
+    master: &MasterKey,
+    bits: u32,
+    state: KeyState,
+) -> Result<SigningKeyRow, KeyRingError> {
     let generated = tokio::task::spawn_blocking(move || SigningKey::generate(bits))
         .await
         .map_err(anyhow::Error::from)??;

@@ -16,8 +16,10 @@ pub enum MasterKeyError {
          generate one with `head -c 32 /dev/urandom | base64`"
     )]
     Missing,
-    #[error("the master key file {path} does not exist, but the database already holds signing keys sealed by a \
-             master key; restore that file or point LATCHKEY_MASTER_KEY_FILE at it (nothing is regenerated)")]
+    #[error(
+        "the master key file {path} does not exist, but the database already holds signing keys sealed by a \
+             master key; restore that file or point LATCHKEY_MASTER_KEY_FILE at it (nothing is regenerated)"
+    )]
     FileLost { path: String },
     #[error("the master key ({origin}) must be 32 bytes in standard base64")]
     Malformed { origin: String },
@@ -27,10 +29,18 @@ pub enum MasterKeyError {
         #[source]
         source: std::io::Error,
     },
-    #[error("signing key {kid} was sealed by master key {sealed_by}, but the configured master key is {configured}: \
-             configure the master key that sealed it")]
-    WrongKey { kid: String, sealed_by: String, configured: String },
-    #[error("signing key {kid} could not be decrypted: the stored ciphertext or the master key is wrong")]
+    #[error(
+        "signing key {kid} was sealed by master key {sealed_by}, but the configured master key is {configured}: \
+             configure the master key that sealed it"
+    )]
+    WrongKey {
+        kid: String,
+        sealed_by: String,
+        configured: String,
+    },
+    #[error(
+        "signing key {kid} could not be decrypted: the stored ciphertext or the master key is wrong"
+    )]
     Undecryptable { kid: String },
     #[error("encryption failed")]
     Seal,
@@ -40,6 +50,8 @@ pub enum MasterKeyError {
 pub struct MasterKey {
     key: LessSafeKey,
     id: String,
+    /// The master key in use before this one, still able to open keys it sealed until they are rewrapped.
+    previous: Option<Box<MasterKey>>,
 }
 
 impl std::fmt::Debug for MasterKey {
@@ -50,7 +62,9 @@ impl std::fmt::Debug for MasterKey {
 
 impl MasterKey {
     pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<Self, MasterKeyError> {
-        let malformed = || MasterKeyError::Malformed { origin: origin.to_owned() };
+        let malformed = || MasterKeyError::Malformed {
+            origin: origin.to_owned(),
+        };
         if bytes.len() != 32 {
             return Err(malformed());
         }
@@ -60,30 +74,65 @@ impl MasterKey {
         ctx.update(b"latchkey master key id\0");
         ctx.update(bytes);
         let digest = ctx.finish();
-        let id = digest.as_ref()[..8].iter().map(|b| format!("{b:02x}")).collect();
-        Ok(Self { key, id })
+        let id = digest.as_ref()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Ok(Self {
+            key,
+            id,
+            previous: None,
+        })
+    }
+
+    /// Keeps `previous` able to open what it sealed (master-key rotation; `latchkey keys rewrap` re-seals).
+    pub fn with_previous(mut self, previous: MasterKey) -> Self {
+        self.previous = Some(Box::new(previous));
+        self
+    }
+
+    pub fn previous_id(&self) -> Option<&str> {
+        self.previous.as_deref().map(MasterKey::id)
     }
 
     pub fn from_base64(text: &str, origin: &str) -> Result<Self, MasterKeyError> {
         let bytes = STANDARD
             .decode(text.trim())
-            .map_err(|_| MasterKeyError::Malformed { origin: origin.to_owned() })?;
+            .map_err(|_| MasterKeyError::Malformed {
+                origin: origin.to_owned(),
+            })?;
         Self::from_bytes(&bytes, origin)
     }
 
     /// Loads the configured master key. The key file is created (mode 0600) only when `may_create` says the
     /// database holds no sealed key yet, so a lost file is reported, never silently replaced.
     pub fn load(config: &Config, may_create: bool) -> Result<Self, MasterKeyError> {
+        let current = Self::load_current(config, may_create)?;
+        match &config.master_key_previous {
+            Some(text) => Ok(current.with_previous(Self::from_base64(
+                text.expose(),
+                "LATCHKEY_MASTER_KEY_PREVIOUS",
+            )?)),
+            None => Ok(current),
+        }
+    }
+
+    fn load_current(config: &Config, may_create: bool) -> Result<Self, MasterKeyError> {
         if let Some(text) = &config.master_key {
             return Self::from_base64(text.expose(), "LATCHKEY_MASTER_KEY");
         }
         let path = &config.master_key_file;
-        let io = |source| MasterKeyError::Io { path: path.display().to_string(), source };
+        let io = |source| MasterKeyError::Io {
+            path: path.display().to_string(),
+            source,
+        };
         match std::fs::read_to_string(path) {
             Ok(text) => Self::from_base64(&text, &path.display().to_string()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if !may_create {
-                    return Err(MasterKeyError::FileLost { path: path.display().to_string() });
+                    return Err(MasterKeyError::FileLost {
+                        path: path.display().to_string(),
+                    });
                 }
                 let bytes: [u8; 32] = rand::rng().random();
                 write_private_file(path, STANDARD.encode(bytes).as_bytes()).map_err(io)?;
@@ -103,22 +152,36 @@ impl MasterKey {
         let nonce_bytes: [u8; NONCE_LEN] = rand::rng().random();
         let mut in_out = plaintext.to_vec();
         self.key
-            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce_bytes), Aad::from(context.as_bytes()), &mut in_out)
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce_bytes),
+                Aad::from(context.as_bytes()),
+                &mut in_out,
+            )
             .map_err(|_| MasterKeyError::Seal)?;
         let mut out = nonce_bytes.to_vec();
         out.extend_from_slice(&in_out);
         Ok(out)
     }
 
-    pub fn open(&self, context: &str, sealed_by: &str, sealed: &[u8]) -> Result<Vec<u8>, MasterKeyError> {
+    pub fn open(
+        &self,
+        context: &str,
+        sealed_by: &str,
+        sealed: &[u8],
+    ) -> Result<Vec<u8>, MasterKeyError> {
         if sealed_by != self.id {
+            if let Some(previous) = self.previous.as_deref().filter(|p| p.id == sealed_by) {
+                return previous.open(context, sealed_by, sealed);
+            }
             return Err(MasterKeyError::WrongKey {
                 kid: context.to_owned(),
                 sealed_by: sealed_by.to_owned(),
                 configured: self.id.clone(),
             });
         }
-        let undecryptable = || MasterKeyError::Undecryptable { kid: context.to_owned() };
+        let undecryptable = || MasterKeyError::Undecryptable {
+            kid: context.to_owned(),
+        };
         if sealed.len() < NONCE_LEN {
             return Err(undecryptable());
         }
@@ -161,10 +224,29 @@ mod tests {
     #[test]
     fn sealed_data_opens_only_with_the_same_key_and_context() {
         let sealed = key(1).seal("kid-1", b"private").unwrap();
-        assert_eq!(key(1).open("kid-1", key(1).id(), &sealed).unwrap(), b"private");
-        assert!(matches!(key(1).open("kid-2", key(1).id(), &sealed), Err(MasterKeyError::Undecryptable { .. })));
-        assert!(matches!(key(2).open("kid-1", key(1).id(), &sealed), Err(MasterKeyError::WrongKey { .. })));
+        assert_eq!(
+            key(1).open("kid-1", key(1).id(), &sealed).unwrap(),
+            b"private"
+        );
+        assert!(matches!(
+            key(1).open("kid-2", key(1).id(), &sealed),
+            Err(MasterKeyError::Undecryptable { .. })
+        ));
+        assert!(matches!(
+            key(2).open("kid-1", key(1).id(), &sealed),
+            Err(MasterKeyError::WrongKey { .. })
+        ));
         assert!(!sealed.windows(7).any(|w| w == b"private"));
+    }
+
+    #[test]
+    fn a_previous_master_key_still_opens_what_it_sealed() {
+        let sealed = key(1).seal("kid", b"private").unwrap();
+        let rotated = key(2).with_previous(key(1));
+        assert_eq!(
+            rotated.open("kid", key(1).id(), &sealed).unwrap(),
+            b"private"
+        );
     }
 
     #[test]
@@ -176,6 +258,9 @@ mod tests {
 
     #[test]
     fn debug_shows_only_the_fingerprint() {
-        assert_eq!(format!("{:?}", key(1)), format!("MasterKey({})", key(1).id()));
+        assert_eq!(
+            format!("{:?}", key(1)),
+            format!("MasterKey({})", key(1).id())
+        );
     }
 }

@@ -38,9 +38,14 @@ pub enum DatabaseUrl {
 
 impl DatabaseUrl {
     pub fn parse(url: &str) -> Result<Self, String> {
-        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
             if path.is_empty() || path.contains(":memory:") {
-                return Err("a sqlite URL needs a file path, e.g. sqlite://data/latchkey.db".into());
+                return Err(
+                    "a sqlite URL needs a file path, e.g. sqlite://data/latchkey.db".into(),
+                );
             }
             return Ok(Self::Sqlite(PathBuf::from(path)));
         }
@@ -71,7 +76,9 @@ impl From<diesel::result::Error> for StoreError {
         use diesel::result::Error as E;
         match error {
             E::NotFound => Self::NotFound,
-            E::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => Self::Conflict(info.message().to_owned()),
+            E::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                Self::Conflict(info.message().to_owned())
+            }
             E::DatabaseError(
                 DatabaseErrorKind::ClosedConnection
                 | DatabaseErrorKind::UnableToSendCommand
@@ -79,9 +86,14 @@ impl From<diesel::result::Error> for StoreError {
                 _,
             ) => Self::Unavailable(anyhow::Error::new(error)),
             E::DatabaseError(_, ref info)
-                if ["database is locked", "database is busy", "terminating connection", "shutting down"]
-                    .iter()
-                    .any(|m| info.message().contains(m)) =>
+                if [
+                    "database is locked",
+                    "database is busy",
+                    "terminating connection",
+                    "shutting down",
+                ]
+                .iter()
+                .any(|m| info.message().contains(m)) =>
             {
                 Self::Unavailable(anyhow::Error::new(error))
             }
@@ -100,7 +112,10 @@ impl From<PoolError> for StoreError {
 pub(crate) enum Pool {
     Postgres(DeadPool<AsyncPgConnection>),
     /// SQLite allows one writer: write transactions queue on `writer` instead of failing with SQLITE_BUSY.
-    Sqlite { pool: DeadPool<SqliteConn>, writer: Arc<tokio::sync::Mutex<()>> },
+    Sqlite {
+        pool: DeadPool<SqliteConn>,
+        writer: Arc<tokio::sync::Mutex<()>>,
+    },
 }
 
 /// Handle on the database, cheap to clone.
@@ -151,7 +166,12 @@ pub(crate) use {with_conn, write_tx};
 
 impl Store {
     /// Opens a pool; with `migrate` also applies pending migrations first.
-    pub async fn connect(url: &str, pool_size: usize, timeout: Duration, migrate: bool) -> anyhow::Result<Self> {
+    pub async fn connect(
+        url: &str,
+        pool_size: usize,
+        timeout: Duration,
+        migrate: bool,
+    ) -> anyhow::Result<Self> {
         let parsed = DatabaseUrl::parse(url).map_err(|e| anyhow::anyhow!("database_url: {e}"))?;
         if migrate {
             run_migrations(&parsed).await?;
@@ -193,7 +213,10 @@ impl Store {
                     .timeouts(timeouts)
                     .runtime(deadpool::Runtime::Tokio1)
                     .build()?;
-                Pool::Sqlite { pool, writer: Arc::new(tokio::sync::Mutex::new(())) }
+                Pool::Sqlite {
+                    pool,
+                    writer: Arc::new(tokio::sync::Mutex::new(())),
+                }
             }
         };
         Ok(Self { pool })
@@ -217,8 +240,9 @@ impl Store {
 
 fn ensure_parent_dir(path: &std::path::Path) -> anyhow::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| anyhow::anyhow!("cannot create the database folder {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            anyhow::anyhow!("cannot create the database folder {}: {e}", dir.display())
+        })?;
     }
     Ok(())
 }
@@ -252,7 +276,8 @@ pub async fn run_migrations(url: &DatabaseUrl) -> anyhow::Result<Vec<String>> {
             DatabaseUrl::Postgres(url) => {
                 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
                 let mut conn: AsyncConnectionWrapper<AsyncPgConnection> =
-                    diesel::Connection::establish(url).map_err(|e| anyhow::anyhow!("cannot connect to PostgreSQL: {e}"))?;
+                    diesel::Connection::establish(url)
+                        .map_err(|e| anyhow::anyhow!("cannot connect to PostgreSQL: {e}"))?;
                 conn.run_pending_migrations(POSTGRES_MIGRATIONS)
                     .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?
                     .iter()
@@ -276,9 +301,18 @@ mod tests {
 
     #[test]
     fn the_scheme_picks_the_backend() {
-        assert_eq!(DatabaseUrl::parse("sqlite://data/x.db"), Ok(DatabaseUrl::Sqlite("data/x.db".into())));
-        assert_eq!(DatabaseUrl::parse("sqlite:///abs/x.db"), Ok(DatabaseUrl::Sqlite("/abs/x.db".into())));
-        assert!(matches!(DatabaseUrl::parse("postgres://u@h/db"), Ok(DatabaseUrl::Postgres(_))));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/x.db"),
+            Ok(DatabaseUrl::Sqlite("data/x.db".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///abs/x.db"),
+            Ok(DatabaseUrl::Sqlite("/abs/x.db".into()))
+        );
+        assert!(matches!(
+            DatabaseUrl::parse("postgres://u@h/db"),
+            Ok(DatabaseUrl::Postgres(_))
+        ));
         assert!(DatabaseUrl::parse("mysql://h/db").is_err());
         assert!(DatabaseUrl::parse("sqlite://:memory:").is_err());
     }

@@ -9,8 +9,17 @@ use super::{Store, StoreError, with_conn, write_tx};
 /// The statement that revokes a family unless it already is (the first reason is kept).
 macro_rules! revoke_family_stmt {
     ($family_id:expr, $reason:expr, $now:expr) => {
-        diesel::update(families::table.filter(families::id.eq($family_id).and(families::revoked_at.is_null())))
-            .set((families::revoked_at.eq(Some($now)), families::revoked_reason.eq(Some($reason))))
+        diesel::update(
+            families::table.filter(
+                families::id
+                    .eq($family_id)
+                    .and(families::revoked_at.is_null()),
+            ),
+        )
+        .set((
+            families::revoked_at.eq(Some($now)),
+            families::revoked_reason.eq(Some($reason)),
+        ))
     };
 }
 
@@ -59,7 +68,11 @@ pub enum Rotation {
 
 impl Store {
     /// Starts a family with its first token, atomically.
-    pub async fn create_family(&self, family: &FamilyRow, first: &TokenRow) -> Result<(), StoreError> {
+    pub async fn create_family(
+        &self,
+        family: &FamilyRow,
+        first: &TokenRow,
+    ) -> Result<(), StoreError> {
         let (family, first) = (family.clone(), first.clone());
         write_tx!(self, StoreError, conn => {
             diesel::insert_into(families::table).values(&family).execute(conn).await?;
@@ -68,7 +81,10 @@ impl Store {
         })
     }
 
-    pub async fn find_refresh_token(&self, hash: &[u8]) -> Result<Option<PresentedToken>, StoreError> {
+    pub async fn find_refresh_token(
+        &self,
+        hash: &[u8],
+    ) -> Result<Option<PresentedToken>, StoreError> {
         with_conn!(self, conn => {
             let row = tokens::table
                 .inner_join(families::table.inner_join(users::table))
@@ -84,7 +100,12 @@ impl Store {
     /// Marks `old` used and stores `next` in the same family, in one transaction. The conditional `UPDATE … WHERE
     /// used_at IS NULL` makes this exactly-once: of N concurrent callers one rotates, the others lose and the
     /// family is revoked (RFC 9700 §4.14.2: a refresh token used twice is a breach signal).
-    pub async fn rotate_refresh_token(&self, old: &[u8], next: &TokenRow, now: i64) -> Result<Rotation, StoreError> {
+    pub async fn rotate_refresh_token(
+        &self,
+        old: &[u8],
+        next: &TokenRow,
+        now: i64,
+    ) -> Result<Rotation, StoreError> {
         let (old, next) = (old.to_vec(), next.clone());
         write_tx!(self, StoreError, conn => {
             let claimed = diesel::update(tokens::table.find(&old).filter(tokens::used_at.is_null()))
@@ -109,4 +130,3 @@ impl Store {
         Ok(())
     }
 }
-

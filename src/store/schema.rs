@@ -78,7 +78,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    leases (name) {
+        name -> Text,
+        holder -> Text,
+        expires_at -> BigInt,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> refresh_token_families (family_id));
 diesel::joinable!(refresh_token_families -> users (user_id));
 diesel::joinable!(refresh_token_families -> clients (client_id));
-diesel::allow_tables_to_appear_in_same_query!(users, clients, refresh_token_families, refresh_tokens, signing_keys, audit_log);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    clients,
+    refresh_token_families,
+    refresh_tokens,
+    signing_keys,
+    audit_log,
+    leases
+);

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::schema::signing_keys as keys;
-use super::{Store, StoreError, with_conn};
+use super::{Store, StoreError, with_conn, write_tx};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = keys)]
@@ -42,6 +42,189 @@ impl Store {
     pub async fn list_signing_keys(&self) -> Result<Vec<SigningKeyRow>, StoreError> {
         with_conn!(self, conn => {
             Ok(keys::table.order(keys::created_at.asc()).select(SigningKeyRow::as_select()).load(conn).await?)
+        })
+    }
+}
+
+/// What an emergency revocation did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revocation {
+    /// The key that signs from now on, when the revoked key was the signer.
+    pub new_active: Option<String>,
+    pub families_revoked: usize,
+}
+
+impl Store {
+    /// Makes `next_kid` the signer and retires the current one, atomically. False when `next_kid` is no longer
+    /// `next` (another replica or the CLI got there first).
+    pub async fn promote_signing_key(
+        &self,
+        next_kid: &str,
+        now: i64,
+        remove_after: i64,
+    ) -> Result<bool, StoreError> {
+        let next_kid = next_kid.to_owned();
+        write_tx!(self, StoreError, conn => {
+            diesel::update(keys::table.filter(keys::state.eq("active")))
+                .set((
+                    keys::state.eq("retired"),
+                    keys::retired_at.eq(Some(now)),
+                    keys::remove_after.eq(Some(remove_after)),
+                ))
+                .execute(conn)
+                .await?;
+            let promoted = diesel::update(keys::table.find(&next_kid).filter(keys::state.eq("next")))
+                .set((keys::state.eq("active"), keys::activated_at.eq(Some(now))))
+                .execute(conn)
+                .await?;
+            // Rolling back keeps the old signer when the promotion lost a race.
+            if promoted == 1 { Ok(true) } else { Err(StoreError::NotFound) }
+        })
+        .or_else(|e| if matches!(e, StoreError::NotFound) { Ok(false) } else { Err(e) })
+    }
+
+    /// Removes a retired key whose tokens have all expired.
+    pub async fn delete_retired_signing_key(&self, kid: &str) -> Result<bool, StoreError> {
+        with_conn!(self, conn => {
+            Ok(diesel::delete(keys::table.find(kid).filter(keys::state.eq("retired"))).execute(conn).await? == 1)
+        })
+    }
+
+    /// Replaces a key's sealed private half (master-key rotation).
+    pub async fn reseal_signing_key(
+        &self,
+        kid: &str,
+        ciphertext: &[u8],
+        master_key_id: &str,
+    ) -> Result<(), StoreError> {
+        with_conn!(self, conn => {
+            diesel::update(keys::table.find(kid))
+                .set((keys::private_key_ciphertext.eq(ciphertext), keys::master_key_id.eq(master_key_id)))
+                .execute(conn)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Emergency revocation, in one transaction: the key leaves the JWKS; if it was the signer, `successor` (an
+    /// already published `next` key, or else `fresh`, a new key) signs instead; every refresh-token family whose
+    /// access tokens it signed is revoked; an audit record is written.
+    pub async fn revoke_signing_key(
+        &self,
+        kid: &str,
+        reason: &str,
+        fresh: &SigningKeyRow,
+        now: i64,
+    ) -> Result<Revocation, StoreError> {
+        use super::schema::{
+            audit_log, refresh_token_families as families, refresh_tokens as tokens,
+        };
+        let (kid, reason, fresh) = (kid.to_owned(), reason.to_owned(), fresh.clone());
+        write_tx!(self, StoreError, conn => {
+            let state: String = keys::table.find(&kid).select(keys::state).first(conn).await?;
+            if state == "revoked" {
+                return Err(StoreError::Conflict(format!("key {kid} is already revoked")));
+            }
+            diesel::update(keys::table.find(&kid))
+                .set((
+                    keys::state.eq("revoked"),
+                    keys::revoked_at.eq(Some(now)),
+                    keys::revoked_reason.eq(Some(&reason)),
+                ))
+                .execute(conn)
+                .await?;
+            let mut new_active = None;
+            if state == "active" {
+                let next: Option<String> = keys::table
+                    .filter(keys::state.eq("next"))
+                    .order(keys::created_at.asc())
+                    .select(keys::kid)
+                    .first(conn)
+                    .await
+                    .optional()?;
+                let successor = match next {
+                    Some(next) => {
+                        diesel::update(keys::table.find(&next))
+                            .set((keys::state.eq("active"), keys::activated_at.eq(Some(now))))
+                            .execute(conn)
+                            .await?;
+                        next
+                    }
+                    None => {
+                        diesel::insert_into(keys::table).values(&fresh).execute(conn).await?;
+                        fresh.kid.clone()
+                    }
+                };
+                new_active = Some(successor);
+            }
+            let affected = tokens::table.filter(tokens::access_token_kid.eq(&kid)).select(tokens::family_id);
+            let families_revoked = diesel::update(
+                families::table.filter(families::revoked_at.is_null()).filter(families::id.eq_any(affected)),
+            )
+            .set((families::revoked_at.eq(Some(now)), families::revoked_reason.eq(Some("signing key revoked"))))
+            .execute(conn)
+            .await?;
+            let detail = serde_json::json!({
+                "reason": reason,
+                "previous_state": state,
+                "new_active": new_active,
+                "families_revoked": families_revoked,
+            });
+            diesel::insert_into(audit_log::table)
+                .values((
+                    audit_log::id.eq(uuid::Uuid::now_v7().to_string()),
+                    audit_log::at.eq(now),
+                    audit_log::action.eq("key.revoke"),
+                    audit_log::subject.eq(&kid),
+                    audit_log::detail.eq(detail.to_string()),
+                ))
+                .execute(conn)
+                .await?;
+            Ok(Revocation { new_active, families_revoked })
+        })
+    }
+
+    /// Takes or renews the lease `name` for `holder` until `now + ttl`; false while another holder's lease runs.
+    pub async fn try_acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: i64,
+        ttl: i64,
+    ) -> Result<bool, StoreError> {
+        use super::schema::leases;
+        let (name, holder) = (name.to_owned(), holder.to_owned());
+        write_tx!(self, StoreError, conn => {
+            diesel::insert_into(leases::table)
+                .values((leases::name.eq(&name), leases::holder.eq(""), leases::expires_at.eq(0_i64)))
+                .on_conflict_do_nothing()
+                .execute(conn)
+                .await?;
+            let taken = diesel::update(
+                leases::table
+                    .find(&name)
+                    .filter(leases::holder.eq(&holder).or(leases::expires_at.lt(now))),
+            )
+            .set((leases::holder.eq(&holder), leases::expires_at.eq(now + ttl)))
+            .execute(conn)
+            .await?;
+            Ok(taken == 1)
+        })
+    }
+
+    /// The audit trail, newest first.
+    pub async fn audit_records(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<(i64, String, String, String)>, StoreError> {
+        use super::schema::audit_log;
+        with_conn!(self, conn => {
+            Ok(audit_log::table
+                .order(audit_log::at.desc())
+                .limit(limit)
+                .select((audit_log::at, audit_log::action, audit_log::subject, audit_log::detail))
+                .load(conn)
+                .await?)
         })
     }
 }

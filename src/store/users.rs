@@ -68,7 +68,12 @@ impl Store {
     }
 
     /// Replaces a password hash, but only if it is still the one that was verified (a concurrent change wins).
-    pub async fn replace_password_hash(&self, id: &str, old: &str, new: &str) -> Result<bool, StoreError> {
+    pub async fn replace_password_hash(
+        &self,
+        id: &str,
+        old: &str,
+        new: &str,
+    ) -> Result<bool, StoreError> {
         let now = super::now();
         with_conn!(self, conn => {
             let n = diesel::update(users::table.find(id).filter(users::password_hash.eq(old)))

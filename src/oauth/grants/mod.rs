@@ -31,17 +31,23 @@ pub struct TokenResponse {
 
 /// The scope asked for, which must lie within `allowed`; no `scope` parameter means all of `allowed` (§3.3).
 pub fn requested_scope(form: &Form, allowed: &Scope) -> Result<Scope, OAuthError> {
-    let Some(text) = form.get("scope") else { return Ok(allowed.clone()) };
-    let scope = Scope::parse(text).map_err(|_| OAuthError::invalid_scope("the scope is malformed"))?;
+    let Some(text) = form.get("scope") else {
+        return Ok(allowed.clone());
+    };
+    let scope =
+        Scope::parse(text).map_err(|_| OAuthError::invalid_scope("the scope is malformed"))?;
     if !scope.is_subset_of(allowed) {
-        return Err(OAuthError::invalid_scope("the requested scope exceeds what was granted"));
+        return Err(OAuthError::invalid_scope(
+            "the requested scope exceeds what was granted",
+        ));
     }
     Ok(scope)
 }
 
 /// A required parameter (§4.3.2, §6): missing or empty is `invalid_request`.
 pub fn required<'f>(form: &'f Form, name: &'static str) -> Result<&'f str, OAuthError> {
-    form.get(name).ok_or_else(|| OAuthError::invalid_request(format!("the {name} parameter is required")))
+    form.get(name)
+        .ok_or_else(|| OAuthError::invalid_request(format!("the {name} parameter is required")))
 }
 
 /// How the refresh token of a response comes about.
@@ -49,7 +55,10 @@ pub enum Refresh<'a> {
     /// A login: a new family with the given granted scope.
     NewFamily { scope: &'a Scope },
     /// A rotation: `old` is retired and its successor joins `family`.
-    Rotate { old: &'a PlainToken, family: &'a FamilyRow },
+    Rotate {
+        old: &'a PlainToken,
+        family: &'a FamilyRow,
+    },
 }
 
 /// Stores the refresh token (if the client may refresh), then signs the access token with the same key snapshot
@@ -67,7 +76,10 @@ pub async fn issue(
     let refresh_token = if client.allows(GrantType::RefreshToken) {
         let token = PlainToken::generate(REFRESH_TOKEN_PREFIX);
         let (family_id, family_expires) = match &refresh {
-            Refresh::NewFamily { .. } => (uuid::Uuid::now_v7().to_string(), now + settings.refresh_token_max_lifetime),
+            Refresh::NewFamily { .. } => (
+                uuid::Uuid::now_v7().to_string(),
+                now + settings.refresh_token_max_lifetime,
+            ),
             Refresh::Rotate { family, .. } => (family.id.clone(), family.expires_at),
         };
         let row = TokenRow {
@@ -93,7 +105,12 @@ pub async fn issue(
                 state.store.create_family(&family, &row).await?;
             }
             Refresh::Rotate { old, .. } => {
-                if state.store.rotate_refresh_token(old.hash().as_bytes(), &row, now).await? == Rotation::LostRace {
+                if state
+                    .store
+                    .rotate_refresh_token(old.hash().as_bytes(), &row, now)
+                    .await?
+                    == Rotation::LostRace
+                {
                     tracing::warn!(family = %row.family_id, "refresh token used twice; family revoked");
                     return Err(OAuthError::invalid_grant("the refresh token is invalid"));
                 }

@@ -1,6 +1,6 @@
 //! Refresh token grant (RFC 6749 §6) with rotation and reuse detection (RFC 9700 §4.14.2).
 
-use super::{Refresh, TokenResponse, issue, required, requested_scope};
+use super::{Refresh, TokenResponse, issue, requested_scope, required};
 use crate::clients::Client;
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Form;
@@ -12,10 +12,18 @@ use crate::users::User;
 /// One description for every unusable refresh token: which check failed is for the log, not the caller.
 const INVALID: &str = "the refresh token is invalid, expired or revoked";
 
-pub async fn grant(state: &AppState, client: &Client, form: &Form) -> Result<TokenResponse, OAuthError> {
+pub async fn grant(
+    state: &AppState,
+    client: &Client,
+    form: &Form,
+) -> Result<TokenResponse, OAuthError> {
     let presented = PlainToken::from_presented(required(form, "refresh_token")?);
     let invalid = || OAuthError::invalid_grant(INVALID);
-    let Some(found) = state.store.find_refresh_token(presented.hash().as_bytes()).await? else {
+    let Some(found) = state
+        .store
+        .find_refresh_token(presented.hash().as_bytes())
+        .await?
+    else {
         return Err(invalid());
     };
     let family = &found.family;
@@ -30,7 +38,10 @@ pub async fn grant(state: &AppState, client: &Client, form: &Form) -> Result<Tok
     if found.token.used_at.is_some() {
         // RFC 9700 §4.14.2: a rotated token used again means it leaked; revoke the family, newest token included.
         tracing::warn!(family = %family.id, "rotated refresh token reused; revoking its family");
-        state.store.revoke_family(&family.id, "refresh token reused").await?;
+        state
+            .store
+            .revoke_family(&family.id, "refresh token reused")
+            .await?;
         return Err(invalid());
     }
     let now = crate::store::now();
@@ -38,14 +49,31 @@ pub async fn grant(state: &AppState, client: &Client, form: &Form) -> Result<Tok
         return Err(invalid());
     }
     if found.user_disabled {
-        state.store.revoke_family(&family.id, "user disabled").await?;
+        state
+            .store
+            .revoke_family(&family.id, "user disabled")
+            .await?;
         return Err(invalid());
     }
     let granted = Scope::parse(&family.scope)
         .map_err(|_| crate::store::StoreError::Corrupt(format!("family {} scope", family.id)))?;
     // §6: narrower is allowed; the new refresh token keeps the originally granted scope.
     let scope = requested_scope(form, &granted)?;
-    let user_row = state.store.find_user(&family.user_id).await?.ok_or_else(invalid)?;
+    let user_row = state
+        .store
+        .find_user(&family.user_id)
+        .await?
+        .ok_or_else(invalid)?;
     let user = User::from_row(&user_row)?;
-    issue(state, &user, client, &scope, Refresh::Rotate { old: &presented, family }).await
+    issue(
+        state,
+        &user,
+        client,
+        &scope,
+        Refresh::Rotate {
+            old: &presented,
+            family,
+        },
+    )
+    .await
 }

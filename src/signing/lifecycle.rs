@@ -1,0 +1,212 @@
+//! The key lifecycle as a pure plan: given the key table and the clock, which step is due (DESIGN.md §8).
+//!
+//! `next` (published, not signing) → `active` (the one signer) → `retired` (published until every token it signed
+//! has expired) → removed. A key signs only after it has been published for the JWKS max-age plus the replicas'
+//! poll interval plus a margin, so a verifier that honours `Cache-Control` knows every kid before it meets it.
+
+use std::time::Duration;
+
+use super::keyring::KeyState;
+use crate::config::Config;
+use crate::store::signing_keys::SigningKeyRow;
+
+/// Slack for clock differences between replicas when deciding that a window has passed.
+pub const MARGIN: Duration = Duration::from_secs(2);
+/// Clock skew verifiers may allow on `exp`: a retired key stays published this much longer.
+pub const VERIFIER_LEEWAY: Duration = Duration::from_secs(60);
+
+/// Timing of rotation, derived from configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyPolicy {
+    pub rotation_interval: Duration,
+    pub publish_ahead: Duration,
+    /// `Cache-Control: max-age` of the JWKS: a third of `publish_ahead`, between 1 s and 15 min.
+    pub jwks_max_age: Duration,
+    /// How often every replica re-reads the key table: a sixth of `publish_ahead`, between 1 s and 10 s.
+    pub poll_interval: Duration,
+    /// Longest lifetime of a token a key signs (access tokens).
+    pub token_lifetime: Duration,
+}
+
+impl KeyPolicy {
+    pub fn from_config(config: &Config) -> Self {
+        let publish_ahead = config.key_publish_ahead.0;
+        Self {
+            rotation_interval: config.key_rotation_interval.0,
+            publish_ahead,
+            jwks_max_age: (publish_ahead / 3)
+                .clamp(Duration::from_secs(1), Duration::from_secs(900)),
+            poll_interval: (publish_ahead / 6)
+                .clamp(Duration::from_secs(1), Duration::from_secs(10)),
+            token_lifetime: config.access_token_ttl.0,
+        }
+    }
+
+    /// The shortest time a `next` key must have been published before it may sign.
+    pub fn safe_publication(&self) -> Duration {
+        whole_seconds(self.jwks_max_age + self.poll_interval + MARGIN)
+    }
+
+    /// When a key retired at `retired_at` may leave the JWKS: after every token it signed has expired.
+    pub fn remove_after(&self, retired_at: i64) -> i64 {
+        retired_at + secs(self.token_lifetime + VERIFIER_LEEWAY + self.jwks_max_age)
+    }
+
+    /// Earliest moment a `next` key created at `created_at` may be promoted, whatever its schedule says.
+    pub fn earliest_activation(&self, created_at: i64) -> i64 {
+        created_at + secs(self.safe_publication())
+    }
+}
+
+/// One change to the key table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Publish a new key that starts signing at `activate_after`.
+    CreateNext { activate_after: i64 },
+    /// Make the `next` key the signer; the active one retires.
+    Promote { kid: String },
+    /// A retired key whose tokens have all expired leaves the JWKS.
+    Remove { kid: String },
+}
+
+/// The steps due at `now`, in the order to apply them.
+pub fn plan(rows: &[SigningKeyRow], policy: &KeyPolicy, now: i64) -> Vec<Step> {
+    let mut steps = Vec::new();
+    let state = |r: &SigningKeyRow| KeyState::parse(&r.state);
+    let next = rows
+        .iter()
+        .filter(|r| state(r) == Some(KeyState::Next))
+        .min_by_key(|r| r.created_at);
+    let active = rows.iter().find(|r| state(r) == Some(KeyState::Active));
+    match (next, active) {
+        (Some(next), _) => {
+            let due = next
+                .activate_after
+                .unwrap_or(next.created_at + secs(policy.publish_ahead));
+            if now >= due && now >= policy.earliest_activation(next.created_at) {
+                steps.push(Step::Promote {
+                    kid: next.kid.clone(),
+                });
+            }
+        }
+        (None, Some(active)) => {
+            let rotation_due =
+                active.activated_at.unwrap_or(active.created_at) + secs(policy.rotation_interval);
+            if now >= rotation_due - secs(policy.publish_ahead) {
+                steps.push(Step::CreateNext {
+                    activate_after: rotation_due.max(now + secs(policy.publish_ahead)),
+                });
+            }
+        }
+        (None, None) => {}
+    }
+    for retired in rows.iter().filter(|r| state(r) == Some(KeyState::Retired)) {
+        if retired.remove_after.is_some_and(|t| now >= t) {
+            steps.push(Step::Remove {
+                kid: retired.kid.clone(),
+            });
+        }
+    }
+    steps
+}
+
+fn secs(d: Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 4)
+}
+
+fn whole_seconds(d: Duration) -> Duration {
+    Duration::from_secs(d.as_secs() + u64::from(d.subsec_nanos() > 0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::HumanDuration;
+
+    fn policy(publish_ahead: u64, interval: u64) -> KeyPolicy {
+        KeyPolicy::from_config(&Config {
+            key_publish_ahead: HumanDuration::from_secs(publish_ahead),
+            key_rotation_interval: HumanDuration::from_secs(interval),
+            access_token_ttl: HumanDuration::from_secs(900),
+            ..Config::default()
+        })
+    }
+
+    fn row(kid: &str, state: KeyState, created_at: i64) -> SigningKeyRow {
+        SigningKeyRow {
+            kid: kid.into(),
+            algorithm: "RS256".into(),
+            state: state.as_str().into(),
+            public_n: String::new(),
+            public_e: String::new(),
+            private_key_ciphertext: Vec::new(),
+            master_key_id: String::new(),
+            created_at,
+            activate_after: None,
+            activated_at: (state == KeyState::Active).then_some(created_at),
+            retired_at: None,
+            remove_after: None,
+            revoked_at: None,
+            revoked_reason: None,
+        }
+    }
+
+    #[test]
+    fn the_default_jwks_max_age_is_shorter_than_the_publication_window() {
+        let p = policy(3_600, 30 * 86_400);
+        assert_eq!(p.jwks_max_age, Duration::from_secs(900));
+        assert_eq!(p.poll_interval, Duration::from_secs(10));
+        assert!(p.safe_publication() < p.publish_ahead);
+    }
+
+    #[test]
+    fn a_next_key_is_published_one_window_before_the_rotation_is_due() {
+        let p = policy(60, 1_000);
+        let rows = [row("a", KeyState::Active, 0)];
+        assert!(plan(&rows, &p, 939).is_empty());
+        assert_eq!(
+            plan(&rows, &p, 940),
+            vec![Step::CreateNext {
+                activate_after: 1_000
+            }]
+        );
+    }
+
+    #[test]
+    fn a_next_key_is_promoted_only_after_its_window_and_the_safe_minimum() {
+        let p = policy(60, 1_000);
+        let mut next = row("b", KeyState::Next, 100);
+        next.activate_after = Some(105); // scheduled too early, e.g. by hand
+        let rows = [row("a", KeyState::Active, 0), next];
+        let safe = p.earliest_activation(100);
+        assert!(plan(&rows, &p, safe - 1).is_empty());
+        assert_eq!(
+            plan(&rows, &p, safe),
+            vec![Step::Promote { kid: "b".into() }]
+        );
+    }
+
+    #[test]
+    fn a_retired_key_leaves_once_its_last_token_has_expired() {
+        let p = policy(60, 1_000);
+        let mut old = row("old", KeyState::Retired, 0);
+        old.remove_after = Some(p.remove_after(500));
+        assert!(p.remove_after(500) >= 500 + 900 + 60);
+        let rows = [row("a", KeyState::Active, 500), old];
+        assert!(plan(&rows, &p, p.remove_after(500) - 1).is_empty());
+        assert_eq!(
+            plan(&rows, &p, p.remove_after(500)),
+            vec![Step::Remove { kid: "old".into() }]
+        );
+    }
+
+    #[test]
+    fn revoked_keys_are_never_promoted_or_scheduled() {
+        let p = policy(60, 1_000);
+        let rows = [
+            row("a", KeyState::Active, 0),
+            row("r", KeyState::Revoked, 0),
+        ];
+        assert!(plan(&rows, &p, 10).is_empty());
+    }
+}
