@@ -1,0 +1,13 @@
+//! The integration suite: one binary, every test on a real server with a fresh database. SQLite by default;
+//! `TEST_DATABASE_URL=postgres://…` runs the same tests on PostgreSQL.
+
+mod cli;
+mod client_authentication;
+mod discovery_and_jwks;
+mod helpers;
+mod oauth2_client;
+mod outage;
+mod password_grant;
+mod refresh_grant;
+mod request_validation;
+mod storage;

@@ -1,0 +1,269 @@
+//! Refresh token grant (RFC 6749 §6) with rotation and reuse detection (RFC 9700 §4.14.2).
+
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
+use latchkey::config::HumanDuration;
+use reqwest::StatusCode;
+
+use crate::helpers::{ClientSpec, TestApp, UserSpec, expect_error, expect_tokens};
+
+#[tokio::test]
+async fn rfc6749_6_every_refresh_returns_a_new_refresh_token_and_a_valid_access_token() {
+    let app = TestApp::spawn().await;
+    let (user, client) = app.user_and_client().await;
+    let login = app.login(&client, &user).await;
+
+    let first = app.refresh(&client, login.refresh_token()).await;
+    let second = app.refresh(&client, first.refresh_token()).await;
+
+    assert_ne!(first.refresh_token(), login.refresh_token());
+    assert_ne!(second.refresh_token(), first.refresh_token());
+    assert_eq!(second.token_type, "Bearer");
+    assert_eq!(second.scope, "read write");
+    let claims = app
+        .verify_access_token(&second.access_token, &client.id)
+        .await;
+    assert_eq!(claims.sub, user.id);
+    assert_eq!(claims.roles.as_ref(), Some(&user.roles));
+    assert_eq!(claims.tenant, user.tenant);
+    assert_ne!(
+        claims.jti,
+        app.verify_access_token(&first.access_token, &client.id)
+            .await
+            .jti
+    );
+}
+
+#[tokio::test]
+async fn rfc9700_4_14_2_reusing_a_rotated_refresh_token_revokes_the_family_newest_included() {
+    let app = TestApp::spawn().await;
+    let (user, client) = app.user_and_client().await;
+    let login = app.login(&client, &user).await;
+    let other_login = app.login(&client, &user).await;
+    let rotated = app.refresh(&client, login.refresh_token()).await;
+
+    let replay = app
+        .refresh_grant(&client, login.refresh_token(), None)
+        .await;
+    let error = expect_error(replay, 400, "invalid_grant").await;
+    error.assert_does_not_echo(login.refresh_token());
+
+    let newest = app
+        .refresh_grant(&client, rotated.refresh_token(), None)
+        .await;
+    expect_error(newest, 400, "invalid_grant").await;
+    // Only the family that leaked dies: the user's other login goes on.
+    app.refresh(&client, other_login.refresh_token()).await;
+}
+
+#[tokio::test]
+async fn rfc9700_4_14_2_concurrent_refreshes_with_one_token_succeed_exactly_once() {
+    let app = TestApp::spawn().await;
+    let (user, client) = app.user_and_client().await;
+    let login = app.login(&client, &user).await;
+
+    let responses =
+        join_all((0..8).map(|_| app.refresh_grant(&client, login.refresh_token(), None))).await;
+
+    let mut successes = 0;
+    for response in responses {
+        if response.status() == StatusCode::OK {
+            successes += 1;
+            expect_tokens(response).await;
+        } else {
+            expect_error(response, 400, "invalid_grant").await;
+        }
+    }
+    assert_eq!(
+        successes, 1,
+        "exactly one of 8 concurrent refreshes may win"
+    );
+}
+
+#[tokio::test]
+async fn rfc6749_6_a_refresh_token_presented_by_another_client_is_invalid_grant_and_stays_valid() {
+    let app = TestApp::spawn().await;
+    let (user, owner) = app.user_and_client().await;
+    let thief = app.create_client(ClientSpec::default()).await;
+    let login = app.login(&owner, &user).await;
+
+    let stolen = app.refresh_grant(&thief, login.refresh_token(), None).await;
+    expect_error(stolen, 400, "invalid_grant").await;
+
+    // The other client's attempt changed nothing: not a reuse, no revocation.
+    let tokens = app.refresh(&owner, login.refresh_token()).await;
+    assert_eq!(
+        app.verify_access_token(&tokens.access_token, &owner.id)
+            .await
+            .client_id,
+        owner.id
+    );
+}
+
+#[tokio::test]
+async fn rfc6749_6_a_narrower_scope_is_allowed_and_a_later_refresh_gets_the_original_scope_back() {
+    let app = TestApp::spawn().await;
+    let (user, client) = app.user_and_client().await;
+    let login = app.login(&client, &user).await;
+
+    let narrow = expect_tokens(
+        app.refresh_grant(&client, login.refresh_token(), Some("read"))
+            .await,
+    )
+    .await;
+    assert_eq!(narrow.scope, "read");
+    assert_eq!(
+        app.verify_access_token(&narrow.access_token, &client.id)
+            .await
+            .scope,
+        "read"
+    );
+
+    let full = app.refresh(&client, narrow.refresh_token()).await;
+    assert_eq!(full.scope, "read write");
+    assert_eq!(
+        app.verify_access_token(&full.access_token, &client.id)
+            .await
+            .scope,
+        "read write"
+    );
+}
+
+#[tokio::test]
+async fn rfc6749_6_a_scope_beyond_the_original_grant_is_invalid_scope_and_spends_nothing() {
+    let app = TestApp::spawn().await;
+    let (user, client) = app.user_and_client().await;
+    // The client may ask for `write`, but this login was granted `read` only.
+    let login = expect_tokens(
+        app.password_grant_as(&client, &user.email, &user.password, Some("read"))
+            .await,
+    )
+    .await;
+
+    for scope in ["read write", "admin"] {
+        let response = app
+            .refresh_grant(&client, login.refresh_token(), Some(scope))
+            .await;
+        expect_error(response, 400, "invalid_scope").await;
+    }
+
+    let tokens = app.refresh(&client, login.refresh_token()).await;
+    assert_eq!(tokens.scope, "read");
+}
+
+#[tokio::test]
+async fn an_unused_refresh_token_expires_after_the_idle_lifetime() {
+    let app = TestApp::spawn_with(|config| {
+        config.refresh_token_ttl = HumanDuration::from_secs(2);
+        config.refresh_token_max_lifetime = HumanDuration::from_secs(3600);
+    })
+    .await;
+    let (user, client) = app.user_and_client().await;
+    let login = app.login(&client, &user).await;
+    // Used at once, it works (stored times are whole seconds: the idle window is between 1 and 2 s).
+    let fresh = app.refresh(&client, login.refresh_token()).await;
+
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+
+    let response = app
+        .refresh_grant(&client, fresh.refresh_token(), None)
+        .await;
+    expect_error(response, 400, "invalid_grant").await;
+}
+
+#[tokio::test]
+async fn a_family_ends_at_its_absolute_lifetime_however_often_it_rotates() {
+    let app = TestApp::spawn_with(|config| {
+        config.refresh_token_ttl = HumanDuration::from_secs(3);
+        config.refresh_token_max_lifetime = HumanDuration::from_secs(4);
+    })
+    .await;
+    let (user, client) = app.user_and_client().await;
+    let start = Instant::now();
+    let mut current = app.login(&client, &user).await.refresh_token().to_owned();
+    let mut last_rotation = Instant::now();
+
+    // Rotating every 0.9 s never lets the idle lifetime (3 s) lapse; the absolute one (4 s) must still end it.
+    for attempt in 1..=8 {
+        tokio::time::sleep(Duration::from_millis(900)).await;
+        let response = app.refresh_grant(&client, &current, None).await;
+        if response.status() == StatusCode::OK {
+            current = expect_tokens(response).await.refresh_token().to_owned();
+            last_rotation = Instant::now();
+            continue;
+        }
+        expect_error(response, 400, "invalid_grant").await;
+        assert!(
+            attempt >= 3,
+            "the family ended after {:?}, before its absolute lifetime",
+            start.elapsed()
+        );
+        assert!(
+            start.elapsed() > Duration::from_secs(3),
+            "ended after {:?}",
+            start.elapsed()
+        );
+        assert!(
+            last_rotation.elapsed() < Duration::from_secs(2),
+            "the idle lifetime can't explain the end"
+        );
+        return;
+    }
+    panic!(
+        "the family outlived its 4 s absolute lifetime ({:?})",
+        start.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn disabling_a_user_stops_their_refresh_tokens() {
+    let app = TestApp::spawn().await;
+    let (user, client) = app.user_and_client().await;
+    let login = app.login(&client, &user).await;
+
+    app.disable_user(&user).await;
+
+    let response = app
+        .refresh_grant(&client, login.refresh_token(), None)
+        .await;
+    expect_error(response, 400, "invalid_grant").await;
+}
+
+#[tokio::test]
+async fn rfc6749_5_2_a_client_without_the_refresh_token_grant_is_unauthorized_client() {
+    let app = TestApp::spawn().await;
+    let (user, client) = app.user_and_client().await;
+    let password_only = app
+        .create_client(ClientSpec::with_grants(&["password"]))
+        .await;
+    let login = app.login(&client, &user).await;
+
+    let response = app
+        .refresh_grant(&password_only, login.refresh_token(), None)
+        .await;
+    expect_error(response, 400, "unauthorized_client").await;
+
+    app.refresh(&client, login.refresh_token()).await;
+}
+
+#[tokio::test]
+async fn an_unknown_refresh_token_is_invalid_grant_and_a_missing_one_invalid_request() {
+    let app = TestApp::spawn().await;
+    let client = app.create_client(ClientSpec::default()).await;
+    let _user = app.create_user(UserSpec::default()).await;
+
+    let forged = "lk_rt_forged-token-marker-0123456789abcdefghijklmnopqrstu";
+    let error = expect_error(
+        app.refresh_grant(&client, forged, None).await,
+        400,
+        "invalid_grant",
+    )
+    .await;
+    error.assert_does_not_echo("forged-token-marker");
+
+    let missing = app
+        .post_token(&client, &[("grant_type", "refresh_token")])
+        .await;
+    expect_error(missing, 400, "invalid_request").await;
+}

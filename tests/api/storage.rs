@@ -1,0 +1,201 @@
+//! What the database holds: the signing key sealed under the master key (DESIGN.md §8), refresh tokens and client
+//! secrets only as SHA-256 hashes (§5, §7), and data that a second server picks up as it is.
+
+use std::collections::HashSet;
+use std::net::TcpListener;
+
+use aws_lc_rs::rsa::KeyPair;
+use aws_lc_rs::signature::KeyPair as _;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use latchkey::secret::SecretString;
+use latchkey::signing::MasterKey;
+use latchkey::startup::Application;
+
+use crate::helpers::{TestApp, expect_tokens, random_master_key, sha256};
+
+/// Whether any `window`-byte run of `needle` occurs in `haystack`.
+fn shares_a_run(haystack: &[u8], needle: &[u8], window: usize) -> bool {
+    let runs: HashSet<&[u8]> = needle.windows(window).collect();
+    haystack.windows(window).any(|w| runs.contains(w))
+}
+
+/// The SQLite file and its write-ahead log, as bytes on disk.
+fn sqlite_bytes(app: &TestApp) -> Option<Vec<u8>> {
+    let file = app.database.sqlite_file()?;
+    let mut bytes = std::fs::read(&file).expect("reading the SQLite file");
+    bytes.extend(std::fs::read(file.with_extension("db-wal")).unwrap_or_default());
+    Some(bytes)
+}
+
+#[tokio::test]
+async fn the_private_signing_key_is_stored_only_sealed_under_the_master_key() {
+    let app = TestApp::spawn().await;
+    let rows = app
+        .state
+        .store
+        .list_signing_keys()
+        .await
+        .expect("listing signing keys");
+    let active = app.state.keys.snapshot().active.kid().to_owned();
+    let row = rows
+        .iter()
+        .find(|r| r.kid == active)
+        .expect("the active key has a row");
+
+    let pkcs8 = app
+        .state
+        .master
+        .open(&row.kid, &row.master_key_id, &row.private_key_ciphertext)
+        .expect("the configured master key opens the sealed key");
+
+    // What was sealed is the private half of the published key...
+    let pair = KeyPair::from_pkcs8(&pkcs8).expect("a PKCS#8 RSA key");
+    let n = URL_SAFE_NO_PAD.encode(
+        pair.public_key()
+            .modulus()
+            .big_endian_without_leading_zero(),
+    );
+    assert_eq!(n, row.public_n);
+    // ...and no 16-byte run of it is readable in the row or, on SQLite, anywhere in the file.
+    assert!(
+        !shares_a_run(&row.private_key_ciphertext, &pkcs8, 16),
+        "the ciphertext contains the plain key"
+    );
+    if let Some(bytes) = sqlite_bytes(&app) {
+        assert!(
+            !shares_a_run(&bytes, &pkcs8, 16),
+            "the database file contains the plain key"
+        );
+    }
+    // Another master key can't open it, and the row names its master key without revealing it.
+    let other = MasterKey::from_base64(&random_master_key(), "test").expect("a master key");
+    assert!(
+        other
+            .open(&row.kid, &row.master_key_id, &row.private_key_ciphertext)
+            .is_err()
+    );
+    let configured = app
+        .config
+        .master_key
+        .as_ref()
+        .expect("configured")
+        .expose()
+        .to_owned();
+    assert!(!row.master_key_id.contains(&configured));
+}
+
+#[tokio::test]
+async fn refresh_tokens_client_secrets_and_passwords_are_stored_only_as_hashes() {
+    let app = TestApp::spawn().await;
+    let (user, client) = app.user_and_client().await;
+    let login = app.login(&client, &user).await;
+    let rotated = app.refresh(&client, login.refresh_token()).await;
+    let plaintexts = [
+        login.refresh_token(),
+        rotated.refresh_token(),
+        client.secret(),
+        &user.password,
+    ];
+
+    let token_rows = app.database.refresh_token_rows().await;
+    assert_eq!(token_rows.len(), 2);
+    assert!(
+        token_rows.iter().all(|r| r.token_hash.len() == 32),
+        "SHA-256 hashes only"
+    );
+    let hashes: HashSet<Vec<u8>> = token_rows.iter().map(|r| r.token_hash.clone()).collect();
+    assert!(hashes.contains(&sha256(login.refresh_token().as_bytes())));
+    assert!(hashes.contains(&sha256(rotated.refresh_token().as_bytes())));
+
+    let client_row = app
+        .state
+        .store
+        .find_client(&client.id)
+        .await
+        .expect("reading the client")
+        .expect("the client has a row");
+    assert_eq!(
+        client_row.secret_hash,
+        Some(sha256(client.secret().as_bytes()))
+    );
+
+    let user_row = app
+        .state
+        .store
+        .find_user(&user.id)
+        .await
+        .expect("reading the user")
+        .expect("a row");
+    assert!(
+        user_row.password_hash.starts_with("$argon2id$"),
+        "DESIGN.md §4: argon2id PHC string"
+    );
+
+    let rows_as_text = format!(
+        "{token_rows:?} {:?} {client_row:?} {user_row:?}",
+        app.database.family_rows().await
+    );
+    for plain in plaintexts {
+        assert!(
+            !rows_as_text.contains(plain),
+            "a stored row holds a plaintext secret"
+        );
+    }
+    if let Some(bytes) = sqlite_bytes(&app) {
+        for plain in plaintexts {
+            assert!(
+                !shares_a_run(&bytes, plain.as_bytes(), plain.len()),
+                "the database file holds a plaintext secret"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_second_server_on_the_same_database_reuses_the_key_and_the_data() {
+    let first = TestApp::spawn().await;
+    let (user, client) = first.user_and_client().await;
+    let login = first.login(&client, &user).await;
+    let kid = first.state.keys.snapshot().active.kid().to_owned();
+
+    let second = first.spawn_another().await;
+
+    assert_eq!(second.state.keys.snapshot().active.kid(), kid);
+    assert!(second.jwks().await.find(&kid).is_some());
+    // Users, clients and refresh tokens carry over: any replica serves any request.
+    let tokens = expect_tokens(
+        second
+            .refresh_grant(&client, login.refresh_token(), None)
+            .await,
+    )
+    .await;
+    let header = jsonwebtoken::decode_header(&tokens.access_token).expect("a JWT");
+    assert_eq!(header.kid.as_deref(), Some(kid.as_str()));
+    second
+        .verify_access_token(&tokens.access_token, &client.id)
+        .await;
+}
+
+#[tokio::test]
+async fn a_server_with_another_master_key_refuses_to_start_rather_than_replace_the_key() {
+    let first = TestApp::spawn().await;
+    let mut config = first.config.clone();
+    config.master_key = Some(SecretString::from(random_master_key()));
+
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a port");
+    let result = Application::build_with_listener(config, listener).await;
+
+    let error = match result {
+        Ok(_) => panic!("a server started with a master key that can't open the signing key"),
+        Err(e) => format!("{e:#}"),
+    };
+    assert!(error.contains("master key"), "{error}");
+    let rows = first
+        .state
+        .store
+        .list_signing_keys()
+        .await
+        .expect("listing keys");
+    assert_eq!(rows.len(), 1, "no key was added or replaced");
+}
