@@ -15,7 +15,7 @@ pub async fn jwks(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
             v.split(',')
-                .any(|tag| tag.trim() == set.etag || tag.trim() == "*")
+                .any(|tag| tag.trim().trim_start_matches("W/") == set.etag || tag.trim() == "*")
         });
     let mut response = if not_modified {
         HttpResponse::NotModified()

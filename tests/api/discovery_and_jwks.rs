@@ -165,3 +165,22 @@ async fn the_health_probes_answer_200() {
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
     assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn rfc9110_13_1_2_if_none_match_uses_the_weak_comparison() {
+    let app = TestApp::spawn().await;
+    let response = app.get("/.well-known/jwks.json").await;
+    let etag = header(response.headers(), "etag").expect("an ETag");
+
+    // Caches and compressing proxies may hand the validator back weakened; If-None-Match compares weakly.
+    let weak = format!("W/{etag}");
+    let revalidated = app
+        .http
+        .get(app.url("/.well-known/jwks.json"))
+        .header("if-none-match", format!("\"other\", {weak}"))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(revalidated.status(), StatusCode::NOT_MODIFIED);
+}
