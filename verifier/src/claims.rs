@@ -1,0 +1,366 @@
+//! The claims of a verified access token (RFC 9068 §2.2) and their validation (RFC 9068 §4, RFC 7519 §4.1).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::{VerifyError, excerpt};
+
+/// The claims of an access token that passed every check. Anything the token carries beyond the fields here is in
+/// [`extra`](Self::extra).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Claims {
+    /// Issuer: always the configured one.
+    pub iss: String,
+    /// The user, or the client itself for a client-credentials token.
+    pub sub: String,
+    /// Audiences; always contains the configured one.
+    pub aud: Vec<String>,
+    /// The client the token was issued to.
+    pub client_id: String,
+    /// Space-separated scopes (RFC 9068 §2.2.3); see [`has_scope`](Self::has_scope).
+    pub scope: String,
+    /// Roles (RFC 9068 §2.2.3.1); empty when the token has none.
+    pub roles: Vec<String>,
+    pub tenant: Option<String>,
+    /// Unique token id.
+    pub jti: String,
+    /// Expiry, seconds since the Unix epoch.
+    pub exp: i64,
+    /// Issue time, seconds since the Unix epoch.
+    pub iat: i64,
+    pub nbf: Option<i64>,
+    /// Every other claim, as sent.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Claims {
+    /// The granted scopes, in token order.
+    pub fn scopes(&self) -> impl Iterator<Item = &str> {
+        self.scope.split(' ').filter(|s| !s.is_empty())
+    }
+
+    /// Whether `scope` was granted: an exact, case-sensitive match on one scope token (RFC 6749 §3.3).
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes().any(|granted| granted == scope)
+    }
+
+    /// Whether the user has `role`.
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles.iter().any(|r| r == role)
+    }
+
+    /// `Ok` when `scope` was granted; otherwise an error that the `actix-web` feature answers with 403
+    /// `insufficient_scope` (RFC 6750 §3.1).
+    pub fn require_scope(&self, scope: &str) -> Result<(), InsufficientScope> {
+        if self.has_scope(scope) {
+            Ok(())
+        } else {
+            Err(InsufficientScope {
+                required: scope.to_owned(),
+            })
+        }
+    }
+}
+
+/// The token is valid but lacks a scope the resource requires (RFC 6750 §3.1).
+#[derive(Debug, thiserror::Error)]
+#[error("the token lacks scope {required:?}")]
+pub struct InsufficientScope {
+    pub required: String,
+}
+
+/// What the claims are checked against.
+#[derive(Debug)]
+pub(crate) struct Expectations<'a> {
+    pub issuer: &'a str,
+    pub audience: &'a str,
+    /// Allowed clock skew, seconds.
+    pub leeway: i64,
+    /// Seconds since the Unix epoch.
+    pub now: i64,
+}
+
+impl Claims {
+    /// Parses the JSON claims set of a token whose signature has been verified, and validates it.
+    pub(crate) fn validate(payload: &[u8], expect: &Expectations<'_>) -> Result<Self, VerifyError> {
+        // Duplicate names: serde_json keeps the last one, which RFC 7519 §4 allows.
+        let mut map: Map<String, Value> = serde_json::from_slice(payload)
+            .map_err(|_| VerifyError::Malformed("claims are not a JSON object"))?;
+
+        // RFC 9068 §4: `iss` must exactly match the issuer (no normalisation).
+        let iss = take_string(&mut map, "iss")?;
+        if iss != expect.issuer {
+            return Err(VerifyError::WrongIssuer(excerpt(&iss)));
+        }
+        // RFC 9068 §4 / RFC 7519 §4.1.3: the resource server must find itself among the audiences.
+        let aud = take_audience(&mut map)?;
+        if !aud.iter().any(|a| a == expect.audience) {
+            return Err(VerifyError::WrongAudience);
+        }
+        // RFC 7519 §4.1.4: now must be before `exp`.
+        let exp = take_numeric_date(&mut map, "exp")?;
+        if expect.now >= exp.saturating_add(expect.leeway) {
+            return Err(VerifyError::Expired);
+        }
+        // RFC 7519 §4.1.5: now must be at or after `nbf`.
+        let nbf = take_optional(&mut map, "nbf", numeric_date)?;
+        if nbf.is_some_and(|nbf| expect.now < nbf.saturating_sub(expect.leeway)) {
+            return Err(VerifyError::NotYetValid);
+        }
+        // RFC 9068 §2.2 requires `iat`; a time in the future means a broken or forged issuer clock.
+        let iat = take_numeric_date(&mut map, "iat")?;
+        if expect.now < iat.saturating_sub(expect.leeway) {
+            return Err(VerifyError::IssuedInFuture);
+        }
+        let sub = take_string(&mut map, "sub")?;
+        let client_id = take_string(&mut map, "client_id")?;
+        let jti = take_string(&mut map, "jti")?;
+        if sub.is_empty() {
+            return Err(VerifyError::InvalidClaim("sub"));
+        }
+        if client_id.is_empty() {
+            return Err(VerifyError::InvalidClaim("client_id"));
+        }
+        let scope = take_optional(&mut map, "scope", |v| match v {
+            Value::String(s) => Some(s),
+            _ => None,
+        })?
+        .unwrap_or_default();
+        let roles = take_optional(&mut map, "roles", string_array)?.unwrap_or_default();
+        let tenant = take_optional(&mut map, "tenant", |v| match v {
+            Value::String(s) => Some(s),
+            _ => None,
+        })?;
+        Ok(Self {
+            iss,
+            sub,
+            aud,
+            client_id,
+            scope,
+            roles,
+            tenant,
+            jti,
+            exp,
+            iat,
+            nbf,
+            extra: map,
+        })
+    }
+}
+
+/// Removes claim `name`; `Ok(None)` when absent or null, an error when present with a value `convert` refuses.
+fn take_optional<T>(
+    map: &mut Map<String, Value>,
+    name: &'static str,
+    convert: impl FnOnce(Value) -> Option<T>,
+) -> Result<Option<T>, VerifyError> {
+    match map.remove(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => convert(value)
+            .map(Some)
+            .ok_or(VerifyError::InvalidClaim(name)),
+    }
+}
+
+fn take_required<T>(
+    map: &mut Map<String, Value>,
+    name: &'static str,
+    convert: impl FnOnce(Value) -> Option<T>,
+) -> Result<T, VerifyError> {
+    take_optional(map, name, convert)?.ok_or(VerifyError::MissingClaim(name))
+}
+
+fn take_string(map: &mut Map<String, Value>, name: &'static str) -> Result<String, VerifyError> {
+    take_required(map, name, |v| match v {
+        Value::String(s) => Some(s),
+        _ => None,
+    })
+}
+
+fn take_numeric_date(map: &mut Map<String, Value>, name: &'static str) -> Result<i64, VerifyError> {
+    take_required(map, name, numeric_date)
+}
+
+/// `aud` is one string or an array of strings (RFC 7519 §4.1.3); an empty array names nobody.
+fn take_audience(map: &mut Map<String, Value>) -> Result<Vec<String>, VerifyError> {
+    take_required(map, "aud", |v| match v {
+        Value::String(s) => Some(vec![s]),
+        other => string_array(other).filter(|a| !a.is_empty()),
+    })
+}
+
+fn string_array(value: Value) -> Option<Vec<String>> {
+    match value {
+        Value::Array(items) => items
+            .into_iter()
+            .map(|item| match item {
+                Value::String(s) => Some(s),
+                _ => None,
+            })
+            .collect(),
+        _ => None,
+    }
+}
+
+/// A NumericDate (RFC 7519 §2) may have a fraction; whole seconds, rounded down, are precise enough for checks that
+/// already allow a leeway.
+fn numeric_date(value: Value) -> Option<i64> {
+    let Value::Number(number) = value else {
+        return None;
+    };
+    if let Some(seconds) = number.as_i64() {
+        return Some(seconds);
+    }
+    let seconds = number.as_f64()?.floor();
+    (seconds.is_finite() && seconds.abs() < 1e15).then_some(seconds as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const NOW: i64 = 1_800_000_000;
+
+    fn expect() -> Expectations<'static> {
+        Expectations {
+            issuer: "https://idp.example",
+            audience: "https://api.example",
+            leeway: 30,
+            now: NOW,
+        }
+    }
+
+    fn valid() -> Value {
+        json!({
+            "iss": "https://idp.example", "sub": "u1", "aud": "https://api.example",
+            "exp": NOW + 300, "iat": NOW, "nbf": NOW, "jti": "j1", "client_id": "c1",
+            "scope": "openid orders:read", "roles": ["admin"], "tenant": "acme", "locale": "fr",
+        })
+    }
+
+    fn validate_with(change: impl FnOnce(&mut Value)) -> Result<Claims, VerifyError> {
+        let mut claims = valid();
+        change(&mut claims);
+        Claims::validate(claims.to_string().as_bytes(), &expect())
+    }
+
+    #[test]
+    fn valid_claims_are_typed_and_the_rest_kept_in_extra() {
+        let claims = validate_with(|_| {}).unwrap();
+        assert_eq!(claims.sub, "u1");
+        assert_eq!(claims.aud, ["https://api.example"]);
+        assert_eq!(claims.roles, ["admin"]);
+        assert_eq!(claims.tenant.as_deref(), Some("acme"));
+        assert!(claims.has_scope("orders:read"));
+        assert!(!claims.has_scope("orders"));
+        assert!(claims.require_scope("orders:write").is_err());
+        assert_eq!(claims.extra.len(), 1);
+        assert_eq!(claims.extra["locale"], "fr");
+    }
+
+    #[test]
+    fn the_issuer_must_match_exactly_rfc9068_section_4() {
+        for iss in [
+            "https://idp.example/",
+            "HTTPS://idp.example",
+            "https://evil.example",
+        ] {
+            assert!(matches!(
+                validate_with(|c| c["iss"] = json!(iss)),
+                Err(VerifyError::WrongIssuer(_))
+            ));
+        }
+        assert!(matches!(
+            validate_with(|c| c["iss"] = json!(["https://idp.example"])),
+            Err(VerifyError::InvalidClaim("iss"))
+        ));
+    }
+
+    #[test]
+    fn the_audience_must_include_ours_rfc7519_section_4_1_3() {
+        let claims =
+            validate_with(|c| c["aud"] = json!(["https://other", "https://api.example"])).unwrap();
+        assert_eq!(claims.aud.len(), 2);
+        for aud in [json!("https://other"), json!(["https://other"])] {
+            assert!(matches!(
+                validate_with(|c| c["aud"] = aud),
+                Err(VerifyError::WrongAudience)
+            ));
+        }
+        for aud in [json!([]), json!(7), json!(["https://api.example", 7])] {
+            assert!(matches!(
+                validate_with(|c| c["aud"] = aud),
+                Err(VerifyError::InvalidClaim("aud"))
+            ));
+        }
+    }
+
+    #[test]
+    fn expiry_allows_the_leeway_and_no_more_rfc7519_section_4_1_4() {
+        assert!(validate_with(|c| c["exp"] = json!(NOW - 29)).is_ok());
+        assert!(matches!(
+            validate_with(|c| c["exp"] = json!(NOW - 30)),
+            Err(VerifyError::Expired)
+        ));
+        assert!(validate_with(|c| c["exp"] = json!(NOW as f64 + 10.5)).is_ok());
+    }
+
+    #[test]
+    fn nbf_and_iat_in_the_future_are_rejected_beyond_the_leeway() {
+        assert!(validate_with(|c| c["nbf"] = json!(NOW + 30)).is_ok());
+        assert!(matches!(
+            validate_with(|c| c["nbf"] = json!(NOW + 31)),
+            Err(VerifyError::NotYetValid)
+        ));
+        assert!(matches!(
+            validate_with(|c| {
+                c["nbf"] = json!(NOW);
+                c["iat"] = json!(NOW + 31);
+            }),
+            Err(VerifyError::IssuedInFuture)
+        ));
+    }
+
+    #[test]
+    fn required_claims_must_be_present_rfc9068_section_2_2() {
+        for name in ["iss", "aud", "exp", "iat", "sub", "client_id", "jti"] {
+            let result = validate_with(|c| {
+                c.as_object_mut().unwrap().remove(name);
+            });
+            assert!(
+                matches!(result, Err(VerifyError::MissingClaim(found)) if found == name),
+                "{name}"
+            );
+        }
+        let claims = validate_with(|c| {
+            let map = c.as_object_mut().unwrap();
+            for name in ["nbf", "scope", "roles", "tenant"] {
+                map.remove(name);
+            }
+        })
+        .unwrap();
+        assert_eq!(claims.scopes().count(), 0);
+        assert!(claims.roles.is_empty());
+    }
+
+    #[test]
+    fn claims_of_the_wrong_type_are_rejected() {
+        for (name, value) in [
+            ("exp", json!("soon")),
+            ("sub", json!(1)),
+            ("sub", json!("")),
+            ("client_id", json!("")),
+            ("roles", json!("admin")),
+            ("roles", json!([1])),
+            ("scope", json!(["a"])),
+        ] {
+            assert!(
+                matches!(validate_with(|c| c[name] = value), Err(VerifyError::InvalidClaim(found)) if found == name),
+                "{name}"
+            );
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! Verifies Latchkey access tokens in a resource server.
+//!
+//! Access tokens are RS256 JWTs in the RFC 9068 profile. [`Verifier`] checks them the way RFC 9068 §4 and the JWT
+//! best current practices (RFC 8725) ask, against signing keys fetched from the issuer's JWKS and cached as the
+//! issuer's HTTP caching headers say (see `README.md`).
+//!
+//! ```no_run
+//! # async fn run(token: &str) -> Result<(), Box<dyn std::error::Error>> {
+//! use latchkey_verifier::Verifier;
+//!
+//! let verifier = Verifier::builder()
+//!     .issuer("https://login.example.com")
+//!     .audience("https://api.example.com")
+//!     .discover()
+//!     .await?;
+//! let claims = verifier.verify(token).await?;
+//! if claims.has_scope("orders:read") { /* … */ }
+//! # Ok(()) }
+//! ```
+
+mod builder;
+mod claims;
+mod discovery;
+mod error;
+mod fetch;
+mod header;
+mod jwks;
+mod verifier;
+
+#[cfg(feature = "actix-web")]
+mod actix;
+
+pub use builder::VerifierBuilder;
+pub use claims::{Claims, InsufficientScope};
+pub use error::{BuildError, FetchError, VerifyError};
+pub use verifier::Verifier;
+
+#[cfg(feature = "actix-web")]
+pub use actix::BearerError;

@@ -1,0 +1,9 @@
+//! Integration tests of latchkey-verifier against a mock issuer on 127.0.0.1:0 (no Latchkey server needed).
+
+mod support;
+
+mod caching;
+mod tokens;
+
+#[cfg(feature = "actix-web")]
+mod extractor;

@@ -1,0 +1,311 @@
+//! Test helpers: RSA keys, hand-made tokens (any header, any claims), and a mock issuer serving a JWKS whose
+//! caching headers and failures the tests control, counting the requests it gets.
+
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use actix_web::dev::ServerHandle;
+use actix_web::http::header;
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
+use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use latchkey_verifier::{Verifier, VerifierBuilder};
+use serde_json::{Value, json};
+
+pub const ISSUER: &str = "https://idp.test";
+pub const AUDIENCE: &str = "https://api.test";
+
+/// An RSA-2048 signing key and its public JWK.
+pub struct TestKey {
+    pub kid: String,
+    pair: KeyPair,
+}
+
+impl TestKey {
+    fn generate(kid: &str) -> Self {
+        Self {
+            kid: kid.to_owned(),
+            pair: KeyPair::generate(KeySize::Rsa2048).expect("RSA key generation"),
+        }
+    }
+
+    pub fn jwk(&self) -> Value {
+        let public = PublicKeyComponents::<Vec<u8>>::from(self.pair.public_key());
+        json!({
+            "kty": "RSA", "use": "sig", "alg": "RS256", "kid": self.kid,
+            "n": URL_SAFE_NO_PAD.encode(strip_zeros(&public.n)),
+            "e": URL_SAFE_NO_PAD.encode(strip_zeros(&public.e)),
+        })
+    }
+
+    /// The public key as PEM (SubjectPublicKeyInfo) and as PKCS#1 DER: what an alg-confusion attacker uses as the
+    /// HMAC secret.
+    pub fn public_key_encodings(&self) -> [Vec<u8>; 2] {
+        let spki = self.pair.public_key().as_der().expect("SPKI encoding");
+        let pem = format!(
+            "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+            STANDARD.encode(spki.as_ref())
+        );
+        [pem.into_bytes(), self.pair.public_key().as_ref().to_vec()]
+    }
+
+    /// A compact JWS over `header` and `claims`, signed RS256 with this key whatever the header says.
+    pub fn sign(&self, header: &Value, claims: &Value) -> String {
+        let input = signing_input(header, claims);
+        let mut signature = vec![0; self.pair.public_modulus_len()];
+        self.pair
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                input.as_bytes(),
+                &mut signature,
+            )
+            .expect("RS256 signature");
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
+    }
+
+    /// A valid access token signed by this key.
+    pub fn token(&self) -> String {
+        self.sign(&header(&self.kid), &claims())
+    }
+}
+
+fn strip_zeros(bytes: &[u8]) -> &[u8] {
+    let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
+    &bytes[first..]
+}
+
+pub fn signing_input(header: &Value, claims: &Value) -> String {
+    format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    )
+}
+
+/// Key generation takes ~100 ms: each key is made once per test run.
+pub fn key_a() -> &'static TestKey {
+    static KEY: OnceLock<TestKey> = OnceLock::new();
+    KEY.get_or_init(|| TestKey::generate("key-a"))
+}
+
+pub fn key_b() -> &'static TestKey {
+    static KEY: OnceLock<TestKey> = OnceLock::new();
+    KEY.get_or_init(|| TestKey::generate("key-b"))
+}
+
+/// A key the issuer never published, claiming key A's kid.
+pub fn impostor() -> &'static TestKey {
+    static KEY: OnceLock<TestKey> = OnceLock::new();
+    KEY.get_or_init(|| TestKey::generate("key-a"))
+}
+
+/// The header Latchkey signs with (RFC 9068 §2.1).
+pub fn header(kid: &str) -> Value {
+    json!({ "alg": "RS256", "kid": kid, "typ": "at+jwt" })
+}
+
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs() as i64
+}
+
+/// The claims Latchkey puts in an access token, valid for five minutes.
+pub fn claims() -> Value {
+    let now = now();
+    json!({
+        "iss": ISSUER, "sub": "user-1", "aud": AUDIENCE, "exp": now + 300, "iat": now, "nbf": now,
+        "jti": "0190-jti", "client_id": "web-app", "scope": "openid orders:read",
+        "roles": ["admin"], "tenant": "acme",
+    })
+}
+
+/// What the mock issuer answers on its JWKS endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Jwks {
+    Serve,
+    Garbage,
+    ServerError,
+}
+
+struct IdpState {
+    keys: Vec<Value>,
+    version: u32,
+    cache_control: Option<String>,
+    etags: bool,
+    jwks: Jwks,
+    metadata_issuer: Option<String>,
+    jwks_requests: usize,
+    not_modified: usize,
+}
+
+/// A JWKS server on 127.0.0.1:0, stopped when dropped.
+pub struct MockIdp {
+    pub url: String,
+    state: Arc<Mutex<IdpState>>,
+    handle: ServerHandle,
+}
+
+impl MockIdp {
+    /// Serves `keys` with `Cache-Control: public, max-age=300` and an ETag, like Latchkey.
+    pub async fn start(keys: &[&TestKey]) -> Self {
+        let state = Arc::new(Mutex::new(IdpState {
+            keys: keys.iter().map(|k| k.jwk()).collect(),
+            version: 1,
+            cache_control: Some("public, max-age=300".to_owned()),
+            etags: true,
+            jwks: Jwks::Serve,
+            metadata_issuer: None,
+            jwks_requests: 0,
+            not_modified: 0,
+        }));
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let url = format!("http://{}", listener.local_addr().expect("local address"));
+        let data = web::Data::from(state.clone());
+        let base = url.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .app_data(web::Data::new(base.clone()))
+                .route("/.well-known/jwks.json", web::get().to(jwks))
+                .route(
+                    "/.well-known/oauth-authorization-server",
+                    web::get().to(metadata),
+                )
+        })
+        .workers(1)
+        .disable_signals()
+        .listen(listener)
+        .expect("listen")
+        .run();
+        let handle = server.handle();
+        tokio::spawn(server);
+        Self { url, state, handle }
+    }
+
+    pub fn jwks_uri(&self) -> String {
+        format!("{}/.well-known/jwks.json", self.url)
+    }
+
+    fn state(&self) -> MutexGuard<'_, IdpState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Publishes a new set (with a new ETag).
+    pub fn publish(&self, keys: &[&TestKey]) {
+        let mut state = self.state();
+        state.keys = keys.iter().map(|k| k.jwk()).collect();
+        state.version += 1;
+    }
+
+    pub fn set_cache_control(&self, value: Option<&str>) {
+        self.state().cache_control = value.map(str::to_owned);
+    }
+
+    pub fn set_etags(&self, on: bool) {
+        self.state().etags = on;
+    }
+
+    pub fn answer_jwks_with(&self, jwks: Jwks) {
+        self.state().jwks = jwks;
+    }
+
+    pub fn set_metadata_issuer(&self, issuer: &str) {
+        self.state().metadata_issuer = Some(issuer.to_owned());
+    }
+
+    /// Requests to the JWKS endpoint so far, 304s included.
+    pub fn jwks_requests(&self) -> usize {
+        self.state().jwks_requests
+    }
+
+    pub fn not_modified(&self) -> usize {
+        self.state().not_modified
+    }
+
+    /// Stops listening: from now on the issuer is unreachable (connection refused).
+    pub async fn stop(&self) {
+        self.handle.stop(false).await;
+    }
+}
+
+impl Drop for MockIdp {
+    fn drop(&mut self) {
+        drop(self.handle.stop(false));
+    }
+}
+
+async fn jwks(req: HttpRequest, state: web::Data<Mutex<IdpState>>) -> HttpResponse {
+    let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+    state.jwks_requests += 1;
+    match state.jwks {
+        Jwks::Serve => {}
+        Jwks::Garbage => return HttpResponse::Ok().body("<html>502 Bad Gateway</html>"),
+        Jwks::ServerError => return HttpResponse::InternalServerError().finish(),
+    }
+    let etag = format!("\"v{}\"", state.version);
+    let mut response = HttpResponse::Ok();
+    if let Some(cache_control) = &state.cache_control {
+        response.insert_header((header::CACHE_CONTROL, cache_control.as_str()));
+    }
+    if state.etags {
+        let matches = req
+            .headers()
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v == etag);
+        if matches {
+            state.not_modified += 1;
+            let mut not_modified = HttpResponse::NotModified();
+            not_modified.insert_header((header::ETAG, etag));
+            if let Some(cache_control) = &state.cache_control {
+                not_modified.insert_header((header::CACHE_CONTROL, cache_control.as_str()));
+            }
+            return not_modified.finish();
+        }
+        response.insert_header((header::ETAG, etag));
+    }
+    response
+        .content_type("application/jwk-set+json")
+        .body(json!({ "keys": state.keys }).to_string())
+}
+
+async fn metadata(state: web::Data<Mutex<IdpState>>, base: web::Data<String>) -> HttpResponse {
+    let state = state.lock().unwrap_or_else(|e| e.into_inner());
+    let base = base.as_str();
+    let issuer = state.metadata_issuer.as_deref().unwrap_or(base);
+    HttpResponse::Ok().json(json!({
+        "issuer": issuer,
+        "jwks_uri": format!("{base}/.well-known/jwks.json"),
+        "token_endpoint": format!("{base}/token"),
+    }))
+}
+
+/// A builder for [`ISSUER`] and [`AUDIENCE`] with a short refetch interval, so tests don't wait 30 s.
+pub fn builder() -> VerifierBuilder {
+    Verifier::builder()
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .min_refetch_interval(Duration::from_millis(200))
+        .http_timeout(Duration::from_secs(2))
+}
+
+/// A verifier of `idp`'s JWKS with the test defaults.
+pub fn verifier(idp: &MockIdp) -> Verifier {
+    builder().jwks_uri(idp.jwks_uri()).expect("verifier")
+}
+
+/// A URL nothing listens on.
+pub fn unreachable_jwks_uri() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let addr = listener.local_addr().expect("local address");
+    drop(listener);
+    format!("http://{addr}/.well-known/jwks.json")
+}
