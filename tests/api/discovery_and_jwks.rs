@@ -184,3 +184,30 @@ async fn rfc9110_13_1_2_if_none_match_uses_the_weak_comparison() {
 
     assert_eq!(revalidated.status(), StatusCode::NOT_MODIFIED);
 }
+
+#[tokio::test]
+async fn rfc8414_2_a_configured_issuer_names_the_metadata_urls_and_the_tokens() {
+    let app =
+        TestApp::spawn_with(|config| config.issuer = Some("https://auth.example.org/".into()))
+            .await;
+    let (user, client) = app.user_and_client().await;
+
+    let metadata: Value = app
+        .get(METADATA_PATHS[0])
+        .await
+        .json()
+        .await
+        .expect("JSON metadata");
+    assert_eq!(metadata["issuer"], "https://auth.example.org");
+    assert_eq!(metadata["token_endpoint"], "https://auth.example.org/token");
+    assert_eq!(
+        metadata["jwks_uri"],
+        "https://auth.example.org/.well-known/jwks.json"
+    );
+
+    let tokens = app.login(&client, &user).await;
+    let claims = app
+        .verify_access_token(&tokens.access_token, &client.id)
+        .await;
+    assert_eq!(claims.iss, "https://auth.example.org");
+}

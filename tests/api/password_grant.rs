@@ -1,5 +1,8 @@
 //! Resource owner password credentials grant (RFC 6749 §4.3) and the access tokens it issues (RFC 9068).
 
+use futures_util::future::join_all;
+use latchkey::config::HumanDuration;
+
 use crate::helpers::{ClientSpec, TestApp, UserSpec, expect_error, expect_tokens, now, tag};
 
 #[tokio::test]
@@ -300,4 +303,79 @@ async fn a_client_without_the_refresh_token_grant_gets_no_refresh_token() {
     assert_eq!(tokens.refresh_token, None);
     app.verify_access_token(&tokens.access_token, &client.id)
         .await;
+}
+
+#[tokio::test]
+async fn the_access_token_lifetime_follows_the_configuration() {
+    let app =
+        TestApp::spawn_with(|config| config.access_token_ttl = HumanDuration::from_secs(90)).await;
+    let (user, client) = app.user_and_client().await;
+
+    let tokens = app.login(&client, &user).await;
+
+    assert_eq!(tokens.expires_in, 90);
+    let claims = app
+        .verify_access_token(&tokens.access_token, &client.id)
+        .await;
+    assert_eq!(claims.exp - claims.iat, 90);
+}
+
+#[tokio::test]
+async fn concurrent_logins_and_refreshes_of_different_users_all_succeed() {
+    let app = TestApp::spawn().await;
+    let client = app.create_client(ClientSpec::default()).await;
+    let mut users = Vec::new();
+    for _ in 0..12 {
+        users.push(app.create_user(UserSpec::default()).await);
+    }
+
+    // One writer at a time on SQLite must mean queueing, never a 503 or a lost login.
+    let logins = join_all(users.iter().map(|user| app.password_grant(&client, user))).await;
+    let mut refresh_tokens = Vec::new();
+    for response in logins {
+        refresh_tokens.push(expect_tokens(response).await.refresh_token().to_owned());
+    }
+    let refreshes = join_all(
+        refresh_tokens
+            .iter()
+            .map(|token| app.refresh_grant(&client, token, None)),
+    )
+    .await;
+    for response in refreshes {
+        expect_tokens(response).await;
+    }
+}
+
+#[tokio::test]
+async fn a_login_rehashes_a_password_stored_with_older_argon2_parameters() {
+    let old = TestApp::spawn().await;
+    let (user, client) = old.user_and_client().await;
+    let mut config = old.config.clone();
+    config.password_hash_memory_kib = 2048;
+    let new = TestApp::spawn_on(old.database.clone(), config).await;
+    let stored = |app: &TestApp| {
+        let (store, id) = (app.state.store.clone(), user.id.clone());
+        async move {
+            store
+                .find_user(&id)
+                .await
+                .expect("reading the user")
+                .expect("a row")
+                .password_hash
+        }
+    };
+    assert!(
+        stored(&new).await.contains("m=1024,"),
+        "{}",
+        stored(&new).await
+    );
+
+    new.login(&client, &user).await;
+
+    let rehashed = stored(&new).await;
+    assert!(
+        rehashed.starts_with("$argon2id$") && rehashed.contains("m=2048,"),
+        "DESIGN.md §4: {rehashed}"
+    );
+    new.login(&client, &user).await;
 }
