@@ -87,6 +87,14 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
         if config.issuer.is_none() {
+            if config.bind.ip().is_unspecified() {
+                tracing::warn!(
+                    bind = %config.bind,
+                    "no issuer configured and the bind address is unspecified: tokens will carry iss=http://{}; \
+                     set LATCHKEY_ISSUER to the public URL verifiers use",
+                    config.bind
+                );
+            }
             // Port 0 was resolved by binding: the derived issuer must name the real port.
             config.issuer = Some(format!("http://{}:{port}", config.bind.ip()));
         }
