@@ -451,6 +451,20 @@ async fn a_bad_configuration_value_stops_the_binary_with_a_message_naming_the_se
     cli.run_with(command, None)
         .await
         .assert_failed_saying("database_url");
+
+    let mut command = cli.command(&["users", "list"]);
+    command.env("LATCHKEY_ISSUER", "ftp://auth.example.org");
+    cli.run_with(command, None)
+        .await
+        .assert_failed_saying("issuer");
+
+    let mut command = cli.command(&["users", "list"]);
+    command
+        .env("LATCHKEY_REFRESH_TOKEN_TTL", "7d")
+        .env("LATCHKEY_REFRESH_TOKEN_MAX_LIFETIME", "1d");
+    cli.run_with(command, None)
+        .await
+        .assert_failed_saying("refresh_token_max_lifetime");
 }
 
 #[tokio::test]

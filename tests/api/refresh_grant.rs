@@ -82,6 +82,34 @@ async fn rfc9700_4_14_2_concurrent_refreshes_with_one_token_succeed_exactly_once
 }
 
 #[tokio::test]
+async fn rfc9700_4_14_2_concurrent_refreshes_across_two_replicas_succeed_exactly_once() {
+    let first = TestApp::spawn().await;
+    let second = first.spawn_another().await;
+    let (user, client) = first.user_and_client().await;
+    let login = first.login(&client, &user).await;
+
+    let requests = (0..8).map(|i| {
+        let replica = if i % 2 == 0 { &first } else { &second };
+        replica.refresh_grant(&client, login.refresh_token(), None)
+    });
+    let responses = join_all(requests).await;
+
+    let mut successes = 0;
+    for response in responses {
+        if response.status() == StatusCode::OK {
+            successes += 1;
+            expect_tokens(response).await;
+        } else {
+            expect_error(response, 400, "invalid_grant").await;
+        }
+    }
+    assert_eq!(
+        successes, 1,
+        "exactly one of 8 concurrent refreshes on two replicas may win"
+    );
+}
+
+#[tokio::test]
 async fn rfc6749_6_a_refresh_token_presented_by_another_client_is_invalid_grant_and_stays_valid() {
     let app = TestApp::spawn().await;
     let (user, owner) = app.user_and_client().await;
