@@ -96,7 +96,7 @@ impl Application {
                 );
             }
             // Port 0 was resolved by binding: the derived issuer must name the real port.
-            config.issuer = Some(format!("http://{}:{port}", config.bind.ip()));
+            config.issuer = Some(format!("http://{}", std::net::SocketAddr::new(config.bind.ip(), port)));
         }
         let services = Services::open(&config, config.migrate_on_start).await?;
         let keys =
@@ -154,7 +154,7 @@ impl Application {
         .listen(listener)?
         .run();
         tracing::info!(
-            address = %format!("{}:{port}", config.bind.ip()),
+            address = %std::net::SocketAddr::new(config.bind.ip(), port),
             issuer = %state.tokens.issuer,
             backend = state.store.backend(),
             active_kid = %state.keys.snapshot().active.kid(),

@@ -1,176 +1,11 @@
 //! The operator's command line, driven as the real binary with `LATCHKEY_*` configuration, against a database that
 //! a server then uses.
 
-use std::process::Stdio;
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::io::AsyncWriteExt;
-use tokio::process::Command;
 
-use crate::helpers::{
-    TempDir, TestApp, TestClient, TestDatabase, expect_error, random_master_key, tag, test_config,
-};
-
-const BINARY: &str = env!("CARGO_BIN_EXE_latchkey");
-
-/// One run of the binary.
-#[derive(Debug)]
-struct Run {
-    success: bool,
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        assert!(self.success, "the command failed: {self:?}");
-        serde_json::from_str(self.stdout.trim())
-            .unwrap_or_else(|e| panic!("--json printed no JSON ({e}): {self:?}"))
-    }
-
-    fn assert_failed_saying(&self, words: &str) {
-        assert!(!self.success, "the command should have failed: {self:?}");
-        assert!(
-            self.code.is_some_and(|c| c != 0),
-            "a non-zero exit code: {self:?}"
-        );
-        assert!(
-            self.stderr.to_lowercase().contains(words),
-            "stderr should say {words:?}: {self:?}"
-        );
-    }
-}
-
-/// The binary configured for one database and master key, run from an empty folder so that no
-/// `config/latchkey.toml` of the developer's is read.
-struct Cli {
-    database: Arc<TestDatabase>,
-    master_key: String,
-    cwd: TempDir,
-}
-
-impl Cli {
-    async fn new() -> Self {
-        Self {
-            database: TestDatabase::fresh().await,
-            master_key: random_master_key(),
-            cwd: TempDir::new(),
-        }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(BINARY);
-        for (name, _) in std::env::vars_os() {
-            if name.to_string_lossy().starts_with("LATCHKEY_") {
-                command.env_remove(name);
-            }
-        }
-        command
-            .current_dir(self.cwd.path())
-            .env("LATCHKEY_DATABASE_URL", self.database.url())
-            .env("LATCHKEY_MASTER_KEY", &self.master_key)
-            .env("LATCHKEY_PASSWORD_HASH_MEMORY_KIB", "1024")
-            .env("LATCHKEY_PASSWORD_HASH_ITERATIONS", "1")
-            .env("RUST_LOG", "warn")
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        command
-    }
-
-    async fn run(&self, args: &[&str]) -> Run {
-        self.run_with(self.command(args), None).await
-    }
-
-    async fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
-        self.run_with(self.command(args), Some(stdin)).await
-    }
-
-    async fn run_with(&self, mut command: Command, stdin: Option<&str>) -> Run {
-        let mut child = command.spawn().expect("cannot start the latchkey binary");
-        let mut pipe = child.stdin.take().expect("stdin is piped");
-        if let Some(text) = stdin {
-            pipe.write_all(text.as_bytes())
-                .await
-                .expect("writing stdin");
-        }
-        drop(pipe);
-        let output = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
-            .await
-            .expect("the command did not finish within 60 s")
-            .expect("waiting for the command");
-        Run {
-            success: output.status.success(),
-            code: output.status.code(),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
-    }
-
-    /// `users create … --password-stdin --json`, asserting the password travels only on stdin.
-    async fn create_user(&self, email: &str, password: &str, extra: &[&str]) -> Value {
-        let mut args = vec![
-            "users",
-            "create",
-            "--email",
-            email,
-            "--password-stdin",
-            "--json",
-        ];
-        args.extend_from_slice(extra);
-        assert!(args.iter().all(|a| !a.contains(password)));
-        let run = self.run_with_stdin(&args, &format!("{password}\n")).await;
-        assert!(
-            !run.stdout.contains(password) && !run.stderr.contains(password),
-            "the password was printed: {run:?}"
-        );
-        run.json()
-    }
-
-    async fn create_client(&self, id: &str) -> TestClient {
-        let args = [
-            "clients",
-            "create",
-            "--id",
-            id,
-            "--grant",
-            "password",
-            "--grant",
-            "refresh_token",
-        ];
-        let created = self
-            .run(
-                &[
-                    &args[..],
-                    &["--scope", "read", "--scope", "write", "--json"],
-                ]
-                .concat(),
-            )
-            .await
-            .json();
-        assert_eq!(created["client_id"], id);
-        let secret = created["client_secret"]
-            .as_str()
-            .expect("a confidential client gets a secret")
-            .to_owned();
-        TestClient {
-            id: id.to_owned(),
-            secret: Some(secret),
-        }
-    }
-
-    /// A server on the CLI's database, with its master key.
-    async fn server(&self) -> TestApp {
-        let mut config = test_config(self.database.url());
-        config.master_key = Some(self.master_key.clone().into());
-        TestApp::spawn_on(self.database.clone(), config).await
-    }
-}
+use crate::helpers::{Cli, TestApp, expect_error, expect_tokens, tag};
 
 #[tokio::test]
 async fn the_cli_sets_up_a_user_and_a_client_that_get_tokens_from_the_server() {
@@ -201,9 +36,7 @@ async fn the_cli_sets_up_a_user_and_a_client_that_get_tokens_from_the_server() {
     assert_eq!(user["email"], email.as_str());
     let user_id = user["id"].as_str().expect("an id");
     let app = cli.server().await;
-    let tokens =
-        crate::helpers::expect_tokens(app.password_grant_as(&client, "ada", &password, None).await)
-            .await;
+    let tokens = expect_tokens(app.password_grant_as(&client, "ada", &password, None).await).await;
     let claims = app
         .verify_access_token(&tokens.access_token, "cli-app")
         .await;
@@ -274,9 +107,7 @@ async fn users_list_shows_users_without_secrets_and_users_disable_locks_one_out(
         .await;
     let client = cli.create_client("ops-app").await;
     let app = cli.server().await;
-    let before =
-        crate::helpers::expect_tokens(app.password_grant_as(&client, &first, password, None).await)
-            .await;
+    let before = expect_tokens(app.password_grant_as(&client, &first, password, None).await).await;
 
     let listed = cli.run(&["users", "list", "--json"]).await;
     let users = listed.json();
@@ -317,7 +148,7 @@ async fn users_list_shows_users_without_secrets_and_users_disable_locks_one_out(
         .refresh_grant(&client, before.refresh_token(), None)
         .await;
     expect_error(refresh, 400, "invalid_grant").await;
-    crate::helpers::expect_tokens(
+    expect_tokens(
         app.password_grant_as(&client, "second", password, None)
             .await,
     )
