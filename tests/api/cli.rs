@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::helpers::{Cli, TestApp, expect_error, expect_tokens, tag};
+use crate::helpers::{Cli, expect_error, expect_tokens, tag};
 
 #[tokio::test]
 async fn the_cli_sets_up_a_user_and_a_client_that_get_tokens_from_the_server() {

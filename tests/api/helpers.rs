@@ -22,10 +22,11 @@ use latchkey::state::AppState;
 use latchkey::users::NewUser;
 use rand::RngExt;
 use reqwest::StatusCode;
+use reqwest::header::CONTENT_TYPE;
 
 pub use cli::Cli;
 pub use database::{TempDir, TestDatabase};
-pub use responses::{AccessClaims, ErrorResponse, Tokens, expect_error, expect_tokens, header};
+pub use responses::{AccessClaims, Tokens, expect_error, expect_tokens, header};
 
 /// 32 random bytes in standard base64: a master key of the shape the config expects.
 pub fn random_master_key() -> String {

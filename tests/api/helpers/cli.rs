@@ -1,0 +1,170 @@
+//! The real `latchkey` binary, configured through `LATCHKEY_*` for one test database and master key.
+
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::io::AsyncWriteExt;
+use tokio::process::Command;
+
+use super::{TempDir, TestApp, TestClient, TestDatabase, random_master_key, test_config};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_latchkey");
+
+/// One run of the binary.
+#[derive(Debug)]
+pub struct Run {
+    pub success: bool,
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        assert!(self.success, "the command failed: {self:?}");
+        serde_json::from_str(self.stdout.trim())
+            .unwrap_or_else(|e| panic!("--json printed no JSON ({e}): {self:?}"))
+    }
+
+    pub fn assert_failed_saying(&self, words: &str) {
+        assert!(!self.success, "the command should have failed: {self:?}");
+        assert!(
+            self.code.is_some_and(|c| c != 0),
+            "a non-zero exit code: {self:?}"
+        );
+        assert!(
+            self.stderr.to_lowercase().contains(words),
+            "stderr should say {words:?}: {self:?}"
+        );
+    }
+}
+
+/// The binary configured for one database and master key, run from an empty folder so that no
+/// `config/latchkey.toml` of the developer's is read.
+pub struct Cli {
+    pub database: Arc<TestDatabase>,
+    pub master_key: String,
+    pub cwd: TempDir,
+}
+
+impl Cli {
+    pub async fn new() -> Self {
+        Self {
+            database: TestDatabase::fresh().await,
+            master_key: random_master_key(),
+            cwd: TempDir::new(),
+        }
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(BINARY);
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("LATCHKEY_") {
+                command.env_remove(name);
+            }
+        }
+        command
+            .current_dir(self.cwd.path())
+            .env("LATCHKEY_DATABASE_URL", self.database.url())
+            .env("LATCHKEY_MASTER_KEY", &self.master_key)
+            .env("LATCHKEY_PASSWORD_HASH_MEMORY_KIB", "1024")
+            .env("LATCHKEY_PASSWORD_HASH_ITERATIONS", "1")
+            .env("RUST_LOG", "warn")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        command
+    }
+
+    pub async fn run(&self, args: &[&str]) -> Run {
+        self.run_with(self.command(args), None).await
+    }
+
+    pub async fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
+        self.run_with(self.command(args), Some(stdin)).await
+    }
+
+    pub async fn run_with(&self, mut command: Command, stdin: Option<&str>) -> Run {
+        let mut child = command.spawn().expect("cannot start the latchkey binary");
+        let mut pipe = child.stdin.take().expect("stdin is piped");
+        if let Some(text) = stdin {
+            pipe.write_all(text.as_bytes())
+                .await
+                .expect("writing stdin");
+        }
+        drop(pipe);
+        let output = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
+            .await
+            .expect("the command did not finish within 60 s")
+            .expect("waiting for the command");
+        Run {
+            success: output.status.success(),
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// `users create … --password-stdin --json`, asserting the password travels only on stdin.
+    pub async fn create_user(&self, email: &str, password: &str, extra: &[&str]) -> Value {
+        let mut args = vec![
+            "users",
+            "create",
+            "--email",
+            email,
+            "--password-stdin",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        assert!(args.iter().all(|a| !a.contains(password)));
+        let run = self.run_with_stdin(&args, &format!("{password}\n")).await;
+        assert!(
+            !run.stdout.contains(password) && !run.stderr.contains(password),
+            "the password was printed: {run:?}"
+        );
+        run.json()
+    }
+
+    pub async fn create_client(&self, id: &str) -> TestClient {
+        let args = [
+            "clients",
+            "create",
+            "--id",
+            id,
+            "--grant",
+            "password",
+            "--grant",
+            "refresh_token",
+        ];
+        let created = self
+            .run(
+                &[
+                    &args[..],
+                    &["--scope", "read", "--scope", "write", "--json"],
+                ]
+                .concat(),
+            )
+            .await
+            .json();
+        assert_eq!(created["client_id"], id);
+        let secret = created["client_secret"]
+            .as_str()
+            .expect("a confidential client gets a secret")
+            .to_owned();
+        TestClient {
+            id: id.to_owned(),
+            secret: Some(secret),
+        }
+    }
+
+    /// A server on the CLI's database, with its master key.
+    pub async fn server(&self) -> TestApp {
+        let mut config = test_config(self.database.url());
+        config.master_key = Some(self.master_key.clone().into());
+        TestApp::spawn_on(self.database.clone(), config).await
+    }
+}
