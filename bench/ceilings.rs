@@ -1,0 +1,148 @@
+//! Crypto ceilings of this machine, measured on all cores in one run (see `bench/run.sh`):
+//!
+//! - argon2id verifications/s at the *configured* parameters (`Config::load(None)`: defaults, the TOML file and
+//!   `LATCHKEY_*`), which bound the password grant;
+//! - RS256 signatures/s with Latchkey's own signer (private key parsed once), which bound the refresh grant.
+//!
+//! `cargo run --release --example ceilings -- [--seconds N]` prints one JSON line.
+
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
+
+use argon2::{
+    Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier as _, Version,
+};
+use latchkey::config::Config;
+use latchkey::signing::SigningKey;
+
+fn main() -> anyhow::Result<()> {
+    let seconds = parse_seconds()?;
+    let duration = Duration::from_secs_f64(seconds);
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let config = Config::load(None)?;
+
+    let (m, t, p) = (
+        config.password_hash_memory_kib,
+        config.password_hash_iterations,
+        config.password_hash_parallelism,
+    );
+    let params = Params::new(m, t, p, None)
+        .map_err(|e| anyhow::anyhow!("invalid argon2 parameters: {e}"))?;
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+    let password = b"correct horse battery staple";
+    let phc = argon2
+        .hash_password(password)
+        .map_err(|e| anyhow::anyhow!("argon2 hashing failed: {e}"))?
+        .to_string();
+    let argon2_per_s = on_all_cores(threads, duration, || {
+        // What the server does per login: parse the stored PHC string, then verify.
+        let parsed = PasswordHash::new(&phc).expect("own hash parses");
+        assert!(argon2.verify_password(password, &parsed).is_ok());
+    });
+
+    let generated = SigningKey::generate(config.key_bits)?;
+    let key = &generated.key;
+    let issuer = config.issuer();
+    let sample = key.sign_jwt(&claims(&issuer))?;
+    let payload_bytes = serde_json::to_vec(&claims(&issuer))?.len();
+    let rs256_per_s = on_all_cores(threads, duration, || {
+        let jwt = key.sign_jwt(&claims(&issuer)).expect("signing works");
+        std::hint::black_box(jwt);
+    });
+
+    let out = serde_json::json!({
+        "argon2_verify_per_s": round1(argon2_per_s),
+        "rs256_sign_per_s": round1(rs256_per_s),
+        "threads": threads,
+        "seconds_each": seconds,
+        "argon2": { "memory_kib": m, "iterations": t, "parallelism": p },
+        "rsa_bits": config.key_bits,
+        "claims_bytes": payload_bytes,
+        "jwt_bytes": sample.len(),
+    });
+    println!("{out}");
+    Ok(())
+}
+
+/// Realistic access-token claims, as `tokens::access_token::sign` builds them (a fresh `jti` each time).
+fn claims(issuer: &str) -> serde_json::Value {
+    let now = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs(),
+    )
+    .unwrap_or(i64::MAX);
+    serde_json::json!({
+        "iss": issuer,
+        "sub": "0192f3a4-5b6c-7d8e-9f01-23456789abcd",
+        "aud": "bench-client",
+        "exp": now + 900,
+        "iat": now,
+        "nbf": now,
+        "jti": uuid::Uuid::new_v4().to_string(),
+        "client_id": "bench-client",
+        "scope": "read write profile",
+        "roles": ["user", "auditor"],
+        "tenant": "acme-corporation",
+    })
+}
+
+/// Runs `op` in a loop on `threads` threads started together for `duration`; returns operations per second.
+fn on_all_cores(threads: usize, duration: Duration, op: impl Fn() + Sync) -> f64 {
+    let barrier = Barrier::new(threads);
+    let (ops, elapsed) = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    barrier.wait();
+                    let start = Instant::now();
+                    let mut n = 0u64;
+                    while start.elapsed() < duration {
+                        op();
+                        n += 1;
+                    }
+                    (n, start.elapsed())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("bench thread"))
+            .fold((0u64, Duration::ZERO), |acc, (n, e)| {
+                (acc.0 + n, acc.1.max(e))
+            })
+    });
+    ops as f64 / elapsed.as_secs_f64()
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+fn parse_seconds() -> anyhow::Result<f64> {
+    let mut seconds = 3.0;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--seconds" => {
+                let value = args
+                    .next()
+                    .ok_or_else(|| anyhow::anyhow!("--seconds needs a value"))?;
+                seconds = value
+                    .parse()
+                    .map_err(|_| anyhow::anyhow!("--seconds: not a number: {value}"))?;
+                anyhow::ensure!(
+                    seconds > 0.0 && seconds <= 600.0,
+                    "--seconds must be in (0, 600]"
+                );
+            }
+            "-h" | "--help" => {
+                println!("usage: ceilings [--seconds N]   (default 3 s per measurement)");
+                std::process::exit(0);
+            }
+            other => anyhow::bail!("unknown argument {other}"),
+        }
+    }
+    Ok(seconds)
+}
