@@ -295,4 +295,4 @@ log "ceilings: argon2id verify and RS256 sign, ${CEILING_SECONDS}s each on all c
     >"$WORK/ceilings.json" || die "the ceilings program failed"
 
 mkdir -p "$RESULTS_DIR"
-python3 "$BENCH_DIR/report.py" "$WORK" "$RESULTS_DIR/latest.json"
+python3 -B "$BENCH_DIR/report.py" "$WORK" "$RESULTS_DIR/latest.json"
