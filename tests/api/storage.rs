@@ -119,6 +119,12 @@ async fn refresh_tokens_client_secrets_and_passwords_are_stored_only_as_hashes()
         client_row.secret_hash,
         Some(sha256(client.secret().as_bytes()))
     );
+    // DESIGN.md §5: at least 256 bits, i.e. 43 base64url characters after the `lk_cs_` prefix.
+    assert!(
+        client.secret().len() >= "lk_cs_".len() + 43,
+        "{}",
+        client.secret()
+    );
 
     let user_row = app
         .state
