@@ -41,7 +41,7 @@ impl Store {
     /// Every key still in the table, oldest first.
     pub async fn list_signing_keys(&self) -> Result<Vec<SigningKeyRow>, StoreError> {
         with_conn!(self, conn => {
-            Ok(keys::table.order(keys::created_at.asc()).select(SigningKeyRow::as_select()).load(conn).await?)
+            Ok(keys::table.order((keys::created_at.asc(), keys::kid.asc())).select(SigningKeyRow::as_select()).load(conn).await?)
         })
     }
 }

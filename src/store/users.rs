@@ -63,7 +63,7 @@ impl Store {
 
     pub async fn list_users(&self) -> Result<Vec<UserRow>, StoreError> {
         with_conn!(self, conn => {
-            Ok(users::table.order(users::created_at.asc()).select(UserRow::as_select()).load(conn).await?)
+            Ok(users::table.order((users::created_at.asc(), users::id.asc())).select(UserRow::as_select()).load(conn).await?)
         })
     }
 
