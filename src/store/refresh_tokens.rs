@@ -55,7 +55,7 @@ pub struct TokenRow {
 pub struct PresentedToken {
     pub token: TokenRow,
     pub family: FamilyRow,
-    pub user_disabled: bool,
+    pub user: super::users::UserRow,
 }
 
 /// Result of trying to retire a token in favour of its successor.
@@ -89,11 +89,11 @@ impl Store {
             let row = tokens::table
                 .inner_join(families::table.inner_join(users::table))
                 .filter(tokens::token_hash.eq(hash))
-                .select((TokenRow::as_select(), FamilyRow::as_select(), users::disabled))
-                .first::<(TokenRow, FamilyRow, bool)>(conn)
+                .select((TokenRow::as_select(), FamilyRow::as_select(), super::users::UserRow::as_select()))
+                .first::<(TokenRow, FamilyRow, super::users::UserRow)>(conn)
                 .await
                 .optional()?;
-            Ok(row.map(|(token, family, user_disabled)| PresentedToken { token, family, user_disabled }))
+            Ok(row.map(|(token, family, user)| PresentedToken { token, family, user }))
         })
     }
 

@@ -48,7 +48,7 @@ pub async fn grant(
     if now >= found.token.idle_expires_at || now >= family.expires_at {
         return Err(invalid());
     }
-    if found.user_disabled {
+    if found.user.disabled {
         state
             .store
             .revoke_family(&family.id, "user disabled")
