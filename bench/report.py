@@ -115,6 +115,14 @@ def main():
         ("peak RSS MiB (any phase, start-up incl.)", peak, "<=", TARGETS["peak_rss_mib_max"]),
         ("peak RSS MiB (under load only)", load_peak, "<=", TARGETS["peak_rss_mib_max"]),
     ]
+    # Contention-proof companions of the two ratios: CPU per operation of the ceiling over server CPU per 200 (the
+    # ratio the grant would reach if it got as many cores as the ceiling did, and used them all). Not targets.
+    normalised = {}
+    for phase, rate_key, cores_key in (("password", "argon2_verify_per_s", "argon2_cores_used"),
+                                       ("refresh", "rs256_sign_per_s", "rs256_cores_used")):
+        used, per_op = ceilings.get(cores_key), phases[phase]["cpu"]["server_cpu_ms_per_ok"]
+        if used and per_op:
+            normalised[phase] = round(used / ceilings[rate_key] * 1000 / per_op, 3)
     results = [
         {"name": n, "value": round(v, 3), "op": op, "target": t, "pass": v >= t if op == ">=" else v <= t}
         for n, v, op, t in checks
@@ -137,6 +145,7 @@ def main():
         "phases": phases,
         "ceilings": ceilings,
         "targets": results,
+        "cpu_normalised_ratios": normalised,
         "harness_failures": failures,
     }
     os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
@@ -175,12 +184,25 @@ def main():
     print(
         f"ceilings ({ceilings['threads']} threads): argon2id verify m={a.get('memory_kib')} KiB t={a.get('iterations')} "
         f"p={a.get('parallelism')}: {argon2:,.1f}/s   RS256 sign (key parsed once, {ceilings.get('jwt_bytes')} B JWT): "
-        f"{sign:,.1f}/s"
+        f"{sign:,.1f}/s   (CPU cores obtained: {ceilings.get('argon2_cores_used')} and {ceilings.get('rs256_cores_used')})"
     )
+    for name, p in phases.items():
+        if p["cpu"]["other"] >= 0.2:
+            print(f"  note: other processes used {p['cpu']['other']:.2f} cores during the {name} phase")
+    threads = ceilings["threads"]
+    for key, label in (("argon2_cores_used", "argon2"), ("rs256_cores_used", "RS256")):
+        used = ceilings.get(key)
+        if used is not None and used < 0.9 * threads:
+            print(
+                f"  note: the {label} ceiling got {used:.2f} of {threads} cores (other processes took the rest):"
+                " it is a floor, and the ratio against it is flattering"
+            )
     print()
     for r in results:
         value = f"{r['value']:,.3f}" if r["value"] < 100 else f"{r['value']:,.0f}"
         print(f"  {r['name']:<42}{value:>12}  target {r['op']} {r['target']:<8} {mark(r['pass'])}")
+    for phase, ratio in normalised.items():
+        print(f"  {phase} / ceiling per CPU-second (ceiling CPU per op / server CPU per 200): {ratio:.3f}  (info)")
     print()
     for name, p in phases.items():
         if p["non_200"] or any(p["socket_errors"].values()):
