@@ -75,11 +75,11 @@ pub async fn rotate(
             activates_at: activation_of(next, policy),
         });
     }
-    let now = crate::store::now();
     let mut row = generate_row(master, bits, KeyState::Next)
         .await
         .map_err(|e| AdminError::Unexpected(e.into()))?;
-    let activates_at = now + seconds(policy.publish_ahead);
+    // Counted from publication (`created_at`, stamped after the slow key generation), not from before it.
+    let activates_at = row.created_at + seconds(policy.publish_ahead);
     row.activate_after = Some(activates_at);
     store.insert_signing_key(&row).await?;
     Ok(RotateOutcome::Scheduled {

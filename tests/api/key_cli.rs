@@ -18,7 +18,8 @@ use crate::key_helpers::{
 const SLACK: Duration = Duration::from_millis(1500);
 
 #[tokio::test]
-async fn keys_rotate_publishes_a_next_key_the_running_server_serves_and_rotate_now_waits_for_the_window() {
+async fn keys_rotate_publishes_a_next_key_the_running_server_serves_and_rotate_now_waits_for_the_window()
+ {
     // 12 s window: max-age 4 s, poll 2 s, safe publication 8 s; `--now` has [8 s, 12 s) to act before the schedule.
     let windows = Windows {
         publish_ahead: 12,
@@ -56,7 +57,11 @@ async fn keys_rotate_publishes_a_next_key_the_running_server_serves_and_rotate_n
     )
     .await;
     let tokens = app.login(&client, &user).await;
-    assert_eq!(kid_of(&tokens.access_token), first, "a next key does not sign");
+    assert_eq!(
+        kid_of(&tokens.access_token),
+        first,
+        "a next key does not sign"
+    );
 
     let keys = cli.list().await;
     let row = listed(&keys, &next);
@@ -75,7 +80,11 @@ async fn keys_rotate_publishes_a_next_key_the_running_server_serves_and_rotate_n
     let refused = cli.run(&["keys", "rotate", "--now"]).await;
     refused.assert_failed_saying(&[&next, "verifiers may cache the jwks for 4s", "can sign in"]);
     assert_eq!(
-        key_rows(&app).await.iter().find(|r| r.kid == next).map(|r| r.state.clone()),
+        key_rows(&app)
+            .await
+            .iter()
+            .find(|r| r.kid == next)
+            .map(|r| r.state.clone()),
         Some("next".to_owned())
     );
 
@@ -97,7 +106,10 @@ async fn keys_rotate_publishes_a_next_key_the_running_server_serves_and_rotate_n
         if kid_of(&tokens.access_token) == next {
             break;
         }
-        assert!(Instant::now() < deadline, "the server still signs with {first}");
+        assert!(
+            Instant::now() < deadline,
+            "the server still signs with {first}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
@@ -121,7 +133,8 @@ async fn keys_rotate_publishes_a_next_key_the_running_server_serves_and_rotate_n
 }
 
 #[tokio::test]
-async fn keys_revoke_pulls_a_key_from_the_running_servers_jwks_switches_signing_and_writes_an_audit_record() {
+async fn keys_revoke_pulls_a_key_from_the_running_servers_jwks_switches_signing_and_writes_an_audit_record()
+ {
     let windows = Windows {
         publish_ahead: 6,
         rotation_interval: 3_600,
@@ -144,8 +157,19 @@ async fn keys_revoke_pulls_a_key_from_the_running_servers_jwks_switches_signing_
     cli.run(&["keys", "revoke", "no-such-kid", "--reason", "test"])
         .await
         .assert_failed_saying(&["not found"]);
-    assert_eq!(key_rows(&app).await.len(), 1, "failed revocations change nothing");
-    assert!(app.state.store.audit_records(10).await.expect("audit").is_empty());
+    assert_eq!(
+        key_rows(&app).await.len(),
+        1,
+        "failed revocations change nothing"
+    );
+    assert!(
+        app.state
+            .store
+            .audit_records(10)
+            .await
+            .expect("audit")
+            .is_empty()
+    );
 
     let reason = "private key leaked into a build log";
     let done = cli
@@ -155,7 +179,10 @@ async fn keys_revoke_pulls_a_key_from_the_running_servers_jwks_switches_signing_
     assert_eq!(done["revoked"], true);
     assert_eq!(done["kid"], revoked.as_str());
     assert_eq!(done["families_revoked"], 1);
-    let successor = done["new_active"].as_str().expect("a new signer").to_owned();
+    let successor = done["new_active"]
+        .as_str()
+        .expect("a new signer")
+        .to_owned();
     assert_ne!(successor, revoked);
 
     // Out of the running server's JWKS within its poll interval; the successor signs.
@@ -168,9 +195,11 @@ async fn keys_revoke_pulls_a_key_from_the_running_servers_jwks_switches_signing_
     .await;
     let fresh = app.login(&client, &user).await;
     assert_eq!(kid_of(&fresh.access_token), successor);
-    app.verify_access_token(&fresh.access_token, &client.id).await;
+    app.verify_access_token(&fresh.access_token, &client.id)
+        .await;
     expect_error(
-        app.refresh_grant(&client, tokens.refresh_token(), None).await,
+        app.refresh_grant(&client, tokens.refresh_token(), None)
+            .await,
         400,
         "invalid_grant",
     )
@@ -199,7 +228,8 @@ async fn keys_revoke_pulls_a_key_from_the_running_servers_jwks_switches_signing_
 }
 
 #[tokio::test]
-async fn keys_rewrap_reseals_every_key_under_a_new_master_key_and_a_server_then_needs_only_that_key() {
+async fn keys_rewrap_reseals_every_key_under_a_new_master_key_and_a_server_then_needs_only_that_key()
+ {
     // A long window: the `next` key made below must not be promoted during the test.
     let windows = Windows {
         publish_ahead: 60,
@@ -228,7 +258,10 @@ async fn keys_rewrap_reseals_every_key_under_a_new_master_key_and_a_server_then_
         .collect();
 
     let new_master = random_master_key();
-    let new_id = MasterKey::from_base64(&new_master, "test").expect("a key").id().to_owned();
+    let new_id = MasterKey::from_base64(&new_master, "test")
+        .expect("a key")
+        .id()
+        .to_owned();
     let with_new = KeyCli::for_app(&app).with_env("LATCHKEY_MASTER_KEY", &new_master);
 
     // Without the previous key the new one can't open anything: refused, nothing touched.
@@ -259,7 +292,10 @@ async fn keys_rewrap_reseals_every_key_under_a_new_master_key_and_a_server_then_
     let new_key = MasterKey::from_base64(&new_master, "test").expect("a key");
     let after = key_rows(&app).await;
     for (old_row, old_plain) in before.iter().zip(&plain) {
-        let row = after.iter().find(|r| r.kid == old_row.kid).expect("still there");
+        let row = after
+            .iter()
+            .find(|r| r.kid == old_row.kid)
+            .expect("still there");
         assert_eq!(row.master_key_id, new_id);
         assert_ne!(row.private_key_ciphertext, old_row.private_key_ciphertext);
         assert_eq!(row.state, old_row.state);
@@ -287,7 +323,10 @@ async fn keys_rewrap_reseals_every_key_under_a_new_master_key_and_a_server_then_
         Ok(_) => panic!("a server started with the master key the keys were moved away from"),
         Err(e) => format!("{e:#}"),
     };
-    assert!(error.contains(&new_id) && error.contains(&old_id), "{error}");
+    assert!(
+        error.contains(&new_id) && error.contains(&old_id),
+        "{error}"
+    );
 
     let mut new_only = app.config.clone();
     new_only.master_key = Some(SecretString::from(new_master));

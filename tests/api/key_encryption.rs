@@ -54,7 +54,11 @@ async fn server_with_three_keys() -> TestApp {
 
 /// Everything in the key table that a restart could change, for before/after comparison.
 async fn table(app: &TestApp) -> Vec<String> {
-    key_rows(app).await.iter().map(|r| format!("{r:?}")).collect()
+    key_rows(app)
+        .await
+        .iter()
+        .map(|r| format!("{r:?}"))
+        .collect()
 }
 
 async fn start_error(config: Config) -> String {
@@ -78,8 +82,16 @@ async fn no_private_key_is_readable_in_the_database_in_any_key_state() {
         let sealed = &row.private_key_ciphertext;
         // Neither the stored bytes nor anything after a nonce parse as a private key, in PKCS#8 or PKCS#1.
         for candidate in [&sealed[..], &sealed[NONCE..]] {
-            assert!(KeyPair::from_pkcs8(candidate).is_err(), "{}: PKCS#8 in clear", row.kid);
-            assert!(KeyPair::from_der(candidate).is_err(), "{}: PKCS#1 in clear", row.kid);
+            assert!(
+                KeyPair::from_pkcs8(candidate).is_err(),
+                "{}: PKCS#8 in clear",
+                row.kid
+            );
+            assert!(
+                KeyPair::from_der(candidate).is_err(),
+                "{}: PKCS#1 in clear",
+                row.kid
+            );
         }
         // Only the master key that sealed it opens it, and what it opens is the published key's private half.
         let plain = app
@@ -89,17 +101,38 @@ async fn no_private_key_is_readable_in_the_database_in_any_key_state() {
             .expect("the configured master key opens it");
         let pair = KeyPair::from_pkcs8(&plain).expect("a PKCS#8 RSA key");
         assert_eq!(
-            URL_SAFE_NO_PAD.encode(pair.public_key().modulus().big_endian_without_leading_zero()),
+            URL_SAFE_NO_PAD.encode(
+                pair.public_key()
+                    .modulus()
+                    .big_endian_without_leading_zero()
+            ),
             row.public_n
         );
-        assert_eq!(sealed.len(), NONCE + plain.len() + TAG, "AES-256-GCM: nonce ‖ ciphertext ‖ tag");
-        assert!(!shares_a_run(sealed, &plain, 16), "{}: plain key bytes stored", row.kid);
+        assert_eq!(
+            sealed.len(),
+            NONCE + plain.len() + TAG,
+            "AES-256-GCM: nonce ‖ ciphertext ‖ tag"
+        );
+        assert!(
+            !shares_a_run(sealed, &plain, 16),
+            "{}: plain key bytes stored",
+            row.kid
+        );
         if let Some(bytes) = &sqlite_bytes {
-            assert!(!shares_a_run(bytes, &plain, 16), "{}: plain key bytes in the file", row.kid);
+            assert!(
+                !shares_a_run(bytes, &plain, 16),
+                "{}: plain key bytes in the file",
+                row.kid
+            );
         }
         assert!(stranger.open(&row.kid, &row.master_key_id, sealed).is_err());
         // The sealed key is bound to its row: it can't be moved to another kid.
-        assert!(app.state.master.open("another-kid", &row.master_key_id, sealed).is_err());
+        assert!(
+            app.state
+                .master
+                .open("another-kid", &row.master_key_id, sealed)
+                .is_err()
+        );
         assert_eq!(row.master_key_id, app.state.master.id());
     }
 }
@@ -112,13 +145,22 @@ async fn a_wrong_lost_or_malformed_master_key_stops_start_up_and_nothing_is_rege
 
     // Another master key: the message names the fingerprint that sealed the keys and the one configured.
     let wrong_key = random_master_key();
-    let wrong_id = MasterKey::from_base64(&wrong_key, "test").expect("a key").id().to_owned();
+    let wrong_id = MasterKey::from_base64(&wrong_key, "test")
+        .expect("a key")
+        .id()
+        .to_owned();
     let mut wrong = app.config.clone();
     wrong.master_key = Some(SecretString::from(wrong_key.clone()));
     let error = start_error(wrong).await;
     assert!(error.contains("master key"), "{error}");
-    assert!(error.contains(&configured) && error.contains(&wrong_id), "{error}");
-    assert!(!error.contains(&wrong_key), "the message leaks the key: {error}");
+    assert!(
+        error.contains(&configured) && error.contains(&wrong_id),
+        "{error}"
+    );
+    assert!(
+        !error.contains(&wrong_key),
+        "the message leaks the key: {error}"
+    );
 
     // The same wrong key as "previous" doesn't help either.
     let mut wrong_previous = app.config.clone();
@@ -133,7 +175,10 @@ async fn a_wrong_lost_or_malformed_master_key_stops_start_up_and_nothing_is_rege
     lost.master_key = None;
     lost.master_key_file = key_file.clone();
     let error = start_error(lost).await;
-    assert!(error.contains("does not exist") && error.contains("nothing is regenerated"), "{error}");
+    assert!(
+        error.contains("does not exist") && error.contains("nothing is regenerated"),
+        "{error}"
+    );
     assert!(!key_file.exists(), "a new master key file was created");
 
     let mut malformed = app.config.clone();
@@ -142,10 +187,12 @@ async fn a_wrong_lost_or_malformed_master_key_stops_start_up_and_nothing_is_rege
     assert!(error.contains("must be 32 bytes"), "{error}");
 
     assert_eq!(table(&app).await, before, "the key table changed");
-    // And the right key still works.
+    // And the right key still works, with the same signer.
     let again = app.spawn_another().await;
-    assert_eq!(
-        again.state.keys.snapshot().active.kid(),
-        app.state.keys.snapshot().active.kid()
-    );
+    let active = key_rows(&app)
+        .await
+        .into_iter()
+        .find(|r| r.state == "active")
+        .expect("an active key");
+    assert_eq!(again.state.keys.snapshot().active.kid(), active.kid);
 }

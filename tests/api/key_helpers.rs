@@ -233,6 +233,10 @@ impl Run {
             .unwrap_or_else(|e| panic!("--json printed no JSON ({e}): {self:?}"))
     }
 
+    pub fn assert_succeeded(&self) {
+        assert!(self.success, "the command failed: {self:?}");
+    }
+
     /// A non-zero exit whose message contains each of `words` (case-insensitive).
     pub fn assert_failed_saying(&self, words: &[&str]) {
         assert!(!self.success, "the command should have failed: {self:?}");
@@ -264,7 +268,10 @@ impl KeyCli {
     pub fn for_config(config: &Config) -> Self {
         let secs = |d: HumanDuration| format!("{}s", d.0.as_secs());
         let mut env = vec![
-            ("LATCHKEY_DATABASE_URL", config.database_url.expose().to_owned()),
+            (
+                "LATCHKEY_DATABASE_URL",
+                config.database_url.expose().to_owned(),
+            ),
             ("LATCHKEY_KEY_PUBLISH_AHEAD", secs(config.key_publish_ahead)),
             (
                 "LATCHKEY_KEY_ROTATION_INTERVAL",
@@ -300,11 +307,6 @@ impl KeyCli {
     pub fn with_env(mut self, name: &str, value: &str) -> Self {
         self.env.retain(|(k, _)| k != name);
         self.env.push((name.to_owned(), value.to_owned()));
-        self
-    }
-
-    pub fn without_env(mut self, name: &str) -> Self {
-        self.env.retain(|(k, _)| k != name);
         self
     }
 
@@ -430,9 +432,8 @@ async fn forward(req: HttpRequest, state: web::Data<ProxyState>) -> HttpResponse
         Err(e) => return HttpResponse::BadGateway().body(e.to_string()),
     };
     let status = upstream.status().as_u16();
-    let mut response = HttpResponse::build(
-        actix_web::http::StatusCode::from_u16(status).expect("a status code"),
-    );
+    let mut response =
+        HttpResponse::build(actix_web::http::StatusCode::from_u16(status).expect("a status code"));
     for name in ["etag", "cache-control", "content-type"] {
         if let Some(value) = header(upstream.headers(), name) {
             response.insert_header((name, value));

@@ -120,12 +120,18 @@ async fn keys_are_published_before_they_sign_and_stay_published_until_their_toke
     let end = start.elapsed();
     for pair in signing_order.windows(2) {
         let (old, new) = (&pair[0], &pair[1]);
-        assert!(signed[old].last <= signed[new].first, "{old} signed after {new} took over");
+        assert!(
+            signed[old].last <= signed[new].first,
+            "{old} signed after {new} took over"
+        );
         assert!(
             published[old].last + Duration::from_millis(500) >= end,
             "retired key {old} left the JWKS at {:?}, though verifiers may hold its tokens until {:?}",
             published[old].last,
-            signed[old].last + Duration::from_secs(windows.access_token_ttl) + VERIFIER_LEEWAY + max_age
+            signed[old].last
+                + Duration::from_secs(windows.access_token_ttl)
+                + VERIFIER_LEEWAY
+                + max_age
         );
     }
     let rows = key_rows(&app).await;
@@ -145,7 +151,11 @@ async fn keys_are_published_before_they_sign_and_stay_published_until_their_toke
 
     // One ETag per key set; a distinct set for each step (publish, promote) seen.
     let distinct_etags: std::collections::HashSet<&String> = etag_of_body.values().collect();
-    assert_eq!(distinct_etags.len(), etag_of_body.len(), "two key sets share an ETag");
+    assert_eq!(
+        distinct_etags.len(),
+        etag_of_body.len(),
+        "two key sets share an ETag"
+    );
     assert!(
         etag_of_body.len() >= 4,
         "the JWKS changed at each step: {} versions",
@@ -186,7 +196,10 @@ async fn keys_are_published_before_they_sign_and_stay_published_until_their_toke
         },
     )
     .await;
-    println!("{oldest} left the JWKS {:.2}s after its remove_after", left - remove_at as f64);
+    println!(
+        "{oldest} left the JWKS {:.2}s after its remove_after",
+        left - remove_at as f64
+    );
     assert!(
         left >= remove_at as f64,
         "{oldest} left the JWKS at {left}, before its remove_after {remove_at}"
@@ -205,7 +218,8 @@ async fn keys_are_published_before_they_sign_and_stay_published_until_their_toke
 }
 
 #[test]
-fn the_jwks_max_age_and_poll_interval_follow_the_publication_window_and_a_too_short_window_is_refused() {
+fn the_jwks_max_age_and_poll_interval_follow_the_publication_window_and_a_too_short_window_is_refused()
+ {
     let with = |publish_ahead: u64, rotation: u64| Config {
         key_publish_ahead: HumanDuration::from_secs(publish_ahead),
         key_rotation_interval: HumanDuration::from_secs(rotation),
@@ -229,14 +243,24 @@ fn the_jwks_max_age_and_poll_interval_follow_the_publication_window_and_a_too_sh
             .expect("a window at least the safe publication is accepted");
     }
     // 4 s: max-age 1.33 s + poll 1 s + 2 s margin = 5 s (rounded up) > 4 s.
-    let error = with(4, 30).validate().expect_err("a 4 s window is too short").to_string();
-    assert!(error.contains("key_publish_ahead must be at least 5s"), "{error}");
-    let error = with(60, 30).validate().expect_err("rotation shorter than publication").to_string();
+    let error = with(4, 30)
+        .validate()
+        .expect_err("a 4 s window is too short")
+        .to_string();
+    assert!(
+        error.contains("key_publish_ahead must be at least 5s"),
+        "{error}"
+    );
+    let error = with(60, 30)
+        .validate()
+        .expect_err("rotation shorter than publication")
+        .to_string();
     assert!(error.contains("key_rotation_interval"), "{error}");
 }
 
 #[tokio::test]
-async fn the_binary_refuses_a_publication_window_shorter_than_the_jwks_max_age_plus_poll_and_margin() {
+async fn the_binary_refuses_a_publication_window_shorter_than_the_jwks_max_age_plus_poll_and_margin()
+ {
     let config = test_config("sqlite://unused.db");
     let run = KeyCli::for_config(&config)
         .with_env("LATCHKEY_KEY_PUBLISH_AHEAD", "4s")
