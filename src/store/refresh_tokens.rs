@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::schema::{refresh_token_families as families, refresh_tokens as tokens, users};
+use super::users::UserRow;
 use super::{Store, StoreError, with_conn, write_tx};
 
 /// The statement that revokes a family unless it already is (the first reason is kept).
@@ -55,7 +56,9 @@ pub struct TokenRow {
 pub struct PresentedToken {
     pub token: TokenRow,
     pub family: FamilyRow,
-    pub user: super::users::UserRow,
+    pub user: UserRow,
+    /// The key that signed the access token issued with this refresh token has been revoked since.
+    pub signing_key_revoked: bool,
 }
 
 /// Result of trying to retire a token in favour of its successor.
@@ -81,19 +84,28 @@ impl Store {
         })
     }
 
-    pub async fn find_refresh_token(
-        &self,
-        hash: &[u8],
-    ) -> Result<Option<PresentedToken>, StoreError> {
+    pub async fn find_refresh_token(&self, hash: &[u8]) -> Result<Option<PresentedToken>, StoreError> {
+        use super::schema::signing_keys as keys;
         with_conn!(self, conn => {
             let row = tokens::table
                 .inner_join(families::table.inner_join(users::table))
+                .left_join(keys::table.on(keys::kid.eq(tokens::access_token_kid)))
                 .filter(tokens::token_hash.eq(hash))
-                .select((TokenRow::as_select(), FamilyRow::as_select(), super::users::UserRow::as_select()))
-                .first::<(TokenRow, FamilyRow, super::users::UserRow)>(conn)
+                .select((
+                    TokenRow::as_select(),
+                    FamilyRow::as_select(),
+                    UserRow::as_select(),
+                    keys::state.nullable(),
+                ))
+                .first::<(TokenRow, FamilyRow, UserRow, Option<String>)>(conn)
                 .await
                 .optional()?;
-            Ok(row.map(|(token, family, user)| PresentedToken { token, family, user }))
+            Ok(row.map(|(token, family, user, key_state)| PresentedToken {
+                token,
+                family,
+                user,
+                signing_key_revoked: key_state.as_deref() == Some("revoked"),
+            }))
         })
     }
 

@@ -234,11 +234,9 @@ async fn revoking_a_retired_or_next_key_ends_only_its_own_families_and_leaves_si
     assert!(subjects.contains(&old.as_str()) && subjects.contains(&next.as_str()));
 }
 
-/// Known server bug (issue 3 report): `keys revoke` revokes the families recorded so far, but a replica keeps signing
-/// with the revoked key until it reloads (up to the poll interval without Redis), and a family it creates meanwhile
-/// (recording the revoked kid) is never revoked: its refresh token keeps working. Run with `--ignored`.
+/// A replica keeps signing with a revoked key until it reloads (up to the poll interval without Redis); a family it
+/// creates meanwhile records the revoked kid, so the refresh grant must refuse it all the same.
 #[tokio::test]
-#[ignore = "known server bug: families created between `keys revoke` and a replica's reload escape the revocation"]
 async fn a_login_between_a_revocation_and_the_servers_reload_does_not_escape_the_revocation() {
     // A 60 s window: the server re-reads the key table every 10 s, so right after `keys revoke` it still signs
     // with the revoked key for a while (no Redis here).

@@ -48,6 +48,12 @@ pub async fn grant(
     if now >= found.token.idle_expires_at || now >= family.expires_at {
         return Err(invalid());
     }
+    if found.signing_key_revoked {
+        // A replica that had not yet reloaded its key ring may have issued this token after the key was revoked:
+        // the revocation covers it all the same.
+        state.store.revoke_family(&family.id, "signing key revoked").await?;
+        return Err(invalid());
+    }
     if found.user.disabled {
         state
             .store
