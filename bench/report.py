@@ -135,12 +135,17 @@ def main():
     if rf["chain_broken"] or rf["errors"]:
         failures.append(f"refresh: {rf['errors']} error(s), a chain broke: {rf['wrk_stderr'][:300]}")
 
-    commit = git("rev-parse", "--short", "HEAD")
-    dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    # The tree as it was built (run.sh records it right after `cargo build`): commit, then modified files.
+    with open(os.path.join(work, "tree.txt")) as f:
+        tree = f.read().split("\n")
+    commit = tree[0].strip() or git("rev-parse", "--short", "HEAD")
+    modified = [line.strip() for line in tree[1:] if line.strip()]
+    dirty = bool(modified)
     report = {
         "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "commit": commit,
         "worktree_dirty": dirty,
+        "worktree_modified": modified,
         "cores": os.cpu_count(),
         "phases": phases,
         "ceilings": ceilings,
@@ -164,6 +169,8 @@ def main():
         f"{'phase':<9}{'conns':>6}{'wrk thr':>8}{'200s/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
         f"{'peak RSS':>10}{'start-up':>10}{'load':>7}   CPU cores: server/wrk/other/idle"
     )
+    if modified:
+        print("built with uncommitted changes: " + ", ".join(m.split()[-1] for m in modified))
     print(header)
     print("-" * len(header))
     for name, p in phases.items():

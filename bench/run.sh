@@ -131,6 +131,9 @@ done
 log "building: cargo build --release --bins --examples"
 (cd "$REPO" && timeout 3600 cargo build --release --bins --examples) || die "cargo build failed"
 TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target}
+# What was built: the commit plus any uncommitted changes (other people may be editing the tree).
+BUILT_TREE=$(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null && git status --porcelain --untracked-files=no 2>/dev/null) ||
+    BUILT_TREE="(not a git checkout)"
 BIN="$TARGET_DIR/release/latchkey"
 CEILINGS="$TARGET_DIR/release/examples/ceilings"
 [[ -x $BIN && -x $CEILINGS ]] || die "release binaries not found under $TARGET_DIR/release"
@@ -140,6 +143,7 @@ if (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null; then
 fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/latchkey-bench.XXXXXX")
+printf '%s\n' "$BUILT_TREE" >"$WORK/tree.txt"
 # Settings shared by the server, the CLI and the ceilings program; everything else is the default configuration.
 LATCHKEY_ENV=(
     "LATCHKEY_BIND=$HOST:$PORT"
