@@ -1,10 +1,9 @@
-//! Password hashing: argon2id PHC strings, verified on a bounded blocking pool (DESIGN.md §4).
+//! Password hashing: argon2id PHC strings, verified on a bounded pool of threads (DESIGN.md §4).
 
 use std::sync::Arc;
 
-use argon2::{
-    Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier as _, Version,
-};
+use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, PasswordHasher as _, Version};
+use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
 
 use crate::secret::SecretString;
@@ -66,11 +65,15 @@ pub struct Verified {
     pub needs_rehash: bool,
 }
 
-/// Hashes and verifies passwords with the configured argon2id parameters, at most `concurrency` at a time.
+/// Hashes and verifies passwords with the configured argon2id parameters on a fixed pool of `concurrency` threads.
+///
+/// A fixed pool (rather than tokio's blocking pool, which grows to hundreds of threads) bounds memory: each thread
+/// keeps one reusable `memory_kib` buffer, so the process holds at most `concurrency × memory_kib` for hashing,
+/// and logins can never starve the async workers.
 #[derive(Clone)]
 pub struct PasswordHasher {
     params: Params,
-    permits: Arc<Semaphore>,
+    pool: Arc<HashPool>,
     /// A real hash verified for unknown users, so "no such user" costs what "wrong password" costs.
     dummy_hash: Arc<str>,
 }
@@ -87,7 +90,7 @@ impl PasswordHasher {
         let dummy_hash = hash_with(&params, b"latchkey-dummy-password")?;
         Ok(Self {
             params,
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            pool: Arc::new(HashPool::new(concurrency.max(1))?),
             dummy_hash: dummy_hash.into(),
         })
     }
@@ -96,7 +99,8 @@ impl PasswordHasher {
     pub async fn hash(&self, password: &Password) -> Result<String, PasswordError> {
         let params = self.params.clone();
         let password = password.clone();
-        self.run_blocking(move || hash_with(&params, password.bytes()))
+        self.pool
+            .run(move || hash_with(&params, password.bytes()))
             .await
     }
 
@@ -111,29 +115,95 @@ impl PasswordHasher {
         let params = self.params.clone();
         let password = password.clone();
         let verified = self
-            .run_blocking(move || {
-                let parsed = PasswordHash::new(&stored)
-                    .map_err(|e| anyhow::anyhow!("stored hash unreadable: {e}"))?;
-                let matches = argon2_for(&params)
-                    .verify_password(password.bytes(), &parsed)
-                    .is_ok();
-                let needs_rehash = parsed.algorithm != argon2::ARGON2ID_IDENT
-                    || Params::try_from(&parsed).map_or(true, |p| !same_cost(&p, &params));
-                Ok(Verified {
-                    matches,
-                    needs_rehash,
-                })
-            })
+            .pool
+            .run(move || verify_phc(&params, password.bytes(), &stored))
             .await?;
         Ok(Verified {
             matches: verified.matches && is_real,
             needs_rehash: verified.needs_rehash,
         })
     }
+}
 
-    /// Runs CPU-heavy work on the blocking pool, never more than `concurrency` at once, so logins can neither
-    /// starve the async workers nor queue unbounded memory (each verification holds `memory_kib`).
-    async fn run_blocking<T: Send + 'static>(
+/// Verifies `password` against a PHC string, reusing this thread's argon2 memory. Public so the benchmark measures
+/// the ceiling with exactly the code logins run.
+pub fn verify_phc(configured: &Params, password: &[u8], phc: &str) -> anyhow::Result<Verified> {
+    thread_local! {
+        static MEMORY: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let parsed =
+        PasswordHash::new(phc).map_err(|e| anyhow::anyhow!("stored hash unreadable: {e}"))?;
+    let algorithm =
+        Algorithm::try_from(parsed.algorithm.as_str()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let version = parsed
+        .version
+        .map(Version::try_from)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let params =
+        Params::try_from(&parsed).map_err(|e| anyhow::anyhow!("stored hash parameters: {e}"))?;
+    let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
+        anyhow::bail!("stored hash lacks a salt or an output");
+    };
+    let argon2 = Argon2::new(algorithm, version.unwrap_or_default(), params.clone());
+    let mut computed = vec![0u8; expected.as_bytes().len()];
+    MEMORY
+        .with_borrow_mut(|memory| {
+            let blocks = params.block_count();
+            if memory.len() < blocks {
+                memory.resize(blocks, Block::default());
+            }
+            // Every block is overwritten before it is read, so the buffer needs no clearing between uses.
+            argon2.hash_password_into_with_memory(
+                password,
+                salt,
+                &mut computed,
+                &mut memory[..blocks],
+            )
+        })
+        .map_err(|e| anyhow::anyhow!("argon2 verification failed: {e}"))?;
+    let matches = bool::from(computed.ct_eq(expected.as_bytes()));
+    let needs_rehash = algorithm != Algorithm::Argon2id || !same_cost(&params, configured);
+    Ok(Verified {
+        matches,
+        needs_rehash,
+    })
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// A fixed set of threads for argon2, fed through a queue whose length the semaphore bounds.
+struct HashPool {
+    jobs: std::sync::Mutex<std::sync::mpsc::Sender<Job>>,
+    permits: Semaphore,
+}
+
+impl HashPool {
+    fn new(threads: usize) -> anyhow::Result<Self> {
+        let (sender, receiver) = std::sync::mpsc::channel::<Job>();
+        let receiver = Arc::new(std::sync::Mutex::new(receiver));
+        for i in 0..threads {
+            let receiver = receiver.clone();
+            std::thread::Builder::new()
+                .name(format!("latchkey-argon2-{i}"))
+                .spawn(move || {
+                    loop {
+                        let job = receiver.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => break, // the hasher was dropped
+                        }
+                    }
+                })?;
+        }
+        Ok(Self {
+            jobs: std::sync::Mutex::new(sender),
+            permits: Semaphore::new(threads),
+        })
+    }
+
+    /// Runs `work` on a pool thread; at most one job per thread is queued or running at a time.
+    async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
     ) -> Result<T, PasswordError> {
@@ -142,10 +212,21 @@ impl PasswordHasher {
             .acquire()
             .await
             .map_err(|e| PasswordError::Hashing(e.into()))?;
+        let (done, result) = tokio::sync::oneshot::channel();
         let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || span.in_scope(work))
+        let job: Job = Box::new(move || {
+            let _ = done.send(span.in_scope(work));
+        });
+        self.jobs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .send(job)
+            .map_err(|_| {
+                PasswordError::Hashing(anyhow::anyhow!("password hashing pool stopped"))
+            })?;
+        result
             .await
-            .map_err(|e| PasswordError::Hashing(e.into()))?
+            .map_err(|_| PasswordError::Hashing(anyhow::anyhow!("password hashing job was lost")))?
             .map_err(PasswordError::Hashing)
     }
 }
@@ -204,6 +285,26 @@ mod tests {
                 .unwrap()
                 .needs_rehash
         );
+    }
+
+    #[test]
+    fn verification_agrees_with_the_argon2_crate() {
+        use argon2::PasswordVerifier as _;
+        let params = Params::new(256, 1, 1, None).unwrap();
+        let phc = hash_with(&params, b"correct horse").unwrap();
+        let parsed = PasswordHash::new(&phc).unwrap();
+        assert!(
+            argon2_for(&params)
+                .verify_password(b"correct horse", &parsed)
+                .is_ok()
+        );
+        assert!(verify_phc(&params, b"correct horse", &phc).unwrap().matches);
+        assert!(!verify_phc(&params, b"correct horsf", &phc).unwrap().matches);
+        // The reused buffer from a larger hash must not leak into a smaller one.
+        let big = Params::new(1024, 1, 1, None).unwrap();
+        let big_phc = hash_with(&big, b"other").unwrap();
+        assert!(verify_phc(&big, b"other", &big_phc).unwrap().matches);
+        assert!(verify_phc(&params, b"correct horse", &phc).unwrap().matches);
     }
 
     #[test]

@@ -156,8 +156,8 @@ async fn with_redis_a_cli_revocation_reaches_both_replicas_well_before_their_pol
     assert_eq!(policy(&first).poll_interval, Duration::from_secs(10));
     let (user, client) = first.user_and_client().await;
     let cli = KeyCli::for_app(&first);
-    // Let both replicas subscribe.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Wait until both replicas have subscribed (under load that can take longer than a fixed sleep).
+    wait_for_subscribers(redis_url.trim(), 2).await;
 
     // Twice, so that a poll tick falling in the window by chance can't pass the test for both replicas twice.
     for _ in 0..2 {
@@ -194,5 +194,32 @@ async fn with_redis_a_cli_revocation_reaches_both_replicas_well_before_their_pol
             let tokens = replica.login(&client, &user).await;
             assert_eq!(kid_of(&tokens.access_token), successor);
         }
+    }
+}
+
+/// Polls `PUBSUB NUMSUB` until the key-change channel has at least `n` subscribers (other tests' servers may add
+/// more; never fewer than ours once they are up).
+async fn wait_for_subscribers(redis_url: &str, n: i64) {
+    let client = redis::Client::open(redis_url).expect("redis url");
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis reachable");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, count): (String, i64) = redis::cmd("PUBSUB")
+            .arg("NUMSUB")
+            .arg("latchkey:keys-changed")
+            .query_async(&mut conn)
+            .await
+            .expect("PUBSUB NUMSUB");
+        if count >= n {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "replicas did not subscribe to key-change notices within 20 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
