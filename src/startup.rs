@@ -96,7 +96,10 @@ impl Application {
                 );
             }
             // Port 0 was resolved by binding: the derived issuer must name the real port.
-            config.issuer = Some(format!("http://{}", std::net::SocketAddr::new(config.bind.ip(), port)));
+            config.issuer = Some(format!(
+                "http://{}",
+                std::net::SocketAddr::new(config.bind.ip(), port)
+            ));
         }
         let services = Services::open(&config, config.migrate_on_start).await?;
         let keys =

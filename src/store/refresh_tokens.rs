@@ -84,7 +84,10 @@ impl Store {
         })
     }
 
-    pub async fn find_refresh_token(&self, hash: &[u8]) -> Result<Option<PresentedToken>, StoreError> {
+    pub async fn find_refresh_token(
+        &self,
+        hash: &[u8],
+    ) -> Result<Option<PresentedToken>, StoreError> {
         use super::schema::signing_keys as keys;
         with_conn!(self, conn => {
             let row = tokens::table

@@ -51,7 +51,10 @@ pub async fn grant(
     if found.signing_key_revoked {
         // A replica that had not yet reloaded its key ring may have issued this token after the key was revoked:
         // the revocation covers it all the same.
-        state.store.revoke_family(&family.id, "signing key revoked").await?;
+        state
+            .store
+            .revoke_family(&family.id, "signing key revoked")
+            .await?;
         return Err(invalid());
     }
     if found.user.disabled {
