@@ -102,6 +102,9 @@ impl Application {
             ));
         }
         let services = Services::open(&config, config.migrate_on_start).await?;
+        if let Ok(url) = DatabaseUrl::parse(config.database_url.expose()) {
+            services.store.start_background_checkpoints(&url);
+        }
         let keys =
             Arc::new(KeyRing::bootstrap(&services.store, &services.master, config.key_bits).await?);
         let manager = KeyManager {

@@ -188,7 +188,7 @@ mod tests {
 
     #[test]
     fn a_retired_key_leaves_once_its_last_token_has_expired() {
-        let p = policy(60, 1_000);
+        let p = policy(60, 100_000);
         let mut old = row("old", KeyState::Retired, 0);
         old.remove_after = Some(p.remove_after(500));
         assert!(p.remove_after(500) >= 500 + 900 + 60);

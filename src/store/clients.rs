@@ -31,7 +31,7 @@ impl Store {
 
     pub async fn find_client(&self, id: &str) -> Result<Option<ClientRow>, StoreError> {
         with_conn!(self, conn => {
-            Ok(clients::table.find(id).select(ClientRow::as_select()).first(conn).await.optional()?)
+            Ok(clients::table.find(id).select(ClientRow::as_select()).get_result(conn).await.optional()?)
         })
     }
 

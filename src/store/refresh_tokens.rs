@@ -100,7 +100,7 @@ impl Store {
                     UserRow::as_select(),
                     keys::state.nullable(),
                 ))
-                .first::<(TokenRow, FamilyRow, UserRow, Option<String>)>(conn)
+                .get_result::<(TokenRow, FamilyRow, UserRow, Option<String>)>(conn)
                 .await
                 .optional()?;
             Ok(row.map(|(token, family, user, key_state)| PresentedToken {

@@ -49,7 +49,7 @@ impl Store {
             Ok(users::table
                 .filter(users::email.eq(&email).or(users::username.eq(login)))
                 .select(UserRow::as_select())
-                .first(conn)
+                .get_result(conn)
                 .await
                 .optional()?)
         })
@@ -57,7 +57,7 @@ impl Store {
 
     pub async fn find_user(&self, id: &str) -> Result<Option<UserRow>, StoreError> {
         with_conn!(self, conn => {
-            Ok(users::table.find(id).select(UserRow::as_select()).first(conn).await.optional()?)
+            Ok(users::table.find(id).select(UserRow::as_select()).get_result(conn).await.optional()?)
         })
     }
 
