@@ -20,7 +20,7 @@ use latchkey_verifier::Verifier;
 use serde_json::Value;
 use tokio::process::Command;
 
-use crate::helpers::{TempDir, TestApp, TestDatabase, header};
+use crate::helpers::{Run, TempDir, TestApp, TestDatabase, header};
 
 pub const BINARY: &str = env!("CARGO_BIN_EXE_latchkey");
 
@@ -215,42 +215,6 @@ pub async fn set_remove_after(database: &TestDatabase, kid: &str, at: i64) {
     }
     .expect("updating remove_after");
     assert_eq!(changed, 1, "no key {kid}");
-}
-
-/// One run of the binary.
-#[derive(Debug)]
-pub struct Run {
-    pub success: bool,
-    pub code: Option<i32>,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-impl Run {
-    pub fn json(&self) -> Value {
-        assert!(self.success, "the command failed: {self:?}");
-        serde_json::from_str(self.stdout.trim())
-            .unwrap_or_else(|e| panic!("--json printed no JSON ({e}): {self:?}"))
-    }
-
-    pub fn assert_succeeded(&self) {
-        assert!(self.success, "the command failed: {self:?}");
-    }
-
-    /// A non-zero exit whose message contains each of `words` (case-insensitive).
-    pub fn assert_failed_saying(&self, words: &[&str]) {
-        assert!(!self.success, "the command should have failed: {self:?}");
-        assert!(
-            self.code.is_some_and(|c| c != 0),
-            "a non-zero exit code: {self:?}"
-        );
-        for word in words {
-            assert!(
-                self.stderr.to_lowercase().contains(&word.to_lowercase()),
-                "stderr should say {word:?}: {self:?}"
-            );
-        }
-    }
 }
 
 /// `latchkey keys …` configured like a running server (same database, master key and key windows), run from an

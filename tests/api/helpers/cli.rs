@@ -28,16 +28,23 @@ impl Run {
             .unwrap_or_else(|e| panic!("--json printed no JSON ({e}): {self:?}"))
     }
 
-    pub fn assert_failed_saying(&self, words: &str) {
+    pub fn assert_succeeded(&self) {
+        assert!(self.success, "the command failed: {self:?}");
+    }
+
+    /// A non-zero exit whose message contains each of `words` (case-insensitive).
+    pub fn assert_failed_saying(&self, words: &[&str]) {
         assert!(!self.success, "the command should have failed: {self:?}");
         assert!(
             self.code.is_some_and(|c| c != 0),
             "a non-zero exit code: {self:?}"
         );
-        assert!(
-            self.stderr.to_lowercase().contains(words),
-            "stderr should say {words:?}: {self:?}"
-        );
+        for word in words {
+            assert!(
+                self.stderr.to_lowercase().contains(&word.to_lowercase()),
+                "stderr should say {word:?}: {self:?}"
+            );
+        }
     }
 }
 
