@@ -68,12 +68,8 @@ pub async fn grant(
         .map_err(|_| crate::store::StoreError::Corrupt(format!("family {} scope", family.id)))?;
     // §6: narrower is allowed; the new refresh token keeps the originally granted scope.
     let scope = requested_scope(form, &granted)?;
-    let user_row = state
-        .store
-        .find_user(&family.user_id)
-        .await?
-        .ok_or_else(invalid)?;
-    let user = User::from_row(&user_row)?;
+    // The user row came with the token (one query): its roles and tenant as they are now.
+    let user = User::from_row(&found.user)?;
     issue(
         state,
         &user,
