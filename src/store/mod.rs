@@ -320,7 +320,6 @@ const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(200);
 
 /// Moves the WAL into the database file every [`CHECKPOINT_INTERVAL`] on a connection of its own. PASSIVE never
 /// blocks readers or writers; the task ends with the runtime that spawned it.
-
 fn checkpoint_in_background(path: String) {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(CHECKPOINT_INTERVAL);
