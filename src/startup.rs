@@ -135,8 +135,9 @@ impl Application {
             jwks_max_age: services.policy.jwks_max_age.as_secs(),
         });
         let server_state = state.clone();
+        let path_metadata = discovery::path_inserted_metadata_path(&state.tokens.issuer);
         let server = HttpServer::new(move || {
-            App::new()
+            let mut app = App::new()
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .app_data(server_state.clone())
                 .service(
@@ -154,7 +155,11 @@ impl Application {
                 )
                 .route("/.well-known/jwks.json", web::get().to(jwks::jwks))
                 .route("/healthz", web::get().to(health::healthz))
-                .route("/readyz", web::get().to(health::readyz))
+                .route("/readyz", web::get().to(health::readyz));
+            if let Some(path) = &path_metadata {
+                app = app.route(path, web::get().to(discovery::metadata));
+            }
+            app
         })
         .workers(config.workers())
         .listen(listener)?

@@ -1,4 +1,5 @@
-//! Authorization server metadata (RFC 8414), served at both well-known paths clients look for.
+//! Authorization server metadata (RFC 8414), served at both well-known paths clients look for, and at the
+//! path-inserted one when the issuer has a path (§3.1).
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -53,4 +54,35 @@ pub async fn metadata(state: web::Data<AppState>) -> Result<HttpResponse, OAuthE
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
         .json(body))
+}
+
+/// RFC 8414 §3.1: for an issuer with a path (`https://host/auth`), clients look for the metadata at
+/// `https://host/.well-known/oauth-authorization-server/auth`. Latchkey serves that path too, so a reverse proxy that
+/// mounts it under `/auth` needs one extra rule forwarding that URL unchanged. `None` for an issuer without a path.
+pub fn path_inserted_metadata_path(issuer: &str) -> Option<String> {
+    let path = url::Url::parse(issuer)
+        .ok()?
+        .path()
+        .trim_end_matches('/')
+        .to_owned();
+    (!path.is_empty()).then(|| format!("/.well-known/oauth-authorization-server{path}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_inserted_metadata_path as path;
+
+    #[test]
+    fn rfc8414_3_1_the_well_known_segment_goes_before_the_issuer_path() {
+        assert_eq!(path("https://auth.example.org"), None);
+        assert_eq!(path("https://auth.example.org/"), None);
+        assert_eq!(
+            path("https://example.org/auth").as_deref(),
+            Some("/.well-known/oauth-authorization-server/auth")
+        );
+        assert_eq!(
+            path("https://example.org/tenants/a/").as_deref(),
+            Some("/.well-known/oauth-authorization-server/tenants/a")
+        );
+    }
 }

@@ -211,3 +211,29 @@ async fn rfc8414_2_a_configured_issuer_names_the_metadata_urls_and_the_tokens() 
         .await;
     assert_eq!(claims.iss, "https://auth.example.org");
 }
+
+#[tokio::test]
+async fn rfc8414_3_1_an_issuer_with_a_path_also_serves_the_path_inserted_metadata_url() {
+    let app =
+        TestApp::spawn_with(|config| config.issuer = Some("https://example.org/auth".into())).await;
+
+    let response = app
+        .get("/.well-known/oauth-authorization-server/auth")
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let metadata: Value = response.json().await.expect("JSON metadata");
+    // §3.3: the issuer in the metadata is the one the client started from.
+    assert_eq!(metadata["issuer"], "https://example.org/auth");
+    assert_eq!(metadata["token_endpoint"], "https://example.org/auth/token");
+
+    // The root well-known URLs still answer (a proxy stripping /auth forwards those), other paths don't.
+    for path in METADATA_PATHS {
+        assert_eq!(app.get(path).await.status(), StatusCode::OK, "{path}");
+    }
+    assert_eq!(
+        app.get("/.well-known/oauth-authorization-server/other")
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}
