@@ -24,7 +24,7 @@ use rand::RngExt;
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 
-pub use cli::{Cli, Run};
+pub use cli::{Cli, Run, latchkey_command, run_command};
 pub use database::{TempDir, TestDatabase};
 pub use responses::{AccessClaims, Tokens, expect_error, expect_tokens, header};
 

@@ -11,11 +11,8 @@ use latchkey::startup::Application;
 
 use crate::helpers::{TestApp, expect_error, random_master_key};
 use crate::key_helpers::{
-    KeyCli, Windows, jwks_until, key_rows, kid_of, listed, policy, spawn_with_windows,
+    KeyCli, SLACK, Windows, jwks_until, key_rows, kid_of, listed, policy, spawn_with_windows,
 };
-
-/// Slack on top of the poll interval for a change to be seen over HTTP (a tick reloads, then our next request).
-const SLACK: Duration = Duration::from_millis(1500);
 
 #[tokio::test]
 async fn keys_rotate_publishes_a_next_key_the_running_server_serves_and_rotate_now_waits_for_the_window()

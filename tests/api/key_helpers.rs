@@ -3,7 +3,6 @@
 //! JWKS proxy that logs every fetch a verifier makes.
 
 use std::net::TcpListener;
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -18,11 +17,11 @@ use latchkey::store::schema::signing_keys;
 use latchkey::store::signing_keys::SigningKeyRow;
 use latchkey_verifier::Verifier;
 use serde_json::Value;
-use tokio::process::Command;
 
-use crate::helpers::{Run, TempDir, TestApp, TestDatabase, header};
+use crate::helpers::{Run, TempDir, TestApp, TestDatabase, header, latchkey_command, run_command};
 
-pub const BINARY: &str = env!("CARGO_BIN_EXE_latchkey");
+/// Slack on top of the poll interval for a key change to be seen over HTTP (a tick reloads, then our next request).
+pub const SLACK: Duration = Duration::from_millis(1500);
 
 /// Names the Redis server the replica tests use for key-change notices (not `LATCHKEY_*`, see `POSTGRES_ENV`).
 pub const REDIS_ENV: &str = "TEST_REDIS_URL";
@@ -275,31 +274,8 @@ impl KeyCli {
     }
 
     pub async fn run(&self, args: &[&str]) -> Run {
-        let mut command = Command::new(BINARY);
-        for (name, _) in std::env::vars_os() {
-            if name.to_string_lossy().starts_with("LATCHKEY_") {
-                command.env_remove(name);
-            }
-        }
-        command
-            .current_dir(self.cwd.path())
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
-            .env("RUST_LOG", "warn")
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        let output = tokio::time::timeout(Duration::from_secs(60), command.output())
-            .await
-            .unwrap_or_else(|_| panic!("`latchkey {}` did not finish within 60 s", args.join(" ")))
-            .expect("running the latchkey binary");
-        Run {
-            success: output.status.success(),
-            code: output.status.code(),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        let env = self.env.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        run_command(latchkey_command(self.cwd.path(), env, args), None).await
     }
 
     /// `keys list --json`.

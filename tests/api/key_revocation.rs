@@ -8,10 +8,8 @@ use latchkey_verifier::VerifyError;
 
 use crate::helpers::{expect_error, now};
 use crate::key_helpers::{
-    KeyCli, Windows, jwks_until, key_rows, kid_of, policy, spawn_with_windows, verifier,
+    KeyCli, SLACK, Windows, jwks_until, key_rows, kid_of, policy, spawn_with_windows, verifier,
 };
-
-const SLACK: Duration = Duration::from_millis(1500);
 
 #[tokio::test]
 async fn after_revoking_the_active_key_its_families_end_its_tokens_fail_and_fresh_logins_get_a_new_key()

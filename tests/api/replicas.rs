@@ -9,8 +9,8 @@ use latchkey::secret::SecretString;
 
 use crate::helpers::TestApp;
 use crate::key_helpers::{
-    KeyCli, REDIS_ENV, Windows, eventually, fetch_jwks, key_rows, kid_of, kids_in_state, policy,
-    spawn_with_windows, verifier,
+    KeyCli, REDIS_ENV, SLACK, Windows, eventually, fetch_jwks, key_rows, kid_of, kids_in_state,
+    policy, spawn_with_windows, verifier,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -68,7 +68,7 @@ async fn two_replicas_take_each_rotation_step_once_and_serve_identical_jwks_afte
             let since = *disagreeing_since.get_or_insert_with(Instant::now);
             longest_disagreement = longest_disagreement.max(since.elapsed());
             assert!(
-                since.elapsed() <= policy.poll_interval + Duration::from_millis(1500),
+                since.elapsed() <= policy.poll_interval + SLACK,
                 "the replicas' JWKS differ for {:?}: {:?} vs {:?}",
                 since.elapsed(),
                 jwks[0].kids,

@@ -48,6 +48,53 @@ impl Run {
     }
 }
 
+/// The binary, run in `cwd` with only the given `LATCHKEY_*` variables (the developer's own are removed), quiet logs,
+/// and piped standard streams.
+pub fn latchkey_command<'a>(
+    cwd: &std::path::Path,
+    env: impl IntoIterator<Item = (&'a str, &'a str)>,
+    args: &[&str],
+) -> Command {
+    let mut command = Command::new(BINARY);
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("LATCHKEY_") {
+            command.env_remove(name);
+        }
+    }
+    command
+        .current_dir(cwd)
+        .envs(env)
+        .env("RUST_LOG", "warn")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    command
+}
+
+/// Runs `command` (from [`latchkey_command`]) to completion, writing `stdin` if given, within 60 s.
+pub async fn run_command(mut command: Command, stdin: Option<&str>) -> Run {
+    let mut child = command.spawn().expect("cannot start the latchkey binary");
+    let mut pipe = child.stdin.take().expect("stdin is piped");
+    if let Some(text) = stdin {
+        pipe.write_all(text.as_bytes())
+            .await
+            .expect("writing stdin");
+    }
+    drop(pipe);
+    let output = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
+        .await
+        .expect("the command did not finish within 60 s")
+        .expect("waiting for the command");
+    Run {
+        success: output.status.success(),
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
 /// The binary configured for one database and master key, run from an empty folder so that no
 /// `config/latchkey.toml` of the developer's is read.
 pub struct Cli {
@@ -66,25 +113,16 @@ impl Cli {
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(BINARY);
-        for (name, _) in std::env::vars_os() {
-            if name.to_string_lossy().starts_with("LATCHKEY_") {
-                command.env_remove(name);
-            }
-        }
-        command
-            .current_dir(self.cwd.path())
-            .env("LATCHKEY_DATABASE_URL", self.database.url())
-            .env("LATCHKEY_MASTER_KEY", &self.master_key)
-            .env("LATCHKEY_PASSWORD_HASH_MEMORY_KIB", "1024")
-            .env("LATCHKEY_PASSWORD_HASH_ITERATIONS", "1")
-            .env("RUST_LOG", "warn")
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        command
+        latchkey_command(
+            self.cwd.path(),
+            [
+                ("LATCHKEY_DATABASE_URL", self.database.url()),
+                ("LATCHKEY_MASTER_KEY", self.master_key.as_str()),
+                ("LATCHKEY_PASSWORD_HASH_MEMORY_KIB", "1024"),
+                ("LATCHKEY_PASSWORD_HASH_ITERATIONS", "1"),
+            ],
+            args,
+        )
     }
 
     pub async fn run(&self, args: &[&str]) -> Run {
@@ -95,25 +133,8 @@ impl Cli {
         self.run_with(self.command(args), Some(stdin)).await
     }
 
-    pub async fn run_with(&self, mut command: Command, stdin: Option<&str>) -> Run {
-        let mut child = command.spawn().expect("cannot start the latchkey binary");
-        let mut pipe = child.stdin.take().expect("stdin is piped");
-        if let Some(text) = stdin {
-            pipe.write_all(text.as_bytes())
-                .await
-                .expect("writing stdin");
-        }
-        drop(pipe);
-        let output = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
-            .await
-            .expect("the command did not finish within 60 s")
-            .expect("waiting for the command");
-        Run {
-            success: output.status.success(),
-            code: output.status.code(),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+    pub async fn run_with(&self, command: Command, stdin: Option<&str>) -> Run {
+        run_command(command, stdin).await
     }
 
     /// `users create … --password-stdin --json`, asserting the password travels only on stdin.
