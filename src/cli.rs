@@ -138,6 +138,18 @@ pub enum ClientsCommand {
         /// An `aud` of its access tokens (repeatable; default: the client id)
         #[arg(long = "audience", value_name = "AUDIENCE")]
         audiences: Vec<String>,
+        /// A redirection URI, matched exactly (repeatable; https, or http on a loopback host)
+        #[arg(long = "redirect-uri", value_name = "URI")]
+        redirect_uris: Vec<String>,
+        /// A URI a logout may return to (repeatable)
+        #[arg(long = "post-logout-redirect-uri", value_name = "URI")]
+        post_logout_redirect_uris: Vec<String>,
+        /// How a confidential client authenticates: client_secret_basic (default) or client_secret_post
+        #[arg(long, value_name = "METHOD")]
+        auth_method: Option<String>,
+        /// Let this confidential client redeem authorization codes without PKCE (it must then send a nonce)
+        #[arg(long)]
+        allow_no_pkce: bool,
         #[command(flatten)]
         output: Output,
     },
@@ -191,13 +203,13 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             println!("{} migration(s) applied", applied.len());
         }
         Command::Users(command) => {
-            users_command(command, &Services::open(&config, true).await?).await?
+            users_command(command, &Services::for_command(&config).await?).await?
         }
         Command::Clients(command) => {
-            clients_command(command, &Services::open(&config, true).await?).await?
+            clients_command(command, &Services::for_command(&config).await?).await?
         }
         Command::Keys(command) => {
-            keys_command(command, &Services::open(&config, true).await?, &config).await?
+            keys_command(command, &Services::for_command(&config).await?, &config).await?
         }
     }
     Ok(())
@@ -224,6 +236,7 @@ async fn users_command(command: UsersCommand, services: &Services) -> anyhow::Re
                     tenant,
                     password,
                 },
+                crate::store::now(),
             )
             .await?;
             output.print(json!({ "id": user.id, "email": user.email }), || {
@@ -249,13 +262,15 @@ async fn users_command(command: UsersCommand, services: &Services) -> anyhow::Re
             });
         }
         UsersCommand::Disable { user, output } => {
-            let user = users::set_disabled(&services.store, &user, true).await?;
+            let user =
+                users::set_disabled(&services.store, &user, true, crate::store::now()).await?;
             output.print(json!({ "id": user.id, "disabled": true }), || {
                 format!("disabled {} and revoked their refresh tokens", user.email)
             });
         }
         UsersCommand::Enable { user, output } => {
-            let user = users::set_disabled(&services.store, &user, false).await?;
+            let user =
+                users::set_disabled(&services.store, &user, false, crate::store::now()).await?;
             output.print(json!({ "id": user.id, "disabled": false }), || {
                 format!("enabled {}", user.email)
             });
@@ -272,6 +287,10 @@ async fn clients_command(command: ClientsCommand, services: &Services) -> anyhow
             grants,
             scopes,
             audiences,
+            redirect_uris,
+            post_logout_redirect_uris,
+            auth_method,
+            allow_no_pkce,
             output,
         } => {
             let (client, secret) = clients::create_client(
@@ -282,7 +301,12 @@ async fn clients_command(command: ClientsCommand, services: &Services) -> anyhow
                     grants,
                     scopes,
                     audiences,
+                    redirect_uris,
+                    post_logout_redirect_uris,
+                    auth_method,
+                    allow_no_pkce,
                 },
+                crate::store::now(),
             )
             .await?;
             let secret = secret.as_ref().map(|s| s.expose().to_owned());
@@ -305,6 +329,10 @@ async fn clients_command(command: ClientsCommand, services: &Services) -> anyhow
                         "grants": c.grants,
                         "scope": c.scope.to_string(),
                         "audiences": c.token_audiences(),
+                        "redirect_uris": c.redirect_uris,
+                        "post_logout_redirect_uris": c.post_logout_redirect_uris,
+                        "token_endpoint_auth_method": c.token_endpoint_auth_method,
+                        "require_pkce": c.require_pkce,
                     })
                 })
                 .collect();

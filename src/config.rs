@@ -12,6 +12,8 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::secret::SecretString;
+use crate::signing::lifecycle::{self, KeyPolicy};
+use crate::signing::master_key::MasterKeySource;
 
 /// The file read when `LATCHKEY_CONFIG` is not set; a missing default file is not an error.
 pub const DEFAULT_CONFIG_PATH: &str = "config/latchkey.toml";
@@ -185,7 +187,7 @@ impl Config {
         if self.database_pool_size == 0 {
             return bad("database_pool_size must be at least 1".into());
         }
-        let policy = crate::signing::KeyPolicy::from_config(self);
+        let policy = self.key_policy();
         if self.key_publish_ahead.0 < policy.safe_publication() {
             return bad(format!(
                 "key_publish_ahead must be at least {}s: the JWKS max-age ({}s) plus the replicas' key poll interval \
@@ -193,7 +195,7 @@ impl Config {
                 policy.safe_publication().as_secs(),
                 policy.jwks_max_age.as_secs(),
                 policy.poll_interval.as_secs(),
-                crate::signing::lifecycle::MARGIN.as_secs()
+                lifecycle::MARGIN.as_secs()
             ));
         }
         if self.key_rotation_interval.0 < self.key_publish_ahead.0 {
@@ -239,6 +241,24 @@ impl Config {
         match &self.issuer {
             Some(issuer) => issuer.trim_end_matches('/').to_owned(),
             None => format!("http://{}", self.bind),
+        }
+    }
+
+    /// Key rotation timing derived from the rotation interval, publication window and access-token lifetime.
+    pub fn key_policy(&self) -> KeyPolicy {
+        KeyPolicy::new(
+            self.key_rotation_interval.0,
+            self.key_publish_ahead.0,
+            self.access_token_ttl.0,
+        )
+    }
+
+    /// Where the master key comes from.
+    pub fn master_key_source(&self) -> MasterKeySource<'_> {
+        MasterKeySource {
+            key: self.master_key.as_ref(),
+            file: &self.master_key_file,
+            previous: self.master_key_previous.as_ref(),
         }
     }
 

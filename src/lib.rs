@@ -1,8 +1,9 @@
 //! Latchkey: an OAuth 2.0 token service. The binary in `main.rs` only parses the command line and calls in here.
 
-pub mod admin;
+pub mod auth;
 pub mod cli;
 pub mod clients;
+pub mod clock;
 pub mod config;
 pub mod http;
 pub mod notify;
@@ -17,3 +18,4 @@ pub mod store;
 pub mod telemetry;
 pub mod tokens;
 pub mod users;
+pub mod validation;

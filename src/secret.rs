@@ -78,8 +78,12 @@ impl fmt::Debug for PlainToken {
     }
 }
 
-/// SHA-256 of an opaque token: what the database stores in its place.
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// SHA-256 of an opaque token: what the database stores in its place (a `BLOB`/`BYTEA` column, typed so a hash
+/// can't be confused with other bytes; see `store::types`).
+#[derive(
+    Clone, Copy, PartialEq, Eq, diesel::expression::AsExpression, diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Binary)]
 pub struct TokenHash([u8; 32]);
 
 impl TokenHash {

@@ -8,16 +8,17 @@ use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
+use crate::clock::{self, SharedClock};
 use crate::config::Config;
-use crate::http::{health, jwks, request_span::RequestSpan};
+use crate::http::request_span::RequestSpan;
 use crate::notify::KeyNotices;
-use crate::oauth::{discovery, token_endpoint};
 use crate::passwords::PasswordHasher;
 use crate::signing::manager::KeyManager;
 use crate::signing::{KeyPolicy, KeyRing, MasterKey};
 use crate::state::AppState;
 use crate::store::{DatabaseUrl, Store};
 use crate::tokens::TokenSettings;
+use crate::tokens::issuer::TokenIssuer;
 
 /// Storage and crypto shared by `serve` and the operator commands.
 pub struct Services {
@@ -30,6 +31,26 @@ pub struct Services {
 }
 
 impl Services {
+    /// For an operator command: the embedded SQLite default is migrated implicitly (a first command on a new
+    /// machine just works); any other database with pending migrations is refused, because other replicas may be
+    /// running the old schema: `latchkey migrate` is the one command that changes it.
+    pub async fn for_command(config: &Config) -> anyhow::Result<Self> {
+        let url = DatabaseUrl::parse(config.database_url.expose()).map_err(anyhow::Error::msg)?;
+        let embedded = matches!(url, DatabaseUrl::Sqlite(_));
+        if !embedded {
+            let pending = crate::store::pending_migrations(&url).await?;
+            if !pending.is_empty() {
+                anyhow::bail!(
+                    "the database has {} pending migration(s) ({}): run `latchkey migrate` first \
+                     (operator commands never change the schema of a shared database)",
+                    pending.len(),
+                    pending.join(", ")
+                );
+            }
+        }
+        Self::open(config, embedded).await
+    }
+
     /// Connects (migrating first when `migrate`), loads the master key and the password hasher.
     pub async fn open(config: &Config, migrate: bool) -> anyhow::Result<Self> {
         let store = Store::connect(
@@ -51,7 +72,10 @@ impl Services {
             DatabaseUrl::parse(config.database_url.expose()),
             Ok(DatabaseUrl::Sqlite(_))
         );
-        let master = Arc::new(MasterKey::load(config, fresh && embedded)?);
+        let master = Arc::new(MasterKey::load(
+            &config.master_key_source(),
+            fresh && embedded,
+        )?);
         let notices = config
             .redis_url
             .as_ref()
@@ -61,7 +85,7 @@ impl Services {
             store,
             master,
             hasher,
-            policy: KeyPolicy::from_config(config),
+            policy: config.key_policy(),
             notices,
         })
     }
@@ -82,8 +106,17 @@ impl Application {
     }
 
     pub async fn build_with_listener(
+        config: Config,
+        listener: TcpListener,
+    ) -> anyhow::Result<Self> {
+        Self::build_with_clock(config, listener, clock::system()).await
+    }
+
+    /// Builds the service with `clock` as its time source (tests pass a [`ManualClock`](crate::clock::ManualClock)).
+    pub async fn build_with_clock(
         mut config: Config,
         listener: TcpListener,
+        clock: SharedClock,
     ) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
         if config.issuer.is_none() {
@@ -105,8 +138,15 @@ impl Application {
         if let Ok(url) = DatabaseUrl::parse(config.database_url.expose()) {
             services.store.start_background_checkpoints(&url);
         }
-        let keys =
-            Arc::new(KeyRing::bootstrap(&services.store, &services.master, config.key_bits).await?);
+        let keys = Arc::new(
+            KeyRing::bootstrap(
+                &services.store,
+                &services.master,
+                config.key_bits,
+                clock.now(),
+            )
+            .await?,
+        );
         let manager = KeyManager {
             store: services.store.clone(),
             ring: keys.clone(),
@@ -115,51 +155,44 @@ impl Application {
             bits: config.key_bits,
             notices: services.notices.clone(),
             holder: uuid::Uuid::new_v4().to_string(),
+            clock: clock.clone(),
         };
         // Due steps run once before serving (e.g. a rotation that fell due while the service was down).
         if let Err(e) = manager.tick().await {
             tracing::warn!(error = %e, "initial key maintenance failed; the schedule will retry");
         }
         let maintenance = manager.spawn();
+        let tokens = TokenSettings {
+            issuer: config.issuer(),
+            access_token_ttl: config.access_token_ttl.as_secs(),
+            refresh_token_idle_ttl: config.refresh_token_ttl.as_secs(),
+            refresh_token_max_lifetime: config.refresh_token_max_lifetime.as_secs(),
+        };
+        let issuer = TokenIssuer {
+            store: services.store.clone(),
+            keys: keys.clone(),
+            master: services.master.clone(),
+            settings: tokens.clone(),
+            clock: clock.clone(),
+        };
         let state = web::Data::new(AppState {
             store: services.store,
             keys,
             master: services.master,
             hasher: services.hasher,
-            tokens: TokenSettings {
-                issuer: config.issuer(),
-                access_token_ttl: config.access_token_ttl.as_secs(),
-                refresh_token_idle_ttl: config.refresh_token_ttl.as_secs(),
-                refresh_token_max_lifetime: config.refresh_token_max_lifetime.as_secs(),
-            },
+            tokens,
+            issuer,
+            clock,
             jwks_max_age: services.policy.jwks_max_age.as_secs(),
         });
         let server_state = state.clone();
-        let path_metadata = discovery::path_inserted_metadata_path(&state.tokens.issuer);
         let server = HttpServer::new(move || {
-            let mut app = App::new()
+            let issuer = server_state.tokens.issuer.clone();
+            App::new()
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .app_data(server_state.clone())
-                .service(
-                    web::resource("/token")
-                        .route(web::post().to(token_endpoint::token))
-                        .default_service(web::to(token_endpoint::method_not_allowed)),
-                )
-                .route(
-                    "/.well-known/oauth-authorization-server",
-                    web::get().to(discovery::metadata),
-                )
-                .route(
-                    "/.well-known/openid-configuration",
-                    web::get().to(discovery::metadata),
-                )
-                .route("/.well-known/jwks.json", web::get().to(jwks::jwks))
-                .route("/healthz", web::get().to(health::healthz))
-                .route("/readyz", web::get().to(health::readyz));
-            if let Some(path) = &path_metadata {
-                app = app.route(path, web::get().to(discovery::metadata));
-            }
-            app
+                .configure(|cfg| crate::oauth::configure(cfg, &issuer))
+                .configure(crate::http::configure)
         })
         .workers(config.workers())
         .listen(listener)?

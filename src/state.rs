@@ -2,10 +2,12 @@
 
 use std::sync::Arc;
 
+use crate::clock::SharedClock;
 use crate::passwords::PasswordHasher;
 use crate::signing::{KeyRing, MasterKey};
 use crate::store::Store;
 use crate::tokens::TokenSettings;
+use crate::tokens::issuer::TokenIssuer;
 
 pub struct AppState {
     pub store: Store,
@@ -13,6 +15,10 @@ pub struct AppState {
     pub master: Arc<MasterKey>,
     pub hasher: PasswordHasher,
     pub tokens: TokenSettings,
+    /// Stores refresh tokens and signs access tokens for every grant.
+    pub issuer: TokenIssuer,
+    /// The time every expiry and window is judged by (tests move it).
+    pub clock: SharedClock,
     /// `Cache-Control: max-age` of the JWKS, in seconds.
     pub jwks_max_age: u64,
 }

@@ -1,9 +1,33 @@
 //! End users: who can log in, with which roles and tenant.
 
-use crate::admin::{AdminError, is_plain_identifier};
-use crate::passwords::{Password, PasswordHasher};
+use crate::passwords::{Password, PasswordError, PasswordHasher};
 use crate::store::users::{NewUserRow, UserRow};
 use crate::store::{Store, StoreError};
+use crate::validation::is_plain_identifier;
+
+/// Why a change to users was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("a user with this email or username already exists")]
+    Conflict,
+    #[error("user {0:?} not found")]
+    NotFound(String),
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for UserError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(_) => Self::Conflict,
+            other => Self::Store(other),
+        }
+    }
+}
 
 /// A user as the domain sees it (the password hash stays in the store row).
 #[derive(Clone, Debug, serde::Serialize)]
@@ -44,7 +68,7 @@ pub struct NewUser {
 
 /// Checks the shape of an email address: one `@`, both sides non-empty, no spaces or controls, at most 254 bytes
 /// (RFC 5321 §4.5.3.1.3). Deliverability is not our business here. Returns it lowercased.
-pub fn normalize_email(email: &str) -> Result<String, AdminError> {
+pub fn normalize_email(email: &str) -> Result<String, UserError> {
     let email = email.trim();
     let ok = email.len() <= 254
         && email.split('@').count() == 2
@@ -53,29 +77,40 @@ pub fn normalize_email(email: &str) -> Result<String, AdminError> {
     if ok {
         Ok(email.to_lowercase())
     } else {
-        Err(AdminError::Invalid(format!(
+        Err(UserError::Invalid(format!(
             "{email:?} is not an email address"
         )))
     }
+}
+
+/// A role: a plain identifier that may also contain `:` (namespaced roles such as `billing:admin`).
+fn is_role(role: &str) -> bool {
+    !role.is_empty()
+        && role.len() <= 64
+        && role
+            .split(':')
+            .all(|part| part.is_empty() || is_plain_identifier(part, 64))
+        && role.chars().any(|c| c != ':')
 }
 
 pub async fn create_user(
     store: &Store,
     hasher: &PasswordHasher,
     new: NewUser,
-) -> Result<User, AdminError> {
+    now: i64,
+) -> Result<User, UserError> {
     let email = normalize_email(&new.email)?;
     // No '@' in usernames, so a login string names at most one user.
     if let Some(username) = &new.username
         && !is_plain_identifier(username, 64)
     {
-        return Err(AdminError::Invalid(
+        return Err(UserError::Invalid(
             "usernames are 1-64 characters of A-Z a-z 0-9 . _ - ~".into(),
         ));
     }
     for role in &new.roles {
-        if !is_plain_identifier(role, 64) && !role.contains(':') {
-            return Err(AdminError::Invalid(format!(
+        if !is_role(role) {
+            return Err(UserError::Invalid(format!(
                 "role {role:?} must be 1-64 characters of A-Z a-z 0-9 . _ - ~ :"
             )));
         }
@@ -83,34 +118,24 @@ pub async fn create_user(
     if let Some(tenant) = &new.tenant
         && (tenant.is_empty() || tenant.len() > 128 || tenant.chars().any(char::is_control))
     {
-        return Err(AdminError::Invalid(
+        return Err(UserError::Invalid(
             "a tenant is 1-128 printable characters".into(),
         ));
     }
-    let password_hash = hasher
-        .hash(&new.password)
-        .await
-        .map_err(|e| AdminError::Unexpected(e.into()))?;
+    let password_hash = hasher.hash(&new.password).await?;
     let id = uuid::Uuid::now_v7().to_string();
-    let roles = serde_json::to_string(&new.roles).map_err(anyhow::Error::from)?;
-    let now = crate::store::now();
     let row = NewUserRow {
-        id: &id,
-        email: &email,
-        username: new.username.as_deref(),
-        password_hash: &password_hash,
-        roles: &roles,
-        tenant: new.tenant.as_deref(),
+        id: id.clone(),
+        email: email.clone(),
+        username: new.username.clone(),
+        password_hash,
+        roles: serde_json::Value::from(new.roles.clone()).to_string(),
+        tenant: new.tenant.clone(),
         disabled: false,
         created_at: now,
         updated_at: now,
     };
-    store.insert_user(&row).await.map_err(|e| match e {
-        StoreError::Conflict(_) => {
-            AdminError::Conflict("a user with this email or username".into())
-        }
-        other => other.into(),
-    })?;
+    store.insert_user(row).await?;
     Ok(User {
         id,
         email,
@@ -122,7 +147,7 @@ pub async fn create_user(
     })
 }
 
-pub async fn list_users(store: &Store) -> Result<Vec<User>, AdminError> {
+pub async fn list_users(store: &Store) -> Result<Vec<User>, UserError> {
     Ok(store
         .list_users()
         .await?
@@ -131,16 +156,21 @@ pub async fn list_users(store: &Store) -> Result<Vec<User>, AdminError> {
         .collect::<Result<_, _>>()?)
 }
 
-/// Disables a user (by id, email or username) and revokes all of their refresh tokens.
-pub async fn set_disabled(store: &Store, who: &str, disabled: bool) -> Result<User, AdminError> {
+/// Disables a user (by id, email or username) and revokes all of their refresh tokens, in one transaction.
+pub async fn set_disabled(
+    store: &Store,
+    who: &str,
+    disabled: bool,
+    now: i64,
+) -> Result<User, UserError> {
     let row = match store.find_user(who).await? {
         Some(row) => row,
         None => store
             .find_user_by_login(who)
             .await?
-            .ok_or_else(|| AdminError::NotFound(format!("user {who:?}")))?,
+            .ok_or_else(|| UserError::NotFound(who.to_owned()))?,
     };
-    store.set_user_disabled(&row.id, disabled).await?;
+    store.set_user_disabled(&row.id, disabled, now).await?;
     let mut user = User::from_row(&row)?;
     user.disabled = disabled;
     Ok(user)
@@ -165,6 +195,25 @@ mod tests {
             &format!("{}@x.org", "a".repeat(250)),
         ] {
             assert!(normalize_email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_colon_in_a_role_does_not_skip_the_other_rules() {
+        for good in ["admin", "billing:admin", "urn:acme:reader", "a.b_c-d~e"] {
+            assert!(is_role(good), "{good}");
+        }
+        for bad in [
+            "",
+            ":",
+            "::",
+            "a:b c",
+            "a:<script>",
+            "x:\n",
+            "ns:é",
+            &format!("a:{}", "b".repeat(63)),
+        ] {
+            assert!(!is_role(bad), "{bad:?}");
         }
     }
 }

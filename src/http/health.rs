@@ -3,7 +3,7 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
-use crate::oauth::error::RETRY_AFTER_SECS;
+use crate::http::oauth_response::RETRY_AFTER_SECS;
 use crate::state::AppState;
 
 pub async fn healthz() -> HttpResponse {

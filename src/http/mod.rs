@@ -2,4 +2,13 @@
 
 pub mod health;
 pub mod jwks;
+pub mod oauth_response;
 pub mod request_span;
+
+/// Registers the JWKS and health endpoints.
+pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
+    use actix_web::web;
+    cfg.route("/.well-known/jwks.json", web::get().to(jwks::jwks))
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz));
+}

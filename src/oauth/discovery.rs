@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
 use super::error::OAuthError;
-use crate::clients::GrantType;
+use crate::clients::{SUPPORTED_GRANTS, TokenEndpointAuthMethod};
 use crate::scope::Scope;
 use crate::state::AppState;
 
@@ -16,13 +16,25 @@ struct Metadata<'a> {
     token_endpoint: String,
     jwks_uri: String,
     grant_types_supported: Vec<&'static str>,
-    token_endpoint_auth_methods_supported: [&'static str; 3],
+    token_endpoint_auth_methods_supported: Vec<&'static str>,
     scopes_supported: Vec<String>,
     /// No authorization endpoint yet, so no response types (RFC 8414 §2 requires the member).
     response_types_supported: [&'static str; 0],
 }
 
-pub async fn metadata(state: web::Data<AppState>) -> Result<HttpResponse, OAuthError> {
+/// Registers the metadata routes: both well-known paths, and the path-inserted one when the issuer has a path.
+pub fn configure(cfg: &mut web::ServiceConfig, issuer: &str) {
+    cfg.route(
+        "/.well-known/oauth-authorization-server",
+        web::get().to(metadata),
+    )
+    .route("/.well-known/openid-configuration", web::get().to(metadata));
+    if let Some(path) = path_inserted_metadata_path(issuer) {
+        cfg.route(&path, web::get().to(metadata));
+    }
+}
+
+async fn metadata(state: web::Data<AppState>) -> Result<HttpResponse, OAuthError> {
     let issuer = &state.tokens.issuer;
     let mut scopes = Scope::default()
         .iter()
@@ -42,12 +54,11 @@ pub async fn metadata(state: web::Data<AppState>) -> Result<HttpResponse, OAuthE
         issuer,
         token_endpoint: format!("{issuer}/token"),
         jwks_uri: format!("{issuer}/.well-known/jwks.json"),
-        grant_types_supported: GrantType::ALL.iter().map(GrantType::as_str).collect(),
-        token_endpoint_auth_methods_supported: [
-            "client_secret_basic",
-            "client_secret_post",
-            "none",
-        ],
+        grant_types_supported: SUPPORTED_GRANTS.iter().map(|g| g.as_str()).collect(),
+        token_endpoint_auth_methods_supported: TokenEndpointAuthMethod::ALL
+            .iter()
+            .map(TokenEndpointAuthMethod::as_str)
+            .collect(),
         scopes_supported: scopes,
         response_types_supported: [],
     };

@@ -1,99 +1,119 @@
-//! OAuth error responses (RFC 6749 §5.2): the one place where failures of `/token` become HTTP.
+//! OAuth errors as the protocol defines them (RFC 6749 §4.1.2.1, §5.2; RFC 7009 §2.2.1; RFC 6750 §3.1), with no HTTP
+//! types: the HTTP edge (`http::oauth_response`) turns them into a JSON body with its status, and the authorization
+//! endpoint will turn the same values into a redirect or an error page.
 //!
-//! Descriptions are fixed strings written here: they never echo client input or internals. Internal failures are
-//! logged with the request's span and answered without detail.
+//! Descriptions are fixed strings written in this crate: they never echo client input or internals. Internal
+//! failures are logged where they are converted, with the request's span, and answered without detail.
 
 use std::borrow::Cow;
 
-use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpResponse, ResponseError};
-use serde::Serialize;
-
+use crate::auth::AuthError;
 use crate::passwords::PasswordError;
 use crate::store::StoreError;
+use crate::tokens::issuer::IssueError;
 
-/// Seconds a client should wait before retrying when a dependency is down.
-pub const RETRY_AFTER_SECS: u64 = 5;
+/// The one description for every failed login, so the response can't tell which part was wrong.
+pub const BAD_CREDENTIALS: &str = "invalid username or password";
 
+/// Error codes of RFC 6749 (and the ones later RFCs register in the same registry).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    InvalidRequest,
+    InvalidClient,
+    InvalidGrant,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+    InvalidScope,
+    AccessDenied,
+    UnsupportedResponseType,
+    ServerError,
+    TemporarilyUnavailable,
+    /// RFC 6750 §3.1: a bearer token that is expired, revoked or malformed.
+    InvalidToken,
+    /// RFC 7009 §2.2.1.
+    UnsupportedTokenType,
+    /// OpenID Connect Core §3.1.2.6: `prompt=none` without a session.
+    LoginRequired,
+}
+
+impl ErrorCode {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidClient => "invalid_client",
+            Self::InvalidGrant => "invalid_grant",
+            Self::UnauthorizedClient => "unauthorized_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::InvalidScope => "invalid_scope",
+            Self::AccessDenied => "access_denied",
+            Self::UnsupportedResponseType => "unsupported_response_type",
+            Self::ServerError => "server_error",
+            Self::TemporarilyUnavailable => "temporarily_unavailable",
+            Self::InvalidToken => "invalid_token",
+            Self::UnsupportedTokenType => "unsupported_token_type",
+            Self::LoginRequired => "login_required",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A protocol error: a code and a description safe to show the client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OAuthError {
-    pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub description: Cow<'static, str>,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    error: &'a str,
-    error_description: &'a str,
-}
-
 impl OAuthError {
-    fn new(
-        status: StatusCode,
-        code: &'static str,
-        description: impl Into<Cow<'static, str>>,
-    ) -> Self {
+    pub fn new(code: ErrorCode, description: impl Into<Cow<'static, str>>) -> Self {
         Self {
-            status,
             code,
             description: description.into(),
         }
     }
 
     pub fn invalid_request(description: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_request", description)
+        Self::new(ErrorCode::InvalidRequest, description)
     }
 
-    /// 401 with `WWW-Authenticate` (RFC 6749 §5.2).
     pub fn invalid_client(description: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "invalid_client", description)
+        Self::new(ErrorCode::InvalidClient, description)
     }
 
     pub fn invalid_grant(description: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_grant", description)
+        Self::new(ErrorCode::InvalidGrant, description)
     }
 
     pub fn unauthorized_client(description: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "unauthorized_client", description)
+        Self::new(ErrorCode::UnauthorizedClient, description)
     }
 
     pub fn unsupported_grant_type() -> Self {
         Self::new(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
+            ErrorCode::UnsupportedGrantType,
             "the grant_type is not supported",
         )
     }
 
     pub fn invalid_scope(description: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_scope", description)
+        Self::new(ErrorCode::InvalidScope, description)
     }
 
-    pub fn payload_too_large() -> Self {
-        Self::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "invalid_request",
-            "the request body exceeds 64 KiB",
-        )
-    }
-
-    /// 503 + `Retry-After`: the request may succeed later, so clients must keep their refresh tokens.
+    /// The request may succeed later, so clients must keep their refresh tokens (answered 503 + `Retry-After`).
     pub fn temporarily_unavailable() -> Self {
         Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "temporarily_unavailable",
+            ErrorCode::TemporarilyUnavailable,
             "the service is temporarily unavailable; retry later",
         )
     }
 
     pub fn server_error() -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "server_error",
-            "an internal error occurred",
-        )
+        Self::new(ErrorCode::ServerError, "an internal error occurred")
     }
 }
 
@@ -103,31 +123,7 @@ impl std::fmt::Display for OAuthError {
     }
 }
 
-impl ResponseError for OAuthError {
-    fn status_code(&self) -> StatusCode {
-        self.status
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        let mut response = HttpResponse::build(self.status);
-        response
-            .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-            .insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")));
-        if self.status == StatusCode::UNAUTHORIZED {
-            response.insert_header((
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static(r#"Basic realm="latchkey""#),
-            ));
-        }
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS));
-        }
-        response.json(Body {
-            error: self.code,
-            error_description: &self.description,
-        })
-    }
-}
+impl std::error::Error for OAuthError {}
 
 impl From<StoreError> for OAuthError {
     fn from(error: StoreError) -> Self {
@@ -154,9 +150,32 @@ impl From<PasswordError> for OAuthError {
     fn from(error: PasswordError) -> Self {
         match error {
             PasswordError::TooLong => Self::invalid_request("the password exceeds 1024 bytes"),
-            PasswordError::TooShort => Self::invalid_grant(crate::oauth::grants::BAD_CREDENTIALS),
+            PasswordError::TooShort => Self::invalid_grant(BAD_CREDENTIALS),
             PasswordError::Hashing(e) => {
                 tracing::error!(error = %e, "password hashing failed");
+                Self::server_error()
+            }
+        }
+    }
+}
+
+impl From<AuthError> for OAuthError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::InvalidCredentials => Self::invalid_grant(BAD_CREDENTIALS),
+            AuthError::Store(e) => e.into(),
+            AuthError::Hashing(e) => e.into(),
+        }
+    }
+}
+
+impl From<IssueError> for OAuthError {
+    fn from(error: IssueError) -> Self {
+        match error {
+            IssueError::Rejected => Self::invalid_grant("the grant is no longer valid"),
+            IssueError::Store(e) => e.into(),
+            IssueError::Signing(e) => {
+                tracing::error!(error = %e, "signing failed");
                 Self::server_error()
             }
         }

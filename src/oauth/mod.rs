@@ -6,3 +6,9 @@ pub mod error;
 pub mod form;
 pub mod grants;
 pub mod token_endpoint;
+
+/// Registers the OAuth endpoints.
+pub fn configure(cfg: &mut actix_web::web::ServiceConfig, issuer: &str) {
+    token_endpoint::configure(cfg);
+    discovery::configure(cfg, issuer);
+}

@@ -1,23 +1,38 @@
-//! `POST /token` (RFC 6749 §3.2): reads and checks the request, authenticates the client, dispatches by grant.
+//! `POST /token` (RFC 6749 §3.2): reads and checks the request, authenticates the client, parses the grant's typed
+//! request and dispatches to its grant.
 
-use actix_web::http::header::{self, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use actix_web::error::PayloadError;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, CONTENT_TYPE, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures_util::StreamExt;
 
 use super::client_auth::authenticate;
 use super::error::OAuthError;
 use super::form::{Form, FormError};
-use super::grants::{self, TokenResponse};
-use crate::clients::GrantType;
+use super::grants::{self, TokenResponse, known_parameter};
+use crate::clients::{GrantType, SUPPORTED_GRANTS};
+use crate::http::oauth_response::json_error;
 use crate::state::AppState;
 
 /// Largest request body accepted: a token request is a few hundred bytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// Registers `/token`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/token")
+            // actix enforces the limit: a declared length above it is refused before any byte is read, a chunked
+            // body as soon as it crosses it.
+            .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+            .route(web::post().to(token))
+            .default_service(web::to(method_not_allowed)),
+    );
+}
+
 #[tracing::instrument(name = "token", skip_all, fields(grant_type, client_id))]
-pub async fn token(
+async fn token(
     req: HttpRequest,
-    payload: web::Payload,
+    body: Result<web::Bytes, actix_web::Error>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, OAuthError> {
     // §2.3.1, §3.2: parameters travel in the body; one in the URI would end up in logs and proxies.
@@ -26,7 +41,20 @@ pub async fn token(
             "parameters must be sent in the request body, not the URI",
         ));
     }
-    let body = read_body(&req, payload).await?;
+    let body = match body {
+        Ok(body) => body,
+        Err(e) if matches!(e.as_error::<PayloadError>(), Some(PayloadError::Overflow)) => {
+            return Ok(json_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &OAuthError::invalid_request("the request body exceeds 64 KiB"),
+            ));
+        }
+        Err(_) => {
+            return Err(OAuthError::invalid_request(
+                "the request body could not be read",
+            ));
+        }
+    };
     if !is_form_content_type(req.headers().get(CONTENT_TYPE)) {
         return Err(OAuthError::invalid_request(
             "the body must be application/x-www-form-urlencoded",
@@ -46,7 +74,9 @@ pub async fn token(
     let client = authenticate(&state.store, req.headers(), &form).await?;
     let span = tracing::Span::current();
     span.record("client_id", client.id.as_str());
-    let grant = GrantType::parse(grant_type).ok_or_else(OAuthError::unsupported_grant_type)?;
+    let grant = GrantType::parse(grant_type)
+        .filter(|g| SUPPORTED_GRANTS.contains(g))
+        .ok_or_else(OAuthError::unsupported_grant_type)?;
     span.record("grant_type", grant.as_str());
     if !client.allows(grant) {
         return Err(OAuthError::unauthorized_client(
@@ -54,8 +84,17 @@ pub async fn token(
         ));
     }
     let response = match grant {
-        GrantType::Password => grants::password::grant(&state, &client, &form).await?,
-        GrantType::RefreshToken => grants::refresh_token::grant(&state, &client, &form).await?,
+        GrantType::Password => {
+            let request = grants::password::PasswordRequest::parse(&form)?;
+            grants::password::grant(&state, &client, request).await?
+        }
+        GrantType::RefreshToken => {
+            let request = grants::refresh_token::RefreshRequest::parse(&form)?;
+            grants::refresh_token::grant(&state, &client, request).await?
+        }
+        GrantType::AuthorizationCode | GrantType::ClientCredentials => {
+            return Err(OAuthError::unsupported_grant_type());
+        }
     };
     Ok(token_response(&response))
 }
@@ -66,31 +105,6 @@ fn token_response(body: &TokenResponse) -> HttpResponse {
         .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")))
         .json(body)
-}
-
-/// Reads at most [`MAX_BODY_BYTES`]; a larger declared or actual body is 413 before anything is parsed.
-async fn read_body(
-    req: &HttpRequest,
-    mut payload: web::Payload,
-) -> Result<web::BytesMut, OAuthError> {
-    let declared = req
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
-        return Err(OAuthError::payload_too_large());
-    }
-    let mut body = web::BytesMut::with_capacity(declared.unwrap_or(512).min(MAX_BODY_BYTES));
-    while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|_| OAuthError::invalid_request("the request body could not be read"))?;
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(OAuthError::payload_too_large());
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
 }
 
 /// `application/x-www-form-urlencoded`, optionally with a UTF-8 charset (RFC 6749 Appendix B).
@@ -114,23 +128,8 @@ fn is_form_content_type(value: Option<&HeaderValue>) -> bool {
     })
 }
 
-/// Names a repeated parameter in the error only when it is one of ours: never echo arbitrary input.
-fn known_parameter(name: &str) -> Option<&'static str> {
-    [
-        "grant_type",
-        "username",
-        "password",
-        "scope",
-        "refresh_token",
-        "client_id",
-        "client_secret",
-    ]
-    .into_iter()
-    .find(|known| *known == name)
-}
-
 /// `GET /token` and friends: 405 with `Allow: POST` (RFC 9110 §15.5.6).
-pub async fn method_not_allowed() -> HttpResponse {
+async fn method_not_allowed() -> HttpResponse {
     HttpResponse::MethodNotAllowed()
         .insert_header((header::ALLOW, "POST"))
         .insert_header((header::CACHE_CONTROL, "no-store"))

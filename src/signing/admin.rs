@@ -5,9 +5,32 @@ use serde::Serialize;
 use super::keyring::{KeyState, generate_row};
 use super::lifecycle::KeyPolicy;
 use super::master_key::MasterKey;
-use crate::admin::AdminError;
 use crate::store::signing_keys::{Revocation, SigningKeyRow};
 use crate::store::{Store, StoreError};
+
+/// Why a key operation was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0} already exists")]
+    Conflict(String),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(StoreError),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for AdminError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(what) => Self::Conflict(what),
+            other => Self::Store(other),
+        }
+    }
+}
 
 /// A key as `latchkey keys list` shows it. Times are UNIX seconds.
 #[derive(Debug, Clone, Serialize)]
@@ -28,11 +51,9 @@ impl KeyInfo {
     fn from_row(row: &SigningKeyRow) -> Self {
         Self {
             kid: row.kid.clone(),
-            state: row.state.clone(),
+            state: row.state.as_str().to_owned(),
             created_at: row.created_at,
-            activates_at: row
-                .activate_after
-                .filter(|_| row.state == KeyState::Next.as_str()),
+            activates_at: row.activate_after.filter(|_| row.state == KeyState::Next),
             activated_at: row.activated_at,
             retired_at: row.retired_at,
             leaves_jwks_at: row.revoked_at.or(row.remove_after),
@@ -75,7 +96,7 @@ pub async fn rotate(
             activates_at: activation_of(next, policy),
         });
     }
-    let mut row = generate_row(master, bits, KeyState::Next)
+    let mut row = generate_row(master, bits, KeyState::Next, crate::store::now())
         .await
         .map_err(|e| AdminError::Unexpected(e.into()))?;
     // Counted from publication (`created_at`, stamped after the slow key generation), not from before it.
@@ -141,7 +162,7 @@ pub async fn revoke(
         ));
     }
     // Generated up front (off the async workers), used only if the key was the signer and no `next` key exists.
-    let fresh = generate_row(master, bits, KeyState::Active)
+    let fresh = generate_row(master, bits, KeyState::Active, crate::store::now())
         .await
         .map_err(|e| AdminError::Unexpected(e.into()))?;
     store
@@ -182,7 +203,7 @@ pub async fn rewrap(store: &Store, master: &MasterKey) -> Result<Vec<String>, Ad
 
 fn oldest_next(rows: &[SigningKeyRow]) -> Option<&SigningKeyRow> {
     rows.iter()
-        .filter(|r| r.state == KeyState::Next.as_str())
+        .filter(|r| r.state == KeyState::Next)
         .min_by_key(|r| r.created_at)
 }
 

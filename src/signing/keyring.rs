@@ -9,6 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use super::key::{PublicJwk, SigningKey};
 use super::master_key::{MasterKey, MasterKeyError};
 use crate::store::signing_keys::SigningKeyRow;
+pub use crate::store::types::KeyState;
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -21,36 +22,6 @@ pub enum KeyRingError {
     NoActiveKey,
     #[error(transparent)]
     Invalid(#[from] anyhow::Error),
-}
-
-/// States a key moves through (DESIGN.md §8).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KeyState {
-    Next,
-    Active,
-    Retired,
-    Revoked,
-}
-
-impl KeyState {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Next => "next",
-            Self::Active => "active",
-            Self::Retired => "retired",
-            Self::Revoked => "revoked",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "next" => Some(Self::Next),
-            "active" => Some(Self::Active),
-            "retired" => Some(Self::Retired),
-            "revoked" => Some(Self::Revoked),
-            _ => None,
-        }
-    }
 }
 
 /// What one reload of the key table produced.
@@ -75,10 +46,11 @@ impl KeyRing {
         store: &Store,
         master: &MasterKey,
         bits: u32,
+        now: i64,
     ) -> Result<Self, KeyRingError> {
         let mut rows = store.list_signing_keys().await?;
-        if !rows.iter().any(|r| r.state == KeyState::Active.as_str()) {
-            let row = generate_row(master, bits, KeyState::Active).await?;
+        if !rows.iter().any(|r| r.state == KeyState::Active) {
+            let row = generate_row(master, bits, KeyState::Active, now).await?;
             match store.insert_signing_key(&row).await {
                 Ok(()) => tracing::info!(kid = %row.kid, "generated the first signing key"),
                 // Another replica won the race: use its key.
@@ -88,7 +60,7 @@ impl KeyRing {
             rows = store.list_signing_keys().await?;
         }
         let parsed = RwLock::new(HashMap::new());
-        let set = build_set(&parsed, &rows, master)?;
+        let set = build_set(&parsed, &rows, master, now)?;
         Ok(Self {
             current: RwLock::new(Arc::new(set)),
             parsed,
@@ -104,9 +76,14 @@ impl KeyRing {
     }
 
     /// Re-reads the key table and swaps in the new set.
-    pub async fn reload(&self, store: &Store, master: &MasterKey) -> Result<(), KeyRingError> {
+    pub async fn reload(
+        &self,
+        store: &Store,
+        master: &MasterKey,
+        now: i64,
+    ) -> Result<(), KeyRingError> {
         let rows = store.list_signing_keys().await?;
-        let set = build_set(&self.parsed, &rows, master)?;
+        let set = build_set(&self.parsed, &rows, master, now)?;
         *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(set);
         Ok(())
     }
@@ -117,27 +94,27 @@ fn build_set(
     parsed: &RwLock<HashMap<String, Arc<SigningKey>>>,
     rows: &[SigningKeyRow],
     master: &MasterKey,
+    now: i64,
 ) -> Result<KeySet, KeyRingError> {
     {
-        let now = crate::store::now();
         let active_row = rows
             .iter()
-            .find(|r| r.state == KeyState::Active.as_str())
+            .find(|r| r.state == KeyState::Active)
             .ok_or(KeyRingError::NoActiveKey)?;
         let active = parsed_key(parsed, active_row, master)?;
         let mut published: Vec<&SigningKeyRow> = rows
             .iter()
             .filter(|r| {
                 matches!(
-                    KeyState::parse(&r.state),
-                    Some(KeyState::Next | KeyState::Active | KeyState::Retired)
+                    r.state,
+                    KeyState::Next | KeyState::Active | KeyState::Retired
                 ) && r.remove_after.is_none_or(|t| t > now)
             })
             .collect();
         // The signer first, then upcoming, then retiring keys.
-        published.sort_by_key(|r| match KeyState::parse(&r.state) {
-            Some(KeyState::Active) => 0,
-            Some(KeyState::Next) => 1,
+        published.sort_by_key(|r| match r.state {
+            KeyState::Active => 0,
+            KeyState::Next => 1,
             _ => 2,
         });
         let keys: Vec<PublicJwk> = published
@@ -184,15 +161,15 @@ pub async fn generate_row(
     master: &MasterKey,
     bits: u32,
     state: KeyState,
+    now: i64,
 ) -> Result<SigningKeyRow, KeyRingError> {
     let generated = tokio::task::spawn_blocking(move || SigningKey::generate(bits))
         .await
         .map_err(anyhow::Error::from)??;
-    let now = crate::store::now();
     Ok(SigningKeyRow {
         kid: generated.jwk.kid.clone(),
         algorithm: "RS256".into(),
-        state: state.as_str().into(),
+        state,
         public_n: generated.jwk.n.clone(),
         public_e: generated.jwk.e.clone(),
         private_key_ciphertext: master.seal(&generated.jwk.kid, &generated.pkcs8)?,

@@ -6,9 +6,8 @@
 
 use std::time::Duration;
 
-use super::keyring::KeyState;
-use crate::config::Config;
 use crate::store::signing_keys::SigningKeyRow;
+use crate::store::types::KeyState;
 
 /// Slack for clock differences between replicas when deciding that a window has passed.
 pub const MARGIN: Duration = Duration::from_secs(2);
@@ -29,16 +28,20 @@ pub struct KeyPolicy {
 }
 
 impl KeyPolicy {
-    pub fn from_config(config: &Config) -> Self {
-        let publish_ahead = config.key_publish_ahead.0;
+    /// Derives the policy from the configured rotation interval, publication window and access-token lifetime.
+    pub fn new(
+        rotation_interval: Duration,
+        publish_ahead: Duration,
+        token_lifetime: Duration,
+    ) -> Self {
         Self {
-            rotation_interval: config.key_rotation_interval.0,
+            rotation_interval,
             publish_ahead,
             jwks_max_age: (publish_ahead / 3)
                 .clamp(Duration::from_secs(1), Duration::from_secs(900)),
             poll_interval: (publish_ahead / 6)
                 .clamp(Duration::from_secs(1), Duration::from_secs(10)),
-            token_lifetime: config.access_token_ttl.0,
+            token_lifetime,
         }
     }
 
@@ -72,12 +75,11 @@ pub enum Step {
 /// The steps due at `now`, in the order to apply them.
 pub fn plan(rows: &[SigningKeyRow], policy: &KeyPolicy, now: i64) -> Vec<Step> {
     let mut steps = Vec::new();
-    let state = |r: &SigningKeyRow| KeyState::parse(&r.state);
     let next = rows
         .iter()
-        .filter(|r| state(r) == Some(KeyState::Next))
+        .filter(|r| r.state == KeyState::Next)
         .min_by_key(|r| r.created_at);
-    let active = rows.iter().find(|r| state(r) == Some(KeyState::Active));
+    let active = rows.iter().find(|r| r.state == KeyState::Active);
     match (next, active) {
         (Some(next), _) => {
             let due = next
@@ -100,7 +102,7 @@ pub fn plan(rows: &[SigningKeyRow], policy: &KeyPolicy, now: i64) -> Vec<Step> {
         }
         (None, None) => {}
     }
-    for retired in rows.iter().filter(|r| state(r) == Some(KeyState::Retired)) {
+    for retired in rows.iter().filter(|r| r.state == KeyState::Retired) {
         if retired.remove_after.is_some_and(|t| now >= t) {
             steps.push(Step::Remove {
                 kid: retired.kid.clone(),
@@ -121,22 +123,20 @@ fn whole_seconds(d: Duration) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::HumanDuration;
 
     fn policy(publish_ahead: u64, interval: u64) -> KeyPolicy {
-        KeyPolicy::from_config(&Config {
-            key_publish_ahead: HumanDuration::from_secs(publish_ahead),
-            key_rotation_interval: HumanDuration::from_secs(interval),
-            access_token_ttl: HumanDuration::from_secs(900),
-            ..Config::default()
-        })
+        KeyPolicy::new(
+            Duration::from_secs(interval),
+            Duration::from_secs(publish_ahead),
+            Duration::from_secs(900),
+        )
     }
 
     fn row(kid: &str, state: KeyState, created_at: i64) -> SigningKeyRow {
         SigningKeyRow {
             kid: kid.into(),
             algorithm: "RS256".into(),
-            state: state.as_str().into(),
+            state,
             public_n: String::new(),
             public_e: String::new(),
             private_key_ciphertext: Vec::new(),

@@ -9,6 +9,7 @@ use tokio::sync::Notify;
 use super::keyring::{KeyRing, KeyRingError, KeyState, generate_row};
 use super::lifecycle::{KeyPolicy, Step, plan};
 use super::master_key::MasterKey;
+use crate::clock::SharedClock;
 use crate::notify::KeyNotices;
 use crate::store::Store;
 
@@ -24,13 +25,14 @@ pub struct KeyManager {
     pub notices: Option<KeyNotices>,
     /// Identifies this replica in the lease table.
     pub holder: String,
+    pub clock: SharedClock,
 }
 
 impl KeyManager {
     /// Applies the due steps (if this replica holds the lease) and reloads the ring. Returns whether it changed
     /// the key table.
     pub async fn tick(&self) -> Result<bool, KeyRingError> {
-        let now = crate::store::now();
+        let now = self.clock.now();
         let mut changed = false;
         if !plan(&self.store.list_signing_keys().await?, &self.policy, now).is_empty() {
             let lease_ttl = i64::try_from(self.policy.poll_interval.as_secs() * 3)
@@ -47,7 +49,7 @@ impl KeyManager {
                 }
             }
         }
-        self.ring.reload(&self.store, &self.master).await?;
+        self.ring.reload(&self.store, &self.master, now).await?;
         if changed && let Some(notices) = &self.notices {
             notices.publish().await;
         }
@@ -57,7 +59,7 @@ impl KeyManager {
     async fn apply(&self, step: &Step, now: i64) -> Result<bool, KeyRingError> {
         match step {
             Step::CreateNext { activate_after } => {
-                let mut row = generate_row(&self.master, self.bits, KeyState::Next).await?;
+                let mut row = generate_row(&self.master, self.bits, KeyState::Next, now).await?;
                 row.activate_after = Some(*activate_after);
                 self.store.insert_signing_key(&row).await?;
                 tracing::info!(kid = %row.kid, activate_after, "published the next signing key");

@@ -7,7 +7,7 @@ use base64::engine::general_purpose::STANDARD;
 use rand::RngExt;
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 
-use crate::config::Config;
+use crate::secret::SecretString;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MasterKeyError {
@@ -60,6 +60,13 @@ impl std::fmt::Debug for MasterKey {
     }
 }
 
+/// Where the master key comes from (settings `master_key`, `master_key_file`, `master_key_previous`).
+pub struct MasterKeySource<'a> {
+    pub key: Option<&'a SecretString>,
+    pub file: &'a Path,
+    pub previous: Option<&'a SecretString>,
+}
+
 impl MasterKey {
     pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<Self, MasterKeyError> {
         let malformed = || MasterKeyError::Malformed {
@@ -106,9 +113,9 @@ impl MasterKey {
 
     /// Loads the configured master key. The key file is created (mode 0600) only when `may_create` says the
     /// database holds no sealed key yet, so a lost file is reported, never silently replaced.
-    pub fn load(config: &Config, may_create: bool) -> Result<Self, MasterKeyError> {
-        let current = Self::load_current(config, may_create)?;
-        match &config.master_key_previous {
+    pub fn load(source: &MasterKeySource<'_>, may_create: bool) -> Result<Self, MasterKeyError> {
+        let current = Self::load_current(source, may_create)?;
+        match source.previous {
             Some(text) => Ok(current.with_previous(Self::from_base64(
                 text.expose(),
                 "LATCHKEY_MASTER_KEY_PREVIOUS",
@@ -117,11 +124,14 @@ impl MasterKey {
         }
     }
 
-    fn load_current(config: &Config, may_create: bool) -> Result<Self, MasterKeyError> {
-        if let Some(text) = &config.master_key {
+    fn load_current(
+        source: &MasterKeySource<'_>,
+        may_create: bool,
+    ) -> Result<Self, MasterKeyError> {
+        if let Some(text) = source.key {
             return Self::from_base64(text.expose(), "LATCHKEY_MASTER_KEY");
         }
-        let path = &config.master_key_file;
+        let path = source.file;
         let io = |source| MasterKeyError::Io {
             path: path.display().to_string(),
             source,

@@ -4,29 +4,38 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::schema::clients;
-use super::{Store, StoreError, with_conn};
+use super::types::{GrantTypes, TokenEndpointAuthMethod};
+use super::{Store, StoreError, with_conn, write_tx};
+use crate::secret::TokenHash;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = clients)]
 pub struct ClientRow {
     pub id: String,
     /// SHA-256 of the secret; `None` for a public client.
-    pub secret_hash: Option<Vec<u8>>,
-    /// Space-separated grant types.
-    pub grant_types: String,
+    pub secret_hash: Option<TokenHash>,
+    pub grant_types: GrantTypes,
     /// Space-separated scopes the client may request.
     pub scopes: String,
     /// JSON array of audiences.
     pub audiences: String,
     pub created_at: i64,
+    /// JSON array of redirection URIs (authorization code flow), compared as exact strings.
+    pub redirect_uris: String,
+    /// JSON array of URIs a logout may return to.
+    pub post_logout_redirect_uris: String,
+    pub token_endpoint_auth_method: TokenEndpointAuthMethod,
+    /// Authorization codes need PKCE (RFC 7636); on unless an operator turns it off for a confidential client.
+    pub require_pkce: bool,
 }
 
 impl Store {
     pub async fn insert_client(&self, row: &ClientRow) -> Result<(), StoreError> {
-        with_conn!(self, conn => {
-            diesel::insert_into(clients::table).values(row).execute(conn).await?;
-        });
-        Ok(())
+        let row = row.clone();
+        write_tx!(self, StoreError, conn => {
+            diesel::insert_into(clients::table).values(&row).execute(conn).await?;
+            Ok(())
+        })
     }
 
     pub async fn find_client(&self, id: &str) -> Result<Option<ClientRow>, StoreError> {
@@ -43,8 +52,9 @@ impl Store {
 
     /// Deletes a client; its refresh-token families go with it (ON DELETE CASCADE).
     pub async fn delete_client(&self, id: &str) -> Result<bool, StoreError> {
-        with_conn!(self, conn => {
-            Ok(diesel::delete(clients::table.find(id)).execute(conn).await? == 1)
+        let id = id.to_owned();
+        write_tx!(self, StoreError, conn => {
+            Ok(diesel::delete(clients::table.find(&id)).execute(conn).await? == 1)
         })
     }
 

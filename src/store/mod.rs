@@ -7,7 +7,9 @@ pub mod clients;
 pub mod refresh_tokens;
 pub mod schema;
 pub mod signing_keys;
+pub mod types;
 pub mod users;
+pub(crate) mod writer;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -28,9 +30,9 @@ use futures_util::FutureExt;
 /// SQLite connections run each statement inline on the calling task's thread (see [`Inline`]).
 pub type SqliteConn = SyncConnectionWrapper<SqliteConnection, Inline>;
 
-/// Runs SQLite work inline instead of on tokio's blocking pool. An embedded SQLite statement takes microseconds
-/// (WAL: readers never wait; writers queue on [`Pool::Sqlite`]'s async mutex first), far less than the two thread
-/// hand-offs a `spawn_blocking` costs per statement, which halved refresh-grant throughput in the benchmark.
+/// Runs SQLite work inline instead of on tokio's blocking pool. An embedded SQLite read takes microseconds (WAL:
+/// readers never wait for the writer), far less than the two thread hand-offs a `spawn_blocking` costs per statement,
+/// which halved refresh-grant throughput in the benchmark. Writes run on the writer thread ([`writer`]).
 pub struct Inline;
 
 impl diesel_async::sync_connection_wrapper::SpawnBlocking for Inline {
@@ -138,17 +140,11 @@ impl From<PoolError> for StoreError {
 #[derive(Clone)]
 pub(crate) enum Pool {
     Postgres(DeadPool<AsyncPgConnection>),
-    /// SQLite allows one writer: write transactions queue on `writer` instead of failing with SQLITE_BUSY.
-    ///
-    /// The lock is deliberately *unfair* (`futures_util`'s mutex lets a running task take a free lock before a woken
-    /// waiter). A transaction runs inline in ~0.1 ms, but a FIFO lock (`tokio::sync::Mutex`) hands it to the next
-    /// waiter, which may sit on the other actix worker behind a 0.3 ms RSA signature before it is polled: the
-    /// database then idles while every writer waits. Measured with 8 refresh chains: 3,000 grants/s and a 1.4 ms
-    /// mean lock wait with the FIFO lock, 4,600/s and 0.25 ms with this one. One waiter is woken on every release, so
-    /// it gets its turn as soon as its worker is free; transactions never hold the lock across real I/O waits.
+    /// SQLite allows one writer at a time. Reads run inline on the calling worker over `readers` (WAL: a reader
+    /// never waits for a writer); every write runs on the [`SqliteWriter`] thread, one at a time, in arrival order.
     Sqlite {
-        pool: DeadPool<SqliteConn>,
-        writer: Arc<futures_util::lock::Mutex<()>>,
+        readers: DeadPool<SqliteConn>,
+        writer: Arc<writer::SqliteWriter>,
     },
 }
 
@@ -158,7 +154,8 @@ pub struct Store {
     pub(crate) pool: Pool,
 }
 
-/// Runs `$body` with `$conn` bound to a pooled connection of whichever backend is configured.
+/// Runs `$body` with `$conn` bound to a pooled connection of whichever backend is configured. On SQLite the
+/// connection is read-only (`PRAGMA query_only`): writes go through [`write_tx!`].
 macro_rules! with_conn {
     ($store:expr, $conn:ident => $body:expr) => {
         match &$store.pool {
@@ -167,8 +164,8 @@ macro_rules! with_conn {
                 let $conn: &mut diesel_async::AsyncPgConnection = &mut guard;
                 $body
             }
-            $crate::store::Pool::Sqlite { pool, .. } => {
-                let mut guard = pool.get().await?;
+            $crate::store::Pool::Sqlite { readers, .. } => {
+                let mut guard = readers.get().await?;
                 let $conn: &mut $crate::store::SqliteConn = &mut guard;
                 $body
             }
@@ -177,6 +174,10 @@ macro_rules! with_conn {
 }
 
 /// Runs `$body` (an expression returning `Result<_, E>` with `E: From<StoreError>`) in one write transaction.
+///
+/// On SQLite the body is moved to the writer thread (so what it uses must be owned) and runs in a `BEGIN
+/// IMMEDIATE` transaction: it takes the write lock up front, so it can never fail half-way with a busy snapshot,
+/// and a wait for another process's lock blocks that thread, never an HTTP worker.
 macro_rules! write_tx {
     ($store:expr, $err:ty, $conn:ident => $body:expr) => {{
         use diesel_async::AsyncConnection as _;
@@ -186,12 +187,18 @@ macro_rules! write_tx {
                 let conn: &mut diesel_async::AsyncPgConnection = &mut guard;
                 conn.transaction::<_, $err, _>(async |$conn| $body).await
             }
-            $crate::store::Pool::Sqlite { pool, writer } => {
-                let _one_writer = writer.lock().await;
-                let mut guard = pool.get().await.map_err($crate::store::StoreError::from)?;
-                let conn: &mut $crate::store::SqliteConn = &mut guard;
-                conn.transaction::<_, $err, _>(async |$conn| $body).await
-            }
+            $crate::store::Pool::Sqlite { writer, .. } => writer
+                .run(move |conn: &mut $crate::store::SqliteConn| {
+                    $crate::store::writer::block_on($crate::store::writer::immediate_transaction::<
+                        _,
+                        $err,
+                        _,
+                    >(conn, async |$conn| {
+                        $body
+                    }))
+                })
+                .await
+                .unwrap_or_else(|e| Err(<$err>::from(e))),
         }
     }};
 }
@@ -237,25 +244,30 @@ impl Store {
                 config.custom_setup = Box::new(|url| {
                     let url = url.to_owned();
                     async move {
-                        tokio::task::spawn_blocking(move || open_sqlite(&url))
+                        tokio::task::spawn_blocking(move || open_sqlite(&url, Role::Reader))
                             .await
                             .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?
                             .map(|conn| SyncConnectionWrapper::with_runtime(conn, Inline))
                     }
                     .boxed()
                 });
+                let file = path.to_string_lossy().into_owned();
                 let manager = AsyncDieselConnectionManager::<SqliteConn>::new_with_config(
-                    path.to_string_lossy().into_owned(),
+                    file.clone(),
                     config,
                 );
-                let pool = DeadPool::builder(manager)
+                let readers = DeadPool::builder(manager)
                     .max_size(pool_size)
                     .timeouts(timeouts)
                     .runtime(deadpool::Runtime::Tokio1)
                     .build()?;
+                let writer = tokio::task::spawn_blocking(move || {
+                    writer::SqliteWriter::start(move || open_sqlite(&file, Role::Writer), timeout)
+                })
+                .await??;
                 Pool::Sqlite {
-                    pool,
-                    writer: Arc::new(futures_util::lock::Mutex::new(())),
+                    readers,
+                    writer: Arc::new(writer),
                 }
             }
         };
@@ -295,20 +307,39 @@ fn ensure_parent_dir(path: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What a SQLite connection is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// Pooled, used inline by the HTTP workers: reads only.
+    Reader,
+    /// The writer thread's connection, migrations and checkpoints.
+    Writer,
+}
+
 /// Opens a SQLite connection with the pragmas every connection needs.
-fn open_sqlite(path: &str) -> diesel::ConnectionResult<SqliteConnection> {
+fn open_sqlite(path: &str, role: Role) -> diesel::ConnectionResult<SqliteConnection> {
     use diesel::connection::SimpleConnection;
     let mut conn = <SqliteConnection as diesel::Connection>::establish(path)?;
     // WAL lets readers proceed during a write; NORMAL sync is durable across process crashes in WAL mode.
     // Checkpoints (the only fsyncs) run in the background (`checkpoint_in_background`), not inside a request's
-    // commit while every writer waits; the high autocheckpoint is only a backstop. No `mmap_size`: a connection
-    // drops its whole mapping whenever another connection has written (pager_reset), so with a pool and a write
-    // per request it cost an mmap, a munmap (a TLB shootdown on every core) and an fstat per read transaction.
+    // commit; the high autocheckpoint is only a backstop. No `mmap_size`: a connection drops its whole mapping
+    // whenever another connection has written (pager_reset), so with a pool and a write per request it cost an mmap,
+    // a munmap (a TLB shootdown on every core) and an fstat per read transaction.
     conn.batch_execute(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; \
-         PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 10000;",
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+         PRAGMA wal_autocheckpoint = 10000;",
     )
     .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+    // Only the writer may wait for another process's write lock (an operator's CLI command): it is its own thread.
+    // A reader in WAL mode needs no lock a writer holds; the short timeout only covers the rare moments (WAL
+    // recovery) when it does, so an HTTP worker never stalls for seconds. `query_only` makes a write that bypassed
+    // the writer thread fail loudly instead of contending.
+    let pragmas = match role {
+        Role::Writer => "PRAGMA busy_timeout = 5000;",
+        Role::Reader => "PRAGMA busy_timeout = 100; PRAGMA query_only = 1;",
+    };
+    conn.batch_execute(pragmas)
+        .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
     Ok(conn)
 }
 
@@ -333,7 +364,7 @@ fn checkpoint_in_background(path: String) {
                 use diesel::connection::SimpleConnection;
                 let mut c = match taken {
                     Some(c) => c,
-                    None => open_sqlite(&path).map_err(|e| e.to_string())?,
+                    None => open_sqlite(&path, Role::Writer).map_err(|e| e.to_string())?,
                 };
                 c.batch_execute("PRAGMA wal_checkpoint(PASSIVE);")
                     .map_err(|e| e.to_string())?;
@@ -356,7 +387,7 @@ pub async fn run_migrations(url: &DatabaseUrl) -> anyhow::Result<Vec<String>> {
         let applied = match &url {
             DatabaseUrl::Sqlite(path) => {
                 ensure_parent_dir(path)?;
-                let mut conn = open_sqlite(&path.to_string_lossy())?;
+                let mut conn = open_sqlite(&path.to_string_lossy(), Role::Writer)?;
                 conn.run_pending_migrations(SQLITE_MIGRATIONS)
                     .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?
                     .iter()
@@ -376,6 +407,33 @@ pub async fn run_migrations(url: &DatabaseUrl) -> anyhow::Result<Vec<String>> {
             }
         };
         Ok(applied)
+    })
+    .await?
+}
+
+/// Names of the migrations not yet applied (without applying them).
+pub async fn pending_migrations(url: &DatabaseUrl) -> anyhow::Result<Vec<String>> {
+    let url = url.clone();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
+        match &url {
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = open_sqlite(&path.to_string_lossy(), Role::Writer)?;
+                let pending = conn
+                    .pending_migrations(SQLITE_MIGRATIONS)
+                    .map_err(|e| anyhow::anyhow!("cannot read the migration state: {e}"))?;
+                Ok(pending.iter().map(|m| m.name().to_string()).collect())
+            }
+            DatabaseUrl::Postgres(url) => {
+                use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+                let mut conn: AsyncConnectionWrapper<AsyncPgConnection> =
+                    diesel::Connection::establish(url)
+                        .map_err(|e| anyhow::anyhow!("cannot connect to PostgreSQL: {e}"))?;
+                let pending = conn
+                    .pending_migrations(POSTGRES_MIGRATIONS)
+                    .map_err(|e| anyhow::anyhow!("cannot read the migration state: {e}"))?;
+                Ok(pending.iter().map(|m| m.name().to_string()).collect())
+            }
+        }
     })
     .await?
 }

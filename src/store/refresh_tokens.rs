@@ -1,11 +1,22 @@
 //! Refresh-token families and their tokens (stored as SHA-256 hashes only).
+//!
+//! Creating a family and rotating a token are claims that must not overtake a revocation (DESIGN.md §18): each is
+//! conditional, in the statement that makes it, on the family being live, its user enabled and the signing key not
+//! revoked. The rotation starts by updating (and so locking) the family row, which every revocation of that family
+//! also updates: on PostgreSQL the two serialise on the row lock; on SQLite all writes are serial anyway. A claim
+//! that commits first is revoked with the family; one that comes second fails.
 
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Binary, Text};
 use diesel_async::RunQueryDsl;
 
-use super::schema::{refresh_token_families as families, refresh_tokens as tokens, users};
+use super::schema::{
+    refresh_token_families as families, refresh_tokens as tokens, signing_keys as keys, users,
+};
+use super::types::KeyState;
 use super::users::UserRow;
-use super::{Store, StoreError, with_conn, write_tx};
+use super::{Pool, Store, StoreError, with_conn, write_tx};
+use crate::secret::TokenHash;
 
 /// The statement that revokes a family unless it already is (the first reason is kept).
 macro_rules! revoke_family_stmt {
@@ -24,6 +35,41 @@ macro_rules! revoke_family_stmt {
     };
 }
 
+/// Whether the key with `$kid` has been revoked (in the caller's transaction; a macro so that it compiles for the
+/// connection type of either backend).
+macro_rules! signer_revoked {
+    ($conn:expr, $kid:expr) => {
+        keys::table
+            .find($kid)
+            .filter(keys::state.eq(KeyState::Revoked))
+            .count()
+            .get_result::<i64>($conn)
+            .await?
+            > 0
+    };
+}
+
+/// After a claim matched nothing: a token already used means reuse, and the family is revoked; anything else
+/// (revoked or expired family, idle-expired token, disabled user, another client) is dead and changes nothing.
+macro_rules! judge_failed_claim {
+    ($conn:expr, $old:expr, $family_id:expr, $now:expr) => {{
+        let used: Option<Option<i64>> = tokens::table
+            .find($old)
+            .select(tokens::used_at)
+            .get_result($conn)
+            .await
+            .optional()?;
+        if matches!(used, Some(Some(_))) {
+            revoke_family_stmt!($family_id, "refresh token reused", $now)
+                .execute($conn)
+                .await?;
+            Ok(Claim::Reused)
+        } else {
+            Ok(Claim::Dead)
+        }
+    }};
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = families)]
 pub struct FamilyRow {
@@ -36,12 +82,14 @@ pub struct FamilyRow {
     pub expires_at: i64,
     pub revoked_at: Option<i64>,
     pub revoked_reason: Option<String>,
+    /// When a token of the family was last rotated.
+    pub last_used_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = tokens)]
 pub struct TokenRow {
-    pub token_hash: Vec<u8>,
+    pub token_hash: TokenHash,
     pub family_id: String,
     pub issued_at: i64,
     pub idle_expires_at: i64,
@@ -51,7 +99,7 @@ pub struct TokenRow {
     pub access_token_kid: String,
 }
 
-/// A presented refresh token with what is needed to judge it.
+/// A presented refresh token with what is needed to judge it, read before the claim.
 #[derive(Debug)]
 pub struct PresentedToken {
     pub token: TokenRow,
@@ -61,34 +109,80 @@ pub struct PresentedToken {
     pub signing_key_revoked: bool,
 }
 
-/// Result of trying to retire a token in favour of its successor.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Rotation {
-    Rotated,
-    /// Someone used the token first (a concurrent request or a replay): the family has been revoked.
-    LostRace,
+/// Outcome of a claim: starting a family, or rotating a token into its successor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// Stored: the tokens may be handed out.
+    Done,
+    /// The token was used before (a replay or a concurrent request that won): the family is now revoked
+    /// (RFC 9700 §4.14.2).
+    Reused,
+    /// The family is revoked or expired, the token idle-expired, or the user disabled: nothing changed.
+    Dead,
+    /// The key this replica signs with was revoked meanwhile (its key ring is stale): nothing changed.
+    SignerRevoked,
 }
 
 impl Store {
-    /// Starts a family with its first token, atomically.
+    /// Starts a family with its first token, unless the user is disabled or `first`'s signing key revoked.
     pub async fn create_family(
         &self,
-        family: &FamilyRow,
-        first: &TokenRow,
-    ) -> Result<(), StoreError> {
-        let (family, first) = (family.clone(), first.clone());
+        family: FamilyRow,
+        first: TokenRow,
+    ) -> Result<Claim, StoreError> {
+        if let Pool::Postgres(pool) = &self.pool {
+            let mut conn = pool.get().await?;
+            // One round trip: the token insert reads the family insert's RETURNING.
+            let inserted = diesel::sql_query(
+                "WITH family AS ( \
+                   INSERT INTO refresh_token_families (id, client_id, user_id, scope, created_at, expires_at) \
+                   SELECT $1, $2, $3, $4, $5, $6 \
+                   WHERE EXISTS (SELECT 1 FROM users WHERE id = $3 AND NOT disabled) \
+                     AND NOT EXISTS (SELECT 1 FROM signing_keys WHERE kid = $9 AND state = 'revoked') \
+                   RETURNING id) \
+                 INSERT INTO refresh_tokens (token_hash, family_id, issued_at, idle_expires_at, access_token_kid) \
+                 SELECT $7, id, $5, $8, $9 FROM family",
+            )
+            .bind::<Text, _>(&family.id)
+            .bind::<Text, _>(&family.client_id)
+            .bind::<Text, _>(&family.user_id)
+            .bind::<Text, _>(&family.scope)
+            .bind::<BigInt, _>(family.created_at)
+            .bind::<BigInt, _>(family.expires_at)
+            .bind::<Binary, _>(first.token_hash)
+            .bind::<BigInt, _>(first.idle_expires_at)
+            .bind::<Text, _>(&first.access_token_kid)
+            .execute(&mut *conn)
+            .await?;
+            if inserted == 1 {
+                return Ok(Claim::Done);
+            }
+            return self.signer_or_dead(&first.access_token_kid).await;
+        }
         write_tx!(self, StoreError, conn => {
+            if signer_revoked!(conn, &first.access_token_kid) {
+                return Ok(Claim::SignerRevoked);
+            }
+            let enabled = users::table
+                .find(&family.user_id)
+                .filter(users::disabled.eq(false))
+                .count()
+                .get_result::<i64>(conn)
+                .await?;
+            if enabled == 0 {
+                return Ok(Claim::Dead);
+            }
             diesel::insert_into(families::table).values(&family).execute(conn).await?;
             diesel::insert_into(tokens::table).values(&first).execute(conn).await?;
-            Ok(())
+            Ok(Claim::Done)
         })
     }
 
+    /// Reads a presented token with its family, user and the state of the key that signed its access token.
     pub async fn find_refresh_token(
         &self,
-        hash: &[u8],
+        hash: &TokenHash,
     ) -> Result<Option<PresentedToken>, StoreError> {
-        use super::schema::signing_keys as keys;
         with_conn!(self, conn => {
             let row = tokens::table
                 .inner_join(families::table.inner_join(users::table))
@@ -100,48 +194,145 @@ impl Store {
                     UserRow::as_select(),
                     keys::state.nullable(),
                 ))
-                .get_result::<(TokenRow, FamilyRow, UserRow, Option<String>)>(conn)
+                .get_result::<(TokenRow, FamilyRow, UserRow, Option<KeyState>)>(conn)
                 .await
                 .optional()?;
             Ok(row.map(|(token, family, user, key_state)| PresentedToken {
                 token,
                 family,
                 user,
-                signing_key_revoked: key_state.as_deref() == Some("revoked"),
+                signing_key_revoked: key_state == Some(KeyState::Revoked),
             }))
         })
     }
 
-    /// Marks `old` used and stores `next` in the same family, in one transaction. The conditional `UPDATE … WHERE
-    /// used_at IS NULL` makes this exactly-once: of N concurrent callers one rotates, the others lose and the
-    /// family is revoked (RFC 9700 §4.14.2: a refresh token used twice is a breach signal).
+    /// Retires `old` in favour of `next` (same family), exactly once and only while the family is live for
+    /// `client_id`, its user enabled and `next`'s signing key not revoked, all checked in the claim itself. Of N
+    /// concurrent callers one rotates; the others find the token used and the family is revoked (RFC 9700
+    /// §4.14.2: a refresh token used twice is a breach signal).
     pub async fn rotate_refresh_token(
         &self,
-        old: &[u8],
-        next: &TokenRow,
+        old: TokenHash,
+        client_id: &str,
+        next: TokenRow,
         now: i64,
-    ) -> Result<Rotation, StoreError> {
-        let (old, next) = (old.to_vec(), next.clone());
+    ) -> Result<Claim, StoreError> {
+        if let Pool::Postgres(pool) = &self.pool {
+            let mut conn = pool.get().await?;
+            // One round trip for the whole claim (the transaction is the statement). Updating the family row first
+            // takes its lock; a concurrent revocation either committed before (the row no longer matches) or waits.
+            let rotated = diesel::sql_query(
+                "WITH family AS ( \
+                   UPDATE refresh_token_families f SET last_used_at = $3 \
+                   WHERE f.id = $2 AND f.client_id = $4 AND f.revoked_at IS NULL AND f.expires_at > $3 \
+                     AND EXISTS (SELECT 1 FROM users u WHERE u.id = f.user_id AND NOT u.disabled) \
+                     AND NOT EXISTS (SELECT 1 FROM signing_keys k WHERE k.kid = $5 AND k.state = 'revoked') \
+                   RETURNING f.id), \
+                 claimed AS ( \
+                   UPDATE refresh_tokens t SET used_at = $3 FROM family \
+                   WHERE t.token_hash = $1 AND t.family_id = family.id \
+                     AND t.used_at IS NULL AND t.idle_expires_at > $3 \
+                   RETURNING t.family_id) \
+                 INSERT INTO refresh_tokens (token_hash, family_id, issued_at, idle_expires_at, access_token_kid) \
+                 SELECT $6, family_id, $3, $7, $5 FROM claimed",
+            )
+            .bind::<Binary, _>(old)
+            .bind::<Text, _>(&next.family_id)
+            .bind::<BigInt, _>(now)
+            .bind::<Text, _>(client_id)
+            .bind::<Text, _>(&next.access_token_kid)
+            .bind::<Binary, _>(next.token_hash)
+            .bind::<BigInt, _>(next.idle_expires_at)
+            .execute(&mut *conn)
+            .await?;
+            drop(conn);
+            if rotated == 1 {
+                return Ok(Claim::Done);
+            }
+            // Why it failed, and the revocation a reuse calls for, in a transaction of its own (rare path).
+            let (family_id, kid) = (next.family_id.clone(), next.access_token_kid.clone());
+            return write_tx!(self, StoreError, conn => {
+                if signer_revoked!(conn, &kid) {
+                    return Ok(Claim::SignerRevoked);
+                }
+                judge_failed_claim!(conn, old, &family_id, now)
+            });
+        }
+        let client_id = client_id.to_owned();
         write_tx!(self, StoreError, conn => {
-            let claimed = diesel::update(tokens::table.find(&old).filter(tokens::used_at.is_null()))
+            if signer_revoked!(conn, &next.access_token_kid) {
+                return Ok(Claim::SignerRevoked);
+            }
+            let live_users = users::table.filter(users::disabled.eq(false)).select(users::id);
+            let family = diesel::update(
+                families::table
+                    .find(&next.family_id)
+                    .filter(families::client_id.eq(&client_id))
+                    .filter(families::revoked_at.is_null())
+                    .filter(families::expires_at.gt(now))
+                    .filter(families::user_id.eq_any(live_users)),
+            )
+            .set(families::last_used_at.eq(Some(now)))
+            .execute(conn)
+            .await?;
+            if family == 1 {
+                let claimed = diesel::update(
+                    tokens::table
+                        .find(old)
+                        .filter(tokens::family_id.eq(&next.family_id))
+                        .filter(tokens::used_at.is_null())
+                        .filter(tokens::idle_expires_at.gt(now)),
+                )
                 .set(tokens::used_at.eq(Some(now)))
                 .execute(conn)
                 .await?;
-            if claimed == 1 {
-                diesel::insert_into(tokens::table).values(&next).execute(conn).await?;
-                Ok(Rotation::Rotated)
-            } else {
-                revoke_family_stmt!(&next.family_id, "refresh token reused", now).execute(conn).await?;
-                Ok(Rotation::LostRace)
+                if claimed == 1 {
+                    diesel::insert_into(tokens::table).values(&next).execute(conn).await?;
+                    return Ok(Claim::Done);
+                }
             }
+            judge_failed_claim!(conn, old, &next.family_id, now)
         })
     }
 
-    pub async fn revoke_family(&self, family_id: &str, reason: &str) -> Result<(), StoreError> {
-        let now = super::now();
+    pub async fn revoke_family(
+        &self,
+        family_id: &str,
+        reason: &'static str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let family_id = family_id.to_owned();
+        write_tx!(self, StoreError, conn => {
+            revoke_family_stmt!(&family_id, reason, now).execute(conn).await?;
+            Ok(())
+        })
+    }
+
+    /// Tokens stored in a family, newest first (for operators and tests).
+    pub async fn family_tokens(&self, family_id: &str) -> Result<Vec<TokenRow>, StoreError> {
         with_conn!(self, conn => {
-            revoke_family_stmt!(family_id, reason, now).execute(conn).await?;
+            Ok(tokens::table
+                .filter(tokens::family_id.eq(family_id))
+                .order(tokens::issued_at.desc())
+                .select(TokenRow::as_select())
+                .load(conn)
+                .await?)
+        })
+    }
+
+    async fn signer_or_dead(&self, kid: &str) -> Result<Claim, StoreError> {
+        let revoked = with_conn!(self, conn => {
+            keys::table
+                .find(kid)
+                .filter(keys::state.eq(KeyState::Revoked))
+                .count()
+                .get_result::<i64>(conn)
+                .await?
         });
-        Ok(())
+        Ok(if revoked > 0 {
+            Claim::SignerRevoked
+        } else {
+            Claim::Dead
+        })
     }
 }

@@ -22,6 +22,10 @@ diesel::table! {
         scopes -> Text,
         audiences -> Text,
         created_at -> BigInt,
+        redirect_uris -> Text,
+        post_logout_redirect_uris -> Text,
+        token_endpoint_auth_method -> Text,
+        require_pkce -> Bool,
     }
 }
 
@@ -35,6 +39,7 @@ diesel::table! {
         expires_at -> BigInt,
         revoked_at -> Nullable<BigInt>,
         revoked_reason -> Nullable<Text>,
+        last_used_at -> Nullable<BigInt>,
     }
 }
 

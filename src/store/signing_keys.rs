@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::schema::signing_keys as keys;
+use super::types::KeyState;
 use super::{Store, StoreError, with_conn, write_tx};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -11,8 +12,7 @@ use super::{Store, StoreError, with_conn, write_tx};
 pub struct SigningKeyRow {
     pub kid: String,
     pub algorithm: String,
-    /// `next`, `active`, `retired` or `revoked`.
-    pub state: String,
+    pub state: KeyState,
     /// RSA modulus, base64url without padding (JWK `n`).
     pub public_n: String,
     /// RSA public exponent, base64url without padding (JWK `e`).
@@ -32,10 +32,11 @@ pub struct SigningKeyRow {
 
 impl Store {
     pub async fn insert_signing_key(&self, row: &SigningKeyRow) -> Result<(), StoreError> {
-        with_conn!(self, conn => {
-            diesel::insert_into(keys::table).values(row).execute(conn).await?;
-        });
-        Ok(())
+        let row = row.clone();
+        write_tx!(self, StoreError, conn => {
+            diesel::insert_into(keys::table).values(&row).execute(conn).await?;
+            Ok(())
+        })
     }
 
     /// Every key still in the table, oldest first.
@@ -65,16 +66,16 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let next_kid = next_kid.to_owned();
         write_tx!(self, StoreError, conn => {
-            diesel::update(keys::table.filter(keys::state.eq("active")))
+            diesel::update(keys::table.filter(keys::state.eq(KeyState::Active)))
                 .set((
-                    keys::state.eq("retired"),
+                    keys::state.eq(KeyState::Retired),
                     keys::retired_at.eq(Some(now)),
                     keys::remove_after.eq(Some(remove_after)),
                 ))
                 .execute(conn)
                 .await?;
-            let promoted = diesel::update(keys::table.find(&next_kid).filter(keys::state.eq("next")))
-                .set((keys::state.eq("active"), keys::activated_at.eq(Some(now))))
+            let promoted = diesel::update(keys::table.find(&next_kid).filter(keys::state.eq(KeyState::Next)))
+                .set((keys::state.eq(KeyState::Active), keys::activated_at.eq(Some(now))))
                 .execute(conn)
                 .await?;
             // Rolling back keeps the old signer when the promotion lost a race.
@@ -85,8 +86,9 @@ impl Store {
 
     /// Removes a retired key whose tokens have all expired.
     pub async fn delete_retired_signing_key(&self, kid: &str) -> Result<bool, StoreError> {
-        with_conn!(self, conn => {
-            Ok(diesel::delete(keys::table.find(kid).filter(keys::state.eq("retired"))).execute(conn).await? == 1)
+        let kid = kid.to_owned();
+        write_tx!(self, StoreError, conn => {
+            Ok(diesel::delete(keys::table.find(&kid).filter(keys::state.eq(KeyState::Retired))).execute(conn).await? == 1)
         })
     }
 
@@ -97,13 +99,18 @@ impl Store {
         ciphertext: &[u8],
         master_key_id: &str,
     ) -> Result<(), StoreError> {
-        with_conn!(self, conn => {
-            diesel::update(keys::table.find(kid))
-                .set((keys::private_key_ciphertext.eq(ciphertext), keys::master_key_id.eq(master_key_id)))
+        let (kid, ciphertext, master_key_id) = (
+            kid.to_owned(),
+            ciphertext.to_vec(),
+            master_key_id.to_owned(),
+        );
+        write_tx!(self, StoreError, conn => {
+            diesel::update(keys::table.find(&kid))
+                .set((keys::private_key_ciphertext.eq(&ciphertext), keys::master_key_id.eq(&master_key_id)))
                 .execute(conn)
                 .await?;
-        });
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Emergency revocation, in one transaction: the key leaves the JWKS; if it was the signer, `successor` (an
@@ -121,22 +128,22 @@ impl Store {
         };
         let (kid, reason, fresh) = (kid.to_owned(), reason.to_owned(), fresh.clone());
         write_tx!(self, StoreError, conn => {
-            let state: String = keys::table.find(&kid).select(keys::state).first(conn).await?;
-            if state == "revoked" {
+            let state: KeyState = keys::table.find(&kid).select(keys::state).first(conn).await?;
+            if state == KeyState::Revoked {
                 return Err(StoreError::Conflict(format!("key {kid} is already revoked")));
             }
             diesel::update(keys::table.find(&kid))
                 .set((
-                    keys::state.eq("revoked"),
+                    keys::state.eq(KeyState::Revoked),
                     keys::revoked_at.eq(Some(now)),
                     keys::revoked_reason.eq(Some(&reason)),
                 ))
                 .execute(conn)
                 .await?;
             let mut new_active = None;
-            if state == "active" {
+            if state == KeyState::Active {
                 let next: Option<String> = keys::table
-                    .filter(keys::state.eq("next"))
+                    .filter(keys::state.eq(KeyState::Next))
                     .order(keys::created_at.asc())
                     .select(keys::kid)
                     .first(conn)
@@ -145,7 +152,7 @@ impl Store {
                 let successor = match next {
                     Some(next) => {
                         diesel::update(keys::table.find(&next))
-                            .set((keys::state.eq("active"), keys::activated_at.eq(Some(now))))
+                            .set((keys::state.eq(KeyState::Active), keys::activated_at.eq(Some(now))))
                             .execute(conn)
                             .await?;
                         next
@@ -166,7 +173,7 @@ impl Store {
             .await?;
             let detail = serde_json::json!({
                 "reason": reason,
-                "previous_state": state,
+                "previous_state": state.as_str(),
                 "new_active": new_active,
                 "families_revoked": families_revoked,
             });

@@ -4,9 +4,10 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::schema::users;
-use super::{Store, StoreError, with_conn};
+use super::{Store, StoreError, with_conn, write_tx};
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+/// A user row. Its `Debug` leaves the password hash out: a hash in a log is an offline guessing target.
+#[derive(Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct UserRow {
     pub id: String,
@@ -20,26 +21,41 @@ pub struct UserRow {
     pub updated_at: i64,
 }
 
-#[derive(Debug, Insertable)]
+impl std::fmt::Debug for UserRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRow")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("username", &self.username)
+            .field("password_hash", &"[redacted]")
+            .field("roles", &self.roles)
+            .field("tenant", &self.tenant)
+            .field("disabled", &self.disabled)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A user row to insert; owns its values so the write can run on the SQLite writer thread.
+#[derive(Clone, Insertable)]
 #[diesel(table_name = users)]
-pub struct NewUserRow<'a> {
-    pub id: &'a str,
-    pub email: &'a str,
-    pub username: Option<&'a str>,
-    pub password_hash: &'a str,
-    pub roles: &'a str,
-    pub tenant: Option<&'a str>,
+pub struct NewUserRow {
+    pub id: String,
+    pub email: String,
+    pub username: Option<String>,
+    pub password_hash: String,
+    pub roles: String,
+    pub tenant: Option<String>,
     pub disabled: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
 impl Store {
-    pub async fn insert_user(&self, row: &NewUserRow<'_>) -> Result<(), StoreError> {
-        with_conn!(self, conn => {
-            diesel::insert_into(users::table).values(row).execute(conn).await?;
-        });
-        Ok(())
+    pub async fn insert_user(&self, row: NewUserRow) -> Result<(), StoreError> {
+        write_tx!(self, StoreError, conn => {
+            diesel::insert_into(users::table).values(&row).execute(conn).await?;
+            Ok(())
+        })
     }
 
     /// Finds a user by email (stored lowercased) or username.
@@ -48,6 +64,32 @@ impl Store {
         with_conn!(self, conn => {
             Ok(users::table
                 .filter(users::email.eq(&email).or(users::username.eq(login)))
+                .select(UserRow::as_select())
+                .get_result(conn)
+                .await
+                .optional()?)
+        })
+    }
+
+    /// Finds a user by email (already normalised: lowercase).
+    pub async fn find_user_by_email(&self, email: &str) -> Result<Option<UserRow>, StoreError> {
+        with_conn!(self, conn => {
+            Ok(users::table
+                .filter(users::email.eq(email))
+                .select(UserRow::as_select())
+                .get_result(conn)
+                .await
+                .optional()?)
+        })
+    }
+
+    pub async fn find_user_by_username(
+        &self,
+        username: &str,
+    ) -> Result<Option<UserRow>, StoreError> {
+        with_conn!(self, conn => {
+            Ok(users::table
+                .filter(users::username.eq(username))
                 .select(UserRow::as_select())
                 .get_result(conn)
                 .await
@@ -73,11 +115,12 @@ impl Store {
         id: &str,
         old: &str,
         new: &str,
+        now: i64,
     ) -> Result<bool, StoreError> {
-        let now = super::now();
-        with_conn!(self, conn => {
-            let n = diesel::update(users::table.find(id).filter(users::password_hash.eq(old)))
-                .set((users::password_hash.eq(new), users::updated_at.eq(now)))
+        let (id, old, new) = (id.to_owned(), old.to_owned(), new.to_owned());
+        write_tx!(self, StoreError, conn => {
+            let n = diesel::update(users::table.find(&id).filter(users::password_hash.eq(&old)))
+                .set((users::password_hash.eq(&new), users::updated_at.eq(now)))
                 .execute(conn)
                 .await?;
             Ok(n == 1)
@@ -87,11 +130,15 @@ impl Store {
 
 impl Store {
     /// Disables (or re-enables) a user; disabling also revokes every refresh-token family the user has.
-    pub async fn set_user_disabled(&self, id: &str, disabled: bool) -> Result<bool, StoreError> {
+    pub async fn set_user_disabled(
+        &self,
+        id: &str,
+        disabled: bool,
+        now: i64,
+    ) -> Result<bool, StoreError> {
         use super::schema::refresh_token_families as families;
-        let now = super::now();
         let id = id.to_owned();
-        super::write_tx!(self, StoreError, conn => {
+        write_tx!(self, StoreError, conn => {
             let n = diesel::update(users::table.find(&id))
                 .set((users::disabled.eq(disabled), users::updated_at.eq(now)))
                 .execute(conn)

@@ -129,6 +129,7 @@ impl TestApp {
                 tenant: spec.tenant.clone(),
                 password,
             },
+            self.state.clock.now(),
         )
         .await
         .expect("cannot create the test user");
@@ -151,7 +152,9 @@ impl TestApp {
                 grants: spec.grants,
                 scopes: spec.scopes,
                 audiences: spec.audiences,
+                ..NewClient::default()
             },
+            self.state.clock.now(),
         )
         .await
         .expect("cannot create the test client");
@@ -170,7 +173,7 @@ impl TestApp {
     }
 
     pub async fn disable_user(&self, user: &TestUser) {
-        latchkey::users::set_disabled(&self.state.store, &user.id, true)
+        latchkey::users::set_disabled(&self.state.store, &user.id, true, self.state.clock.now())
             .await
             .expect("cannot disable the user");
     }

@@ -81,7 +81,7 @@ async fn keys_rotate_publishes_a_next_key_the_running_server_serves_and_rotate_n
             .await
             .iter()
             .find(|r| r.kid == next)
-            .map(|r| r.state.clone()),
+            .map(|r| r.state.as_str().to_owned()),
         Some("next".to_owned())
     );
 

@@ -46,7 +46,11 @@ async fn server_with_three_keys() -> TestApp {
     admin::rotate(store, master, &policy, bits)
         .await
         .expect("rotate");
-    let mut states: Vec<String> = key_rows(&app).await.into_iter().map(|r| r.state).collect();
+    let mut states: Vec<String> = key_rows(&app)
+        .await
+        .into_iter()
+        .map(|r| r.state.as_str().to_owned())
+        .collect();
     states.sort();
     assert_eq!(states, ["active", "next", "revoked"]);
     app
@@ -192,7 +196,7 @@ async fn a_wrong_lost_or_malformed_master_key_stops_start_up_and_nothing_is_rege
     let active = key_rows(&app)
         .await
         .into_iter()
-        .find(|r| r.state == "active")
+        .find(|r| r.state.as_str() == "active")
         .expect("an active key");
     assert_eq!(again.state.keys.snapshot().active.kid(), active.kid);
 }

@@ -55,7 +55,7 @@ pub async fn spawn_with_windows(windows: Windows, configure: impl FnOnce(&mut Co
 }
 
 pub fn policy(app: &TestApp) -> KeyPolicy {
-    KeyPolicy::from_config(&app.config)
+    app.config.key_policy()
 }
 
 /// Seconds since the UNIX epoch, with fractions.
@@ -166,7 +166,7 @@ pub async fn key_rows(app: &TestApp) -> Vec<SigningKeyRow> {
 
 pub fn kids_in_state(rows: &[SigningKeyRow], state: &str) -> Vec<String> {
     rows.iter()
-        .filter(|r| r.state == state)
+        .filter(|r| r.state.as_str() == state)
         .map(|r| r.kid.clone())
         .collect()
 }

@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use latchkey::config::{Config, HumanDuration};
-use latchkey::signing::KeyPolicy;
 use latchkey::signing::lifecycle::VERIFIER_LEEWAY;
 
 use crate::helpers::{now, test_config};
@@ -135,7 +134,7 @@ async fn keys_are_published_before_they_sign_and_stay_published_until_their_toke
         );
     }
     let rows = key_rows(&app).await;
-    for row in rows.iter().filter(|r| r.state == "retired") {
+    for row in rows.iter().filter(|r| r.state.as_str() == "retired") {
         let retired_at = row.retired_at.expect("a retired key has retired_at");
         assert_eq!(
             row.remove_after,
@@ -233,7 +232,7 @@ fn the_jwks_max_age_and_poll_interval_follow_the_publication_window_and_a_too_sh
         (12, 4, 2, 8),
         (6, 2, 1, 5),
     ] {
-        let policy = KeyPolicy::from_config(&with(publish_ahead, 30 * 86_400));
+        let policy = with(publish_ahead, 30 * 86_400).key_policy();
         assert_eq!(policy.jwks_max_age, secs(max_age), "{publish_ahead}");
         assert_eq!(policy.poll_interval, secs(poll), "{publish_ahead}");
         assert_eq!(policy.safe_publication(), secs(safe), "{publish_ahead}");

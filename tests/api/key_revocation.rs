@@ -219,7 +219,7 @@ async fn revoking_a_retired_or_next_key_ends_only_its_own_families_and_leaves_si
     assert!(
         matches!(
             admin::rotate_now(store, &policy).await,
-            Err(latchkey::admin::AdminError::Invalid(_))
+            Err(latchkey::signing::admin::AdminError::Invalid(_))
         ),
         "a revoked next key can't be promoted"
     );

@@ -101,10 +101,15 @@ async fn refresh_tokens_client_secrets_and_passwords_are_stored_only_as_hashes()
     let token_rows = app.database.refresh_token_rows().await;
     assert_eq!(token_rows.len(), 2);
     assert!(
-        token_rows.iter().all(|r| r.token_hash.len() == 32),
+        token_rows
+            .iter()
+            .all(|r| r.token_hash.as_bytes().len() == 32),
         "SHA-256 hashes only"
     );
-    let hashes: HashSet<Vec<u8>> = token_rows.iter().map(|r| r.token_hash.clone()).collect();
+    let hashes: HashSet<Vec<u8>> = token_rows
+        .iter()
+        .map(|r| r.token_hash.as_bytes().to_vec())
+        .collect();
     assert!(hashes.contains(&sha256(login.refresh_token().as_bytes())));
     assert!(hashes.contains(&sha256(rotated.refresh_token().as_bytes())));
 
@@ -116,7 +121,7 @@ async fn refresh_tokens_client_secrets_and_passwords_are_stored_only_as_hashes()
         .expect("reading the client")
         .expect("the client has a row");
     assert_eq!(
-        client_row.secret_hash,
+        client_row.secret_hash.map(|h| h.as_bytes().to_vec()),
         Some(sha256(client.secret().as_bytes()))
     );
     // DESIGN.md §5: at least 256 bits, i.e. 43 base64url characters after the `lk_cs_` prefix.

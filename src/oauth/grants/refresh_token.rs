@@ -1,32 +1,54 @@
 //! Refresh token grant (RFC 6749 §6) with rotation and reuse detection (RFC 9700 §4.14.2).
+//!
+//! The checks below answer early with the reason logged; the issuer's claim repeats every one that a concurrent
+//! revocation could change, atomically (DESIGN.md §18), so a token that passes here but is revoked before the claim
+//! still gets nothing.
 
-use super::{Refresh, TokenResponse, issue, requested_scope, required};
+use super::{TokenResponse, required, scope_parameter, within};
 use crate::clients::Client;
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Form;
 use crate::scope::Scope;
 use crate::secret::PlainToken;
 use crate::state::AppState;
+use crate::store::StoreError;
+use crate::tokens::issuer::{IssueError, Rotation};
 use crate::users::User;
+
+/// Parameters of this grant besides the common ones (§6).
+pub const PARAMETERS: &[&str] = &["refresh_token"];
 
 /// One description for every unusable refresh token: which check failed is for the log, not the caller.
 const INVALID: &str = "the refresh token is invalid, expired or revoked";
 
+/// A refresh grant request, parsed.
+#[derive(Debug)]
+pub struct RefreshRequest {
+    pub refresh_token: PlainToken,
+    pub scope: Option<Scope>,
+}
+
+impl RefreshRequest {
+    pub fn parse(form: &Form) -> Result<Self, OAuthError> {
+        Ok(Self {
+            refresh_token: PlainToken::from_presented(required(form, "refresh_token")?),
+            scope: scope_parameter(form)?,
+        })
+    }
+}
+
 pub async fn grant(
     state: &AppState,
     client: &Client,
-    form: &Form,
+    request: RefreshRequest,
 ) -> Result<TokenResponse, OAuthError> {
-    let presented = PlainToken::from_presented(required(form, "refresh_token")?);
     let invalid = || OAuthError::invalid_grant(INVALID);
-    let Some(found) = state
-        .store
-        .find_refresh_token(presented.hash().as_bytes())
-        .await?
-    else {
+    let presented = request.refresh_token.hash();
+    let Some(found) = state.store.find_refresh_token(&presented).await? else {
         return Err(invalid());
     };
     let family = &found.family;
+    let now = state.clock.now();
     // §6: the token is bound to the client it was issued to. Another client's attempt changes nothing.
     if family.client_id != client.id {
         tracing::warn!(family = %family.id, client = %client.id, "refresh token presented by another client");
@@ -40,11 +62,10 @@ pub async fn grant(
         tracing::warn!(family = %family.id, "rotated refresh token reused; revoking its family");
         state
             .store
-            .revoke_family(&family.id, "refresh token reused")
+            .revoke_family(&family.id, "refresh token reused", now)
             .await?;
         return Err(invalid());
     }
-    let now = crate::store::now();
     if now >= found.token.idle_expires_at || now >= family.expires_at {
         return Err(invalid());
     }
@@ -53,32 +74,31 @@ pub async fn grant(
         // the revocation covers it all the same.
         state
             .store
-            .revoke_family(&family.id, "signing key revoked")
+            .revoke_family(&family.id, "signing key revoked", now)
             .await?;
         return Err(invalid());
     }
     if found.user.disabled {
         state
             .store
-            .revoke_family(&family.id, "user disabled")
+            .revoke_family(&family.id, "user disabled", now)
             .await?;
         return Err(invalid());
     }
     let granted = Scope::parse(&family.scope)
-        .map_err(|_| crate::store::StoreError::Corrupt(format!("family {} scope", family.id)))?;
+        .map_err(|_| StoreError::Corrupt(format!("family {} scope", family.id)))?;
     // §6: narrower is allowed; the new refresh token keeps the originally granted scope.
-    let scope = requested_scope(form, &granted)?;
+    let scope = within(request.scope.as_ref(), &granted)?;
     // The user row came with the token (one query): its roles and tenant as they are now.
     let user = User::from_row(&found.user)?;
-    issue(
-        state,
-        &user,
-        client,
-        &scope,
-        Refresh::Rotate {
-            old: &presented,
-            family,
-        },
-    )
-    .await
+    let rotation = Rotation { presented, family };
+    let issued = state
+        .issuer
+        .rotate(&user, client, &scope, rotation)
+        .await
+        .map_err(|e| match e {
+            IssueError::Rejected => invalid(),
+            other => other.into(),
+        })?;
+    Ok(issued.into())
 }

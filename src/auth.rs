@@ -1,0 +1,102 @@
+//! Checking a user's password: the one function every surface calls (the password grant now, the hosted sign-in
+//! page next), so the protections below can't differ between them (DESIGN.md §13).
+
+use crate::passwords::{Password, PasswordError, PasswordHasher};
+use crate::store::users::UserRow;
+use crate::store::{Store, StoreError};
+use crate::users::User;
+
+/// Why a sign-in failed. Every credential failure is the same variant: callers can't leak which part was wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// Unknown login, wrong password or disabled user.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Hashing(#[from] PasswordError),
+}
+
+/// What a user typed to say who they are: an email address (has `@`, matched lowercased) or a username (exact).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Login {
+    Email(String),
+    Username(String),
+}
+
+impl Login {
+    /// Normalises a login as typed. Usernames can't contain `@` and emails must, so a login names at most one user.
+    pub fn parse(text: &str) -> Self {
+        if text.contains('@') {
+            Self::Email(text.to_lowercase())
+        } else {
+            Self::Username(text.to_owned())
+        }
+    }
+}
+
+/// Checks `password` for `login`.
+///
+/// - argon2id runs on the hasher's bounded pool, never on an HTTP worker;
+/// - an unknown user costs one verification against a dummy hash (no timing oracle, OWASP ASVS 2.2.x);
+/// - a disabled user gets the same answer as a wrong password, after the same work;
+/// - a hash made with other parameters than the configured ones is replaced (rehash on login); a failure there
+///   only postpones the upgrade.
+pub async fn authenticate(
+    store: &Store,
+    hasher: &PasswordHasher,
+    login: &Login,
+    password: &Password,
+    now: i64,
+) -> Result<User, AuthError> {
+    let row = match login {
+        Login::Email(email) => store.find_user_by_email(email).await?,
+        Login::Username(username) => store.find_user_by_username(username).await?,
+    };
+    let verified = hasher
+        .verify(password, row.as_ref().map(|r| r.password_hash.as_str()))
+        .await?;
+    let row = match row {
+        Some(row) if verified.matches && !row.disabled => row,
+        _ => return Err(AuthError::InvalidCredentials),
+    };
+    if verified.needs_rehash {
+        rehash(store, hasher, &row, password, now).await;
+    }
+    Ok(User::from_row(&row)?)
+}
+
+async fn rehash(
+    store: &Store,
+    hasher: &PasswordHasher,
+    row: &UserRow,
+    password: &Password,
+    now: i64,
+) {
+    let result = match hasher.hash(password).await {
+        Ok(new_hash) => store
+            .replace_password_hash(&row.id, &row.password_hash, &new_hash, now)
+            .await
+            .map_err(anyhow::Error::from),
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(_) => tracing::info!(user = %row.id, "password rehashed with the current parameters"),
+        Err(e) => tracing::warn!(user = %row.id, error = %e, "password rehash failed"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Login;
+
+    #[test]
+    fn a_login_with_an_at_sign_is_an_email_and_is_lowercased() {
+        assert_eq!(
+            Login::parse("Ada@Example.ORG"),
+            Login::Email("ada@example.org".into())
+        );
+        assert_eq!(Login::parse("Ada"), Login::Username("Ada".into()));
+    }
+}

@@ -1,0 +1,282 @@
+//! Values typed at the storage boundary: what a column holds is parsed once, when the row is read, so domain code
+//! compares enums, never strings. Each maps to a `TEXT` column on both backends.
+
+use std::fmt;
+
+use diesel::backend::Backend;
+use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::expression::AsExpression;
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::{Binary, Text};
+
+use crate::secret::TokenHash;
+
+/// Implements `FromSql`/`ToSql` for `Text` on every backend through `parse`/`as_str`.
+macro_rules! text_column {
+    ($ty:ty, $what:literal) => {
+        impl<DB: Backend> FromSql<Text, DB> for $ty
+        where
+            String: FromSql<Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+                let text = String::from_sql(bytes)?;
+                <$ty>::parse(&text)
+                    .ok_or_else(|| format!(concat!("unknown ", $what, " {:?}"), text).into())
+            }
+        }
+
+        impl<DB: Backend> ToSql<Text, DB> for $ty
+        where
+            str: ToSql<Text, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+                self.as_str().to_sql(out)
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+/// States a signing key moves through (DESIGN.md §8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, AsExpression, FromSqlRow, serde::Serialize)]
+#[diesel(sql_type = Text)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyState {
+    Next,
+    Active,
+    Retired,
+    Revoked,
+}
+
+impl KeyState {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Next => "next",
+            Self::Active => "active",
+            Self::Retired => "retired",
+            Self::Revoked => "revoked",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "next" => Some(Self::Next),
+            "active" => Some(Self::Active),
+            "retired" => Some(Self::Retired),
+            "revoked" => Some(Self::Revoked),
+            _ => None,
+        }
+    }
+}
+
+text_column!(KeyState, "key state");
+
+/// Grants a client may be allowed to use at `/token` (RFC 6749 §4, RFC 6749 §6).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantType {
+    Password,
+    RefreshToken,
+    AuthorizationCode,
+    ClientCredentials,
+}
+
+impl GrantType {
+    /// Every grant type a client can be registered for.
+    pub const ALL: [GrantType; 4] = [
+        GrantType::AuthorizationCode,
+        GrantType::ClientCredentials,
+        GrantType::Password,
+        GrantType::RefreshToken,
+    ];
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "password" => Some(Self::Password),
+            "refresh_token" => Some(Self::RefreshToken),
+            "authorization_code" => Some(Self::AuthorizationCode),
+            "client_credentials" => Some(Self::ClientCredentials),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Password => "password",
+            Self::RefreshToken => "refresh_token",
+            Self::AuthorizationCode => "authorization_code",
+            Self::ClientCredentials => "client_credentials",
+        }
+    }
+}
+
+impl fmt::Display for GrantType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The grant types of a client: a space-separated `TEXT` column, a sorted set in memory.
+#[derive(Clone, Debug, Default, PartialEq, Eq, AsExpression, FromSqlRow, serde::Serialize)]
+#[serde(transparent)]
+#[diesel(sql_type = Text)]
+pub struct GrantTypes(Vec<GrantType>);
+
+impl GrantTypes {
+    pub fn new(grants: impl IntoIterator<Item = GrantType>) -> Self {
+        let mut grants: Vec<_> = grants.into_iter().collect();
+        grants.sort();
+        grants.dedup();
+        Self(grants)
+    }
+
+    pub fn contains(&self, grant: GrantType) -> bool {
+        self.0.contains(&grant)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = GrantType> + '_ {
+        self.0.iter().copied()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        text.split(' ')
+            .filter(|g| !g.is_empty())
+            .map(GrantType::parse)
+            .collect::<Option<Vec<_>>>()
+            .map(Self::new)
+    }
+
+    fn to_text(&self) -> String {
+        self.0
+            .iter()
+            .map(GrantType::as_str)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+impl<DB: Backend> FromSql<Text, DB> for GrantTypes
+where
+    String: FromSql<Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        let text = String::from_sql(bytes)?;
+        Self::parse(&text).ok_or_else(|| format!("unknown grant type in {text:?}").into())
+    }
+}
+
+impl ToSql<Text, diesel::sqlite::Sqlite> for GrantTypes {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, diesel::sqlite::Sqlite>) -> serialize::Result {
+        out.set_value(self.to_text());
+        Ok(serialize::IsNull::No)
+    }
+}
+
+impl ToSql<Text, diesel::pg::Pg> for GrantTypes {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, diesel::pg::Pg>) -> serialize::Result {
+        use std::io::Write;
+        out.write_all(self.to_text().as_bytes())?;
+        Ok(serialize::IsNull::No)
+    }
+}
+
+/// How a client authenticates at the token endpoint (RFC 7591 §2, `token_endpoint_auth_method`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, AsExpression, FromSqlRow, serde::Serialize)]
+#[diesel(sql_type = Text)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenEndpointAuthMethod {
+    /// HTTP Basic with the client secret (RFC 6749 §2.3.1).
+    ClientSecretBasic,
+    /// `client_id` and `client_secret` in the form body (RFC 6749 §2.3.1).
+    ClientSecretPost,
+    /// A public client: `client_id` alone, proof by PKCE where a code is involved.
+    None,
+}
+
+impl TokenEndpointAuthMethod {
+    pub const ALL: [TokenEndpointAuthMethod; 3] =
+        [Self::ClientSecretBasic, Self::ClientSecretPost, Self::None];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::ClientSecretBasic => "client_secret_basic",
+            Self::ClientSecretPost => "client_secret_post",
+            Self::None => "none",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "client_secret_basic" => Some(Self::ClientSecretBasic),
+            "client_secret_post" => Some(Self::ClientSecretPost),
+            "none" => Some(Self::None),
+            _ => None,
+        }
+    }
+}
+
+text_column!(TokenEndpointAuthMethod, "token endpoint auth method");
+
+impl<DB: Backend> FromSql<Binary, DB> for TokenHash
+where
+    Vec<u8>: FromSql<Binary, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        let bytes = Vec::<u8>::from_sql(bytes)?;
+        TokenHash::from_stored(&bytes).ok_or_else(|| "a stored token hash is not 32 bytes".into())
+    }
+}
+
+impl<DB: Backend> ToSql<Binary, DB> for TokenHash
+where
+    [u8]: ToSql<Binary, DB>,
+{
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+        self.as_bytes().to_sql(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_reads_back_what_it_writes() {
+        for state in [
+            KeyState::Next,
+            KeyState::Active,
+            KeyState::Retired,
+            KeyState::Revoked,
+        ] {
+            assert_eq!(KeyState::parse(state.as_str()), Some(state));
+        }
+        for grant in GrantType::ALL {
+            assert_eq!(GrantType::parse(grant.as_str()), Some(grant));
+        }
+        for method in TokenEndpointAuthMethod::ALL {
+            assert_eq!(
+                TokenEndpointAuthMethod::parse(method.as_str()),
+                Some(method)
+            );
+        }
+        assert_eq!(KeyState::parse("Active"), None);
+    }
+
+    #[test]
+    fn grant_type_sets_are_sorted_and_deduplicated() {
+        let set = GrantTypes::parse("refresh_token password refresh_token").unwrap();
+        assert_eq!(set.to_text(), "password refresh_token");
+        assert!(GrantTypes::parse("password implicit").is_none());
+    }
+}
