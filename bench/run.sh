@@ -2,40 +2,69 @@
 # Latchkey benchmark: a measurement, not a test.
 #
 #   bash bench/run.sh
+#   BENCH_BIN_DIR=/path/to/target/release bash bench/run.sh      # a prebuilt binary, e.g. an older commit's
 #
-# Builds the release binaries (`cargo build --release --bins --examples`), then, for each phase, starts a fresh
-# release server (`latchkey serve`) on one SQLite database in a temporary folder, listening on 127.0.0.1 only, with
-# the default configuration (argon2id m=19456 KiB, t=2, p=1; workers and hashing concurrency = one per core), and
-# loads it with wrk (Debian package `wrk`, installed with apt-get if missing) for BENCH_SECONDS each:
-#   password  POST /token grant_type=password, HTTP Basic client auth                         (bench/password.lua)
-#   refresh   POST /token grant_type=refresh_token: one chain of single-use tokens per connection,
-#             wrk -t C -c C, seeded by password grants; a non-200 breaks a chain                 (bench/refresh.lua)
-#   jwks      GET /.well-known/jwks.json                                                          (bench/jwks.lua)
-# A user and a confidential client are created with the CLI against the same database. Each phase gets its own
-# server process so that its VmHWM (peak RSS, /proc/PID/status) belongs to that phase; the peak is also reset after
-# start-up (/proc/PID/clear_refs) to separate the peak under load from the start-up peak. With the server stopped,
-# `cargo run --release --example ceilings` (bench/ceilings.rs) then measures on all cores the argon2id
+# Builds the release binaries (`cargo build --release --bins --examples`; skipped with BENCH_BIN_DIR), then, for
+# each phase, starts a fresh release server (`latchkey serve`) listening on 127.0.0.1 only, with the default
+# configuration (argon2id m=19456 KiB, t=2, p=1; workers and hashing concurrency = one per core), and loads it with
+# wrk (Debian package `wrk`, installed with apt-get if missing) for BENCH_SECONDS each. On one SQLite database in a
+# temporary folder:
+#   password        POST /token grant_type=password, HTTP Basic client auth                     (bench/password.lua)
+#   refresh-N       POST /token grant_type=refresh_token: one chain of single-use tokens per connection,
+#                   wrk -t N -c N, seeded by password grants; a non-200 breaks a chain             (bench/refresh.lua)
+#                   one phase per N of BENCH_REFRESH_CONNECTIONS
+#   refresh-N-cli   refresh-N while a shell loop runs `latchkey users create --password-stdin` on the same database
+#                   back to back (a second SQLite writer, as an operator's script would be): how long the CLI
+#                   waits for the writer lock, and what it costs the grants. N = BENCH_CLI_CONNECTIONS
+#   jwks            GET /.well-known/jwks.json                                                      (bench/jwks.lua)
+# then on a fresh PostgreSQL database `latchkey_bench_<random>`, created with psql from BENCH_POSTGRES_URL and
+# dropped at exit, even on failure:
+#   pg-password     as password
+#   pg-refresh-N    as refresh-N, at the same concurrencies
+# Each database is migrated with `latchkey migrate` before any other command touches it (later versions will not
+# migrate PostgreSQL implicitly); a user and a confidential client are then created with the CLI. The PostgreSQL
+# processes get LATCHKEY_MASTER_KEY (32 random bytes, a key file is only created for an embedded database). Every
+# process runs in the temporary folder with the LATCHKEY_* variables of the caller removed, so neither the tree's
+# config/latchkey.toml (which a binary of another commit may reject: unknown keys are errors) nor the caller's
+# environment changes the configuration; BENCH_CONFIG names a TOML file on purpose.
+# Each phase gets its own server process so that its VmHWM (peak RSS, /proc/PID/status) belongs to that phase; the
+# peak is also reset after start-up (/proc/PID/clear_refs) to separate the peak under load from the start-up peak.
+# With the server stopped, the `ceilings` example (bench/ceilings.rs) then measures on all cores the argon2id
 # verifications/s at the configured parameters and the RS256 signatures/s with a key parsed once.
-# bench/report.py prints the table (throughput counts 200s only; p50/p99; errors = non-2xx + socket errors; peak
-# RSS; ratios to the ceilings against the targets) and writes bench/results/latest.json (git-ignored).
+# bench/report.py prints the table (throughput counts 200s only; p50/p99/max; errors = non-2xx + socket errors;
+# peak RSS; CPU split; ratios to the ceilings and PostgreSQL to SQLite, against the targets) and writes
+# bench/results/latest.json (git-ignored).
 #
 # Exit status: 0 when the measurement ran, whatever the figures; non-zero when the harness failed (build, wrk
-# missing, server did not start, a sanity request failed, a refresh chain broke, a phase had no successful request).
+# missing, PostgreSQL unreachable, migrate failed, server did not start, a sanity request or command failed, a
+# refresh chain broke, a phase had no successful request). CLI commands that fail under load are a figure, not a
+# harness failure (the one run before the load must succeed).
 #
 # Options (environment):
-#   BENCH_SECONDS=10                 duration of each load phase
-#   BENCH_CONCURRENCY=4,8,32         connections for password,refresh,jwks (or the three variables below)
+#   BENCH_SECONDS=10                 duration of each load phase (10 phases by default: about 2.5 min in all)
+#   BENCH_BIN_DIR=                   use the prebuilt `latchkey` and `examples/ceilings` in this folder (a
+#                                    target/release) instead of building the repository
+#   BENCH_CONCURRENCY=4,8,32         shorthand for password,refresh,jwks connections (one refresh value)
 #   BENCH_PASSWORD_CONNECTIONS=4     4 = 2 argon2 verifications in flight (one per core) + 2 queued, so the hashing
 #                                    pool never idles; more only adds queueing latency
-#   BENCH_REFRESH_CONNECTIONS=8      chains (= wrk threads: a chain needs its own thread); enough to keep the
-#                                    single SQLite writer and both cores busy without drowning them in wrk threads
+#   BENCH_REFRESH_CONNECTIONS=8,32,64
+#                                    one refresh phase per value (at most 6 values, each <= 64): chains = wrk
+#                                    threads, as a chain needs its own thread. 8 keeps the single SQLite writer and
+#                                    both cores busy; 32 and 64 show the queueing latency of a busier service
+#   BENCH_CLI_CONNECTIONS=32         chains of the refresh-N-cli phase; 0 skips that phase
 #   BENCH_JWKS_CONNECTIONS=32        saturates 2 cores; wrk shares them, so more connections only add latency
 #   BENCH_WRK_THREADS=2              wrk threads for password and jwks (<= cores: wrk competes with the server)
+#   BENCH_POSTGRES=1                 0 skips the PostgreSQL phases
+#   BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres
+#                                    a database of the server where the bench database is created (needs
+#                                    CREATEDB) and dropped (WITH (FORCE): PostgreSQL >= 13)
+#   BENCH_CONFIG=                    a TOML configuration file for every process (default: none, i.e. defaults)
 #   BENCH_CEILING_SECONDS=3          duration of each ceiling measurement
 #   BENCH_PORT=18080                 loopback port of the server (127.0.0.1 only)
-#   BENCH_KEEP_TMP=1                 keep the temporary folder (database, logs, wrk output)
+#   BENCH_KEEP_TMP=1                 keep the temporary folder (databases, logs, wrk output, perf data)
 #   BENCH_PERF=1                     also profile the server with `perf record` during each phase (flat profile in
-#                                    bench/results/perf-<phase>.txt; skews the figures by a few percent)
+#                                    bench/results/perf-<phase>.txt; skews the figures by a few percent); or a comma
+#                                    list of the phases to profile, e.g. BENCH_PERF=password,pg-password
 # The machine has 2 cores shared by the server and wrk (and by whatever else runs): the report shows how the CPU
 # was split during each phase.
 set -euo pipefail
@@ -54,8 +83,13 @@ if [[ -n ${BENCH_CONCURRENCY:-} ]]; then
     IFS=, read -r PASSWORD_CONNS REFRESH_CONNS JWKS_CONNS <<<"$BENCH_CONCURRENCY"
 fi
 PASSWORD_CONNS=${BENCH_PASSWORD_CONNECTIONS:-${PASSWORD_CONNS:-4}}
-REFRESH_CONNS=${BENCH_REFRESH_CONNECTIONS:-${REFRESH_CONNS:-8}}
+REFRESH_CONNS=${BENCH_REFRESH_CONNECTIONS:-${REFRESH_CONNS:-8,32,64}}
+CLI_CONNS=${BENCH_CLI_CONNECTIONS:-32}
 JWKS_CONNS=${BENCH_JWKS_CONNECTIONS:-${JWKS_CONNS:-32}}
+POSTGRES=${BENCH_POSTGRES:-1}
+POSTGRES_URL=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+BIN_DIR=${BENCH_BIN_DIR:-}
+PERF=${BENCH_PERF:-0}
 START_TIMEOUT=60
 
 log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
@@ -64,17 +98,42 @@ die() {
     exit 1
 }
 
-for value in "$PORT" "$PHASE_SECONDS" "$CEILING_SECONDS" "$WRK_THREADS" "$PASSWORD_CONNS" "$REFRESH_CONNS" "$JWKS_CONNS"; do
+IFS=, read -r -a REFRESH_LIST <<<"$REFRESH_CONNS"
+for value in "$PORT" "$PHASE_SECONDS" "$CEILING_SECONDS" "$WRK_THREADS" "$PASSWORD_CONNS" "$JWKS_CONNS" \
+    "${REFRESH_LIST[@]}"; do
     [[ $value =~ ^[1-9][0-9]*$ ]] || die "options must be positive integers (got '$value')"
 done
+[[ $CLI_CONNS =~ ^[0-9]+$ ]] || die "BENCH_CLI_CONNECTIONS must be an integer (got '$CLI_CONNS')"
+[[ $POSTGRES == 0 || $POSTGRES == 1 ]] || die "BENCH_POSTGRES must be 0 or 1"
 ((PORT < 65536)) || die "BENCH_PORT out of range"
 ((PHASE_SECONDS <= 600 && CEILING_SECONDS <= 60)) || die "BENCH_SECONDS <= 600 and BENCH_CEILING_SECONDS <= 60"
 ((WRK_THREADS <= PASSWORD_CONNS && WRK_THREADS <= JWKS_CONNS)) || die "wrk needs at least one connection per thread"
-((REFRESH_CONNS <= 64)) || die "BENCH_REFRESH_CONNECTIONS <= 64 (one wrk thread each)"
+# Bounded run time: every value is one SQLite and one PostgreSQL phase.
+((${#REFRESH_LIST[@]} >= 1 && ${#REFRESH_LIST[@]} <= 6)) || die "BENCH_REFRESH_CONNECTIONS: 1 to 6 values"
+[[ $(printf '%s\n' "${REFRESH_LIST[@]}" | sort -u | wc -l) -eq ${#REFRESH_LIST[@]} ]] ||
+    die "BENCH_REFRESH_CONNECTIONS has a value twice"
+for value in "${REFRESH_LIST[@]}" "$CLI_CONNS"; do
+    ((value <= 64)) || die "refresh connections <= 64 (one wrk thread each)"
+done
+[[ $PERF =~ ^[0-9a-z,-]+$ ]] || die "BENCH_PERF: 0, 1 or a comma list of phases"
+if [[ -n $BIN_DIR ]]; then
+    BIN_DIR=$(cd "$BIN_DIR" 2>/dev/null && pwd) || die "BENCH_BIN_DIR is not a folder"
+fi
+if [[ -n ${BENCH_CONFIG:-} ]]; then
+    BENCH_CONFIG=$(readlink -f "$BENCH_CONFIG") || die "BENCH_CONFIG is not a file"
+    [[ -f $BENCH_CONFIG ]] || die "BENCH_CONFIG is not a file"
+fi
+
+# The caller's LATCHKEY_* variables would silently change the configuration under test (see the top).
+while read -r name; do
+    unset "$name"
+done < <(compgen -e | grep '^LATCHKEY_' || true)
 
 BASE_URL="http://$HOST:$PORT"
 WORK=""
 SERVER_PID=""
+SIDE_PID=""
+PG_DB=""
 
 stop_server() {
     [[ -n $SERVER_PID ]] || return 0
@@ -93,9 +152,29 @@ stop_server() {
     SERVER_PID=""
 }
 
+# psql against BENCH_POSTGRES_URL (the maintenance database, not the bench one).
+pg_admin() { timeout 60 psql -X -q -v ON_ERROR_STOP=1 -d "$POSTGRES_URL" "$@"; }
+
+drop_pg_database() {
+    [[ -n $PG_DB ]] || return 0
+    # FORCE ends sessions left over by a server that was killed; without it the drop would fail on PostgreSQL < 13.
+    if pg_admin -c "DROP DATABASE IF EXISTS \"$PG_DB\" WITH (FORCE)" 2>/dev/null ||
+        pg_admin -c "DROP DATABASE IF EXISTS \"$PG_DB\""; then
+        log "dropped PostgreSQL database $PG_DB"
+    else
+        log "WARNING: could not drop PostgreSQL database $PG_DB: drop it by hand"
+    fi
+    PG_DB=""
+}
+
 cleanup() {
     local status=$?
+    if [[ -n $SIDE_PID ]]; then
+        kill -TERM "$SIDE_PID" 2>/dev/null || true
+        wait "$SIDE_PID" 2>/dev/null || true
+    fi
     stop_server
+    drop_pg_database
     if [[ -n $WORK && -d $WORK ]]; then
         mkdir -p "$RESULTS_DIR"
         cat "$WORK"/server-*.log >"$RESULTS_DIR/server.log" 2>/dev/null || true
@@ -124,19 +203,36 @@ if ! command -v wrk >/dev/null 2>&1; then
         die "apt-get install wrk failed"
 fi
 command -v wrk >/dev/null 2>&1 || die "wrk is still missing"
-for tool in curl python3 cargo base64; do
+for tool in curl python3 base64 sha256sum; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool is required"
 done
+if [[ $POSTGRES == 1 ]]; then
+    command -v psql >/dev/null 2>&1 || die "psql is required for the PostgreSQL phases (or set BENCH_POSTGRES=0)"
+fi
+if [[ $PERF != 0 ]]; then
+    command -v perf >/dev/null 2>&1 || die "BENCH_PERF needs perf (Debian package linux-perf)"
+fi
 
-log "building: cargo build --release --bins --examples"
-(cd "$REPO" && timeout 3600 cargo build --release --bins --examples) || die "cargo build failed"
-TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target}
-# What was built: the commit plus any uncommitted changes (other people may be editing the tree).
-BUILT_TREE=$(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null && git status --porcelain --untracked-files=no 2>/dev/null) ||
-    BUILT_TREE="(not a git checkout)"
-BIN="$TARGET_DIR/release/latchkey"
-CEILINGS="$TARGET_DIR/release/examples/ceilings"
-[[ -x $BIN && -x $CEILINGS ]] || die "release binaries not found under $TARGET_DIR/release"
+if [[ -z $BIN_DIR ]]; then
+    command -v cargo >/dev/null 2>&1 || die "cargo is required (or set BENCH_BIN_DIR)"
+    log "building: cargo build --release --bins --examples"
+    (cd "$REPO" && timeout 3600 cargo build --release --bins --examples) || die "cargo build failed"
+    BIN_DIR=${CARGO_TARGET_DIR:-$REPO/target}/release
+    # What was built: the commit plus any uncommitted changes (other people may be editing the tree).
+    BUILT_TREE=$(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null &&
+        git status --porcelain --untracked-files=no 2>/dev/null) || BUILT_TREE="(not a git checkout)"
+    BUILT_FROM=build
+else
+    # A prebuilt binary: the checkout holding it (target/ sits inside it) as it is now, which need not be what was
+    # built; the binary's hash below identifies it exactly.
+    BUILT_TREE=$(cd "$BIN_DIR" && git rev-parse --short HEAD 2>/dev/null &&
+        git status --porcelain --untracked-files=no 2>/dev/null) || BUILT_TREE="(not in a git checkout)"
+    BUILT_FROM=prebuilt
+    log "prebuilt binaries from $BIN_DIR (no build)"
+fi
+BIN="$BIN_DIR/latchkey"
+CEILINGS="$BIN_DIR/examples/ceilings"
+[[ -x $BIN && -x $CEILINGS ]] || die "latchkey and examples/ceilings not found under $BIN_DIR"
 
 if (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null; then
     die "something already listens on $HOST:$PORT (set BENCH_PORT)"
@@ -144,14 +240,49 @@ fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/latchkey-bench.XXXXXX")
 printf '%s\n' "$BUILT_TREE" >"$WORK/tree.txt"
-# Settings shared by the server, the CLI and the ceilings program; everything else is the default configuration.
-LATCHKEY_ENV=(
-    "LATCHKEY_BIND=$HOST:$PORT"
+cat >"$WORK/binary.txt" <<EOF
+from=$BUILT_FROM
+dir=$BIN_DIR
+sha256=$(sha256sum "$BIN" | cut -c1-16)
+modified=$(date -u -r "$BIN" +%Y-%m-%dT%H:%M:%SZ)
+version=$("$BIN" --version 2>/dev/null || echo unknown)
+EOF
+: >"$WORK/phases.txt"
+# Settings shared by every process; everything else is the default configuration (or BENCH_CONFIG).
+COMMON_ENV=("LATCHKEY_BIND=$HOST:$PORT" "RUST_LOG=info")
+if [[ -n ${BENCH_CONFIG:-} ]]; then COMMON_ENV+=("LATCHKEY_CONFIG=$BENCH_CONFIG"); fi
+SQLITE_ENV=(
+    "${COMMON_ENV[@]}"
     "LATCHKEY_DATABASE_URL=sqlite://$WORK/latchkey.db"
     "LATCHKEY_MASTER_KEY_FILE=$WORK/master.key"
-    "RUST_LOG=info"
 )
-latchkey() { (cd "$REPO" && timeout 120 env "${LATCHKEY_ENV[@]}" "$BIN" "$@"); }
+LATCHKEY_ENV=("${SQLITE_ENV[@]}") # the backend in use: the server and the CLI follow it
+latchkey() { (cd "$WORK" && timeout 120 env "${LATCHKEY_ENV[@]}" "$BIN" "$@"); }
+
+# Created first, so that an unreachable server fails the run before minutes of SQLite phases.
+if [[ $POSTGRES == 1 ]]; then
+    PG_NAME=latchkey_bench_$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
+    # The bench database's URL: BENCH_POSTGRES_URL with its path (the database) replaced.
+    PG_BENCH_URL=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1])
+print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$POSTGRES_URL" "$PG_NAME") ||
+        die "BENCH_POSTGRES_URL is not a URL"
+    [[ $PG_BENCH_URL == postgres://* || $PG_BENCH_URL == postgresql://* ]] ||
+        die "BENCH_POSTGRES_URL must start with postgres:// or postgresql://"
+    pg_admin -c "CREATE DATABASE \"$PG_NAME\"" ||
+        die "cannot create a PostgreSQL database via $POSTGRES_URL (set BENCH_POSTGRES_URL, or BENCH_POSTGRES=0)"
+    PG_DB=$PG_NAME # from here on the exit trap drops it
+    log "created PostgreSQL database $PG_NAME"
+    PG_ENV=(
+        "${COMMON_ENV[@]}"
+        "LATCHKEY_DATABASE_URL=$PG_BENCH_URL"
+        "LATCHKEY_MASTER_KEY=$(head -c 32 /dev/urandom | base64 -w0)"
+    )
+fi
+
+phase_count=$((1 + ${#REFRESH_LIST[@]} + (CLI_CONNS > 0 ? 1 : 0) + 1))
+((POSTGRES == 0)) || phase_count=$((phase_count + 1 + ${#REFRESH_LIST[@]}))
+log "$phase_count phases of ${PHASE_SECONDS}s, then 2 ceilings of ${CEILING_SECONDS}s: about" \
+    "$(((phase_count * (PHASE_SECONDS + 3) + 2 * CEILING_SECONDS + 59) / 60)) min"
 
 # ---------------------------------------------------------------------------------------------------------------
 # Server and measurement helpers
@@ -164,7 +295,7 @@ machine_cpu() { awk '$1 == "cpu" { total = 0; for (i = 2; i <= NF; i++) total +=
 start_server() { # $1 = phase name
     local log_file="$WORK/server-$1.log" started
     started=$(date +%s)
-    (cd "$REPO" && exec env "${LATCHKEY_ENV[@]}" "$BIN" serve) >"$log_file" 2>&1 &
+    (cd "$WORK" && exec env "${LATCHKEY_ENV[@]}" "$BIN" serve) >"$log_file" 2>&1 &
     SERVER_PID=$!
     until curl -fsS --max-time 2 -o /dev/null "$BASE_URL/readyz" 2>/dev/null; do
         if ! kill -0 "$SERVER_PID" 2>/dev/null; then
@@ -179,30 +310,67 @@ start_server() { # $1 = phase name
     log "server ready (pid $SERVER_PID) for the $1 phase"
 }
 
+# CPU ticks of the PostgreSQL backends serving the bench database (0 on SQLite), found by their process title
+# "postgres: USER DATABASE HOST(PORT) STATE": on PostgreSQL, the database's share of the CPU split. Backends
+# started during the phase count in full; one that exits before its end is missed (the pool keeps them).
+db_cpu_ticks() {
+    local dir title stat fields total=0
+    if [[ $BACKEND == postgres ]]; then
+        for dir in /proc/[0-9]*; do
+            title=""
+            read -r -d '' title 2>/dev/null <"$dir/cmdline" || true
+            [[ $title == "postgres: "*" $PG_NAME "* ]] || continue
+            read -r stat 2>/dev/null <"$dir/stat" || continue
+            # utime and stime are fields 14 and 15, counted from the state (field 3) after the command name.
+            read -r -a fields <<<"${stat##*) }"
+            total=$((total + fields[11] + fields[12]))
+        done
+    fi
+    echo "$total"
+}
+
+perf_wanted() { [[ $PERF == 1 || ,$PERF, == *",$1,"* ]]; }
+
 # Runs one wrk phase against the running server and writes $WORK/<phase>.meta (key=value) and <phase>.wrk.txt.
-run_phase() { # $1 = phase, $2 = wrk threads, $3 = connections, $4 = lua script
-    local phase=$1 threads=$2 conns=$3 script=$4 startup_hwm reset=yes cpu0 cpu1 m0 m1 wrk_cpu
+# With $5, the name of a function, runs `$5 PHASE DEADLINE_US` in the background during the load (a second client
+# of the database); it must stop by itself at the deadline.
+run_phase() { # $1 = phase, $2 = wrk threads, $3 = connections, $4 = lua script, [$5 = side load]
+    local phase=$1 threads=$2 conns=$3 script=$4 side=${5:-} startup_hwm reset=yes cpu0 cpu1 db0 db1 m0 m1 wrk_cpu
     startup_hwm=$(status_kb "$SERVER_PID" VmHWM)
     # "5" resets VmHWM to the current RSS (Linux >= 4.0), so the phase's own peak can be told from start-up's.
     echo 5 >"/proc/$SERVER_PID/clear_refs" 2>/dev/null || reset=no
     cpu0=$(proc_cpu_ticks "$SERVER_PID")
+    db0=$(db_cpu_ticks)
     read -r -a m0 < <(machine_cpu)
-    log "$phase: wrk -t$threads -c$conns -d${PHASE_SECONDS}s"
+    log "$phase: wrk -t$threads -c$conns -d${PHASE_SECONDS}s${side:+ with $side}"
     local perf_pid=""
-    if [[ ${BENCH_PERF:-0} == 1 ]]; then
+    if perf_wanted "$phase"; then
         # A flat CPU profile of the server during the phase (perf samples are cheap at 499 Hz).
         timeout $((PHASE_SECONDS + 30)) perf record -q -F 499 -p "$SERVER_PID" -o "$WORK/perf-$phase.data" \
             -- sleep "$PHASE_SECONDS" >/dev/null 2>&1 &
         perf_pid=$!
     fi
+    if [[ -n $side ]]; then
+        "$side" "$phase" $((${EPOCHREALTIME//[!0-9]/} + PHASE_SECONDS * 1000000)) &
+        SIDE_PID=$!
+    fi
+    # `time` in a subshell: in this shell it would also count the background jobs (side load, perf) reaped while
+    # wrk runs.
     local TIMEFORMAT='%U %S'
-    if ! { time timeout $((PHASE_SECONDS + 60)) \
+    if ! (time timeout $((PHASE_SECONDS + 60)) \
         wrk -t"$threads" -c"$conns" -d"${PHASE_SECONDS}s" --timeout 5s --latency -s "$BENCH_DIR/$script" \
-        "$BASE_URL" >"$WORK/$phase.wrk.txt" 2>"$WORK/$phase.wrk.err"; } 2>"$WORK/$phase.time"; then
+        "$BASE_URL" >"$WORK/$phase.wrk.txt" 2>"$WORK/$phase.wrk.err") 2>"$WORK/$phase.time"; then
         cat "$WORK/$phase.wrk.err" >&2
         die "wrk failed in the $phase phase"
     fi
     cpu1=$(proc_cpu_ticks "$SERVER_PID")
+    db1=$(db_cpu_ticks)
+    read -r -a m1 < <(machine_cpu)
+    if [[ -n $SIDE_PID ]]; then
+        # Its last command may end after wrk; its CPU is in <phase>.side.txt, out of these machine figures.
+        wait "$SIDE_PID" || die "the $side loop failed in the $phase phase"
+        SIDE_PID=""
+    fi
     if [[ -n $perf_pid ]]; then
         wait "$perf_pid" || true
         mkdir -p "$RESULTS_DIR"
@@ -210,11 +378,12 @@ run_phase() { # $1 = phase, $2 = wrk threads, $3 = connections, $4 = lua script
             2>/dev/null | sed -E 's/[[:space:]]+(-[[:space:]]+)*$//' >"$RESULTS_DIR/perf-$phase.txt" || true
         log "$phase: CPU profile of the server in $RESULTS_DIR/perf-$phase.txt"
     fi
-    read -r -a m1 < <(machine_cpu)
     wrk_cpu=$(awk '{ print $1 + $2 }' "$WORK/$phase.time")
     kill -0 "$SERVER_PID" 2>/dev/null || die "the server died during the $phase phase"
     cat >"$WORK/$phase.meta" <<EOF
 phase=$phase
+script=$script
+backend=$BACKEND
 wrk_threads=$threads
 connections=$conns
 seconds=$PHASE_SECONDS
@@ -226,9 +395,11 @@ rss_kb=$(status_kb "$SERVER_PID" VmRSS)
 server_threads=$(status_kb "$SERVER_PID" Threads)
 server_cpu_s=$(awk -v a="$cpu0" -v b="$cpu1" -v hz="$(getconf CLK_TCK)" 'BEGIN { print (b - a) / hz }')
 wrk_cpu_s=$wrk_cpu
+db_cpu_s=$(awk -v a="$db0" -v b="$db1" -v hz="$(getconf CLK_TCK)" 'BEGIN { print (b - a) / hz }')
 machine_busy_s=$(awk -v a="${m0[0]}" -v b="${m1[0]}" -v hz="$(getconf CLK_TCK)" 'BEGIN { print (b - a) / hz }')
 machine_total_s=$(awk -v a="${m0[1]}" -v b="${m1[1]}" -v hz="$(getconf CLK_TCK)" 'BEGIN { print (b - a) / hz }')
 EOF
+    printf '%s\n' "$phase" >>"$WORK/phases.txt"
     if [[ -s $WORK/$phase.wrk.err ]]; then
         head -n 5 "$WORK/$phase.wrk.err" >&2
     fi
@@ -241,48 +412,116 @@ token_request() { # $1 = form body, $2 = output file
 }
 json_field() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 
-# ---------------------------------------------------------------------------------------------------------------
-# Phase 1: password grants (server A), then seed the refresh chains on the same database.
+# Writes $1 fresh refresh tokens (password grants, PASSWORD_CONNS at a time: argon2 bounds them) to $2.
+seed_chains() { # $1 = count, $2 = output file
+    log "seeding $1 refresh chains with password grants ($(basename "$2"))"
+    python3 -B - "$BASE_URL/token" "$1" "$PASSWORD_CONNS" >"$2" <<'PY' || die "seeding the refresh chains failed"
+import concurrent.futures, json, os, sys, urllib.error, urllib.request
 
-start_server password
+url, count, workers = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+headers = {"Authorization": "Basic " + os.environ["BENCH_BASIC"],
+           "Content-Type": "application/x-www-form-urlencoded"}
+
+def grant(_):
+    request = urllib.request.Request(url, os.environ["BENCH_PASSWORD_BODY"].encode(), headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.load(response)["refresh_token"]
+    except urllib.error.HTTPError as e:
+        raise SystemExit(f"seed: HTTP {e.code} {e.read()[:300]!r}")
+
+with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+    print("\n".join(pool.map(grant, range(count))))
+PY
+}
+
+# The backend's first phase: migrate, start a server, create the user and the client with the CLI, check one
+# grant, run the password phase, then seed the chains of the refresh phases (on this server, so that the refresh
+# servers start clean). Sets BASIC and exports BENCH_BASIC / BENCH_PASSWORD_BODY for the wrk scripts.
+password_phase() { # $1 = phase; then one PHASE:CHAINS per refresh phase to seed
+    local phase=$1 spec code
+    shift
+    # Explicitly, before any other command: later versions refuse to migrate PostgreSQL implicitly.
+    latchkey migrate >"$WORK/$phase.migrate.txt" 2>&1 || {
+        cat "$WORK/$phase.migrate.txt" >&2
+        die "latchkey migrate failed ($BACKEND)"
+    }
+    log "$BACKEND: $(tail -n 1 "$WORK/$phase.migrate.txt")"
+    start_server "$phase"
+    printf '%s' "$PASSWORD" | latchkey users create --email bench@example.test --username "$USERNAME" \
+        --password-stdin --json >"$WORK/$phase.user.json" || die "users create failed ($BACKEND)"
+    latchkey clients create --id bench-client --grant password --grant refresh_token --scope read --json \
+        >"$WORK/$phase.client.json" || die "clients create failed ($BACKEND)"
+    local client_id client_secret
+    client_id=$(json_field "$WORK/$phase.client.json" client_id)
+    client_secret=$(json_field "$WORK/$phase.client.json" client_secret)
+    # RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic encoding; both are URL-safe here.
+    [[ $client_id$client_secret$PASSWORD =~ ^[A-Za-z0-9_.~-]+$ ]] || die "unexpected characters in the credentials"
+    BASIC=$(printf '%s:%s' "$client_id" "$client_secret" | base64 -w0)
+    export BENCH_BASIC=$BASIC BENCH_PASSWORD_BODY="grant_type=password&username=$USERNAME&password=$PASSWORD&scope=read"
+
+    code=$(token_request "$BENCH_PASSWORD_BODY" "$WORK/sanity.json") || die "sanity password grant: curl failed"
+    [[ $code == 200 ]] || die "sanity password grant answered HTTP $code: $(cat "$WORK/sanity.json")"
+
+    run_phase "$phase" "$WRK_THREADS" "$PASSWORD_CONNS" password.lua
+    for spec in "$@"; do
+        seed_chains "${spec#*:}" "$WORK/tokens-${spec%%:*}.txt"
+    done
+    stop_server
+}
+
+# One refresh phase on its own server: one wrk thread and one connection per chain.
+refresh_phase() { # $1 = phase, $2 = chains, [$3 = side load, as in run_phase]
+    start_server "$1"
+    if [[ -n ${3:-} ]]; then
+        cli_sanity
+    fi
+    export BENCH_TOKENS_FILE="$WORK/tokens-$1.txt"
+    run_phase "$1" "$2" "$2" refresh.lua "${3:-}"
+    stop_server
+}
+
+# The side load of refresh-N-cli: `latchkey users create` back to back until the deadline, each a new process (as
+# an operator's script would run them) with the password on standard input. One line per command in
+# <phase>.side.txt: exit status, wall, user and system seconds (children included: bash `time`).
+CLI_PASSWORD=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
+cli_writer() { # $1 = phase, $2 = deadline (µs since the epoch)
+    local phase=$1 deadline=$2 i=0 status TIMEFORMAT='%3R %3U %3S'
+    set +e # a failed command is a figure here, not the end of the loop
+    : >"$WORK/$phase.side.txt"
+    while ((${EPOCHREALTIME//[!0-9]/} < deadline)); do
+        i=$((i + 1))
+        { time latchkey users create --email "u$i@bench.test" --password-stdin <<<"$CLI_PASSWORD" \
+            >/dev/null 2>>"$WORK/$phase.side.err"; } 2>"$WORK/$phase.side.time"
+        status=$?
+        printf '%s %s\n' "$status" "$(cat "$WORK/$phase.side.time")" >>"$WORK/$phase.side.txt"
+    done
+}
+# The same command once before the load, so that a broken invocation fails the harness, not the figures.
+cli_sanity() {
+    latchkey users create --email u0@bench.test --password-stdin <<<"$CLI_PASSWORD" >/dev/null ||
+        die "latchkey users create (CLI writer) failed before the load"
+}
+
 USERNAME=bench
 PASSWORD=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
-printf '%s' "$PASSWORD" | latchkey users create --email bench@example.test --username "$USERNAME" --password-stdin \
-    --json >"$WORK/user.json" || die "users create failed"
-latchkey clients create --id bench-client --grant password --grant refresh_token --scope read --json \
-    >"$WORK/client.json" || die "clients create failed"
-CLIENT_ID=$(json_field "$WORK/client.json" client_id)
-CLIENT_SECRET=$(json_field "$WORK/client.json" client_secret)
-# RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic encoding; both are URL-safe here.
-[[ $CLIENT_ID$CLIENT_SECRET$PASSWORD =~ ^[A-Za-z0-9_.~-]+$ ]] || die "unexpected characters in the credentials"
-BASIC=$(printf '%s:%s' "$CLIENT_ID" "$CLIENT_SECRET" | base64 -w0)
-PASSWORD_BODY="grant_type=password&username=$USERNAME&password=$PASSWORD&scope=read"
-export BENCH_BASIC=$BASIC BENCH_PASSWORD_BODY=$PASSWORD_BODY
+seeds=()
+for n in "${REFRESH_LIST[@]}"; do seeds+=("refresh-$n:$n"); done
 
-code=$(token_request "$PASSWORD_BODY" "$WORK/sanity.json") || die "sanity password grant: curl failed"
-[[ $code == 200 ]] || die "sanity password grant answered HTTP $code: $(cat "$WORK/sanity.json")"
+# ---------------------------------------------------------------------------------------------------------------
+# SQLite: password grants (then the seeds), refresh phases, the CLI writer under load, JWKS.
 
-run_phase password "$WRK_THREADS" "$PASSWORD_CONNS" password.lua
-
-log "seeding $REFRESH_CONNS refresh chains with password grants"
-: >"$WORK/tokens.txt"
-for i in $(seq "$REFRESH_CONNS"); do
-    code=$(token_request "$PASSWORD_BODY" "$WORK/seed.json") || die "seed $i: curl failed"
-    [[ $code == 200 ]] || die "seed $i answered HTTP $code: $(cat "$WORK/seed.json")"
-    json_field "$WORK/seed.json" refresh_token >>"$WORK/tokens.txt"
+BACKEND=sqlite
+LATCHKEY_ENV=("${SQLITE_ENV[@]}")
+sqlite_seeds=("${seeds[@]}")
+if ((CLI_CONNS > 0)); then sqlite_seeds+=("refresh-$CLI_CONNS-cli:$CLI_CONNS"); fi
+password_phase password "${sqlite_seeds[@]}"
+for n in "${REFRESH_LIST[@]}"; do
+    refresh_phase "refresh-$n" "$n"
 done
-stop_server
-
-# ---------------------------------------------------------------------------------------------------------------
-# Phase 2: refresh chains (server B), one wrk thread and one connection per chain.
-
-start_server refresh
-export BENCH_TOKENS_FILE="$WORK/tokens.txt"
-run_phase refresh "$REFRESH_CONNS" "$REFRESH_CONNS" refresh.lua
-stop_server
-
-# ---------------------------------------------------------------------------------------------------------------
-# Phase 3: JWKS (server C).
+if ((CLI_CONNS > 0)); then
+    refresh_phase "refresh-$CLI_CONNS-cli" "$CLI_CONNS" cli_writer
+fi
 
 start_server jwks
 code=$(curl -sS --max-time 10 -o "$WORK/jwks.json" -w '%{http_code}' "$BASE_URL/.well-known/jwks.json") ||
@@ -292,10 +531,26 @@ run_phase jwks "$WRK_THREADS" "$JWKS_CONNS" jwks.lua
 stop_server
 
 # ---------------------------------------------------------------------------------------------------------------
+# PostgreSQL: the same password and refresh phases on the fresh database.
+
+if [[ $POSTGRES == 1 ]]; then
+    BACKEND=postgres
+    LATCHKEY_ENV=("${PG_ENV[@]}")
+    pg_seeds=()
+    for n in "${REFRESH_LIST[@]}"; do pg_seeds+=("pg-refresh-$n:$n"); done
+    password_phase pg-password "${pg_seeds[@]}"
+    for n in "${REFRESH_LIST[@]}"; do
+        refresh_phase "pg-refresh-$n" "$n"
+    done
+    LATCHKEY_ENV=("${SQLITE_ENV[@]}")
+    drop_pg_database
+fi
+
+# ---------------------------------------------------------------------------------------------------------------
 # Ceilings on all cores, with the server stopped; then the report.
 
 log "ceilings: argon2id verify and RS256 sign, ${CEILING_SECONDS}s each on all cores"
-(cd "$REPO" && timeout $((CEILING_SECONDS * 2 + 120)) env "${LATCHKEY_ENV[@]}" "$CEILINGS" --seconds "$CEILING_SECONDS") \
+(cd "$WORK" && timeout $((CEILING_SECONDS * 2 + 120)) env "${COMMON_ENV[@]}" "$CEILINGS" --seconds "$CEILING_SECONDS") \
     >"$WORK/ceilings.json" || die "the ceilings program failed"
 
 mkdir -p "$RESULTS_DIR"

@@ -396,3 +396,32 @@ async fn wait_for_kid(
     }
     panic!("latchkey serve did not answer within 30 s");
 }
+
+/// Only `migrate` (and `serve`) change the schema of a shared database: an operator command on PostgreSQL with
+/// pending migrations stops and says what to run, and leaves the schema alone. The embedded SQLite default keeps
+/// migrating implicitly, so the first command on a new machine just works.
+#[tokio::test]
+async fn operator_commands_migrate_only_the_embedded_database() {
+    let cli = Cli::unmigrated().await;
+    let email = format!("ops-{}@example.org", tag());
+    let run = cli
+        .run_with_stdin(
+            &["users", "create", "--email", &email, "--password-stdin", "--json"],
+            "a long enough password\n",
+        )
+        .await;
+    if cli.database.is_postgres() {
+        run.assert_failed_saying(&["pending migration", "latchkey migrate"]);
+        // Nothing was applied: `migrate` still has every migration to do.
+        let migrated = cli.run(&["migrate"]).await;
+        migrated.assert_succeeded();
+        assert!(
+            !migrated.stdout.starts_with("0 "),
+            "the refused command migrated anyway: {migrated:?}"
+        );
+        cli.create_user(&email, "a long enough password", &[]).await;
+    } else {
+        run.assert_succeeded();
+        assert_eq!(run.json()["email"], email.as_str());
+    }
+}

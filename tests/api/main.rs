@@ -16,5 +16,6 @@ mod password_grant;
 mod refresh_grant;
 mod replicas;
 mod request_validation;
+mod revocation_races;
 mod rotation_under_load;
 mod storage;

@@ -104,7 +104,15 @@ pub struct Cli {
 }
 
 impl Cli {
+    /// A CLI on a fresh database that an operator has migrated (`latchkey migrate`, the documented first step).
     pub async fn new() -> Self {
+        let cli = Self::unmigrated().await;
+        cli.run(&["migrate"]).await.assert_succeeded();
+        cli
+    }
+
+    /// A CLI on a fresh database nobody has migrated yet.
+    pub async fn unmigrated() -> Self {
         Self {
             database: TestDatabase::fresh().await,
             master_key: random_master_key(),
