@@ -38,7 +38,7 @@
 # Exit status: 0 when the measurement ran, whatever the figures; non-zero when the harness failed (build, wrk
 # missing, PostgreSQL unreachable, migrate failed, server did not start, a sanity request or command failed, a
 # refresh chain broke, a phase had no successful request). CLI commands that fail under load are a figure, not a
-# harness failure (the one run before the load must succeed).
+# harness failure (the one run before the load must succeed), nor are socket errors and wrk timeouts.
 #
 # Options (environment):
 #   BENCH_SECONDS=10                 duration of each load phase (10 phases by default: about 2.5 min in all)

@@ -14,19 +14,29 @@ const TIMEOUT: Duration = Duration::from_secs(2);
 #[derive(Clone)]
 pub struct KeyNotices {
     client: redis::Client,
+    /// One multiplexed connection for every publish, opened on first use and re-established by the manager after a
+    /// failure (rather than a new connection per notice).
+    publisher: Arc<tokio::sync::OnceCell<redis::aio::ConnectionManager>>,
 }
 
 impl KeyNotices {
     pub fn new(url: &str) -> anyhow::Result<Self> {
         let client =
             redis::Client::open(url).map_err(|e| anyhow::anyhow!("redis_url is invalid: {e}"))?;
-        Ok(Self { client })
+        Ok(Self {
+            client,
+            publisher: Arc::default(),
+        })
     }
 
     /// Tells every replica the key table changed. A failure is logged: polling still delivers the change.
     pub async fn publish(&self) {
         let result = tokio::time::timeout(TIMEOUT, async {
-            let mut conn = self.client.get_multiplexed_async_connection().await?;
+            let manager = self
+                .publisher
+                .get_or_try_init(|| self.client.get_connection_manager())
+                .await?;
+            let mut conn = manager.clone();
             redis::cmd("PUBLISH")
                 .arg(CHANNEL)
                 .arg("1")

@@ -406,7 +406,14 @@ async fn operator_commands_migrate_only_the_embedded_database() {
     let email = format!("ops-{}@example.org", tag());
     let run = cli
         .run_with_stdin(
-            &["users", "create", "--email", &email, "--password-stdin", "--json"],
+            &[
+                "users",
+                "create",
+                "--email",
+                &email,
+                "--password-stdin",
+                "--json",
+            ],
             "a long enough password\n",
         )
         .await;

@@ -397,3 +397,20 @@ pub fn now() -> i64 {
         .expect("a clock after 1970")
         .as_secs() as i64
 }
+
+/// Decides what a test that needs `service` does when it is missing: under `CI=true` it fails (a test that could
+/// not check what it exists for must never pass silently), except in the pass that `.ci/run` runs deliberately on
+/// the embedded backend alone (`TEST_PASS=embedded`; its PostgreSQL + Redis pass runs the test for real). Outside
+/// CI it says it was skipped. Returns whether the test may go on.
+pub fn service_available(service: &str, available: bool, test: &str) -> bool {
+    if available {
+        return true;
+    }
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    let embedded_pass = std::env::var("TEST_PASS").is_ok_and(|v| v == "embedded");
+    if ci && !embedded_pass {
+        panic!("{test} needs {service}, which this CI run does not provide");
+    }
+    eprintln!("SKIPPED {test}: it needs {service}");
+    false
+}

@@ -63,8 +63,11 @@ impl Forwarder {
 async fn a_database_outage_is_503_with_retry_after_and_the_same_refresh_token_works_after_recovery()
 {
     let database = TestDatabase::fresh().await;
-    if !database.is_postgres() {
-        eprintln!("outage test skipped: it needs PostgreSQL (set TEST_DATABASE_URL)");
+    if !crate::helpers::service_available(
+        "PostgreSQL (TEST_DATABASE_URL)",
+        database.is_postgres(),
+        "the database outage test",
+    ) {
         return;
     }
     let mut url = url::Url::parse(database.url()).expect("a database URL");

@@ -49,11 +49,7 @@ where
         .collect();
     let kid = app.state.keys.snapshot().active.kid().to_owned();
     let stop = AtomicBool::new(false);
-    let chains = join_all(
-        tokens
-            .iter()
-            .map(|t| chain(app, &client, t.clone(), &stop)),
-    );
+    let chains = join_all(tokens.iter().map(|t| chain(app, &client, t.clone(), &stop)));
     let revocation = async {
         // Let the chains get going so that refreshes are in flight when the revocation commits.
         tokio::time::sleep(Duration::from_millis(15)).await;
@@ -78,14 +74,19 @@ where
         .filter(|r| forbidden(r, &user_families, &kid))
         .count();
     assert_eq!(
-        at_end, at_revocation,
+        at_end,
+        at_revocation,
         "{} token(s) were stored after the revocation had committed",
         at_end - at_revocation
     );
     rotations.iter().sum()
 }
 
-fn in_families(row: &latchkey::store::refresh_tokens::TokenRow, families: &[String], _: &str) -> bool {
+fn in_families(
+    row: &latchkey::store::refresh_tokens::TokenRow,
+    families: &[String],
+    _: &str,
+) -> bool {
     families.contains(&row.family_id)
 }
 
@@ -102,7 +103,10 @@ async fn design_18_no_refresh_commits_after_its_user_is_disabled() {
         .await;
     }
     // The race was real: refreshes succeeded around the revocations.
-    assert!(rotations > 0, "no refresh succeeded: the test raced nothing");
+    assert!(
+        rotations > 0,
+        "no refresh succeeded: the test raced nothing"
+    );
 }
 
 #[tokio::test]
@@ -123,7 +127,10 @@ async fn rfc9700_4_14_2_no_refresh_commits_after_a_reuse_revoked_its_family() {
         )
         .await;
     }
-    assert!(rotations > 0, "no refresh succeeded: the test raced nothing");
+    assert!(
+        rotations > 0,
+        "no refresh succeeded: the test raced nothing"
+    );
 }
 
 #[tokio::test]
@@ -149,5 +156,8 @@ async fn no_refresh_stores_a_token_for_a_signing_key_after_it_is_revoked() {
         )
         .await;
     }
-    assert!(rotations > 0, "no refresh succeeded: the test raced nothing");
+    assert!(
+        rotations > 0,
+        "no refresh succeeded: the test raced nothing"
+    );
 }
