@@ -4,7 +4,7 @@
 use crate::passwords::{Password, PasswordError, PasswordHasher};
 use crate::store::users::UserRow;
 use crate::store::{Store, StoreError};
-use crate::users::User;
+use crate::users::{Login, User};
 
 /// Why a sign-in failed. Every credential failure is the same variant: callers can't leak which part was wrong.
 #[derive(Debug, thiserror::Error)]
@@ -16,24 +16,6 @@ pub enum AuthError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Hashing(#[from] PasswordError),
-}
-
-/// What a user typed to say who they are: an email address (has `@`, matched lowercased) or a username (exact).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Login {
-    Email(String),
-    Username(String),
-}
-
-impl Login {
-    /// Normalises a login as typed. Usernames can't contain `@` and emails must, so a login names at most one user.
-    pub fn parse(text: &str) -> Self {
-        if text.contains('@') {
-            Self::Email(text.to_lowercase())
-        } else {
-            Self::Username(text.to_owned())
-        }
-    }
 }
 
 /// Checks `password` for `login`.
@@ -84,19 +66,5 @@ async fn rehash(
     match result {
         Ok(_) => tracing::info!(user = %row.id, "password rehashed with the current parameters"),
         Err(e) => tracing::warn!(user = %row.id, error = %e, "password rehash failed"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Login;
-
-    #[test]
-    fn a_login_with_an_at_sign_is_an_email_and_is_lowercased() {
-        assert_eq!(
-            Login::parse("Ada@Example.ORG"),
-            Login::Email("ada@example.org".into())
-        );
-        assert_eq!(Login::parse("Ada"), Login::Username("Ada".into()));
     }
 }

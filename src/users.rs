@@ -57,6 +57,24 @@ impl User {
     }
 }
 
+/// What a user typed to say who they are: an email address (has `@`, matched lowercased) or a username (exact).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Login {
+    Email(String),
+    Username(String),
+}
+
+impl Login {
+    /// Normalises a login as typed. Usernames can't contain `@` and emails must, so a login names at most one user.
+    pub fn parse(text: &str) -> Self {
+        if text.contains('@') {
+            Self::Email(text.to_lowercase())
+        } else {
+            Self::Username(text.to_owned())
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct NewUser {
     pub email: String,
@@ -165,10 +183,11 @@ pub async fn set_disabled(
 ) -> Result<User, UserError> {
     let row = match store.find_user(who).await? {
         Some(row) => row,
-        None => store
-            .find_user_by_login(who)
-            .await?
-            .ok_or_else(|| UserError::NotFound(who.to_owned()))?,
+        None => match Login::parse(who) {
+            Login::Email(email) => store.find_user_by_email(&email).await?,
+            Login::Username(name) => store.find_user_by_username(&name).await?,
+        }
+        .ok_or_else(|| UserError::NotFound(who.to_owned()))?,
     };
     store.set_user_disabled(&row.id, disabled, now).await?;
     let mut user = User::from_row(&row)?;
@@ -196,6 +215,15 @@ mod tests {
         ] {
             assert!(normalize_email(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_login_with_an_at_sign_is_an_email_and_is_lowercased() {
+        assert_eq!(
+            Login::parse("Ada@Example.ORG"),
+            Login::Email("ada@example.org".into())
+        );
+        assert_eq!(Login::parse("Ada"), Login::Username("Ada".into()));
     }
 
     #[test]

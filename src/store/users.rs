@@ -58,19 +58,6 @@ impl Store {
         })
     }
 
-    /// Finds a user by email (stored lowercased) or username.
-    pub async fn find_user_by_login(&self, login: &str) -> Result<Option<UserRow>, StoreError> {
-        let email = login.to_lowercase();
-        with_conn!(self, conn => {
-            Ok(users::table
-                .filter(users::email.eq(&email).or(users::username.eq(login)))
-                .select(UserRow::as_select())
-                .get_result(conn)
-                .await
-                .optional()?)
-        })
-    }
-
     /// Finds a user by email (already normalised: lowercase).
     pub async fn find_user_by_email(&self, email: &str) -> Result<Option<UserRow>, StoreError> {
         with_conn!(self, conn => {

@@ -29,9 +29,9 @@ async fn chain(app: &TestApp, client: &TestClient, mut token: String, stop: &Ato
 
 /// Runs `CHAINS` refresh chains for one fresh user, calls `revoke` once they are under way, then checks that the
 /// token rows matching `forbidden` did not grow after `revoke` returned. Returns the rotations made.
-async fn race<'a, R, F>(app: &'a TestApp, revoke: R, forbidden: F) -> usize
+async fn race<R, F>(app: &TestApp, revoke: R, forbidden: &F) -> usize
 where
-    R: AsyncFnOnce(&'a TestApp, &crate::helpers::TestUser, &TestClient, &[String]),
+    R: AsyncFnOnce(&TestApp, &crate::helpers::TestUser, &TestClient, &[String]),
     F: Fn(&latchkey::store::refresh_tokens::TokenRow, &[String], &str) -> bool,
 {
     let (user, client) = app.user_and_client().await;
@@ -90,74 +90,71 @@ fn in_families(
     families.contains(&row.family_id)
 }
 
-#[tokio::test]
-async fn design_18_no_refresh_commits_after_its_user_is_disabled() {
+/// `rounds` races of `revoke` against refresh chains; fails if no refresh succeeded at all (nothing was raced).
+async fn rounds<R, F>(rounds: usize, revoke: R, forbidden: F)
+where
+    R: AsyncFn(&TestApp, &crate::helpers::TestUser, &TestClient, &[String]),
+    F: Fn(&latchkey::store::refresh_tokens::TokenRow, &[String], &str) -> bool,
+{
     let app = TestApp::spawn().await;
     let mut rotations = 0;
-    for _ in 0..ROUNDS {
+    for _ in 0..rounds {
         rotations += race(
             &app,
-            async |app, user, _, _| app.disable_user(user).await,
-            in_families,
+            async |a, u, c, t| revoke(a, u, c, t).await,
+            &forbidden,
         )
         .await;
     }
-    // The race was real: refreshes succeeded around the revocations.
     assert!(
         rotations > 0,
         "no refresh succeeded: the test raced nothing"
     );
+}
+
+#[tokio::test]
+async fn design_18_no_refresh_commits_after_its_user_is_disabled() {
+    rounds(
+        ROUNDS,
+        async |app, user, _, _| app.disable_user(user).await,
+        in_families,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn rfc9700_4_14_2_no_refresh_commits_after_a_reuse_revoked_its_family() {
-    let app = TestApp::spawn().await;
-    let mut rotations = 0;
-    for _ in 0..ROUNDS {
-        rotations += race(
-            &app,
-            async |app, _, client, first_tokens| {
-                // Each first token has been rotated by now (or is about to be): presenting it again is reuse,
-                // which revokes its family.
-                for token in first_tokens {
-                    let _ = app.refresh_grant(client, token, None).await;
-                }
-            },
-            in_families,
-        )
-        .await;
-    }
-    assert!(
-        rotations > 0,
-        "no refresh succeeded: the test raced nothing"
-    );
+    rounds(
+        ROUNDS,
+        async |app, _, client, first_tokens| {
+            // Each first token has been rotated by now (or is about to be): presenting it again is reuse, which
+            // revokes its family.
+            for token in first_tokens {
+                let _ = app.refresh_grant(client, token, None).await;
+            }
+        },
+        in_families,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn no_refresh_stores_a_token_for_a_signing_key_after_it_is_revoked() {
-    let app = TestApp::spawn().await;
-    let mut rotations = 0;
-    for _ in 0..ROUNDS / 3 {
-        rotations += race(
-            &app,
-            async |app, _, _, _| {
-                let kid = app.state.keys.snapshot().active.kid().to_owned();
-                latchkey::signing::admin::revoke(
-                    &app.state.store,
-                    &app.state.master,
-                    app.config.key_bits,
-                    &kid,
-                    "revocation race test",
-                )
-                .await
-                .expect("revoking the active key");
-            },
-            |row, _, kid| row.access_token_kid == kid,
-        )
-        .await;
-    }
-    assert!(
-        rotations > 0,
-        "no refresh succeeded: the test raced nothing"
-    );
+    rounds(
+        ROUNDS / 3,
+        async |app, _, _, _| {
+            let kid = app.state.keys.snapshot().active.kid().to_owned();
+            latchkey::signing::admin::revoke(
+                &app.state.store,
+                &app.state.master,
+                app.config.key_bits,
+                &kid,
+                "revocation race test",
+            )
+            .await
+            .expect("revoking the active key");
+        },
+        |row, _, kid| row.access_token_kid == kid,
+    )
+    .await;
 }

@@ -2,7 +2,7 @@
 //! §2.4 says it MUST NOT be used and the authorization code flow replaces it; operators opt in per client.
 
 use super::{TokenResponse, required, scope_parameter, within};
-use crate::auth::{self, Login};
+use crate::auth;
 use crate::clients::Client;
 use crate::oauth::error::{BAD_CREDENTIALS, OAuthError};
 use crate::oauth::form::Form;
@@ -10,6 +10,7 @@ use crate::passwords::Password;
 use crate::scope::Scope;
 use crate::state::AppState;
 use crate::tokens::issuer::IssueError;
+use crate::users::Login;
 
 /// Parameters of this grant besides the common ones (§4.3.2).
 pub const PARAMETERS: &[&str] = &["username", "password"];
