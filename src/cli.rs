@@ -197,9 +197,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                 .await?;
         }
         Command::Migrate => {
-            let url = crate::store::DatabaseUrl::parse(config.database_url.expose())
-                .map_err(anyhow::Error::msg)?;
-            let applied = crate::store::run_migrations(&url).await?;
+            let applied = crate::store::run_migrations(&config.database_url).await?;
             println!("{} migration(s) applied", applied.len());
         }
         Command::Users(command) => {

@@ -14,6 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::secret::SecretString;
 use crate::signing::lifecycle::{self, KeyPolicy};
 use crate::signing::master_key::MasterKeySource;
+use crate::store::DatabaseUrl;
 
 /// The file read when `LATCHKEY_CONFIG` is not set; a missing default file is not an error.
 pub const DEFAULT_CONFIG_PATH: &str = "config/latchkey.toml";
@@ -27,8 +28,8 @@ const FILE_SECRETS: &[&str] = &["database_url", "redis_url", "master_key_previou
 pub struct Config {
     /// Address the HTTP server binds to.
     pub bind: SocketAddr,
-    /// `sqlite://path` (embedded, the default) or `postgres://…`.
-    pub database_url: SecretString,
+    /// `sqlite://path` (embedded, the default) or `postgres://…`; parsed when the configuration is read.
+    pub database_url: DatabaseUrl,
     /// Connections kept open to the database.
     pub database_pool_size: usize,
     /// How long a request waits for a database connection before answering 503.
@@ -36,7 +37,7 @@ pub struct Config {
     /// Run pending migrations when `serve` starts.
     pub migrate_on_start: bool,
     /// `iss` of every token; derived from `bind` when unset.
-    pub issuer: Option<String>,
+    pub issuer: Option<IssuerUrl>,
     pub access_token_ttl: HumanDuration,
     /// Idle lifetime of a refresh token: each rotation starts it again.
     pub refresh_token_ttl: HumanDuration,
@@ -74,7 +75,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            database_url: SecretString::from("sqlite://data/latchkey.db"),
+            database_url: DatabaseUrl::Sqlite(PathBuf::from("data/latchkey.db")),
             database_pool_size: 8,
             database_timeout: HumanDuration::from_secs(3),
             migrate_on_start: true,
@@ -217,29 +218,13 @@ impl Config {
                 "password_hash_* parameters are invalid for argon2id: {e}"
             ));
         }
-        if let Some(issuer) = &self.issuer {
-            match url::Url::parse(issuer) {
-                Ok(url)
-                    if matches!(url.scheme(), "http" | "https")
-                        && url.query().is_none()
-                        && url.fragment().is_none() => {}
-                // RFC 8414 §2: the issuer is an https URL with no query or fragment.
-                _ => {
-                    return bad(format!(
-                        "issuer must be an http(s) URL without query or fragment, not {issuer:?}"
-                    ));
-                }
-            }
-        }
-        crate::store::DatabaseUrl::parse(self.database_url.expose())
-            .map_err(|e| ConfigError::Invalid(format!("database_url: {e}")))?;
         Ok(())
     }
 
     /// The `iss` claim: configured, or `http://<bind>` for local use.
     pub fn issuer(&self) -> String {
         match &self.issuer {
-            Some(issuer) => issuer.trim_end_matches('/').to_owned(),
+            Some(issuer) => issuer.as_str().to_owned(),
             None => format!("http://{}", self.bind),
         }
     }
@@ -281,6 +266,53 @@ impl Config {
 
 pub fn available_cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The issuer URL (RFC 8414 §2: http(s), no query or fragment), checked when the configuration is read and kept
+/// without a trailing slash, so `iss` and the metadata URLs built from it are written one way.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IssuerUrl(String);
+
+impl IssuerUrl {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match url::Url::parse(text) {
+            Ok(url)
+                if matches!(url.scheme(), "http" | "https")
+                    && url.has_host()
+                    && url.query().is_none()
+                    && url.fragment().is_none() =>
+            {
+                Ok(Self(text.trim_end_matches('/').to_owned()))
+            }
+            _ => Err(format!(
+                "issuer must be an http(s) URL without query or fragment, not {text:?}"
+            )),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for IssuerUrl {
+    /// For tests and literals; panics on an invalid URL.
+    fn from(text: &str) -> Self {
+        Self::parse(text).unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+impl Serialize for IssuerUrl {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for IssuerUrl {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Self::parse(text.trim()).map_err(serde::de::Error::custom)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -340,7 +372,7 @@ mod tests {
     #[test]
     fn debug_output_redacts_secrets() {
         let config = Config {
-            database_url: SecretString::from("postgres://u:hunter2@db/x"),
+            database_url: DatabaseUrl::parse("postgres://u:hunter2@db/x").unwrap(),
             master_key: Some(SecretString::from("c2VjcmV0")),
             ..Config::default()
         };

@@ -9,14 +9,14 @@ use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
 use crate::clock::{self, SharedClock};
-use crate::config::Config;
+use crate::config::{Config, IssuerUrl};
 use crate::http::request_span::RequestSpan;
 use crate::notify::KeyNotices;
 use crate::passwords::PasswordHasher;
 use crate::signing::manager::KeyManager;
 use crate::signing::{KeyPolicy, KeyRing, MasterKey};
 use crate::state::AppState;
-use crate::store::{DatabaseUrl, Store};
+use crate::store::Store;
 use crate::tokens::TokenSettings;
 use crate::tokens::issuer::TokenIssuer;
 
@@ -35,10 +35,9 @@ impl Services {
     /// machine just works); any other database with pending migrations is refused, because other replicas may be
     /// running the old schema: `latchkey migrate` is the one command that changes it.
     pub async fn for_command(config: &Config) -> anyhow::Result<Self> {
-        let url = DatabaseUrl::parse(config.database_url.expose()).map_err(anyhow::Error::msg)?;
-        let embedded = matches!(url, DatabaseUrl::Sqlite(_));
+        let embedded = config.database_url.is_embedded();
         if !embedded {
-            let pending = crate::store::pending_migrations(&url).await?;
+            let pending = crate::store::pending_migrations(&config.database_url).await?;
             if !pending.is_empty() {
                 anyhow::bail!(
                     "the database has {} pending migration(s) ({}): run `latchkey migrate` first \
@@ -54,7 +53,7 @@ impl Services {
     /// Connects (migrating first when `migrate`), loads the master key and the password hasher.
     pub async fn open(config: &Config, migrate: bool) -> anyhow::Result<Self> {
         let store = Store::connect(
-            config.database_url.expose(),
+            &config.database_url,
             config.database_pool_size,
             config.database_timeout.0,
             migrate,
@@ -68,10 +67,7 @@ impl Services {
         )?;
         // The key file may be created only for a fresh embedded database: never replace a lost key silently.
         let fresh = store.list_signing_keys().await?.is_empty();
-        let embedded = matches!(
-            DatabaseUrl::parse(config.database_url.expose()),
-            Ok(DatabaseUrl::Sqlite(_))
-        );
+        let embedded = config.database_url.is_embedded();
         let master = Arc::new(MasterKey::load(
             &config.master_key_source(),
             fresh && embedded,
@@ -129,15 +125,18 @@ impl Application {
                 );
             }
             // Port 0 was resolved by binding: the derived issuer must name the real port.
-            config.issuer = Some(format!(
-                "http://{}",
-                std::net::SocketAddr::new(config.bind.ip(), port)
-            ));
+            config.issuer = Some(
+                IssuerUrl::parse(&format!(
+                    "http://{}",
+                    std::net::SocketAddr::new(config.bind.ip(), port)
+                ))
+                .map_err(anyhow::Error::msg)?,
+            );
         }
         let services = Services::open(&config, config.migrate_on_start).await?;
-        if let Ok(url) = DatabaseUrl::parse(config.database_url.expose()) {
-            services.store.start_background_checkpoints(&url);
-        }
+        services
+            .store
+            .start_background_checkpoints(&config.database_url);
         let keys = Arc::new(
             KeyRing::bootstrap(
                 &services.store,

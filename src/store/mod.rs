@@ -12,6 +12,8 @@ pub mod users;
 pub(crate) mod writer;
 
 use std::path::PathBuf;
+
+use crate::secret::SecretString;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -57,15 +59,50 @@ impl diesel_async::sync_connection_wrapper::SpawnBlocking for Inline {
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
-/// Where the data lives, parsed from `database_url`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Where the data lives: the `database_url` setting, parsed once when the configuration is read.
+#[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
     /// Path of the SQLite file (its folder is created when missing).
     Sqlite(PathBuf),
-    Postgres(String),
+    /// A PostgreSQL URL, which may carry a password.
+    Postgres(SecretString),
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite(path) => write!(f, "Sqlite({})", path.display()),
+            Self::Postgres(_) => f.write_str("Postgres([redacted])"),
+        }
+    }
+}
+
+impl serde::Serialize for DatabaseUrl {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.expose())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DatabaseUrl {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Self::parse(text.trim()).map_err(serde::de::Error::custom)
+    }
 }
 
 impl DatabaseUrl {
+    /// The URL as configured (with its password: for handing to a child process, never for logs).
+    pub fn expose(&self) -> String {
+        match self {
+            Self::Sqlite(path) => format!("sqlite://{}", path.display()),
+            Self::Postgres(url) => url.expose().to_owned(),
+        }
+    }
+
+    pub fn is_embedded(&self) -> bool {
+        matches!(self, Self::Sqlite(_))
+    }
+
     pub fn parse(url: &str) -> Result<Self, String> {
         if let Some(path) = url
             .strip_prefix("sqlite://")
@@ -79,9 +116,9 @@ impl DatabaseUrl {
             return Ok(Self::Sqlite(PathBuf::from(path)));
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Ok(Self::Postgres(url.to_owned()));
+            return Ok(Self::Postgres(SecretString::from(url)));
         }
-        Err("the scheme must be sqlite:// or postgres://".into())
+        Err("the database URL's scheme must be sqlite:// or postgres://".into())
     }
 }
 
@@ -208,28 +245,29 @@ pub(crate) use {with_conn, write_tx};
 impl Store {
     /// Opens a pool; with `migrate` also applies pending migrations first.
     pub async fn connect(
-        url: &str,
+        url: &DatabaseUrl,
         pool_size: usize,
         timeout: Duration,
         migrate: bool,
     ) -> anyhow::Result<Self> {
-        let parsed = DatabaseUrl::parse(url).map_err(|e| anyhow::anyhow!("database_url: {e}"))?;
         if migrate {
-            run_migrations(&parsed).await?;
+            run_migrations(url).await?;
         }
         let timeouts = deadpool::managed::Timeouts {
             wait: Some(timeout),
             create: Some(timeout),
             recycle: Some(timeout),
         };
-        let pool = match parsed {
+        let pool = match url.clone() {
             DatabaseUrl::Postgres(url) => {
                 // `Fast` recycling: no ping before every checkout (a round trip per query); a connection that broke
                 // is discarded by its broken flag, and the failed request answers 503.
                 let mut config = ManagerConfig::<AsyncPgConnection>::default();
                 config.recycling_method = RecyclingMethod::Fast;
-                let manager =
-                    AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
+                let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
+                    url.expose(),
+                    config,
+                );
                 let pool = DeadPool::builder(manager)
                     .max_size(pool_size)
                     .timeouts(timeouts)
@@ -397,7 +435,7 @@ pub async fn run_migrations(url: &DatabaseUrl) -> anyhow::Result<Vec<String>> {
             DatabaseUrl::Postgres(url) => {
                 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
                 let mut conn: AsyncConnectionWrapper<AsyncPgConnection> =
-                    diesel::Connection::establish(url)
+                    diesel::Connection::establish(url.expose())
                         .map_err(|e| anyhow::anyhow!("cannot connect to PostgreSQL: {e}"))?;
                 conn.run_pending_migrations(POSTGRES_MIGRATIONS)
                     .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?
@@ -426,7 +464,7 @@ pub async fn pending_migrations(url: &DatabaseUrl) -> anyhow::Result<Vec<String>
             DatabaseUrl::Postgres(url) => {
                 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
                 let mut conn: AsyncConnectionWrapper<AsyncPgConnection> =
-                    diesel::Connection::establish(url)
+                    diesel::Connection::establish(url.expose())
                         .map_err(|e| anyhow::anyhow!("cannot connect to PostgreSQL: {e}"))?;
                 let pending = conn
                     .pending_migrations(POSTGRES_MIGRATIONS)

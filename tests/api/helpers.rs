@@ -14,6 +14,7 @@ use base64::engine::general_purpose::STANDARD;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use latchkey::clients::NewClient;
+use latchkey::clock::ManualClock;
 use latchkey::config::Config;
 use latchkey::passwords::Password;
 use latchkey::secret::SecretString;
@@ -38,7 +39,8 @@ pub fn random_master_key() -> String {
 /// that a login costs milliseconds.
 pub fn test_config(database_url: &str) -> Config {
     Config {
-        database_url: SecretString::from(database_url),
+        database_url: latchkey::store::DatabaseUrl::parse(database_url)
+            .expect("a test database URL"),
         workers: 1,
         password_hash_memory_kib: 1024,
         password_hash_iterations: 1,
@@ -64,6 +66,8 @@ pub struct TestApp {
     pub database: Arc<TestDatabase>,
     /// Follows no redirects: a token endpoint must answer, not bounce.
     pub http: reqwest::Client,
+    /// The server's clock: tests of lifetimes move it instead of sleeping.
+    pub clock: ManualClock,
 }
 
 impl TestApp {
@@ -82,10 +86,20 @@ impl TestApp {
 
     /// A server with exactly `config`, which must point at `database` (or at a proxy in front of it).
     pub async fn spawn_on(database: Arc<TestDatabase>, config: Config) -> Self {
+        Self::spawn_with_clock(database, config, ManualClock::new()).await
+    }
+
+    /// A server with exactly `config` whose time is `clock`.
+    pub async fn spawn_with_clock(
+        database: Arc<TestDatabase>,
+        config: Config,
+        clock: ManualClock,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("cannot bind a port");
-        let application = Application::build_with_listener(config.clone(), listener)
-            .await
-            .unwrap_or_else(|e| panic!("the server failed to start: {e:#}"));
+        let application =
+            Application::build_with_clock(config.clone(), listener, Arc::new(clock.clone()))
+                .await
+                .unwrap_or_else(|e| panic!("the server failed to start: {e:#}"));
         let port = application.port();
         let state = application.state();
         tokio::spawn(application.run_until_stopped());
@@ -101,12 +115,19 @@ impl TestApp {
             config,
             database,
             http,
+            clock,
         }
     }
 
-    /// A second server on the same database with the same configuration (another replica, or a restart).
+    /// A second server on the same database with the same configuration and clock (another replica, or a
+    /// restart).
     pub async fn spawn_another(&self) -> Self {
-        Self::spawn_on(self.database.clone(), self.config.clone()).await
+        Self::spawn_with_clock(
+            self.database.clone(),
+            self.config.clone(),
+            self.clock.clone(),
+        )
+        .await
     }
 
     pub fn url(&self, path: &str) -> String {

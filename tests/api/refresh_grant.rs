@@ -1,6 +1,6 @@
 //! Refresh token grant (RFC 6749 §6) with rotation and reuse detection (RFC 9700 §4.14.2).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_util::future::join_all;
 use latchkey::config::HumanDuration;
@@ -181,17 +181,18 @@ async fn rfc6749_6_a_scope_beyond_the_original_grant_is_invalid_scope_and_spends
 #[tokio::test]
 async fn an_unused_refresh_token_expires_after_the_idle_lifetime() {
     let app = TestApp::spawn_with(|config| {
-        config.refresh_token_ttl = HumanDuration::from_secs(2);
-        config.refresh_token_max_lifetime = HumanDuration::from_secs(3600);
+        config.refresh_token_ttl = HumanDuration::from_secs(3_600);
+        config.refresh_token_max_lifetime = HumanDuration::from_secs(30 * 86_400);
     })
     .await;
     let (user, client) = app.user_and_client().await;
     let login = app.login(&client, &user).await;
-    // Used at once, it works (stored times are whole seconds: the idle window is between 1 and 2 s).
+    // Unused for most of the idle lifetime, it still works (and its successor starts a new idle window).
+    app.clock.advance(Duration::from_secs(3_500));
     let fresh = app.refresh(&client, login.refresh_token()).await;
 
-    tokio::time::sleep(Duration::from_millis(2100)).await;
-
+    // Unused for the whole idle lifetime, it is dead.
+    app.clock.advance(Duration::from_secs(3_600));
     let response = app
         .refresh_grant(&client, fresh.refresh_token(), None)
         .await;
@@ -201,45 +202,31 @@ async fn an_unused_refresh_token_expires_after_the_idle_lifetime() {
 #[tokio::test]
 async fn a_family_ends_at_its_absolute_lifetime_however_often_it_rotates() {
     let app = TestApp::spawn_with(|config| {
-        config.refresh_token_ttl = HumanDuration::from_secs(3);
-        config.refresh_token_max_lifetime = HumanDuration::from_secs(4);
+        config.refresh_token_ttl = HumanDuration::from_secs(3_600);
+        config.refresh_token_max_lifetime = HumanDuration::from_secs(4 * 3_600);
     })
     .await;
     let (user, client) = app.user_and_client().await;
-    let start = Instant::now();
     let mut current = app.login(&client, &user).await.refresh_token().to_owned();
-    let mut last_rotation = Instant::now();
 
-    // Rotating every 0.9 s never lets the idle lifetime (3 s) lapse; the absolute one (4 s) must still end it.
+    // Rotating every 50 minutes never lets the idle lifetime (1 h) lapse; the absolute one (4 h) must still end it.
+    let step = Duration::from_secs(50 * 60);
     for attempt in 1..=8 {
-        tokio::time::sleep(Duration::from_millis(900)).await;
+        app.clock.advance(step);
         let response = app.refresh_grant(&client, &current, None).await;
         if response.status() == StatusCode::OK {
             current = expect_tokens(response).await.refresh_token().to_owned();
-            last_rotation = Instant::now();
             continue;
         }
         expect_error(response, 400, "invalid_grant").await;
-        assert!(
-            attempt >= 3,
-            "the family ended after {:?}, before its absolute lifetime",
-            start.elapsed()
-        );
-        assert!(
-            start.elapsed() > Duration::from_secs(3),
-            "ended after {:?}",
-            start.elapsed()
-        );
-        assert!(
-            last_rotation.elapsed() < Duration::from_secs(2),
-            "the idle lifetime can't explain the end"
+        // 4 h / 50 min: rotations 1-4 (at 50, 100, 150, 200 min) are inside the lifetime, the 5th (250 min) is not.
+        assert_eq!(
+            attempt, 5,
+            "the family ended at rotation {attempt}, not at its absolute lifetime"
         );
         return;
     }
-    panic!(
-        "the family outlived its 4 s absolute lifetime ({:?})",
-        start.elapsed()
-    );
+    panic!("the family outlived its 4 h absolute lifetime");
 }
 
 #[tokio::test]
