@@ -212,9 +212,10 @@ macro_rules! with_conn {
 
 /// Runs `$body` (an expression returning `Result<_, E>` with `E: From<StoreError>`) in one write transaction.
 ///
-/// On SQLite the body is moved to the writer thread (so what it uses must be owned) and runs in a `BEGIN
-/// IMMEDIATE` transaction: it takes the write lock up front, so it can never fail half-way with a busy snapshot,
-/// and a wait for another process's lock blocks that thread, never an HTTP worker.
+/// On SQLite the body is moved to the writer thread (so what it uses must be owned) and runs in a savepoint of a
+/// `BEGIN IMMEDIATE` transaction that commits a batch of writes at once (see [`writer`]): the write lock is taken
+/// up front, so it can never fail half-way with a busy snapshot, and a wait for another process's lock blocks that
+/// thread, never an HTTP worker.
 macro_rules! write_tx {
     ($store:expr, $err:ty, $conn:ident => $body:expr) => {{
         use diesel_async::AsyncConnection as _;
@@ -226,13 +227,10 @@ macro_rules! write_tx {
             }
             $crate::store::Pool::Sqlite { writer, .. } => writer
                 .run(move |conn: &mut $crate::store::SqliteConn| {
-                    $crate::store::writer::block_on($crate::store::writer::immediate_transaction::<
-                        _,
-                        $err,
-                        _,
-                    >(conn, async |$conn| {
-                        $body
-                    }))
+                    // A savepoint inside the writer's batch transaction (see `writer::run_batch`).
+                    $crate::store::writer::block_on(
+                        conn.transaction::<_, $err, _>(async |$conn| $body),
+                    )
                 })
                 .await
                 .unwrap_or_else(|e| Err(<$err>::from(e))),
@@ -358,26 +356,26 @@ enum Role {
 fn open_sqlite(path: &str, role: Role) -> diesel::ConnectionResult<SqliteConnection> {
     use diesel::connection::SimpleConnection;
     let mut conn = <SqliteConnection as diesel::Connection>::establish(path)?;
+    // The busy timeout comes first so that the pragmas below wait too. Only the writer may wait long for another
+    // process's write lock (an operator's CLI command): it is its own thread. A reader in WAL mode needs no lock a
+    // writer holds; its short timeout covers the rare moments (WAL recovery, another process closing the last
+    // connection) when it does, so an HTTP worker never stalls for seconds. `query_only` makes a write that
+    // bypassed the writer thread fail loudly instead of contending.
+    let role_pragmas = match role {
+        Role::Writer => "PRAGMA busy_timeout = 5000;",
+        Role::Reader => "PRAGMA busy_timeout = 250;",
+    };
     // WAL lets readers proceed during a write; NORMAL sync is durable across process crashes in WAL mode.
     // Checkpoints (the only fsyncs) run in the background (`checkpoint_in_background`), not inside a request's
     // commit; the high autocheckpoint is only a backstop. No `mmap_size`: a connection drops its whole mapping
     // whenever another connection has written (pager_reset), so with a pool and a write per request it cost an mmap,
     // a munmap (a TLB shootdown on every core) and an fstat per read transaction.
-    conn.batch_execute(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-         PRAGMA wal_autocheckpoint = 10000;",
-    )
+    conn.batch_execute(&format!(
+        "{role_pragmas} PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+         PRAGMA wal_autocheckpoint = 10000;{}",
+        if role == Role::Reader { " PRAGMA query_only = 1;" } else { "" }
+    ))
     .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
-    // Only the writer may wait for another process's write lock (an operator's CLI command): it is its own thread.
-    // A reader in WAL mode needs no lock a writer holds; the short timeout only covers the rare moments (WAL
-    // recovery) when it does, so an HTTP worker never stalls for seconds. `query_only` makes a write that bypassed
-    // the writer thread fail loudly instead of contending.
-    let pragmas = match role {
-        Role::Writer => "PRAGMA busy_timeout = 5000;",
-        Role::Reader => "PRAGMA busy_timeout = 100; PRAGMA query_only = 1;",
-    };
-    conn.batch_execute(pragmas)
-        .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
     Ok(conn)
 }
 

@@ -109,6 +109,13 @@ pub struct PresentedToken {
     pub signing_key_revoked: bool,
 }
 
+/// The result of a claim function: 1 when it changed something.
+#[derive(QueryableByName)]
+struct Changed {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    n: i32,
+}
+
 /// Outcome of a claim: starting a family, or rotating a token into its successor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Claim {
@@ -132,16 +139,10 @@ impl Store {
     ) -> Result<Claim, StoreError> {
         if let Pool::Postgres(pool) = &self.pool {
             let mut conn = pool.get().await?;
-            // One round trip: the token insert reads the family insert's RETURNING.
+            // One round trip; the function's plans are prepared once per connection (migration
+            // 2026-12-02-000002_claim_functions).
             let inserted = diesel::sql_query(
-                "WITH family AS ( \
-                   INSERT INTO refresh_token_families (id, client_id, user_id, scope, created_at, expires_at) \
-                   SELECT $1, $2, $3, $4, $5, $6 \
-                   WHERE EXISTS (SELECT 1 FROM users WHERE id = $3 AND NOT disabled) \
-                     AND NOT EXISTS (SELECT 1 FROM signing_keys WHERE kid = $9 AND state = 'revoked') \
-                   RETURNING id) \
-                 INSERT INTO refresh_tokens (token_hash, family_id, issued_at, idle_expires_at, access_token_kid) \
-                 SELECT $7, id, $5, $8, $9 FROM family",
+                "SELECT latchkey_create_family($1, $2, $3, $4, $5, $6, $7, $8, $9) AS n",
             )
             .bind::<Text, _>(&family.id)
             .bind::<Text, _>(&family.client_id)
@@ -152,8 +153,9 @@ impl Store {
             .bind::<Binary, _>(first.token_hash)
             .bind::<BigInt, _>(first.idle_expires_at)
             .bind::<Text, _>(&first.access_token_kid)
-            .execute(&mut *conn)
-            .await?;
+            .get_result::<Changed>(&mut *conn)
+            .await?
+            .n;
             if inserted == 1 {
                 return Ok(Claim::Done);
             }
@@ -219,22 +221,10 @@ impl Store {
     ) -> Result<Claim, StoreError> {
         if let Pool::Postgres(pool) = &self.pool {
             let mut conn = pool.get().await?;
-            // One round trip for the whole claim (the transaction is the statement). Updating the family row first
-            // takes its lock; a concurrent revocation either committed before (the row no longer matches) or waits.
+            // One round trip for the whole claim; the function updates (and so locks) the family row first, so a
+            // concurrent revocation either committed before (the row no longer matches) or waits for it.
             let rotated = diesel::sql_query(
-                "WITH family AS ( \
-                   UPDATE refresh_token_families f SET last_used_at = $3 \
-                   WHERE f.id = $2 AND f.client_id = $4 AND f.revoked_at IS NULL AND f.expires_at > $3 \
-                     AND EXISTS (SELECT 1 FROM users u WHERE u.id = f.user_id AND NOT u.disabled) \
-                     AND NOT EXISTS (SELECT 1 FROM signing_keys k WHERE k.kid = $5 AND k.state = 'revoked') \
-                   RETURNING f.id), \
-                 claimed AS ( \
-                   UPDATE refresh_tokens t SET used_at = $3 FROM family \
-                   WHERE t.token_hash = $1 AND t.family_id = family.id \
-                     AND t.used_at IS NULL AND t.idle_expires_at > $3 \
-                   RETURNING t.family_id) \
-                 INSERT INTO refresh_tokens (token_hash, family_id, issued_at, idle_expires_at, access_token_kid) \
-                 SELECT $6, family_id, $3, $7, $5 FROM claimed",
+                "SELECT latchkey_rotate_refresh_token($1, $2, $3, $4, $5, $6, $7) AS n",
             )
             .bind::<Binary, _>(old)
             .bind::<Text, _>(&next.family_id)
@@ -243,8 +233,9 @@ impl Store {
             .bind::<Text, _>(&next.access_token_kid)
             .bind::<Binary, _>(next.token_hash)
             .bind::<BigInt, _>(next.idle_expires_at)
-            .execute(&mut *conn)
-            .await?;
+            .get_result::<Changed>(&mut *conn)
+            .await?
+            .n;
             drop(conn);
             if rotated == 1 {
                 return Ok(Claim::Done);
@@ -260,17 +251,18 @@ impl Store {
         }
         let client_id = client_id.to_owned();
         write_tx!(self, StoreError, conn => {
-            if signer_revoked!(conn, &next.access_token_kid) {
-                return Ok(Claim::SignerRevoked);
-            }
             let live_users = users::table.filter(users::disabled.eq(false)).select(users::id);
+            let revoked_signer = keys::table
+                .filter(keys::kid.eq(&next.access_token_kid))
+                .filter(keys::state.eq(KeyState::Revoked));
             let family = diesel::update(
                 families::table
                     .find(&next.family_id)
                     .filter(families::client_id.eq(&client_id))
                     .filter(families::revoked_at.is_null())
                     .filter(families::expires_at.gt(now))
-                    .filter(families::user_id.eq_any(live_users)),
+                    .filter(families::user_id.eq_any(live_users))
+                    .filter(diesel::dsl::not(diesel::dsl::exists(revoked_signer))),
             )
             .set(families::last_used_at.eq(Some(now)))
             .execute(conn)
@@ -290,6 +282,8 @@ impl Store {
                     diesel::insert_into(tokens::table).values(&next).execute(conn).await?;
                     return Ok(Claim::Done);
                 }
+            } else if signer_revoked!(conn, &next.access_token_kid) {
+                return Ok(Claim::SignerRevoked);
             }
             judge_failed_claim!(conn, old, &next.family_id, now)
         })

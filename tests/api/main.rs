@@ -18,4 +18,5 @@ mod replicas;
 mod request_validation;
 mod revocation_races;
 mod rotation_under_load;
+mod sqlite_writer;
 mod storage;

@@ -1,0 +1,2 @@
+DROP FUNCTION latchkey_rotate_refresh_token(BYTEA, TEXT, BIGINT, TEXT, TEXT, BYTEA, BIGINT);
+DROP FUNCTION latchkey_create_family(TEXT, TEXT, TEXT, TEXT, BIGINT, BIGINT, BYTEA, BIGINT, TEXT);
