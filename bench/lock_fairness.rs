@@ -100,7 +100,10 @@ async fn writer_thread(tasks: usize, run_for: Duration) -> Vec<Duration> {
 }
 
 fn main() {
-    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
     let tasks = args.first().copied().unwrap_or(32);
     let run_for = Duration::from_secs(args.get(1).copied().unwrap_or(5) as u64);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -109,8 +112,14 @@ fn main() {
         .build()
         .expect("a runtime");
     for (name, waits) in [
-        ("futures_util::lock::Mutex", runtime.block_on(futures_mutex(tasks, run_for))),
-        ("FIFO channel to a writer thread", runtime.block_on(writer_thread(tasks, run_for))),
+        (
+            "futures_util::lock::Mutex",
+            runtime.block_on(futures_mutex(tasks, run_for)),
+        ),
+        (
+            "FIFO channel to a writer thread",
+            runtime.block_on(writer_thread(tasks, run_for)),
+        ),
     ] {
         let n = waits.len();
         let (p50, p99, max) = percentiles(waits);
