@@ -7,30 +7,35 @@ use aws_lc_rs::rsa::{KeyPair, KeySize};
 use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::jwk::{
+    AlgorithmParameters, CommonParameters, Jwk, KeyAlgorithm, PublicKeyUse, RSAKeyParameters,
+    RSAKeyType, ThumbprintHash,
+};
 use serde::Serialize;
 
-/// Public half of a key as a JWK (RFC 7517 §4, RFC 7518 §6.3.1): never a private member.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct PublicJwk {
-    pub kty: &'static str,
-    #[serde(rename = "use")]
-    pub use_: &'static str,
-    pub alg: &'static str,
+/// Public half of a key: its kid (the RFC 7638 thumbprint) and RSA components, base64url (RFC 7518 §6.3.1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicKey {
     pub kid: String,
     pub n: String,
     pub e: String,
 }
 
-impl PublicJwk {
-    pub fn rsa(kid: String, n: String, e: String) -> Self {
-        Self {
-            kty: "RSA",
-            use_: "sig",
-            alg: "RS256",
-            kid,
-            n,
-            e,
-        }
+/// The JWK of an RSA signing key (RFC 7517 §4), in jsonwebtoken's types: `kty`, `use: sig`, `alg: RS256`, `kid`,
+/// `n`, `e`, never a private member.
+pub fn public_jwk(kid: &str, n: &str, e: &str) -> Jwk {
+    Jwk {
+        common: CommonParameters {
+            public_key_use: Some(PublicKeyUse::Signature),
+            key_algorithm: Some(KeyAlgorithm::RS256),
+            key_id: Some(kid.to_owned()),
+            ..CommonParameters::default()
+        },
+        algorithm: AlgorithmParameters::RSA(RSAKeyParameters {
+            key_type: RSAKeyType::RSA,
+            n: n.to_owned(),
+            e: e.to_owned(),
+        }),
     }
 }
 
@@ -55,7 +60,7 @@ impl std::fmt::Debug for SigningKey {
 pub struct GeneratedKey {
     pub key: SigningKey,
     pub pkcs8: Vec<u8>,
-    pub jwk: PublicJwk,
+    pub jwk: PublicKey,
 }
 
 impl SigningKey {
@@ -75,8 +80,12 @@ impl SigningKey {
             .as_ref()
             .to_vec();
         let (n, e) = public_components(&pair);
-        let kid = thumbprint(&n, &e);
-        let jwk = PublicJwk::rsa(kid.clone(), n, e);
+        let kid = thumbprint(&n, &e)?;
+        let jwk = PublicKey {
+            kid: kid.clone(),
+            n,
+            e,
+        };
         Ok(GeneratedKey {
             key: Self::from_pair(kid, pair)?,
             pkcs8,
@@ -90,7 +99,7 @@ impl SigningKey {
             .map_err(|e| anyhow::anyhow!("stored key {kid} is unreadable: {e}"))?;
         let (n, e) = public_components(&pair);
         anyhow::ensure!(
-            thumbprint(&n, &e) == kid,
+            thumbprint(&n, &e)? == kid,
             "stored key {kid} does not match its kid"
         );
         Self::from_pair(kid.to_owned(), pair)
@@ -135,13 +144,12 @@ fn public_components(pair: &KeyPair) -> (String, String) {
     (n, e)
 }
 
-/// RFC 7638 JWK thumbprint: a kid that is unique per key and that anyone can recompute.
-fn thumbprint(n: &str, e: &str) -> String {
-    let canonical = format!(r#"{{"e":"{e}","kty":"RSA","n":"{n}"}}"#);
-    URL_SAFE_NO_PAD.encode(ring::digest::digest(
-        &ring::digest::SHA256,
-        canonical.as_bytes(),
-    ))
+/// RFC 7638 JWK thumbprint (SHA-256, jsonwebtoken's implementation): a kid that is unique per key and that anyone
+/// can recompute.
+fn thumbprint(n: &str, e: &str) -> anyhow::Result<String> {
+    public_jwk("", n, e)
+        .thumbprint(ThumbprintHash::SHA256)
+        .map_err(|e| anyhow::anyhow!("cannot compute the key's thumbprint: {e}"))
 }
 
 #[cfg(test)]
@@ -165,6 +173,31 @@ mod tests {
         assert_eq!(data.claims["sub"], "u1");
         assert_eq!(data.header.kid.as_deref(), Some(generated.key.kid()));
         assert_eq!(data.header.typ.as_deref(), Some("at+jwt"));
+    }
+
+    #[test]
+    fn rfc7638_kids_are_the_thumbprints_earlier_releases_computed() {
+        // Kids already in databases were computed by hand from this canonical form: they must still match.
+        let generated = SigningKey::generate(2048).unwrap();
+        let PublicKey { kid, n, e } = &generated.jwk;
+        let canonical = format!(r#"{{"e":"{e}","kty":"RSA","n":"{n}"}}"#);
+        let by_hand = URL_SAFE_NO_PAD.encode(ring::digest::digest(
+            &ring::digest::SHA256,
+            canonical.as_bytes(),
+        ));
+        assert_eq!(kid, &by_hand);
+        let jwk = serde_json::to_value(public_jwk(kid, n, e)).unwrap();
+        let mut members: Vec<_> = jwk.as_object().unwrap().keys().cloned().collect();
+        members.sort();
+        assert_eq!(members, ["alg", "e", "kid", "kty", "n", "use"]);
+        assert_eq!(
+            (
+                jwk["kty"].as_str(),
+                jwk["use"].as_str(),
+                jwk["alg"].as_str()
+            ),
+            (Some("RSA"), Some("sig"), Some("RS256"))
+        );
     }
 
     #[test]

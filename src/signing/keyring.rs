@@ -5,8 +5,9 @@ use std::sync::{Arc, RwLock};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::jwk::JwkSet;
 
-use super::key::{PublicJwk, SigningKey};
+use super::key::{SigningKey, public_jwk};
 use super::master_key::{MasterKey, MasterKeyError};
 use crate::store::signing_keys::SigningKeyRow;
 pub use crate::store::types::KeyState;
@@ -117,12 +118,11 @@ fn build_set(
             KeyState::Next => 1,
             _ => 2,
         });
-        let keys: Vec<PublicJwk> = published
+        let keys = published
             .iter()
-            .map(|r| PublicJwk::rsa(r.kid.clone(), r.public_n.clone(), r.public_e.clone()))
+            .map(|r| public_jwk(&r.kid, &r.public_n, &r.public_e))
             .collect();
-        let jwks = serde_json::to_vec(&serde_json::json!({ "keys": keys }))
-            .map_err(anyhow::Error::from)?;
+        let jwks = serde_json::to_vec(&JwkSet { keys }).map_err(anyhow::Error::from)?;
         let digest = ring::digest::digest(&ring::digest::SHA256, &jwks);
         let etag = format!("\"{}\"", URL_SAFE_NO_PAD.encode(&digest.as_ref()[..16]));
         Ok(KeySet {

@@ -8,7 +8,7 @@ pub mod lifecycle;
 pub mod manager;
 pub mod master_key;
 
-pub use key::{PublicJwk, SigningKey};
+pub use key::{PublicKey, SigningKey, public_jwk};
 pub use keyring::{KeyRing, KeySet, KeyState};
 pub use lifecycle::KeyPolicy;
 pub use master_key::MasterKey;
