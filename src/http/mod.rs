@@ -2,7 +2,6 @@
 
 pub mod health;
 pub mod jwks;
-pub mod oauth_response;
 pub mod request_span;
 
 /// Registers the JWKS and health endpoints.

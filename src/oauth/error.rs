@@ -1,5 +1,5 @@
 //! OAuth errors as the protocol defines them (RFC 6749 §4.1.2.1, §5.2; RFC 7009 §2.2.1; RFC 6750 §3.1), with no HTTP
-//! types: the HTTP edge (`http::oauth_response`) turns them into a JSON body with its status, and the authorization
+//! types: the HTTP edge (`oauth::http_response`) turns them into a JSON body with its status, and the authorization
 //! endpoint will turn the same values into a redirect or an error page.
 //!
 //! Descriptions are fixed strings written in this crate: they never echo client input or internals. Internal

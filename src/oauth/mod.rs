@@ -5,6 +5,7 @@ pub mod discovery;
 pub mod error;
 pub mod form;
 pub mod grants;
+pub mod http_response;
 pub mod token_endpoint;
 
 /// Registers the OAuth endpoints.

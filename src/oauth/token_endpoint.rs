@@ -11,7 +11,7 @@ use super::error::OAuthError;
 use super::form::{Form, FormError};
 use super::grants::{self, TokenResponse, known_parameter};
 use crate::clients::{GrantType, SUPPORTED_GRANTS};
-use crate::http::oauth_response::json_error;
+use crate::oauth::http_response::json_error;
 use crate::state::AppState;
 
 /// Largest request body accepted: a token request is a few hundred bytes.
