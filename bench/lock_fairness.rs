@@ -29,20 +29,21 @@ fn percentiles(mut waits: Vec<Duration>) -> (Duration, Duration, Duration) {
     (at(0.5), at(0.99), *waits.last().unwrap_or(&Duration::ZERO))
 }
 
-async fn futures_mutex(tasks: usize, run_for: Duration) -> Vec<Duration> {
-    let lock = Arc::new(futures_util::lock::Mutex::new(()));
+/// Runs `tasks` tasks for `run_for`, each looping: `acquire` (returns how long it waited for the lock, then holds
+/// it for HOLD), then WORK outside it. Returns every wait.
+async fn measure<F, Fut>(tasks: usize, run_for: Duration, acquire: F) -> Vec<Duration>
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = Option<Duration>> + Send,
+{
     let stop = Arc::new(AtomicBool::new(false));
     let handles: Vec<_> = (0..tasks)
         .map(|_| {
-            let (lock, stop) = (lock.clone(), stop.clone());
+            let (acquire, stop) = (acquire.clone(), stop.clone());
             tokio::spawn(async move {
                 let mut waits = Vec::new();
                 while !stop.load(Ordering::Relaxed) {
-                    let asked = Instant::now();
-                    let guard = lock.lock().await;
-                    waits.push(asked.elapsed());
-                    spin(HOLD);
-                    drop(guard);
+                    waits.extend(acquire().await);
                     spin(WORK);
                     tokio::task::yield_now().await;
                 }
@@ -59,6 +60,22 @@ async fn futures_mutex(tasks: usize, run_for: Duration) -> Vec<Duration> {
     all
 }
 
+async fn futures_mutex(tasks: usize, run_for: Duration) -> Vec<Duration> {
+    let lock = Arc::new(futures_util::lock::Mutex::new(()));
+    measure(tasks, run_for, move || {
+        let lock = lock.clone();
+        async move {
+            let asked = Instant::now();
+            let guard = lock.lock().await;
+            let waited = asked.elapsed();
+            spin(HOLD);
+            drop(guard);
+            Some(waited)
+        }
+    })
+    .await
+}
+
 async fn writer_thread(tasks: usize, run_for: Duration) -> Vec<Duration> {
     type Job = Box<dyn FnOnce() + Send>;
     let (jobs, queue) = std::sync::mpsc::channel::<Job>();
@@ -67,36 +84,19 @@ async fn writer_thread(tasks: usize, run_for: Duration) -> Vec<Duration> {
             job();
         }
     });
-    let stop = Arc::new(AtomicBool::new(false));
-    let handles: Vec<_> = (0..tasks)
-        .map(|_| {
-            let (jobs, stop) = (jobs.clone(), stop.clone());
-            tokio::spawn(async move {
-                let mut waits = Vec::new();
-                while !stop.load(Ordering::Relaxed) {
-                    let asked = Instant::now();
-                    let (done, started) = tokio::sync::oneshot::channel();
-                    let _ = jobs.send(Box::new(move || {
-                        let _ = done.send(asked.elapsed());
-                        spin(HOLD);
-                    }));
-                    if let Ok(wait) = started.await {
-                        waits.push(wait);
-                    }
-                    spin(WORK);
-                    tokio::task::yield_now().await;
-                }
-                waits
-            })
-        })
-        .collect();
-    tokio::time::sleep(run_for).await;
-    stop.store(true, Ordering::Relaxed);
-    let mut all = Vec::new();
-    for h in handles {
-        all.extend(h.await.unwrap_or_default());
-    }
-    all
+    measure(tasks, run_for, move || {
+        let jobs = jobs.clone();
+        async move {
+            let asked = Instant::now();
+            let (done, started) = tokio::sync::oneshot::channel();
+            let _ = jobs.send(Box::new(move || {
+                let _ = done.send(asked.elapsed());
+                spin(HOLD);
+            }));
+            started.await.ok()
+        }
+    })
+    .await
 }
 
 fn main() {
