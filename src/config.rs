@@ -76,7 +76,7 @@ impl Default for Config {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: DatabaseUrl::Sqlite(PathBuf::from("data/latchkey.db")),
-            database_pool_size: 8,
+            database_pool_size: 16,
             database_timeout: HumanDuration::from_secs(3),
             migrate_on_start: true,
             issuer: None,

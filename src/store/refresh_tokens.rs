@@ -7,7 +7,6 @@
 //! that commits first is revoked with the family; one that comes second fails.
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Binary, Text};
 use diesel_async::RunQueryDsl;
 
 use super::schema::{
@@ -109,12 +108,31 @@ pub struct PresentedToken {
     pub signing_key_revoked: bool,
 }
 
-/// The result of a claim function: 1 when it changed something.
-#[derive(QueryableByName)]
-struct Changed {
-    #[diesel(sql_type = diesel::sql_types::Integer)]
-    n: i32,
+// The PostgreSQL claim functions (migration 2026-12-02-000002_claim_functions), each returning 1 when it changed
+// something. Called as typed expressions rather than `sql_query` text: diesel caches a typed query's prepared
+// statement per connection, whereas a text query is prepared anew on every call, which costs tokio-postgres a
+// second round trip (Parse/Describe, then Bind/Execute).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the generated function mirrors the SQL function's parameters"
+)]
+mod claim_functions {
+    use diesel::sql_types::{BigInt, Binary, Text};
+
+    diesel::define_sql_function! {
+        fn latchkey_create_family(
+            p_family: Text, p_client: Text, p_user: Text, p_scope: Text, p_now: BigInt, p_expires: BigInt,
+            p_hash: Binary, p_idle_expires: BigInt, p_kid: Text
+        ) -> Integer;
+    }
+    diesel::define_sql_function! {
+        fn latchkey_rotate_refresh_token(
+            p_old: Binary, p_family: Text, p_now: BigInt, p_client: Text, p_kid: Text, p_new: Binary,
+            p_idle_expires: BigInt
+        ) -> Integer;
+    }
 }
+use claim_functions::{latchkey_create_family, latchkey_rotate_refresh_token};
 
 /// Outcome of a claim: starting a family, or rotating a token into its successor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,23 +157,20 @@ impl Store {
     ) -> Result<Claim, StoreError> {
         if let Pool::Postgres(pool) = &self.pool {
             let mut conn = pool.get().await?;
-            // One round trip; the function's plans are prepared once per connection (migration
-            // 2026-12-02-000002_claim_functions).
-            let inserted = diesel::sql_query(
-                "SELECT latchkey_create_family($1, $2, $3, $4, $5, $6, $7, $8, $9) AS n",
-            )
-            .bind::<Text, _>(&family.id)
-            .bind::<Text, _>(&family.client_id)
-            .bind::<Text, _>(&family.user_id)
-            .bind::<Text, _>(&family.scope)
-            .bind::<BigInt, _>(family.created_at)
-            .bind::<BigInt, _>(family.expires_at)
-            .bind::<Binary, _>(first.token_hash)
-            .bind::<BigInt, _>(first.idle_expires_at)
-            .bind::<Text, _>(&first.access_token_kid)
-            .get_result::<Changed>(&mut *conn)
-            .await?
-            .n;
+            // One round trip, a statement prepared once per connection; so are the function's own plans.
+            let inserted: i32 = diesel::select(latchkey_create_family(
+                &family.id,
+                &family.client_id,
+                &family.user_id,
+                &family.scope,
+                family.created_at,
+                family.expires_at,
+                first.token_hash,
+                first.idle_expires_at,
+                &first.access_token_kid,
+            ))
+            .get_result(&mut *conn)
+            .await?;
             if inserted == 1 {
                 return Ok(Claim::Done);
             }
@@ -223,19 +238,17 @@ impl Store {
             let mut conn = pool.get().await?;
             // One round trip for the whole claim; the function updates (and so locks) the family row first, so a
             // concurrent revocation either committed before (the row no longer matches) or waits for it.
-            let rotated = diesel::sql_query(
-                "SELECT latchkey_rotate_refresh_token($1, $2, $3, $4, $5, $6, $7) AS n",
-            )
-            .bind::<Binary, _>(old)
-            .bind::<Text, _>(&next.family_id)
-            .bind::<BigInt, _>(now)
-            .bind::<Text, _>(client_id)
-            .bind::<Text, _>(&next.access_token_kid)
-            .bind::<Binary, _>(next.token_hash)
-            .bind::<BigInt, _>(next.idle_expires_at)
-            .get_result::<Changed>(&mut *conn)
-            .await?
-            .n;
+            let rotated: i32 = diesel::select(latchkey_rotate_refresh_token(
+                old,
+                &next.family_id,
+                now,
+                client_id,
+                &next.access_token_kid,
+                next.token_hash,
+                next.idle_expires_at,
+            ))
+            .get_result(&mut *conn)
+            .await?;
             drop(conn);
             if rotated == 1 {
                 return Ok(Claim::Done);
