@@ -12,7 +12,11 @@ pub use crate::store::types::{GrantType, GrantTypes, TokenEndpointAuthMethod};
 pub const CLIENT_SECRET_PREFIX: &str = "lk_cs_";
 
 /// The grants `/token` runs today: clients can be registered for these, and discovery advertises exactly these.
-pub const SUPPORTED_GRANTS: [GrantType; 2] = [GrantType::Password, GrantType::RefreshToken];
+pub const SUPPORTED_GRANTS: [GrantType; 3] = [
+    GrantType::AuthorizationCode,
+    GrantType::Password,
+    GrantType::RefreshToken,
+];
 
 /// Why a change to clients was refused.
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +79,15 @@ impl Client {
         self.grants.contains(grant)
     }
 
+    /// Whether `presented` is one of the registered redirection URIs: the same string (RFC 9700 §2.1, no
+    /// normalisation), except that for `http` on a loopback host the port may differ (RFC 8252 §7.3: a native
+    /// app listens on whatever port it gets).
+    pub fn redirect_uri_matches(&self, presented: &str) -> bool {
+        self.redirect_uris.iter().any(|registered| {
+            registered == presented || same_but_loopback_port(registered, presented)
+        })
+    }
+
     /// `aud` of the client's access tokens: its audiences, or its own id when it has none (RFC 9068 §3).
     pub fn token_audiences(&self) -> Vec<String> {
         if self.audiences.is_empty() {
@@ -131,6 +144,35 @@ pub fn check_redirect_uri(uri: &str) -> Result<(), String> {
             "{uri:?}: use https, http on a loopback host, or a reverse-domain private-use scheme"
         )),
     }
+}
+
+fn same_but_loopback_port(registered: &str, presented: &str) -> bool {
+    let presented_text = presented;
+    let (Ok(mut registered), Ok(mut presented)) =
+        (url::Url::parse(registered), url::Url::parse(presented))
+    else {
+        return false;
+    };
+    let loopback = |u: &url::Url| {
+        u.scheme() == "http"
+            && match u.host() {
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                Some(url::Host::Domain(d)) => d == "localhost",
+                None => false,
+            }
+    };
+    if !loopback(&registered) || !loopback(&presented) || presented.fragment().is_some() {
+        return false;
+    }
+    // Only the port may differ. The presented string must already be in the parser's canonical form, so no case,
+    // dot-segment or escaping difference slips through the comparison of the parsed forms.
+    if presented.as_str() != presented_text {
+        return false;
+    }
+    let _ = registered.set_port(None);
+    let _ = presented.set_port(None);
+    registered.as_str() == presented.as_str()
 }
 
 /// Registers a client. A confidential client gets a generated 256-bit secret, returned once and stored as SHA-256

@@ -69,6 +69,18 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Optional Redis shared by replicas.
     pub redis_url: Option<SecretString>,
+    /// Lifetime of an authorization code (RFC 6749 §4.1.2: short; at most 10 minutes).
+    pub authorization_code_ttl: HumanDuration,
+    /// A hosted sign-in session nobody used for this long ends.
+    pub session_idle_ttl: HumanDuration,
+    /// Every hosted sign-in session ends this long after the password was entered.
+    pub session_max_lifetime: HumanDuration,
+    /// Name shown on the hosted pages.
+    pub product_name: String,
+    /// An https URL of a logo shown on the hosted pages instead of the product name.
+    pub logo_url: Option<String>,
+    /// A CSS file served after the built-in stylesheet (override its custom properties to theme the pages).
+    pub theme_stylesheet: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -96,6 +108,12 @@ impl Default for Config {
             key_publish_ahead: HumanDuration::from_secs(3_600),
             log_format: LogFormat::Text,
             redis_url: None,
+            authorization_code_ttl: HumanDuration::from_secs(60),
+            session_idle_ttl: HumanDuration::from_secs(30 * 60),
+            session_max_lifetime: HumanDuration::from_secs(10 * 3_600),
+            product_name: "Latchkey".to_owned(),
+            logo_url: None,
+            theme_stylesheet: None,
         }
     }
 }
@@ -187,6 +205,26 @@ impl Config {
         }
         if self.database_pool_size == 0 {
             return bad("database_pool_size must be at least 1".into());
+        }
+        let code_ttl = self.authorization_code_ttl.0;
+        if code_ttl < Duration::from_secs(1) || code_ttl > Duration::from_secs(600) {
+            return bad(
+                "authorization_code_ttl must be between 1s and 10m (RFC 6749 §4.1.2)".into(),
+            );
+        }
+        if self.session_idle_ttl.0 < Duration::from_secs(60) {
+            return bad("session_idle_ttl must be at least 1m".into());
+        }
+        if self.session_max_lifetime.0 < self.session_idle_ttl.0 {
+            return bad("session_max_lifetime must not be shorter than session_idle_ttl".into());
+        }
+        if self.product_name.trim().is_empty() || self.product_name.len() > 64 {
+            return bad("product_name must be 1-64 characters".into());
+        }
+        if let Some(logo) = &self.logo_url
+            && !url::Url::parse(logo).is_ok_and(|u| u.scheme() == "https")
+        {
+            return bad("logo_url must be an absolute https URL".into());
         }
         let policy = self.key_policy();
         if self.key_publish_ahead.0 < policy.safe_publication() {

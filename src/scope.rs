@@ -48,6 +48,15 @@ impl Scope {
         self.0.is_subset(&other.0)
     }
 
+    pub fn contains(&self, token: &str) -> bool {
+        self.0.contains(token)
+    }
+
+    /// The union of two sets.
+    pub fn union(&self, other: &Scope) -> Scope {
+        Self(self.0.union(&other.0).cloned().collect())
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

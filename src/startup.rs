@@ -12,7 +12,10 @@ use crate::clock::{self, SharedClock};
 use crate::config::{Config, IssuerUrl};
 use crate::http::request_span::RequestSpan;
 use crate::notify::KeyNotices;
+use crate::pages::security::{CookiePolicy, Csrf};
+use crate::pages::{Chrome, PageSettings, messages};
 use crate::passwords::PasswordHasher;
+use crate::sessions::SessionSettings;
 use crate::signing::manager::KeyManager;
 use crate::signing::{KeyPolicy, KeyRing, MasterKey};
 use crate::state::AppState;
@@ -174,6 +177,29 @@ impl Application {
             settings: tokens.clone(),
             clock: clock.clone(),
         };
+        let theme_css = match &config.theme_stylesheet {
+            Some(path) => Some(
+                std::fs::read_to_string(path)
+                    .map_err(|e| anyhow::anyhow!("theme_stylesheet {}: {e}", path.display()))?,
+            ),
+            None => None,
+        };
+        let pages = PageSettings {
+            chrome: Chrome {
+                product_name: config.product_name.clone(),
+                logo_url: config.logo_url.clone(),
+                theme_stylesheet: theme_css.is_some(),
+                messages: &messages::ENGLISH,
+            },
+            cookie: CookiePolicy::for_issuer(&tokens.issuer),
+            csrf: Csrf::new(services.master.derive_hmac_key("csrf")),
+            theme_css,
+            code_ttl: config.authorization_code_ttl.as_secs(),
+        };
+        let sessions = SessionSettings {
+            idle_ttl: config.session_idle_ttl.as_secs(),
+            max_lifetime: config.session_max_lifetime.as_secs(),
+        };
         let state = web::Data::new(AppState {
             store: services.store,
             keys,
@@ -183,6 +209,8 @@ impl Application {
             issuer,
             clock,
             jwks_max_age: services.policy.jwks_max_age.as_secs(),
+            pages,
+            sessions,
         });
         let server_state = state.clone();
         let server = HttpServer::new(move || {
@@ -192,6 +220,7 @@ impl Application {
                 .app_data(server_state.clone())
                 .configure(|cfg| crate::oauth::configure(cfg, &issuer))
                 .configure(crate::http::configure)
+                .configure(crate::pages::configure)
         })
         .workers(config.workers())
         .listen(listener)?

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use crate::clock::SharedClock;
+use crate::pages::PageSettings;
 use crate::passwords::PasswordHasher;
+use crate::sessions::SessionSettings;
 use crate::signing::{KeyRing, MasterKey};
 use crate::store::Store;
 use crate::tokens::TokenSettings;
@@ -21,4 +23,7 @@ pub struct AppState {
     pub clock: SharedClock,
     /// `Cache-Control: max-age` of the JWKS, in seconds.
     pub jwks_max_age: u64,
+    /// The hosted pages' look, cookie, CSRF key and code lifetime.
+    pub pages: PageSettings,
+    pub sessions: SessionSettings,
 }

@@ -5,21 +5,36 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
+use super::authorization::IDENTITY_SCOPES;
 use super::error::OAuthError;
 use crate::clients::{SUPPORTED_GRANTS, TokenEndpointAuthMethod};
 use crate::scope::Scope;
 use crate::state::AppState;
 
+/// RFC 8414 §2 and OpenID Connect Discovery 1.0 §3: only what Latchkey does.
 #[derive(Serialize)]
 struct Metadata<'a> {
     issuer: &'a str,
+    authorization_endpoint: String,
     token_endpoint: String,
+    userinfo_endpoint: String,
     jwks_uri: String,
     grant_types_supported: Vec<&'static str>,
+    response_types_supported: [&'static str; 1],
+    response_modes_supported: [&'static str; 1],
     token_endpoint_auth_methods_supported: Vec<&'static str>,
     scopes_supported: Vec<String>,
-    /// No authorization endpoint yet, so no response types (RFC 8414 §2 requires the member).
-    response_types_supported: [&'static str; 0],
+    subject_types_supported: [&'static str; 1],
+    id_token_signing_alg_values_supported: [&'static str; 1],
+    /// RFC 7636: S256 only (RFC 9700 §2.1.1).
+    code_challenge_methods_supported: [&'static str; 1],
+    claims_supported: [&'static str; 12],
+    prompt_values_supported: [&'static str; 4],
+    /// RFC 9207: every authorization response carries `iss`.
+    authorization_response_iss_parameter_supported: bool,
+    claims_parameter_supported: bool,
+    request_parameter_supported: bool,
+    request_uri_parameter_supported: bool,
 }
 
 /// Registers the metadata routes: both well-known paths, and the path-inserted one when the issuer has a path.
@@ -36,9 +51,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, issuer: &str) {
 
 async fn metadata(state: web::Data<AppState>) -> Result<HttpResponse, OAuthError> {
     let issuer = &state.tokens.issuer;
-    let mut scopes = Scope::default()
+    let mut scopes = IDENTITY_SCOPES
         .iter()
-        .map(str::to_owned)
+        .map(|s| (*s).to_owned())
         .collect::<Vec<_>>();
     for text in state.store.all_client_scopes().await? {
         scopes.extend(
@@ -52,15 +67,40 @@ async fn metadata(state: web::Data<AppState>) -> Result<HttpResponse, OAuthError
     scopes.dedup();
     let body = Metadata {
         issuer,
+        authorization_endpoint: format!("{issuer}/authorize"),
         token_endpoint: format!("{issuer}/token"),
+        userinfo_endpoint: format!("{issuer}/userinfo"),
         jwks_uri: format!("{issuer}/.well-known/jwks.json"),
         grant_types_supported: SUPPORTED_GRANTS.iter().map(|g| g.as_str()).collect(),
+        response_types_supported: ["code"],
+        response_modes_supported: ["query"],
         token_endpoint_auth_methods_supported: TokenEndpointAuthMethod::ALL
             .iter()
             .map(TokenEndpointAuthMethod::as_str)
             .collect(),
         scopes_supported: scopes,
-        response_types_supported: [],
+        subject_types_supported: ["public"],
+        id_token_signing_alg_values_supported: ["RS256"],
+        code_challenge_methods_supported: ["S256"],
+        claims_supported: [
+            "iss",
+            "sub",
+            "aud",
+            "azp",
+            "exp",
+            "iat",
+            "auth_time",
+            "nonce",
+            "at_hash",
+            "email",
+            "email_verified",
+            "preferred_username",
+        ],
+        prompt_values_supported: ["none", "login", "consent", "select_account"],
+        authorization_response_iss_parameter_supported: true,
+        claims_parameter_supported: false,
+        request_parameter_supported: false,
+        request_uri_parameter_supported: false,
     };
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=60"))

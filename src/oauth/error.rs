@@ -34,6 +34,9 @@ pub enum ErrorCode {
     UnsupportedTokenType,
     /// OpenID Connect Core §3.1.2.6: `prompt=none` without a session.
     LoginRequired,
+    /// OpenID Connect Core §3.1.2.6: request objects (`request`, `request_uri`) are not supported.
+    RequestNotSupported,
+    RequestUriNotSupported,
 }
 
 impl ErrorCode {
@@ -52,6 +55,8 @@ impl ErrorCode {
             Self::InvalidToken => "invalid_token",
             Self::UnsupportedTokenType => "unsupported_token_type",
             Self::LoginRequired => "login_required",
+            Self::RequestNotSupported => "request_not_supported",
+            Self::RequestUriNotSupported => "request_uri_not_supported",
         }
     }
 }

@@ -22,7 +22,19 @@ pub struct Form(HashMap<String, String>);
 
 impl Form {
     pub fn parse(body: &[u8]) -> Result<Self, FormError> {
+        let (form, repeated) = Self::parse_noting_repeats(body)?;
+        match repeated.into_iter().next() {
+            Some(name) => Err(FormError::Repeated(name)),
+            None => Ok(form),
+        }
+    }
+
+    /// Like [`Form::parse`], but a repeated parameter keeps its first value and is reported in the returned list,
+    /// for endpoints that must tell *which* parameter was repeated before deciding how to answer (the
+    /// authorization endpoint never redirects when `client_id` or `redirect_uri` is in doubt).
+    pub fn parse_noting_repeats(body: &[u8]) -> Result<(Self, Vec<String>), FormError> {
         let mut params = HashMap::new();
+        let mut repeated = Vec::new();
         for pair in body.split(|&b| b == b'&').filter(|p| !p.is_empty()) {
             let (name, value) = match pair.iter().position(|&b| b == b'=') {
                 Some(i) => (&pair[..i], &pair[i + 1..]),
@@ -30,12 +42,16 @@ impl Form {
             };
             let name = decode(name)?;
             let value = decode(value)?;
-            if params.contains_key(&name) {
-                return Err(FormError::Repeated(name));
+            match params.entry(name) {
+                std::collections::hash_map::Entry::Occupied(entry) => {
+                    repeated.push(entry.key().clone())
+                }
+                std::collections::hash_map::Entry::Vacant(entry) => {
+                    entry.insert(value);
+                }
             }
-            params.insert(name, value);
         }
-        Ok(Self(params))
+        Ok((Self(params), repeated))
     }
 
     /// A parameter's value; an empty value is treated as absent.

@@ -92,7 +92,11 @@ async fn token(
             let request = grants::refresh_token::RefreshRequest::parse(&form)?;
             grants::refresh_token::grant(&state, &client, request).await?
         }
-        GrantType::AuthorizationCode | GrantType::ClientCredentials => {
+        GrantType::AuthorizationCode => {
+            let request = grants::authorization_code::CodeRequest::parse(&form)?;
+            grants::authorization_code::grant(&state, &client, request).await?
+        }
+        GrantType::ClientCredentials => {
             return Err(OAuthError::unsupported_grant_type());
         }
     };

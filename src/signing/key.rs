@@ -45,6 +45,9 @@ pub struct SigningKey {
     pair: KeyPair,
     /// base64url of `{"alg":"RS256","kid":…,"typ":"at+jwt"}` (RFC 9068 §2.1).
     header_b64: String,
+    /// base64url of `{"alg":"RS256","kid":…,"typ":"JWT"}`: ID tokens must not pass for access tokens (RFC 9068
+    /// §4, RFC 8725 §3.11).
+    id_header_b64: String,
     rng: SystemRandom,
 }
 
@@ -106,12 +109,16 @@ impl SigningKey {
     }
 
     fn from_pair(kid: String, pair: KeyPair) -> anyhow::Result<Self> {
-        let header = serde_json::json!({ "alg": "RS256", "kid": kid, "typ": "at+jwt" });
-        let header_b64 = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header)?);
+        let header = |typ: &str| -> anyhow::Result<String> {
+            let header = serde_json::json!({ "alg": "RS256", "kid": kid, "typ": typ });
+            Ok(URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header)?))
+        };
+        let (header_b64, id_header_b64) = (header("at+jwt")?, header("JWT")?);
         Ok(Self {
             kid,
             pair,
             header_b64,
+            id_header_b64,
             rng: SystemRandom::new(),
         })
     }
@@ -120,11 +127,24 @@ impl SigningKey {
         &self.kid
     }
 
-    /// Signs `claims` into a compact JWS (RFC 7515 §7.1).
+    /// Signs access-token `claims` into a compact JWS (RFC 7515 §7.1) typed `at+jwt`.
     pub fn sign_jwt<C: Serialize>(&self, claims: &C) -> anyhow::Result<String> {
+        self.sign_with_header(&self.header_b64, claims)
+    }
+
+    /// Signs OpenID Connect ID-token `claims`, typed `JWT`.
+    pub fn sign_id_token<C: Serialize>(&self, claims: &C) -> anyhow::Result<String> {
+        self.sign_with_header(&self.id_header_b64, claims)
+    }
+
+    fn sign_with_header<C: Serialize>(
+        &self,
+        header_b64: &str,
+        claims: &C,
+    ) -> anyhow::Result<String> {
         let payload = serde_json::to_vec(claims)?;
-        let mut jwt = String::with_capacity(self.header_b64.len() + payload.len() * 4 / 3 + 360);
-        jwt.push_str(&self.header_b64);
+        let mut jwt = String::with_capacity(header_b64.len() + payload.len() * 4 / 3 + 360);
+        jwt.push_str(header_b64);
         jwt.push('.');
         URL_SAFE_NO_PAD.encode_string(&payload, &mut jwt);
         let mut signature = vec![0u8; self.pair.public_modulus_len()];

@@ -32,6 +32,8 @@ pub struct KeySet {
     pub jwks: Arc<[u8]>,
     /// Strong validator of `jwks` (RFC 9110 §8.8.3).
     pub etag: String,
+    /// The published keys by kid, for verifying Latchkey's own tokens (`/userinfo`).
+    pub verifying: HashMap<String, jsonwebtoken::DecodingKey>,
 }
 
 pub struct KeyRing {
@@ -118,10 +120,18 @@ fn build_set(
             KeyState::Next => 1,
             _ => 2,
         });
-        let keys = published
+        let keys: Vec<_> = published
             .iter()
             .map(|r| public_jwk(&r.kid, &r.public_n, &r.public_e))
             .collect();
+        let verifying = published
+            .iter()
+            .map(|r| {
+                let key = jsonwebtoken::DecodingKey::from_rsa_components(&r.public_n, &r.public_e)
+                    .map_err(anyhow::Error::from)?;
+                Ok((r.kid.clone(), key))
+            })
+            .collect::<anyhow::Result<_>>()?;
         let jwks = serde_json::to_vec(&JwkSet { keys }).map_err(anyhow::Error::from)?;
         let digest = ring::digest::digest(&ring::digest::SHA256, &jwks);
         let etag = format!("\"{}\"", URL_SAFE_NO_PAD.encode(&digest.as_ref()[..16]));
@@ -129,6 +139,7 @@ fn build_set(
             active,
             jwks: jwks.into(),
             etag,
+            verifying,
         })
     }
 }

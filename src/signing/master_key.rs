@@ -49,6 +49,8 @@ pub enum MasterKeyError {
 /// The loaded master key. `Debug` shows only its fingerprint.
 pub struct MasterKey {
     key: LessSafeKey,
+    /// Root of the keys derived for other purposes (CSRF tokens): every replica derives the same ones.
+    derivation: ring::hmac::Key,
     id: String,
     /// The master key in use before this one, still able to open keys it sealed until they are rewrapped.
     previous: Option<Box<MasterKey>>,
@@ -87,6 +89,7 @@ impl MasterKey {
             .collect();
         Ok(Self {
             key,
+            derivation: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, bytes),
             id,
             previous: None,
         })
@@ -151,6 +154,13 @@ impl MasterKey {
             }
             Err(e) => Err(io(e)),
         }
+    }
+
+    /// An HMAC-SHA256 key for `purpose`, derived from the master key (HMAC as a PRF, as in HKDF-Expand): the
+    /// same on every replica, independent of the encryption key and of every other purpose.
+    pub fn derive_hmac_key(&self, purpose: &str) -> ring::hmac::Key {
+        let tag = ring::hmac::sign(&self.derivation, format!("latchkey/{purpose}").as_bytes());
+        ring::hmac::Key::new(ring::hmac::HMAC_SHA256, tag.as_ref())
     }
 
     pub fn id(&self) -> &str {

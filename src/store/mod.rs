@@ -3,9 +3,11 @@
 //! Query code is written once and compiled for each backend by [`with_conn!`] and [`write_tx!`]. Every state change
 //! that must be atomic is one transaction or one conditional `UPDATE`.
 
+pub mod authorization_codes;
 pub mod clients;
 pub mod refresh_tokens;
 pub mod schema;
+pub mod sessions;
 pub mod signing_keys;
 pub mod types;
 pub mod users;

@@ -83,6 +83,8 @@ pub struct FamilyRow {
     pub revoked_reason: Option<String>,
     /// When a token of the family was last rotated.
     pub last_used_at: Option<i64>,
+    /// The hosted session the family came from (authorization code flow), ended with it.
+    pub session_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

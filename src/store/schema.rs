@@ -40,6 +40,7 @@ diesel::table! {
         revoked_at -> Nullable<BigInt>,
         revoked_reason -> Nullable<Text>,
         last_used_at -> Nullable<BigInt>,
+        session_id -> Nullable<Text>,
     }
 }
 
@@ -91,7 +92,42 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        token_hash -> Binary,
+        user_id -> Text,
+        auth_time -> BigInt,
+        created_at -> BigInt,
+        last_seen_at -> BigInt,
+        idle_expires_at -> BigInt,
+        expires_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+        revoked_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    authorization_codes (code_hash) {
+        code_hash -> Binary,
+        client_id -> Text,
+        user_id -> Text,
+        session_id -> Nullable<Text>,
+        redirect_uri -> Text,
+        scope -> Text,
+        nonce -> Nullable<Text>,
+        code_challenge -> Nullable<Text>,
+        auth_time -> BigInt,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+        family_id -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> refresh_token_families (family_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(authorization_codes -> users (user_id));
 diesel::joinable!(refresh_token_families -> users (user_id));
 diesel::joinable!(refresh_token_families -> clients (client_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -101,5 +137,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     signing_keys,
     audit_log,
-    leases
+    leases,
+    sessions,
+    authorization_codes
 );

@@ -116,14 +116,15 @@ impl Store {
 }
 
 impl Store {
-    /// Disables (or re-enables) a user; disabling also revokes every refresh-token family the user has.
+    /// Disables (or re-enables) a user; disabling also revokes every refresh-token family and hosted session the
+    /// user has.
     pub async fn set_user_disabled(
         &self,
         id: &str,
         disabled: bool,
         now: i64,
     ) -> Result<bool, StoreError> {
-        use super::schema::refresh_token_families as families;
+        use super::schema::{refresh_token_families as families, sessions};
         let id = id.to_owned();
         write_tx!(self, StoreError, conn => {
             let n = diesel::update(users::table.find(&id))
@@ -135,6 +136,12 @@ impl Store {
                     families::table.filter(families::user_id.eq(&id)).filter(families::revoked_at.is_null()),
                 )
                 .set((families::revoked_at.eq(Some(now)), families::revoked_reason.eq(Some("user disabled"))))
+                .execute(conn)
+                .await?;
+                diesel::update(
+                    sessions::table.filter(sessions::user_id.eq(&id)).filter(sessions::revoked_at.is_null()),
+                )
+                .set((sessions::revoked_at.eq(Some(now)), sessions::revoked_reason.eq(Some("user disabled"))))
                 .execute(conn)
                 .await?;
             }

@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use super::id_token::{self, SignIn};
 use super::{REFRESH_TOKEN_PREFIX, TokenSettings, access_token};
 use crate::clients::{Client, GrantType};
 use crate::clock::SharedClock;
@@ -37,7 +38,17 @@ pub struct Issued {
     /// Seconds.
     pub expires_in: i64,
     pub refresh_token: Option<PlainToken>,
+    /// With the `openid` scope (OIDC Core §3.1.3.3).
+    pub id_token: Option<String>,
     pub scope: Scope,
+}
+
+/// An authorization code being redeemed: its hash and what it recorded about the sign-in.
+pub struct CodeRedemption {
+    pub code: TokenHash,
+    pub sign_in: SignIn,
+    /// The hosted session that approved the request; the refresh-token family ends with it.
+    pub session_id: Option<String>,
 }
 
 /// A refresh token being rotated: its hash and the family it belongs to (as read before the claim).
@@ -68,24 +79,12 @@ impl TokenIssuer {
             let now = self.clock.now();
             let access_token = self.sign(keys, user, client, scope, now)?;
             if !client.allows(GrantType::RefreshToken) {
-                return Ok(Claimed::Done(self.issued(access_token, None, scope)));
+                return Ok(Claimed::Done(self.issued(access_token, None, None, scope)));
             }
-            let token = PlainToken::generate(REFRESH_TOKEN_PREFIX);
-            let family = FamilyRow {
-                id: uuid::Uuid::now_v7().to_string(),
-                client_id: client.id.clone(),
-                user_id: user.id.clone(),
-                scope: granted.to_string(),
-                created_at: now,
-                expires_at: now + self.settings.refresh_token_max_lifetime,
-                revoked_at: None,
-                revoked_reason: None,
-                last_used_at: None,
-            };
-            let first = self.token_row(&token, &family.id, family.expires_at, keys, now);
+            let (token, family, first) = self.new_family(user, client, granted, keys, None, now);
             let claim = self.store.create_family(family, first).await?;
             Ok(Claimed::from_claim(claim, || {
-                self.issued(access_token, Some(token), scope)
+                self.issued(access_token, Some(token), None, scope)
             }))
         })
         .await
@@ -114,10 +113,86 @@ impl TokenIssuer {
                 tracing::warn!(family = %family.id, "refresh token used twice; family revoked");
             }
             Ok(Claimed::from_claim(claim, || {
-                self.issued(access_token, Some(token), scope)
+                self.issued(access_token, Some(token), None, scope)
             }))
         })
         .await
+    }
+
+    /// Tokens for an authorization code (RFC 6749 §4.1.3): an access token with `scope`, an ID token when `scope`
+    /// holds `openid`, and a refresh token when the client may refresh. Stored atomically with the code's
+    /// redemption (DESIGN.md §18); a code redeemed before gets nothing and revokes what it issued then.
+    pub async fn redeem(
+        &self,
+        user: &User,
+        client: &Client,
+        scope: &Scope,
+        redemption: CodeRedemption,
+    ) -> Result<Issued, IssueError> {
+        self.with_current_key(async |keys| {
+            let now = self.clock.now();
+            let access_token = self.sign(keys, user, client, scope, now)?;
+            let id_token = if scope.contains("openid") {
+                let token = id_token::sign(
+                    &keys.active,
+                    &self.settings,
+                    &user.id,
+                    &client.id,
+                    &redemption.sign_in,
+                    &access_token,
+                    now,
+                )
+                .map_err(IssueError::Signing)?;
+                Some(token)
+            } else {
+                None
+            };
+            let family = client.allows(GrantType::RefreshToken).then(|| {
+                self.new_family(user, client, scope, keys, redemption.session_id.clone(), now)
+            });
+            let (refresh, rows) = match family {
+                Some((token, family, first)) => (Some(token), Some((family, first))),
+                None => (None, None),
+            };
+            let claim = self
+                .store
+                .redeem_code(redemption.code, &client.id, rows, keys.active.kid(), now)
+                .await?;
+            if claim == Claim::Reused {
+                tracing::warn!(client = %client.id, "authorization code used twice; what it issued is revoked");
+            }
+            Ok(Claimed::from_claim(claim, || {
+                self.issued(access_token, refresh, id_token, scope)
+            }))
+        })
+        .await
+    }
+
+    /// A new refresh-token family granted `granted`, with its first token (not yet stored).
+    fn new_family(
+        &self,
+        user: &User,
+        client: &Client,
+        granted: &Scope,
+        keys: &KeySet,
+        session_id: Option<String>,
+        now: i64,
+    ) -> (PlainToken, FamilyRow, TokenRow) {
+        let token = PlainToken::generate(REFRESH_TOKEN_PREFIX);
+        let family = FamilyRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            client_id: client.id.clone(),
+            user_id: user.id.clone(),
+            scope: granted.to_string(),
+            created_at: now,
+            expires_at: now + self.settings.refresh_token_max_lifetime,
+            revoked_at: None,
+            revoked_reason: None,
+            last_used_at: None,
+            session_id,
+        };
+        let first = self.token_row(&token, &family.id, family.expires_at, keys, now);
+        (token, family, first)
     }
 
     /// Runs `attempt` with the current key; if the store says that key was revoked meanwhile (this replica's ring
@@ -183,11 +258,18 @@ impl TokenIssuer {
         }
     }
 
-    fn issued(&self, access_token: String, refresh: Option<PlainToken>, scope: &Scope) -> Issued {
+    fn issued(
+        &self,
+        access_token: String,
+        refresh: Option<PlainToken>,
+        id_token: Option<String>,
+        scope: &Scope,
+    ) -> Issued {
         Issued {
             access_token,
             expires_in: self.settings.access_token_ttl,
             refresh_token: refresh,
+            id_token,
             scope: scope.clone(),
         }
     }

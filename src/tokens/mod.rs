@@ -1,6 +1,7 @@
 //! Tokens Latchkey issues: RS256 JWT access tokens and opaque refresh tokens.
 
 pub mod access_token;
+pub mod id_token;
 pub mod issuer;
 
 /// Prefix of refresh tokens, so secret scanners can recognise a leaked one.

@@ -1,6 +1,7 @@
 //! The harness: a real server on port 0 over a fresh database, driven over HTTP through typed helpers. Users and
 //! clients are created with the same library functions the CLI calls.
 
+mod browser;
 mod cli;
 mod database;
 mod responses;
@@ -25,6 +26,7 @@ use rand::RngExt;
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 
+pub use browser::{AuthRequest, Browser, Pkce, Redirect, hidden_fields};
 pub use cli::{Cli, Run, latchkey_command, run_command};
 pub use database::{TempDir, TestDatabase};
 pub use responses::{AccessClaims, Tokens, expect_error, expect_tokens, header};
@@ -173,6 +175,8 @@ impl TestApp {
                 grants: spec.grants,
                 scopes: spec.scopes,
                 audiences: spec.audiences,
+                redirect_uris: spec.redirect_uris,
+                allow_no_pkce: spec.allow_no_pkce,
                 ..NewClient::default()
             },
             self.state.clock.now(),
@@ -271,6 +275,23 @@ impl TestApp {
         self.post_token(client, &params).await
     }
 
+    /// Authorization code grant (RFC 6749 §4.1.3) with an optional PKCE verifier.
+    pub async fn code_grant(
+        &self,
+        client: &TestClient,
+        code: &str,
+        redirect_uri: &str,
+        verifier: Option<&str>,
+    ) -> reqwest::Response {
+        let mut params = vec![
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", redirect_uri),
+        ];
+        params.extend(verifier.map(|v| ("code_verifier", v)));
+        self.post_token(client, &params).await
+    }
+
     /// A password grant that must succeed.
     pub async fn login(&self, client: &TestClient, user: &TestUser) -> Tokens {
         expect_tokens(self.password_grant(client, user).await).await
@@ -361,6 +382,8 @@ pub struct ClientSpec {
     pub grants: Vec<String>,
     pub scopes: Vec<String>,
     pub audiences: Vec<String>,
+    pub redirect_uris: Vec<String>,
+    pub allow_no_pkce: bool,
 }
 
 impl Default for ClientSpec {
@@ -371,6 +394,8 @@ impl Default for ClientSpec {
             grants: vec!["password".into(), "refresh_token".into()],
             scopes: vec!["read".into(), "write".into()],
             audiences: Vec::new(),
+            redirect_uris: Vec::new(),
+            allow_no_pkce: false,
         }
     }
 }
@@ -379,6 +404,15 @@ impl ClientSpec {
     pub fn public() -> Self {
         Self {
             public: true,
+            ..Self::default()
+        }
+    }
+
+    /// A client of the authorization code flow (with refresh) redirecting to [`REDIRECT_URI`].
+    pub fn web_app() -> Self {
+        Self {
+            grants: vec!["authorization_code".into(), "refresh_token".into()],
+            redirect_uris: vec![REDIRECT_URI.into()],
             ..Self::default()
         }
     }
@@ -403,6 +437,9 @@ impl TestClient {
         self.secret.as_deref().expect("a confidential client")
     }
 }
+
+/// The redirection URI of [`ClientSpec::web_app`] clients. Nothing listens there: tests read the `Location`.
+pub const REDIRECT_URI: &str = "https://app.example.com/callback";
 
 /// SHA-256, computed independently of the server's own helper.
 pub fn sha256(bytes: &[u8]) -> Vec<u8> {

@@ -1,16 +1,19 @@
 //! The integration suite: one binary, every test on a real server with a fresh database. SQLite by default;
 //! `TEST_DATABASE_URL=postgres://…` runs the same tests on PostgreSQL.
 
+mod authorization_code;
 mod cli;
 mod client_authentication;
 mod discovery_and_jwks;
 mod helpers;
+mod hosted_pages;
 mod key_cli;
 mod key_encryption;
 mod key_helpers;
 mod key_lifecycle;
 mod key_revocation;
 mod oauth2_client;
+mod openid_connect;
 mod outage;
 mod password_grant;
 mod refresh_grant;

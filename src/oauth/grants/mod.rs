@@ -2,6 +2,7 @@
 //! then asks the domain: `auth::authenticate` for passwords, [`TokenIssuer`](crate::tokens::issuer::TokenIssuer)
 //! for the tokens.
 
+pub mod authorization_code;
 pub mod password;
 pub mod refresh_token;
 
@@ -19,6 +20,7 @@ const COMMON_PARAMETERS: &[&str] = &["grant_type", "scope", "client_id", "client
 pub fn known_parameter(name: &str) -> Option<&'static str> {
     [
         COMMON_PARAMETERS,
+        authorization_code::PARAMETERS,
         password::PARAMETERS,
         refresh_token::PARAMETERS,
     ]
@@ -36,6 +38,8 @@ pub struct TokenResponse {
     pub expires_in: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
     pub scope: String,
 }
 
@@ -46,6 +50,7 @@ impl From<Issued> for TokenResponse {
             token_type: "Bearer",
             expires_in: issued.expires_in,
             refresh_token: issued.refresh_token.map(|t| t.expose().to_owned()),
+            id_token: issued.id_token,
             scope: issued.scope.to_string(),
         }
     }

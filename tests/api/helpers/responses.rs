@@ -13,6 +13,8 @@ pub struct Tokens {
     pub token_type: String,
     pub expires_in: i64,
     pub refresh_token: Option<String>,
+    /// OpenID Connect: with the `openid` scope.
+    pub id_token: Option<String>,
     pub scope: String,
 }
 

@@ -1,0 +1,252 @@
+//! `GET`/`POST /authorize` (RFC 6749 §4.1.1, OIDC Core §3.1.2) and `POST /login`, the sign-in form's target.
+//!
+//! With a session that satisfies the request, the answer is at once a 303 to the client with a code (single
+//! sign-on); with `prompt=none` and no such session, `login_required`; otherwise the sign-in form, which carries
+//! the request in hidden fields so that its POST repeats it, checked again from scratch.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::{PageSettings, SignInPage, error_page, render, security};
+use crate::auth::{self, AuthError};
+use crate::oauth::authorization::{
+    AuthorizationRequest, AuthorizeError, ErrorRedirect, NoRedirect, redirect_with,
+};
+use crate::oauth::error::ErrorCode;
+use crate::oauth::form::Form;
+use crate::passwords::Password;
+use crate::secret::PlainToken;
+use crate::sessions::{self, SESSION_PREFIX};
+use crate::state::AppState;
+use crate::store::StoreError;
+use crate::store::sessions::SessionRow;
+use crate::users::Login;
+
+/// Largest form accepted on the pages: an authorization request and a password fit in far less.
+pub const MAX_FORM_BYTES: usize = 16 * 1024;
+
+pub async fn authorize_get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    authorize(&req, &state, req.query_string().as_bytes()).await
+}
+
+/// OIDC Core §3.1.2.1: the request may also be a form POST. (A cross-site POST carries no SameSite=Lax cookie,
+/// so it always shows the sign-in form.)
+pub async fn authorize_post(
+    req: HttpRequest,
+    body: Result<web::Bytes, actix_web::Error>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    match body {
+        Ok(body) => authorize(&req, &state, &body).await,
+        Err(_) => error_page(
+            &state.pages,
+            StatusCode::BAD_REQUEST,
+            state.pages.chrome.messages.error_malformed,
+        ),
+    }
+}
+
+async fn authorize(req: &HttpRequest, state: &AppState, raw: &[u8]) -> HttpResponse {
+    let pages = &state.pages;
+    let request = match AuthorizationRequest::parse(&state.store, raw).await {
+        Ok(request) => request,
+        Err(e) => return refused(state, e),
+    };
+    let now = state.clock.now();
+    let cookie = pages.cookie.presented(req);
+    let session = match &cookie {
+        Some(secret) => match sessions::resume(&state.store, state.sessions, secret, now).await {
+            Ok(session) => session,
+            Err(e) => return unavailable(pages, e),
+        },
+        None => None,
+    };
+    if let Some(session) = session.filter(|s| request.accepts(s, now)) {
+        return approve(state, &request, &session, None).await;
+    }
+    if request.prompt.none {
+        // OIDC Core §3.1.2.6: no interaction allowed, and it would be needed.
+        let error = request.error(ErrorCode::LoginRequired, "the user must sign in");
+        return redirect_error(state, &error);
+    }
+    let username = request.login_hint.clone().unwrap_or_default();
+    sign_in_form(state, &request, cookie, &username, None)
+}
+
+/// `POST /login`: the sign-in form. Checks origin and CSRF token, then the request it carries, then the password.
+pub async fn sign_in(
+    req: HttpRequest,
+    body: Result<web::Bytes, actix_web::Error>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let pages = &state.pages;
+    let messages = pages.chrome.messages;
+    let forbidden = || error_page(pages, StatusCode::FORBIDDEN, messages.error_form_expired);
+    if !pages.cookie.same_origin(&req) {
+        return forbidden();
+    }
+    let Ok(body) = body else {
+        return error_page(pages, StatusCode::BAD_REQUEST, messages.error_malformed);
+    };
+    let Ok(form) = Form::parse(&body) else {
+        return error_page(pages, StatusCode::BAD_REQUEST, messages.error_malformed);
+    };
+    let Some(cookie) = pages.cookie.presented(&req) else {
+        return forbidden();
+    };
+    if !form
+        .get("csrf_token")
+        .is_some_and(|token| pages.csrf.verify(&cookie, token))
+    {
+        return forbidden();
+    }
+    let request = match AuthorizationRequest::parse(&state.store, &body).await {
+        Ok(request) => request,
+        Err(e) => return refused(&state, e),
+    };
+    let username = form.get("username").unwrap_or_default();
+    let login = Login::parse(username);
+    // An over-long password can't be anyone's: the same answer as a wrong one, without hashing a megabyte.
+    let password = form
+        .get("password")
+        .and_then(|p| Password::presented(p).ok());
+    let user = match password {
+        Some(password) => {
+            auth::authenticate(
+                &state.store,
+                &state.hasher,
+                &login,
+                &password,
+                state.clock.now(),
+            )
+            .await
+        }
+        None => Err(AuthError::InvalidCredentials),
+    };
+    let user = match user {
+        Ok(user) => user,
+        Err(AuthError::InvalidCredentials) => {
+            return sign_in_form(
+                &state,
+                &request,
+                Some(cookie),
+                username,
+                Some(messages.bad_credentials),
+            );
+        }
+        Err(AuthError::Store(e)) => return unavailable(pages, e),
+        Err(AuthError::Hashing(e)) => {
+            tracing::error!(error = %e, "password verification failed");
+            return error_page(
+                pages,
+                StatusCode::SERVICE_UNAVAILABLE,
+                messages.error_unavailable,
+            );
+        }
+    };
+    let now = state.clock.now();
+    // A new secret, and with it a new cookie and new CSRF tokens: whatever cookie the browser had before (maybe
+    // planted) names nothing now (session fixation, OWASP ASVS 3.2.1).
+    let (secret, session) = match sessions::start(&state.store, state.sessions, &user, now).await {
+        Ok(started) => started,
+        Err(e) => return unavailable(pages, e),
+    };
+    tracing::info!(user = %user.id, client = %request.client.id, "signed in on the hosted page");
+    approve(&state, &request, &session, Some(secret)).await
+}
+
+/// Issues a code for `request` approved by `session` and sends the user agent back to the client (§4.1.2).
+async fn approve(
+    state: &AppState,
+    request: &AuthorizationRequest,
+    session: &SessionRow,
+    new_cookie: Option<PlainToken>,
+) -> HttpResponse {
+    let pages = &state.pages;
+    let now = state.clock.now();
+    let code = match request
+        .issue_code(&state.store, session, pages.code_ttl, now)
+        .await
+    {
+        Ok(code) => code,
+        Err(e) => return unavailable(pages, e),
+    };
+    let mut params = vec![("code", code.expose())];
+    if let Some(s) = &request.state {
+        params.push(("state", s.as_str()));
+    }
+    let location = redirect_with(&request.redirect_uri, &params, &state.tokens.issuer);
+    let mut response = security::see_other(&location, pages.hsts());
+    if let Some(secret) = new_cookie {
+        response.cookie(pages.cookie.cookie(&secret));
+    }
+    response.finish()
+}
+
+/// The sign-in form for `request`, its CSRF token bound to the browser cookie (created now if there is none).
+fn sign_in_form(
+    state: &AppState,
+    request: &AuthorizationRequest,
+    cookie: Option<PlainToken>,
+    username: &str,
+    error: Option<&str>,
+) -> HttpResponse {
+    let pages = &state.pages;
+    let (cookie, set_cookie) = match cookie {
+        Some(cookie) => (cookie, false),
+        None => (PlainToken::generate(SESSION_PREFIX), true),
+    };
+    let csrf_token = pages.csrf.token(&cookie);
+    let carried = request.carried();
+    let mut response = render(
+        pages,
+        StatusCode::OK,
+        &SignInPage {
+            chrome: &pages.chrome,
+            client_id: &request.client.id,
+            csrf_token: &csrf_token,
+            carried: &carried,
+            username,
+            error,
+        },
+    );
+    if set_cookie && let Err(e) = response.add_cookie(&pages.cookie.cookie(&cookie)) {
+        tracing::error!(error = %e, "cannot set the browser cookie");
+    }
+    response
+}
+
+/// A refused request: an error page when the client or redirection URI is in doubt, else a redirect.
+fn refused(state: &AppState, error: AuthorizeError) -> HttpResponse {
+    let pages = &state.pages;
+    let m = pages.chrome.messages;
+    match error {
+        AuthorizeError::NoRedirect(why) => {
+            let message = match why {
+                NoRedirect::Malformed => m.error_malformed,
+                NoRedirect::MissingClient => m.error_missing_client,
+                NoRedirect::UnknownClient => m.error_unknown_client,
+                NoRedirect::MissingRedirectUri => m.error_missing_redirect_uri,
+                NoRedirect::UnregisteredRedirectUri => m.error_bad_redirect_uri,
+            };
+            tracing::info!(reason = %why, "authorization request refused without redirect");
+            error_page(pages, StatusCode::BAD_REQUEST, message)
+        }
+        AuthorizeError::Redirect(error) => redirect_error(state, &error),
+        AuthorizeError::Store(e) => unavailable(pages, e),
+    }
+}
+
+fn redirect_error(state: &AppState, error: &ErrorRedirect) -> HttpResponse {
+    security::see_other(&error.location(&state.tokens.issuer), state.pages.hsts()).finish()
+}
+
+/// The database is down: fail closed, tell the user to retry (503 + Retry-After).
+fn unavailable(pages: &PageSettings, error: StoreError) -> HttpResponse {
+    tracing::warn!(error = %error, "hosted page failed: database unavailable");
+    error_page(
+        pages,
+        StatusCode::SERVICE_UNAVAILABLE,
+        pages.chrome.messages.error_unavailable,
+    )
+}

@@ -1,0 +1,135 @@
+//! Authorization codes (RFC 6749 §4.1): stored only as SHA-256 hashes, redeemed once by a conditional update.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::refresh_tokens::{Claim, FamilyRow, TokenRow};
+use super::schema::{
+    authorization_codes as codes, refresh_token_families as families, refresh_tokens as tokens,
+    sessions, signing_keys as keys, users,
+};
+use super::types::KeyState;
+use super::{Store, StoreError, with_conn, write_tx};
+use crate::secret::TokenHash;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = codes)]
+pub struct CodeRow {
+    pub code_hash: TokenHash,
+    pub client_id: String,
+    pub user_id: String,
+    /// The hosted session that approved the request.
+    pub session_id: Option<String>,
+    /// Exactly as the authorization request sent it; the token request must repeat it (§4.1.3).
+    pub redirect_uri: String,
+    pub scope: String,
+    pub nonce: Option<String>,
+    /// The S256 `code_challenge` (RFC 7636 §4.2), when the request carried one.
+    pub code_challenge: Option<String>,
+    pub auth_time: i64,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+    /// The refresh-token family the redemption started, if any: revoked when the code is presented again.
+    pub family_id: Option<String>,
+}
+
+impl Store {
+    pub async fn insert_code(&self, row: CodeRow) -> Result<(), StoreError> {
+        write_tx!(self, StoreError, conn => {
+            diesel::insert_into(codes::table).values(&row).execute(conn).await?;
+            Ok(())
+        })
+    }
+
+    pub async fn find_code(&self, hash: &TokenHash) -> Result<Option<CodeRow>, StoreError> {
+        with_conn!(self, conn => {
+            Ok(codes::table
+                .find(hash)
+                .select(CodeRow::as_select())
+                .get_result(conn)
+                .await
+                .optional()?)
+        })
+    }
+
+    /// Redeems a code exactly once (DESIGN.md §18): only while it is unused and unexpired, presented by
+    /// `client_id`, its user enabled, its session (if any) not ended and the signing key `kid` not revoked. On
+    /// success `issued` (a family with its first refresh token, when the client refreshes) is stored in the same
+    /// transaction. A code already used is a replay: what its first redemption issued is revoked (RFC 6749
+    /// §4.1.2) and the answer is [`Claim::Reused`].
+    pub async fn redeem_code(
+        &self,
+        hash: TokenHash,
+        client_id: &str,
+        issued: Option<(FamilyRow, TokenRow)>,
+        kid: &str,
+        now: i64,
+    ) -> Result<Claim, StoreError> {
+        let (client_id, kid) = (client_id.to_owned(), kid.to_owned());
+        write_tx!(self, StoreError, conn => {
+            let revoked_signer = keys::table
+                .find(&kid)
+                .filter(keys::state.eq(KeyState::Revoked))
+                .count()
+                .get_result::<i64>(conn)
+                .await?;
+            if revoked_signer > 0 {
+                return Ok(Claim::SignerRevoked);
+            }
+            let live_users = users::table.filter(users::disabled.eq(false)).select(users::id);
+            let live_sessions = sessions::table
+                .filter(sessions::revoked_at.is_null())
+                .select(sessions::id.nullable());
+            let claimed = diesel::update(
+                codes::table
+                    .find(hash)
+                    .filter(codes::client_id.eq(&client_id))
+                    .filter(codes::used_at.is_null())
+                    .filter(codes::expires_at.gt(now))
+                    .filter(codes::user_id.eq_any(live_users))
+                    .filter(codes::session_id.is_null().or(codes::session_id.eq_any(live_sessions))),
+            )
+            .set(codes::used_at.eq(Some(now)))
+            .execute(conn)
+            .await?;
+            if claimed == 1 {
+                if let Some((family, first)) = &issued {
+                    diesel::insert_into(families::table).values(family).execute(conn).await?;
+                    diesel::insert_into(tokens::table).values(first).execute(conn).await?;
+                    diesel::update(codes::table.find(hash))
+                        .set(codes::family_id.eq(Some(&family.id)))
+                        .execute(conn)
+                        .await?;
+                }
+                return Ok(Claim::Done);
+            }
+            let row: Option<(Option<i64>, Option<String>)> = codes::table
+                .find(hash)
+                .filter(codes::client_id.eq(&client_id))
+                .select((codes::used_at, codes::family_id))
+                .get_result(conn)
+                .await
+                .optional()?;
+            match row {
+                Some((Some(_), family_id)) => {
+                    if let Some(family_id) = family_id {
+                        diesel::update(
+                            families::table
+                                .find(&family_id)
+                                .filter(families::revoked_at.is_null()),
+                        )
+                        .set((
+                            families::revoked_at.eq(Some(now)),
+                            families::revoked_reason.eq(Some("authorization code reused")),
+                        ))
+                        .execute(conn)
+                        .await?;
+                    }
+                    Ok(Claim::Reused)
+                }
+                _ => Ok(Claim::Dead),
+            }
+        })
+    }
+}

@@ -1,0 +1,244 @@
+//! OpenID Connect on top of the code flow: `/userinfo` (OIDC Core §5.3, RFC 6750) and discovery that a standard
+//! client can run on (OIDC Discovery §3, RFC 8414, RFC 9207).
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::{
+    AuthRequest, Browser, ClientSpec, REDIRECT_URI, TestApp, TestClient, TestUser, Tokens,
+    UserSpec, expect_tokens,
+};
+
+/// Signs `user` in through the hosted page and redeems the code, asking for `scope`.
+async fn code_flow_tokens(
+    app: &TestApp,
+    user: &TestUser,
+    client: &TestClient,
+    scope: &str,
+) -> Tokens {
+    let request = AuthRequest::new(client).with("scope", Some(scope));
+    let redirect = Browser::new(app).sign_in(app, &request, user).await;
+    expect_tokens(
+        app.code_grant(
+            client,
+            redirect.param("code").expect("a code"),
+            REDIRECT_URI,
+            Some(&request.pkce.verifier),
+        )
+        .await,
+    )
+    .await
+}
+
+async fn userinfo(app: &TestApp, token: &str) -> reqwest::Response {
+    app.http
+        .get(app.url("/userinfo"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("GET /userinfo")
+}
+
+#[tokio::test]
+async fn oidc_5_3_userinfo_returns_the_claims_the_scope_allows() {
+    let app = TestApp::spawn().await;
+    let user = app.create_user(UserSpec::default()).await;
+    let client = app.create_client(ClientSpec::web_app()).await;
+
+    let full = code_flow_tokens(&app, &user, &client, "openid email profile").await;
+    let response = userinfo(&app, &full.access_token).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let claims: Value = response.json().await.expect("JSON");
+    assert_eq!(claims["sub"], user.id.as_str());
+    assert_eq!(claims["email"], user.email.as_str());
+    assert_eq!(claims["email_verified"], false);
+    assert_eq!(
+        claims["preferred_username"],
+        user.username.as_deref().expect("a username")
+    );
+
+    // POST with the token in the body (RFC 6750 §2.2) answers the same.
+    let response = app
+        .http
+        .post(app.url("/userinfo"))
+        .form(&[("access_token", full.access_token.as_str())])
+        .send()
+        .await
+        .expect("POST /userinfo");
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let narrow = code_flow_tokens(&app, &user, &client, "openid").await;
+    let claims: Value = userinfo(&app, &narrow.access_token)
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(claims["sub"], user.id.as_str());
+    assert!(
+        claims.get("email").is_none() && claims.get("preferred_username").is_none(),
+        "{claims}"
+    );
+}
+
+#[tokio::test]
+async fn rfc6750_3_userinfo_refuses_missing_invalid_and_insufficient_tokens() {
+    let app = TestApp::spawn().await;
+    let user = app.create_user(UserSpec::default()).await;
+    let client = app.create_client(ClientSpec::web_app()).await;
+    let tokens = code_flow_tokens(&app, &user, &client, "openid read").await;
+
+    let missing = app
+        .http
+        .get(app.url("/userinfo"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(missing.status(), StatusCode::UNAUTHORIZED);
+    let challenge =
+        crate::helpers::header(missing.headers(), "www-authenticate").expect("a challenge");
+    assert!(
+        challenge.starts_with("Bearer") && !challenge.contains("error="),
+        "{challenge}"
+    );
+
+    let id_token = tokens.id_token.clone().expect("an ID token");
+    let tampered = format!("{}x", tokens.access_token);
+    for bad in [tampered.as_str(), "not-a-jwt", id_token.as_str()] {
+        let response = userinfo(&app, bad).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{bad}");
+        let challenge =
+            crate::helpers::header(response.headers(), "www-authenticate").unwrap_or_default();
+        assert!(challenge.contains("error=\"invalid_token\""), "{challenge}");
+    }
+
+    // A token without `openid` (a password grant) is not for this endpoint.
+    let other = app.create_client(ClientSpec::default()).await;
+    let plain = app.login(&other, &user).await;
+    let response = userinfo(&app, &plain.access_token).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let challenge =
+        crate::helpers::header(response.headers(), "www-authenticate").unwrap_or_default();
+    assert!(challenge.contains("insufficient_scope"), "{challenge}");
+
+    // Expired (the server's clock moves past exp), and a disabled user's token.
+    app.clock.advance(std::time::Duration::from_secs(16 * 60));
+    assert_eq!(
+        userinfo(&app, &tokens.access_token).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let fresh = code_flow_tokens(&app, &user, &client, "openid").await;
+    app.disable_user(&user).await;
+    assert_eq!(
+        userinfo(&app, &fresh.access_token).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn oidc_discovery_3_the_metadata_is_openid_complete() {
+    let app = TestApp::spawn().await;
+    let metadata: Value = app
+        .get("/.well-known/openid-configuration")
+        .await
+        .json()
+        .await
+        .expect("JSON metadata");
+
+    let issuer = app.issuer.as_str();
+    assert_eq!(
+        metadata["authorization_endpoint"],
+        format!("{issuer}/authorize")
+    );
+    assert_eq!(metadata["userinfo_endpoint"], format!("{issuer}/userinfo"));
+    assert_eq!(
+        metadata["response_types_supported"],
+        serde_json::json!(["code"])
+    );
+    assert_eq!(
+        metadata["subject_types_supported"],
+        serde_json::json!(["public"])
+    );
+    assert_eq!(
+        metadata["id_token_signing_alg_values_supported"],
+        serde_json::json!(["RS256"])
+    );
+    assert_eq!(
+        metadata["code_challenge_methods_supported"],
+        serde_json::json!(["S256"])
+    );
+    assert_eq!(
+        metadata["authorization_response_iss_parameter_supported"],
+        true
+    );
+    let grants = metadata["grant_types_supported"]
+        .as_array()
+        .expect("grants");
+    assert!(grants.contains(&Value::from("authorization_code")));
+    let scopes = metadata["scopes_supported"].as_array().expect("scopes");
+    for scope in ["openid", "profile", "email"] {
+        assert!(scopes.contains(&Value::from(scope)), "{scope}");
+    }
+    let claims = metadata["claims_supported"].as_array().expect("claims");
+    for claim in [
+        "sub",
+        "iss",
+        "auth_time",
+        "nonce",
+        "email",
+        "preferred_username",
+    ] {
+        assert!(claims.contains(&Value::from(claim)), "{claim}");
+    }
+}
+
+#[tokio::test]
+async fn the_oauth2_crate_runs_the_code_flow_with_pkce_as_a_standard_client() {
+    use oauth2::basic::BasicClient;
+    use oauth2::{
+        AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, PkceCodeChallenge,
+        RedirectUrl, Scope, TokenResponse, TokenUrl,
+    };
+
+    let app = TestApp::spawn().await;
+    let user = app.create_user(UserSpec::default()).await;
+    let client = app.create_client(ClientSpec::web_app()).await;
+    let oauth = BasicClient::new(ClientId::new(client.id.clone()))
+        .set_client_secret(ClientSecret::new(client.secret().to_owned()))
+        .set_auth_uri(AuthUrl::new(app.url("/authorize")).expect("auth URL"))
+        .set_token_uri(TokenUrl::new(app.token_url()).expect("token URL"))
+        .set_redirect_uri(RedirectUrl::new(REDIRECT_URI.to_owned()).expect("redirect URL"));
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, csrf) = oauth
+        .authorize_url(CsrfToken::new_random)
+        .add_scope(Scope::new("read".into()))
+        .set_pkce_challenge(challenge)
+        .url();
+
+    let browser = Browser::new(&app);
+    let page = browser.get(url.as_str()).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("the sign-in page");
+    let response = browser
+        .submit_sign_in(&app, &html, &user.email, &user.password)
+        .await;
+    let redirect = crate::helpers::Redirect::from(&response);
+    assert_eq!(redirect.param("state"), Some(csrf.secret().as_str()));
+
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("HTTP client");
+    let tokens = oauth
+        .exchange_code(AuthorizationCode::new(
+            redirect.param("code").expect("a code").to_owned(),
+        ))
+        .set_pkce_verifier(verifier)
+        .request_async(&http)
+        .await
+        .expect("the code exchange");
+    let claims = app
+        .verify_access_token(tokens.access_token().secret(), &client.id)
+        .await;
+    assert_eq!(claims.sub, user.id);
+    assert!(tokens.refresh_token().is_some());
+}
