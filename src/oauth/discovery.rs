@@ -18,6 +18,8 @@ struct Metadata<'a> {
     authorization_endpoint: String,
     token_endpoint: String,
     userinfo_endpoint: String,
+    /// OpenID Connect RP-Initiated Logout 1.0.
+    end_session_endpoint: String,
     jwks_uri: String,
     grant_types_supported: Vec<&'static str>,
     response_types_supported: [&'static str; 1],
@@ -70,6 +72,7 @@ async fn metadata(state: web::Data<AppState>) -> Result<HttpResponse, OAuthError
         authorization_endpoint: format!("{issuer}/authorize"),
         token_endpoint: format!("{issuer}/token"),
         userinfo_endpoint: format!("{issuer}/userinfo"),
+        end_session_endpoint: format!("{issuer}/logout"),
         jwks_uri: format!("{issuer}/.well-known/jwks.json"),
         grant_types_supported: SUPPORTED_GRANTS.iter().map(|g| g.as_str()).collect(),
         response_types_supported: ["code"],

@@ -7,7 +7,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::{PageSettings, SignInPage, error_page, render, security};
+use super::{SignInPage, error_page, render, security, unavailable};
 use crate::auth::{self, AuthError};
 use crate::oauth::authorization::{
     AuthorizationRequest, AuthorizeError, ErrorRedirect, NoRedirect, redirect_with,
@@ -18,7 +18,6 @@ use crate::passwords::Password;
 use crate::secret::PlainToken;
 use crate::sessions::{self, SESSION_PREFIX};
 use crate::state::AppState;
-use crate::store::StoreError;
 use crate::store::sessions::SessionRow;
 use crate::users::Login;
 
@@ -239,14 +238,4 @@ fn refused(state: &AppState, error: AuthorizeError) -> HttpResponse {
 
 fn redirect_error(state: &AppState, error: &ErrorRedirect) -> HttpResponse {
     security::see_other(&error.location(&state.tokens.issuer), state.pages.hsts()).finish()
-}
-
-/// The database is down: fail closed, tell the user to retry (503 + Retry-After).
-fn unavailable(pages: &PageSettings, error: StoreError) -> HttpResponse {
-    tracing::warn!(error = %error, "hosted page failed: database unavailable");
-    error_page(
-        pages,
-        StatusCode::SERVICE_UNAVAILABLE,
-        pages.chrome.messages.error_unavailable,
-    )
 }

@@ -24,6 +24,14 @@ pub struct Messages {
     pub error_form_expired: &'static str,
     pub error_unavailable: &'static str,
     pub error_go_back: &'static str,
+    pub error_bad_id_token_hint: &'static str,
+    pub logout_title: &'static str,
+    pub logout_heading: &'static str,
+    pub logout_question: &'static str,
+    pub logout_button: &'static str,
+    pub logged_out_title: &'static str,
+    pub logged_out_heading: &'static str,
+    pub logged_out_text: &'static str,
 }
 
 pub static ENGLISH: Messages = Messages {
@@ -47,4 +55,13 @@ pub static ENGLISH: Messages = Messages {
         again.",
     error_unavailable: "The sign-in service is temporarily unavailable. Try again in a few seconds.",
     error_go_back: "Go back to the application you came from and try again, or contact its support.",
+    error_bad_id_token_hint: "The sign-out request names a sign-in this service did not issue.",
+    logout_title: "Sign out",
+    logout_heading: "Sign out?",
+    logout_question: "You will be signed out of this sign-in service and of the applications that use it on this \
+        device.",
+    logout_button: "Sign out",
+    logged_out_title: "Signed out",
+    logged_out_heading: "You are signed out",
+    logged_out_text: "You can close this window.",
 };

@@ -2,6 +2,7 @@
 //! in `templates/`, one base layout, every text from a message catalogue, theming by CSS only.
 
 pub mod authorize;
+pub mod logout;
 pub mod messages;
 pub mod security;
 
@@ -74,6 +75,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .app_data(web::PayloadConfig::new(authorize::MAX_FORM_BYTES))
             .route(web::post().to(authorize::sign_in)),
     )
+    .service(
+        web::resource("/logout")
+            .app_data(web::PayloadConfig::new(authorize::MAX_FORM_BYTES))
+            .route(web::get().to(logout::logout_get))
+            .route(web::post().to(logout::logout_post)),
+    )
     .route("/assets/latchkey.css", web::get().to(stylesheet))
     .route("/assets/theme.css", web::get().to(theme_stylesheet));
 }
@@ -106,6 +113,16 @@ pub fn error_page(settings: &PageSettings, status: StatusCode, message: &str) ->
         );
     }
     response
+}
+
+/// The database is down: fail closed, tell the user to retry (503 + Retry-After).
+pub fn unavailable(settings: &PageSettings, error: crate::store::StoreError) -> HttpResponse {
+    tracing::warn!(error = %error, "hosted page failed: database unavailable");
+    error_page(
+        settings,
+        StatusCode::SERVICE_UNAVAILABLE,
+        settings.chrome.messages.error_unavailable,
+    )
 }
 
 async fn stylesheet() -> HttpResponse {

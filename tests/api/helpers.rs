@@ -176,6 +176,7 @@ impl TestApp {
                 scopes: spec.scopes,
                 audiences: spec.audiences,
                 redirect_uris: spec.redirect_uris,
+                post_logout_redirect_uris: spec.post_logout_redirect_uris,
                 allow_no_pkce: spec.allow_no_pkce,
                 ..NewClient::default()
             },
@@ -383,6 +384,7 @@ pub struct ClientSpec {
     pub scopes: Vec<String>,
     pub audiences: Vec<String>,
     pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
     pub allow_no_pkce: bool,
 }
 
@@ -395,6 +397,7 @@ impl Default for ClientSpec {
             scopes: vec!["read".into(), "write".into()],
             audiences: Vec::new(),
             redirect_uris: Vec::new(),
+            post_logout_redirect_uris: Vec::new(),
             allow_no_pkce: false,
         }
     }
@@ -413,6 +416,7 @@ impl ClientSpec {
         Self {
             grants: vec!["authorization_code".into(), "refresh_token".into()],
             redirect_uris: vec![REDIRECT_URI.into()],
+            post_logout_redirect_uris: vec![SIGNED_OUT_URI.into()],
             ..Self::default()
         }
     }
@@ -440,6 +444,9 @@ impl TestClient {
 
 /// The redirection URI of [`ClientSpec::web_app`] clients. Nothing listens there: tests read the `Location`.
 pub const REDIRECT_URI: &str = "https://app.example.com/callback";
+
+/// The post-logout redirection URI of [`ClientSpec::web_app`] clients.
+pub const SIGNED_OUT_URI: &str = "https://app.example.com/signed-out";
 
 /// SHA-256, computed independently of the server's own helper.
 pub fn sha256(bytes: &[u8]) -> Vec<u8> {

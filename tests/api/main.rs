@@ -12,6 +12,7 @@ mod key_encryption;
 mod key_helpers;
 mod key_lifecycle;
 mod key_revocation;
+mod logout;
 mod oauth2_client;
 mod openid_connect;
 mod outage;

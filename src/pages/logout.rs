@@ -1,0 +1,264 @@
+//! `GET`/`POST /logout`: OpenID Connect RP-Initiated Logout 1.0.
+//!
+//! Ends the browser's session and every refresh-token family it produced. A request that proves which sign-in it
+//! ends (an `id_token_hint` for the session's user) logs out at once; any other asks the user first, through a
+//! CSRF-protected form, so that a link on another site can't sign people out. The user agent is sent on only to a
+//! `post_logout_redirect_uri` registered, exactly, for the client (§3: no open redirector); otherwise a page says
+//! the user is signed out.
+
+use actix_web::cookie::Cookie;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{Chrome, error_page, render, security, unavailable};
+use crate::clients::Client;
+use crate::oauth::authorization::redirect_with;
+use crate::oauth::form::Form;
+use crate::sessions;
+use crate::state::AppState;
+use crate::store::StoreError;
+
+#[derive(Template)]
+#[template(path = "logout.html")]
+struct ConfirmPage<'a> {
+    chrome: &'a Chrome,
+    csrf_token: &'a str,
+    carried: &'a [(&'static str, String)],
+}
+
+#[derive(Template)]
+#[template(path = "logged_out.html")]
+struct LoggedOutPage<'a> {
+    chrome: &'a Chrome,
+}
+
+/// The claims of an ID token used as a hint.
+#[derive(Deserialize)]
+struct Hint {
+    sub: String,
+    aud: String,
+}
+
+/// A logout request, checked.
+struct LogoutRequest {
+    /// The subject of a valid `id_token_hint`.
+    hinted_user: Option<String>,
+    /// Where to send the user agent afterwards: registered for the client, or nowhere.
+    redirect: Option<String>,
+    state: Option<String>,
+    /// The parameters to carry through the confirmation form.
+    carried: Vec<(&'static str, String)>,
+}
+
+pub async fn logout_get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    logout(&req, &state, req.query_string().as_bytes(), false).await
+}
+
+/// A POST is either a logout request sent as a form (like GET), or the confirmation form (`confirm`), which must
+/// come from our own page.
+pub async fn logout_post(
+    req: HttpRequest,
+    body: Result<web::Bytes, actix_web::Error>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let pages = &state.pages;
+    let Ok(body) = body else {
+        return error_page(
+            pages,
+            StatusCode::BAD_REQUEST,
+            pages.chrome.messages.error_malformed,
+        );
+    };
+    let form = Form::parse(&body).unwrap_or_default();
+    let confirmed = form.get("confirm") == Some("yes");
+    if confirmed {
+        let valid = pages.cookie.same_origin(&req)
+            && pages.cookie.presented(&req).is_some_and(|cookie| {
+                form.get("csrf_token")
+                    .is_some_and(|token| pages.csrf.verify(&cookie, token))
+            });
+        if !valid {
+            return error_page(
+                pages,
+                StatusCode::FORBIDDEN,
+                pages.chrome.messages.error_form_expired,
+            );
+        }
+    }
+    logout(&req, &state, &body, confirmed).await
+}
+
+async fn logout(req: &HttpRequest, state: &AppState, raw: &[u8], confirmed: bool) -> HttpResponse {
+    let pages = &state.pages;
+    let messages = pages.chrome.messages;
+    let request = match LogoutRequest::parse(state, raw).await {
+        Ok(Some(request)) => request,
+        Ok(None) => {
+            return error_page(
+                pages,
+                StatusCode::BAD_REQUEST,
+                messages.error_bad_id_token_hint,
+            );
+        }
+        Err(e) => return unavailable(&state.pages, e),
+    };
+    let now = state.clock.now();
+    let session = match pages.cookie.presented(req) {
+        Some(secret) => match sessions::resume(&state.store, state.sessions, &secret, now).await {
+            Ok(session) => session,
+            Err(e) => return unavailable(&state.pages, e),
+        },
+        None => None,
+    };
+    if let Some(session) = &session {
+        let proven = request
+            .hinted_user
+            .as_ref()
+            .is_some_and(|user| *user == session.user_id);
+        if !proven && !confirmed {
+            return confirm_page(state, req, &request);
+        }
+        if let Err(e) = state
+            .store
+            .revoke_session(&session.id, "logged out", now)
+            .await
+        {
+            return unavailable(&state.pages, e);
+        }
+        tracing::info!(user = %session.user_id, "signed out");
+    }
+    let mut response = match &request.redirect {
+        Some(uri) => {
+            let params: Vec<(&str, &str)> = request
+                .state
+                .as_deref()
+                .map(|s| ("state", s))
+                .into_iter()
+                .collect();
+            let location = redirect_with(uri, &params, &state.tokens.issuer);
+            security::see_other(&location, pages.hsts()).finish()
+        }
+        None => render(
+            pages,
+            StatusCode::OK,
+            &LoggedOutPage {
+                chrome: &pages.chrome,
+            },
+        ),
+    };
+    // The cookie goes too (its session is over either way).
+    let mut removal = Cookie::build(pages.cookie.name, "")
+        .path("/")
+        .http_only(true)
+        .secure(pages.cookie.secure)
+        .finish();
+    removal.make_removal();
+    if let Err(e) = response.add_cookie(&removal) {
+        tracing::error!(error = %e, "cannot clear the browser cookie");
+    }
+    response
+}
+
+impl LogoutRequest {
+    /// `Ok(None)` when the `id_token_hint` is not one of ours.
+    async fn parse(state: &AppState, raw: &[u8]) -> Result<Option<Self>, StoreError> {
+        let (form, _) = Form::parse_noting_repeats(raw).unwrap_or_default();
+        let hint = match form.get("id_token_hint") {
+            Some(token) => match verify_hint(state, token) {
+                Some(hint) => Some(hint),
+                None => return Ok(None),
+            },
+            None => None,
+        };
+        // The client: named, or the audience of the hint; both must agree.
+        let client_id = match (form.get("client_id"), &hint) {
+            (Some(id), Some(hint)) if id != hint.aud => return Ok(None),
+            (Some(id), _) => Some(id.to_owned()),
+            (None, Some(hint)) => Some(hint.aud.clone()),
+            (None, None) => None,
+        };
+        let client = match &client_id {
+            Some(id) => state
+                .store
+                .find_client(id)
+                .await?
+                .map(Client::from_row)
+                .transpose()?,
+            None => None,
+        };
+        let requested = form.get("post_logout_redirect_uri");
+        let redirect = requested
+            .filter(|uri| {
+                client
+                    .as_ref()
+                    .is_some_and(|c| c.post_logout_redirect_uris.iter().any(|r| r == uri))
+            })
+            .map(str::to_owned);
+        if requested.is_some() && redirect.is_none() {
+            tracing::info!(
+                "post_logout_redirect_uri not registered for the client: not redirecting"
+            );
+        }
+        let state_param = form
+            .get("state")
+            .filter(|s| s.len() <= 512)
+            .map(str::to_owned);
+        let mut carried = Vec::new();
+        if let Some(id) = &client_id {
+            carried.push(("client_id", id.clone()));
+        }
+        if let Some(uri) = &redirect {
+            carried.push(("post_logout_redirect_uri", uri.clone()));
+        }
+        if let Some(s) = &state_param {
+            carried.push(("state", s.clone()));
+        }
+        Ok(Some(Self {
+            hinted_user: hint.map(|h| h.sub),
+            redirect,
+            state: state_param,
+            carried,
+        }))
+    }
+}
+
+/// An ID token this service issued (signature, `typ: JWT`, `iss`); expired ones are fine as hints (§2).
+fn verify_hint(state: &AppState, token: &str) -> Option<Hint> {
+    let header = jsonwebtoken::decode_header(token).ok()?;
+    if header.typ.as_deref() != Some("JWT") {
+        return None;
+    }
+    let keys = state.keys.snapshot();
+    let key = keys.verifying.get(header.kid.as_deref()?)?;
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.set_issuer(&[&state.tokens.issuer]);
+    validation.validate_aud = false;
+    validation.validate_exp = false;
+    validation.set_required_spec_claims(&["iss", "sub", "aud"]);
+    jsonwebtoken::decode::<Hint>(token, key, &validation)
+        .ok()
+        .map(|data| data.claims)
+}
+
+fn confirm_page(state: &AppState, req: &HttpRequest, request: &LogoutRequest) -> HttpResponse {
+    let pages = &state.pages;
+    // There is a session, hence a cookie to bind the token to.
+    let Some(cookie) = pages.cookie.presented(req) else {
+        return error_page(
+            pages,
+            StatusCode::FORBIDDEN,
+            pages.chrome.messages.error_form_expired,
+        );
+    };
+    render(
+        pages,
+        StatusCode::OK,
+        &ConfirmPage {
+            chrome: &pages.chrome,
+            csrf_token: &pages.csrf.token(&cookie),
+            carried: &request.carried,
+        },
+    )
+}
