@@ -242,3 +242,95 @@ async fn the_oauth2_crate_runs_the_code_flow_with_pkce_as_a_standard_client() {
     assert_eq!(claims.sub, user.id);
     assert!(tokens.refresh_token().is_some());
 }
+
+#[tokio::test]
+async fn the_openidconnect_crate_signs_in_from_discovery_alone_and_verifies_the_id_token() {
+    use openidconnect::core::{
+        CoreAuthenticationFlow, CoreClient, CoreProviderMetadata, CoreUserInfoClaims,
+    };
+    use openidconnect::{
+        AccessTokenHash, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce,
+        OAuth2TokenResponse, PkceCodeChallenge, RedirectUrl, Scope, TokenResponse,
+    };
+
+    let app = TestApp::spawn().await;
+    let user = app.create_user(UserSpec::default()).await;
+    let client = app.create_client(ClientSpec::web_app()).await;
+    // The library's own rule: an OIDC HTTP client must not follow redirects.
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("HTTP client");
+
+    let metadata = CoreProviderMetadata::discover_async(
+        IssuerUrl::new(app.issuer.clone()).expect("issuer URL"),
+        &http,
+    )
+    .await
+    .expect("discovery (metadata and JWKS)");
+    let oidc = CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new(client.id.clone()),
+        Some(ClientSecret::new(client.secret().to_owned())),
+    )
+    .set_redirect_uri(RedirectUrl::new(REDIRECT_URI.to_owned()).expect("redirect URL"));
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, csrf, nonce) = oidc
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .add_scope(Scope::new("email".into()))
+        .add_scope(Scope::new("profile".into()))
+        .set_pkce_challenge(challenge)
+        .url();
+
+    let browser = Browser::new(&app);
+    let page = browser.get(url.as_str()).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("the sign-in page");
+    let response = browser
+        .submit_sign_in(&app, &html, &user.email, &user.password)
+        .await;
+    let redirect = crate::helpers::Redirect::from(&response);
+    assert_eq!(redirect.param("state"), Some(csrf.secret().as_str()));
+
+    let tokens = oidc
+        .exchange_code(AuthorizationCode::new(
+            redirect.param("code").expect("a code").to_owned(),
+        ))
+        .expect("a token endpoint from discovery")
+        .set_pkce_verifier(verifier)
+        .request_async(&http)
+        .await
+        .expect("the code exchange");
+    let id_token = tokens.id_token().expect("an ID token");
+    let id_verifier = oidc.id_token_verifier();
+    let claims = id_token
+        .claims(&id_verifier, &nonce)
+        .expect("the ID token verifies: signature, iss, aud, azp, exp, nonce");
+    assert_eq!(claims.subject().as_str(), user.id);
+    let expected = AccessTokenHash::from_token(
+        tokens.access_token(),
+        id_token.signing_alg().expect("alg"),
+        id_token.signing_key(&id_verifier).expect("the signing key"),
+    )
+    .expect("at_hash");
+    assert_eq!(claims.access_token_hash(), Some(&expected));
+
+    let info: CoreUserInfoClaims = oidc
+        .user_info(
+            tokens.access_token().to_owned(),
+            Some(claims.subject().clone()),
+        )
+        .expect("a userinfo endpoint from discovery")
+        .request_async(&http)
+        .await
+        .expect("userinfo");
+    assert_eq!(info.email().map(|e| e.as_str()), Some(user.email.as_str()));
+    assert_eq!(
+        info.preferred_username().map(|u| u.as_str()),
+        user.username.as_deref()
+    );
+}
