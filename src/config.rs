@@ -21,7 +21,12 @@ pub const DEFAULT_CONFIG_PATH: &str = "config/latchkey.toml";
 
 /// Settings that hold secrets and may be read from a file named by `LATCHKEY_<NAME>_FILE`. (`master_key_file` is a
 /// setting of its own: the file is created on first start of an embedded database.)
-const FILE_SECRETS: &[&str] = &["database_url", "redis_url", "master_key_previous"];
+const FILE_SECRETS: &[&str] = &[
+    "database_url",
+    "redis_url",
+    "master_key_previous",
+    "smtp_url",
+];
 
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -81,6 +86,16 @@ pub struct Config {
     pub logo_url: Option<String>,
     /// A CSS file served after the built-in stylesheet (override its custom properties to theme the pages).
     pub theme_stylesheet: Option<PathBuf>,
+    /// The public base URL users reach the pages at; links in mail are built from it. Defaults to the issuer.
+    pub public_url: Option<IssuerUrl>,
+    /// How long a password-reset link works.
+    pub password_reset_ttl: HumanDuration,
+    /// SMTP server for mail (lettre URL: `smtp://user:pass@host:587?tls=required`, `smtps://host`).
+    pub smtp_url: Option<SecretString>,
+    /// The `From` of every message.
+    pub mail_from: String,
+    /// Write mail as `.eml` files into this folder instead of sending it (development).
+    pub mail_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -114,6 +129,11 @@ impl Default for Config {
             product_name: "Latchkey".to_owned(),
             logo_url: None,
             theme_stylesheet: None,
+            public_url: None,
+            password_reset_ttl: HumanDuration::from_secs(3_600),
+            smtp_url: None,
+            mail_from: "Latchkey <no-reply@localhost>".to_owned(),
+            mail_dir: None,
         }
     }
 }
@@ -221,6 +241,16 @@ impl Config {
         if self.product_name.trim().is_empty() || self.product_name.len() > 64 {
             return bad("product_name must be 1-64 characters".into());
         }
+        let reset_ttl = self.password_reset_ttl.0;
+        if reset_ttl < Duration::from_secs(60) || reset_ttl > Duration::from_secs(86_400) {
+            return bad("password_reset_ttl must be between 1m and 24h".into());
+        }
+        if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return bad(format!(
+                "mail_from {:?} is not a mailbox (\"Name <address>\" or an address)",
+                self.mail_from
+            ));
+        }
         if let Some(logo) = &self.logo_url
             && !url::Url::parse(logo).is_ok_and(|u| u.scheme() == "https")
         {
@@ -257,6 +287,14 @@ impl Config {
             ));
         }
         Ok(())
+    }
+
+    /// The base URL of links sent to users: `public_url`, else the issuer.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.as_str().to_owned(),
+            None => self.issuer(),
+        }
     }
 
     /// The `iss` claim: configured, or `http://<bind>` for local use.

@@ -18,6 +18,9 @@ pub enum PasswordError {
     TooShort,
     #[error("passwords must be at most {MAX_PASSWORD_LEN} bytes")]
     TooLong,
+    /// OWASP ASVS 2.1.7: on a list of commonly used (leaked) passwords.
+    #[error("this password is one of the most commonly used ones; choose another")]
+    Common,
     #[error("password hashing failed")]
     Hashing(#[source] anyhow::Error),
 }
@@ -33,13 +36,17 @@ impl std::fmt::Debug for Password {
 }
 
 impl Password {
-    /// Accepts a password for storage: the length rules apply.
+    /// Accepts a password for storage: the length rules apply, and a password from the shipped list of common
+    /// ones is refused.
     pub fn new(value: String) -> Result<Self, PasswordError> {
         if value.len() > MAX_PASSWORD_LEN {
             return Err(PasswordError::TooLong);
         }
         if value.chars().count() < MIN_PASSWORD_LEN {
             return Err(PasswordError::TooShort);
+        }
+        if is_common(&value) {
+            return Err(PasswordError::Common);
         }
         Ok(Self(SecretString::from(value)))
     }
@@ -55,6 +62,18 @@ impl Password {
     fn bytes(&self) -> &[u8] {
         self.0.expose().as_bytes()
     }
+}
+
+/// The shipped list of common passwords (`src/common_passwords.txt`), compared in lowercase.
+const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
+
+/// Whether `password` is on the list of common passwords.
+pub fn is_common(password: &str) -> bool {
+    let lower = password.to_lowercase();
+    COMMON_PASSWORDS
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .any(|line| line == lower)
 }
 
 /// Outcome of a verification.

@@ -14,6 +14,7 @@ use crate::http::request_span::RequestSpan;
 use crate::notify::KeyNotices;
 use crate::pages::security::{CookiePolicy, Csrf};
 use crate::pages::{Chrome, PageSettings, messages};
+use crate::password_reset::ResetSettings;
 use crate::passwords::PasswordHasher;
 use crate::sessions::SessionSettings;
 use crate::signing::manager::KeyManager;
@@ -95,6 +96,7 @@ pub struct Application {
     server: Server,
     state: web::Data<AppState>,
     maintenance: tokio::task::JoinHandle<()>,
+    mail_sender: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -200,6 +202,37 @@ impl Application {
             idle_ttl: config.session_idle_ttl.as_secs(),
             max_lifetime: config.session_max_lifetime.as_secs(),
         };
+        let mail_wake = Arc::new(tokio::sync::Notify::new());
+        let transport = crate::mail::Transport::configure(
+            config.smtp_url.as_ref().map(|u| u.expose()),
+            config.mail_dir.as_deref(),
+        )?;
+        let mail_sender = match transport {
+            Some(transport) => Some(
+                crate::mail::Sender {
+                    store: services.store.clone(),
+                    master: services.master.clone(),
+                    transport,
+                    from: config
+                        .mail_from
+                        .parse()
+                        .map_err(|e| anyhow::anyhow!("mail_from: {e}"))?,
+                    clock: clock.clone(),
+                    wake: mail_wake.clone(),
+                }
+                .spawn(),
+            ),
+            None => {
+                tracing::warn!(
+                    "no smtp_url or mail_dir configured: password-reset mail waits in the outbox until one is"
+                );
+                None
+            }
+        };
+        let reset = ResetSettings {
+            ttl: config.password_reset_ttl.as_secs(),
+            public_url: config.public_url(),
+        };
         let state = web::Data::new(AppState {
             store: services.store,
             keys,
@@ -211,6 +244,8 @@ impl Application {
             jwks_max_age: services.policy.jwks_max_age.as_secs(),
             pages,
             sessions,
+            reset,
+            mail_wake,
         });
         let server_state = state.clone();
         let server = HttpServer::new(move || {
@@ -237,6 +272,7 @@ impl Application {
             server,
             state,
             maintenance,
+            mail_sender,
         })
     }
 
@@ -248,10 +284,14 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until the server stops (signal or handle), then stops key maintenance too.
+    /// Serves until the server stops (signal or handle), then stops key maintenance and the mail sender too
+    /// (undelivered mail stays in the outbox for the next start).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         self.maintenance.abort();
+        if let Some(sender) = self.mail_sender {
+            sender.abort();
+        }
         result
     }
 }

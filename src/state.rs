@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::clock::SharedClock;
 use crate::pages::PageSettings;
+use crate::password_reset::ResetSettings;
 use crate::passwords::PasswordHasher;
 use crate::sessions::SessionSettings;
 use crate::signing::{KeyRing, MasterKey};
@@ -26,4 +27,7 @@ pub struct AppState {
     /// The hosted pages' look, cookie, CSRF key and code lifetime.
     pub pages: PageSettings,
     pub sessions: SessionSettings,
+    pub reset: ResetSettings,
+    /// Wakes the mail sender when a request queued mail.
+    pub mail_wake: Arc<tokio::sync::Notify>,
 }

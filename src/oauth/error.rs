@@ -155,7 +155,7 @@ impl From<PasswordError> for OAuthError {
     fn from(error: PasswordError) -> Self {
         match error {
             PasswordError::TooLong => Self::invalid_request("the password exceeds 1024 bytes"),
-            PasswordError::TooShort => Self::invalid_grant(BAD_CREDENTIALS),
+            PasswordError::TooShort | PasswordError::Common => Self::invalid_grant(BAD_CREDENTIALS),
             PasswordError::Hashing(e) => {
                 tracing::error!(error = %e, "password hashing failed");
                 Self::server_error()

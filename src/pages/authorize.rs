@@ -81,24 +81,18 @@ pub async fn sign_in(
     let pages = &state.pages;
     let messages = pages.chrome.messages;
     let forbidden = || error_page(pages, StatusCode::FORBIDDEN, messages.error_form_expired);
-    if !pages.cookie.same_origin(&req) {
-        return forbidden();
-    }
     let Ok(body) = body else {
         return error_page(pages, StatusCode::BAD_REQUEST, messages.error_malformed);
     };
     let Ok(form) = Form::parse(&body) else {
         return error_page(pages, StatusCode::BAD_REQUEST, messages.error_malformed);
     };
+    if !pages.accepts_form(&req, &form) {
+        return forbidden();
+    }
     let Some(cookie) = pages.cookie.presented(&req) else {
         return forbidden();
     };
-    if !form
-        .get("csrf_token")
-        .is_some_and(|token| pages.csrf.verify(&cookie, token))
-    {
-        return forbidden();
-    }
     let request = match AuthorizationRequest::parse(&state.store, &body).await {
         Ok(request) => request,
         Err(e) => return refused(&state, e),

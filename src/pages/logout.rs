@@ -73,19 +73,12 @@ pub async fn logout_post(
     };
     let form = Form::parse(&body).unwrap_or_default();
     let confirmed = form.get("confirm") == Some("yes");
-    if confirmed {
-        let valid = pages.cookie.same_origin(&req)
-            && pages.cookie.presented(&req).is_some_and(|cookie| {
-                form.get("csrf_token")
-                    .is_some_and(|token| pages.csrf.verify(&cookie, token))
-            });
-        if !valid {
-            return error_page(
-                pages,
-                StatusCode::FORBIDDEN,
-                pages.chrome.messages.error_form_expired,
-            );
-        }
+    if confirmed && !pages.accepts_form(&req, &form) {
+        return error_page(
+            pages,
+            StatusCode::FORBIDDEN,
+            pages.chrome.messages.error_form_expired,
+        );
     }
     logout(&req, &state, &body, confirmed).await
 }

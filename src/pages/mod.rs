@@ -4,6 +4,7 @@
 pub mod authorize;
 pub mod logout;
 pub mod messages;
+pub mod password;
 pub mod security;
 
 use actix_web::http::StatusCode;
@@ -33,6 +34,35 @@ impl PageSettings {
     pub fn hsts(&self) -> bool {
         self.cookie.secure
     }
+
+    /// Whether a form POST may change anything: sent from our own origin, with the CSRF token of the browser's
+    /// cookie (DESIGN.md §15).
+    pub fn accepts_form(
+        &self,
+        req: &actix_web::HttpRequest,
+        form: &crate::oauth::form::Form,
+    ) -> bool {
+        self.cookie.same_origin(req)
+            && self.cookie.presented(req).is_some_and(|cookie| {
+                form.get("csrf_token")
+                    .is_some_and(|token| self.csrf.verify(&cookie, token))
+            })
+    }
+
+    /// The browser cookie's secret, or a new one (to be set with the page) when the browser has none: a form's
+    /// CSRF token is bound to it.
+    pub fn browser_cookie(
+        &self,
+        req: &actix_web::HttpRequest,
+    ) -> (crate::secret::PlainToken, bool) {
+        match self.cookie.presented(req) {
+            Some(cookie) => (cookie, false),
+            None => (
+                crate::secret::PlainToken::generate(crate::sessions::SESSION_PREFIX),
+                true,
+            ),
+        }
+    }
 }
 
 /// The frame of every page.
@@ -53,6 +83,33 @@ struct SignInPage<'a> {
     carried: &'a [(&'static str, String)],
     username: &'a str,
     error: Option<&'a str>,
+}
+
+/// A page with a heading and one paragraph (confirmations).
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage<'a> {
+    chrome: &'a Chrome,
+    heading: &'a str,
+    text: &'a str,
+}
+
+/// A confirmation page.
+pub fn message_page(
+    settings: &PageSettings,
+    status: StatusCode,
+    heading: &str,
+    text: &str,
+) -> HttpResponse {
+    render(
+        settings,
+        status,
+        &MessagePage {
+            chrome: &settings.chrome,
+            heading,
+            text,
+        },
+    )
 }
 
 #[derive(Template)]
@@ -80,6 +137,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .app_data(web::PayloadConfig::new(authorize::MAX_FORM_BYTES))
             .route(web::get().to(logout::logout_get))
             .route(web::post().to(logout::logout_post)),
+    )
+    .service(
+        web::resource("/password/forgot")
+            .app_data(web::PayloadConfig::new(authorize::MAX_FORM_BYTES))
+            .route(web::get().to(password::forgot_form))
+            .route(web::post().to(password::forgot)),
+    )
+    .service(
+        web::resource("/password/reset")
+            .app_data(web::PayloadConfig::new(authorize::MAX_FORM_BYTES))
+            .route(web::get().to(password::reset_form))
+            .route(web::post().to(password::reset)),
     )
     .route("/assets/latchkey.css", web::get().to(stylesheet))
     .route("/assets/theme.css", web::get().to(theme_stylesheet));

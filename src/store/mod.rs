@@ -5,6 +5,8 @@
 
 pub mod authorization_codes;
 pub mod clients;
+pub mod outbox;
+pub mod password_resets;
 pub mod refresh_tokens;
 pub mod schema;
 pub mod sessions;

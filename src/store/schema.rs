@@ -125,7 +125,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    password_reset_tokens (token_hash) {
+        token_hash -> Binary,
+        user_id -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    mail_outbox (id) {
+        id -> Text,
+        recipient -> Text,
+        sealed_message -> Binary,
+        master_key_id -> Text,
+        created_at -> BigInt,
+        next_attempt_at -> BigInt,
+        attempts -> Integer,
+        locked_until -> BigInt,
+        sent_at -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> refresh_token_families (family_id));
+diesel::joinable!(password_reset_tokens -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(authorization_codes -> users (user_id));
 diesel::joinable!(refresh_token_families -> users (user_id));
@@ -139,5 +165,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     leases,
     sessions,
-    authorization_codes
+    authorization_codes,
+    password_reset_tokens,
+    mail_outbox
 );

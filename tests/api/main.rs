@@ -17,6 +17,7 @@ mod oauth2_client;
 mod openid_connect;
 mod outage;
 mod password_grant;
+mod password_reset;
 mod refresh_grant;
 mod replicas;
 mod request_validation;

@@ -1,0 +1,124 @@
+//! Password-reset tokens (stored as SHA-256 only) and the changes a reset makes, each in one transaction with
+//! the mail it causes (DESIGN.md §17).
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::outbox::OutboxRow;
+use super::schema::{
+    mail_outbox, password_reset_tokens as resets, refresh_token_families as families, sessions,
+    users,
+};
+use super::{Store, StoreError, with_conn, write_tx};
+use crate::secret::TokenHash;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = resets)]
+pub struct ResetRow {
+    pub token_hash: TokenHash,
+    pub user_id: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+impl Store {
+    /// Starts a reset: older unused tokens of the user stop working, `token` is stored and `mail` queued, all at
+    /// once.
+    pub async fn start_password_reset(
+        &self,
+        token: ResetRow,
+        mail: OutboxRow,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        write_tx!(self, StoreError, conn => {
+            diesel::update(
+                resets::table
+                    .filter(resets::user_id.eq(&token.user_id))
+                    .filter(resets::used_at.is_null()),
+            )
+            .set(resets::used_at.eq(Some(now)))
+            .execute(conn)
+            .await?;
+            diesel::insert_into(resets::table).values(&token).execute(conn).await?;
+            diesel::insert_into(mail_outbox::table).values(&mail).execute(conn).await?;
+            Ok(())
+        })
+    }
+
+    /// A token that can still be used: unused, unexpired, its user enabled.
+    pub async fn find_usable_reset(
+        &self,
+        hash: &TokenHash,
+        now: i64,
+    ) -> Result<Option<(ResetRow, String)>, StoreError> {
+        with_conn!(self, conn => {
+            Ok(resets::table
+                .inner_join(users::table)
+                .filter(resets::token_hash.eq(hash))
+                .filter(resets::used_at.is_null())
+                .filter(resets::expires_at.gt(now))
+                .filter(users::disabled.eq(false))
+                .select((ResetRow::as_select(), users::email))
+                .get_result(conn)
+                .await
+                .optional()?)
+        })
+    }
+
+    /// Uses a reset token exactly once (DESIGN.md §18: conditional on it being unused, unexpired and its user
+    /// enabled) to set `password_hash`; in the same transaction every other reset token of the user stops
+    /// working, every session and refresh-token family of the user is revoked and `notice` is queued. `false`
+    /// when the token could not be used.
+    pub async fn complete_password_reset(
+        &self,
+        hash: TokenHash,
+        user_id: &str,
+        password_hash: String,
+        notice: OutboxRow,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let user_id = user_id.to_owned();
+        write_tx!(self, StoreError, conn => {
+            let live_users = users::table.filter(users::disabled.eq(false)).select(users::id);
+            let claimed = diesel::update(
+                resets::table
+                    .find(hash)
+                    .filter(resets::user_id.eq(&user_id))
+                    .filter(resets::used_at.is_null())
+                    .filter(resets::expires_at.gt(now))
+                    .filter(resets::user_id.eq_any(live_users)),
+            )
+            .set(resets::used_at.eq(Some(now)))
+            .execute(conn)
+            .await?;
+            if claimed == 0 {
+                return Ok(false);
+            }
+            diesel::update(users::table.find(&user_id))
+                .set((users::password_hash.eq(&password_hash), users::updated_at.eq(now)))
+                .execute(conn)
+                .await?;
+            diesel::update(
+                resets::table.filter(resets::user_id.eq(&user_id)).filter(resets::used_at.is_null()),
+            )
+            .set(resets::used_at.eq(Some(now)))
+            .execute(conn)
+            .await?;
+            diesel::update(
+                sessions::table.filter(sessions::user_id.eq(&user_id)).filter(sessions::revoked_at.is_null()),
+            )
+            .set((sessions::revoked_at.eq(Some(now)), sessions::revoked_reason.eq(Some("password reset"))))
+            .execute(conn)
+            .await?;
+            diesel::update(
+                families::table.filter(families::user_id.eq(&user_id)).filter(families::revoked_at.is_null()),
+            )
+            .set((families::revoked_at.eq(Some(now)), families::revoked_reason.eq(Some("password reset"))))
+            .execute(conn)
+            .await?;
+            diesel::insert_into(mail_outbox::table).values(&notice).execute(conn).await?;
+            Ok(true)
+        })
+    }
+}

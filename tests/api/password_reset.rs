@@ -1,0 +1,303 @@
+//! Password reset by email (issue 8): the same answer for every address, a single-use expiring link built from
+//! the public URL, a GET that never consumes it, and a reset that ends every session and refresh token. Mail goes
+//! through the real outbox and sender into `.eml` files (`mail_dir`).
+
+use std::path::Path;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+use crate::helpers::{
+    AuthRequest, Browser, ClientSpec, Redirect, TempDir, TestApp, TestUser, UserSpec, expect_error,
+    hidden_fields,
+};
+
+/// A server whose mail lands in a temporary folder.
+async fn app_with_mail() -> (TestApp, TempDir) {
+    let dir = TempDir::new();
+    let path = dir.path().to_owned();
+    let app = TestApp::spawn_with(move |c| c.mail_dir = Some(path)).await;
+    (app, dir)
+}
+
+/// Every message in `dir`, decoded enough to read links (quoted-printable soft breaks and `=3D` undone).
+fn mails(dir: &Path) -> Vec<String> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "eml"));
+    files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+    files
+        .iter()
+        .map(|p| {
+            std::fs::read_to_string(p)
+                .expect("a mail file")
+                .replace("=\r\n", "")
+                .replace("=3D", "=")
+        })
+        .collect()
+}
+
+/// Waits (bounded) until `dir` holds `count` messages; the sender delivers in the background.
+async fn wait_for_mails(dir: &Path, count: usize) -> Vec<String> {
+    for _ in 0..100 {
+        let found = mails(dir);
+        if found.len() >= count {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "expected {count} mail(s) in {}, found {}",
+        dir.display(),
+        mails(dir).len()
+    );
+}
+
+/// The reset link in a message.
+fn reset_link(mail: &str) -> String {
+    let start = mail.find("http").expect("a link in the mail");
+    mail[start..]
+        .split_whitespace()
+        .next()
+        .expect("a link")
+        .to_owned()
+}
+
+/// Asks for a reset of `email` through the forgot form.
+async fn forgot(app: &TestApp, browser: &Browser, email: &str) -> reqwest::Response {
+    let page = browser.get(&app.url("/password/forgot")).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let mut form = hidden_fields(&page.text().await.expect("the forgot page"));
+    form.push(("email".into(), email.into()));
+    browser
+        .post_form(app, "/password/forgot", &form, Some(&app.address))
+        .await
+}
+
+/// Posts the reset form of `link` with `password` twice (or `again` as the second).
+async fn reset(
+    app: &TestApp,
+    browser: &Browser,
+    link: &str,
+    password: &str,
+    again: &str,
+) -> reqwest::Response {
+    let page = browser.get(link).await;
+    assert_eq!(page.status(), StatusCode::OK, "the reset form for {link}");
+    let mut form = hidden_fields(&page.text().await.expect("the reset page"));
+    form.push(("password".into(), password.into()));
+    form.push(("password_again".into(), again.into()));
+    browser
+        .post_form(app, "/password/reset", &form, Some(&app.address))
+        .await
+}
+
+#[tokio::test]
+async fn forgot_password_answers_the_same_whether_or_not_the_account_exists() {
+    let (app, dir) = app_with_mail().await;
+    let user = app.create_user(UserSpec::default()).await;
+    let browser = Browser::new(&app);
+
+    let known = forgot(&app, &browser, &user.email).await;
+    let unknown = forgot(&app, &browser, "nobody@example.org").await;
+
+    assert_eq!(known.status(), StatusCode::OK);
+    assert_eq!(known.status(), unknown.status());
+    assert_eq!(
+        known.headers().get("set-cookie").is_some(),
+        unknown.headers().get("set-cookie").is_some()
+    );
+    let (known, unknown) = (
+        known.text().await.expect("page"),
+        unknown.text().await.expect("page"),
+    );
+    assert_eq!(known, unknown, "the same page");
+    let sent = wait_for_mails(dir.path(), 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        mails(dir.path()).len(),
+        1,
+        "mail only for the account that exists"
+    );
+    assert!(
+        sent[0].contains(&format!("To: {}", user.email)),
+        "{}",
+        sent[0]
+    );
+}
+
+#[tokio::test]
+async fn a_reset_link_sets_a_new_password_once_and_ends_every_session_and_refresh_token() {
+    let (app, dir) = app_with_mail().await;
+    let user = app.create_user(UserSpec::default()).await;
+    let password_client = app.create_client(ClientSpec::default()).await;
+    let web = app.create_client(ClientSpec::web_app()).await;
+    let before = app.login(&password_client, &user).await;
+    let signed_in = Browser::new(&app);
+    signed_in
+        .sign_in(&app, &AuthRequest::new(&web), &user)
+        .await;
+
+    let browser = Browser::new(&app);
+    forgot(&app, &browser, &user.email).await;
+    let link = reset_link(&wait_for_mails(dir.path(), 1).await[0]);
+    assert!(
+        link.starts_with(&format!("{}/password/reset?token=lk_pr_", app.issuer)),
+        "{link}"
+    );
+
+    // Opening the link (twice, as a mail scanner and then the user would) uses nothing up.
+    assert_eq!(browser.get(&link).await.status(), StatusCode::OK);
+    let mismatch = reset(
+        &app,
+        &browser,
+        &link,
+        "a brand new passphrase",
+        "another passphrase",
+    )
+    .await;
+    assert_eq!(mismatch.status(), StatusCode::BAD_REQUEST);
+    let common = reset(&app, &browser, &link, "password123", "password123").await;
+    assert_eq!(common.status(), StatusCode::BAD_REQUEST);
+    assert!(common.text().await.expect("page").contains("commonly used"));
+    let short = reset(&app, &browser, &link, "short", "short").await;
+    assert_eq!(short.status(), StatusCode::BAD_REQUEST);
+
+    let done = reset(
+        &app,
+        &browser,
+        &link,
+        "a brand new passphrase",
+        "a brand new passphrase",
+    )
+    .await;
+    assert_eq!(done.status(), StatusCode::OK);
+    assert!(
+        done.headers().get("set-cookie").is_none(),
+        "a reset does not sign in"
+    );
+
+    // The new password works, the old one doesn't; what existed before is over.
+    let new = TestUser {
+        password: "a brand new passphrase".into(),
+        ..user.clone()
+    };
+    app.login(&password_client, &new).await;
+    expect_error(
+        app.password_grant(&password_client, &user).await,
+        400,
+        "invalid_grant",
+    )
+    .await;
+    expect_error(
+        app.refresh_grant(&password_client, before.refresh_token(), None)
+            .await,
+        400,
+        "invalid_grant",
+    )
+    .await;
+    let request = AuthRequest::new(&web).with("prompt", Some("none"));
+    let redirect = Redirect::from(&signed_in.authorize(&app, &request).await);
+    assert_eq!(
+        redirect.param("error"),
+        Some("login_required"),
+        "the session ended"
+    );
+
+    // The link is spent, and the user is told by mail.
+    assert_eq!(browser.get(&link).await.status(), StatusCode::BAD_REQUEST);
+    let notice = wait_for_mails(dir.path(), 2).await;
+    assert!(notice[1].contains("password was changed"), "{}", notice[1]);
+}
+
+#[tokio::test]
+async fn a_newer_request_and_the_expiry_each_end_a_reset_link() {
+    let (app, dir) = app_with_mail().await;
+    let user = app.create_user(UserSpec::default()).await;
+    let browser = Browser::new(&app);
+
+    forgot(&app, &browser, &user.email).await;
+    let first = reset_link(&wait_for_mails(dir.path(), 1).await[0]);
+    forgot(&app, &browser, &user.email).await;
+    let second = reset_link(&wait_for_mails(dir.path(), 2).await[1]);
+    assert_ne!(first, second);
+    assert_eq!(browser.get(&first).await.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(browser.get(&second).await.status(), StatusCode::OK);
+
+    app.clock.advance(Duration::from_secs(61 * 60));
+    assert_eq!(browser.get(&second).await.status(), StatusCode::BAD_REQUEST);
+    for bad in [
+        "",
+        "?token=",
+        "?token=lk_pr_forged",
+        "?token=something-else",
+    ] {
+        let response = browser
+            .get(&format!("{}/password/reset{bad}", app.address))
+            .await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn the_reset_link_is_built_from_the_public_url_whatever_the_host_header_says() {
+    let dir = TempDir::new();
+    let path = dir.path().to_owned();
+    let app = TestApp::spawn_with(move |c| {
+        c.mail_dir = Some(path);
+        c.public_url = Some("https://id.example.com".into());
+    })
+    .await;
+    let user = app.create_user(UserSpec::default()).await;
+    let browser = Browser::new(&app);
+    let page = browser.get(&app.url("/password/forgot")).await;
+    let mut form = hidden_fields(&page.text().await.expect("the forgot page"));
+    form.push(("email".into(), user.email.clone()));
+
+    let response = browser
+        .http
+        .post(app.url("/password/forgot"))
+        .header("host", "evil.example.com")
+        .header("x-forwarded-host", "evil.example.com")
+        .header("x-forwarded-proto", "https")
+        .form(&form)
+        .send()
+        .await
+        .expect("POST /password/forgot");
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let link = reset_link(&wait_for_mails(dir.path(), 1).await[0]);
+    assert!(
+        link.starts_with("https://id.example.com/password/reset?token=lk_pr_"),
+        "{link}"
+    );
+}
+
+#[tokio::test]
+async fn the_forgot_and_reset_forms_refuse_a_missing_csrf_token() {
+    let (app, dir) = app_with_mail().await;
+    let user = app.create_user(UserSpec::default()).await;
+    let browser = Browser::new(&app);
+    browser.get(&app.url("/password/forgot")).await;
+
+    let response = browser
+        .post_form(
+            &app,
+            "/password/forgot",
+            &[("email".into(), user.email.clone())],
+            Some(&app.address),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(mails(dir.path()).is_empty(), "nothing was queued");
+    assert!(
+        app.state
+            .store
+            .pending_mail()
+            .await
+            .expect("outbox")
+            .is_empty()
+    );
+}
