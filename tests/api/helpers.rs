@@ -5,6 +5,7 @@ mod browser;
 mod cli;
 mod database;
 mod responses;
+mod smtp_sink;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -30,6 +31,7 @@ pub use browser::{AuthRequest, Browser, Pkce, Redirect, hidden_fields};
 pub use cli::{Cli, Run, latchkey_command, run_command};
 pub use database::{TempDir, TestDatabase};
 pub use responses::{AccessClaims, Tokens, expect_error, expect_tokens, header};
+pub use smtp_sink::SmtpSink;
 
 /// 32 random bytes in standard base64: a master key of the shape the config expects.
 pub fn random_master_key() -> String {

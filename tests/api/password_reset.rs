@@ -301,3 +301,62 @@ async fn the_forgot_and_reset_forms_refuse_a_missing_csrf_token() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn mail_queued_during_an_smtp_outage_is_delivered_once_the_server_is_back() {
+    // A port with nobody listening: the SMTP server is down.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let app = TestApp::spawn_with(move |c| {
+        c.smtp_url = Some(format!("smtp://127.0.0.1:{port}").as_str().into());
+    })
+    .await;
+    let user = app.create_user(UserSpec::default()).await;
+    let browser = Browser::new(&app);
+
+    // The user sees the usual page: the outage changes nothing they can observe.
+    let response = forgot(&app, &browser, &user.email).await;
+    assert_eq!(response.status(), StatusCode::OK);
+
+    // The sender tried, failed, and kept the message for later.
+    let mut failed = None;
+    for _ in 0..100 {
+        let pending = app.state.store.pending_mail().await.expect("the outbox");
+        if let Some(row) = pending.into_iter().find(|r| r.attempts >= 1) {
+            failed = Some(row);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let failed = failed.expect("a failed delivery attempt recorded in the outbox");
+    assert!(failed.last_error.is_some());
+    assert!(failed.sent_at.is_none());
+
+    // The server comes back; once the backoff has passed, the message goes out, once.
+    let sink = crate::helpers::SmtpSink::start(port).await;
+    app.clock.advance(Duration::from_secs(60));
+    let mut delivered = Vec::new();
+    for _ in 0..200 {
+        delivered = sink.messages();
+        if !delivered.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(delivered.len(), 1, "delivered after the outage");
+    let mail = delivered[0].replace("=\n", "").replace("=3D", "=");
+    assert!(mail.contains("/password/reset?token=lk_pr_"), "{mail}");
+    assert!(mail.contains(&format!("To: {}", user.email)), "{mail}");
+    assert!(
+        app.state
+            .store
+            .pending_mail()
+            .await
+            .expect("the outbox")
+            .is_empty()
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sink.messages().len(), 1, "sent once");
+}
