@@ -66,15 +66,18 @@ impl CookiePolicy {
     }
 
     /// Whether a POST comes from one of our own pages: an `Origin` (or `Sec-Fetch-Site`) naming another site is
-    /// refused even with a valid CSRF token (DESIGN.md §15).
+    /// refused even with a valid CSRF token (DESIGN.md §15). Our pages send `Referrer-Policy: no-referrer`, under
+    /// which browsers send `Origin: null` even for a same-origin form (Fetch §3.1, "serializing a request
+    /// origin"); then `Sec-Fetch-Site` decides, and without it the CSRF token alone.
     pub fn same_origin(&self, req: &HttpRequest) -> bool {
         let headers = req.headers();
-        if let Some(origin) = headers.get(header::ORIGIN) {
-            return origin.to_str().is_ok_and(|o| o == self.origin);
+        match headers.get(header::ORIGIN).map(|o| o.as_bytes()) {
+            Some(b"null") | None => {}
+            Some(origin) => return origin == self.origin.as_bytes(),
         }
         headers
             .get("sec-fetch-site")
-            .is_none_or(|v| v.as_bytes() != b"cross-site")
+            .is_none_or(|v| matches!(v.as_bytes(), b"same-origin" | b"none"))
     }
 }
 

@@ -2,6 +2,7 @@
 //! clients are created with the same library functions the CLI calls.
 
 mod browser;
+pub mod chrome;
 mod cli;
 mod database;
 mod responses;

@@ -265,3 +265,38 @@ async fn a_session_ends_after_its_idle_lifetime() {
     let redirect = Redirect::from(&browser.authorize(&app, &request).await);
     assert_eq!(redirect.param("error"), Some("login_required"));
 }
+
+#[tokio::test]
+async fn a_null_origin_is_judged_by_sec_fetch_site() {
+    // Under Referrer-Policy: no-referrer a browser posts our own forms with `Origin: null`.
+    let app = TestApp::spawn().await;
+    let (user, client) = web_app(&app).await;
+    let browser = Browser::new(&app);
+    let html = sign_in_page(&app, &browser, &client).await;
+    let form: Vec<_> = hidden_fields(&html)
+        .into_iter()
+        .chain(credentials(&user))
+        .collect();
+    let post = |site: &'static str| {
+        browser
+            .http
+            .post(app.url("/login"))
+            .header("origin", "null")
+            .header("sec-fetch-site", site)
+            .form(&form)
+            .send()
+    };
+
+    assert_eq!(
+        post("cross-site").await.expect("POST").status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post("same-site").await.expect("POST").status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post("same-origin").await.expect("POST").status(),
+        StatusCode::SEE_OTHER
+    );
+}

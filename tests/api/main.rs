@@ -2,6 +2,7 @@
 //! `TEST_DATABASE_URL=postgres://…` runs the same tests on PostgreSQL.
 
 mod authorization_code;
+mod browser;
 mod cli;
 mod client_authentication;
 mod discovery_and_jwks;

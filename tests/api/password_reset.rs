@@ -21,7 +21,7 @@ async fn app_with_mail() -> (TestApp, TempDir) {
 }
 
 /// Every message in `dir`, decoded enough to read links (quoted-printable soft breaks and `=3D` undone).
-fn mails(dir: &Path) -> Vec<String> {
+pub(crate) fn mails(dir: &Path) -> Vec<String> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
         .unwrap_or_default();
@@ -39,7 +39,7 @@ fn mails(dir: &Path) -> Vec<String> {
 }
 
 /// Waits (bounded) until `dir` holds `count` messages; the sender delivers in the background.
-async fn wait_for_mails(dir: &Path, count: usize) -> Vec<String> {
+pub(crate) async fn wait_for_mails(dir: &Path, count: usize) -> Vec<String> {
     for _ in 0..100 {
         let found = mails(dir);
         if found.len() >= count {
@@ -55,7 +55,7 @@ async fn wait_for_mails(dir: &Path, count: usize) -> Vec<String> {
 }
 
 /// The reset link in a message.
-fn reset_link(mail: &str) -> String {
+pub(crate) fn reset_link(mail: &str) -> String {
     let start = mail.find("http").expect("a link in the mail");
     mail[start..]
         .split_whitespace()
