@@ -66,6 +66,8 @@ pub enum KeysCommand {
     /// Emergency: remove a key from the JWKS, switch signing away from it, and revoke the refresh tokens issued
     /// with access tokens it signed
     Revoke {
+        /// The key's kid. A kid is base64url and may begin with `-`: it is never taken for an option.
+        #[arg(allow_hyphen_values = true)]
         kid: String,
         /// Why (written to the audit log)
         #[arg(long, required = true)]

@@ -154,6 +154,10 @@ async fn keys_revoke_pulls_a_key_from_the_running_servers_jwks_switches_signing_
     cli.run(&["keys", "revoke", "no-such-kid", "--reason", "test"])
         .await
         .assert_failed_saying(&["not found"]);
+    // A kid is base64url, so one in 64 begins with `-`: it is a kid, never an option.
+    cli.run(&["keys", "revoke", "-q-no-such-kid", "--reason", "test"])
+        .await
+        .assert_failed_saying(&["not found"]);
     assert_eq!(
         key_rows(&app).await.len(),
         1,
