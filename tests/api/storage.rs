@@ -210,3 +210,63 @@ async fn a_server_with_another_master_key_refuses_to_start_rather_than_replace_t
         .expect("listing keys");
     assert_eq!(rows.len(), 1, "no key was added or replaced");
 }
+
+#[tokio::test]
+async fn codes_session_cookies_and_reset_links_are_stored_only_as_hashes_and_mail_only_sealed() {
+    use crate::helpers::{AuthRequest, Browser, ClientSpec, REDIRECT_URI, TempDir, UserSpec};
+    use latchkey::secret::PlainToken;
+
+    let mail = TempDir::new();
+    let mail_path = mail.path().to_owned();
+    let app = TestApp::spawn_with(move |c| c.mail_dir = Some(mail_path)).await;
+    let user = app.create_user(UserSpec::default()).await;
+    let client = app.create_client(ClientSpec::web_app()).await;
+    let browser = Browser::new(&app);
+    let request = AuthRequest::new(&client);
+    let redirect = browser.sign_in(&app, &request, &user).await;
+    let code = redirect.param("code").expect("a code").to_owned();
+    let cookie = browser.cookie(&app).expect("a session cookie");
+    expect_tokens(
+        app.code_grant(&client, &code, REDIRECT_URI, Some(&request.pkce.verifier))
+            .await,
+    )
+    .await;
+    let page = browser.get(&app.url("/password/forgot")).await;
+    let mut form = crate::helpers::hidden_fields(&page.text().await.expect("the page"));
+    form.push(("email".into(), user.email.clone()));
+    browser
+        .post_form(&app, "/password/forgot", &form, Some(&app.address))
+        .await;
+    let sent = crate::password_reset::wait_for_mails(mail.path(), 1).await;
+    let link = crate::password_reset::reset_link(&sent[0]);
+    let reset_token = link.split("token=").nth(1).expect("a token").to_owned();
+
+    // Each is found under its SHA-256.
+    let stored = app
+        .state
+        .store
+        .find_code(&PlainToken::from_presented(&code).hash())
+        .await
+        .expect("reading codes");
+    assert!(stored.is_some_and(|c| c.used_at.is_some()));
+    assert!(
+        app.state
+            .store
+            .find_live_session(
+                &PlainToken::from_presented(&cookie).hash(),
+                app.state.clock.now()
+            )
+            .await
+            .expect("reading sessions")
+            .is_some()
+    );
+    // ... and no plaintext is anywhere in the database file (the mail was sealed, then erased once sent).
+    if let Some(bytes) = sqlite_bytes(&app) {
+        for plain in [&code, &cookie, &reset_token, &user.password] {
+            assert!(
+                !shares_a_run(&bytes, plain.as_bytes(), plain.len()),
+                "the database file holds a plaintext secret"
+            );
+        }
+    }
+}
