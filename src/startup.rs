@@ -97,6 +97,7 @@ pub struct Application {
     state: web::Data<AppState>,
     maintenance: tokio::task::JoinHandle<()>,
     mail_sender: Option<tokio::task::JoinHandle<()>>,
+    pruning: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -229,6 +230,7 @@ impl Application {
                 None
             }
         };
+        let pruning = spawn_pruning(services.store.clone(), clock.clone());
         let reset = ResetSettings {
             ttl: config.password_reset_ttl.as_secs(),
             public_url: config.public_url(),
@@ -273,6 +275,7 @@ impl Application {
             state,
             maintenance,
             mail_sender,
+            pruning,
         })
     }
 
@@ -289,9 +292,28 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         self.maintenance.abort();
+        self.pruning.abort();
         if let Some(sender) = self.mail_sender {
             sender.abort();
         }
         result
     }
+}
+
+/// Every 10 minutes, deletes codes, sessions, reset tokens and sent mail that stopped mattering a day ago (several
+/// replicas doing it at once is harmless).
+fn spawn_pruning(store: Store, clock: SharedClock) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            interval.tick().await;
+            match store.prune_expired(clock.now()).await {
+                Ok(pruned) if pruned != Default::default() => {
+                    tracing::info!(?pruned, "pruned expired rows");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "pruning failed; will retry"),
+            }
+        }
+    })
 }

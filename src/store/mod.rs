@@ -7,6 +7,7 @@ pub mod authorization_codes;
 pub mod clients;
 pub mod outbox;
 pub mod password_resets;
+pub mod pruning;
 pub mod refresh_tokens;
 pub mod schema;
 pub mod sessions;

@@ -270,3 +270,47 @@ async fn codes_session_cookies_and_reset_links_are_stored_only_as_hashes_and_mai
         }
     }
 }
+
+#[tokio::test]
+async fn codes_sessions_reset_tokens_and_sent_mail_are_pruned_a_day_after_they_stop_mattering() {
+    use crate::helpers::{AuthRequest, Browser, ClientSpec, TempDir, UserSpec};
+
+    let mail = TempDir::new();
+    let mail_path = mail.path().to_owned();
+    let app = TestApp::spawn_with(move |c| c.mail_dir = Some(mail_path)).await;
+    let user = app.create_user(UserSpec::default()).await;
+    let client = app.create_client(ClientSpec::web_app()).await;
+    let browser = Browser::new(&app);
+    browser
+        .sign_in(&app, &AuthRequest::new(&client), &user)
+        .await;
+    let page = browser.get(&app.url("/password/forgot")).await;
+    let mut form = crate::helpers::hidden_fields(&page.text().await.expect("the page"));
+    form.push(("email".into(), user.email.clone()));
+    browser
+        .post_form(&app, "/password/forgot", &form, Some(&app.address))
+        .await;
+    crate::password_reset::wait_for_mails(mail.path(), 1).await;
+    let store = &app.state.store;
+
+    // Within the session's life and a day after, nothing goes.
+    let nothing = store
+        .prune_expired(app.state.clock.now())
+        .await
+        .expect("pruning");
+    assert_eq!(nothing, Default::default());
+
+    app.clock
+        .advance(std::time::Duration::from_secs(2 * 86_400));
+    let pruned = store
+        .prune_expired(app.state.clock.now())
+        .await
+        .expect("pruning");
+    assert_eq!(
+        (pruned.codes, pruned.sessions, pruned.reset_tokens),
+        (1, 1, 1),
+        "{pruned:?}"
+    );
+    // The sent mail's retention counts from its delivery.
+    assert_eq!(pruned.sent_mail, 1, "{pruned:?}");
+}
