@@ -360,3 +360,37 @@ async fn mail_queued_during_an_smtp_outage_is_delivered_once_the_server_is_back(
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(sink.messages().len(), 1, "sent once");
 }
+
+#[tokio::test]
+async fn with_two_replicas_on_one_database_each_message_is_sent_once() {
+    let (first, dir) = app_with_mail().await;
+    let second = first.spawn_another().await;
+    let replicas = [
+        (&first, Browser::new(&first)),
+        (&second, Browser::new(&second)),
+    ];
+    let mut users = Vec::new();
+    for _ in 0..8 {
+        users.push(first.create_user(UserSpec::default()).await);
+    }
+    // Requests alternate between the replicas, and each wakes its own sender: both compete for one outbox.
+    let requests = users.iter().enumerate().map(|(i, user)| {
+        let (app, browser) = &replicas[i % 2];
+        forgot(app, browser, &user.email)
+    });
+    for response in futures_util::future::join_all(requests).await {
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+
+    let sent = wait_for_mails(dir.path(), users.len()).await;
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let sent_later = mails(dir.path());
+    assert_eq!(sent_later.len(), users.len(), "no message sent twice");
+    for user in &users {
+        let count = sent
+            .iter()
+            .filter(|m| m.contains(&format!("To: {}", user.email)))
+            .count();
+        assert_eq!(count, 1, "{}", user.email);
+    }
+}
