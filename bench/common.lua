@@ -9,9 +9,9 @@ function M.setup(thread)
    table.insert(threads, thread)
 end
 
--- In a thread: count one response by status.
-function M.count(status)
-   if status == 200 then
+-- In a thread: count one response by status; `ok_status` (default 200) is the success of the script's requests.
+function M.count(status, ok_status)
+   if status == (ok_status or 200) then
       ok = (ok or 0) + 1
    else
       bad = (bad or 0) + 1
@@ -22,11 +22,17 @@ function M.count(status)
    end
 end
 
+-- In a thread: a response that is the first half of a two-request operation (sso.lua), neither success nor error.
+function M.intermediate()
+   mid = (mid or 0) + 1
+end
+
 -- In the main state: print one line "BENCH_JSON {...}" for bench/report.py.
 function M.done(summary, latency, counted)
-   local ok_total, statuses = 0, {}
+   local ok_total, mid_total, statuses = 0, 0, {}
    for _, t in ipairs(threads) do
       ok_total = ok_total + (t:get("ok") or 0)
+      mid_total = mid_total + (t:get("mid") or 0)
       local s = t:get("statuses")
       if s then
          for k, v in pairs(s) do statuses[k] = (statuses[k] or 0) + v end
@@ -40,10 +46,10 @@ function M.done(summary, latency, counted)
    for k, v in pairs(statuses) do table.insert(parts, string.format('"%s":%d', k, v)) end
    local e = summary.errors
    io.write(string.format(
-      'BENCH_JSON {"requests":%d,"ok":%d,"duration_us":%d,"bytes":%d,' ..
+      'BENCH_JSON {"requests":%d,"ok":%d,"intermediate":%d,"duration_us":%d,"bytes":%d,' ..
       '"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},"statuses":{%s},' ..
       '"latency_us":{"p50":%d,"p90":%d,"p99":%d,"max":%d,"mean":%.1f},"counted_by_lua":%s,"threads":%d}\n',
-      summary.requests, ok_total, summary.duration, summary.bytes,
+      summary.requests, ok_total, mid_total, summary.duration, summary.bytes,
       e.connect, e.read, e.write, e.status, e.timeout, table.concat(parts, ","),
       latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, latency.mean,
       tostring(counted and true or false), #threads))

@@ -16,11 +16,14 @@
 #   refresh-N-cli   refresh-N while a shell loop runs `latchkey users create --password-stdin` on the same database
 #                   back to back (a second SQLite writer, as an operator's script would be): how long the CLI
 #                   waits for the writer lock, and what it costs the grants. N = BENCH_CLI_CONNECTIONS
+#   sign-in         POST /login, the hosted sign-in form (argon2id, a session and a code each)   (bench/sign_in.lua)
+#   sso-8           single sign-on flows: GET /authorize with a session, then the code at /token     (bench/sso.lua)
 #   jwks            GET /.well-known/jwks.json                                                      (bench/jwks.lua)
 # then on a fresh PostgreSQL database `latchkey_bench_<random>`, created with psql from BENCH_POSTGRES_URL and
 # dropped at exit, even on failure:
 #   pg-password     as password
 #   pg-refresh-N    as refresh-N, at the same concurrencies
+#   pg-sign-in, pg-sso-8  as sign-in and sso-8
 # Each database is migrated with `latchkey migrate` before any other command touches it (later versions will not
 # migrate PostgreSQL implicitly); a user and a confidential client are then created with the CLI. The PostgreSQL
 # processes get LATCHKEY_MASTER_KEY (32 random bytes, a key file is only created for an embedded database). Every
@@ -279,8 +282,8 @@ print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$POSTGRES_URL" "$PG_NA
     )
 fi
 
-phase_count=$((1 + ${#REFRESH_LIST[@]} + (CLI_CONNS > 0 ? 1 : 0) + 1))
-((POSTGRES == 0)) || phase_count=$((phase_count + 1 + ${#REFRESH_LIST[@]}))
+phase_count=$((1 + ${#REFRESH_LIST[@]} + (CLI_CONNS > 0 ? 1 : 0) + 2 + 1))
+((POSTGRES == 0)) || phase_count=$((phase_count + 1 + ${#REFRESH_LIST[@]} + 2))
 log "$phase_count phases of ${PHASE_SECONDS}s, then 2 ceilings of ${CEILING_SECONDS}s: about" \
     "$(((phase_count * (PHASE_SECONDS + 3) + 2 * CEILING_SECONDS + 59) / 60)) min"
 
@@ -503,6 +506,75 @@ cli_sanity() {
         die "latchkey users create (CLI writer) failed before the load"
 }
 
+# The hosted sign-in phases on a running server: an authorization-code client is registered, one sign-in page is
+# fetched (its form and anonymous cookie make every request of the sign-in phase a complete, valid sign-in), and
+# one sign-in is made for real to get the session cookie that the single-sign-on phase sends.
+#   sign-in    POST /login: argon2id + a session and a code per request, 303 to the client  (bench/sign_in.lua)
+#   sso-N      GET /authorize with the session (303 with a code), then POST /token with the code and its PKCE
+#              verifier: two RS256 signatures per flow; N chains, one per wrk thread          (bench/sso.lua)
+SSO_CONNS=8
+hosted_phases() { # $1 = phase name prefix ("" or "pg-")
+    local prefix=$1 code
+    start_server "${prefix}sign-in"
+    latchkey clients create --id "bench-web" --grant authorization_code --scope read \
+        --redirect-uri "http://127.0.0.1:9/cb" --json >"$WORK/${prefix}web-client.json" ||
+        die "clients create (authorization code) failed ($BACKEND)"
+    BENCH_WEB_BASIC=$(printf '%s:%s' bench-web "$(json_field "$WORK/${prefix}web-client.json" client_secret)" |
+        base64 -w0)
+    python3 -B - "$BASE_URL" "$USERNAME" "$PASSWORD" >"$WORK/${prefix}hosted.env" <<'PY' ||
+import base64, hashlib, html, http.client, re, secrets, shlex, sys, urllib.parse as up
+base, username, password = sys.argv[1:4]
+host = up.urlsplit(base)
+verifier = secrets.token_urlsafe(32)
+challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+query = up.urlencode({"response_type": "code", "client_id": "bench-web", "redirect_uri": "http://127.0.0.1:9/cb",
+                      "scope": "openid read", "state": "bench", "nonce": "bench", "code_challenge": challenge,
+                      "code_challenge_method": "S256"})
+def call(method, path, body=None, headers=None):
+    c = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
+    c.request(method, path, body, headers or {})
+    r = c.getresponse()
+    return r.status, r.getheaders(), r.read().decode()
+def cookie(headers):
+    for k, v in headers:
+        if k.lower() == "set-cookie" and v.startswith("latchkey="):
+            return v.split(";")[0]
+    raise SystemExit("no latchkey cookie")
+status, headers, page = call("GET", "/authorize?" + query)
+if status != 200:
+    raise SystemExit(f"GET /authorize answered {status}")
+anon = cookie(headers)
+fields = [(html.unescape(n), html.unescape(v))
+          for n, v in re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)">', page)]
+body = up.urlencode(fields + [("username", username), ("password", password)])
+form = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": anon, "Origin": base}
+status, headers, _ = call("POST", "/login", body, form)
+if status != 303:
+    raise SystemExit(f"sanity sign-in answered {status}")
+session = cookie(headers)
+code_body = up.urlencode({"grant_type": "authorization_code", "redirect_uri": "http://127.0.0.1:9/cb",
+                          "code_verifier": verifier})
+for name, value in [("BENCH_SIGNIN_BODY", body), ("BENCH_ANON_COOKIE", anon), ("BENCH_ORIGIN", base),
+                    ("BENCH_SESSION_COOKIE", session), ("BENCH_AUTHORIZE_PATH", "/authorize?" + query),
+                    ("BENCH_CODE_BODY", code_body)]:
+    print(f"{name}={shlex.quote(value)}")
+PY
+        die "hosted sign-in setup failed ($BACKEND)"
+    set -a
+    # shellcheck disable=SC1090
+    source "$WORK/${prefix}hosted.env"
+    set +a
+    export BENCH_WEB_BASIC
+    run_phase "${prefix}sign-in" "$WRK_THREADS" "$PASSWORD_CONNS" sign_in.lua
+    stop_server
+    start_server "${prefix}sso-$SSO_CONNS"
+    code=$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' -H "Cookie: $BENCH_SESSION_COOKIE" \
+        "$BASE_URL$BENCH_AUTHORIZE_PATH") || die "SSO sanity request failed"
+    [[ $code == 303 ]] || die "SSO sanity request answered HTTP $code (expected a redirect with a code)"
+    run_phase "${prefix}sso-$SSO_CONNS" "$SSO_CONNS" "$SSO_CONNS" sso.lua
+    stop_server
+}
+
 USERNAME=bench
 PASSWORD=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
 seeds=()
@@ -523,6 +595,8 @@ if ((CLI_CONNS > 0)); then
     refresh_phase "refresh-$CLI_CONNS-cli" "$CLI_CONNS" cli_writer
 fi
 
+hosted_phases ""
+
 start_server jwks
 code=$(curl -sS --max-time 10 -o "$WORK/jwks.json" -w '%{http_code}' "$BASE_URL/.well-known/jwks.json") ||
     die "JWKS sanity request failed"
@@ -542,6 +616,7 @@ if [[ $POSTGRES == 1 ]]; then
     for n in "${REFRESH_LIST[@]}"; do
         refresh_phase "pg-refresh-$n" "$n"
     done
+    hosted_phases pg-
     LATCHKEY_ENV=("${SQLITE_ENV[@]}")
     drop_pg_database
 fi
