@@ -13,7 +13,6 @@ use crate::oauth::authorization::{
     AuthorizationRequest, AuthorizeError, ErrorRedirect, NoRedirect, redirect_with,
 };
 use crate::oauth::error::ErrorCode;
-use crate::oauth::form::Form;
 use crate::passwords::Password;
 use crate::secret::PlainToken;
 use crate::sessions::{self, SESSION_PREFIX};
@@ -80,18 +79,12 @@ pub async fn sign_in(
 ) -> HttpResponse {
     let pages = &state.pages;
     let messages = pages.chrome.messages;
-    let forbidden = || error_page(pages, StatusCode::FORBIDDEN, messages.error_form_expired);
-    let Ok(body) = body else {
-        return error_page(pages, StatusCode::BAD_REQUEST, messages.error_malformed);
+    let form = match pages.checked_form(&req, &body) {
+        Ok(form) => form,
+        Err(refused) => return *refused,
     };
-    let Ok(form) = Form::parse(&body) else {
-        return error_page(pages, StatusCode::BAD_REQUEST, messages.error_malformed);
-    };
-    if !pages.accepts_form(&req, &form) {
-        return forbidden();
-    }
-    let Some(cookie) = pages.cookie.presented(&req) else {
-        return forbidden();
+    let (Some(cookie), Ok(body)) = (pages.cookie.presented(&req), body) else {
+        return error_page(pages, StatusCode::FORBIDDEN, messages.error_form_expired);
     };
     let request = match AuthorizationRequest::parse(&state.store, &body).await {
         Ok(request) => request,

@@ -49,6 +49,35 @@ impl PageSettings {
             })
     }
 
+    /// The form of a POST that may change something: parsed strictly and accepted by [`Self::accepts_form`]; the
+    /// error page otherwise (400 for a malformed body, 403 for a missing token or a foreign origin).
+    pub fn checked_form(
+        &self,
+        req: &actix_web::HttpRequest,
+        body: &Result<web::Bytes, actix_web::Error>,
+    ) -> Result<crate::oauth::form::Form, Box<HttpResponse>> {
+        let messages = self.chrome.messages;
+        let Some(form) = body
+            .as_ref()
+            .ok()
+            .and_then(|b| crate::oauth::form::Form::parse(b).ok())
+        else {
+            return Err(Box::new(error_page(
+                self,
+                StatusCode::BAD_REQUEST,
+                messages.error_malformed,
+            )));
+        };
+        if !self.accepts_form(req, &form) {
+            return Err(Box::new(error_page(
+                self,
+                StatusCode::FORBIDDEN,
+                messages.error_form_expired,
+            )));
+        }
+        Ok(form)
+    }
+
     /// The browser cookie's secret, or a new one (to be set with the page) when the browser has none: a form's
     /// CSRF token is bound to it.
     pub fn browser_cookie(

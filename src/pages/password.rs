@@ -48,12 +48,10 @@ pub async fn forgot(
 ) -> HttpResponse {
     let pages = &state.pages;
     let messages = pages.chrome.messages;
-    let Some(form) = body.ok().and_then(|b| Form::parse(&b).ok()) else {
-        return error_page(pages, StatusCode::BAD_REQUEST, messages.error_malformed);
+    let form = match pages.checked_form(&req, &body) {
+        Ok(form) => form,
+        Err(refused) => return *refused,
     };
-    if !pages.accepts_form(&req, &form) {
-        return error_page(pages, StatusCode::FORBIDDEN, messages.error_form_expired);
-    }
     let email = form.get("email").unwrap_or_default();
     match password_reset::request(
         &state.store,
@@ -109,12 +107,10 @@ pub async fn reset(
 ) -> HttpResponse {
     let pages = &state.pages;
     let messages = pages.chrome.messages;
-    let Some(form) = body.ok().and_then(|b| Form::parse(&b).ok()) else {
-        return error_page(pages, StatusCode::BAD_REQUEST, messages.error_malformed);
+    let form = match pages.checked_form(&req, &body) {
+        Ok(form) => form,
+        Err(refused) => return *refused,
     };
-    if !pages.accepts_form(&req, &form) {
-        return error_page(pages, StatusCode::FORBIDDEN, messages.error_form_expired);
-    }
     let Some(token) = presented_token(&form) else {
         return invalid_link(pages);
     };

@@ -6,8 +6,8 @@ use reqwest::StatusCode;
 use serde::Deserialize;
 
 use crate::helpers::{
-    AuthRequest, Browser, ClientSpec, REDIRECT_URI, Redirect, TestApp, TestClient, TestUser,
-    UserSpec, expect_error, expect_tokens,
+    AuthRequest, Browser, ClientSpec, REDIRECT_URI, Redirect, TestApp, UserSpec, expect_error,
+    expect_tokens,
 };
 
 /// Claims of an ID token (OIDC Core §2).
@@ -21,13 +21,6 @@ struct IdClaims {
     auth_time: i64,
     nonce: Option<String>,
     at_hash: String,
-}
-
-async fn web_app(app: &TestApp) -> (TestUser, TestClient) {
-    (
-        app.create_user(UserSpec::default()).await,
-        app.create_client(ClientSpec::web_app()).await,
-    )
 }
 
 /// Verifies an ID token against the served JWKS: RS256, `typ: JWT`, issuer, audience.
@@ -65,7 +58,7 @@ fn at_hash(access_token: &str) -> String {
 #[tokio::test]
 async fn rfc6749_4_1_a_user_signs_in_on_the_hosted_page_and_the_client_gets_tokens_with_pkce() {
     let app = TestApp::spawn().await;
-    let (user, client) = web_app(&app).await;
+    let (user, client) = app.user_and_web_app().await;
     let browser = Browser::new(&app);
     let request = AuthRequest::new(&client);
 
@@ -116,7 +109,7 @@ async fn rfc6749_4_1_a_user_signs_in_on_the_hosted_page_and_the_client_gets_toke
 #[tokio::test]
 async fn a_second_authorization_with_a_session_skips_the_form_single_sign_on() {
     let app = TestApp::spawn().await;
-    let (user, client) = web_app(&app).await;
+    let (user, client) = app.user_and_web_app().await;
     let other = app.create_client(ClientSpec::web_app()).await;
     let browser = Browser::new(&app);
     let first = browser
@@ -145,7 +138,7 @@ async fn a_second_authorization_with_a_session_skips_the_form_single_sign_on() {
 #[tokio::test]
 async fn oidc_prompt_login_and_an_exceeded_max_age_show_the_form_despite_a_session() {
     let app = TestApp::spawn().await;
-    let (user, client) = web_app(&app).await;
+    let (user, client) = app.user_and_web_app().await;
     let browser = Browser::new(&app);
     browser
         .sign_in(&app, &AuthRequest::new(&client), &user)
@@ -194,7 +187,7 @@ async fn oidc_prompt_login_and_an_exceeded_max_age_show_the_form_despite_a_sessi
 #[tokio::test]
 async fn oidc_3_1_2_6_prompt_none_without_a_session_answers_login_required() {
     let app = TestApp::spawn().await;
-    let (_, client) = web_app(&app).await;
+    let (_, client) = app.user_and_web_app().await;
     let request = AuthRequest::new(&client).with("prompt", Some("none"));
 
     let response = Browser::new(&app).authorize(&app, &request).await;
@@ -211,7 +204,7 @@ async fn oidc_3_1_2_6_prompt_none_without_a_session_answers_login_required() {
 async fn rfc6749_4_1_2_1_an_unknown_client_or_a_redirect_uri_not_registered_exactly_never_redirects()
  {
     let app = TestApp::spawn().await;
-    let (_, client) = web_app(&app).await;
+    let (_, client) = app.user_and_web_app().await;
     let browser = Browser::new(&app);
     let altered = [
         "https://app.example.com/callback?x=1",  // extra query
@@ -301,7 +294,7 @@ async fn rfc8252_7_3_a_loopback_redirect_uri_may_differ_only_in_its_port() {
 #[tokio::test]
 async fn rfc9700_2_1_1_pkce_is_required_and_only_s256_is_accepted() {
     let app = TestApp::spawn().await;
-    let (_, client) = web_app(&app).await;
+    let (_, client) = app.user_and_web_app().await;
     let browser = Browser::new(&app);
     let cases = [
         AuthRequest::new(&client)
@@ -327,7 +320,7 @@ async fn rfc9700_2_1_1_pkce_is_required_and_only_s256_is_accepted() {
 #[tokio::test]
 async fn rfc6749_4_1_2_1_other_request_errors_go_back_to_the_client() {
     let app = TestApp::spawn().await;
-    let (_, client) = web_app(&app).await;
+    let (_, client) = app.user_and_web_app().await;
     let password_only = app
         .create_client(ClientSpec {
             redirect_uris: vec![REDIRECT_URI.into()],
@@ -387,7 +380,7 @@ async fn rfc6749_4_1_2_1_other_request_errors_go_back_to_the_client() {
 #[tokio::test]
 async fn rfc6749_4_1_2_a_code_is_single_use_and_a_replay_revokes_what_it_issued() {
     let app = TestApp::spawn().await;
-    let (user, client) = web_app(&app).await;
+    let (user, client) = app.user_and_web_app().await;
     let request = AuthRequest::new(&client);
     let redirect = Browser::new(&app).sign_in(&app, &request, &user).await;
     let code = redirect.param("code").expect("a code");
@@ -407,7 +400,7 @@ async fn rfc6749_4_1_2_a_code_is_single_use_and_a_replay_revokes_what_it_issued(
 #[tokio::test]
 async fn concurrent_redemptions_of_one_code_issue_tokens_once() {
     let app = TestApp::spawn().await;
-    let (user, client) = web_app(&app).await;
+    let (user, client) = app.user_and_web_app().await;
     let request = AuthRequest::new(&client);
     let redirect = Browser::new(&app).sign_in(&app, &request, &user).await;
     let code = redirect.param("code").expect("a code").to_owned();
@@ -429,7 +422,7 @@ async fn concurrent_redemptions_of_one_code_issue_tokens_once() {
 #[tokio::test]
 async fn rfc7636_4_6_a_wrong_or_missing_verifier_and_a_verifier_without_challenge_are_refused() {
     let app = TestApp::spawn().await;
-    let (user, client) = web_app(&app).await;
+    let (user, client) = app.user_and_web_app().await;
     let browser = Browser::new(&app);
     let request = AuthRequest::new(&client);
     let redirect = browser.sign_in(&app, &request, &user).await;
@@ -488,7 +481,7 @@ async fn rfc7636_4_6_a_wrong_or_missing_verifier_and_a_verifier_without_challeng
 #[tokio::test]
 async fn rfc6749_4_1_3_a_code_is_bound_to_its_client_and_redirect_uri_and_expires() {
     let app = TestApp::spawn().await;
-    let (user, client) = web_app(&app).await;
+    let (user, client) = app.user_and_web_app().await;
     let other = app.create_client(ClientSpec::web_app()).await;
     let browser = Browser::new(&app);
     let request = AuthRequest::new(&client);
@@ -536,7 +529,7 @@ async fn rfc6749_4_1_3_a_code_is_bound_to_its_client_and_redirect_uri_and_expire
 #[tokio::test]
 async fn a_code_issued_before_the_user_was_disabled_gets_nothing() {
     let app = TestApp::spawn().await;
-    let (user, client) = web_app(&app).await;
+    let (user, client) = app.user_and_web_app().await;
     let request = AuthRequest::new(&client);
     let redirect = Browser::new(&app).sign_in(&app, &request, &user).await;
 

@@ -296,6 +296,33 @@ impl TestApp {
         self.post_token(client, &params).await
     }
 
+    /// A user and a confidential client of the authorization code flow ([`ClientSpec::web_app`]).
+    pub async fn user_and_web_app(&self) -> (TestUser, TestClient) {
+        (
+            self.create_user(UserSpec::default()).await,
+            self.create_client(ClientSpec::web_app()).await,
+        )
+    }
+
+    /// The whole code flow in a new browser: `user` signs in for `request` on the hosted page and the code is
+    /// redeemed. Returns the browser (it holds the session) and the tokens.
+    pub async fn code_flow(
+        &self,
+        user: &TestUser,
+        client: &TestClient,
+        request: &AuthRequest,
+    ) -> (Browser, Tokens) {
+        let browser = Browser::new(self);
+        let redirect = browser.sign_in(self, request, user).await;
+        let code = redirect.param("code").expect("a code");
+        let tokens = expect_tokens(
+            self.code_grant(client, code, REDIRECT_URI, Some(&request.pkce.verifier))
+                .await,
+        )
+        .await;
+        (browser, tokens)
+    }
+
     /// A password grant that must succeed.
     pub async fn login(&self, client: &TestClient, user: &TestUser) -> Tokens {
         expect_tokens(self.password_grant(client, user).await).await

@@ -5,16 +5,8 @@
 use reqwest::StatusCode;
 
 use crate::helpers::{
-    AuthRequest, Browser, ClientSpec, Redirect, TestApp, TestClient, TestUser, UserSpec,
-    hidden_fields,
+    AuthRequest, Browser, Redirect, TestApp, TestClient, TestUser, UserSpec, hidden_fields,
 };
-
-async fn web_app(app: &TestApp) -> (TestUser, TestClient) {
-    (
-        app.create_user(UserSpec::default()).await,
-        app.create_client(ClientSpec::web_app()).await,
-    )
-}
 
 /// The sign-in page for a fresh authorization request, as HTML.
 async fn sign_in_page(app: &TestApp, browser: &Browser, client: &TestClient) -> String {
@@ -33,7 +25,7 @@ fn credentials(user: &TestUser) -> [(String, String); 2] {
 #[tokio::test]
 async fn asvs_4_2_2_the_sign_in_form_refuses_a_missing_or_foreign_csrf_token() {
     let app = TestApp::spawn().await;
-    let (user, client) = web_app(&app).await;
+    let (user, client) = app.user_and_web_app().await;
     let browser = Browser::new(&app);
     let html = sign_in_page(&app, &browser, &client).await;
     let mut fields = hidden_fields(&html);
@@ -80,7 +72,7 @@ async fn asvs_4_2_2_the_sign_in_form_refuses_a_missing_or_foreign_csrf_token() {
 #[tokio::test]
 async fn a_sign_in_posted_from_another_origin_is_refused_even_with_a_valid_token() {
     let app = TestApp::spawn().await;
-    let (user, client) = web_app(&app).await;
+    let (user, client) = app.user_and_web_app().await;
     let browser = Browser::new(&app);
     let html = sign_in_page(&app, &browser, &client).await;
     let form: Vec<_> = hidden_fields(&html)
@@ -103,7 +95,7 @@ async fn a_sign_in_posted_from_another_origin_is_refused_even_with_a_valid_token
 #[tokio::test]
 async fn asvs_3_2_1_signing_in_replaces_the_browser_cookie() {
     let app = TestApp::spawn().await;
-    let (user, client) = web_app(&app).await;
+    let (user, client) = app.user_and_web_app().await;
     let browser = Browser::new(&app);
     let html = sign_in_page(&app, &browser, &client).await;
     let before = browser.cookie(&app).expect("the form sets a cookie");
@@ -142,7 +134,7 @@ async fn asvs_3_2_1_signing_in_replaces_the_browser_cookie() {
 #[tokio::test]
 async fn every_failed_sign_in_gets_the_same_page_whatever_the_cause() {
     let app = TestApp::spawn().await;
-    let (user, client) = web_app(&app).await;
+    let (user, client) = app.user_and_web_app().await;
     let disabled = app.create_user(UserSpec::default()).await;
     app.disable_user(&disabled).await;
     let browser = Browser::new(&app);
@@ -174,7 +166,7 @@ async fn every_failed_sign_in_gets_the_same_page_whatever_the_cause() {
 #[tokio::test]
 async fn every_page_sends_the_security_headers() {
     let app = TestApp::spawn().await;
-    let (_, client) = web_app(&app).await;
+    let (_, client) = app.user_and_web_app().await;
     let browser = Browser::new(&app);
     let form = browser.authorize(&app, &AuthRequest::new(&client)).await;
     let error = browser
@@ -222,7 +214,7 @@ async fn every_page_sends_the_security_headers() {
 #[tokio::test]
 async fn disabling_a_user_ends_their_sessions() {
     let app = TestApp::spawn().await;
-    let (user, client) = web_app(&app).await;
+    let (user, client) = app.user_and_web_app().await;
     let browser = Browser::new(&app);
     browser
         .sign_in(&app, &AuthRequest::new(&client), &user)
@@ -240,7 +232,7 @@ async fn disabling_a_user_ends_their_sessions() {
 #[tokio::test]
 async fn a_session_ends_after_its_idle_lifetime() {
     let app = TestApp::spawn().await;
-    let (user, client) = web_app(&app).await;
+    let (user, client) = app.user_and_web_app().await;
     let browser = Browser::new(&app);
     browser
         .sign_in(&app, &AuthRequest::new(&client), &user)
@@ -270,7 +262,7 @@ async fn a_session_ends_after_its_idle_lifetime() {
 async fn a_null_origin_is_judged_by_sec_fetch_site() {
     // Under Referrer-Policy: no-referrer a browser posts our own forms with `Origin: null`.
     let app = TestApp::spawn().await;
-    let (user, client) = web_app(&app).await;
+    let (user, client) = app.user_and_web_app().await;
     let browser = Browser::new(&app);
     let html = sign_in_page(&app, &browser, &client).await;
     let form: Vec<_> = hidden_fields(&html)

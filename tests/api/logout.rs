@@ -5,26 +5,8 @@ use reqwest::StatusCode;
 
 use crate::helpers::{
     AuthRequest, Browser, ClientSpec, REDIRECT_URI, Redirect, SIGNED_OUT_URI, TestApp, TestClient,
-    TestUser, Tokens, UserSpec, expect_error, expect_tokens, hidden_fields,
+    UserSpec, expect_error, hidden_fields,
 };
-
-/// A signed-in browser and the tokens its sign-in gave `client`.
-async fn signed_in(app: &TestApp, user: &TestUser, client: &TestClient) -> (Browser, Tokens) {
-    let browser = Browser::new(app);
-    let request = AuthRequest::new(client);
-    let redirect = browser.sign_in(app, &request, user).await;
-    let tokens = expect_tokens(
-        app.code_grant(
-            client,
-            redirect.param("code").expect("a code"),
-            REDIRECT_URI,
-            Some(&request.pkce.verifier),
-        )
-        .await,
-    )
-    .await;
-    (browser, tokens)
-}
 
 fn logout_url(app: &TestApp, params: &[(&str, &str)]) -> String {
     let mut query = form_urlencoded::Serializer::new(String::new());
@@ -45,7 +27,9 @@ async fn rp_initiated_logout_with_an_id_token_hint_ends_the_session_and_its_refr
     let app = TestApp::spawn().await;
     let user = app.create_user(UserSpec::default()).await;
     let client = app.create_client(ClientSpec::web_app()).await;
-    let (browser, tokens) = signed_in(&app, &user, &client).await;
+    let (browser, tokens) = app
+        .code_flow(&user, &client, &AuthRequest::new(&client))
+        .await;
     assert!(has_session(&app, &browser, &client).await);
 
     let hint = tokens.id_token.clone().expect("an ID token");
@@ -79,7 +63,9 @@ async fn a_post_logout_redirect_uri_not_registered_exactly_is_never_followed() {
     let user = app.create_user(UserSpec::default()).await;
     let client = app.create_client(ClientSpec::web_app()).await;
     let other = app.create_client(ClientSpec::web_app()).await;
-    let (browser, tokens) = signed_in(&app, &user, &client).await;
+    let (browser, tokens) = app
+        .code_flow(&user, &client, &AuthRequest::new(&client))
+        .await;
     let hint = tokens.id_token.clone().expect("an ID token");
 
     for (client_id, uri) in [
@@ -120,7 +106,9 @@ async fn a_logout_without_proof_asks_first_and_the_confirmation_needs_its_csrf_t
     let app = TestApp::spawn().await;
     let user = app.create_user(UserSpec::default()).await;
     let client = app.create_client(ClientSpec::web_app()).await;
-    let (browser, _) = signed_in(&app, &user, &client).await;
+    let (browser, _) = app
+        .code_flow(&user, &client, &AuthRequest::new(&client))
+        .await;
 
     // A bare link (say, an <img> on another site) only shows the question.
     let response = browser.get(&logout_url(&app, &[])).await;
@@ -155,7 +143,9 @@ async fn a_logout_without_proof_asks_first_and_the_confirmation_needs_its_csrf_t
 
     // Another user's ID token is no proof either.
     let other_user = app.create_user(UserSpec::default()).await;
-    let (_, other_tokens) = signed_in(&app, &other_user, &client).await;
+    let (_, other_tokens) = app
+        .code_flow(&other_user, &client, &AuthRequest::new(&client))
+        .await;
     browser
         .sign_in(
             &app,

@@ -5,11 +5,10 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::helpers::{
-    AuthRequest, Browser, ClientSpec, REDIRECT_URI, TestApp, TestClient, TestUser, Tokens,
-    UserSpec, expect_tokens,
+    AuthRequest, Browser, ClientSpec, REDIRECT_URI, TestApp, TestClient, TestUser, Tokens, UserSpec,
 };
 
-/// Signs `user` in through the hosted page and redeems the code, asking for `scope`.
+/// The tokens of a code flow for `user` asking for `scope`.
 async fn code_flow_tokens(
     app: &TestApp,
     user: &TestUser,
@@ -17,17 +16,7 @@ async fn code_flow_tokens(
     scope: &str,
 ) -> Tokens {
     let request = AuthRequest::new(client).with("scope", Some(scope));
-    let redirect = Browser::new(app).sign_in(app, &request, user).await;
-    expect_tokens(
-        app.code_grant(
-            client,
-            redirect.param("code").expect("a code"),
-            REDIRECT_URI,
-            Some(&request.pkce.verifier),
-        )
-        .await,
-    )
-    .await
+    app.code_flow(user, client, &request).await.1
 }
 
 async fn userinfo(app: &TestApp, token: &str) -> reqwest::Response {
