@@ -131,7 +131,7 @@ pub enum ClientsCommand {
         /// A public client (no secret; authenticates by client_id alone)
         #[arg(long)]
         public: bool,
-        /// An allowed grant: authorization_code, password or refresh_token (repeatable)
+        /// An allowed grant: authorization_code, client_credentials, password or refresh_token (repeatable)
         #[arg(long = "grant", value_name = "GRANT", required = true)]
         grants: Vec<String>,
         /// A scope the client may request (repeatable)

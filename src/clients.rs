@@ -12,8 +12,9 @@ pub use crate::store::types::{GrantType, GrantTypes, TokenEndpointAuthMethod};
 pub const CLIENT_SECRET_PREFIX: &str = "lk_cs_";
 
 /// The grants `/token` runs today: clients can be registered for these, and discovery advertises exactly these.
-pub const SUPPORTED_GRANTS: [GrantType; 3] = [
+pub const SUPPORTED_GRANTS: [GrantType; 4] = [
     GrantType::AuthorizationCode,
+    GrantType::ClientCredentials,
     GrantType::Password,
     GrantType::RefreshToken,
 ];

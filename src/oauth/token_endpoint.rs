@@ -97,7 +97,8 @@ async fn token(
             grants::authorization_code::grant(&state, &client, request).await?
         }
         GrantType::ClientCredentials => {
-            return Err(OAuthError::unsupported_grant_type());
+            let request = grants::client_credentials::ClientCredentialsRequest::parse(&form)?;
+            grants::client_credentials::grant(&state, &client, request)?
         }
     };
     Ok(token_response(&response))

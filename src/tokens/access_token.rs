@@ -35,11 +35,40 @@ pub struct AccessTokenClaims<'a> {
     pub tenant: Option<&'a str>,
 }
 
-/// Signs an access token for `user`, obtained through `client`, carrying `scope`.
+/// Whom an access token is about (`sub`): a user, or for client credentials the client itself (RFC 9068 §2.2).
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    pub id: &'a str,
+    pub roles: &'a [String],
+    pub tenant: Option<&'a str>,
+}
+
+impl<'a> From<&'a User> for Subject<'a> {
+    fn from(user: &'a User) -> Self {
+        Self {
+            id: &user.id,
+            roles: &user.roles,
+            tenant: user.tenant.as_deref(),
+        }
+    }
+}
+
+impl<'a> Subject<'a> {
+    /// The client itself: no roles, no tenant.
+    pub fn client(client: &'a Client) -> Self {
+        Self {
+            id: &client.id,
+            roles: &[],
+            tenant: None,
+        }
+    }
+}
+
+/// Signs an access token for `subject`, obtained through `client`, carrying `scope`.
 pub fn sign(
     key: &SigningKey,
     settings: &TokenSettings,
-    user: &User,
+    subject: Subject<'_>,
     client: &Client,
     audiences: &[String],
     scope: &Scope,
@@ -51,7 +80,7 @@ pub fn sign(
     };
     let claims = AccessTokenClaims {
         iss: &settings.issuer,
-        sub: &user.id,
+        sub: subject.id,
         aud,
         exp: now + settings.access_token_ttl,
         iat: now,
@@ -59,8 +88,8 @@ pub fn sign(
         jti: uuid::Uuid::new_v4().to_string(),
         client_id: &client.id,
         scope: scope.to_string(),
-        roles: &user.roles,
-        tenant: user.tenant.as_deref(),
+        roles: subject.roles,
+        tenant: subject.tenant,
     };
     key.sign_jwt(&claims)
 }

@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use super::access_token::Subject;
 use super::id_token::{self, SignIn};
 use super::{REFRESH_TOKEN_PREFIX, TokenSettings, access_token};
 use crate::clients::{Client, GrantType};
@@ -77,7 +78,7 @@ impl TokenIssuer {
     ) -> Result<Issued, IssueError> {
         self.with_current_key(async |keys| {
             let now = self.clock.now();
-            let access_token = self.sign(keys, user, client, scope, now)?;
+            let access_token = self.sign(keys, Subject::from(user), client, scope, now)?;
             if !client.allows(GrantType::RefreshToken) {
                 return Ok(Claimed::Done(self.issued(access_token, None, None, scope)));
             }
@@ -101,7 +102,7 @@ impl TokenIssuer {
     ) -> Result<Issued, IssueError> {
         self.with_current_key(async |keys| {
             let now = self.clock.now();
-            let access_token = self.sign(keys, user, client, scope, now)?;
+            let access_token = self.sign(keys, Subject::from(user), client, scope, now)?;
             let token = PlainToken::generate(REFRESH_TOKEN_PREFIX);
             let family = rotation.family;
             let next = self.token_row(&token, &family.id, family.expires_at, keys, now);
@@ -131,7 +132,7 @@ impl TokenIssuer {
     ) -> Result<Issued, IssueError> {
         self.with_current_key(async |keys| {
             let now = self.clock.now();
-            let access_token = self.sign(keys, user, client, scope, now)?;
+            let access_token = self.sign(keys, Subject::from(user), client, scope, now)?;
             let id_token = if scope.contains("openid") {
                 let token = id_token::sign(
                     &keys.active,
@@ -166,6 +167,21 @@ impl TokenIssuer {
             }))
         })
         .await
+    }
+
+    /// An access token for `client` itself (client credentials, RFC 6749 §4.4.3): `sub` is the client id and there
+    /// is no refresh token. Nothing is stored, so nothing can be claimed twice; a revoked key is never used
+    /// because the ring reloads on every key change.
+    pub fn for_client(&self, client: &Client, scope: &Scope) -> Result<Issued, IssueError> {
+        let keys = self.keys.snapshot();
+        let access_token = self.sign(
+            &keys,
+            Subject::client(client),
+            client,
+            scope,
+            self.clock.now(),
+        )?;
+        Ok(self.issued(access_token, None, None, scope))
     }
 
     /// A new refresh-token family granted `granted`, with its first token (not yet stored).
@@ -223,7 +239,7 @@ impl TokenIssuer {
     fn sign(
         &self,
         keys: &KeySet,
-        user: &User,
+        subject: Subject<'_>,
         client: &Client,
         scope: &Scope,
         now: i64,
@@ -231,7 +247,7 @@ impl TokenIssuer {
         access_token::sign(
             &keys.active,
             &self.settings,
-            user,
+            subject,
             client,
             &client.token_audiences(),
             scope,

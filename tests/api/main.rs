@@ -5,6 +5,7 @@ mod authorization_code;
 mod browser;
 mod cli;
 mod client_authentication;
+mod client_credentials;
 mod discovery_and_jwks;
 mod helpers;
 mod hosted_pages;

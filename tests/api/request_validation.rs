@@ -25,7 +25,11 @@ async fn rfc6749_5_2_an_unknown_grant_type_is_unsupported_grant_type() {
     let app = TestApp::spawn().await;
     let client = app.create_client(ClientSpec::default()).await;
 
-    for grant in ["grant-type-marker", "client_credentials", "PASSWORD"] {
+    for grant in [
+        "grant-type-marker",
+        "urn:ietf:params:oauth:grant-type:device_code",
+        "PASSWORD",
+    ] {
         let response = app.post_token(&client, &[("grant_type", grant)]).await;
         let error = expect_error(response, 400, "unsupported_grant_type").await;
         error.assert_does_not_echo("grant-type-marker");

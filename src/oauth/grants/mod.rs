@@ -3,6 +3,7 @@
 //! for the tokens.
 
 pub mod authorization_code;
+pub mod client_credentials;
 pub mod password;
 pub mod refresh_token;
 
@@ -21,6 +22,7 @@ pub fn known_parameter(name: &str) -> Option<&'static str> {
     [
         COMMON_PARAMETERS,
         authorization_code::PARAMETERS,
+        client_credentials::PARAMETERS,
         password::PARAMETERS,
         refresh_token::PARAMETERS,
     ]
