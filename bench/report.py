@@ -181,7 +181,7 @@ def main():
     argon2, sign = ceilings["argon2_verify_per_s"], ceilings["rs256_sign_per_s"]
     # A sign-in is one argon2 verification; a single-sign-on flow signs twice (access token and ID token).
     ceiling_of = {"password": ("argon2", argon2), "refresh": ("RS256", sign), "sign_in": ("argon2", argon2),
-                  "sso": ("RS256/2", sign / 2)}
+                  "sso": ("RS256/2", sign / 2), "client_credentials": ("RS256", sign)}
     for p in phases.values():
         label, rate = ceiling_of.get(p["kind"], (None, None))
         p["ceiling"] = label
@@ -219,7 +219,7 @@ def main():
     for c, (name, p) in sorted(sqlite_rf.items()):
         checks.append(check(f"{name} grants/s", p["ok_per_s"], ">=", TARGETS["refresh_per_s_min"]))
     for name, p in phases.items():
-        if p["kind"] in ("sign_in", "sso"):
+        if p["kind"] in ("sign_in", "sso", "client_credentials"):
             checks.append(check(f"{name} / {p['ceiling']} ceiling (info)", p["over_ceiling"], ">=", 0.0))
     for name, p in phases.items():
         if p["kind"] == "jwks":
@@ -312,7 +312,8 @@ def main():
         )
     print(
         "/ceil = 200s/s over the ceiling of the grant (password, sign-in: argon2id verify; refresh: RS256 sign;"
-        " sso: flows/s over half the RS256 signatures/s, two per flow; its 200s/s are flows/s)."
+        " sso: flows/s over half the RS256 signatures/s, two per flow; its 200s/s are flows/s;"
+        " client-credentials: RS256 sign)."
         " RSS in MiB: peak = VmHWM of the phase's own server process; start-up = VmHWM once ready (before load);"
         " load = VmHWM reset after start-up (clear_refs), i.e. the peak under load only. CPU: db = the PostgreSQL"
         " backends of the bench database, cli = the CLI writer's commands."

@@ -18,12 +18,13 @@
 #                   waits for the writer lock, and what it costs the grants. N = BENCH_CLI_CONNECTIONS
 #   sign-in         POST /login, the hosted sign-in form (argon2id, a session and a code each)   (bench/sign_in.lua)
 #   sso-8           single sign-on flows: GET /authorize with a session, then the code at /token     (bench/sso.lua)
+#   client-credentials  POST /token grant_type=client_credentials, 8 conns        (bench/client_credentials.lua)
 #   jwks            GET /.well-known/jwks.json                                                      (bench/jwks.lua)
 # then on a fresh PostgreSQL database `latchkey_bench_<random>`, created with psql from BENCH_POSTGRES_URL and
 # dropped at exit, even on failure:
 #   pg-password     as password
 #   pg-refresh-N    as refresh-N, at the same concurrencies
-#   pg-sign-in, pg-sso-8  as sign-in and sso-8
+#   pg-sign-in, pg-sso-8, pg-client-credentials  as on SQLite
 # Each database is migrated with `latchkey migrate` before any other command touches it (later versions will not
 # migrate PostgreSQL implicitly); a user and a confidential client are then created with the CLI. The PostgreSQL
 # processes get LATCHKEY_MASTER_KEY (32 random bytes, a key file is only created for an embedded database). Every
@@ -282,8 +283,8 @@ print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$POSTGRES_URL" "$PG_NA
     )
 fi
 
-phase_count=$((1 + ${#REFRESH_LIST[@]} + (CLI_CONNS > 0 ? 1 : 0) + 2 + 1))
-((POSTGRES == 0)) || phase_count=$((phase_count + 1 + ${#REFRESH_LIST[@]} + 2))
+phase_count=$((1 + ${#REFRESH_LIST[@]} + (CLI_CONNS > 0 ? 1 : 0) + 3 + 1))
+((POSTGRES == 0)) || phase_count=$((phase_count + 1 + ${#REFRESH_LIST[@]} + 3))
 log "$phase_count phases of ${PHASE_SECONDS}s, then 2 ceilings of ${CEILING_SECONDS}s: about" \
     "$(((phase_count * (PHASE_SECONDS + 3) + 2 * CEILING_SECONDS + 59) / 60)) min"
 
@@ -575,6 +576,24 @@ PY
     stop_server
 }
 
+# client-credentials: POST /token grant_type=client_credentials by a service client (bench/client_credentials.lua),
+# 8 connections: one RS256 signature per request, nothing stored.
+client_credentials_phase() { # $1 = phase name
+    local code
+    start_server "$1"
+    latchkey clients create --id "bench-service-$1" --grant client_credentials --scope read --json \
+        >"$WORK/$1.client.json" || die "clients create (client_credentials) failed ($BACKEND)"
+    BENCH_SERVICE_BASIC=$(printf '%s:%s' "bench-service-$1" "$(json_field "$WORK/$1.client.json" client_secret)" |
+        base64 -w0)
+    export BENCH_SERVICE_BASIC
+    code=$(curl -sS --max-time 10 -o "$WORK/$1.sanity.json" -w '%{http_code}' \
+        -H "Authorization: Basic $BENCH_SERVICE_BASIC" -d grant_type=client_credentials "$BASE_URL/token") ||
+        die "client_credentials sanity request failed"
+    [[ $code == 200 ]] || die "client_credentials sanity request answered HTTP $code"
+    run_phase "$1" "$SSO_CONNS" "$SSO_CONNS" client_credentials.lua
+    stop_server
+}
+
 USERNAME=bench
 PASSWORD=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
 seeds=()
@@ -596,6 +615,7 @@ if ((CLI_CONNS > 0)); then
 fi
 
 hosted_phases ""
+client_credentials_phase client-credentials
 
 start_server jwks
 code=$(curl -sS --max-time 10 -o "$WORK/jwks.json" -w '%{http_code}' "$BASE_URL/.well-known/jwks.json") ||
@@ -617,6 +637,7 @@ if [[ $POSTGRES == 1 ]]; then
         refresh_phase "pg-refresh-$n" "$n"
     done
     hosted_phases pg-
+    client_credentials_phase pg-client-credentials
     LATCHKEY_ENV=("${SQLITE_ENV[@]}")
     drop_pg_database
 fi
