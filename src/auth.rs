@@ -4,7 +4,15 @@
 use crate::passwords::{Password, PasswordError, PasswordHasher};
 use crate::store::users::UserRow;
 use crate::store::{Store, StoreError};
+use crate::throttle::{Source, Throttle, Throttled};
 use crate::users::{Login, User};
+
+/// One sign-in attempt: who it claims to be, the password, and where it comes from.
+pub struct SignInAttempt<'a> {
+    pub login: &'a Login,
+    pub password: &'a Password,
+    pub source: &'a Source,
+}
 
 /// Why a sign-in failed. Every credential failure is the same variant: callers can't leak which part was wrong.
 #[derive(Debug, thiserror::Error)]
@@ -12,20 +20,45 @@ pub enum AuthError {
     /// Unknown login, wrong password or disabled user.
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// Too many failures for the account from this source, or from this address: not tried (no password was
+    /// checked), whether or not the account exists.
+    #[error("too many failed attempts")]
+    Throttled(Throttled),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
     Hashing(#[from] PasswordError),
 }
 
-/// Checks `password` for `login`.
+/// Checks the attempt's password for its login.
 ///
+/// - brute-force limits first (`throttle`): a throttled attempt costs no argon2 work and gets the same answer for
+///   every account, known or not; every failure is counted, per account (or device) and per address;
 /// - argon2id runs on the hasher's bounded pool, never on an HTTP worker;
 /// - an unknown user costs one verification against a dummy hash (no timing oracle, OWASP ASVS 2.2.x);
 /// - a disabled user gets the same answer as a wrong password, after the same work;
 /// - a hash made with other parameters than the configured ones is replaced (rehash on login); a failure there
 ///   only postpones the upgrade.
 pub async fn authenticate(
+    store: &Store,
+    hasher: &PasswordHasher,
+    throttle: &Throttle,
+    attempt: SignInAttempt<'_>,
+    now: i64,
+) -> Result<User, AuthError> {
+    let account = attempt.login.account_key();
+    throttle
+        .may_try(&account, attempt.source)
+        .await
+        .map_err(AuthError::Throttled)?;
+    let result = check(store, hasher, attempt.login, attempt.password, now).await;
+    if matches!(result, Err(AuthError::InvalidCredentials)) {
+        throttle.failed(&account, attempt.source).await;
+    }
+    result
+}
+
+async fn check(
     store: &Store,
     hasher: &PasswordHasher,
     login: &Login,

@@ -9,6 +9,7 @@ use serde_json::json;
 use crate::clients::{self, NewClient};
 use crate::config::Config;
 use crate::passwords::Password;
+use crate::revocation::Revocations;
 use crate::signing::admin::{self as key_admin, RotateOutcome};
 use crate::startup::{Application, Services};
 use crate::users::{self, NewUser};
@@ -108,8 +109,14 @@ pub enum UsersCommand {
         #[command(flatten)]
         output: Output,
     },
-    /// Disable a user (by id, email or username) and revoke all of their refresh tokens
+    /// Disable a user (by id, email or username) and revoke their sessions and tokens
     Disable {
+        user: String,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Log a user out everywhere: revoke every session, refresh token and access token issued to them so far
+    RevokeSessions {
         user: String,
         #[command(flatten)]
         output: Output,
@@ -132,7 +139,11 @@ pub enum ClientsCommand {
         #[arg(long)]
         public: bool,
         /// An allowed grant: authorization_code, client_credentials, password or refresh_token (repeatable)
-        #[arg(long = "grant", value_name = "GRANT", required = true)]
+        #[arg(
+            long = "grant",
+            value_name = "GRANT",
+            required_unless_present = "can_introspect"
+        )]
         grants: Vec<String>,
         /// A scope the client may request (repeatable)
         #[arg(long = "scope", value_name = "SCOPE")]
@@ -152,6 +163,9 @@ pub enum ClientsCommand {
         /// Let this confidential client redeem authorization codes without PKCE (it must then send a nonce)
         #[arg(long)]
         allow_no_pkce: bool,
+        /// Let this confidential client call POST /introspect (a resource server; needs no grant)
+        #[arg(long)]
+        can_introspect: bool,
         #[command(flatten)]
         output: Output,
     },
@@ -203,7 +217,10 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             println!("{} migration(s) applied", applied.len());
         }
         Command::Users(command) => {
-            users_command(command, &Services::for_command(&config).await?).await?
+            let services = Services::for_command(&config).await?;
+            let revocations =
+                services.revocations(crate::clock::system(), config.access_token_ttl.as_secs());
+            users_command(command, &services, &revocations).await?
         }
         Command::Clients(command) => {
             clients_command(command, &Services::for_command(&config).await?).await?
@@ -215,7 +232,11 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn users_command(command: UsersCommand, services: &Services) -> anyhow::Result<()> {
+async fn users_command(
+    command: UsersCommand,
+    services: &Services,
+    revocations: &Revocations,
+) -> anyhow::Result<()> {
     match command {
         UsersCommand::Create {
             email,
@@ -262,15 +283,45 @@ async fn users_command(command: UsersCommand, services: &Services) -> anyhow::Re
             });
         }
         UsersCommand::Disable { user, output } => {
-            let user =
-                users::set_disabled(&services.store, &user, true, crate::store::now()).await?;
+            let user = users::set_disabled(
+                &services.store,
+                revocations,
+                &user,
+                true,
+                crate::store::now(),
+            )
+            .await?;
             output.print(json!({ "id": user.id, "disabled": true }), || {
-                format!("disabled {} and revoked their refresh tokens", user.email)
+                format!(
+                    "disabled {} and revoked their sessions and tokens",
+                    user.email
+                )
             });
         }
+        UsersCommand::RevokeSessions { user, output } => {
+            let (user, ended) =
+                users::revoke_sessions(&services.store, revocations, &user, crate::store::now())
+                    .await?;
+            output.print(
+                json!({ "id": user.id, "families_revoked": ended.families, "sessions_revoked": ended.sessions }),
+                || {
+                    format!(
+                        "logged {} out everywhere: {} refresh-token families and {} sessions revoked; \
+                         access tokens issued before now are refused",
+                        user.email, ended.families, ended.sessions
+                    )
+                },
+            );
+        }
         UsersCommand::Enable { user, output } => {
-            let user =
-                users::set_disabled(&services.store, &user, false, crate::store::now()).await?;
+            let user = users::set_disabled(
+                &services.store,
+                revocations,
+                &user,
+                false,
+                crate::store::now(),
+            )
+            .await?;
             output.print(json!({ "id": user.id, "disabled": false }), || {
                 format!("enabled {}", user.email)
             });
@@ -291,6 +342,7 @@ async fn clients_command(command: ClientsCommand, services: &Services) -> anyhow
             post_logout_redirect_uris,
             auth_method,
             allow_no_pkce,
+            can_introspect,
             output,
         } => {
             let (client, secret) = clients::create_client(
@@ -305,6 +357,7 @@ async fn clients_command(command: ClientsCommand, services: &Services) -> anyhow
                     post_logout_redirect_uris,
                     auth_method,
                     allow_no_pkce,
+                    can_introspect,
                 },
                 crate::store::now(),
             )
@@ -333,6 +386,7 @@ async fn clients_command(command: ClientsCommand, services: &Services) -> anyhow
                         "post_logout_redirect_uris": c.post_logout_redirect_uris,
                         "token_endpoint_auth_method": c.token_endpoint_auth_method,
                         "require_pkce": c.require_pkce,
+                        "can_introspect": c.can_introspect,
                     })
                 })
                 .collect();

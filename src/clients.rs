@@ -47,6 +47,8 @@ pub struct Client {
     pub post_logout_redirect_uris: Vec<String>,
     pub token_endpoint_auth_method: TokenEndpointAuthMethod,
     pub require_pkce: bool,
+    /// May call `POST /introspect` (RFC 7662 §2.1), with or without grants of its own.
+    pub can_introspect: bool,
 }
 
 impl Client {
@@ -69,6 +71,7 @@ impl Client {
             post_logout_redirect_uris,
             token_endpoint_auth_method: row.token_endpoint_auth_method,
             require_pkce: row.require_pkce,
+            can_introspect: row.can_introspect,
         })
     }
 
@@ -114,6 +117,8 @@ pub struct NewClient {
     pub auth_method: Option<String>,
     /// Lets a confidential client redeem authorization codes without PKCE (it must then use `nonce`).
     pub allow_no_pkce: bool,
+    /// May call `POST /introspect`; such a client (a resource server) needs no grant.
+    pub can_introspect: bool,
 }
 
 /// A redirection URI a client may register (RFC 6749 §3.1.2, RFC 9700 §2.1, RFC 8252 §7.3): absolute, no
@@ -189,8 +194,16 @@ pub async fn create_client(
             "client ids are 1-128 characters of A-Z a-z 0-9 . _ - ~".into(),
         ));
     }
-    if new.grants.is_empty() {
-        return Err(invalid("a client needs at least one --grant".into()));
+    if new.grants.is_empty() && !new.can_introspect {
+        return Err(invalid(
+            "a client needs at least one --grant (or --can-introspect, for a resource server)"
+                .into(),
+        ));
+    }
+    if new.public && new.can_introspect {
+        return Err(invalid(
+            "a public client can't introspect: it has no secret to prove who it is".into(),
+        ));
     }
     let grants = new
         .grants
@@ -268,6 +281,7 @@ pub async fn create_client(
             .to_string(),
         token_endpoint_auth_method: auth_method,
         require_pkce: !new.allow_no_pkce,
+        can_introspect: new.can_introspect,
     };
     store.insert_client(&row).await.map_err(|e| match e {
         StoreError::Conflict(_) => ClientError::Conflict(new.id.clone()),

@@ -74,6 +74,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Optional Redis shared by replicas.
     pub redis_url: Option<SecretString>,
+    /// Prefix of every Redis key and channel Latchkey uses, so several deployments can share one Redis.
+    pub redis_prefix: String,
     /// Lifetime of an authorization code (RFC 6749 §4.1.2: short; at most 10 minutes).
     pub authorization_code_ttl: HumanDuration,
     /// A hosted sign-in session nobody used for this long ends.
@@ -96,6 +98,16 @@ pub struct Config {
     pub mail_from: String,
     /// Write mail as `.eml` files into this folder instead of sending it (development).
     pub mail_dir: Option<PathBuf>,
+    /// Failed sign-ins per account from unknown sources (and per known device) before it is locked for them.
+    pub login_failure_limit: u32,
+    /// The window of every failure counter.
+    pub login_failure_window: HumanDuration,
+    /// Failed sign-ins and client authentications per address per window.
+    pub address_failure_limit: u32,
+    /// Requests per address per minute to `/token`, `/revoke`, `/introspect` and the sign-in form (0: off).
+    pub address_request_limit: u32,
+    /// Forgot-password requests per address per window.
+    pub forgot_password_limit: u32,
 }
 
 impl Default for Config {
@@ -123,6 +135,7 @@ impl Default for Config {
             key_publish_ahead: HumanDuration::from_secs(3_600),
             log_format: LogFormat::Text,
             redis_url: None,
+            redis_prefix: "latchkey".to_owned(),
             authorization_code_ttl: HumanDuration::from_secs(60),
             session_idle_ttl: HumanDuration::from_secs(30 * 60),
             session_max_lifetime: HumanDuration::from_secs(10 * 3_600),
@@ -134,6 +147,11 @@ impl Default for Config {
             smtp_url: None,
             mail_from: "Latchkey <no-reply@localhost>".to_owned(),
             mail_dir: None,
+            login_failure_limit: 10,
+            login_failure_window: HumanDuration::from_secs(15 * 60),
+            address_failure_limit: 100,
+            address_request_limit: 6_000,
+            forgot_password_limit: 10,
         }
     }
 }
@@ -212,8 +230,35 @@ impl Config {
     /// Checks relations between values that serde can't express.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let bad = |msg: String| Err(ConfigError::Invalid(msg));
-        if self.access_token_ttl.0 < Duration::from_secs(1) {
-            return bad("access_token_ttl must be at least 1s".into());
+        // The upper bound is also how long a revoked family stays on the denylist (migration
+        // 2026-12-04-000001_revocation): an access token must not outlive its denylist entry.
+        if self.login_failure_limit == 0
+            || self.address_failure_limit == 0
+            || self.forgot_password_limit == 0
+        {
+            return bad(
+                "login_failure_limit, address_failure_limit and forgot_password_limit must be at least 1 \
+                 (brute-force defence can't be turned off; raise them instead)"
+                    .into(),
+            );
+        }
+        if self.login_failure_window.0 < Duration::from_secs(1) {
+            return bad("login_failure_window must be at least 1s".into());
+        }
+        if self.redis_prefix.is_empty()
+            || self.redis_prefix.len() > 64
+            || !self
+                .redis_prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
+        {
+            return bad("redis_prefix must be 1-64 characters of A-Z a-z 0-9 - _ . :".into());
+        }
+        if self.access_token_ttl.0 < Duration::from_secs(1)
+            || self.access_token_ttl.0
+                > Duration::from_secs(crate::revocation::MAX_ACCESS_TOKEN_TTL as u64)
+        {
+            return bad("access_token_ttl must be between 1s and 24h".into());
         }
         if self.refresh_token_ttl.0 < Duration::from_secs(1) {
             return bad("refresh_token_ttl must be at least 1s".into());

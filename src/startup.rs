@@ -16,11 +16,14 @@ use crate::pages::security::{CookiePolicy, Csrf};
 use crate::pages::{Chrome, PageSettings, messages};
 use crate::password_reset::ResetSettings;
 use crate::passwords::PasswordHasher;
+use crate::revocation::{RedisDenylist, Revocations};
 use crate::sessions::SessionSettings;
+use crate::shared_redis::SharedRedis;
 use crate::signing::manager::KeyManager;
 use crate::signing::{KeyPolicy, KeyRing, MasterKey};
 use crate::state::AppState;
 use crate::store::Store;
+use crate::throttle::{DeviceCookies, Limits, Throttle};
 use crate::tokens::TokenSettings;
 use crate::tokens::issuer::TokenIssuer;
 
@@ -32,9 +35,20 @@ pub struct Services {
     pub policy: KeyPolicy,
     /// Key-change notices to the other replicas, when Redis is configured.
     pub notices: Option<KeyNotices>,
+    /// Shared by the denylist and rate limits, when Redis is configured.
+    pub redis: Option<Arc<SharedRedis>>,
 }
 
 impl Services {
+    /// Revocation over this database, with the denylist in Redis when it is configured.
+    pub fn revocations(&self, clock: SharedClock, access_token_ttl: i64) -> Revocations {
+        let redis = self
+            .redis
+            .as_ref()
+            .map(|redis| Arc::new(RedisDenylist::new(redis.clone(), clock)));
+        Revocations::new(self.store.clone(), redis, access_token_ttl)
+    }
+
     /// For an operator command: the embedded SQLite default is migrated implicitly (a first command on a new
     /// machine just works); any other database with pending migrations is refused, because other replicas may be
     /// running the old schema: `latchkey migrate` is the one command that changes it.
@@ -76,17 +90,19 @@ impl Services {
             &config.master_key_source(),
             fresh && embedded,
         )?);
-        let notices = config
+        let redis = config
             .redis_url
             .as_ref()
-            .map(|url| KeyNotices::new(url.expose()))
+            .map(|url| SharedRedis::new(url.expose(), &config.redis_prefix).map(Arc::new))
             .transpose()?;
+        let notices = redis.clone().map(KeyNotices::new);
         Ok(Self {
             store,
             master,
             hasher,
             policy: config.key_policy(),
             notices,
+            redis,
         })
     }
 }
@@ -235,7 +251,27 @@ impl Application {
             ttl: config.password_reset_ttl.as_secs(),
             public_url: config.public_url(),
         };
+        let revocations = services.revocations(clock.clone(), tokens.access_token_ttl);
+        // Redis is filled from the revocation log before the first request is served, when it is reachable.
+        revocations.refill().await;
+        revocations.spawn_refill();
+        let throttle = Throttle::new(
+            services.redis.clone(),
+            DeviceCookies::new(
+                services.master.derive_hmac_key("device-cookie"),
+                pages.cookie.secure,
+            ),
+            Limits {
+                login_failures: config.login_failure_limit,
+                login_failure_window: config.login_failure_window.0,
+                address_failures: config.address_failure_limit,
+                address_requests_per_minute: config.address_request_limit,
+                forgot_password_requests: config.forgot_password_limit,
+            },
+        );
         let state = web::Data::new(AppState {
+            revocations,
+            throttle,
             store: services.store,
             keys,
             master: services.master,

@@ -6,9 +6,11 @@ use crate::clock::SharedClock;
 use crate::pages::PageSettings;
 use crate::password_reset::ResetSettings;
 use crate::passwords::PasswordHasher;
+use crate::revocation::Revocations;
 use crate::sessions::SessionSettings;
 use crate::signing::{KeyRing, MasterKey};
 use crate::store::Store;
+use crate::throttle::Throttle;
 use crate::tokens::TokenSettings;
 use crate::tokens::issuer::TokenIssuer;
 
@@ -20,6 +22,10 @@ pub struct AppState {
     pub tokens: TokenSettings,
     /// Stores refresh tokens and signs access tokens for every grant.
     pub issuer: TokenIssuer,
+    /// Ends families, sessions and access tokens, and answers whether an access token was revoked.
+    pub revocations: Revocations,
+    /// Brute-force and abuse limits, and device cookies.
+    pub throttle: Throttle,
     /// The time every expiry and window is judged by (tests move it).
     pub clock: SharedClock,
     /// `Cache-Control: max-age` of the JWKS, in seconds.

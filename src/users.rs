@@ -1,6 +1,8 @@
 //! End users: who can log in, with which roles and tenant.
 
 use crate::passwords::{Password, PasswordError, PasswordHasher};
+use crate::revocation::{RevocationError, Revocations};
+use crate::store::revocations::UserRevocation;
 use crate::store::users::{NewUserRow, UserRow};
 use crate::store::{Store, StoreError};
 use crate::validation::is_plain_identifier;
@@ -18,6 +20,17 @@ pub enum UserError {
     Password(#[from] PasswordError),
     #[error(transparent)]
     Store(StoreError),
+}
+
+impl From<RevocationError> for UserError {
+    fn from(e: RevocationError) -> Self {
+        match e {
+            RevocationError::Store(e) => e.into(),
+            RevocationError::DenylistUnavailable => Self::Store(StoreError::Unavailable(
+                anyhow::anyhow!("the denylist is unavailable"),
+            )),
+        }
+    }
 }
 
 impl From<StoreError> for UserError {
@@ -71,6 +84,14 @@ impl Login {
             Self::Email(text.to_lowercase())
         } else {
             Self::Username(text.to_owned())
+        }
+    }
+
+    /// The login as one string for counting attempts (`e:` or `u:` before it, so the two never collide).
+    pub fn account_key(&self) -> String {
+        match self {
+            Self::Email(email) => format!("e:{email}"),
+            Self::Username(name) => format!("u:{name}"),
         }
     }
 }
@@ -174,25 +195,51 @@ pub async fn list_users(store: &Store) -> Result<Vec<User>, UserError> {
         .collect::<Result<_, _>>()?)
 }
 
-/// Disables a user (by id, email or username) and revokes all of their refresh tokens, in one transaction.
-pub async fn set_disabled(
-    store: &Store,
-    who: &str,
-    disabled: bool,
-    now: i64,
-) -> Result<User, UserError> {
-    let row = match store.find_user(who).await? {
-        Some(row) => row,
+/// A user named by id, email or username (as operators type them).
+async fn find(store: &Store, who: &str) -> Result<UserRow, UserError> {
+    match store.find_user(who).await? {
+        Some(row) => Ok(row),
         None => match Login::parse(who) {
             Login::Email(email) => store.find_user_by_email(&email).await?,
             Login::Username(name) => store.find_user_by_username(&name).await?,
         }
-        .ok_or_else(|| UserError::NotFound(who.to_owned()))?,
-    };
+        .ok_or_else(|| UserError::NotFound(who.to_owned())),
+    }
+}
+
+/// Disables (or enables) a user. Disabling also logs the user out everywhere: every session, refresh-token family
+/// and access token issued so far is revoked.
+pub async fn set_disabled(
+    store: &Store,
+    revocations: &Revocations,
+    who: &str,
+    disabled: bool,
+    now: i64,
+) -> Result<User, UserError> {
+    let row = find(store, who).await?;
     store.set_user_disabled(&row.id, disabled, now).await?;
+    if disabled {
+        revocations
+            .revoke_user(&row.id, "user disabled", now)
+            .await?;
+    }
     let mut user = User::from_row(&row)?;
     user.disabled = disabled;
     Ok(user)
+}
+
+/// Logout everywhere: revokes every session, refresh-token family and access token of the user.
+pub async fn revoke_sessions(
+    store: &Store,
+    revocations: &Revocations,
+    who: &str,
+    now: i64,
+) -> Result<(User, UserRevocation), UserError> {
+    let row = find(store, who).await?;
+    let ended = revocations
+        .revoke_user(&row.id, "logged out everywhere", now)
+        .await?;
+    Ok((User::from_row(&row)?, ended))
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 pub mod health;
 pub mod jwks;
 pub mod request_span;
+pub mod source;
 
 /// Registers the JWKS and health endpoints.
 pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {

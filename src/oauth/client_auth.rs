@@ -1,14 +1,17 @@
 //! Client authentication at the token endpoint (RFC 6749 §2.3): HTTP Basic or `client_secret` in the body for
 //! confidential clients, `client_id` alone for public clients, never two methods at once.
 
+use actix_web::HttpRequest;
 use actix_web::http::header::{AUTHORIZATION, HeaderMap};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use super::error::OAuthError;
+use super::error::{ErrorCode, OAuthError};
 use super::form::{Form, decode_component};
 use crate::clients::Client;
+use crate::http::source::source_address;
 use crate::secret::{PlainToken, TokenHash};
+use crate::state::AppState;
 use crate::store::Store;
 
 /// The credentials a request carries, before they are checked.
@@ -67,6 +70,34 @@ fn presented(headers: &HeaderMap, form: &Form) -> Result<Presented, OAuthError> 
         id,
         secret: PlainToken::from_presented(&secret),
     })
+}
+
+/// Authenticates the client of a request to `/token`, `/revoke` or `/introspect`, under the per-address limits:
+/// every such request counts against the address's request rate, and a failed authentication against its
+/// failures (guessing client secrets), both answered 429 + `Retry-After` when over.
+pub async fn authenticate_request(
+    state: &AppState,
+    req: &HttpRequest,
+    form: &Form,
+) -> Result<Client, OAuthError> {
+    let address = source_address(req, state);
+    state
+        .throttle
+        .request(address)
+        .await
+        .map_err(OAuthError::throttled)?;
+    state
+        .throttle
+        .may_authenticate_client(address)
+        .await
+        .map_err(OAuthError::throttled)?;
+    let result = authenticate(&state.store, req.headers(), form).await;
+    if let Err(e) = &result
+        && e.code == ErrorCode::InvalidClient
+    {
+        state.throttle.client_failed(address).await;
+    }
+    result
 }
 
 /// Authenticates the client of a token request. Every failure is the same `invalid_client`, whether the client is

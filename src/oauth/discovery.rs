@@ -21,6 +21,12 @@ struct Metadata<'a> {
     /// OpenID Connect RP-Initiated Logout 1.0.
     end_session_endpoint: String,
     jwks_uri: String,
+    /// RFC 7009; any registered client, public ones by their id.
+    revocation_endpoint: String,
+    revocation_endpoint_auth_methods_supported: Vec<&'static str>,
+    /// RFC 7662; confidential clients registered with `--can-introspect`.
+    introspection_endpoint: String,
+    introspection_endpoint_auth_methods_supported: [&'static str; 2],
     grant_types_supported: Vec<&'static str>,
     response_types_supported: [&'static str; 1],
     response_modes_supported: [&'static str; 1],
@@ -74,6 +80,16 @@ async fn metadata(state: web::Data<AppState>) -> Result<HttpResponse, OAuthError
         userinfo_endpoint: format!("{issuer}/userinfo"),
         end_session_endpoint: format!("{issuer}/logout"),
         jwks_uri: format!("{issuer}/.well-known/jwks.json"),
+        revocation_endpoint: format!("{issuer}/revoke"),
+        revocation_endpoint_auth_methods_supported: TokenEndpointAuthMethod::ALL
+            .iter()
+            .map(TokenEndpointAuthMethod::as_str)
+            .collect(),
+        introspection_endpoint: format!("{issuer}/introspect"),
+        introspection_endpoint_auth_methods_supported: [
+            TokenEndpointAuthMethod::ClientSecretBasic.as_str(),
+            TokenEndpointAuthMethod::ClientSecretPost.as_str(),
+        ],
         grant_types_supported: SUPPORTED_GRANTS.iter().map(|g| g.as_str()).collect(),
         response_types_supported: ["code"],
         response_modes_supported: ["query"],

@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use crate::auth::AuthError;
 use crate::passwords::PasswordError;
 use crate::store::StoreError;
+use crate::throttle::Throttled;
 use crate::tokens::issuer::IssueError;
 
 /// The one description for every failed login, so the response can't tell which part was wrong.
@@ -72,6 +73,8 @@ impl std::fmt::Display for ErrorCode {
 pub struct OAuthError {
     pub code: ErrorCode,
     pub description: Cow<'static, str>,
+    /// Set when the caller was throttled: answered 429 with this `Retry-After` (seconds).
+    pub retry_after: Option<u64>,
 }
 
 impl OAuthError {
@@ -79,6 +82,7 @@ impl OAuthError {
         Self {
             code,
             description: description.into(),
+            retry_after: None,
         }
     }
 
@@ -115,6 +119,18 @@ impl OAuthError {
             ErrorCode::TemporarilyUnavailable,
             "the service is temporarily unavailable; retry later",
         )
+    }
+
+    /// Too many attempts from this source (brute-force defence): 429 with `Retry-After`, the same answer whether
+    /// or not the account exists.
+    pub fn throttled(throttled: Throttled) -> Self {
+        Self {
+            retry_after: Some(throttled.retry_after_secs()),
+            ..Self::new(
+                ErrorCode::TemporarilyUnavailable,
+                "too many attempts; retry after the time in Retry-After",
+            )
+        }
     }
 
     pub fn server_error() -> Self {
@@ -168,6 +184,7 @@ impl From<AuthError> for OAuthError {
     fn from(error: AuthError) -> Self {
         match error {
             AuthError::InvalidCredentials => Self::invalid_grant(BAD_CREDENTIALS),
+            AuthError::Throttled(throttled) => Self::throttled(throttled),
             AuthError::Store(e) => e.into(),
             AuthError::Hashing(e) => e.into(),
         }

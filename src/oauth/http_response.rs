@@ -41,8 +41,14 @@ pub fn json_error(status: StatusCode, error: &OAuthError) -> HttpResponse {
             HeaderValue::from_static(r#"Basic realm="latchkey""#),
         ));
     }
-    if status == StatusCode::SERVICE_UNAVAILABLE {
-        response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS));
+    match error.retry_after {
+        Some(secs) => {
+            response.insert_header((header::RETRY_AFTER, secs));
+        }
+        None if status == StatusCode::SERVICE_UNAVAILABLE => {
+            response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS));
+        }
+        None => {}
     }
     response.json(Body {
         error: error.code.as_str(),
@@ -52,6 +58,10 @@ pub fn json_error(status: StatusCode, error: &OAuthError) -> HttpResponse {
 
 impl ResponseError for OAuthError {
     fn status_code(&self) -> StatusCode {
+        if self.retry_after.is_some() {
+            // RFC 6585 §4.
+            return StatusCode::TOO_MANY_REQUESTS;
+        }
         status_of(self.code)
     }
 

@@ -1,18 +1,42 @@
 //! The OAuth 2.0 protocol surface: the token endpoint, its grants, client authentication and error mapping.
 
 pub mod authorization;
+pub mod bearer;
 pub mod client_auth;
 pub mod discovery;
 pub mod error;
 pub mod form;
 pub mod grants;
 pub mod http_response;
+pub mod introspection;
+pub mod logout_everywhere;
+pub mod post_body;
+pub mod revocation_endpoint;
+pub mod revocation_feed;
 pub mod token_endpoint;
 pub mod userinfo;
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
 
 /// Registers the OAuth endpoints.
 pub fn configure(cfg: &mut actix_web::web::ServiceConfig, issuer: &str) {
     token_endpoint::configure(cfg);
+    revocation_endpoint::configure(cfg);
+    introspection::configure(cfg);
+    revocation_feed::configure(cfg);
+    logout_everywhere::configure(cfg);
     userinfo::configure(cfg);
     discovery::configure(cfg, issuer);
+}
+
+/// `GET /token` and friends: 405 with `Allow: POST` (RFC 9110 §15.5.6).
+pub(crate) async fn post_only() -> HttpResponse {
+    HttpResponse::MethodNotAllowed()
+        .insert_header((header::ALLOW, "POST"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(serde_json::json!({
+            "error": "invalid_request",
+            "error_description": "this endpoint accepts only POST",
+        }))
 }

@@ -7,8 +7,9 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::{SignInPage, error_page, render, security, unavailable};
-use crate::auth::{self, AuthError};
+use super::{SignInPage, error_page, render, security, too_many_attempts, unavailable};
+use crate::auth::{self, AuthError, SignInAttempt};
+use crate::http::source::source_address;
 use crate::oauth::authorization::{
     AuthorizationRequest, AuthorizeError, ErrorRedirect, NoRedirect, redirect_with,
 };
@@ -18,6 +19,7 @@ use crate::secret::PlainToken;
 use crate::sessions::{self, SESSION_PREFIX};
 use crate::state::AppState;
 use crate::store::sessions::SessionRow;
+use crate::throttle::Source;
 use crate::users::Login;
 
 /// Largest form accepted on the pages: an authorization request and a password fit in far less.
@@ -92,6 +94,14 @@ pub async fn sign_in(
     };
     let username = form.get("username").unwrap_or_default();
     let login = Login::parse(username);
+    let account = login.account_key();
+    let source = Source {
+        address: source_address(&req, &state),
+        device: state.throttle.devices.presented(&req, &account),
+    };
+    if let Err(throttled) = state.throttle.request(source.address).await {
+        return too_many_attempts(pages, throttled);
+    }
     // An over-long password can't be anyone's: the same answer as a wrong one, without hashing a megabyte.
     let password = form
         .get("password")
@@ -101,8 +111,12 @@ pub async fn sign_in(
             auth::authenticate(
                 &state.store,
                 &state.hasher,
-                &login,
-                &password,
+                &state.throttle,
+                SignInAttempt {
+                    login: &login,
+                    password: &password,
+                    source: &source,
+                },
                 state.clock.now(),
             )
             .await
@@ -120,6 +134,7 @@ pub async fn sign_in(
                 Some(messages.bad_credentials),
             );
         }
+        Err(AuthError::Throttled(throttled)) => return too_many_attempts(pages, throttled),
         Err(AuthError::Store(e)) => return unavailable(pages, e),
         Err(AuthError::Hashing(e)) => {
             tracing::error!(error = %e, "password verification failed");
@@ -138,7 +153,16 @@ pub async fn sign_in(
         Err(e) => return unavailable(pages, e),
     };
     tracing::info!(user = %user.id, client = %request.client.id, "signed in on the hosted page");
-    approve(&state, &request, &session, Some(secret)).await
+    let mut response = approve(&state, &request, &session, Some(secret)).await;
+    // This browser is now a known device for the account (see `throttle`).
+    let device = state
+        .throttle
+        .devices
+        .issue(&account, source.device.as_ref());
+    if let Err(e) = response.add_cookie(&device) {
+        tracing::warn!(error = %e, "cannot set the device cookie");
+    }
+    response
 }
 
 /// Issues a code for `request` approved by `session` and sends the user agent back to the client (§4.1.2).

@@ -23,6 +23,8 @@ pub struct Messages {
     pub error_missing_redirect_uri: &'static str,
     pub error_form_expired: &'static str,
     pub error_unavailable: &'static str,
+    /// Brute-force defence: the same for every account, known or not.
+    pub error_too_many_attempts: &'static str,
     pub error_go_back: &'static str,
     pub error_bad_id_token_hint: &'static str,
     pub logout_title: &'static str,
@@ -80,6 +82,7 @@ pub static ENGLISH: Messages = Messages {
     error_form_expired: "The form expired or was sent from another site. Go back to the application and start \
         again.",
     error_unavailable: "The sign-in service is temporarily unavailable. Try again in a few seconds.",
+    error_too_many_attempts: "Too many attempts. Wait a few minutes before you try again, or reset your password.",
     error_go_back: "Go back to the application you came from and try again, or contact its support.",
     error_bad_id_token_hint: "The sign-out request names a sign-in this service did not issue.",
     logout_title: "Sign out",

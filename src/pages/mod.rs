@@ -213,6 +213,23 @@ pub fn error_page(settings: &PageSettings, status: StatusCode, message: &str) ->
     response
 }
 
+/// Too many attempts from this source (brute-force defence): 429 with `Retry-After` (RFC 6585 §4).
+pub fn too_many_attempts(
+    settings: &PageSettings,
+    throttled: crate::throttle::Throttled,
+) -> HttpResponse {
+    let mut response = error_page(
+        settings,
+        StatusCode::TOO_MANY_REQUESTS,
+        settings.chrome.messages.error_too_many_attempts,
+    );
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from(throttled.retry_after_secs()),
+    );
+    response
+}
+
 /// The database is down: fail closed, tell the user to retry (503 + Retry-After).
 pub fn unavailable(settings: &PageSettings, error: crate::store::StoreError) -> HttpResponse {
     tracing::warn!(error = %error, "hosted page failed: database unavailable");

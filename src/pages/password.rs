@@ -8,7 +8,10 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::{Chrome, PageSettings, error_page, message_page, render, unavailable};
+use super::{
+    Chrome, PageSettings, error_page, message_page, render, too_many_attempts, unavailable,
+};
+use crate::http::source::source_address;
 use crate::oauth::form::Form;
 use crate::password_reset::{self, RESET_PREFIX, ResetError};
 use crate::passwords::{Password, PasswordError};
@@ -52,6 +55,14 @@ pub async fn forgot(
         Ok(form) => form,
         Err(refused) => return *refused,
     };
+    // Per address only: the answer must not depend on the account, and a reset is never locked per account.
+    if let Err(throttled) = state
+        .throttle
+        .forgot_password(source_address(&req, &state))
+        .await
+    {
+        return too_many_attempts(pages, throttled);
+    }
     let email = form.get("email").unwrap_or_default();
     match password_reset::request(
         &state.store,
@@ -146,6 +157,8 @@ pub async fn reset(
     match done {
         Ok(true) => {
             state.mail_wake.notify_one();
+            // The reset put the user on the revocation log; shared denylists learn it now.
+            state.revocations.refill().await;
             tracing::info!("password reset completed");
             message_page(
                 pages,

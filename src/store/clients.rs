@@ -27,6 +27,8 @@ pub struct ClientRow {
     pub token_endpoint_auth_method: TokenEndpointAuthMethod,
     /// Authorization codes need PKCE (RFC 7636); on unless an operator turns it off for a confidential client.
     pub require_pkce: bool,
+    /// May call the introspection endpoint (RFC 7662 §2.1).
+    pub can_introspect: bool,
 }
 
 impl Store {

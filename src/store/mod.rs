@@ -9,6 +9,7 @@ pub mod outbox;
 pub mod password_resets;
 pub mod pruning;
 pub mod refresh_tokens;
+pub mod revocations;
 pub mod schema;
 pub mod sessions;
 pub mod signing_keys;

@@ -5,10 +5,14 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::outbox::OutboxRow;
-use super::schema::{
-    mail_outbox, password_reset_tokens as resets, refresh_token_families as families, sessions,
-    users,
+use super::revocations::{
+    MAX_ACCESS_TOKEN_TTL, NewRevocation, SerialRevocations, upsert_user_entry,
 };
+use super::schema::{
+    mail_outbox, password_reset_tokens as resets, refresh_token_families as families, revocations,
+    sessions, users,
+};
+use super::types::RevocationKind;
 use super::{Store, StoreError, with_conn, write_tx};
 use crate::secret::TokenHash;
 
@@ -80,6 +84,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let user_id = user_id.to_owned();
         write_tx!(self, StoreError, conn => {
+            conn.serialize_revocations().await?;
             let live_users = users::table.filter(users::disabled.eq(false)).select(users::id);
             let claimed = diesel::update(
                 resets::table
@@ -117,6 +122,7 @@ impl Store {
             .set((families::revoked_at.eq(Some(now)), families::revoked_reason.eq(Some("password reset"))))
             .execute(conn)
             .await?;
+            upsert_user_entry!(conn, &user_id, now, now + MAX_ACCESS_TOKEN_TTL);
             diesel::insert_into(mail_outbox::table).values(&notice).execute(conn).await?;
             Ok(true)
         })

@@ -4,7 +4,8 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::schema::{
-    authorization_codes as codes, mail_outbox, password_reset_tokens as resets, sessions,
+    authorization_codes as codes, mail_outbox, password_reset_tokens as resets, revocations,
+    sessions,
 };
 use super::{Store, StoreError, write_tx};
 
@@ -19,6 +20,7 @@ pub struct Pruned {
     pub sessions: usize,
     pub reset_tokens: usize,
     pub sent_mail: usize,
+    pub revocations: usize,
 }
 
 impl Store {
@@ -46,7 +48,12 @@ impl Store {
             let sent_mail = diesel::delete(mail_outbox::table.filter(mail_outbox::sent_at.lt(before)))
                 .execute(conn)
                 .await?;
-            Ok(Pruned { codes, sessions, reset_tokens, sent_mail })
+            // Denylist entries go as soon as what they cover has expired: the feed never needs them again.
+            let revocations =
+                diesel::delete(revocations::table.filter(revocations::expires_at.le(now)))
+                    .execute(conn)
+                    .await?;
+            Ok(Pruned { codes, sessions, reset_tokens, sent_mail, revocations })
         })
     }
 }

@@ -26,6 +26,7 @@ diesel::table! {
         post_logout_redirect_uris -> Text,
         token_endpoint_auth_method -> Text,
         require_pkce -> Bool,
+        can_introspect -> Bool,
     }
 }
 
@@ -150,6 +151,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    revocations (seq) {
+        seq -> BigInt,
+        kind -> Text,
+        value -> Text,
+        revoked_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}
 diesel::joinable!(refresh_tokens -> refresh_token_families (family_id));
 diesel::joinable!(password_reset_tokens -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -167,5 +177,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     authorization_codes,
     password_reset_tokens,
-    mail_outbox
+    mail_outbox,
+    revocations
 );

@@ -228,6 +228,42 @@ impl TokenEndpointAuthMethod {
 
 text_column!(TokenEndpointAuthMethod, "token endpoint auth method");
 
+/// What a revocation log entry names (the feed's `kind`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, AsExpression, FromSqlRow, serde::Serialize)]
+#[diesel(sql_type = Text)]
+pub enum RevocationKind {
+    /// One access token, by `jti`.
+    #[serde(rename = "jti")]
+    Token,
+    /// Every access token issued in a refresh-token family, by the `sid` they carry.
+    #[serde(rename = "sid")]
+    Family,
+    /// Every access token of a user (`sub`) issued before the entry's `revoked_at`.
+    #[serde(rename = "sub")]
+    User,
+}
+
+impl RevocationKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Token => "jti",
+            Self::Family => "sid",
+            Self::User => "sub",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "jti" => Some(Self::Token),
+            "sid" => Some(Self::Family),
+            "sub" => Some(Self::User),
+            _ => None,
+        }
+    }
+}
+
+text_column!(RevocationKind, "revocation kind");
+
 impl<DB: Backend> FromSql<Binary, DB> for TokenHash
 where
     Vec<u8>: FromSql<Binary, DB>,

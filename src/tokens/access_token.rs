@@ -29,6 +29,10 @@ pub struct AccessTokenClaims<'a> {
     pub jti: String,
     pub client_id: &'a str,
     pub scope: String,
+    /// The refresh-token family the token was issued in: revoking the family revokes the token (the revocation
+    /// feed and introspection name it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<&'a str>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     pub roles: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -41,6 +45,8 @@ pub struct Subject<'a> {
     pub id: &'a str,
     pub roles: &'a [String],
     pub tenant: Option<&'a str>,
+    /// The refresh-token family the token is issued in, if any.
+    pub sid: Option<&'a str>,
 }
 
 impl<'a> From<&'a User> for Subject<'a> {
@@ -49,6 +55,7 @@ impl<'a> From<&'a User> for Subject<'a> {
             id: &user.id,
             roles: &user.roles,
             tenant: user.tenant.as_deref(),
+            sid: None,
         }
     }
 }
@@ -60,7 +67,13 @@ impl<'a> Subject<'a> {
             id: &client.id,
             roles: &[],
             tenant: None,
+            sid: None,
         }
+    }
+
+    /// The same subject, in the refresh-token family `sid`.
+    pub fn in_family(self, sid: Option<&'a str>) -> Self {
+        Self { sid, ..self }
     }
 }
 
@@ -88,6 +101,7 @@ pub fn sign(
         jti: uuid::Uuid::new_v4().to_string(),
         client_id: &client.id,
         scope: scope.to_string(),
+        sid: subject.sid,
         roles: subject.roles,
         tenant: subject.tenant,
     };

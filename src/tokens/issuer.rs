@@ -78,11 +78,15 @@ impl TokenIssuer {
     ) -> Result<Issued, IssueError> {
         self.with_current_key(async |keys| {
             let now = self.clock.now();
-            let access_token = self.sign(keys, Subject::from(user), client, scope, now)?;
-            if !client.allows(GrantType::RefreshToken) {
+            let family = client
+                .allows(GrantType::RefreshToken)
+                .then(|| self.new_family(user, client, granted, keys, None, now));
+            let sid = family.as_ref().map(|(_, family, _)| family.id.as_str());
+            let subject = Subject::from(user).in_family(sid);
+            let access_token = self.sign(keys, subject, client, scope, now)?;
+            let Some((token, family, first)) = family else {
                 return Ok(Claimed::Done(self.issued(access_token, None, None, scope)));
-            }
-            let (token, family, first) = self.new_family(user, client, granted, keys, None, now);
+            };
             let claim = self.store.create_family(family, first).await?;
             Ok(Claimed::from_claim(claim, || {
                 self.issued(access_token, Some(token), None, scope)
@@ -102,9 +106,10 @@ impl TokenIssuer {
     ) -> Result<Issued, IssueError> {
         self.with_current_key(async |keys| {
             let now = self.clock.now();
-            let access_token = self.sign(keys, Subject::from(user), client, scope, now)?;
-            let token = PlainToken::generate(REFRESH_TOKEN_PREFIX);
             let family = rotation.family;
+            let subject = Subject::from(user).in_family(Some(&family.id));
+            let access_token = self.sign(keys, subject, client, scope, now)?;
+            let token = PlainToken::generate(REFRESH_TOKEN_PREFIX);
             let next = self.token_row(&token, &family.id, family.expires_at, keys, now);
             let claim = self
                 .store
@@ -132,7 +137,12 @@ impl TokenIssuer {
     ) -> Result<Issued, IssueError> {
         self.with_current_key(async |keys| {
             let now = self.clock.now();
-            let access_token = self.sign(keys, Subject::from(user), client, scope, now)?;
+            let family = client.allows(GrantType::RefreshToken).then(|| {
+                self.new_family(user, client, scope, keys, redemption.session_id.clone(), now)
+            });
+            let sid = family.as_ref().map(|(_, family, _)| family.id.as_str());
+            let subject = Subject::from(user).in_family(sid);
+            let access_token = self.sign(keys, subject, client, scope, now)?;
             let id_token = if scope.contains("openid") {
                 let token = id_token::sign(
                     &keys.active,
@@ -148,9 +158,6 @@ impl TokenIssuer {
             } else {
                 None
             };
-            let family = client.allows(GrantType::RefreshToken).then(|| {
-                self.new_family(user, client, scope, keys, redemption.session_id.clone(), now)
-            });
             let (refresh, rows) = match family {
                 Some((token, family, first)) => (Some(token), Some((family, first))),
                 None => (None, None),

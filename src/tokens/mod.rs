@@ -3,6 +3,8 @@
 pub mod access_token;
 pub mod id_token;
 pub mod issuer;
+pub mod presented;
+pub mod verify;
 
 /// Prefix of refresh tokens, so secret scanners can recognise a leaked one.
 pub const REFRESH_TOKEN_PREFIX: &str = "lk_rt_";

@@ -41,9 +41,15 @@ pub fn random_master_key() -> String {
 }
 
 /// What every test starts from: one worker, a fresh master key, and argon2 parameters far below production's so
-/// that a login costs milliseconds.
+/// that a login costs milliseconds. On PostgreSQL with `TEST_REDIS_URL` set, Redis too (as production replicas
+/// would run), under a key prefix of its own so that tests sharing the Redis server never see each other's keys.
 pub fn test_config(database_url: &str) -> Config {
+    let redis_url = std::env::var("TEST_REDIS_URL")
+        .ok()
+        .filter(|url| !url.trim().is_empty() && database_url.starts_with("postgres"));
     Config {
+        redis_url: redis_url.map(|url| SecretString::from(url.trim())),
+        redis_prefix: format!("latchkey-test-{}", tag()),
         database_url: latchkey::store::DatabaseUrl::parse(database_url)
             .expect("a test database URL"),
         workers: 1,
@@ -181,6 +187,7 @@ impl TestApp {
                 redirect_uris: spec.redirect_uris,
                 post_logout_redirect_uris: spec.post_logout_redirect_uris,
                 allow_no_pkce: spec.allow_no_pkce,
+                can_introspect: spec.can_introspect,
                 ..NewClient::default()
             },
             self.state.clock.now(),
@@ -202,9 +209,15 @@ impl TestApp {
     }
 
     pub async fn disable_user(&self, user: &TestUser) {
-        latchkey::users::set_disabled(&self.state.store, &user.id, true, self.state.clock.now())
-            .await
-            .expect("cannot disable the user");
+        latchkey::users::set_disabled(
+            &self.state.store,
+            &self.state.revocations,
+            &user.id,
+            true,
+            self.state.clock.now(),
+        )
+        .await
+        .expect("cannot disable the user");
     }
 
     /// `POST /token` with `params`, the client authenticated the usual way: HTTP Basic for a confidential client,
@@ -214,17 +227,23 @@ impl TestApp {
         client: &TestClient,
         params: &[(&str, &str)],
     ) -> reqwest::Response {
+        self.post_as(client, "/token", params).await
+    }
+
+    /// `POST path` with a form, the client authenticated as for [`Self::post_token`] (`/revoke`, `/introspect`).
+    pub async fn post_as(
+        &self,
+        client: &TestClient,
+        path: &str,
+        params: &[(&str, &str)],
+    ) -> reqwest::Response {
         let mut form: Vec<(&str, &str)> = params.to_vec();
-        let mut request = self.http.post(self.token_url());
+        let mut request = self.http.post(self.url(path));
         match &client.secret {
             Some(secret) => request = request.basic_auth(&client.id, Some(secret)),
             None => form.push(("client_id", &client.id)),
         }
-        request
-            .form(&form)
-            .send()
-            .await
-            .expect("POST /token failed")
+        request.form(&form).send().await.expect("POST failed")
     }
 
     /// `POST /token` with a raw body and content type, no client authentication added.
@@ -416,6 +435,7 @@ pub struct ClientSpec {
     pub redirect_uris: Vec<String>,
     pub post_logout_redirect_uris: Vec<String>,
     pub allow_no_pkce: bool,
+    pub can_introspect: bool,
 }
 
 impl Default for ClientSpec {
@@ -429,6 +449,7 @@ impl Default for ClientSpec {
             redirect_uris: Vec::new(),
             post_logout_redirect_uris: Vec::new(),
             allow_no_pkce: false,
+            can_introspect: false,
         }
     }
 }

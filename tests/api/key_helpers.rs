@@ -259,6 +259,7 @@ impl KeyCli {
         }
         if let Some(url) = &config.redis_url {
             env.push(("LATCHKEY_REDIS_URL", url.expose().to_owned()));
+            env.push(("LATCHKEY_REDIS_PREFIX", config.redis_prefix.clone()));
         }
         Self {
             env: env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),

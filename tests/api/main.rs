@@ -3,6 +3,7 @@
 
 mod authorization_code;
 mod browser;
+mod brute_force;
 mod cli;
 mod client_authentication;
 mod client_credentials;
@@ -23,6 +24,7 @@ mod password_reset;
 mod refresh_grant;
 mod replicas;
 mod request_validation;
+mod revocation;
 mod revocation_races;
 mod rotation_under_load;
 mod sqlite_writer;

@@ -161,7 +161,7 @@ async fn with_redis_a_cli_revocation_reaches_both_replicas_well_before_their_pol
     let (user, client) = first.user_and_client().await;
     let cli = KeyCli::for_app(&first);
     // Wait until both replicas have subscribed (under load that can take longer than a fixed sleep).
-    wait_for_subscribers(redis_url.trim(), 2).await;
+    wait_for_subscribers(redis_url.trim(), &first.config.redis_prefix, 2).await;
 
     // Twice, so that a poll tick falling in the window by chance can't pass the test for both replicas twice.
     for _ in 0..2 {
@@ -203,7 +203,7 @@ async fn with_redis_a_cli_revocation_reaches_both_replicas_well_before_their_pol
 
 /// Polls `PUBSUB NUMSUB` until the key-change channel has at least `n` subscribers (other tests' servers may add
 /// more; never fewer than ours once they are up).
-async fn wait_for_subscribers(redis_url: &str, n: i64) {
+async fn wait_for_subscribers(redis_url: &str, prefix: &str, n: i64) {
     let client = redis::Client::open(redis_url).expect("redis url");
     let mut conn = client
         .get_multiplexed_async_connection()
@@ -213,7 +213,7 @@ async fn wait_for_subscribers(redis_url: &str, n: i64) {
     loop {
         let (_, count): (String, i64) = redis::cmd("PUBSUB")
             .arg("NUMSUB")
-            .arg("latchkey:keys-changed")
+            .arg(format!("{prefix}:keys-changed"))
             .query_async(&mut conn)
             .await
             .expect("PUBSUB NUMSUB");

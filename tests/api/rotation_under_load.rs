@@ -132,7 +132,9 @@ async fn rotation_under_load_every_token_verifies_at_a_cache_honouring_resource_
         rotation_interval: 9,
         access_token_ttl: 4,
     };
-    let app = Arc::new(spawn_with_windows(windows, |_| {}).await);
+    // One address makes all the load: the per-address request limit would stop it.
+    let app =
+        Arc::new(spawn_with_windows(windows, |config| config.address_request_limit = 0).await);
     let max_age = policy(&app).jwks_max_age;
     let client = app.create_client(ClientSpec::default()).await;
     let mut users = Vec::new();

@@ -2,13 +2,14 @@
 //! §2.4 says it MUST NOT be used and the authorization code flow replaces it; operators opt in per client.
 
 use super::{TokenResponse, required, scope_parameter, within};
-use crate::auth;
+use crate::auth::{self, SignInAttempt};
 use crate::clients::Client;
 use crate::oauth::error::{BAD_CREDENTIALS, OAuthError};
 use crate::oauth::form::Form;
 use crate::passwords::Password;
 use crate::scope::Scope;
 use crate::state::AppState;
+use crate::throttle::Source;
 use crate::tokens::issuer::IssueError;
 use crate::users::Login;
 
@@ -40,13 +41,18 @@ pub async fn grant(
     state: &AppState,
     client: &Client,
     request: PasswordRequest,
+    source: &Source,
 ) -> Result<TokenResponse, OAuthError> {
     let scope = within(request.scope.as_ref(), &client.scope)?;
     let user = auth::authenticate(
         &state.store,
         &state.hasher,
-        &request.login,
-        &request.password,
+        &state.throttle,
+        SignInAttempt {
+            login: &request.login,
+            password: &request.password,
+            source,
+        },
         state.clock.now(),
     )
     .await?;

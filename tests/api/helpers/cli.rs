@@ -101,6 +101,8 @@ pub struct Cli {
     pub database: Arc<TestDatabase>,
     pub master_key: String,
     pub cwd: TempDir,
+    /// Redis URL and key prefix, shared with [`Cli::server`] (PostgreSQL runs with `TEST_REDIS_URL`).
+    pub redis: Option<(String, String)>,
 }
 
 impl Cli {
@@ -113,24 +115,30 @@ impl Cli {
 
     /// A CLI on a fresh database nobody has migrated yet.
     pub async fn unmigrated() -> Self {
+        let database = TestDatabase::fresh().await;
+        let config = test_config(database.url());
         Self {
-            database: TestDatabase::fresh().await,
+            redis: config
+                .redis_url
+                .map(|url| (url.expose().to_owned(), config.redis_prefix)),
+            database,
             master_key: random_master_key(),
             cwd: TempDir::new(),
         }
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
-        latchkey_command(
-            self.cwd.path(),
-            [
-                ("LATCHKEY_DATABASE_URL", self.database.url()),
-                ("LATCHKEY_MASTER_KEY", self.master_key.as_str()),
-                ("LATCHKEY_PASSWORD_HASH_MEMORY_KIB", "1024"),
-                ("LATCHKEY_PASSWORD_HASH_ITERATIONS", "1"),
-            ],
-            args,
-        )
+        let mut env = vec![
+            ("LATCHKEY_DATABASE_URL", self.database.url()),
+            ("LATCHKEY_MASTER_KEY", self.master_key.as_str()),
+            ("LATCHKEY_PASSWORD_HASH_MEMORY_KIB", "1024"),
+            ("LATCHKEY_PASSWORD_HASH_ITERATIONS", "1"),
+        ];
+        if let Some((url, prefix)) = &self.redis {
+            env.push(("LATCHKEY_REDIS_URL", url.as_str()));
+            env.push(("LATCHKEY_REDIS_PREFIX", prefix.as_str()));
+        }
+        latchkey_command(self.cwd.path(), env, args)
     }
 
     pub async fn run(&self, args: &[&str]) -> Run {
@@ -201,6 +209,9 @@ impl Cli {
     pub async fn server(&self) -> TestApp {
         let mut config = test_config(self.database.url());
         config.master_key = Some(self.master_key.clone().into());
+        if let Some((_, prefix)) = &self.redis {
+            config.redis_prefix = prefix.clone();
+        }
         TestApp::spawn_on(self.database.clone(), config).await
     }
 }

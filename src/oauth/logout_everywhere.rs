@@ -1,0 +1,57 @@
+//! `POST /account/logout-everywhere`: the bearer of a valid access token about a user logs that user out
+//! everywhere: every hosted session, every refresh-token family and every access token issued so far (including
+//! the one presented) is revoked. Answers 204.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::bearer::{Refusal, authorize, bearer_header, refuse};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/account/logout-everywhere")
+            .route(web::post().to(logout_everywhere))
+            .default_service(web::to(super::post_only)),
+    );
+}
+
+#[tracing::instrument(name = "logout_everywhere", skip_all, fields(user))]
+async fn logout_everywhere(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let claims = match bearer_header(&req) {
+        Ok(Some(token)) => authorize(&state, &token).await,
+        Ok(None) => Err(Refusal::Missing),
+        Err(refusal) => Err(refusal),
+    };
+    let claims = match claims {
+        // A client-credentials token is about the client: there is no user to log out.
+        Ok(claims) if !claims.is_about_a_user() => {
+            return refuse(&Refusal::InvalidToken(
+                "the access token is not about a user".into(),
+            ));
+        }
+        Ok(claims) => claims,
+        Err(refusal) => return refuse(&refusal),
+    };
+    tracing::Span::current().record("user", claims.sub.as_str());
+    match state
+        .revocations
+        .revoke_user(&claims.sub, "logged out everywhere", state.clock.now())
+        .await
+    {
+        Ok(ended) => {
+            tracing::info!(
+                families = ended.families,
+                sessions = ended.sessions,
+                "user logged out everywhere"
+            );
+            HttpResponse::NoContent()
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .finish()
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "logout everywhere failed");
+            refuse(&Refusal::Unavailable)
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! The revocation log (migration 2026-12-04-000001_revocation): access tokens, refresh-token families (`sid`) and
+//! users (`sub`) whose access tokens must be refused before their `exp`. It is the denylist without Redis, what
+//! Redis is filled from with it, and the revocation feed. Families land here by trigger, in the transaction that
+//! revokes them, whatever revoked them.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use super::schema::{refresh_token_families as families, revocations, sessions};
+use super::types::RevocationKind;
+use super::{SqliteConn, Store, StoreError, with_conn, write_tx};
+
+/// Puts user `$user_id` on the log as revoked at `$now`. An older entry for the user is replaced by a new row (a
+/// new `seq`), so feed readers past the old one see the later revocation.
+macro_rules! upsert_user_entry {
+    ($conn:expr, $user_id:expr, $now:expr, $expires_at:expr) => {
+        diesel::delete(
+            revocations::table
+                .filter(revocations::kind.eq(RevocationKind::User))
+                .filter(revocations::value.eq($user_id)),
+        )
+        .execute($conn)
+        .await?;
+        diesel::insert_into(revocations::table)
+            .values(&NewRevocation {
+                kind: RevocationKind::User,
+                value: $user_id.to_owned(),
+                revoked_at: $now,
+                expires_at: $expires_at,
+            })
+            .execute($conn)
+            .await?
+    };
+}
+pub(crate) use upsert_user_entry;
+
+/// The longest an access token may live (`access_token_ttl`'s upper bound), and so how long a family or user entry
+/// must stay in the log after the revocation (the family trigger of migration 2026-12-04-000001 uses it too).
+pub const MAX_ACCESS_TOKEN_TTL: i64 = 86_400;
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = revocations)]
+pub struct RevocationRow {
+    /// Position in the log: rows become visible in `seq` order (see [`SerialRevocations`]).
+    pub seq: i64,
+    pub kind: RevocationKind,
+    pub value: String,
+    pub revoked_at: i64,
+    /// When every token the row covers has expired: the row can go.
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = revocations)]
+pub struct NewRevocation {
+    pub kind: RevocationKind,
+    pub value: String,
+    pub revoked_at: i64,
+    pub expires_at: i64,
+}
+
+/// Makes writers of the log draw `seq` one at a time, so that a feed reader at cursor N never misses a row that
+/// commits later with a smaller `seq`. PostgreSQL takes a transaction-scoped advisory lock (the same one the family
+/// trigger takes); SQLite writes are serial already.
+pub(crate) trait SerialRevocations {
+    fn serialize_revocations(&mut self) -> impl Future<Output = QueryResult<()>> + Send;
+}
+
+impl SerialRevocations for AsyncPgConnection {
+    async fn serialize_revocations(&mut self) -> QueryResult<()> {
+        diesel::sql_query("SELECT latchkey_revocations_lock()")
+            .execute(self)
+            .await
+            .map(drop)
+    }
+}
+
+impl SerialRevocations for SqliteConn {
+    async fn serialize_revocations(&mut self) -> QueryResult<()> {
+        Ok(())
+    }
+}
+
+/// What revoking a user everywhere ended.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct UserRevocation {
+    pub families: usize,
+    pub sessions: usize,
+}
+
+impl Store {
+    /// Adds `entry` to the log (an entry already there is kept as it is).
+    pub async fn insert_revocation(&self, entry: NewRevocation) -> Result<(), StoreError> {
+        write_tx!(self, StoreError, conn => {
+            conn.serialize_revocations().await?;
+            diesel::insert_into(revocations::table)
+                .values(&entry)
+                .on_conflict_do_nothing()
+                .execute(conn)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// Ends every session and refresh-token family of `user_id` and puts the user on the log (its access tokens
+    /// issued before `now` are refused), in one transaction.
+    pub async fn revoke_user_everywhere(
+        &self,
+        user_id: &str,
+        reason: &'static str,
+        now: i64,
+        entry_expires_at: i64,
+    ) -> Result<UserRevocation, StoreError> {
+        let user_id = user_id.to_owned();
+        write_tx!(self, StoreError, conn => {
+            conn.serialize_revocations().await?;
+            let sessions = diesel::update(
+                sessions::table
+                    .filter(sessions::user_id.eq(&user_id))
+                    .filter(sessions::revoked_at.is_null()),
+            )
+            .set((sessions::revoked_at.eq(Some(now)), sessions::revoked_reason.eq(Some(reason))))
+            .execute(conn)
+            .await?;
+            let families = diesel::update(
+                families::table
+                    .filter(families::user_id.eq(&user_id))
+                    .filter(families::revoked_at.is_null()),
+            )
+            .set((families::revoked_at.eq(Some(now)), families::revoked_reason.eq(Some(reason))))
+            .execute(conn)
+            .await?;
+            upsert_user_entry!(conn, &user_id, now, entry_expires_at);
+            Ok(UserRevocation { families, sessions })
+        })
+    }
+
+    /// The log's entries that apply to an access token with these `jti`, `sid` and `sub`.
+    pub async fn revocations_for(
+        &self,
+        jti: &str,
+        sid: Option<&str>,
+        sub: &str,
+    ) -> Result<Vec<RevocationRow>, StoreError> {
+        let by_jti = revocations::kind
+            .eq(RevocationKind::Token)
+            .and(revocations::value.eq(jti));
+        let by_sub = revocations::kind
+            .eq(RevocationKind::User)
+            .and(revocations::value.eq(sub));
+        let by_sid = revocations::kind
+            .eq(RevocationKind::Family)
+            .and(revocations::value.eq(sid.unwrap_or_default()))
+            .and(sid.is_some().into_sql::<diesel::sql_types::Bool>());
+        with_conn!(self, conn => {
+            Ok(revocations::table
+                .filter(by_jti.or(by_sub).or(by_sid))
+                .select(RevocationRow::as_select())
+                .load(conn)
+                .await?)
+        })
+    }
+
+    /// Up to `limit` live entries after `cursor`, in `seq` order (the revocation feed and the Redis refill).
+    pub async fn revocations_after(
+        &self,
+        cursor: i64,
+        now: i64,
+        limit: i64,
+    ) -> Result<Vec<RevocationRow>, StoreError> {
+        with_conn!(self, conn => {
+            Ok(revocations::table
+                .filter(revocations::seq.gt(cursor))
+                .filter(revocations::expires_at.gt(now))
+                .order(revocations::seq.asc())
+                .limit(limit)
+                .select(RevocationRow::as_select())
+                .load(conn)
+                .await?)
+        })
+    }
+
+    /// The largest `seq` ever drawn (0 for an empty log): where a new feed reader that wants only what comes next
+    /// starts.
+    pub async fn last_revocation_seq(&self) -> Result<i64, StoreError> {
+        with_conn!(self, conn => {
+            Ok(revocations::table
+                .select(diesel::dsl::max(revocations::seq))
+                .first::<Option<i64>>(conn)
+                .await?
+                .unwrap_or(0))
+        })
+    }
+}

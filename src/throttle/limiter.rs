@@ -1,0 +1,235 @@
+//! Fixed-window counters: in this process, or in Redis so that every replica counts together (one atomic script,
+//! windows on Redis' clock). A Redis that can't be reached never means "unlimited": the count falls back to this
+//! process, against a stricter limit (half), until Redis answers again.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::shared_redis::SharedRedis;
+
+/// Counts `KEYS[1]` up by one and starts its window on the first count; answers the count and the milliseconds
+/// left in the window.
+const HIT: &str = r"
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return {n, ttl}
+";
+
+/// The count and the milliseconds left, without counting.
+const PEEK: &str = r"
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+local ttl = redis.call('PTTL', KEYS[1])
+return {n, ttl}
+";
+
+/// Most keys the in-process counter keeps; beyond that, expired windows are swept, then the oldest go.
+const LOCAL_CAPACITY: usize = 100_000;
+
+/// A limit: at most `limit` events per `window` for one key.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    /// Part of the key, so that rules never share counters.
+    pub name: &'static str,
+    pub limit: u32,
+    pub window: Duration,
+}
+
+/// What a rule allows now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allowed,
+    /// Over the limit: try again after this long.
+    Limited {
+        retry_after: Duration,
+    },
+}
+
+impl Decision {
+    pub fn is_limited(&self) -> bool {
+        matches!(self, Self::Limited { .. })
+    }
+}
+
+pub struct Limiter {
+    redis: Option<Arc<SharedRedis>>,
+    local: LocalCounters,
+    hit: redis::Script,
+    peek: redis::Script,
+}
+
+impl Limiter {
+    pub fn new(redis: Option<Arc<SharedRedis>>) -> Self {
+        Self {
+            redis,
+            local: LocalCounters::default(),
+            hit: redis::Script::new(HIT),
+            peek: redis::Script::new(PEEK),
+        }
+    }
+
+    /// Counts one event for `key` under `rule`; `Limited` when this event is over the limit.
+    pub async fn hit(&self, rule: &Rule, key: &str) -> Decision {
+        self.count(rule, key, true).await
+    }
+
+    /// Whether the next event for `key` would be over the limit, without counting one.
+    pub async fn peek(&self, rule: &Rule, key: &str) -> Decision {
+        self.count(rule, key, false).await
+    }
+
+    async fn count(&self, rule: &Rule, key: &str, add: bool) -> Decision {
+        if rule.limit == 0 {
+            return Decision::Allowed;
+        }
+        let Some(redis) = &self.redis else {
+            return self.local.count(rule, key, add, rule.limit);
+        };
+        let redis_key = redis.key(&format!("rate:{}:{key}", rule.name));
+        let script = if add { &self.hit } else { &self.peek };
+        let window_ms = rule.window.as_millis().max(1) as u64;
+        let answer = redis
+            .run(async |conn| {
+                script
+                    .key(&redis_key)
+                    .arg(window_ms)
+                    .invoke_async::<(i64, i64)>(conn)
+                    .await
+            })
+            .await;
+        match answer {
+            Ok((count, ttl_ms)) => {
+                let over = if add {
+                    count > i64::from(rule.limit)
+                } else {
+                    count >= i64::from(rule.limit)
+                };
+                if over {
+                    Decision::Limited {
+                        retry_after: Duration::from_millis(ttl_ms.max(1000) as u64),
+                    }
+                } else {
+                    Decision::Allowed
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, rule = rule.name, "redis unreachable: rate limit counted in this process, at half the limit");
+                self.local.count(rule, key, add, (rule.limit / 2).max(1))
+            }
+        }
+    }
+}
+
+/// Per-process counters, bounded in size.
+#[derive(Default)]
+struct LocalCounters {
+    windows: Mutex<HashMap<String, Window>>,
+}
+
+#[derive(Clone, Copy)]
+struct Window {
+    count: u32,
+    ends: Instant,
+}
+
+impl LocalCounters {
+    fn count(&self, rule: &Rule, key: &str, add: bool, limit: u32) -> Decision {
+        let now = Instant::now();
+        let Ok(mut windows) = self.windows.lock() else {
+            // A panic elsewhere poisoned the lock: refuse rather than allow everything.
+            return Decision::Limited {
+                retry_after: rule.window,
+            };
+        };
+        if windows.len() >= LOCAL_CAPACITY {
+            windows.retain(|_, w| w.ends > now);
+            if windows.len() >= LOCAL_CAPACITY {
+                // Still full of live windows (a flood of distinct keys): forget the ones closest to their end.
+                let mut ends: Vec<Instant> = windows.values().map(|w| w.ends).collect();
+                ends.sort_unstable();
+                let cut = ends[ends.len() / 2];
+                windows.retain(|_, w| w.ends > cut);
+            }
+        }
+        let full_key = format!("{}:{key}", rule.name);
+        let window = windows.entry(full_key).or_insert(Window {
+            count: 0,
+            ends: now + rule.window,
+        });
+        if window.ends <= now {
+            *window = Window {
+                count: 0,
+                ends: now + rule.window,
+            };
+        }
+        if add {
+            window.count = window.count.saturating_add(1);
+        }
+        let over = if add {
+            window.count > limit
+        } else {
+            window.count >= limit
+        };
+        if over {
+            Decision::Limited {
+                retry_after: (window.ends - now).max(Duration::from_secs(1)),
+            }
+        } else {
+            Decision::Allowed
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULE: Rule = Rule {
+        name: "test",
+        limit: 3,
+        window: Duration::from_secs(60),
+    };
+
+    #[tokio::test]
+    async fn the_local_counter_allows_the_limit_then_refuses_with_the_time_left() {
+        let limiter = Limiter::new(None);
+        for _ in 0..3 {
+            assert_eq!(limiter.hit(&RULE, "k").await, Decision::Allowed);
+        }
+        assert!(limiter.peek(&RULE, "k").await.is_limited());
+        match limiter.hit(&RULE, "k").await {
+            Decision::Limited { retry_after } => assert!(retry_after <= RULE.window),
+            Decision::Allowed => panic!("the fourth event is over the limit"),
+        }
+        assert_eq!(limiter.hit(&RULE, "other").await, Decision::Allowed);
+    }
+
+    #[tokio::test]
+    async fn peeking_does_not_count() {
+        let limiter = Limiter::new(None);
+        for _ in 0..10 {
+            assert_eq!(limiter.peek(&RULE, "k").await, Decision::Allowed);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_zero_limit_is_off() {
+        let limiter = Limiter::new(None);
+        let off = Rule { limit: 0, ..RULE };
+        for _ in 0..10 {
+            assert_eq!(limiter.hit(&off, "k").await, Decision::Allowed);
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_redis_falls_back_to_half_the_limit_in_process() {
+        let redis = SharedRedis::new("redis://127.0.0.1:1", "t").unwrap();
+        let limiter = Limiter::new(Some(Arc::new(redis)));
+        let rule = Rule { limit: 4, ..RULE };
+        assert_eq!(limiter.hit(&rule, "k").await, Decision::Allowed);
+        assert_eq!(limiter.hit(&rule, "k").await, Decision::Allowed);
+        assert!(limiter.hit(&rule, "k").await.is_limited());
+    }
+}
