@@ -1,19 +1,27 @@
 //! One Redis connection per process, shared by the denylist, the rate limiters and key-change notices: a
 //! multiplexed connection that the manager re-establishes after a failure. Every call is bounded in time, so an
-//! unreachable Redis costs a request at most [`TIMEOUT`] before the caller falls back or fails closed.
+//! unreachable Redis costs a request at most [`TIMEOUT`] before the caller falls back or fails closed; after a
+//! failure, calls fail at once for [`BACKOFF`] before Redis is tried again, so an outage never adds its timeout to every
+//! request.
 
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 /// The longest one Redis call may take, connecting included.
 pub const TIMEOUT: Duration = Duration::from_millis(500);
+/// How long calls fail at once after a failure, before Redis is tried again.
+pub const BACKOFF: Duration = Duration::from_millis(500);
 
 pub struct SharedRedis {
     client: redis::Client,
     manager: tokio::sync::OnceCell<ConnectionManager>,
     /// `redis_prefix`: every key is `{prefix}:…`.
     prefix: String,
+    /// Milliseconds after `epoch` until which calls fail at once (0: Redis is believed up).
+    down_until: AtomicU64,
+    epoch: Instant,
 }
 
 impl SharedRedis {
@@ -24,6 +32,8 @@ impl SharedRedis {
             client,
             manager: tokio::sync::OnceCell::new(),
             prefix: prefix.to_owned(),
+            down_until: AtomicU64::new(0),
+            epoch: Instant::now(),
         })
     }
 
@@ -38,6 +48,25 @@ impl SharedRedis {
 
     /// Runs `call` on the shared connection, opening it first if needed; an error or [`TIMEOUT`] is an `Err`.
     pub async fn run<T>(
+        &self,
+        call: impl AsyncFnOnce(&mut ConnectionManager) -> redis::RedisResult<T>,
+    ) -> anyhow::Result<T> {
+        let now = self.epoch.elapsed().as_millis() as u64;
+        let down_until = self.down_until.load(Ordering::Acquire);
+        if now < down_until {
+            return Err(anyhow::anyhow!("redis failed moments ago; not retried yet"));
+        }
+        let result = self.attempt(call).await;
+        if result.is_err() {
+            self.down_until.store(
+                self.epoch.elapsed().as_millis() as u64 + BACKOFF.as_millis() as u64,
+                Ordering::Release,
+            );
+        }
+        result
+    }
+
+    async fn attempt<T>(
         &self,
         call: impl AsyncFnOnce(&mut ConnectionManager) -> redis::RedisResult<T>,
     ) -> anyhow::Result<T> {

@@ -5,6 +5,7 @@ mod browser;
 pub mod chrome;
 mod cli;
 mod database;
+mod forwarder;
 mod responses;
 mod smtp_sink;
 
@@ -31,6 +32,7 @@ use reqwest::header::CONTENT_TYPE;
 pub use browser::{AuthRequest, Browser, Pkce, Redirect, hidden_fields};
 pub use cli::{Cli, Run, latchkey_command, run_command};
 pub use database::{TempDir, TestDatabase};
+pub use forwarder::{Forwarder, resolve};
 pub use responses::{AccessClaims, Tokens, expect_error, expect_tokens, header};
 pub use smtp_sink::SmtpSink;
 

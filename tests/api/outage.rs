@@ -1,63 +1,22 @@
+//! Outages of the shared services, made by cutting a TCP forwarder between the server and the service (the
+//! services themselves keep running for the other tests).
+//!
 //! A database outage: `/token` answers 503 with `Retry-After` (never `invalid_grant`, which would make clients
 //! discard good refresh tokens) and recovers by itself. PostgreSQL only: an embedded file can't become unreachable.
+//!
+//! A Redis outage: whatever needs the denylist answers 503 (never a guess), sign-in keeps working under stricter
+//! per-process limits, nothing is revoked because of the outage, revocations made meanwhile are not lost, and
+//! everything recovers without a restart.
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use latchkey::config::HumanDuration;
 use reqwest::StatusCode;
-use tokio::net::{TcpSocket, TcpStream};
-use tokio::task::{JoinHandle, JoinSet};
 
-use crate::helpers::{TestApp, TestDatabase, expect_error, expect_tokens, test_config};
-
-/// A TCP forwarder standing between the server and PostgreSQL: stopping it drops every live connection and
-/// refuses new ones, as a network partition or a database restart would.
-struct Forwarder {
-    port: u16,
-    upstream: SocketAddr,
-    task: Option<JoinHandle<()>>,
-}
-
-impl Forwarder {
-    async fn start(port: u16, upstream: SocketAddr) -> Self {
-        let socket = TcpSocket::new_v4().expect("a socket");
-        socket.set_reuseaddr(true).expect("SO_REUSEADDR");
-        socket
-            .bind(SocketAddr::from(([127, 0, 0, 1], port)))
-            .expect("binding the forwarder");
-        let listener = socket.listen(64).expect("listening");
-        let port = listener.local_addr().expect("an address").port();
-        let task = tokio::spawn(async move {
-            // Dropped with the task when the forwarder stops, which aborts every connection it carries.
-            let mut connections = JoinSet::new();
-            while let Ok((mut inbound, _)) = listener.accept().await {
-                connections.spawn(async move {
-                    if let Ok(mut outbound) = TcpStream::connect(upstream).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                    }
-                });
-            }
-        });
-        Self {
-            port,
-            upstream,
-            task: Some(task),
-        }
-    }
-
-    async fn stop(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-            let _ = task.await;
-        }
-    }
-
-    async fn restart(&mut self) {
-        self.stop().await;
-        *self = Self::start(self.port, self.upstream).await;
-    }
-}
+use crate::helpers::{
+    ClientSpec, Forwarder, TestApp, TestClient, TestDatabase, expect_error, expect_tokens, resolve,
+    test_config,
+};
 
 #[tokio::test]
 async fn a_database_outage_is_503_with_retry_after_and_the_same_refresh_token_works_after_recovery()
@@ -111,6 +70,11 @@ async fn a_database_outage_is_503_with_retry_after_and_the_same_refresh_token_wo
         StatusCode::OK,
         "the process itself is fine"
     );
+    assert_eq!(
+        app.get("/.well-known/jwks.json").await.status(),
+        StatusCode::OK,
+        "the JWKS is served from memory: verifiers keep working"
+    );
 
     forwarder.restart().await;
 
@@ -135,4 +99,117 @@ async fn a_database_outage_is_503_with_retry_after_and_the_same_refresh_token_wo
     }
     assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
     expect_tokens(app.password_grant(&client, &user).await).await;
+}
+
+async fn introspect(app: &TestApp, rs: &TestClient, token: &str) -> reqwest::Response {
+    app.post_as(rs, "/introspect", &[("token", token)]).await
+}
+
+#[tokio::test]
+async fn a_redis_outage_fails_closed_loses_nothing_and_recovers_by_itself() {
+    let redis_url = std::env::var("TEST_REDIS_URL").ok();
+    let database = TestDatabase::fresh().await;
+    if !crate::helpers::service_available(
+        "Redis (TEST_REDIS_URL) with PostgreSQL (TEST_DATABASE_URL)",
+        redis_url.is_some() && database.is_postgres(),
+        "the Redis outage test",
+    ) {
+        return;
+    }
+    let redis_url = url::Url::parse(redis_url.unwrap_or_default().trim()).expect("a Redis URL");
+    let upstream = resolve(
+        redis_url.host_str().expect("a host"),
+        redis_url.port().unwrap_or(6379),
+    )
+    .await;
+    let mut forwarder = Forwarder::start(0, upstream).await;
+    let mut config = test_config(database.url());
+    config.redis_url = Some(format!("redis://127.0.0.1:{}", forwarder.port).into());
+    config.login_failure_limit = 4;
+    let app = TestApp::spawn_on(database, config).await;
+    let (user, client) = app.user_and_client().await;
+    let rs = app
+        .create_client(ClientSpec {
+            grants: Vec::new(),
+            can_introspect: true,
+            ..ClientSpec::default()
+        })
+        .await;
+    let revoked_before = app.login(&client, &user).await;
+    let revoked_during = app.login(&client, &user).await;
+    let live = app.login(&client, &user).await;
+    let revoke = app
+        .post_as(
+            &client,
+            "/revoke",
+            &[("token", &revoked_before.access_token)],
+        )
+        .await;
+    assert_eq!(revoke.status(), StatusCode::OK);
+
+    forwarder.stop().await;
+
+    // The denylist can't be read: no guess either way.
+    for token in [&revoked_before.access_token, &live.access_token] {
+        let error = expect_error(
+            introspect(&app, &rs, token).await,
+            503,
+            "temporarily_unavailable",
+        )
+        .await;
+        assert!(error.header("retry-after").is_some(), "{:?}", error.headers);
+    }
+    // A revocation still commits to the database, to be applied when Redis returns.
+    let revoke = app
+        .post_as(
+            &client,
+            "/revoke",
+            &[("token", &revoked_during.access_token)],
+        )
+        .await;
+    assert_eq!(revoke.status(), StatusCode::OK);
+    // Sign-in and refresh don't need Redis; no family is revoked because of the outage.
+    let refreshed = app.refresh(&client, live.refresh_token()).await;
+    expect_tokens(app.password_grant(&client, &user).await).await;
+    // Limits fall back to this process, stricter (half of 4), never to "unlimited".
+    for _ in 0..2 {
+        let response = app
+            .password_grant_as(&client, "guess@example.org", "wrong-password", None)
+            .await;
+        expect_error(response, 400, "invalid_grant").await;
+    }
+    let throttled = app
+        .password_grant_as(&client, "guess@example.org", "wrong-password", None)
+        .await;
+    assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    forwarder.restart().await;
+
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let response = introspect(&app, &rs, &refreshed.access_token).await;
+        if response.status() == StatusCode::OK {
+            let answer: serde_json::Value = response.json().await.expect("JSON");
+            assert_eq!(answer["active"], true);
+            break;
+        }
+        expect_error(response, 503, "temporarily_unavailable").await;
+        assert!(
+            Instant::now() < deadline,
+            "introspection did not recover within 15 s of Redis returning"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for token in [&revoked_before.access_token, &revoked_during.access_token] {
+        let answer: serde_json::Value = introspect(&app, &rs, token)
+            .await
+            .json()
+            .await
+            .expect("JSON");
+        assert_eq!(
+            answer,
+            serde_json::json!({ "active": false }),
+            "nothing revoked was lost"
+        );
+    }
 }
