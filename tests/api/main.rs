@@ -22,6 +22,7 @@ mod outage;
 mod password_grant;
 mod password_reset;
 mod refresh_grant;
+mod replica_processes;
 mod replicas;
 mod request_validation;
 mod revocation;
