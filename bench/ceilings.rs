@@ -2,7 +2,9 @@
 //!
 //! - argon2id verifications/s at the *configured* parameters (`Config::load(None)`: defaults, the TOML file and
 //!   `LATCHKEY_*`), which bound the password grant;
-//! - RS256 signatures/s with Latchkey's own signer (private key parsed once), which bound the refresh grant.
+//! - RS256 signatures/s with Latchkey's own signer (private key parsed once), which bound the refresh grant;
+//! - RS256 verifications/s of an access token (jsonwebtoken, as `tokens::verify` runs it), which bound
+//!   introspection and revocation.
 //!
 //! `cargo run --release --example ceilings -- [--seconds N]` prints one JSON line.
 
@@ -49,7 +51,20 @@ fn main() -> anyhow::Result<()> {
         std::hint::black_box(jwt);
     });
 
+    let decoding =
+        jsonwebtoken::DecodingKey::from_rsa_components(&generated.jwk.n, &generated.jwk.e)?;
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.set_issuer(&[&issuer]);
+    validation.validate_aud = false;
+    let verify = on_all_cores(threads, duration, || {
+        let claims = jsonwebtoken::decode::<serde_json::Value>(&sample, &decoding, &validation)
+            .expect("own token verifies");
+        std::hint::black_box(claims);
+    });
+
     let out = serde_json::json!({
+        "rs256_verify_per_s": round1(verify.per_s),
+        "rs256_verify_cores_used": verify.cores_used,
         "argon2_verify_per_s": round1(argon2_rate.per_s),
         "rs256_sign_per_s": round1(rs256.per_s),
         "argon2_cores_used": argon2_rate.cores_used,

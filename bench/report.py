@@ -21,6 +21,7 @@ import sys
 TARGETS = {
     "password_over_argon2_ceiling_min": 0.85,
     "sqlite_refresh_over_sign_ceiling_min": 0.45,
+    "password_flooded_over_password_min": 0.8,
     # Connections -> p99 in ms.
     "sqlite_refresh_p99_ms_max": {32: 25, 64: 60},
     "pg_refresh_over_sqlite_refresh_min": 0.55,
@@ -179,9 +180,12 @@ def main():
     binary = read_meta(os.path.join(work, "binary.txt"))
 
     argon2, sign = ceilings["argon2_verify_per_s"], ceilings["rs256_sign_per_s"]
+    verify = ceilings.get("rs256_verify_per_s")
     # A sign-in is one argon2 verification; a single-sign-on flow signs twice (access token and ID token).
     ceiling_of = {"password": ("argon2", argon2), "refresh": ("RS256", sign), "sign_in": ("argon2", argon2),
-                  "sso": ("RS256/2", sign / 2), "client_credentials": ("RS256", sign)}
+                  "sso": ("RS256/2", sign / 2), "client_credentials": ("RS256", sign),
+                  "introspect": ("RS256 verify", verify), "revoke": ("RS256 verify", verify),
+                  "password_flooded": ("argon2", argon2)}
     for p in phases.values():
         label, rate = ceiling_of.get(p["kind"], (None, None))
         p["ceiling"] = label
@@ -203,6 +207,12 @@ def main():
         if p["kind"] == "password":
             checks.append(check(f"{name} / argon2 ceiling", p["over_ceiling"], ">=",
                                 TARGETS["password_over_argon2_ceiling_min"]))
+        if p["kind"] == "password_flooded":
+            unflooded = phases.get(name.replace("-flooded", ""))
+            if unflooded and unflooded["ok_per_s"]:
+                checks.append(check(f"{name} / {name.replace('-flooded', '')} (a guessing flood against another "
+                                    "account)", round(p["ok_per_s"] / unflooded["ok_per_s"], 3), ">=",
+                                    TARGETS["password_flooded_over_password_min"]))
     for c, (name, p) in sorted(sqlite_rf.items()):
         checks.append(check(f"{name} / RS256 ceiling", p["over_ceiling"], ">=",
                             TARGETS["sqlite_refresh_over_sign_ceiling_min"]))
@@ -219,7 +229,7 @@ def main():
     for c, (name, p) in sorted(sqlite_rf.items()):
         checks.append(check(f"{name} grants/s", p["ok_per_s"], ">=", TARGETS["refresh_per_s_min"]))
     for name, p in phases.items():
-        if p["kind"] in ("sign_in", "sso", "client_credentials"):
+        if p["kind"] in ("sign_in", "sso", "client_credentials", "introspect", "revoke"):
             checks.append(check(f"{name} / {p['ceiling']} ceiling (info)", p["over_ceiling"], ">=", 0.0))
     for name, p in phases.items():
         if p["kind"] == "jwks":
@@ -337,7 +347,8 @@ def main():
     print(
         f"ceilings ({ceilings['threads']} threads): argon2id verify m={a.get('memory_kib')} KiB t={a.get('iterations')} "
         f"p={a.get('parallelism')}: {argon2:,.1f}/s   RS256 sign (key parsed once, {ceilings.get('jwt_bytes')} B JWT): "
-        f"{sign:,.1f}/s   (CPU cores obtained: {ceilings.get('argon2_cores_used')} and {ceilings.get('rs256_cores_used')})"
+        f"{sign:,.1f}/s   RS256 verify: {verify or 0:,.1f}/s   (CPU cores obtained: "
+        f"{ceilings.get('argon2_cores_used')}, {ceilings.get('rs256_cores_used')}, {ceilings.get('rs256_verify_cores_used')})"
     )
     for name, ratio in pg_over_sqlite.items():
         print(f"  {name} throughput: {ratio:.3f}")

@@ -62,6 +62,9 @@
 #   BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres
 #                                    a database of the server where the bench database is created (needs
 #                                    CREATEDB) and dropped (WITH (FORCE): PostgreSQL >= 13)
+#   BENCH_REDIS_URL=redis://127.0.0.1:6379
+#                                    Redis for the PostgreSQL phases (empty: none); the SQLite phases never use it
+#   BENCH_REVOKE_TOKENS=4000         distinct access tokens the revoke phase revokes (then it revokes them again)
 #   BENCH_CONFIG=                    a TOML configuration file for every process (default: none, i.e. defaults)
 #   BENCH_CEILING_SECONDS=3          duration of each ceiling measurement
 #   BENCH_PORT=18080                 loopback port of the server (127.0.0.1 only)
@@ -92,6 +95,8 @@ CLI_CONNS=${BENCH_CLI_CONNECTIONS:-32}
 JWKS_CONNS=${BENCH_JWKS_CONNECTIONS:-${JWKS_CONNS:-32}}
 POSTGRES=${BENCH_POSTGRES:-1}
 POSTGRES_URL=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+REDIS_URL=${BENCH_REDIS_URL-redis://127.0.0.1:6379}
+REVOKE_SEED=${BENCH_REVOKE_TOKENS:-4000}
 BIN_DIR=${BENCH_BIN_DIR:-}
 PERF=${BENCH_PERF:-0}
 START_TIMEOUT=60
@@ -253,7 +258,9 @@ version=$("$BIN" --version 2>/dev/null || echo unknown)
 EOF
 : >"$WORK/phases.txt"
 # Settings shared by every process; everything else is the default configuration (or BENCH_CONFIG).
-COMMON_ENV=("LATCHKEY_BIND=$HOST:$PORT" "RUST_LOG=info")
+# The per-address request limit is raised, not turned off, so its counting stays in every figure: all the load
+# comes from 127.0.0.1, which the default (6000/min) would stop.
+COMMON_ENV=("LATCHKEY_BIND=$HOST:$PORT" "RUST_LOG=info" "LATCHKEY_ADDRESS_REQUEST_LIMIT=1000000000")
 if [[ -n ${BENCH_CONFIG:-} ]]; then COMMON_ENV+=("LATCHKEY_CONFIG=$BENCH_CONFIG"); fi
 SQLITE_ENV=(
     "${COMMON_ENV[@]}"
@@ -281,10 +288,17 @@ print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$POSTGRES_URL" "$PG_NA
         "LATCHKEY_DATABASE_URL=$PG_BENCH_URL"
         "LATCHKEY_MASTER_KEY=$(head -c 32 /dev/urandom | base64 -w0)"
     )
+    # PostgreSQL runs as production replicas would: with Redis (denylist, shared rate limits) when it answers.
+    if [[ -n $REDIS_URL ]]; then
+        redis-cli -u "$REDIS_URL" ping 2>/dev/null | grep -q PONG ||
+            die "Redis does not answer at $REDIS_URL (set BENCH_REDIS_URL, or BENCH_REDIS_URL= to run without)"
+        PG_ENV+=("LATCHKEY_REDIS_URL=$REDIS_URL" "LATCHKEY_REDIS_PREFIX=$PG_NAME")
+        log "PostgreSQL phases use Redis at $REDIS_URL (key prefix $PG_NAME)"
+    fi
 fi
 
-phase_count=$((1 + ${#REFRESH_LIST[@]} + (CLI_CONNS > 0 ? 1 : 0) + 3 + 1))
-((POSTGRES == 0)) || phase_count=$((phase_count + 1 + ${#REFRESH_LIST[@]} + 3))
+phase_count=$((1 + ${#REFRESH_LIST[@]} + (CLI_CONNS > 0 ? 1 : 0) + 3 + 1 + 2 + 1))
+((POSTGRES == 0)) || phase_count=$((phase_count + 1 + ${#REFRESH_LIST[@]} + 3 + 2 + 1))
 log "$phase_count phases of ${PHASE_SECONDS}s, then 2 ceilings of ${CEILING_SECONDS}s: about" \
     "$(((phase_count * (PHASE_SECONDS + 3) + 2 * CEILING_SECONDS + 59) / 60)) min"
 
@@ -594,6 +608,75 @@ client_credentials_phase() { # $1 = phase name
     stop_server
 }
 
+# password-flooded: the password phase again while bench/guess.lua floods wrong passwords for another account
+# from random addresses (X-Forwarded-For; this server trusts 127.0.0.1 as its proxy). The account locks for
+# unknown sources after login_failure_limit guesses and the rest are refused without argon2: the legitimate
+# logins must keep >= 0.8 of the unflooded password phase's throughput.
+guess_flood() { # $1 = phase, $2 = deadline (µs since the epoch)
+    local seconds=$((($2 - ${EPOCHREALTIME//[!0-9]/}) / 1000000))
+    ((seconds > 0)) || return 0
+    timeout $((seconds + 30)) wrk -t1 -c4 -d"${seconds}s" -s "$BENCH_DIR/guess.lua" "$BASE_URL" \
+        >"$WORK/$1.flood.txt" 2>&1 || true
+}
+flood_phase() { # $1 = phase
+    local saved=("${LATCHKEY_ENV[@]}")
+    LATCHKEY_ENV+=("LATCHKEY_TRUSTED_PROXIES=127.0.0.1/32")
+    printf '%s' "$PASSWORD" | latchkey users create --email "victim-$1@example.test" --username "victim-$1" \
+        --password-stdin --json >/dev/null || die "users create (victim) failed ($BACKEND)"
+    export BENCH_VICTIM="victim-$1"
+    start_server "$1"
+    run_phase "$1" "$WRK_THREADS" "$PASSWORD_CONNS" password_flooded.lua guess_flood
+    stop_server
+    LATCHKEY_ENV=("${saved[@]}")
+    grep -h BENCH_JSON "$WORK/$1.flood.txt" | sed 's/^BENCH_JSON /  flood: /' >&2 || true
+}
+
+# introspect: POST /introspect by a resource server for one live access token (an RS256 verification and a
+# denylist lookup per request); revoke: POST /revoke of distinct access tokens by their client (a verification and
+# a revocation-log write, plus a Redis write with Redis). 8 connections each, ratios to the RS256 verify ceiling.
+revocation_phases() { # $1 = phase name prefix ("" or "pg-")
+    local prefix=$1 code
+    start_server "${prefix}introspect"
+    latchkey clients create --id "bench-rs-${prefix}x" --can-introspect --json >"$WORK/${prefix}rs.json" ||
+        die "clients create --can-introspect failed ($BACKEND)"
+    latchkey clients create --id "bench-holder-${prefix}x" --grant client_credentials --scope read --json \
+        >"$WORK/${prefix}holder.json" || die "clients create (token holder) failed ($BACKEND)"
+    BENCH_RS_BASIC=$(printf '%s:%s' "bench-rs-${prefix}x" "$(json_field "$WORK/${prefix}rs.json" client_secret)" |
+        base64 -w0)
+    BENCH_SERVICE_BASIC=$(printf '%s:%s' "bench-holder-${prefix}x" \
+        "$(json_field "$WORK/${prefix}holder.json" client_secret)" | base64 -w0)
+    export BENCH_RS_BASIC BENCH_SERVICE_BASIC
+    code=$(curl -sS --max-time 10 -o "$WORK/${prefix}holder-token.json" -w '%{http_code}' \
+        -H "Authorization: Basic $BENCH_SERVICE_BASIC" -d grant_type=client_credentials "$BASE_URL/token") ||
+        die "token for introspection: curl failed"
+    [[ $code == 200 ]] || die "token for introspection answered HTTP $code"
+    BENCH_ACCESS_TOKEN=$(json_field "$WORK/${prefix}holder-token.json" access_token)
+    export BENCH_ACCESS_TOKEN
+    curl -sS --max-time 10 -H "Authorization: Basic $BENCH_RS_BASIC" -d "token=$BENCH_ACCESS_TOKEN" \
+        "$BASE_URL/introspect" | grep -q '"active":true' || die "introspection sanity request: not active"
+    run_phase "${prefix}introspect" "$SSO_CONNS" "$SSO_CONNS" introspect.lua
+    stop_server
+
+    start_server "${prefix}revoke"
+    log "issuing $REVOKE_SEED access tokens to revoke"
+    python3 -B - "$BASE_URL/token" "$REVOKE_SEED" >"$WORK/${prefix}revoke-tokens.txt" <<'PY' ||
+import concurrent.futures, json, os, sys, urllib.request
+url, count = sys.argv[1], int(sys.argv[2])
+headers = {"Authorization": "Basic " + os.environ["BENCH_SERVICE_BASIC"],
+           "Content-Type": "application/x-www-form-urlencoded"}
+def grant(_):
+    request = urllib.request.Request(url, b"grant_type=client_credentials", headers)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)["access_token"]
+with concurrent.futures.ThreadPoolExecutor(8) as pool:
+    print("\n".join(pool.map(grant, range(count))))
+PY
+        die "issuing the tokens to revoke failed"
+    export BENCH_TOKENS_FILE="$WORK/${prefix}revoke-tokens.txt" BENCH_REVOKE_THREADS=$SSO_CONNS
+    run_phase "${prefix}revoke" "$SSO_CONNS" "$SSO_CONNS" revoke.lua
+    stop_server
+}
+
 USERNAME=bench
 PASSWORD=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
 seeds=()
@@ -607,6 +690,7 @@ LATCHKEY_ENV=("${SQLITE_ENV[@]}")
 sqlite_seeds=("${seeds[@]}")
 if ((CLI_CONNS > 0)); then sqlite_seeds+=("refresh-$CLI_CONNS-cli:$CLI_CONNS"); fi
 password_phase password "${sqlite_seeds[@]}"
+flood_phase password-flooded
 for n in "${REFRESH_LIST[@]}"; do
     refresh_phase "refresh-$n" "$n"
 done
@@ -616,6 +700,7 @@ fi
 
 hosted_phases ""
 client_credentials_phase client-credentials
+revocation_phases ""
 
 start_server jwks
 code=$(curl -sS --max-time 10 -o "$WORK/jwks.json" -w '%{http_code}' "$BASE_URL/.well-known/jwks.json") ||
@@ -633,11 +718,13 @@ if [[ $POSTGRES == 1 ]]; then
     pg_seeds=()
     for n in "${REFRESH_LIST[@]}"; do pg_seeds+=("pg-refresh-$n:$n"); done
     password_phase pg-password "${pg_seeds[@]}"
+    flood_phase pg-password-flooded
     for n in "${REFRESH_LIST[@]}"; do
         refresh_phase "pg-refresh-$n" "$n"
     done
     hosted_phases pg-
     client_credentials_phase pg-client-credentials
+    revocation_phases pg-
     LATCHKEY_ENV=("${SQLITE_ENV[@]}")
     drop_pg_database
 fi

@@ -83,12 +83,7 @@ pub async fn authenticate_request(
     let address = source_address(req, state);
     state
         .throttle
-        .request(address)
-        .await
-        .map_err(OAuthError::throttled)?;
-    state
-        .throttle
-        .may_authenticate_client(address)
+        .client_request(address)
         .await
         .map_err(OAuthError::throttled)?;
     let result = authenticate(&state.store, req.headers(), form).await;

@@ -25,6 +25,17 @@ local ttl = redis.call('PTTL', KEYS[1])
 return {n, ttl}
 ";
 
+/// HIT on `KEYS[1]` and PEEK on `KEYS[2]` in one round trip (windows `ARGV[1]` and `ARGV[2]`).
+const HIT_AND_PEEK: &str = r"
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+local m = tonumber(redis.call('GET', KEYS[2]) or '0')
+local ttl2 = redis.call('PTTL', KEYS[2])
+return {n, ttl, m, ttl2}
+";
+
 /// Most keys the in-process counter keeps; beyond that, expired windows are swept, then the oldest go.
 const LOCAL_CAPACITY: usize = 100_000;
 
@@ -58,6 +69,7 @@ pub struct Limiter {
     local: LocalCounters,
     hit: redis::Script,
     peek: redis::Script,
+    hit_and_peek: redis::Script,
 }
 
 impl Limiter {
@@ -67,6 +79,7 @@ impl Limiter {
             local: LocalCounters::default(),
             hit: redis::Script::new(HIT),
             peek: redis::Script::new(PEEK),
+            hit_and_peek: redis::Script::new(HIT_AND_PEEK),
         }
     }
 
@@ -78,6 +91,61 @@ impl Limiter {
     /// Whether the next event for `key` would be over the limit, without counting one.
     pub async fn peek(&self, rule: &Rule, key: &str) -> Decision {
         self.count(rule, key, false).await
+    }
+
+    /// [`Self::hit`] for `(hit_rule, hit_key)` and [`Self::peek`] for `(peek_rule, peek_key)`, in one Redis round
+    /// trip (the per-request check of the credential endpoints runs on every `/token` request).
+    pub async fn hit_and_peek(
+        &self,
+        (hit_rule, hit_key): (&Rule, &str),
+        (peek_rule, peek_key): (&Rule, &str),
+    ) -> (Decision, Decision) {
+        let Some(redis) = &self.redis else {
+            return (
+                self.local_count(hit_rule, hit_key, true, hit_rule.limit),
+                self.local_count(peek_rule, peek_key, false, peek_rule.limit),
+            );
+        };
+        let keys = (
+            redis.key(&format!("rate:{}:{hit_key}", hit_rule.name)),
+            redis.key(&format!("rate:{}:{peek_key}", peek_rule.name)),
+        );
+        let windows = (
+            hit_rule.window.as_millis().max(1) as u64,
+            peek_rule.window.as_millis().max(1) as u64,
+        );
+        let script = &self.hit_and_peek;
+        let answer = redis
+            .run(async |conn| {
+                script
+                    .key(&keys.0)
+                    .key(&keys.1)
+                    .arg(windows.0)
+                    .arg(windows.1)
+                    .invoke_async::<(i64, i64, i64, i64)>(conn)
+                    .await
+            })
+            .await;
+        match answer {
+            Ok((n, ttl, m, ttl2)) => (
+                judge(hit_rule, n, ttl, true),
+                judge(peek_rule, m, ttl2, false),
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "redis unreachable: rate limits counted in this process, at half the limit");
+                (
+                    self.local_count(hit_rule, hit_key, true, (hit_rule.limit / 2).max(1)),
+                    self.local_count(peek_rule, peek_key, false, (peek_rule.limit / 2).max(1)),
+                )
+            }
+        }
+    }
+
+    fn local_count(&self, rule: &Rule, key: &str, add: bool, limit: u32) -> Decision {
+        if rule.limit == 0 {
+            return Decision::Allowed;
+        }
+        self.local.count(rule, key, add, limit)
     }
 
     async fn count(&self, rule: &Rule, key: &str, add: bool) -> Decision {
@@ -100,25 +168,32 @@ impl Limiter {
             })
             .await;
         match answer {
-            Ok((count, ttl_ms)) => {
-                let over = if add {
-                    count > i64::from(rule.limit)
-                } else {
-                    count >= i64::from(rule.limit)
-                };
-                if over {
-                    Decision::Limited {
-                        retry_after: Duration::from_millis(ttl_ms.max(1000) as u64),
-                    }
-                } else {
-                    Decision::Allowed
-                }
-            }
+            Ok((count, ttl_ms)) => judge(rule, count, ttl_ms, add),
             Err(e) => {
                 tracing::warn!(error = %e, rule = rule.name, "redis unreachable: rate limit counted in this process, at half the limit");
                 self.local.count(rule, key, add, (rule.limit / 2).max(1))
             }
         }
+    }
+}
+
+/// What a count read from Redis means for `rule`: a hit is over when it passes the limit, a peek when the next hit
+/// would.
+fn judge(rule: &Rule, count: i64, ttl_ms: i64, add: bool) -> Decision {
+    if rule.limit == 0 {
+        return Decision::Allowed;
+    }
+    let over = if add {
+        count > i64::from(rule.limit)
+    } else {
+        count >= i64::from(rule.limit)
+    };
+    if over {
+        Decision::Limited {
+            retry_after: Duration::from_millis(ttl_ms.max(1000) as u64),
+        }
+    } else {
+        Decision::Allowed
     }
 }
 

@@ -142,13 +142,19 @@ impl Throttle {
         };
     }
 
-    /// Whether client authentication may be tried from `address` (guessing secrets counts as failures).
-    pub async fn may_authenticate_client(&self, address: IpAddr) -> Result<(), Throttled> {
-        limited(
-            self.limiter
-                .peek(&self.address_failures, &address.to_string())
-                .await,
-        )
+    /// Counts a request to a credential endpoint from `address` and checks the address's failures (client
+    /// authentication may not be tried while it is over: guessing secrets counts as failures), in one count.
+    pub async fn client_request(&self, address: IpAddr) -> Result<(), Throttled> {
+        let address = address.to_string();
+        let (requests, failures) = self
+            .limiter
+            .hit_and_peek(
+                (&self.address_requests, &address),
+                (&self.address_failures, &address),
+            )
+            .await;
+        limited(requests)?;
+        limited(failures)
     }
 
     /// Counts a failed client authentication from `address`.
