@@ -248,6 +248,7 @@ impl Application {
             sessions,
             reset,
             mail_wake,
+            trusted_proxies: config.trusted_proxies.clone(),
         });
         let server_state = state.clone();
         let server = HttpServer::new(move || {

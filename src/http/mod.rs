@@ -1,5 +1,7 @@
-//! HTTP endpoints that are not OAuth grants: JWKS, health, and request tracing.
+//! HTTP endpoints that are not OAuth grants (JWKS, health) and what every request goes through: tracing and the
+//! client's address.
 
+pub mod client_addr;
 pub mod health;
 pub mod jwks;
 pub mod request_span;
