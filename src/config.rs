@@ -59,6 +59,10 @@ pub struct Config {
     pub password_hash_concurrency: usize,
     /// HTTP worker threads; 0 means one per CPU core.
     pub workers: usize,
+    /// Open connections per process (shared out among the workers); more wait in the listen backlog.
+    pub max_connections: usize,
+    /// How long a request body may take to arrive after its head before it is answered 408 and dropped.
+    pub request_body_timeout: HumanDuration,
     /// Reverse proxies whose `X-Forwarded-For` is believed: addresses and CIDR ranges.
     pub trusted_proxies: TrustedProxies,
     /// Master key (32 bytes, standard base64) that encrypts signing keys at rest.
@@ -118,6 +122,8 @@ impl Default for Config {
             password_hash_parallelism: 1,
             password_hash_concurrency: 0,
             workers: 0,
+            max_connections: 1024,
+            request_body_timeout: HumanDuration::from_secs(10),
             trusted_proxies: TrustedProxies::default(),
             master_key: None,
             master_key_file: PathBuf::from("keys/master.key"),
@@ -231,6 +237,12 @@ impl Config {
         if self.database_pool_size == 0 {
             return bad("database_pool_size must be at least 1".into());
         }
+        if self.max_connections == 0 {
+            return bad("max_connections must be at least 1".into());
+        }
+        if self.request_body_timeout.0 < Duration::from_secs(1) {
+            return bad("request_body_timeout must be at least 1s".into());
+        }
         let code_ttl = self.authorization_code_ttl.0;
         if code_ttl < Duration::from_secs(1) || code_ttl > Duration::from_secs(600) {
             return bad(
@@ -334,6 +346,11 @@ impl Config {
         } else {
             self.workers
         }
+    }
+
+    /// actix caps connections per worker: the process-wide cap shared out, at least one each.
+    pub fn max_connections_per_worker(&self) -> usize {
+        (self.max_connections / self.workers()).max(1)
     }
 
     pub fn password_hash_concurrency(&self) -> usize {
@@ -481,6 +498,20 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(error.contains("trusted_proxies"), "{error}");
+    }
+
+    #[test]
+    fn connections_are_shared_out_among_the_workers() {
+        let config = |max_connections, workers| Config {
+            max_connections,
+            workers,
+            ..Config::default()
+        };
+        assert_eq!(config(1024, 4).max_connections_per_worker(), 256);
+        assert_eq!(config(10, 3).max_connections_per_worker(), 3);
+        assert_eq!(config(2, 4).max_connections_per_worker(), 1);
+        let error = config(0, 1).validate().unwrap_err().to_string();
+        assert!(error.contains("max_connections"), "{error}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! HTTP endpoints that are not OAuth grants (JWKS, health) and what every request goes through: tracing and the
-//! client's address.
+//! HTTP endpoints that are not OAuth grants (JWKS, health) and what every request goes through: tracing, the
+//! body deadline, the client's address.
 
+pub mod body_deadline;
 pub mod client_addr;
 pub mod health;
 pub mod jwks;

@@ -25,5 +25,6 @@ mod replicas;
 mod request_validation;
 mod revocation_races;
 mod rotation_under_load;
+mod slow_clients;
 mod sqlite_writer;
 mod storage;
