@@ -11,6 +11,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::http::client_addr::TrustedProxies;
 use crate::secret::SecretString;
 use crate::signing::lifecycle::{self, KeyPolicy};
 use crate::signing::master_key::MasterKeySource;
@@ -58,6 +59,12 @@ pub struct Config {
     pub password_hash_concurrency: usize,
     /// HTTP worker threads; 0 means one per CPU core.
     pub workers: usize,
+    /// Open connections per process (shared out among the workers); more wait in the listen backlog.
+    pub max_connections: usize,
+    /// How long a request body may take to arrive after its head before it is answered 408 and dropped.
+    pub request_body_timeout: HumanDuration,
+    /// Reverse proxies whose `X-Forwarded-For` is believed: addresses and CIDR ranges.
+    pub trusted_proxies: TrustedProxies,
     /// Master key (32 bytes, standard base64) that encrypts signing keys at rest.
     pub master_key: Option<SecretString>,
     /// File holding the master key; created (mode 0600) on first start of an embedded database.
@@ -127,6 +134,9 @@ impl Default for Config {
             password_hash_parallelism: 1,
             password_hash_concurrency: 0,
             workers: 0,
+            max_connections: 1024,
+            request_body_timeout: HumanDuration::from_secs(10),
+            trusted_proxies: TrustedProxies::default(),
             master_key: None,
             master_key_file: PathBuf::from("keys/master.key"),
             master_key_previous: None,
@@ -172,6 +182,7 @@ impl fmt::Debug for Config {
             .field("master_key", &self.master_key)
             .field("master_key_previous", &self.master_key_previous)
             .field("master_key_file", &self.master_key_file)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish_non_exhaustive()
     }
 }
@@ -270,6 +281,12 @@ impl Config {
         }
         if self.database_pool_size == 0 {
             return bad("database_pool_size must be at least 1".into());
+        }
+        if self.max_connections == 0 {
+            return bad("max_connections must be at least 1".into());
+        }
+        if self.request_body_timeout.0 < Duration::from_secs(1) {
+            return bad("request_body_timeout must be at least 1s".into());
         }
         let code_ttl = self.authorization_code_ttl.0;
         if code_ttl < Duration::from_secs(1) || code_ttl > Duration::from_secs(600) {
@@ -374,6 +391,11 @@ impl Config {
         } else {
             self.workers
         }
+    }
+
+    /// actix caps connections per worker: the process-wide cap shared out, at least one each.
+    pub fn max_connections_per_worker(&self) -> usize {
+        (self.max_connections / self.workers()).max(1)
     }
 
     pub fn password_hash_concurrency(&self) -> usize {
@@ -488,6 +510,53 @@ mod tests {
     #[test]
     fn issuer_defaults_to_the_bind_address() {
         assert_eq!(Config::default().issuer(), "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn trusted_proxies_are_a_toml_list_or_a_comma_separated_variable() {
+        let defaults = || Figment::from(Serialized::defaults(Config::default()));
+        let from_toml: Config = defaults()
+            .merge(Toml::string(
+                r#"trusted_proxies = ["127.0.0.1/32", "10.0.0.0/8"]"#,
+            ))
+            .extract()
+            .unwrap();
+        // Parsed as figment's `Env` provider parses a variable's value.
+        let variable: figment::value::Value = "127.0.0.1/32,10.0.0.0/8".parse().unwrap();
+        let from_env: Config = defaults()
+            .merge(("trusted_proxies", variable))
+            .extract()
+            .unwrap();
+        assert_eq!(from_env.trusted_proxies, from_toml.trusted_proxies);
+        assert!(
+            from_env
+                .trusted_proxies
+                .contains("10.20.30.40".parse().unwrap())
+        );
+        assert!(Config::default().trusted_proxies.is_empty());
+
+        let bad: figment::value::Value = "127.0.0.1/32,10.0.0.1/8".parse().unwrap();
+        let error = defaults()
+            .merge(("trusted_proxies", bad))
+            .extract::<Config>()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(error.contains("trusted_proxies"), "{error}");
+    }
+
+    #[test]
+    fn connections_are_shared_out_among_the_workers() {
+        let config = |max_connections, workers| Config {
+            max_connections,
+            workers,
+            ..Config::default()
+        };
+        assert_eq!(config(1024, 4).max_connections_per_worker(), 256);
+        assert_eq!(config(10, 3).max_connections_per_worker(), 3);
+        assert_eq!(config(2, 4).max_connections_per_worker(), 1);
+        let error = config(0, 1).validate().unwrap_err().to_string();
+        assert!(error.contains("max_connections"), "{error}");
     }
 
     #[test]

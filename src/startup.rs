@@ -10,6 +10,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::clock::{self, SharedClock};
 use crate::config::{Config, IssuerUrl};
+use crate::http::body_deadline::BodyDeadline;
 use crate::http::request_span::RequestSpan;
 use crate::notify::KeyNotices;
 use crate::pages::security::{CookiePolicy, Csrf};
@@ -106,6 +107,15 @@ impl Services {
         })
     }
 }
+
+/// Time allowed for the head (request line and headers) of a connection's first request, from its start. (actix
+/// 4 applies it to the first request only: later heads on a kept-alive connection are bounded by nothing but
+/// `max_connections`.)
+const REQUEST_HEAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// How long a connection closed after an unread request body goes on reading and discarding before it is shut:
+/// long enough for the client to see the response (closing at once could reset it away), short enough to bound.
+const CLOSE_LINGER: std::time::Duration = std::time::Duration::from_secs(1);
 
 pub struct Application {
     port: u16,
@@ -284,11 +294,15 @@ impl Application {
             sessions,
             reset,
             mail_wake,
+            trusted_proxies: config.trusted_proxies.clone(),
         });
         let server_state = state.clone();
+        let body_deadline = BodyDeadline::new(config.request_body_timeout.0);
         let server = HttpServer::new(move || {
             let issuer = server_state.tokens.issuer.clone();
             App::new()
+                // Inside the logger, so that a 408 is logged as the answer it is.
+                .wrap(body_deadline)
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .app_data(server_state.clone())
                 .configure(|cfg| crate::oauth::configure(cfg, &issuer))
@@ -296,6 +310,14 @@ impl Application {
                 .configure(crate::pages::configure)
         })
         .workers(config.workers())
+        // Slow clients (OWASP "slow HTTP" attacks): the head must arrive within REQUEST_HEAD_TIMEOUT (actix answers
+        // 408), the body within `request_body_timeout` (BodyDeadline); a connection closed after an unread body
+        // lingers at most CLOSE_LINGER. Set explicitly so that a change of actix's defaults can't lift a bound.
+        .client_request_timeout(REQUEST_HEAD_TIMEOUT)
+        .client_disconnect_timeout(CLOSE_LINGER)
+        // actix counts per worker; connections beyond the cap wait in the kernel's listen backlog, holding no file
+        // descriptor of ours.
+        .max_connections(config.max_connections_per_worker())
         .listen(listener)?
         .run();
         tracing::info!(

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::clock::SharedClock;
+use crate::http::client_addr::TrustedProxies;
 use crate::pages::PageSettings;
 use crate::password_reset::ResetSettings;
 use crate::passwords::PasswordHasher;
@@ -36,4 +37,7 @@ pub struct AppState {
     pub reset: ResetSettings,
     /// Wakes the mail sender when a request queued mail.
     pub mail_wake: Arc<tokio::sync::Notify>,
+    /// The proxies whose `X-Forwarded-For` is believed: pass them to
+    /// [`client_address`](crate::http::client_addr::client_address).
+    pub trusted_proxies: TrustedProxies,
 }

@@ -1,5 +1,8 @@
-//! HTTP endpoints that are not OAuth grants: JWKS, health, and request tracing.
+//! HTTP endpoints that are not OAuth grants (JWKS, health) and what every request goes through: tracing, the
+//! body deadline, the client's address.
 
+pub mod body_deadline;
+pub mod client_addr;
 pub mod health;
 pub mod jwks;
 pub mod request_span;

@@ -28,5 +28,6 @@ mod request_validation;
 mod revocation;
 mod revocation_races;
 mod rotation_under_load;
+mod slow_clients;
 mod sqlite_writer;
 mod storage;
