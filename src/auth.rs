@@ -12,10 +12,23 @@ pub enum AuthError {
     /// Unknown login, wrong password or disabled user.
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// The password hasher shed the check (its queue is full): nothing was verified, so this is not a failed
+    /// sign-in and must never count as one; the caller answers "retry later".
+    #[error("password checks are saturated")]
+    Busy,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
-    Hashing(#[from] PasswordError),
+    Hashing(PasswordError),
+}
+
+impl From<PasswordError> for AuthError {
+    fn from(error: PasswordError) -> Self {
+        match error {
+            PasswordError::Busy => Self::Busy,
+            other => Self::Hashing(other),
+        }
+    }
 }
 
 /// Checks `password` for `login`.
@@ -65,6 +78,9 @@ async fn rehash(
     };
     match result {
         Ok(_) => tracing::info!(user = %row.id, "password rehashed with the current parameters"),
+        Err(e) if matches!(e.downcast_ref::<PasswordError>(), Some(PasswordError::Busy)) => {
+            tracing::info!(user = %row.id, "password rehash postponed: the hasher is saturated");
+        }
         Err(e) => tracing::warn!(user = %row.id, error = %e, "password rehash failed"),
     }
 }
