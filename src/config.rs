@@ -519,6 +519,19 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_configuration_file_states_the_defaults() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/config/latchkey.toml");
+        let shipped: Config = Figment::new()
+            .merge(Toml::file_exact(path))
+            .extract()
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(&shipped).unwrap(),
+            serde_json::to_value(Config::default()).unwrap()
+        );
+    }
+
+    #[test]
     fn debug_output_redacts_secrets() {
         let config = Config {
             database_url: DatabaseUrl::parse("postgres://u:hunter2@db/x").unwrap(),
