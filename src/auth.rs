@@ -24,10 +24,23 @@ pub enum AuthError {
     /// checked), whether or not the account exists.
     #[error("too many failed attempts")]
     Throttled(Throttled),
+    /// The password hasher shed the check (its queue is full): nothing was verified, so this is not a failed
+    /// sign-in and must never count as one; the caller answers "retry later".
+    #[error("password checks are saturated")]
+    Busy,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
-    Hashing(#[from] PasswordError),
+    Hashing(PasswordError),
+}
+
+impl From<PasswordError> for AuthError {
+    fn from(error: PasswordError) -> Self {
+        match error {
+            PasswordError::Busy => Self::Busy,
+            other => Self::Hashing(other),
+        }
+    }
 }
 
 /// Checks the attempt's password for its login.
@@ -98,6 +111,9 @@ async fn rehash(
     };
     match result {
         Ok(_) => tracing::info!(user = %row.id, "password rehashed with the current parameters"),
+        Err(e) if matches!(e.downcast_ref::<PasswordError>(), Some(PasswordError::Busy)) => {
+            tracing::info!(user = %row.id, "password rehash postponed: the hasher is saturated");
+        }
         Err(e) => tracing::warn!(user = %row.id, error = %e, "password rehash failed"),
     }
 }

@@ -57,6 +57,9 @@ pub struct Config {
     pub password_hash_parallelism: u32,
     /// Password hashes computed at once; 0 means one per CPU core.
     pub password_hash_concurrency: usize,
+    /// Password verifications allowed to wait for a hashing thread; when that many wait, more are refused at once
+    /// (503, load shedding) instead of queueing without bound.
+    pub password_queue_limit: usize,
     /// HTTP worker threads; 0 means one per CPU core.
     pub workers: usize,
     /// Open connections per process (shared out among the workers); more wait in the listen backlog.
@@ -133,6 +136,7 @@ impl Default for Config {
             password_hash_iterations: 2,
             password_hash_parallelism: 1,
             password_hash_concurrency: 0,
+            password_queue_limit: 64,
             workers: 0,
             max_connections: 1024,
             request_body_timeout: HumanDuration::from_secs(10),
@@ -557,6 +561,19 @@ mod tests {
         assert_eq!(config(2, 4).max_connections_per_worker(), 1);
         let error = config(0, 1).validate().unwrap_err().to_string();
         assert!(error.contains("max_connections"), "{error}");
+    }
+
+    #[test]
+    fn the_shipped_configuration_file_states_the_defaults() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/config/latchkey.toml");
+        let shipped: Config = Figment::new()
+            .merge(Toml::file_exact(path))
+            .extract()
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(&shipped).unwrap(),
+            serde_json::to_value(Config::default()).unwrap()
+        );
     }
 
     #[test]

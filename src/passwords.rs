@@ -1,10 +1,11 @@
 //! Password hashing: argon2id PHC strings, verified on a bounded pool of threads (DESIGN.md §4).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, PasswordHasher as _, Version};
 use subtle::ConstantTimeEq;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, TryAcquireError};
 
 use crate::secret::SecretString;
 
@@ -23,6 +24,9 @@ pub enum PasswordError {
     Common,
     #[error("password hashing failed")]
     Hashing(#[source] anyhow::Error),
+    /// Every hashing thread is busy and the queue is full: refused at once, nothing was checked (load shedding).
+    #[error("too many password checks are waiting; retry later")]
+    Busy,
 }
 
 /// A password as typed by its owner; `Debug` never shows it.
@@ -88,7 +92,9 @@ pub struct Verified {
 ///
 /// A fixed pool (rather than tokio's blocking pool, which grows to hundreds of threads) bounds memory: each thread
 /// keeps one reusable `memory_kib` buffer, so the process holds at most `concurrency × memory_kib` for hashing,
-/// and logins can never starve the async workers.
+/// and logins can never starve the async workers. At most `queue_limit` more wait for a thread; beyond that a
+/// request fails at once with [`PasswordError::Busy`], so a flood of guesses costs a queue of known length rather
+/// than ever-growing latency and memory for everyone (load shedding).
 #[derive(Clone)]
 pub struct PasswordHasher {
     params: Params,
@@ -103,13 +109,14 @@ impl PasswordHasher {
         iterations: u32,
         parallelism: u32,
         concurrency: usize,
+        queue_limit: usize,
     ) -> anyhow::Result<Self> {
         let params = Params::new(memory_kib, iterations, parallelism, None)
             .map_err(|e| anyhow::anyhow!("invalid argon2 parameters: {e}"))?;
         let dummy_hash = hash_with(&params, b"latchkey-dummy-password")?;
         Ok(Self {
             params,
-            pool: Arc::new(HashPool::new(concurrency.max(1))?),
+            pool: Arc::new(HashPool::new(concurrency.max(1), queue_limit)?),
             dummy_hash: dummy_hash.into(),
         })
     }
@@ -191,14 +198,17 @@ pub fn verify_phc(configured: &Params, password: &[u8], phc: &str) -> anyhow::Re
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// A fixed set of threads for argon2, fed through a queue whose length the semaphore bounds.
+/// A fixed set of threads for argon2, fed through a queue whose length the semaphore bounds; callers waiting for a
+/// permit are counted and bounded too.
 struct HashPool {
     jobs: std::sync::Mutex<std::sync::mpsc::Sender<Job>>,
     permits: Semaphore,
+    waiting: AtomicUsize,
+    queue_limit: usize,
 }
 
 impl HashPool {
-    fn new(threads: usize) -> anyhow::Result<Self> {
+    fn new(threads: usize, queue_limit: usize) -> anyhow::Result<Self> {
         let (sender, receiver) = std::sync::mpsc::channel::<Job>();
         let receiver = Arc::new(std::sync::Mutex::new(receiver));
         for i in 0..threads {
@@ -218,19 +228,30 @@ impl HashPool {
         Ok(Self {
             jobs: std::sync::Mutex::new(sender),
             permits: Semaphore::new(threads),
+            waiting: AtomicUsize::new(0),
+            queue_limit,
         })
     }
 
-    /// Runs `work` on a pool thread; at most one job per thread is queued or running at a time.
+    /// Runs `work` on a pool thread; at most one job per thread is queued or running at a time, at most
+    /// `queue_limit` callers wait for their turn, and any more are refused with [`PasswordError::Busy`].
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
     ) -> Result<T, PasswordError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|e| PasswordError::Hashing(e.into()))?;
+        // tokio's semaphore is fair: `try_acquire` never overtakes a caller already waiting.
+        let _permit = match self.permits.try_acquire() {
+            Ok(permit) => permit,
+            Err(TryAcquireError::NoPermits) => {
+                let _place =
+                    QueuePlace::take(&self.waiting, self.queue_limit).ok_or(PasswordError::Busy)?;
+                self.permits
+                    .acquire()
+                    .await
+                    .map_err(|e| PasswordError::Hashing(e.into()))?
+            }
+            Err(e @ TryAcquireError::Closed) => return Err(PasswordError::Hashing(e.into())),
+        };
         let (done, result) = tokio::sync::oneshot::channel();
         let span = tracing::Span::current();
         let job: Job = Box::new(move || {
@@ -247,6 +268,26 @@ impl HashPool {
             .await
             .map_err(|_| PasswordError::Hashing(anyhow::anyhow!("password hashing job was lost")))?
             .map_err(PasswordError::Hashing)
+    }
+}
+
+/// A place in the hashing queue, given back when the caller gets its thread or gives up (a dropped request).
+struct QueuePlace<'a>(&'a AtomicUsize);
+
+impl<'a> QueuePlace<'a> {
+    fn take(waiting: &'a AtomicUsize, limit: usize) -> Option<Self> {
+        waiting
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < limit).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Self(waiting))
+    }
+}
+
+impl Drop for QueuePlace<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -270,7 +311,7 @@ mod tests {
     use super::*;
 
     fn hasher(m: u32) -> PasswordHasher {
-        PasswordHasher::new(m, 1, 1, 2).unwrap()
+        PasswordHasher::new(m, 1, 1, 2, 64).unwrap()
     }
 
     #[tokio::test]
@@ -324,6 +365,87 @@ mod tests {
         let big_phc = hash_with(&big, b"other").unwrap();
         assert!(verify_phc(&big, b"other", &big_phc).unwrap().matches);
         assert!(verify_phc(&params, b"correct horse", &phc).unwrap().matches);
+    }
+
+    /// Waits (briefly) until `condition` holds.
+    async fn eventually(condition: impl Fn() -> bool) {
+        for _ in 0..5_000 {
+            if condition() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        panic!("the condition never held");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_queue_refuses_at_once_without_doing_the_work() {
+        let pool = Arc::new(HashPool::new(1, 1).unwrap());
+        let (release, blocked) = std::sync::mpsc::channel::<()>();
+        let running = tokio::spawn({
+            let pool = pool.clone();
+            async move {
+                pool.run(move || {
+                    let _ = blocked.recv();
+                    Ok(())
+                })
+                .await
+            }
+        });
+        eventually(|| pool.permits.available_permits() == 0).await;
+        let queued = tokio::spawn({
+            let pool = pool.clone();
+            async move { pool.run(|| Ok(())).await }
+        });
+        eventually(|| pool.waiting.load(Ordering::Acquire) == 1).await;
+
+        let worked = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let shed = pool
+            .run({
+                let worked = worked.clone();
+                move || {
+                    worked.store(true, Ordering::Release);
+                    Ok(())
+                }
+            })
+            .await;
+        assert!(matches!(shed, Err(PasswordError::Busy)), "{shed:?}");
+        assert!(
+            !worked.load(Ordering::Acquire),
+            "a shed check must cost nothing"
+        );
+
+        release.send(()).unwrap();
+        running.await.unwrap().unwrap();
+        queued.await.unwrap().unwrap();
+        assert_eq!(pool.waiting.load(Ordering::Acquire), 0);
+        pool.run(|| Ok(())).await.unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_caller_that_gives_up_frees_its_place_in_the_queue() {
+        let pool = Arc::new(HashPool::new(1, 1).unwrap());
+        let (release, blocked) = std::sync::mpsc::channel::<()>();
+        let running = tokio::spawn({
+            let pool = pool.clone();
+            async move {
+                pool.run(move || {
+                    let _ = blocked.recv();
+                    Ok(())
+                })
+                .await
+            }
+        });
+        eventually(|| pool.permits.available_permits() == 0).await;
+        let queued = tokio::spawn({
+            let pool = pool.clone();
+            async move { pool.run(|| Ok(())).await }
+        });
+        eventually(|| pool.waiting.load(Ordering::Acquire) == 1).await;
+        queued.abort();
+        eventually(|| pool.waiting.load(Ordering::Acquire) == 0).await;
+        release.send(()).unwrap();
+        running.await.unwrap().unwrap();
     }
 
     #[test]

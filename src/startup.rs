@@ -83,6 +83,7 @@ impl Services {
             config.password_hash_iterations,
             config.password_hash_parallelism,
             config.password_hash_concurrency(),
+            config.password_queue_limit,
         )?;
         // The key file may be created only for a fresh embedded database: never replace a lost key silently.
         let fresh = store.list_signing_keys().await?.is_empty();

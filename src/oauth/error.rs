@@ -176,6 +176,12 @@ impl From<PasswordError> for OAuthError {
                 tracing::error!(error = %e, "password hashing failed");
                 Self::server_error()
             }
+            // Load shedding: RFC 6749 §5.2 has no busy code for /token, so this is answered like an outage, 503
+            // with Retry-After, which tells the client the request may succeed later.
+            PasswordError::Busy => {
+                tracing::info!("password check shed: the hashing queue is full");
+                Self::temporarily_unavailable()
+            }
         }
     }
 }
@@ -185,6 +191,7 @@ impl From<AuthError> for OAuthError {
         match error {
             AuthError::InvalidCredentials => Self::invalid_grant(BAD_CREDENTIALS),
             AuthError::Throttled(throttled) => Self::throttled(throttled),
+            AuthError::Busy => PasswordError::Busy.into(),
             AuthError::Store(e) => e.into(),
             AuthError::Hashing(e) => e.into(),
         }

@@ -136,6 +136,15 @@ pub async fn sign_in(
         }
         Err(AuthError::Throttled(throttled)) => return too_many_attempts(pages, throttled),
         Err(AuthError::Store(e)) => return unavailable(pages, e),
+        // Shed, not refused: the password was never checked, so no "wrong password" form (503 + Retry-After).
+        Err(AuthError::Busy) => {
+            tracing::info!("sign-in shed: the password hashing queue is full");
+            return error_page(
+                pages,
+                StatusCode::SERVICE_UNAVAILABLE,
+                messages.error_unavailable,
+            );
+        }
         Err(AuthError::Hashing(e)) => {
             tracing::error!(error = %e, "password verification failed");
             return error_page(

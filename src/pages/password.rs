@@ -139,7 +139,7 @@ pub async fn reset(
                 PasswordError::TooShort => messages.reset_too_short,
                 PasswordError::TooLong => messages.reset_too_long,
                 PasswordError::Common => messages.reset_common,
-                PasswordError::Hashing(_) => messages.error_unavailable,
+                PasswordError::Hashing(_) | PasswordError::Busy => messages.error_unavailable,
             };
             return reset_page(pages, &req, &token, Some(message));
         }
@@ -169,6 +169,14 @@ pub async fn reset(
         }
         Ok(false) => invalid_link(pages),
         Err(ResetError::Store(e)) => unavailable(pages, e),
+        Err(ResetError::Password(PasswordError::Busy)) => {
+            tracing::info!("password reset shed: the password hashing queue is full");
+            error_page(
+                pages,
+                StatusCode::SERVICE_UNAVAILABLE,
+                messages.error_unavailable,
+            )
+        }
         Err(e) => {
             tracing::error!(error = %e, "password reset failed");
             error_page(

@@ -15,6 +15,7 @@ mod key_encryption;
 mod key_helpers;
 mod key_lifecycle;
 mod key_revocation;
+mod load_shedding;
 mod logout;
 mod oauth2_client;
 mod openid_connect;
