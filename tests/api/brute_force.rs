@@ -288,3 +288,74 @@ async fn forgot_password_requests_are_limited_per_address() {
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(response.headers().contains_key("retry-after"));
 }
+
+/// The brute-force scenario of OWASP's cheat sheet: a botnet guesses one account's password, each guess from a new
+/// address (behind the load balancer Latchkey trusts), so no per-address limit ever fires. The account counter does:
+/// after the limit every unknown source is refused unchecked, while the owner's browser, which signed in before,
+/// still signs in.
+#[tokio::test]
+async fn a_guessing_loop_from_many_addresses_is_stopped_while_the_owners_device_signs_in() {
+    let app = TestApp::spawn_with(|config| {
+        config.login_failure_limit = LIMIT;
+        config.trusted_proxies =
+            latchkey::http::client_addr::TrustedProxies::parse("127.0.0.1/32").expect("a CIDR");
+    })
+    .await;
+    let (user, client) = app.user_and_client().await;
+    let owner = device_client();
+    let signed_in = owner
+        .post(app.token_url())
+        .basic_auth(&client.id, client.secret.as_deref())
+        .header("x-forwarded-for", "198.51.100.7")
+        .form(&[
+            ("grant_type", "password"),
+            ("username", user.email.as_str()),
+            ("password", user.password.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    expect_tokens(signed_in).await;
+
+    let mut checked = 0;
+    let mut refused = 0;
+    for n in 0..40u32 {
+        let response = app
+            .http
+            .post(app.token_url())
+            .basic_auth(&client.id, client.secret.as_deref())
+            .header("x-forwarded-for", format!("203.0.113.{}", n + 1))
+            .form(&[
+                ("grant_type", "password"),
+                ("username", user.email.as_str()),
+                ("password", &format!("guess-{n}")),
+            ])
+            .send()
+            .await
+            .unwrap();
+        match response.status() {
+            StatusCode::BAD_REQUEST => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => refused += 1,
+            other => panic!("guess {n}: unexpected {other}"),
+        }
+    }
+    assert_eq!(
+        checked, LIMIT,
+        "only the first {LIMIT} guesses were checked"
+    );
+    assert_eq!(refused, 40 - LIMIT);
+
+    let owners = owner
+        .post(app.token_url())
+        .basic_auth(&client.id, client.secret.as_deref())
+        .header("x-forwarded-for", "198.51.100.7")
+        .form(&[
+            ("grant_type", "password"),
+            ("username", user.email.as_str()),
+            ("password", user.password.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    expect_tokens(owners).await;
+}
