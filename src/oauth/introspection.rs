@@ -12,7 +12,8 @@ use super::error::{ErrorCode, OAuthError};
 use super::http_response::json_error;
 use super::post_body::{MAX_BODY_BYTES, read_form};
 use crate::state::AppState;
-use crate::tokens::presented::{Presented, identify};
+use super::revocation_endpoint::presented_token;
+use crate::tokens::presented::Presented;
 use crate::tokens::verify::AccessClaims;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -73,13 +74,8 @@ async fn introspect(
             ),
         ));
     }
-    let token = form
-        .get("token")
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| OAuthError::invalid_request("the token parameter is missing"))?;
     let now = state.clock.now();
-    let keys = state.keys.snapshot();
-    let details = match identify(&state.store, &keys, &state.tokens.issuer, token, now).await? {
+    let details = match presented_token(&state, &form, now).await? {
         Presented::Access(claims) => {
             if state.revocations.is_revoked(&claims).await? {
                 None

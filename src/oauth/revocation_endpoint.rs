@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::client_auth::authenticate_request;
 use super::error::OAuthError;
+use super::form::Form;
 use super::post_body::{MAX_BODY_BYTES, read_form};
 use crate::revocation::RevocationError;
 use crate::state::AppState;
@@ -40,13 +41,8 @@ async fn revoke(
     // §2.1: the client authenticates first (public clients by their id), so that it can only revoke its own.
     let client = authenticate_request(&state, &req, &form).await?;
     tracing::Span::current().record("client_id", client.id.as_str());
-    let token = form
-        .get("token")
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| OAuthError::invalid_request("the token parameter is missing"))?;
     let now = state.clock.now();
-    let keys = state.keys.snapshot();
-    let revoked = match identify(&state.store, &keys, &state.tokens.issuer, token, now).await? {
+    let revoked = match presented_token(&state, &form, now).await? {
         // §2.1: a token of another client is not revoked, and the answer doesn't say so (§2.2).
         Presented::Refresh(found) if found.family.client_id == client.id => state
             .revocations
@@ -72,6 +68,20 @@ async fn revoke(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The `token` parameter of a revocation or introspection request (RFC 7009 §2.1, RFC 7662 §2.1), identified.
+pub(crate) async fn presented_token(
+    state: &AppState,
+    form: &Form,
+    now: i64,
+) -> Result<Presented, OAuthError> {
+    let token = form
+        .get("token")
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| OAuthError::invalid_request("the token parameter is missing"))?;
+    let keys = state.keys.snapshot();
+    Ok(identify(&state.store, &keys, &state.tokens.issuer, token, now).await?)
 }
 
 impl From<RevocationError> for OAuthError {

@@ -4,7 +4,8 @@
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Cli, ClientSpec, TestApp, TestClient, expect_error, expect_tokens, service_available, tag,
+    Cli, ClientSpec, TestApp, TestClient, Tokens, expect_error, expect_tokens, service_available,
+    tag,
 };
 
 /// A resource server: may introspect, has no grant.
@@ -35,6 +36,17 @@ async fn revoke(app: &TestApp, client: &TestClient, token: &str) {
     let response = app.post_as(client, "/revoke", &[("token", token)]).await;
     assert_eq!(response.status(), 200, "RFC 7009 §2.2: 200");
     assert_eq!(response.text().await.unwrap_or_default(), "");
+}
+
+/// The login `tokens` came from has ended: its access token is inactive and its refresh token refused.
+async fn expect_logged_out(app: &TestApp, rs: &TestClient, client: &TestClient, tokens: &Tokens) {
+    assert_eq!(introspect(app, rs, &tokens.access_token).await, inactive());
+    expect_error(
+        app.refresh_grant(client, tokens.refresh_token(), None).await,
+        400,
+        "invalid_grant",
+    )
+    .await;
 }
 
 fn inactive() -> Value {
@@ -301,17 +313,7 @@ async fn logging_out_everywhere_revokes_every_family_and_access_token_of_the_use
     assert_eq!(response.status(), 204);
 
     for tokens in [&phone, &laptop] {
-        assert_eq!(
-            introspect(&app, &rs, &tokens.access_token).await,
-            inactive()
-        );
-        expect_error(
-            app.refresh_grant(&client, tokens.refresh_token(), None)
-                .await,
-            400,
-            "invalid_grant",
-        )
-        .await;
+        expect_logged_out(&app, &rs, &client, tokens).await;
     }
     assert_eq!(
         introspect(&app, &rs, &theirs.access_token).await["active"],
@@ -545,17 +547,7 @@ async fn the_cli_logs_a_user_out_everywhere() {
     run.assert_succeeded();
     assert_eq!(run.json()["families_revoked"], 1);
 
-    assert_eq!(
-        introspect(&app, &rs, &tokens.access_token).await,
-        inactive()
-    );
-    expect_error(
-        app.refresh_grant(&client, tokens.refresh_token(), None)
-            .await,
-        400,
-        "invalid_grant",
-    )
-    .await;
+    expect_logged_out(&app, &rs, &client, &tokens).await;
     let unknown = cli
         .run(&["users", "revoke-sessions", "nobody@example.org"])
         .await;
