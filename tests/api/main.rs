@@ -29,3 +29,4 @@ mod revocation_races;
 mod rotation_under_load;
 mod sqlite_writer;
 mod storage;
+mod verifier_feed;
