@@ -32,3 +32,4 @@ mod rotation_under_load;
 mod slow_clients;
 mod sqlite_writer;
 mod storage;
+mod verifier_feed;

@@ -1,4 +1,5 @@
-//! Configuration of a [`Verifier`]: who issues the tokens, who they must be for, and how keys are fetched.
+//! Configuration of a [`Verifier`]: who issues the tokens, who they must be for, how keys are fetched, and whether
+//! the revocation feed is polled.
 
 use std::time::Duration;
 
@@ -6,6 +7,7 @@ use reqwest::Url;
 
 use crate::discovery;
 use crate::error::BuildError;
+use crate::feed::{self, FeedSettings, RevocationFeed};
 use crate::fetch;
 use crate::jwks::{KeyCache, RefreshPolicy};
 use crate::verifier::Verifier;
@@ -21,7 +23,14 @@ pub struct VerifierBuilder {
     min_refetch_interval: Duration,
     fallback_max_age: Duration,
     http_timeout: Duration,
+    revocation_poll_interval: Option<Duration>,
+    revocation_max_staleness: Option<Duration>,
+    revocation_feed_uri: Option<String>,
 }
+
+/// Without [`VerifierBuilder::revocation_feed_max_staleness`], verification fails closed once the feed has not been
+/// read for this many poll intervals.
+pub const DEFAULT_STALENESS_INTERVALS: u32 = 10;
 
 impl Default for VerifierBuilder {
     fn default() -> Self {
@@ -32,6 +41,9 @@ impl Default for VerifierBuilder {
             min_refetch_interval: Duration::from_secs(30),
             fallback_max_age: Duration::from_secs(5 * 60),
             http_timeout: Duration::from_secs(5),
+            revocation_poll_interval: None,
+            revocation_max_staleness: None,
+            revocation_feed_uri: None,
         }
     }
 }
@@ -74,17 +86,50 @@ impl VerifierBuilder {
         self
     }
 
-    /// Finds the JWKS URL in the issuer's metadata (RFC 8414) and builds the verifier.
-    pub async fn discover(self) -> Result<Verifier, BuildError> {
-        let (issuer, audience) = self.required()?;
-        let http = fetch::client(self.http_timeout).map_err(BuildError::HttpClient)?;
-        let jwks_uri = discovery::jwks_uri(&http, &issuer).await?;
-        Ok(self.finish(issuer, audience, http, jwks_uri))
+    /// Polls Latchkey's revocation feed every `poll_interval` and refuses the tokens it lists
+    /// ([`VerifyError::Revoked`](crate::VerifyError::Revoked)): a token revoked at Latchkey is refused within one
+    /// interval plus the request time. Off by default; see the README for the cost and the guarantee.
+    pub fn revocation_feed(mut self, poll_interval: Duration) -> Self {
+        self.revocation_poll_interval = Some(poll_interval);
+        self
     }
 
-    /// Builds the verifier with a known JWKS URL. Nothing is fetched until the first token arrives.
+    /// How old the last successful read of the revocation feed may be before every token is refused with
+    /// [`VerifyError::RevocationsStale`](crate::VerifyError::RevocationsStale) (retryable), until a read succeeds.
+    /// Must be longer than the poll interval, and should be well above it plus `http_timeout`. Default: 10 poll
+    /// intervals ([`DEFAULT_STALENESS_INTERVALS`]).
+    pub fn revocation_feed_max_staleness(mut self, bound: Duration) -> Self {
+        self.revocation_max_staleness = Some(bound);
+        self
+    }
+
+    /// Where the revocation feed is read. Default `{issuer}/revocations`.
+    pub fn revocation_feed_uri(mut self, url: impl Into<String>) -> Self {
+        self.revocation_feed_uri = Some(url.into());
+        self
+    }
+
+    /// Finds the JWKS URL in the issuer's metadata (RFC 8414) and builds the verifier. With a revocation feed, the
+    /// feed has been read once when this returns, or this fails.
+    pub async fn discover(self) -> Result<Verifier, BuildError> {
+        let (issuer, audience) = self.required()?;
+        let feed = self.feed_settings(&issuer)?;
+        let http = fetch::client(self.http_timeout).map_err(BuildError::HttpClient)?;
+        let jwks_uri = discovery::jwks_uri(&http, &issuer).await?;
+        let verifier = self.finish(issuer, audience, http, jwks_uri, feed)?;
+        verifier
+            .first_revocation_poll()
+            .await
+            .map_err(BuildError::RevocationFeed)?;
+        Ok(verifier)
+    }
+
+    /// Builds the verifier with a known JWKS URL. Nothing is fetched until the first token arrives; with a
+    /// revocation feed, the first poll starts at once (on the current Tokio runtime) and the first verifications
+    /// wait for it.
     pub fn jwks_uri(self, url: impl AsRef<str>) -> Result<Verifier, BuildError> {
         let (issuer, audience) = self.required()?;
+        let feed = self.feed_settings(&issuer)?;
         let url = url.as_ref();
         let jwks_uri = Url::parse(url)
             .ok()
@@ -94,7 +139,7 @@ impl VerifierBuilder {
                 url: url.to_owned(),
             })?;
         let http = fetch::client(self.http_timeout).map_err(BuildError::HttpClient)?;
-        Ok(self.finish(issuer, audience, http, jwks_uri))
+        self.finish(issuer, audience, http, jwks_uri, feed)
     }
 
     fn required(&self) -> Result<(String, String), BuildError> {
@@ -103,18 +148,65 @@ impl VerifierBuilder {
         Ok((issuer, audience))
     }
 
+    fn feed_settings(&self, issuer: &str) -> Result<Option<FeedSettings>, BuildError> {
+        let Some(poll_interval) = self.revocation_poll_interval else {
+            if self.revocation_feed_uri.is_some() || self.revocation_max_staleness.is_some() {
+                return Err(BuildError::InvalidRevocationFeed(
+                    "revocation_feed_uri or revocation_feed_max_staleness set without revocation_feed",
+                ));
+            }
+            return Ok(None);
+        };
+        if poll_interval.is_zero() {
+            return Err(BuildError::InvalidRevocationFeed(
+                "the poll interval must not be zero",
+            ));
+        }
+        let max_staleness = self
+            .revocation_max_staleness
+            .unwrap_or_else(|| poll_interval.saturating_mul(DEFAULT_STALENESS_INTERVALS));
+        if max_staleness <= poll_interval {
+            return Err(BuildError::InvalidRevocationFeed(
+                "the staleness bound must be longer than the poll interval",
+            ));
+        }
+        let url = match &self.revocation_feed_uri {
+            Some(url) => Url::parse(url)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "https" | "http"))
+                .ok_or_else(|| BuildError::InvalidUrl {
+                    what: "revocation_feed_uri",
+                    url: url.clone(),
+                })?,
+            None => feed::default_url(issuer).ok_or_else(|| BuildError::InvalidUrl {
+                what: "issuer",
+                url: issuer.to_owned(),
+            })?,
+        };
+        Ok(Some(FeedSettings {
+            url,
+            poll_interval,
+            max_staleness,
+        }))
+    }
+
     fn finish(
         self,
         issuer: String,
         audience: String,
         http: reqwest::Client,
         jwks_uri: Url,
-    ) -> Verifier {
+        feed: Option<FeedSettings>,
+    ) -> Result<Verifier, BuildError> {
         let policy = RefreshPolicy {
             min_interval: self.min_refetch_interval,
             fallback_max_age: self.fallback_max_age,
         };
+        let leeway = i64::try_from(self.leeway.as_secs()).unwrap_or(i64::MAX);
+        let feed = feed
+            .map(|settings| RevocationFeed::start(settings, http.clone(), leeway))
+            .transpose()?;
         let keys = KeyCache::new(jwks_uri.into(), http, policy);
-        Verifier::new(issuer, audience, self.leeway, keys)
+        Ok(Verifier::new(issuer, audience, leeway, keys, feed))
     }
 }

@@ -45,6 +45,12 @@ impl Claims {
         self.scopes().any(|granted| granted == scope)
     }
 
+    /// The refresh-token family (`sid`) the token was issued in; only tokens issued along with a refresh token
+    /// carry one.
+    pub fn sid(&self) -> Option<&str> {
+        self.extra.get("sid").and_then(Value::as_str)
+    }
+
     /// Whether the user has `role`.
     pub fn has_role(&self, role: &str) -> bool {
         self.roles.iter().any(|r| r == role)

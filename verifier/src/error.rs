@@ -1,4 +1,4 @@
-//! Errors at the crate's three boundaries: building a verifier, fetching keys, verifying a token.
+//! Errors at the crate's three boundaries: building a verifier, fetching keys or revocations, verifying a token.
 //!
 //! `Display` texts are for logs and may quote (truncated) values taken from the token; what a client may be told is
 //! [`VerifyError::description`], which never echoes token content.
@@ -26,9 +26,17 @@ pub enum BuildError {
     },
     #[error("metadata at {url} has no usable jwks_uri: {reason}")]
     InvalidJwksUri { url: String, reason: String },
+    #[error("invalid revocation feed settings: {0}")]
+    InvalidRevocationFeed(&'static str),
+    /// The revocation feed's first poll failed, so the verifier could not start with an up-to-date list.
+    #[error("cannot read the revocation feed")]
+    RevocationFeed(#[source] FetchError),
+    /// The revocation feed polls from a task on the current Tokio runtime.
+    #[error("the revocation feed needs a Tokio runtime: build the verifier inside one")]
+    NoRuntime,
 }
 
-/// Why a JWK set (or metadata document) could not be fetched or used.
+/// Why a JWK set, metadata document or revocation feed page could not be fetched or used.
 #[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum FetchError {
@@ -87,13 +95,27 @@ pub enum VerifyError {
     /// The keys could not be fetched and none cached can check this token: the token may well be valid.
     #[error("signing keys are unavailable")]
     KeysUnavailable(#[source] FetchError),
+    /// The revocation feed lists the token (its `jti`, its `sid`, or its `sub` from before its `iat`).
+    #[error("token has been revoked")]
+    Revoked,
+    /// The revocation feed has not been read within the staleness bound, so a revocation may be missing: every token
+    /// is refused until a read succeeds. The token may well be valid.
+    #[error("the revocation feed has not been read within the staleness bound")]
+    RevocationsStale {
+        /// Why the last read failed, if one did.
+        #[source]
+        last_error: Option<FetchError>,
+    },
 }
 
 impl VerifyError {
-    /// True when the token could not be checked because the issuer's keys were unreachable (answer 503, try later),
-    /// false when the token itself is invalid (answer 401).
+    /// True when the token could not be checked because the issuer's keys or revocation feed were unreachable
+    /// (answer 503, try later), false when the token itself is invalid or revoked (answer 401).
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::KeysUnavailable(_))
+        matches!(
+            self,
+            Self::KeysUnavailable(_) | Self::RevocationsStale { .. }
+        )
     }
 
     /// A short reason safe to send to the client (RFC 6750 §3 `error_description`): fixed text, no token content.
@@ -110,7 +132,10 @@ impl VerifyError {
             Self::Expired => "the token has expired",
             Self::NotYetValid | Self::IssuedInFuture => "the token is not valid yet",
             Self::MissingClaim(_) | Self::InvalidClaim(_) => "the token's claims are invalid",
-            Self::KeysUnavailable(_) => "the token cannot be checked right now",
+            Self::Revoked => "the token has been revoked",
+            Self::KeysUnavailable(_) | Self::RevocationsStale { .. } => {
+                "the token cannot be checked right now"
+            }
         }
     }
 }
@@ -135,6 +160,8 @@ mod tests {
             status: 500,
         };
         assert!(VerifyError::KeysUnavailable(fetch).is_retryable());
+        assert!(VerifyError::RevocationsStale { last_error: None }.is_retryable());
+        assert!(!VerifyError::Revoked.is_retryable());
         assert!(!VerifyError::Expired.is_retryable());
         assert!(!VerifyError::UnknownKid("k".into()).is_retryable());
     }

@@ -2,7 +2,8 @@
 //!
 //! Access tokens are RS256 JWTs in the RFC 9068 profile. [`Verifier`] checks them the way RFC 9068 §4 and the JWT
 //! best current practices (RFC 8725) ask, against signing keys fetched from the issuer's JWKS and cached as the
-//! issuer's HTTP caching headers say (see `README.md`).
+//! issuer's HTTP caching headers say (see `README.md`). Optionally ([`VerifierBuilder::revocation_feed`]) it also
+//! polls Latchkey's revocation feed and refuses the tokens revoked there.
 //!
 //! ```no_run
 //! # async fn run(token: &str) -> Result<(), Box<dyn std::error::Error>> {
@@ -22,6 +23,7 @@ mod builder;
 mod claims;
 mod discovery;
 mod error;
+mod feed;
 mod fetch;
 mod header;
 mod jwks;
@@ -30,7 +32,7 @@ mod verifier;
 #[cfg(feature = "actix-web")]
 mod actix;
 
-pub use builder::VerifierBuilder;
+pub use builder::{DEFAULT_STALENESS_INTERVALS, VerifierBuilder};
 pub use claims::{Claims, InsufficientScope};
 pub use error::{BuildError, FetchError, VerifyError};
 pub use verifier::Verifier;

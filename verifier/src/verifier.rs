@@ -1,19 +1,21 @@
-//! [`Verifier`]: header checks, key lookup, signature, claims, in that order.
+//! [`Verifier`]: header checks, key lookup, signature, claims, revocation, in that order.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::Algorithm;
+use jsonwebtoken::{Algorithm, DecodingKey};
 
 use crate::builder::VerifierBuilder;
 use crate::claims::{Claims, Expectations};
-use crate::error::VerifyError;
-use crate::header;
+use crate::error::{FetchError, VerifyError};
+use crate::feed::RevocationFeed;
+use crate::header::{self, CompactJws};
 use crate::jwks::KeyCache;
 
-/// Verifies access tokens of one issuer for one audience. Cheap to clone: clones share the key cache.
+/// Verifies access tokens of one issuer for one audience. Cheap to clone: clones share the key cache and the
+/// revocation feed, whose polling task ends when the last clone is dropped.
 #[derive(Clone)]
 pub struct Verifier {
     inner: Arc<Inner>,
@@ -24,6 +26,8 @@ struct Inner {
     audience: String,
     leeway: i64,
     keys: KeyCache,
+    /// `None` unless the builder asked for the feed.
+    feed: Option<RevocationFeed>,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -32,6 +36,10 @@ impl std::fmt::Debug for Verifier {
             .field("issuer", &self.inner.issuer)
             .field("audience", &self.inner.audience)
             .field("jwks_uri", &self.inner.keys.url())
+            .field(
+                "revocation_feed",
+                &self.inner.feed.as_ref().map(RevocationFeed::url),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -42,14 +50,20 @@ impl Verifier {
         VerifierBuilder::default()
     }
 
-    pub(crate) fn new(issuer: String, audience: String, leeway: Duration, keys: KeyCache) -> Self {
-        let leeway = i64::try_from(leeway.as_secs()).unwrap_or(i64::MAX);
+    pub(crate) fn new(
+        issuer: String,
+        audience: String,
+        leeway: i64,
+        keys: KeyCache,
+        feed: Option<RevocationFeed>,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 issuer,
                 audience,
                 leeway,
                 keys,
+                feed,
             }),
         }
     }
@@ -67,11 +81,43 @@ impl Verifier {
         self.inner.keys.url()
     }
 
-    /// Verifies an access token (RFC 9068 §4) and returns its claims.
+    /// The revocation feed's URL, when the verifier polls it.
+    pub fn revocation_feed_uri(&self) -> Option<&str> {
+        self.inner.feed.as_ref().map(RevocationFeed::url)
+    }
+
+    /// When the revocation feed was last read to its end (the time the completing request was sent): the list of
+    /// revocations is at least this recent. `None` without a feed, or before its first successful read.
+    pub fn revocations_read_at(&self) -> Option<SystemTime> {
+        self.inner.feed.as_ref().and_then(RevocationFeed::read_at)
+    }
+
+    pub(crate) async fn first_revocation_poll(&self) -> Result<(), FetchError> {
+        match &self.inner.feed {
+            Some(feed) => feed.first_poll().await,
+            None => Ok(()),
+        }
+    }
+
+    /// Verifies an access token (RFC 9068 §4) and returns its claims; with a revocation feed, also that the feed
+    /// does not list it.
     pub async fn verify(&self, token: &str) -> Result<Claims, VerifyError> {
         // The header is checked before any key is fetched, so a forged header costs the issuer nothing.
         let jws = header::parse(token)?;
         let key = self.inner.keys.key(&jws.kid).await?;
+        let claims = self.signed_claims(&jws, &key)?;
+        if let Some(feed) = &self.inner.feed {
+            feed.check(&claims).await?;
+        }
+        Ok(claims)
+    }
+
+    /// Checks the signature with `key`, then the claims.
+    fn signed_claims(
+        &self,
+        jws: &CompactJws<'_>,
+        key: &DecodingKey,
+    ) -> Result<Claims, VerifyError> {
         let signature = URL_SAFE_NO_PAD
             .decode(jws.signature)
             .map_err(|_| VerifyError::Malformed("signature is not base64url"))?;
@@ -79,7 +125,7 @@ impl Verifier {
         // default would panic if another crate in the build also enabled jsonwebtoken's `rust_crypto`.
         let verifier = (jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.verifier_factory)(
             &Algorithm::RS256,
-            &key,
+            key,
         )
         .map_err(|_| VerifyError::BadSignature)?;
         verifier
@@ -100,7 +146,8 @@ impl Verifier {
     }
 }
 
-fn unix_now() -> i64 {
+/// Seconds since the Unix epoch.
+pub(crate) fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))

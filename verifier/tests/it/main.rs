@@ -3,6 +3,7 @@
 mod support;
 
 mod caching;
+mod feed;
 mod tokens;
 
 #[cfg(feature = "actix-web")]

@@ -1,5 +1,5 @@
 //! Test helpers: RSA keys, hand-made tokens (any header, any claims), and a mock issuer serving a JWKS whose
-//! caching headers and failures the tests control, counting the requests it gets.
+//! caching headers and failures the tests control, and a revocation feed, counting the requests it gets.
 
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
@@ -144,6 +144,12 @@ struct IdpState {
     metadata_issuer: Option<String>,
     jwks_requests: usize,
     not_modified: usize,
+    /// Feed entries in `seq` order, as Latchkey serves them.
+    revocations: Vec<Value>,
+    feed_page_size: usize,
+    feed_fails: bool,
+    /// The `after` of each feed request, in order.
+    feed_cursors: Vec<i64>,
 }
 
 /// A JWKS server on 127.0.0.1:0, stopped when dropped.
@@ -165,6 +171,10 @@ impl MockIdp {
             metadata_issuer: None,
             jwks_requests: 0,
             not_modified: 0,
+            revocations: Vec::new(),
+            feed_page_size: 1000,
+            feed_fails: false,
+            feed_cursors: Vec::new(),
         }));
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let url = format!("http://{}", listener.local_addr().expect("local address"));
@@ -179,6 +189,7 @@ impl MockIdp {
                     "/.well-known/oauth-authorization-server",
                     web::get().to(metadata),
                 )
+                .route("/revocations", web::get().to(revocations))
         })
         .workers(1)
         .disable_signals()
@@ -230,6 +241,38 @@ impl MockIdp {
         self.state().not_modified
     }
 
+    pub fn feed_uri(&self) -> String {
+        format!("{}/revocations", self.url)
+    }
+
+    /// Adds an entry to the feed (`kind` is `jti`, `sid` or `sub`), revoked now, forgotten in five minutes.
+    pub fn revoke(&self, kind: &str, value: &str) {
+        self.revoke_at(kind, value, now(), now() + 300);
+    }
+
+    pub fn revoke_at(&self, kind: &str, value: &str, revoked_at: i64, expires_at: i64) {
+        let mut state = self.state();
+        let seq = state.revocations.len() + 1;
+        state.revocations.push(json!({
+            "seq": seq, "kind": kind, "value": value, "revoked_at": revoked_at, "expires_at": expires_at,
+        }));
+    }
+
+    /// At most `size` entries per feed page (Latchkey's default is 1000).
+    pub fn set_feed_page_size(&self, size: usize) {
+        self.state().feed_page_size = size;
+    }
+
+    /// Makes the feed answer 500 (true) or serve again (false).
+    pub fn fail_feed(&self, fail: bool) {
+        self.state().feed_fails = fail;
+    }
+
+    /// The `after` of every feed request so far.
+    pub fn feed_cursors(&self) -> Vec<i64> {
+        self.state().feed_cursors.clone()
+    }
+
     /// Stops listening: from now on the issuer is unreachable (connection refused).
     pub async fn stop(&self) {
         self.handle.stop(false).await;
@@ -275,6 +318,35 @@ async fn jwks(req: HttpRequest, state: web::Data<Mutex<IdpState>>) -> HttpRespon
     response
         .content_type("application/jwk-set+json")
         .body(json!({ "keys": state.keys }).to_string())
+}
+
+/// `GET /revocations?after=N`, paged like Latchkey's: `more` when the page is full.
+async fn revocations(req: HttpRequest, state: web::Data<Mutex<IdpState>>) -> HttpResponse {
+    let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+    let after =
+        web::Query::<std::collections::HashMap<String, i64>>::from_query(req.query_string())
+            .ok()
+            .and_then(|q| q.get("after").copied())
+            .unwrap_or(0);
+    state.feed_cursors.push(after);
+    if state.feed_fails {
+        return HttpResponse::InternalServerError().finish();
+    }
+    let page: Vec<Value> = state
+        .revocations
+        .iter()
+        .filter(|entry| entry["seq"].as_i64().is_some_and(|seq| seq > after))
+        .take(state.feed_page_size)
+        .cloned()
+        .collect();
+    let cursor = page.last().and_then(|e| e["seq"].as_i64()).unwrap_or(after);
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(json!({
+            "cursor": cursor,
+            "more": page.len() == state.feed_page_size,
+            "revocations": page,
+        }))
 }
 
 async fn metadata(state: web::Data<Mutex<IdpState>>, base: web::Data<String>) -> HttpResponse {

@@ -1,0 +1,163 @@
+//! The feed's wire format: `GET {feed}?after=CURSOR` answers
+//! `{"cursor": i64, "more": bool, "revocations": [{"seq", "kind", "value", "revoked_at", "expires_at"}]}`.
+
+use reqwest::Url;
+use serde::Deserialize;
+
+use super::revoked::{Entry, Kind};
+
+/// One page, checked.
+#[derive(Debug)]
+pub(crate) struct Page {
+    /// Where the next request starts.
+    pub cursor: i64,
+    /// More entries wait after `cursor`: ask again at once.
+    pub more: bool,
+    pub entries: Vec<Entry>,
+    /// Entries of a kind this version does not know, skipped.
+    pub unknown: usize,
+}
+
+#[derive(Deserialize)]
+struct WirePage {
+    cursor: i64,
+    more: bool,
+    revocations: Vec<WireEntry>,
+}
+
+#[derive(Deserialize)]
+struct WireEntry {
+    kind: String,
+    value: String,
+    revoked_at: i64,
+    expires_at: i64,
+}
+
+/// The feed of `issuer`: `{issuer}/revocations` (Latchkey's discovery does not list it).
+pub(crate) fn default_url(issuer: &str) -> Option<Url> {
+    let url = Url::parse(&format!("{}/revocations", issuer.trim_end_matches('/'))).ok()?;
+    let usable = matches!(url.scheme(), "https" | "http")
+        && url.query().is_none()
+        && url.fragment().is_none();
+    usable.then_some(url)
+}
+
+/// The request for the page after `cursor`.
+pub(crate) fn url(feed: &Url, cursor: i64) -> Url {
+    let mut url = feed.clone();
+    url.query_pairs_mut()
+        .append_pair("after", &cursor.to_string());
+    url
+}
+
+/// Parses the page answered to `after`. A cursor that moves back, or that stands still while saying `more`, is a
+/// broken response: following it would lose entries or loop.
+pub(crate) fn parse(body: &[u8], after: i64) -> Result<Page, String> {
+    let page: WirePage = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    if page.cursor < after {
+        return Err(format!(
+            "the cursor went back from {after} to {}",
+            page.cursor
+        ));
+    }
+    if page.more && page.cursor == after {
+        return Err("more entries announced but the cursor did not move".to_owned());
+    }
+    let mut unknown = 0;
+    let entries = page
+        .revocations
+        .into_iter()
+        .filter_map(|entry| {
+            let kind = match entry.kind.as_str() {
+                "jti" => Kind::Jti,
+                "sid" => Kind::Sid,
+                "sub" => Kind::Sub,
+                _ => {
+                    unknown += 1;
+                    return None;
+                }
+            };
+            Some(Entry {
+                kind,
+                value: entry.value,
+                revoked_at: entry.revoked_at,
+                expires_at: entry.expires_at,
+            })
+        })
+        .collect();
+    Ok(Page {
+        cursor: page.cursor,
+        more: page.more,
+        entries,
+        unknown,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_feed_is_under_the_issuer() {
+        let url = |issuer| default_url(issuer).map(String::from);
+        assert_eq!(
+            url("https://idp.example").as_deref(),
+            Some("https://idp.example/revocations")
+        );
+        assert_eq!(
+            url("https://idp.example/tenant/").as_deref(),
+            Some("https://idp.example/tenant/revocations")
+        );
+        assert_eq!(url("ftp://idp.example"), None);
+        assert_eq!(url("idp"), None);
+    }
+
+    #[test]
+    fn each_request_names_its_cursor() {
+        let feed = default_url("http://127.0.0.1:8080").unwrap();
+        assert_eq!(
+            url(&feed, 42).as_str(),
+            "http://127.0.0.1:8080/revocations?after=42"
+        );
+    }
+
+    #[test]
+    fn a_page_is_read_and_unknown_kinds_are_skipped() {
+        let body = br#"{"cursor": 7, "more": true, "revocations": [
+            {"seq": 5, "kind": "jti", "value": "j1", "revoked_at": 100, "expires_at": 200},
+            {"seq": 6, "kind": "device", "value": "d1", "revoked_at": 100, "expires_at": 200},
+            {"seq": 7, "kind": "sub", "value": "u1", "revoked_at": 150, "expires_at": 250}
+        ]}"#;
+        let page = parse(body, 4).unwrap();
+        assert_eq!((page.cursor, page.more, page.unknown), (7, true, 1));
+        assert_eq!(
+            page.entries,
+            [
+                Entry {
+                    kind: Kind::Jti,
+                    value: "j1".into(),
+                    revoked_at: 100,
+                    expires_at: 200
+                },
+                Entry {
+                    kind: Kind::Sub,
+                    value: "u1".into(),
+                    revoked_at: 150,
+                    expires_at: 250
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_cursor_that_goes_back_or_stalls_with_more_is_refused() {
+        let empty = |cursor: i64, more: bool| {
+            format!(r#"{{"cursor": {cursor}, "more": {more}, "revocations": []}}"#)
+        };
+        assert!(parse(empty(3, false).as_bytes(), 4).is_err());
+        assert!(parse(empty(4, true).as_bytes(), 4).is_err());
+        assert!(parse(empty(4, false).as_bytes(), 4).is_ok());
+        assert!(parse(b"<html>", 0).is_err());
+        assert!(parse(br#"{"cursor": 1, "more": false}"#, 0).is_err());
+    }
+}
