@@ -11,8 +11,8 @@ use super::client_auth::authenticate_request;
 use super::error::{ErrorCode, OAuthError};
 use super::http_response::json_error;
 use super::post_body::{MAX_BODY_BYTES, read_form};
-use crate::state::AppState;
 use super::revocation_endpoint::presented_token;
+use crate::state::AppState;
 use crate::tokens::presented::Presented;
 use crate::tokens::verify::AccessClaims;
 

@@ -133,14 +133,18 @@ impl Revocations {
         }
     }
 
-    /// Live entries after `cursor` (the revocation feed).
+    /// Entries after `cursor` that are live or expired less than `FEED_GRACE_SECS` ago (the revocation feed).
     pub async fn feed(
         &self,
         cursor: i64,
         now: i64,
         limit: i64,
     ) -> Result<Vec<RevocationRow>, RevocationError> {
-        Ok(self.store.revocations_after(cursor, now, limit).await?)
+        let expired_before = now - crate::store::revocations::FEED_GRACE_SECS;
+        Ok(self
+            .store
+            .revocations_after(cursor, expired_before, limit)
+            .await?)
     }
 
     /// Copies what the log holds and Redis lacks into Redis (nothing to do without Redis). Failures are logged and

@@ -48,9 +48,10 @@ impl Store {
             let sent_mail = diesel::delete(mail_outbox::table.filter(mail_outbox::sent_at.lt(before)))
                 .execute(conn)
                 .await?;
-            // Denylist entries go as soon as what they cover has expired: the feed never needs them again.
+            // Denylist entries go once what they cover has expired (and the feed's grace for verifiers' leeway).
+            let grace = super::revocations::FEED_GRACE_SECS;
             let revocations =
-                diesel::delete(revocations::table.filter(revocations::expires_at.le(now)))
+                diesel::delete(revocations::table.filter(revocations::expires_at.le(now - grace)))
                     .execute(conn)
                     .await?;
             Ok(Pruned { codes, sessions, reset_tokens, sent_mail, revocations })

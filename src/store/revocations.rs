@@ -38,6 +38,10 @@ pub(crate) use upsert_user_entry;
 /// must stay in the log after the revocation (the family trigger of migration 2026-12-04-000001 uses it too).
 pub const MAX_ACCESS_TOKEN_TTL: i64 = 86_400;
 
+/// How long after `expires_at` an entry is still served by the feed and kept in the log: verifiers accept tokens a
+/// little past `exp` (clock leeway), so they must still hear of a revocation that long.
+pub const FEED_GRACE_SECS: i64 = 120;
+
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = revocations)]
 pub struct RevocationRow {

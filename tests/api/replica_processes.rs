@@ -171,6 +171,31 @@ async fn two_serve_processes_share_tokens_reuse_detection_failure_counts_and_rev
         "{feed}"
     );
 
+    // A verifier polling A's feed refuses the token revoked at B.
+    let verifier = latchkey_verifier::Verifier::builder()
+        .issuer(ISSUER)
+        .audience(&client.id)
+        .revocation_feed(Duration::from_millis(200))
+        .revocation_feed_uri(format!("{}/revocations", a.base))
+        .jwks_uri(format!("{}/.well-known/jwks.json", a.base))
+        .expect("a verifier");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match verifier.verify(&live.access_token).await {
+            Err(latchkey_verifier::VerifyError::Revoked) => break,
+            other => assert!(
+                Instant::now() < deadline,
+                "the verifier still answers {other:?} 10 s after the revocation"
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let fresh = expect_tokens(b.login(&client, &email, PASSWORD).await).await;
+    verifier
+        .verify(&fresh.access_token)
+        .await
+        .expect("a token nobody revoked verifies");
+
     // Failures at A and B add up to one limit (4).
     let guessed = format!("target-{}@example.org", tag());
     for replica in [&a, &b, &a, &b] {

@@ -42,7 +42,8 @@ async fn revoke(app: &TestApp, client: &TestClient, token: &str) {
 async fn expect_logged_out(app: &TestApp, rs: &TestClient, client: &TestClient, tokens: &Tokens) {
     assert_eq!(introspect(app, rs, &tokens.access_token).await, inactive());
     expect_error(
-        app.refresh_grant(client, tokens.refresh_token(), None).await,
+        app.refresh_grant(client, tokens.refresh_token(), None)
+            .await,
         400,
         "invalid_grant",
     )
