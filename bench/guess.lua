@@ -1,7 +1,8 @@
 -- wrk script: a password-guessing flood against one account (BENCH_VICTIM) from a new address per request
 -- (X-Forwarded-For, with the server trusting 127.0.0.1 as its proxy), as a botnet would send it. Answers are 400
 -- (a guess checked and wrong) until the account is locked for unknown sources, then 429 (refused unchecked).
--- Env: BENCH_BASIC, BENCH_VICTIM.
+-- Env: BENCH_BASIC, BENCH_VICTIM, BENCH_FLOOD_DELAY_MS (pause before each request of a connection: bounds the
+-- flood's rate; 0 floods as fast as the server answers).
 package.path = os.getenv("BENCH_DIR") .. "/?.lua;" .. package.path
 local common = require("common")
 
@@ -13,6 +14,11 @@ local body = "grant_type=password&username=" .. common.env("BENCH_VICTIM") .. "&
 
 setup = common.setup
 local n = 0
+local pause = tonumber(common.env("BENCH_FLOOD_DELAY_MS"))
+
+function delay()
+   return pause
+end
 
 function request()
    n = n + 1

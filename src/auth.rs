@@ -61,12 +61,14 @@ pub async fn authenticate(
 ) -> Result<User, AuthError> {
     let account = attempt.login.account_key();
     throttle
-        .may_try(&account, attempt.source)
+        .begin(&account, attempt.source)
         .await
         .map_err(AuthError::Throttled)?;
     let result = check(store, hasher, attempt.login, attempt.password, now).await;
     if matches!(result, Err(AuthError::InvalidCredentials)) {
-        throttle.failed(&account, attempt.source).await;
+        throttle.failed(attempt.source).await;
+    } else {
+        throttle.not_failed(&account, attempt.source).await;
     }
     result
 }

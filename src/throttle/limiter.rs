@@ -25,6 +25,13 @@ local ttl = redis.call('PTTL', KEYS[1])
 return {n, ttl}
 ";
 
+/// Takes one count back from `KEYS[1]`, never below zero.
+const GIVE_BACK: &str = r"
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n > 0 then redis.call('DECR', KEYS[1]) end
+return 1
+";
+
 /// HIT on `KEYS[1]` and PEEK on `KEYS[2]` in one round trip (windows `ARGV[1]` and `ARGV[2]`).
 const HIT_AND_PEEK: &str = r"
 local n = redis.call('INCR', KEYS[1])
@@ -70,6 +77,7 @@ pub struct Limiter {
     hit: redis::Script,
     peek: redis::Script,
     hit_and_peek: redis::Script,
+    give_back: redis::Script,
 }
 
 impl Limiter {
@@ -80,6 +88,7 @@ impl Limiter {
             hit: redis::Script::new(HIT),
             peek: redis::Script::new(PEEK),
             hit_and_peek: redis::Script::new(HIT_AND_PEEK),
+            give_back: redis::Script::new(GIVE_BACK),
         }
     }
 
@@ -91,6 +100,25 @@ impl Limiter {
     /// Whether the next event for `key` would be over the limit, without counting one.
     pub async fn peek(&self, rule: &Rule, key: &str) -> Decision {
         self.count(rule, key, false).await
+    }
+
+    /// Takes back one event counted for `key` (an attempt that turned out not to count).
+    pub async fn give_back(&self, rule: &Rule, key: &str) {
+        if rule.limit == 0 {
+            return;
+        }
+        if let Some(redis) = &self.redis {
+            let redis_key = redis.key(&format!("rate:{}:{key}", rule.name));
+            let script = &self.give_back;
+            let given = redis
+                .run(async |conn| script.key(&redis_key).invoke_async::<i64>(conn).await)
+                .await;
+            if given.is_ok() {
+                return;
+            }
+            // Redis failed: the attempt was probably counted here (the fallback); take it back here.
+        }
+        self.local.give_back(rule, key);
     }
 
     /// [`Self::hit`] for `(hit_rule, hit_key)` and [`Self::peek`] for `(peek_rule, peek_key)`, in one Redis round
@@ -210,6 +238,14 @@ struct Window {
 }
 
 impl LocalCounters {
+    fn give_back(&self, rule: &Rule, key: &str) {
+        if let Ok(mut windows) = self.windows.lock()
+            && let Some(window) = windows.get_mut(&format!("{}:{key}", rule.name))
+        {
+            window.count = window.count.saturating_sub(1);
+        }
+    }
+
     fn count(&self, rule: &Rule, key: &str, add: bool, limit: u32) -> Decision {
         let now = Instant::now();
         let Ok(mut windows) = self.windows.lock() else {
@@ -279,6 +315,17 @@ mod tests {
             Decision::Allowed => panic!("the fourth event is over the limit"),
         }
         assert_eq!(limiter.hit(&RULE, "other").await, Decision::Allowed);
+    }
+
+    #[tokio::test]
+    async fn a_count_given_back_frees_its_place() {
+        let limiter = Limiter::new(None);
+        for _ in 0..3 {
+            limiter.hit(&RULE, "k").await;
+        }
+        limiter.give_back(&RULE, "k").await;
+        assert_eq!(limiter.hit(&RULE, "k").await, Decision::Allowed);
+        assert!(limiter.hit(&RULE, "k").await.is_limited());
     }
 
     #[tokio::test]

@@ -113,33 +113,38 @@ impl Throttle {
         limited(self.limiter.hit(&self.forgot, &address.to_string()).await)
     }
 
-    /// Whether a sign-in to `account` (the normalised login) from `source` may be tried now. Refused attempts are
-    /// not counted again: a locked source stays locked until the window ends, no longer.
-    pub async fn may_try(&self, account: &str, source: &Source) -> Result<(), Throttled> {
+    /// Starts a sign-in to `account` (the normalised login) from `source`: refused if the address is over its
+    /// failures, else the attempt is counted against the account (or the device) *before* the password is checked,
+    /// so that concurrent guesses can't all slip in under the limit while the first ones are still hashing. An
+    /// attempt that turns out not to be a failure is given back ([`Self::not_failed`]).
+    pub async fn begin(&self, account: &str, source: &Source) -> Result<(), Throttled> {
         limited(
             self.limiter
                 .peek(&self.address_failures, &source.address.to_string())
                 .await,
         )?;
-        match &source.device {
-            Some(device) => limited(self.limiter.peek(&self.device, device.id()).await),
-            None => limited(
-                self.limiter
-                    .peek(&self.account, &account_key(account))
-                    .await,
-            ),
-        }
+        let (rule, key) = self.attempt_counter(account, source);
+        limited(self.limiter.hit(rule, &key).await)
     }
 
-    /// Counts a failed password for `account` from `source`.
-    pub async fn failed(&self, account: &str, source: &Source) {
+    /// The attempt begun failed (a wrong password, an unknown account): it also counts against the address.
+    pub async fn failed(&self, source: &Source) {
         self.limiter
             .hit(&self.address_failures, &source.address.to_string())
             .await;
+    }
+
+    /// The attempt begun was not a failed password (it succeeded, or could not be checked): it is given back.
+    pub async fn not_failed(&self, account: &str, source: &Source) {
+        let (rule, key) = self.attempt_counter(account, source);
+        self.limiter.give_back(rule, &key).await;
+    }
+
+    fn attempt_counter(&self, account: &str, source: &Source) -> (&Rule, String) {
         match &source.device {
-            Some(device) => self.limiter.hit(&self.device, device.id()).await,
-            None => self.limiter.hit(&self.account, &account_key(account)).await,
-        };
+            Some(device) => (&self.device, device.id().to_owned()),
+            None => (&self.account, account_key(account)),
+        }
     }
 
     /// Counts a request to a credential endpoint from `address` and checks the address's failures (client
