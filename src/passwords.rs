@@ -367,19 +367,18 @@ mod tests {
         assert!(verify_phc(&params, b"correct horse", &phc).unwrap().matches);
     }
 
-    /// Waits (briefly) until `condition` holds.
-    async fn eventually(condition: impl Fn() -> bool) {
-        for _ in 0..5_000 {
-            if condition() {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
-        }
-        panic!("the condition never held");
+    type Job = tokio::task::JoinHandle<Result<(), PasswordError>>;
+
+    /// A pool of one thread and one queue place, both taken: the thread by a job blocked until `release` is sent
+    /// to, the place by a job waiting for it.
+    struct Saturated {
+        pool: Arc<HashPool>,
+        release: std::sync::mpsc::Sender<()>,
+        running: Job,
+        queued: Job,
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_full_queue_refuses_at_once_without_doing_the_work() {
+    async fn saturated() -> Saturated {
         let pool = Arc::new(HashPool::new(1, 1).unwrap());
         let (release, blocked) = std::sync::mpsc::channel::<()>();
         let running = tokio::spawn({
@@ -398,6 +397,33 @@ mod tests {
             async move { pool.run(|| Ok(())).await }
         });
         eventually(|| pool.waiting.load(Ordering::Acquire) == 1).await;
+        Saturated {
+            pool,
+            release,
+            running,
+            queued,
+        }
+    }
+
+    /// Waits (briefly) until `condition` holds.
+    async fn eventually(condition: impl Fn() -> bool) {
+        for _ in 0..5_000 {
+            if condition() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        panic!("the condition never held");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_queue_refuses_at_once_without_doing_the_work() {
+        let Saturated {
+            pool,
+            release,
+            running,
+            queued,
+        } = saturated().await;
 
         let worked = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let shed = pool
@@ -424,24 +450,12 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_caller_that_gives_up_frees_its_place_in_the_queue() {
-        let pool = Arc::new(HashPool::new(1, 1).unwrap());
-        let (release, blocked) = std::sync::mpsc::channel::<()>();
-        let running = tokio::spawn({
-            let pool = pool.clone();
-            async move {
-                pool.run(move || {
-                    let _ = blocked.recv();
-                    Ok(())
-                })
-                .await
-            }
-        });
-        eventually(|| pool.permits.available_permits() == 0).await;
-        let queued = tokio::spawn({
-            let pool = pool.clone();
-            async move { pool.run(|| Ok(())).await }
-        });
-        eventually(|| pool.waiting.load(Ordering::Acquire) == 1).await;
+        let Saturated {
+            pool,
+            release,
+            running,
+            queued,
+        } = saturated().await;
         queued.abort();
         eventually(|| pool.waiting.load(Ordering::Acquire) == 0).await;
         release.send(()).unwrap();
