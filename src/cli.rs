@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 
+use crate::audit::{self, Actor};
 use crate::clients::{self, NewClient};
 use crate::config::Config;
 use crate::passwords::Password;
@@ -47,6 +48,24 @@ pub enum Command {
     /// Manage signing keys: rotation, emergency revocation, master-key rewrap
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Read the audit trail of operator changes (admin API and CLI)
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// List audit records, newest first
+    List {
+        /// How many records to show
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..=1000))]
+        limit: i64,
+        /// Only records older than the record with this id (the last id of a previous page)
+        #[arg(long, value_name = "ID")]
+        before: Option<String>,
+        #[command(flatten)]
+        output: Output,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -228,6 +247,32 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::Keys(command) => {
             keys_command(command, &Services::for_command(&config).await?, &config).await?
         }
+        Command::Audit(AuditCommand::List {
+            limit,
+            before,
+            output,
+        }) => {
+            let services = Services::for_command(&config).await?;
+            let records = audit::list(&services.store, before.as_deref(), limit).await?;
+            output.print(serde_json::to_value(&records)?, || {
+                records
+                    .iter()
+                    .map(|r| {
+                        format!(
+                            "{}  {}  {}@{}  {}  {}  {}",
+                            r.id,
+                            timestamp(Some(r.at)),
+                            r.actor,
+                            r.source.as_deref().unwrap_or("-"),
+                            r.action,
+                            r.subject,
+                            r.detail
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
     }
     Ok(())
 }
@@ -257,6 +302,7 @@ async fn users_command(
                     tenant,
                     password,
                 },
+                &Actor::command_line(),
                 crate::store::now(),
             )
             .await?;
@@ -286,6 +332,7 @@ async fn users_command(
             let user = users::set_disabled(
                 &services.store,
                 revocations,
+                &Actor::command_line(),
                 &user,
                 true,
                 crate::store::now(),
@@ -300,7 +347,13 @@ async fn users_command(
         }
         UsersCommand::RevokeSessions { user, output } => {
             let (user, ended) =
-                users::revoke_sessions(&services.store, revocations, &user, crate::store::now())
+                users::revoke_sessions(
+                &services.store,
+                revocations,
+                &Actor::command_line(),
+                &user,
+                crate::store::now(),
+            )
                     .await?;
             output.print(
                 json!({ "id": user.id, "families_revoked": ended.families, "sessions_revoked": ended.sessions }),
@@ -317,6 +370,7 @@ async fn users_command(
             let user = users::set_disabled(
                 &services.store,
                 revocations,
+                &Actor::command_line(),
                 &user,
                 false,
                 crate::store::now(),
@@ -359,6 +413,7 @@ async fn clients_command(command: ClientsCommand, services: &Services) -> anyhow
                     allow_no_pkce,
                     can_introspect,
                 },
+                &Actor::command_line(),
                 crate::store::now(),
             )
             .await?;
@@ -373,24 +428,8 @@ async fn clients_command(command: ClientsCommand, services: &Services) -> anyhow
         }
         ClientsCommand::List { output } => {
             let all = clients::list_clients(&services.store).await?;
-            let rows: Vec<_> = all
-                .iter()
-                .map(|c| {
-                    json!({
-                        "client_id": c.id,
-                        "public": c.is_public(),
-                        "grants": c.grants,
-                        "scope": c.scope.to_string(),
-                        "audiences": c.token_audiences(),
-                        "redirect_uris": c.redirect_uris,
-                        "post_logout_redirect_uris": c.post_logout_redirect_uris,
-                        "token_endpoint_auth_method": c.token_endpoint_auth_method,
-                        "require_pkce": c.require_pkce,
-                        "can_introspect": c.can_introspect,
-                    })
-                })
-                .collect();
-            output.print(serde_json::Value::Array(rows), || {
+            let rows: Vec<_> = all.iter().map(|c| c.view()).collect();
+            output.print(serde_json::to_value(&rows)?, || {
                 all.iter()
                     .map(|c| {
                         let kind = if c.is_public() {
@@ -411,7 +450,14 @@ async fn clients_command(command: ClientsCommand, services: &Services) -> anyhow
             });
         }
         ClientsCommand::Delete { id, output } => {
-            clients::delete_client(&services.store, &id).await?;
+            clients::delete_client(
+                &services.store,
+                &Actor::command_line(),
+                &id,
+                None,
+                crate::store::now(),
+            )
+            .await?;
             output.print(json!({ "client_id": id, "deleted": true }), || {
                 format!("deleted client {id}")
             });
@@ -451,9 +497,16 @@ async fn keys_command(
         }
         KeysCommand::Rotate { now, output } => {
             let outcome = if now {
-                key_admin::rotate_now(store, policy).await?
+                key_admin::rotate_now(store, policy, &Actor::command_line()).await?
             } else {
-                key_admin::rotate(store, master, policy, config.key_bits).await?
+                key_admin::rotate(
+                    store,
+                    master,
+                    policy,
+                    config.key_bits,
+                    &Actor::command_line(),
+                )
+                .await?
             };
             output.print(serde_json::to_value(&outcome)?, || match &outcome {
                 RotateOutcome::Scheduled { kid, activates_at } => {
@@ -476,7 +529,15 @@ async fn keys_command(
             output,
         } => {
             let revocation =
-                key_admin::revoke(store, master, config.key_bits, &kid, &reason).await?;
+                key_admin::revoke(
+                store,
+                master,
+                config.key_bits,
+                &kid,
+                &reason,
+                &Actor::command_line(),
+            )
+            .await?;
             output.print(
                 json!({
                     "kid": kid,

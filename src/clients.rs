@@ -2,7 +2,9 @@
 
 use crate::scope::Scope;
 use crate::secret::{PlainToken, TokenHash};
-use crate::store::clients::ClientRow;
+use crate::audit::{self, Actor};
+use crate::preconditions::IfMatch;
+use crate::store::clients::{ClientRow, ClientSettingsRow};
 use crate::store::{Store, StoreError};
 use crate::validation::is_plain_identifier;
 
@@ -28,6 +30,12 @@ pub enum ClientError {
     Conflict(String),
     #[error("client {0:?} not found")]
     NotFound(String),
+    /// `If-Match` named a version that is no longer the current one.
+    #[error("the client has changed since the version named in If-Match")]
+    PreconditionFailed,
+    /// Concurrent changes kept overtaking this one.
+    #[error("the client is being changed concurrently; try again")]
+    Busy,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -49,6 +57,30 @@ pub struct Client {
     pub require_pkce: bool,
     /// May call `POST /introspect` (RFC 7662 §2.1), with or without grants of its own.
     pub can_introspect: bool,
+    /// Bumped by every change; see [`Client::entity_tag`].
+    pub version: i64,
+}
+
+/// A client as operators see it (CLI and admin API): everything but the secret.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ClientView {
+    pub client_id: String,
+    /// A public client has no secret and authenticates by PKCE alone.
+    pub public: bool,
+    /// `authorization_code`, `client_credentials`, `password`, `refresh_token` (RFC 7591 §2 names).
+    pub grant_types: Vec<String>,
+    /// The scopes the client may request, space-separated (RFC 7591 §2).
+    pub scope: String,
+    /// `aud` of its access tokens (the client id when empty).
+    pub audiences: Vec<String>,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    /// `client_secret_basic`, `client_secret_post`, or `none` for a public client.
+    pub token_endpoint_auth_method: String,
+    pub require_pkce: bool,
+    pub can_introspect: bool,
+    /// UNIX seconds.
+    pub created_at: i64,
 }
 
 impl Client {
@@ -72,7 +104,29 @@ impl Client {
             token_endpoint_auth_method: row.token_endpoint_auth_method,
             require_pkce: row.require_pkce,
             can_introspect: row.can_introspect,
+            version: row.version,
         })
+    }
+
+    /// The strong entity tag of this version of the client (admin API `ETag`, `If-Match`).
+    pub fn entity_tag(&self) -> String {
+        crate::preconditions::entity_tag("client", &self.id, self.created_at, self.version)
+    }
+
+    pub fn view(&self) -> ClientView {
+        ClientView {
+            client_id: self.id.clone(),
+            public: self.is_public(),
+            grant_types: self.grants.iter().map(|g| g.as_str().to_owned()).collect(),
+            scope: self.scope.to_string(),
+            audiences: self.audiences.clone(),
+            redirect_uris: self.redirect_uris.clone(),
+            post_logout_redirect_uris: self.post_logout_redirect_uris.clone(),
+            token_endpoint_auth_method: self.token_endpoint_auth_method.as_str().to_owned(),
+            require_pkce: self.require_pkce,
+            can_introspect: self.can_introspect,
+            created_at: self.created_at,
+        }
     }
 
     pub fn is_public(&self) -> bool {
@@ -181,32 +235,30 @@ fn same_but_loopback_port(registered: &str, presented: &str) -> bool {
     registered.as_str() == presented.as_str()
 }
 
-/// Registers a client. A confidential client gets a generated 256-bit secret, returned once and stored as SHA-256
-/// (DESIGN.md §5: high-entropy secrets need no slow KDF).
-pub async fn create_client(
-    store: &Store,
-    new: NewClient,
-    now: i64,
-) -> Result<(Client, Option<PlainToken>), ClientError> {
+/// A client's grants, scopes, audiences and URIs, checked together (they constrain each other).
+struct Settings {
+    grants: GrantTypes,
+    scope: Scope,
+    row: ClientSettingsRow,
+}
+
+/// Checks what an operator asks a client to be allowed (on creation and on every update).
+fn check_settings(
+    public: bool,
+    can_introspect: bool,
+    grants: &[String],
+    scopes: &[String],
+    audiences: &[String],
+    redirect_uris: &[String],
+    post_logout_redirect_uris: &[String],
+) -> Result<Settings, ClientError> {
     let invalid = |msg: String| ClientError::Invalid(msg);
-    if !is_plain_identifier(&new.id, 128) {
+    if grants.is_empty() && !can_introspect {
         return Err(invalid(
-            "client ids are 1-128 characters of A-Z a-z 0-9 . _ - ~".into(),
+            "a client needs at least one grant (or to introspect, for a resource server)".into(),
         ));
     }
-    if new.grants.is_empty() && !new.can_introspect {
-        return Err(invalid(
-            "a client needs at least one --grant (or --can-introspect, for a resource server)"
-                .into(),
-        ));
-    }
-    if new.public && new.can_introspect {
-        return Err(invalid(
-            "a public client can't introspect: it has no secret to prove who it is".into(),
-        ));
-    }
-    let grants = new
-        .grants
+    let parsed = grants
         .iter()
         .map(|g| {
             GrantType::parse(g)
@@ -219,33 +271,71 @@ pub async fn create_client(
                 })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let grants = GrantTypes::new(grants);
-    if new.public && grants.contains(GrantType::ClientCredentials) {
+    let grants = GrantTypes::new(parsed);
+    if public && grants.contains(GrantType::ClientCredentials) {
         return Err(invalid(
             "a public client can't use client_credentials: it has no secret to prove who it is"
                 .into(),
         ));
     }
-    let scope = Scope::from_tokens(&new.scopes).map_err(|e| invalid(e.to_string()))?;
-    for aud in &new.audiences {
+    let scope = Scope::from_tokens(scopes).map_err(|e| invalid(e.to_string()))?;
+    for aud in audiences {
         if aud.is_empty() || aud.len() > 256 || aud.chars().any(|c| c.is_control() || c == ' ') {
             return Err(invalid(format!(
                 "audience {aud:?} must be 1-256 printable characters without spaces"
             )));
         }
     }
-    for uri in new
-        .redirect_uris
-        .iter()
-        .chain(&new.post_logout_redirect_uris)
-    {
+    for uri in redirect_uris.iter().chain(post_logout_redirect_uris) {
         check_redirect_uri(uri).map_err(invalid)?;
     }
-    if grants.contains(GrantType::AuthorizationCode) && new.redirect_uris.is_empty() {
+    if grants.contains(GrantType::AuthorizationCode) && redirect_uris.is_empty() {
         return Err(invalid(
-            "a client with the authorization_code grant needs at least one --redirect-uri".into(),
+            "a client with the authorization_code grant needs at least one redirect URI".into(),
         ));
     }
+    let json = |items: &[String]| serde_json::Value::from(items.to_vec()).to_string();
+    Ok(Settings {
+        row: ClientSettingsRow {
+            grant_types: grants.clone(),
+            scopes: scope.to_string(),
+            audiences: json(audiences),
+            redirect_uris: json(redirect_uris),
+            post_logout_redirect_uris: json(post_logout_redirect_uris),
+        },
+        grants,
+        scope,
+    })
+}
+
+/// Registers a client. A confidential client gets a generated 256-bit secret, returned once and stored as SHA-256
+/// (DESIGN.md §5: high-entropy secrets need no slow KDF).
+pub async fn create_client(
+    store: &Store,
+    new: NewClient,
+    actor: &Actor,
+    now: i64,
+) -> Result<(Client, Option<PlainToken>), ClientError> {
+    let invalid = |msg: String| ClientError::Invalid(msg);
+    if !is_plain_identifier(&new.id, 128) {
+        return Err(invalid(
+            "client ids are 1-128 characters of A-Z a-z 0-9 . _ - ~".into(),
+        ));
+    }
+    if new.public && new.can_introspect {
+        return Err(invalid(
+            "a public client can't introspect: it has no secret to prove who it is".into(),
+        ));
+    }
+    let settings = check_settings(
+        new.public,
+        new.can_introspect,
+        &new.grants,
+        &new.scopes,
+        &new.audiences,
+        &new.redirect_uris,
+        &new.post_logout_redirect_uris,
+    )?;
     let auth_method = match (new.public, new.auth_method.as_deref()) {
         (true, None | Some("none")) => TokenEndpointAuthMethod::None,
         (true, Some(_)) => {
@@ -257,7 +347,7 @@ pub async fn create_client(
         (false, Some(text)) => match TokenEndpointAuthMethod::parse(text) {
             Some(TokenEndpointAuthMethod::None) | None => {
                 return Err(invalid(format!(
-                    "auth method {text:?}: use client_secret_basic or client_secret_post (or --public)"
+                    "auth method {text:?}: use client_secret_basic or client_secret_post (or a public client)"
                 )));
             }
             Some(method) => method,
@@ -269,25 +359,153 @@ pub async fn create_client(
         ));
     }
     let secret = (!new.public).then(|| PlainToken::generate(CLIENT_SECRET_PREFIX));
+    let Settings { row: settings, .. } = settings;
     let row = ClientRow {
         id: new.id.clone(),
         secret_hash: secret.as_ref().map(PlainToken::hash),
-        grant_types: grants,
-        scopes: scope.to_string(),
-        audiences: serde_json::Value::from(new.audiences).to_string(),
+        grant_types: settings.grant_types,
+        scopes: settings.scopes,
+        audiences: settings.audiences,
         created_at: now,
-        redirect_uris: serde_json::Value::from(new.redirect_uris).to_string(),
-        post_logout_redirect_uris: serde_json::Value::from(new.post_logout_redirect_uris)
-            .to_string(),
+        redirect_uris: settings.redirect_uris,
+        post_logout_redirect_uris: settings.post_logout_redirect_uris,
         token_endpoint_auth_method: auth_method,
         require_pkce: !new.allow_no_pkce,
         can_introspect: new.can_introspect,
+        version: 0,
     };
     store.insert_client(&row).await.map_err(|e| match e {
         StoreError::Conflict(_) => ClientError::Conflict(new.id.clone()),
         other => other.into(),
     })?;
-    Ok((Client::from_row(row)?, secret))
+    let client = Client::from_row(row)?;
+    audit::record(
+        store,
+        actor,
+        "client.create",
+        &format!("client:{}", client.id),
+        serde_json::to_value(client.view()).unwrap_or_default(),
+        now,
+    )
+    .await;
+    Ok((client, secret))
+}
+
+/// What an update may change; `None` leaves a field as it is. Lists replace the stored list.
+#[derive(Debug, Clone, Default)]
+pub struct ClientChanges {
+    pub grants: Option<Vec<String>>,
+    pub scopes: Option<Vec<String>>,
+    pub audiences: Option<Vec<String>>,
+    pub redirect_uris: Option<Vec<String>>,
+    pub post_logout_redirect_uris: Option<Vec<String>>,
+}
+
+pub async fn get_client(store: &Store, id: &str) -> Result<Client, ClientError> {
+    match store.find_client(id).await? {
+        Some(row) => Ok(Client::from_row(row)?),
+        None => Err(ClientError::NotFound(id.to_owned())),
+    }
+}
+
+/// Updates a client's grants, scopes, audiences or URIs, checked as on creation. With `if_match`, only while the
+/// client is still at a tag it names (RFC 9110 §13.1.1); without, the change applies to the latest version. Tokens
+/// already issued keep what they were issued with until they expire or are refreshed.
+pub async fn update_client(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    changes: ClientChanges,
+    if_match: Option<&IfMatch>,
+    now: i64,
+) -> Result<Client, ClientError> {
+    // Without a precondition, a concurrent change is retried on the new version rather than lost or refused.
+    for _ in 0..3 {
+        let current = get_client(store, id).await?;
+        if let Some(condition) = if_match
+            && !condition.matches(&current.entity_tag())
+        {
+            return Err(ClientError::PreconditionFailed);
+        }
+        let view = current.view();
+        let pick = |new: &Option<Vec<String>>, old: &Vec<String>| new.clone().unwrap_or(old.clone());
+        let grants = pick(&changes.grants, &view.grant_types);
+        let scopes = pick(&changes.scopes, &current.scope.iter().map(str::to_owned).collect());
+        let audiences = pick(&changes.audiences, &view.audiences);
+        let redirect_uris = pick(&changes.redirect_uris, &view.redirect_uris);
+        let post_logout = pick(&changes.post_logout_redirect_uris, &view.post_logout_redirect_uris);
+        let settings = check_settings(
+            current.is_public(),
+            current.can_introspect,
+            &grants,
+            &scopes,
+            &audiences,
+            &redirect_uris,
+            &post_logout,
+        )?;
+        if store
+            .update_client_settings(id, current.version, settings.row)
+            .await?
+        {
+            let updated = get_client(store, id).await?;
+            let detail = serde_json::json!({
+                "grants": changes.grants.as_ref().map(|_| settings.grants.iter().map(|g| g.as_str()).collect::<Vec<_>>()),
+                "scopes": changes.scopes.as_ref().map(|_| settings.scope.to_string()),
+                "audiences": changes.audiences,
+                "redirect_uris": changes.redirect_uris,
+                "post_logout_redirect_uris": changes.post_logout_redirect_uris,
+            });
+            audit::record(store, actor, "client.update", &format!("client:{id}"), detail, now).await;
+            return Ok(updated);
+        }
+        if if_match.is_some() {
+            return Err(ClientError::PreconditionFailed);
+        }
+    }
+    Err(ClientError::Busy)
+}
+
+/// Gives a confidential client a new secret (returned once, stored as SHA-256); the old one stops working at once.
+pub async fn rotate_secret(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    if_match: Option<&IfMatch>,
+    now: i64,
+) -> Result<(Client, PlainToken), ClientError> {
+    for _ in 0..3 {
+        let current = get_client(store, id).await?;
+        if current.is_public() {
+            return Err(ClientError::Invalid(
+                "a public client has no secret to rotate".into(),
+            ));
+        }
+        if let Some(condition) = if_match
+            && !condition.matches(&current.entity_tag())
+        {
+            return Err(ClientError::PreconditionFailed);
+        }
+        let secret = PlainToken::generate(CLIENT_SECRET_PREFIX);
+        if store
+            .replace_client_secret(id, current.version, secret.hash())
+            .await?
+        {
+            audit::record(
+                store,
+                actor,
+                "client.rotate_secret",
+                &format!("client:{id}"),
+                serde_json::json!({}),
+                now,
+            )
+            .await;
+            return Ok((get_client(store, id).await?, secret));
+        }
+        if if_match.is_some() {
+            return Err(ClientError::PreconditionFailed);
+        }
+    }
+    Err(ClientError::Busy)
 }
 
 pub async fn list_clients(store: &Store) -> Result<Vec<Client>, ClientError> {
@@ -299,8 +517,43 @@ pub async fn list_clients(store: &Store) -> Result<Vec<Client>, ClientError> {
         .collect::<Result<_, _>>()?)
 }
 
-pub async fn delete_client(store: &Store, id: &str) -> Result<(), ClientError> {
+/// Up to `limit` clients after the client id `after`, by id.
+pub async fn page_clients(
+    store: &Store,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Client>, ClientError> {
+    Ok(store
+        .clients_page(after, limit)
+        .await?
+        .into_iter()
+        .map(Client::from_row)
+        .collect::<Result<_, _>>()?)
+}
+
+/// Deletes a client and its refresh tokens (with `if_match`, only at a version it names).
+pub async fn delete_client(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    if_match: Option<&IfMatch>,
+    now: i64,
+) -> Result<(), ClientError> {
+    if let Some(condition) = if_match
+        && !condition.matches(&get_client(store, id).await?.entity_tag())
+    {
+        return Err(ClientError::PreconditionFailed);
+    }
     if store.delete_client(id).await? {
+        audit::record(
+            store,
+            actor,
+            "client.delete",
+            &format!("client:{id}"),
+            serde_json::json!({}),
+            now,
+        )
+        .await;
         Ok(())
     } else {
         Err(ClientError::NotFound(id.to_owned()))

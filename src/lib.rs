@@ -1,5 +1,7 @@
 //! Latchkey: an OAuth 2.0 token service. The binary in `main.rs` only parses the command line and calls in here.
 
+pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod clients;
@@ -12,6 +14,7 @@ pub mod oauth;
 pub mod pages;
 pub mod password_reset;
 pub mod passwords;
+pub mod preconditions;
 pub mod revocation;
 pub mod scope;
 pub mod secret;

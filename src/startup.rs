@@ -280,7 +280,9 @@ impl Application {
                 forgot_password_requests: config.forgot_password_limit,
             },
         );
+        let admin = admin_settings(&config, &services, &tokens.issuer, port)?;
         let state = web::Data::new(AppState {
+            admin,
             revocations,
             throttle,
             store: services.store,
@@ -309,6 +311,7 @@ impl Application {
                 .configure(|cfg| crate::oauth::configure(cfg, &issuer))
                 .configure(crate::http::configure)
                 .configure(crate::pages::configure)
+                .configure(crate::admin::configure)
         })
         .workers(config.workers())
         // Slow clients (OWASP "slow HTTP" attacks): the head must arrive within REQUEST_HEAD_TIMEOUT (actix answers
@@ -357,6 +360,39 @@ impl Application {
         }
         result
     }
+}
+
+/// The admin API's settings. Its verifier reads this process's own JWKS over loopback, as a resource server reads
+/// it over the network: the same checks, and the same library, as every other verifier of Latchkey's tokens.
+fn admin_settings(
+    config: &Config,
+    services: &Services,
+    issuer: &str,
+    port: u16,
+) -> anyhow::Result<crate::admin::AdminSettings> {
+    let ip = match config.bind.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => std::net::Ipv4Addr::LOCALHOST.into(),
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
+        ip => ip,
+    };
+    let jwks_uri = format!(
+        "http://{}/.well-known/jwks.json",
+        std::net::SocketAddr::new(ip, port)
+    );
+    let verifier = latchkey_verifier::Verifier::builder()
+        .issuer(issuer)
+        .audience(crate::admin::access::admin_audience(issuer))
+        // A fetch is a loopback request for bytes already in memory: a new key may be picked up within a second.
+        .min_refetch_interval(std::time::Duration::from_secs(1))
+        .jwks_uri(&jwks_uri)
+        .map_err(|e| anyhow::anyhow!("admin API verifier: {e}"))?;
+    Ok(crate::admin::AdminSettings {
+        verifier,
+        key_policy: services.policy,
+        key_bits: config.key_bits,
+        key_notices: services.notices.clone(),
+        openapi: crate::admin::openapi::document(issuer),
+    })
 }
 
 /// Every 10 minutes, deletes codes, sessions, reset tokens and sent mail that stopped mattering a day ago (several

@@ -16,6 +16,8 @@ use crate::tokens::TokenSettings;
 use crate::tokens::issuer::TokenIssuer;
 
 pub struct AppState {
+    /// The admin API's token verifier, key settings and OpenAPI document.
+    pub admin: crate::admin::AdminSettings,
     pub store: Store,
     pub keys: Arc<KeyRing>,
     pub master: Arc<MasterKey>,

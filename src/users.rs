@@ -1,6 +1,8 @@
 //! End users: who can log in, with which roles and tenant.
 
+use crate::audit::{self, Actor};
 use crate::passwords::{Password, PasswordError, PasswordHasher};
+use crate::preconditions::IfMatch;
 use crate::revocation::{RevocationError, Revocations};
 use crate::store::revocations::UserRevocation;
 use crate::store::users::{NewUserRow, UserRow};
@@ -16,6 +18,12 @@ pub enum UserError {
     Conflict,
     #[error("user {0:?} not found")]
     NotFound(String),
+    /// `If-Match` named a version that is no longer the current one.
+    #[error("the user has changed since the version named in If-Match")]
+    PreconditionFailed,
+    /// Concurrent changes kept overtaking this one.
+    #[error("the user is being changed concurrently; try again")]
+    Busy,
     #[error(transparent)]
     Password(#[from] PasswordError),
     #[error(transparent)]
@@ -43,15 +51,30 @@ impl From<StoreError> for UserError {
 }
 
 /// A user as the domain sees it (the password hash stays in the store row).
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct User {
+    /// UUIDv7, assigned by Latchkey.
     pub id: String,
+    /// Lowercased.
     pub email: String,
     pub username: Option<String>,
+    /// The `roles` claim of the user's access tokens.
     pub roles: Vec<String>,
+    /// The `tenant` claim.
     pub tenant: Option<String>,
+    /// A disabled user can't sign in and has no live session or token.
     pub disabled: bool,
+    /// UNIX seconds.
     pub created_at: i64,
+    #[serde(skip)]
+    pub version: i64,
+}
+
+impl User {
+    /// The strong entity tag of this version of the user (admin API `ETag`, `If-Match`).
+    pub fn entity_tag(&self) -> String {
+        crate::preconditions::entity_tag("user", &self.id, self.created_at, self.version)
+    }
 }
 
 impl User {
@@ -66,6 +89,7 @@ impl User {
             tenant: row.tenant.clone(),
             disabled: row.disabled,
             created_at: row.created_at,
+            version: row.version,
         })
     }
 }
@@ -132,10 +156,36 @@ fn is_role(role: &str) -> bool {
         && role.chars().any(|c| c != ':')
 }
 
+fn check_roles(roles: &[String]) -> Result<(), UserError> {
+    match roles.iter().find(|role| !is_role(role)) {
+        Some(role) => Err(UserError::Invalid(format!(
+            "role {role:?} must be 1-64 characters of A-Z a-z 0-9 . _ - ~ :"
+        ))),
+        None if roles.len() > 100 => Err(UserError::Invalid(
+            "a user has at most 100 roles".into(),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn check_tenant(tenant: Option<&str>) -> Result<(), UserError> {
+    match tenant {
+        Some(tenant)
+            if tenant.is_empty() || tenant.len() > 128 || tenant.chars().any(char::is_control) =>
+        {
+            Err(UserError::Invalid(
+                "a tenant is 1-128 printable characters".into(),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 pub async fn create_user(
     store: &Store,
     hasher: &PasswordHasher,
     new: NewUser,
+    actor: &Actor,
     now: i64,
 ) -> Result<User, UserError> {
     let email = normalize_email(&new.email)?;
@@ -147,20 +197,8 @@ pub async fn create_user(
             "usernames are 1-64 characters of A-Z a-z 0-9 . _ - ~".into(),
         ));
     }
-    for role in &new.roles {
-        if !is_role(role) {
-            return Err(UserError::Invalid(format!(
-                "role {role:?} must be 1-64 characters of A-Z a-z 0-9 . _ - ~ :"
-            )));
-        }
-    }
-    if let Some(tenant) = &new.tenant
-        && (tenant.is_empty() || tenant.len() > 128 || tenant.chars().any(char::is_control))
-    {
-        return Err(UserError::Invalid(
-            "a tenant is 1-128 printable characters".into(),
-        ));
-    }
+    check_roles(&new.roles)?;
+    check_tenant(new.tenant.as_deref())?;
     let password_hash = hasher.hash(&new.password).await?;
     let id = uuid::Uuid::now_v7().to_string();
     let row = NewUserRow {
@@ -175,7 +213,7 @@ pub async fn create_user(
         updated_at: now,
     };
     store.insert_user(row).await?;
-    Ok(User {
+    let user = User {
         id,
         email,
         username: new.username,
@@ -183,7 +221,100 @@ pub async fn create_user(
         tenant: new.tenant,
         disabled: false,
         created_at: now,
-    })
+        version: 0,
+    };
+    audit::record(
+        store,
+        actor,
+        "user.create",
+        &format!("user:{}", user.id),
+        serde_json::to_value(&user).unwrap_or_default(),
+        now,
+    )
+    .await;
+    Ok(user)
+}
+
+/// Up to `limit` users after the user id `after`, in creation order.
+pub async fn page_users(
+    store: &Store,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<User>, UserError> {
+    Ok(store
+        .users_page(after, limit)
+        .await?
+        .iter()
+        .map(User::from_row)
+        .collect::<Result<_, _>>()?)
+}
+
+/// The user with this id.
+pub async fn get_user(store: &Store, id: &str) -> Result<User, UserError> {
+    match store.find_user(id).await? {
+        Some(row) => Ok(User::from_row(&row)?),
+        None => Err(UserError::NotFound(id.to_owned())),
+    }
+}
+
+/// What an update may change; `None` leaves a field as it is (`tenant: Some(None)` removes the tenant).
+#[derive(Debug, Clone, Default)]
+pub struct UserChanges {
+    pub roles: Option<Vec<String>>,
+    pub tenant: Option<Option<String>>,
+    pub disabled: Option<bool>,
+}
+
+/// Changes a user's roles, tenant or disabled flag. With `if_match`, only while the user is still at a tag it names
+/// (RFC 9110 §13.1.1). Disabling logs the user out everywhere, as [`set_disabled`] does. New roles and tenant reach
+/// tokens issued from now on (a refresh re-reads them).
+pub async fn update_user(
+    store: &Store,
+    revocations: &Revocations,
+    actor: &Actor,
+    id: &str,
+    changes: UserChanges,
+    if_match: Option<&IfMatch>,
+    now: i64,
+) -> Result<User, UserError> {
+    if let Some(roles) = &changes.roles {
+        check_roles(roles)?;
+    }
+    if let Some(tenant) = &changes.tenant {
+        check_tenant(tenant.as_deref())?;
+    }
+    // Without a precondition, a concurrent change is retried on the new version rather than lost or refused.
+    for _ in 0..3 {
+        let current = get_user(store, id).await?;
+        if let Some(condition) = if_match
+            && !condition.matches(&current.entity_tag())
+        {
+            return Err(UserError::PreconditionFailed);
+        }
+        let roles = changes.roles.clone().unwrap_or(current.roles.clone());
+        let tenant = changes.tenant.clone().unwrap_or(current.tenant.clone());
+        let disabled = changes.disabled.unwrap_or(current.disabled);
+        let roles_json = serde_json::Value::from(roles.clone()).to_string();
+        if store
+            .update_user_attributes(id, current.version, roles_json, tenant.clone(), disabled, now)
+            .await?
+        {
+            if disabled && !current.disabled {
+                revocations.revoke_user(id, "user disabled", now).await?;
+            }
+            let detail = serde_json::json!({
+                "roles": changes.roles.as_ref().map(|_| &roles),
+                "tenant": changes.tenant.as_ref().map(|_| &tenant),
+                "disabled": changes.disabled,
+            });
+            audit::record(store, actor, "user.update", &format!("user:{id}"), detail, now).await;
+            return get_user(store, id).await;
+        }
+        if if_match.is_some() {
+            return Err(UserError::PreconditionFailed);
+        }
+    }
+    Err(UserError::Busy)
 }
 
 pub async fn list_users(store: &Store) -> Result<Vec<User>, UserError> {
@@ -212,6 +343,7 @@ async fn find(store: &Store, who: &str) -> Result<UserRow, UserError> {
 pub async fn set_disabled(
     store: &Store,
     revocations: &Revocations,
+    actor: &Actor,
     who: &str,
     disabled: bool,
     now: i64,
@@ -223,6 +355,8 @@ pub async fn set_disabled(
             .revoke_user(&row.id, "user disabled", now)
             .await?;
     }
+    let action = if disabled { "user.disable" } else { "user.enable" };
+    audit::record(store, actor, action, &format!("user:{}", row.id), serde_json::json!({}), now).await;
     let mut user = User::from_row(&row)?;
     user.disabled = disabled;
     Ok(user)
@@ -232,6 +366,7 @@ pub async fn set_disabled(
 pub async fn revoke_sessions(
     store: &Store,
     revocations: &Revocations,
+    actor: &Actor,
     who: &str,
     now: i64,
 ) -> Result<(User, UserRevocation), UserError> {
@@ -239,6 +374,15 @@ pub async fn revoke_sessions(
     let ended = revocations
         .revoke_user(&row.id, "logged out everywhere", now)
         .await?;
+    audit::record(
+        store,
+        actor,
+        "user.revoke_sessions",
+        &format!("user:{}", row.id),
+        serde_json::json!({ "families_revoked": ended.families, "sessions_revoked": ended.sessions }),
+        now,
+    )
+    .await;
     Ok((User::from_row(&row)?, ended))
 }
 

@@ -5,6 +5,7 @@ use serde::Serialize;
 use super::keyring::{KeyState, generate_row};
 use super::lifecycle::KeyPolicy;
 use super::master_key::MasterKey;
+use crate::audit::{self, Actor};
 use crate::store::signing_keys::{Revocation, SigningKeyRow};
 use crate::store::{Store, StoreError};
 
@@ -33,7 +34,7 @@ impl From<StoreError> for AdminError {
 }
 
 /// A key as `latchkey keys list` shows it. Times are UNIX seconds.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct KeyInfo {
     pub kid: String,
     pub state: String,
@@ -71,7 +72,7 @@ pub async fn list(store: &Store) -> Result<Vec<KeyInfo>, AdminError> {
         .collect())
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum RotateOutcome {
     /// A new key is published and will sign from `activates_at`.
@@ -88,6 +89,7 @@ pub async fn rotate(
     master: &MasterKey,
     policy: &KeyPolicy,
     bits: u32,
+    actor: &Actor,
 ) -> Result<RotateOutcome, AdminError> {
     let rows = store.list_signing_keys().await?;
     if let Some(next) = oldest_next(&rows) {
@@ -103,6 +105,15 @@ pub async fn rotate(
     let activates_at = row.created_at + seconds(policy.publish_ahead);
     row.activate_after = Some(activates_at);
     store.insert_signing_key(&row).await?;
+    audit::record(
+        store,
+        actor,
+        "key.rotate",
+        &format!("key:{}", row.kid),
+        serde_json::json!({ "activates_at": activates_at }),
+        row.created_at,
+    )
+    .await;
     Ok(RotateOutcome::Scheduled {
         kid: row.kid,
         activates_at,
@@ -111,7 +122,11 @@ pub async fn rotate(
 
 /// Promotes the published `next` key at once, but only when it has been published long enough that every verifier
 /// honouring the JWKS cache headers knows it; otherwise refuses and says when it will be safe.
-pub async fn rotate_now(store: &Store, policy: &KeyPolicy) -> Result<RotateOutcome, AdminError> {
+pub async fn rotate_now(
+    store: &Store,
+    policy: &KeyPolicy,
+    actor: &Actor,
+) -> Result<RotateOutcome, AdminError> {
     let rows = store.list_signing_keys().await?;
     let Some(next) = oldest_next(&rows) else {
         return Err(AdminError::Invalid(format!(
@@ -143,6 +158,15 @@ pub async fn rotate_now(store: &Store, policy: &KeyPolicy) -> Result<RotateOutco
             next.kid
         )));
     }
+    audit::record(
+        store,
+        actor,
+        "key.promote",
+        &format!("key:{}", next.kid),
+        serde_json::json!({}),
+        now,
+    )
+    .await;
     Ok(RotateOutcome::Promoted {
         kid: next.kid.clone(),
     })
@@ -155,6 +179,7 @@ pub async fn revoke(
     bits: u32,
     kid: &str,
     reason: &str,
+    actor: &Actor,
 ) -> Result<Revocation, AdminError> {
     if reason.trim().is_empty() {
         return Err(AdminError::Invalid(
@@ -166,7 +191,7 @@ pub async fn revoke(
         .await
         .map_err(|e| AdminError::Unexpected(e.into()))?;
     store
-        .revoke_signing_key(kid, reason.trim(), &fresh, crate::store::now())
+        .revoke_signing_key(kid, reason.trim(), &fresh, actor, crate::store::now())
         .await
         .map_err(|e| match e {
             StoreError::NotFound => AdminError::NotFound(format!("key {kid:?}")),

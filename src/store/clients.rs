@@ -29,6 +29,19 @@ pub struct ClientRow {
     pub require_pkce: bool,
     /// May call the introspection endpoint (RFC 7662 §2.1).
     pub can_introspect: bool,
+    /// Bumped by every change (the admin API's entity tags are built from it).
+    pub version: i64,
+}
+
+/// What an update of a client may change: its grants, scopes, audiences and URIs (JSON arrays, as stored).
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = clients)]
+pub struct ClientSettingsRow {
+    pub grant_types: GrantTypes,
+    pub scopes: String,
+    pub audiences: String,
+    pub redirect_uris: String,
+    pub post_logout_redirect_uris: String,
 }
 
 impl Store {
@@ -49,6 +62,66 @@ impl Store {
     pub async fn list_clients(&self) -> Result<Vec<ClientRow>, StoreError> {
         with_conn!(self, conn => {
             Ok(clients::table.order(clients::id.asc()).select(ClientRow::as_select()).load(conn).await?)
+        })
+    }
+
+    /// Up to `limit` clients with an id after `after`, by id.
+    pub async fn clients_page(
+        &self,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<ClientRow>, StoreError> {
+        with_conn!(self, conn => {
+            let mut query = clients::table
+                .order(clients::id.asc())
+                .limit(limit)
+                .select(ClientRow::as_select())
+                .into_boxed();
+            if let Some(after) = after {
+                query = query.filter(clients::id.gt(after.to_owned()));
+            }
+            Ok(query.load(conn).await?)
+        })
+    }
+
+    /// Replaces a client's settings if it is still at `version`; bumps the version. False when it changed
+    /// meanwhile or is gone.
+    pub async fn update_client_settings(
+        &self,
+        id: &str,
+        version: i64,
+        settings: ClientSettingsRow,
+    ) -> Result<bool, StoreError> {
+        let id = id.to_owned();
+        write_tx!(self, StoreError, conn => {
+            let n = diesel::update(clients::table.find(&id).filter(clients::version.eq(version)))
+                .set((&settings, clients::version.eq(version + 1)))
+                .execute(conn)
+                .await?;
+            Ok(n == 1)
+        })
+    }
+
+    /// Replaces a confidential client's secret hash if it is still at `version`; bumps the version. The old secret
+    /// stops working with this commit.
+    pub async fn replace_client_secret(
+        &self,
+        id: &str,
+        version: i64,
+        secret_hash: TokenHash,
+    ) -> Result<bool, StoreError> {
+        let id = id.to_owned();
+        write_tx!(self, StoreError, conn => {
+            let n = diesel::update(
+                clients::table
+                    .find(&id)
+                    .filter(clients::version.eq(version))
+                    .filter(clients::secret_hash.is_not_null()),
+            )
+            .set((clients::secret_hash.eq(Some(secret_hash)), clients::version.eq(version + 1)))
+            .execute(conn)
+            .await?;
+            Ok(n == 1)
         })
     }
 

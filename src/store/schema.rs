@@ -11,6 +11,7 @@ diesel::table! {
         disabled -> Bool,
         created_at -> BigInt,
         updated_at -> BigInt,
+        version -> BigInt,
     }
 }
 
@@ -27,6 +28,7 @@ diesel::table! {
         token_endpoint_auth_method -> Text,
         require_pkce -> Bool,
         can_introspect -> Bool,
+        version -> BigInt,
     }
 }
 
@@ -82,6 +84,8 @@ diesel::table! {
         action -> Text,
         subject -> Text,
         detail -> Text,
+        actor -> Text,
+        source -> Nullable<Text>,
     }
 }
 

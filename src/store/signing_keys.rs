@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::schema::signing_keys as keys;
+use super::audit::{Actor, NewAuditRow};
 use super::types::KeyState;
 use super::{Store, StoreError, with_conn, write_tx};
 
@@ -121,12 +122,14 @@ impl Store {
         kid: &str,
         reason: &str,
         fresh: &SigningKeyRow,
+        actor: &Actor,
         now: i64,
     ) -> Result<Revocation, StoreError> {
         use super::schema::{
             audit_log, refresh_token_families as families, refresh_tokens as tokens,
         };
-        let (kid, reason, fresh) = (kid.to_owned(), reason.to_owned(), fresh.clone());
+        let (kid, reason, fresh, actor) =
+            (kid.to_owned(), reason.to_owned(), fresh.clone(), actor.clone());
         write_tx!(self, StoreError, conn => {
             let state: KeyState = keys::table.find(&kid).select(keys::state).first(conn).await?;
             if state == KeyState::Revoked {
@@ -177,14 +180,9 @@ impl Store {
                 "new_active": new_active,
                 "families_revoked": families_revoked,
             });
+            // In the revoking transaction: an emergency revocation is never without its record.
             diesel::insert_into(audit_log::table)
-                .values((
-                    audit_log::id.eq(uuid::Uuid::now_v7().to_string()),
-                    audit_log::at.eq(now),
-                    audit_log::action.eq("key.revoke"),
-                    audit_log::subject.eq(&kid),
-                    audit_log::detail.eq(detail.to_string()),
-                ))
+                .values(&NewAuditRow::new(&actor, "key.revoke", &format!("key:{kid}"), &detail, now))
                 .execute(conn)
                 .await?;
             Ok(Revocation { new_active, families_revoked })
@@ -216,22 +214,6 @@ impl Store {
             .execute(conn)
             .await?;
             Ok(taken == 1)
-        })
-    }
-
-    /// The audit trail, newest first.
-    pub async fn audit_records(
-        &self,
-        limit: i64,
-    ) -> Result<Vec<(i64, String, String, String)>, StoreError> {
-        use super::schema::audit_log;
-        with_conn!(self, conn => {
-            Ok(audit_log::table
-                .order(audit_log::at.desc())
-                .limit(limit)
-                .select((audit_log::at, audit_log::action, audit_log::subject, audit_log::detail))
-                .load(conn)
-                .await?)
         })
     }
 }

@@ -19,6 +19,8 @@ pub struct UserRow {
     pub disabled: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Bumped by every change the admin API shows (its entity tags are built from it).
+    pub version: i64,
 }
 
 impl std::fmt::Debug for UserRow {
@@ -31,6 +33,7 @@ impl std::fmt::Debug for UserRow {
             .field("roles", &self.roles)
             .field("tenant", &self.tenant)
             .field("disabled", &self.disabled)
+            .field("version", &self.version)
             .finish_non_exhaustive()
     }
 }
@@ -96,6 +99,53 @@ impl Store {
         })
     }
 
+    /// Up to `limit` users with an id after `after`, by id (UUIDv7: creation order, so paging is stable under
+    /// inserts).
+    pub async fn users_page(
+        &self,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<UserRow>, StoreError> {
+        with_conn!(self, conn => {
+            let mut query = users::table
+                .order(users::id.asc())
+                .limit(limit)
+                .select(UserRow::as_select())
+                .into_boxed();
+            if let Some(after) = after {
+                query = query.filter(users::id.gt(after.to_owned()));
+            }
+            Ok(query.load(conn).await?)
+        })
+    }
+
+    /// Sets roles (JSON), tenant and the disabled flag, if the row is still at `version`; bumps the version.
+    /// Returns false when the row changed meanwhile (or is gone).
+    pub async fn update_user_attributes(
+        &self,
+        id: &str,
+        version: i64,
+        roles: String,
+        tenant: Option<String>,
+        disabled: bool,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let id = id.to_owned();
+        write_tx!(self, StoreError, conn => {
+            let n = diesel::update(users::table.find(&id).filter(users::version.eq(version)))
+                .set((
+                    users::roles.eq(&roles),
+                    users::tenant.eq(&tenant),
+                    users::disabled.eq(disabled),
+                    users::updated_at.eq(now),
+                    users::version.eq(version + 1),
+                ))
+                .execute(conn)
+                .await?;
+            Ok(n == 1)
+        })
+    }
+
     /// Replaces a password hash, but only if it is still the one that was verified (a concurrent change wins).
     pub async fn replace_password_hash(
         &self,
@@ -128,7 +178,11 @@ impl Store {
         let id = id.to_owned();
         write_tx!(self, StoreError, conn => {
             let n = diesel::update(users::table.find(&id))
-                .set((users::disabled.eq(disabled), users::updated_at.eq(now)))
+                .set((
+                    users::disabled.eq(disabled),
+                    users::updated_at.eq(now),
+                    users::version.eq(users::version + 1),
+                ))
                 .execute(conn)
                 .await?;
             if disabled && n == 1 {

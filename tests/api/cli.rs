@@ -198,7 +198,7 @@ async fn clients_list_shows_clients_and_clients_delete_removes_one() {
     };
     assert_eq!(by_id("web-app")["public"], false);
     assert_eq!(
-        by_id("web-app")["grants"],
+        by_id("web-app")["grant_types"],
         serde_json::json!(["password", "refresh_token"])
     );
     assert_eq!(by_id("web-app")["scope"], "read write");

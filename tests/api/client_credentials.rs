@@ -88,6 +88,7 @@ async fn only_a_confidential_client_given_the_grant_may_use_it() {
             grants: vec!["client_credentials".into()],
             ..Default::default()
         },
+        &crate::helpers::operator(),
         app.state.clock.now(),
     )
     .await;

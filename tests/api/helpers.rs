@@ -63,6 +63,14 @@ pub fn test_config(database_url: &str) -> Config {
     }
 }
 
+/// Who the tests' direct calls of the domain functions are, in the audit trail.
+pub fn operator() -> latchkey::audit::Actor {
+    latchkey::audit::Actor {
+        name: "test:operator".into(),
+        source: None,
+    }
+}
+
 /// A short random tag that keeps names unique within a database.
 pub fn tag() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..12].to_owned()
@@ -163,6 +171,7 @@ impl TestApp {
                 tenant: spec.tenant.clone(),
                 password,
             },
+            &operator(),
             self.state.clock.now(),
         )
         .await
@@ -192,6 +201,7 @@ impl TestApp {
                 can_introspect: spec.can_introspect,
                 ..NewClient::default()
             },
+            &operator(),
             self.state.clock.now(),
         )
         .await
@@ -214,6 +224,7 @@ impl TestApp {
         latchkey::users::set_disabled(
             &self.state.store,
             &self.state.revocations,
+            &operator(),
             &user.id,
             true,
             self.state.clock.now(),

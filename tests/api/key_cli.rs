@@ -11,7 +11,8 @@ use latchkey::startup::Application;
 
 use crate::helpers::{TestApp, expect_error, random_master_key};
 use crate::key_helpers::{
-    KeyCli, SLACK, Windows, jwks_until, key_rows, kid_of, listed, policy, spawn_with_windows,
+    KeyCli, SLACK, Windows, jwks_until, key_revocations_audited, key_rows, kid_of, listed, policy,
+    spawn_with_windows,
 };
 
 #[tokio::test]
@@ -163,14 +164,7 @@ async fn keys_revoke_pulls_a_key_from_the_running_servers_jwks_switches_signing_
         1,
         "failed revocations change nothing"
     );
-    assert!(
-        app.state
-            .store
-            .audit_records(10)
-            .await
-            .expect("audit")
-            .is_empty()
-    );
+    assert!(key_revocations_audited(&app).await.is_empty());
 
     let reason = "private key leaked into a build log";
     let done = cli
@@ -206,13 +200,13 @@ async fn keys_revoke_pulls_a_key_from_the_running_servers_jwks_switches_signing_
     )
     .await;
 
-    let audit = app.state.store.audit_records(10).await.expect("audit");
+    let audit = key_revocations_audited(&app).await;
     assert_eq!(audit.len(), 1, "{audit:?}");
-    let (at, action, subject, detail) = &audit[0];
-    assert_eq!(action, "key.revoke");
-    assert_eq!(subject, &revoked);
-    assert!((crate::helpers::now() - at).abs() < 30);
-    let detail: serde_json::Value = serde_json::from_str(detail).expect("JSON detail");
+    let record = &audit[0];
+    assert_eq!(record.subject, format!("key:{revoked}"));
+    assert!(record.actor.starts_with("cli:"), "{record:?}");
+    assert!((crate::helpers::now() - record.at).abs() < 30);
+    let detail = &record.detail;
     assert_eq!(detail["reason"], reason);
     assert_eq!(detail["previous_state"], "active");
     assert_eq!(detail["new_active"], successor.as_str());

@@ -397,3 +397,13 @@ async fn forward(req: HttpRequest, state: web::Data<ProxyState>) -> HttpResponse
         response.body(body)
     }
 }
+
+/// The audit records of key revocations, newest first.
+pub async fn key_revocations_audited(app: &TestApp) -> Vec<latchkey::audit::AuditRecord> {
+    latchkey::audit::list(&app.state.store, None, 100)
+        .await
+        .expect("the audit trail")
+        .into_iter()
+        .filter(|r| r.action == "key.revoke")
+        .collect()
+}

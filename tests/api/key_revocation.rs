@@ -6,9 +6,10 @@ use std::time::{Duration, Instant};
 use latchkey::signing::admin;
 use latchkey_verifier::VerifyError;
 
-use crate::helpers::{expect_error, now};
+use crate::helpers::{expect_error, now, operator};
 use crate::key_helpers::{
-    KeyCli, SLACK, Windows, jwks_until, key_rows, kid_of, policy, spawn_with_windows, verifier,
+    KeyCli, SLACK, Windows, jwks_until, key_revocations_audited, key_rows, kid_of, policy,
+    spawn_with_windows, verifier,
 };
 
 #[tokio::test]
@@ -127,7 +128,7 @@ async fn revoking_a_retired_or_next_key_ends_only_its_own_families_and_leaves_si
 
     // Rotate by hand (in-process, as the CLI does): publish, wait out the safe window, promote.
     let admin::RotateOutcome::Scheduled { kid: new, .. } =
-        admin::rotate(store, master, &policy, bits)
+        admin::rotate(store, master, &policy, bits, &operator())
             .await
             .expect("rotate")
     else {
@@ -142,7 +143,7 @@ async fn revoking_a_retired_or_next_key_ends_only_its_own_families_and_leaves_si
     while now() < created + policy.safe_publication().as_secs() as i64 {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    admin::rotate_now(store, &policy)
+    admin::rotate_now(store, &policy, &operator())
         .await
         .expect("rotate --now");
     let deadline = Instant::now() + policy.poll_interval + SLACK;
@@ -162,7 +163,7 @@ async fn revoking_a_retired_or_next_key_ends_only_its_own_families_and_leaves_si
     };
 
     // Revoke the retired key: it leaves the JWKS, its family ends, signing stays with the new key.
-    let revocation = admin::revoke(store, master, bits, &old, "retired key found on a laptop")
+    let revocation = admin::revoke(store, master, bits, &old, "retired key found on a laptop", &operator())
         .await
         .expect("revoke");
     assert_eq!(revocation.new_active, None, "the signer did not change");
@@ -186,7 +187,7 @@ async fn revoking_a_retired_or_next_key_ends_only_its_own_families_and_leaves_si
 
     // Revoke a published next key: it leaves the JWKS and never signs.
     let admin::RotateOutcome::Scheduled { kid: next, .. } =
-        admin::rotate(store, master, &policy, bits)
+        admin::rotate(store, master, &policy, bits, &operator())
             .await
             .expect("rotate")
     else {
@@ -199,7 +200,7 @@ async fn revoking_a_retired_or_next_key_ends_only_its_own_families_and_leaves_si
         |jwks| jwks.has(&next),
     )
     .await;
-    let revocation = admin::revoke(store, master, bits, &next, "generated on a bad host")
+    let revocation = admin::revoke(store, master, bits, &next, "generated on a bad host", &operator())
         .await
         .expect("revoke");
     assert_eq!(
@@ -218,7 +219,7 @@ async fn revoking_a_retired_or_next_key_ends_only_its_own_families_and_leaves_si
     .await;
     assert!(
         matches!(
-            admin::rotate_now(store, &policy).await,
+            admin::rotate_now(store, &policy, &operator()).await,
             Err(latchkey::signing::admin::AdminError::Invalid(_))
         ),
         "a revoked next key can't be promoted"
@@ -226,10 +227,11 @@ async fn revoking_a_retired_or_next_key_ends_only_its_own_families_and_leaves_si
     let tokens = app.login(&client, &user).await;
     assert_eq!(kid_of(&tokens.access_token), new);
     app.refresh(&client, refreshed.refresh_token()).await;
-    let audit = app.state.store.audit_records(10).await.expect("audit");
-    let subjects: Vec<&str> = audit.iter().map(|(_, _, s, _)| s.as_str()).collect();
+    let audit = key_revocations_audited(&app).await;
+    let subjects: Vec<&str> = audit.iter().map(|r| r.subject.as_str()).collect();
     assert_eq!(audit.len(), 2, "{audit:?}");
-    assert!(subjects.contains(&old.as_str()) && subjects.contains(&next.as_str()));
+    assert!(subjects.contains(&format!("key:{old}").as_str()));
+    assert!(subjects.contains(&format!("key:{next}").as_str()));
 }
 
 /// A replica whose key ring is stale (no Redis here; it re-reads the key table every 10 s) must not hand out tokens

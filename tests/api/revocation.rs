@@ -282,6 +282,7 @@ async fn rfc7662_2_1_only_clients_allowed_to_introspect_may() {
             can_introspect: true,
             ..Default::default()
         },
+        &crate::helpers::operator(),
         app.state.clock.now(),
     )
     .await;

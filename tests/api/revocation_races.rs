@@ -150,6 +150,7 @@ async fn no_refresh_stores_a_token_for_a_signing_key_after_it_is_revoked() {
                 app.config.key_bits,
                 &kid,
                 "revocation race test",
+                &crate::helpers::operator(),
             )
             .await
             .expect("revoking the active key");

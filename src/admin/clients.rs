@@ -1,0 +1,277 @@
+//! `/admin/v1/clients`: register, list, show, change (grants, scopes, audiences, URIs), rotate the secret, delete.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::access::Access;
+use super::paging::{Page, PageQuery, PageRequest};
+use super::problem::Problem;
+use super::{caller, if_match, json_body, page_response, path_param, resource, tagged};
+use crate::clients::{self, ClientChanges, ClientView, NewClient};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        resource("/clients", "GET, POST")
+            .route(web::get().to(list_clients))
+            .route(web::post().to(create_client)),
+    )
+    .service(
+        resource("/clients/{id}", "GET, PATCH, DELETE")
+            .route(web::get().to(get_client))
+            .route(web::patch().to(update_client))
+            .route(web::delete().to(delete_client)),
+    )
+    .service(resource("/clients/{id}/secret", "POST").route(web::post().to(rotate_secret)));
+}
+
+/// A new client. A confidential client's secret is in the answer, once.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateClient {
+    /// 1-128 characters of `A-Z a-z 0-9 . _ - ~`.
+    #[schema(example = "billing-service")]
+    pub client_id: String,
+    /// No secret: authenticates by PKCE alone (single-page and native apps).
+    #[serde(default)]
+    pub public: bool,
+    /// `authorization_code`, `client_credentials`, `password`, `refresh_token`.
+    #[serde(default)]
+    pub grant_types: Vec<String>,
+    /// Scopes the client may request, space-separated.
+    #[serde(default)]
+    #[schema(example = "orders:read orders:write")]
+    pub scope: String,
+    /// `aud` of its access tokens (default: the client id).
+    #[serde(default)]
+    pub audiences: Vec<String>,
+    /// Matched exactly (RFC 9700 §2.1): https, http on a loopback host, or a private-use scheme.
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
+    /// `client_secret_basic` (default) or `client_secret_post`; `none` for a public client.
+    pub token_endpoint_auth_method: Option<String>,
+    /// `false` lets a confidential client redeem codes without PKCE (it must then send a nonce).
+    #[serde(default = "yes")]
+    pub require_pkce: bool,
+    /// May call `POST /introspect` (a resource server; needs no grant).
+    #[serde(default)]
+    pub can_introspect: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A space-separated scope as its tokens (checked by the domain).
+fn scope_tokens(scope: &str) -> Vec<String> {
+    scope.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+/// Changes to a client (JSON merge patch, RFC 7396): a present list replaces the stored one.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClientPatch {
+    pub grant_types: Option<Vec<String>>,
+    /// Space-separated.
+    pub scope: Option<String>,
+    pub audiences: Option<Vec<String>>,
+    pub redirect_uris: Option<Vec<String>>,
+    pub post_logout_redirect_uris: Option<Vec<String>>,
+}
+
+/// A client just created, with its secret (shown this once; Latchkey keeps only its SHA-256).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CreatedClient {
+    #[serde(flatten)]
+    pub client: ClientView,
+    /// `null` for a public client.
+    pub client_secret: Option<String>,
+}
+
+/// A new secret (shown this once); the previous one no longer works.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct NewSecret {
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+#[utoipa::path(get, path = "/admin/v1/clients", tag = "clients", params(PageQuery),
+    responses((status = 200, description = "A page of clients, by id", body = Page<ClientView>)),
+    security(("oauth2" = ["latchkey:admin:read"])))]
+pub async fn list_clients(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    caller(&req, &state, Access::Read).await?;
+    let request = PageRequest::parse(&req)?;
+    let rows = clients::page_clients(&state.store, request.after.as_deref(), request.fetch()).await?;
+    let page = request.page(rows, |c| c.id.as_str(), |c| c.view());
+    Ok(page_response(&req, &request, &page))
+}
+
+#[utoipa::path(post, path = "/admin/v1/clients", tag = "clients", request_body = CreateClient,
+    responses(
+        (status = 201, description = "Created; the secret is shown this once", body = CreatedClient,
+            headers(("ETag" = String), ("Location" = String))),
+        (status = 409, description = "A client with this id exists", body = Problem,
+            content_type = "application/problem+json")),
+    security(("oauth2" = ["latchkey:admin"])))]
+pub async fn create_client(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Problem> {
+    let caller = caller(&req, &state, Access::Change).await?;
+    let new: CreateClient = json_body(&req, &body)?;
+    let (client, secret) = clients::create_client(
+        &state.store,
+        NewClient {
+            id: new.client_id,
+            public: new.public,
+            grants: new.grant_types,
+            scopes: scope_tokens(&new.scope),
+            audiences: new.audiences,
+            redirect_uris: new.redirect_uris,
+            post_logout_redirect_uris: new.post_logout_redirect_uris,
+            auth_method: new.token_endpoint_auth_method,
+            allow_no_pkce: !new.require_pkce,
+            can_introspect: new.can_introspect,
+        },
+        &caller.actor(),
+        state.clock.now(),
+    )
+    .await?;
+    let created = CreatedClient {
+        client: client.view(),
+        client_secret: secret.as_ref().map(|s| s.expose().to_owned()),
+    };
+    let mut response = tagged(StatusCode::CREATED, &created, &client.entity_tag());
+    if let Ok(location) =
+        actix_web::http::header::HeaderValue::from_str(&format!("/admin/v1/clients/{}", client.id))
+    {
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+#[utoipa::path(get, path = "/admin/v1/clients/{id}", tag = "clients",
+    params(("id" = String, Path, description = "The client id")),
+    responses(
+        (status = 200, description = "The client", body = ClientView, headers(("ETag" = String))),
+        (status = 404, description = "No such client", body = Problem, content_type = "application/problem+json")),
+    security(("oauth2" = ["latchkey:admin:read"])))]
+pub async fn get_client(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    caller(&req, &state, Access::Read).await?;
+    let client = clients::get_client(&state.store, &path_param(&req, "id")).await?;
+    Ok(tagged(StatusCode::OK, &client.view(), &client.entity_tag()))
+}
+
+#[utoipa::path(patch, path = "/admin/v1/clients/{id}", tag = "clients",
+    params(("id" = String, Path, description = "The client id"),
+        ("If-Match" = Option<String>, Header, description = "Apply only to this version (the ETag of a GET)")),
+    request_body(content = ClientPatch, content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "The client as changed", body = ClientView, headers(("ETag" = String))),
+        (status = 404, description = "No such client", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Concurrent changes; retry", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The client changed since the If-Match version", body = Problem,
+            content_type = "application/problem+json")),
+    security(("oauth2" = ["latchkey:admin"])))]
+pub async fn update_client(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Problem> {
+    let caller = caller(&req, &state, Access::Change).await?;
+    let condition = if_match(&req)?;
+    let patch: ClientPatch = json_body(&req, &body)?;
+    let client = clients::update_client(
+        &state.store,
+        &caller.actor(),
+        &path_param(&req, "id"),
+        ClientChanges {
+            grants: patch.grant_types,
+            scopes: patch.scope.as_deref().map(scope_tokens),
+            audiences: patch.audiences,
+            redirect_uris: patch.redirect_uris,
+            post_logout_redirect_uris: patch.post_logout_redirect_uris,
+        },
+        condition.as_ref(),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(tagged(StatusCode::OK, &client.view(), &client.entity_tag()))
+}
+
+#[utoipa::path(post, path = "/admin/v1/clients/{id}/secret", tag = "clients",
+    params(("id" = String, Path, description = "The client id"),
+        ("If-Match" = Option<String>, Header, description = "Apply only to this version (the ETag of a GET)")),
+    responses(
+        (status = 200, description = "The new secret, shown this once; the old one no longer works",
+            body = NewSecret, headers(("ETag" = String))),
+        (status = 400, description = "A public client has no secret", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 404, description = "No such client", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Concurrent changes; retry", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The client changed since the If-Match version", body = Problem,
+            content_type = "application/problem+json")),
+    security(("oauth2" = ["latchkey:admin"])))]
+pub async fn rotate_secret(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    let caller = caller(&req, &state, Access::Change).await?;
+    let condition = if_match(&req)?;
+    let (client, secret) = clients::rotate_secret(
+        &state.store,
+        &caller.actor(),
+        &path_param(&req, "id"),
+        condition.as_ref(),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(tagged(
+        StatusCode::OK,
+        &NewSecret {
+            client_id: client.id.clone(),
+            client_secret: secret.expose().to_owned(),
+        },
+        &client.entity_tag(),
+    ))
+}
+
+#[utoipa::path(delete, path = "/admin/v1/clients/{id}", tag = "clients",
+    params(("id" = String, Path, description = "The client id"),
+        ("If-Match" = Option<String>, Header, description = "Delete only this version (the ETag of a GET)")),
+    responses(
+        (status = 204, description = "Deleted, with every refresh token issued to it"),
+        (status = 404, description = "No such client", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The client changed since the If-Match version", body = Problem,
+            content_type = "application/problem+json")),
+    security(("oauth2" = ["latchkey:admin"])))]
+pub async fn delete_client(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    let caller = caller(&req, &state, Access::Change).await?;
+    let condition = if_match(&req)?;
+    clients::delete_client(
+        &state.store,
+        &caller.actor(),
+        &path_param(&req, "id"),
+        condition.as_ref(),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::NoContent()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .finish())
+}

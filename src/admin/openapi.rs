@@ -1,0 +1,118 @@
+//! The admin API's OpenAPI 3.1 document, generated from the handlers' annotations (utoipa) and served at
+//! `/admin/openapi.json`. Responses every operation can give (400, 401, 403, 503) are added here once rather than
+//! written on each handler.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use utoipa::openapi::security::{ClientCredentials, Flow, OAuth2, Scopes, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder, Server};
+use utoipa::{Modify, OpenApi};
+
+use super::access::{ADMIN_READ_SCOPE, ADMIN_SCOPE};
+use super::problem::Problem;
+use super::{audit, clients, keys, users};
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Latchkey admin API",
+        version = "1",
+        description = "Manage users, clients and signing keys, and read the audit trail. Authenticate with an \
+            access token from the client_credentials grant carrying the latchkey:admin scope (or \
+            latchkey:admin:read to read) and the audience {issuer}/admin. Errors are RFC 9457 problem details; \
+            users and clients have ETags and honour If-Match; lists page with an opaque cursor."
+    ),
+    paths(
+        users::list_users, users::create_user, users::get_user, users::update_user, users::revoke_sessions,
+        clients::list_clients, clients::create_client, clients::get_client, clients::update_client,
+        clients::rotate_secret, clients::delete_client,
+        keys::list_keys, keys::rotate, keys::revoke,
+        audit::list_audit,
+    ),
+    components(schemas(Problem)),
+    modifiers(&CommonResponses),
+    tags(
+        (name = "users", description = "End users: create, list, change roles and tenant, disable, log out everywhere"),
+        (name = "clients", description = "OAuth clients: register, change, rotate secrets, delete"),
+        (name = "keys", description = "Signing keys: list, rotate, emergency revocation"),
+        (name = "audit", description = "Who changed what, when and from where"),
+    )
+)]
+pub struct AdminApi;
+
+/// Adds the responses every admin operation may give.
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in doc.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let has_body = operation.request_body.is_some();
+                let responses = &mut operation.responses.responses;
+                let mut add = |status: &str, description: &str| {
+                    responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| problem(description).into());
+                };
+                add("400", "The request is malformed");
+                add("401", "No access token, or an invalid, expired or revoked one");
+                add("403", "The access token lacks the scope");
+                add("503", "The database (or Redis) is unavailable; retry after Retry-After");
+                if has_body {
+                    add("413", "The body is larger than 64 KiB");
+                    add("415", "The body is not JSON");
+                }
+            }
+        }
+    }
+}
+
+/// The document for an issuer: its server URL and token endpoint filled in.
+pub fn document(issuer: &str) -> Vec<u8> {
+    let mut doc = AdminApi::openapi();
+    doc.servers = Some(vec![Server::new(issuer)]);
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "oauth2",
+        SecurityScheme::OAuth2(OAuth2::with_description(
+            [Flow::ClientCredentials(ClientCredentials::new(
+                format!("{issuer}/token"),
+                Scopes::from_iter([
+                    (ADMIN_SCOPE, "read and change users, clients and keys"),
+                    (ADMIN_READ_SCOPE, "read only"),
+                ]),
+            ))],
+            format!(
+                "Access tokens of the client_credentials grant with the audience {}",
+                super::access::admin_audience(issuer)
+            ),
+        )),
+    );
+    serde_json::to_vec_pretty(&doc).unwrap_or_default()
+}
+
+/// `GET /admin/openapi.json`: public, like the discovery document (it describes the API, holds no data).
+pub async fn serve(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .body(state.admin.openapi.clone())
+}

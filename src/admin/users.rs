@@ -1,0 +1,210 @@
+//! `/admin/v1/users`: create, list, show, change (roles, tenant, disabled) and log out everywhere.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::access::Access;
+use super::paging::{Page, PageQuery, PageRequest};
+use super::problem::Problem;
+use super::{caller, if_match, json, json_body, page_response, path_param, resource, tagged};
+use crate::passwords::Password;
+use crate::state::AppState;
+use crate::users::{self, NewUser, User, UserChanges};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        resource("/users", "GET, POST")
+            .route(web::get().to(list_users))
+            .route(web::post().to(create_user)),
+    )
+    .service(
+        resource("/users/{id}", "GET, PATCH")
+            .route(web::get().to(get_user))
+            .route(web::patch().to(update_user)),
+    )
+    .service(
+        resource("/users/{id}/revoke-sessions", "POST").route(web::post().to(revoke_sessions)),
+    );
+}
+
+/// A new user.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    #[schema(example = "ada@example.org")]
+    pub email: String,
+    /// 1-64 characters of `A-Z a-z 0-9 . _ - ~`.
+    pub username: Option<String>,
+    /// 8-1024 characters; not one of the most common passwords.
+    #[schema(min_length = 8, format = Password)]
+    pub password: String,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    pub tenant: Option<String>,
+}
+
+/// Changes to a user (JSON merge patch, RFC 7396): absent fields stay as they are; `tenant: null` removes it.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    /// Replaces the roles.
+    pub roles: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub tenant: Option<Option<String>>,
+    /// `true` also logs the user out everywhere.
+    pub disabled: Option<bool>,
+}
+
+/// Distinguishes `"tenant": null` (`Some(None)`) from an absent field (`None`).
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// What a logout everywhere ended.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SessionsRevoked {
+    pub user_id: String,
+    pub families_revoked: u64,
+    pub sessions_revoked: u64,
+}
+
+#[utoipa::path(get, path = "/admin/v1/users", tag = "users", params(PageQuery),
+    responses((status = 200, description = "A page of users, oldest first", body = Page<User>)),
+    security(("oauth2" = ["latchkey:admin:read"])))]
+pub async fn list_users(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    caller(&req, &state, Access::Read).await?;
+    let request = PageRequest::parse(&req)?;
+    let rows = users::page_users(&state.store, request.after.as_deref(), request.fetch()).await?;
+    let page = request.page(rows, |u| u.id.as_str(), |u| u);
+    Ok(page_response(&req, &request, &page))
+}
+
+#[utoipa::path(post, path = "/admin/v1/users", tag = "users", request_body = CreateUser,
+    responses(
+        (status = 201, description = "Created", body = User,
+            headers(("ETag" = String), ("Location" = String))),
+        (status = 409, description = "A user with this email or username exists", body = Problem,
+            content_type = "application/problem+json")),
+    security(("oauth2" = ["latchkey:admin"])))]
+pub async fn create_user(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Problem> {
+    let caller = caller(&req, &state, Access::Change).await?;
+    let new: CreateUser = json_body(&req, &body)?;
+    let password =
+        Password::new(new.password).map_err(|e| Problem::bad_request(e.to_string()))?;
+    let user = users::create_user(
+        &state.store,
+        &state.hasher,
+        NewUser {
+            email: new.email,
+            username: new.username,
+            roles: new.roles,
+            tenant: new.tenant,
+            password,
+        },
+        &caller.actor(),
+        state.clock.now(),
+    )
+    .await?;
+    let mut response = tagged(StatusCode::CREATED, &user, &user.entity_tag());
+    if let Ok(location) =
+        actix_web::http::header::HeaderValue::from_str(&format!("/admin/v1/users/{}", user.id))
+    {
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+#[utoipa::path(get, path = "/admin/v1/users/{id}", tag = "users",
+    params(("id" = String, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "The user", body = User, headers(("ETag" = String))),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json")),
+    security(("oauth2" = ["latchkey:admin:read"])))]
+pub async fn get_user(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    caller(&req, &state, Access::Read).await?;
+    let user = users::get_user(&state.store, &path_param(&req, "id")).await?;
+    Ok(tagged(StatusCode::OK, &user, &user.entity_tag()))
+}
+
+#[utoipa::path(patch, path = "/admin/v1/users/{id}", tag = "users",
+    params(("id" = String, Path, description = "The user's id"),
+        ("If-Match" = Option<String>, Header, description = "Apply only to this version (the ETag of a GET)")),
+    request_body(content = UserPatch, content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "The user as changed", body = User, headers(("ETag" = String))),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Concurrent changes; retry", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The user changed since the If-Match version", body = Problem,
+            content_type = "application/problem+json")),
+    security(("oauth2" = ["latchkey:admin"])))]
+pub async fn update_user(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Problem> {
+    let caller = caller(&req, &state, Access::Change).await?;
+    let condition = if_match(&req)?;
+    let patch: UserPatch = json_body(&req, &body)?;
+    let user = users::update_user(
+        &state.store,
+        &state.revocations,
+        &caller.actor(),
+        &path_param(&req, "id"),
+        UserChanges {
+            roles: patch.roles,
+            tenant: patch.tenant,
+            disabled: patch.disabled,
+        },
+        condition.as_ref(),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(tagged(StatusCode::OK, &user, &user.entity_tag()))
+}
+
+#[utoipa::path(post, path = "/admin/v1/users/{id}/revoke-sessions", tag = "users",
+    params(("id" = String, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "Every session, refresh token and access token of the user is revoked",
+            body = SessionsRevoked),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json")),
+    security(("oauth2" = ["latchkey:admin"])))]
+pub async fn revoke_sessions(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    let caller = caller(&req, &state, Access::Change).await?;
+    let id = path_param(&req, "id");
+    // By id only: the CLI's lookup by email or username is for people typing.
+    let user = users::get_user(&state.store, &id).await?;
+    let (_, ended) = users::revoke_sessions(
+        &state.store,
+        &state.revocations,
+        &caller.actor(),
+        &user.id,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(json(
+        StatusCode::OK,
+        &SessionsRevoked {
+            user_id: user.id,
+            families_revoked: ended.families as u64,
+            sessions_revoked: ended.sessions as u64,
+        },
+    ))
+}
