@@ -39,8 +39,7 @@ impl Actor {
 }
 
 /// One record as the CLI and the admin API show it. Times are UNIX seconds.
-#[derive(Debug, Clone, Serialize)]
-#[derive(utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditRecord {
     /// Orders the records (UUIDv7).
     pub id: String,

@@ -346,15 +346,14 @@ async fn users_command(
             });
         }
         UsersCommand::RevokeSessions { user, output } => {
-            let (user, ended) =
-                users::revoke_sessions(
+            let (user, ended) = users::revoke_sessions(
                 &services.store,
                 revocations,
                 &Actor::command_line(),
                 &user,
                 crate::store::now(),
             )
-                    .await?;
+            .await?;
             output.print(
                 json!({ "id": user.id, "families_revoked": ended.families, "sessions_revoked": ended.sessions }),
                 || {
@@ -497,7 +496,8 @@ async fn keys_command(
         }
         KeysCommand::Rotate { now, output } => {
             let outcome = if now {
-                key_admin::rotate_now(store, policy, &Actor::command_line()).await?
+                key_admin::rotate_now(store, policy, &Actor::command_line(), crate::store::now())
+                    .await?
             } else {
                 key_admin::rotate(
                     store,
@@ -528,8 +528,7 @@ async fn keys_command(
             reason,
             output,
         } => {
-            let revocation =
-                key_admin::revoke(
+            let revocation = key_admin::revoke(
                 store,
                 master,
                 config.key_bits,

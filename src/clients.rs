@@ -1,9 +1,9 @@
 //! OAuth clients: who may ask for tokens, with which grants, scopes, audiences and redirection URIs.
 
-use crate::scope::Scope;
-use crate::secret::{PlainToken, TokenHash};
 use crate::audit::{self, Actor};
 use crate::preconditions::IfMatch;
+use crate::scope::Scope;
+use crate::secret::{PlainToken, TokenHash};
 use crate::store::clients::{ClientRow, ClientSettingsRow};
 use crate::store::{Store, StoreError};
 use crate::validation::is_plain_identifier;
@@ -428,12 +428,19 @@ pub async fn update_client(
             return Err(ClientError::PreconditionFailed);
         }
         let view = current.view();
-        let pick = |new: &Option<Vec<String>>, old: &Vec<String>| new.clone().unwrap_or(old.clone());
+        let pick =
+            |new: &Option<Vec<String>>, old: &Vec<String>| new.clone().unwrap_or(old.clone());
         let grants = pick(&changes.grants, &view.grant_types);
-        let scopes = pick(&changes.scopes, &current.scope.iter().map(str::to_owned).collect());
+        let scopes = pick(
+            &changes.scopes,
+            &current.scope.iter().map(str::to_owned).collect(),
+        );
         let audiences = pick(&changes.audiences, &view.audiences);
         let redirect_uris = pick(&changes.redirect_uris, &view.redirect_uris);
-        let post_logout = pick(&changes.post_logout_redirect_uris, &view.post_logout_redirect_uris);
+        let post_logout = pick(
+            &changes.post_logout_redirect_uris,
+            &view.post_logout_redirect_uris,
+        );
         let settings = check_settings(
             current.is_public(),
             current.can_introspect,
@@ -455,7 +462,15 @@ pub async fn update_client(
                 "redirect_uris": changes.redirect_uris,
                 "post_logout_redirect_uris": changes.post_logout_redirect_uris,
             });
-            audit::record(store, actor, "client.update", &format!("client:{id}"), detail, now).await;
+            audit::record(
+                store,
+                actor,
+                "client.update",
+                &format!("client:{id}"),
+                detail,
+                now,
+            )
+            .await;
             return Ok(updated);
         }
         if if_match.is_some() {

@@ -161,9 +161,7 @@ fn check_roles(roles: &[String]) -> Result<(), UserError> {
         Some(role) => Err(UserError::Invalid(format!(
             "role {role:?} must be 1-64 characters of A-Z a-z 0-9 . _ - ~ :"
         ))),
-        None if roles.len() > 100 => Err(UserError::Invalid(
-            "a user has at most 100 roles".into(),
-        )),
+        None if roles.len() > 100 => Err(UserError::Invalid("a user has at most 100 roles".into())),
         None => Ok(()),
     }
 }
@@ -296,7 +294,14 @@ pub async fn update_user(
         let disabled = changes.disabled.unwrap_or(current.disabled);
         let roles_json = serde_json::Value::from(roles.clone()).to_string();
         if store
-            .update_user_attributes(id, current.version, roles_json, tenant.clone(), disabled, now)
+            .update_user_attributes(
+                id,
+                current.version,
+                roles_json,
+                tenant.clone(),
+                disabled,
+                now,
+            )
             .await?
         {
             if disabled && !current.disabled {
@@ -307,7 +312,15 @@ pub async fn update_user(
                 "tenant": changes.tenant.as_ref().map(|_| &tenant),
                 "disabled": changes.disabled,
             });
-            audit::record(store, actor, "user.update", &format!("user:{id}"), detail, now).await;
+            audit::record(
+                store,
+                actor,
+                "user.update",
+                &format!("user:{id}"),
+                detail,
+                now,
+            )
+            .await;
             return get_user(store, id).await;
         }
         if if_match.is_some() {
@@ -355,8 +368,20 @@ pub async fn set_disabled(
             .revoke_user(&row.id, "user disabled", now)
             .await?;
     }
-    let action = if disabled { "user.disable" } else { "user.enable" };
-    audit::record(store, actor, action, &format!("user:{}", row.id), serde_json::json!({}), now).await;
+    let action = if disabled {
+        "user.disable"
+    } else {
+        "user.enable"
+    };
+    audit::record(
+        store,
+        actor,
+        action,
+        &format!("user:{}", row.id),
+        serde_json::json!({}),
+        now,
+    )
+    .await;
     let mut user = User::from_row(&row)?;
     user.disabled = disabled;
     Ok(user)

@@ -106,9 +106,21 @@ pub async fn authorize(
             return Err(Problem::unavailable());
         }
     }
+    // Deleting a client, or taking the admin scope from it, ends its admin access at once (not at its tokens' exp).
+    let registered = match state.store.find_client(&claims.client_id).await {
+        Ok(Some(row)) => crate::scope::Scope::parse(&row.scopes).unwrap_or_default(),
+        Ok(None) => {
+            return Err(Problem::unauthorized(
+                Some("invalid_token"),
+                "the access token's client no longer exists",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let allowed_now = |scope: &str| claims.has_scope(scope) && registered.contains(scope);
     let allowed = match access {
-        Access::Read => claims.has_scope(ADMIN_SCOPE) || claims.has_scope(ADMIN_READ_SCOPE),
-        Access::Change => claims.has_scope(ADMIN_SCOPE),
+        Access::Read => allowed_now(ADMIN_SCOPE) || allowed_now(ADMIN_READ_SCOPE),
+        Access::Change => allowed_now(ADMIN_SCOPE),
     };
     if !allowed {
         return Err(Problem::insufficient_scope(match access {

@@ -67,7 +67,11 @@ fn yes() -> bool {
 
 /// A space-separated scope as its tokens (checked by the domain).
 fn scope_tokens(scope: &str) -> Vec<String> {
-    scope.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect()
+    scope
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Changes to a client (JSON merge patch, RFC 7396): a present list replaces the stored one.
@@ -107,7 +111,8 @@ pub async fn list_clients(
 ) -> Result<HttpResponse, Problem> {
     caller(&req, &state, Access::Read).await?;
     let request = PageRequest::parse(&req)?;
-    let rows = clients::page_clients(&state.store, request.after.as_deref(), request.fetch()).await?;
+    let rows =
+        clients::page_clients(&state.store, request.after.as_deref(), request.fetch()).await?;
     let page = request.page(rows, |c| c.id.as_str(), |c| c.view());
     Ok(page_response(&req, &request, &page))
 }

@@ -32,7 +32,11 @@ pub struct Rotate {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Revoke {
-    #[schema(min_length = 1, max_length = 500, example = "private key found on a laptop")]
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        example = "private key found on a laptop"
+    )]
     pub reason: String,
 }
 
@@ -80,11 +84,17 @@ pub async fn rotate(
     let rotate: Rotate = if body.is_empty() {
         Rotate::default()
     } else {
-        json_body(&req, &body)?
+        json_body::<Option<Rotate>>(&req, &body)?.unwrap_or_default()
     };
     let admin = &state.admin;
     let outcome = if rotate.now {
-        key_admin::rotate_now(&state.store, &admin.key_policy, &caller.actor()).await?
+        key_admin::rotate_now(
+            &state.store,
+            &admin.key_policy,
+            &caller.actor(),
+            state.clock.now(),
+        )
+        .await?
     } else {
         key_admin::rotate(
             &state.store,

@@ -59,10 +59,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// A resource whose other methods answer 405 with `Allow` (RFC 9110 §15.5.6).
 fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
-    web::resource(path)
-        .default_service(web::to(move || async move {
-            Problem::method_not_allowed(allow).error_response()
-        }))
+    web::resource(path).default_service(web::to(move || async move {
+        Problem::method_not_allowed(allow).error_response()
+    }))
 }
 
 /// Authorises the request (see [`access::authorize`]).
@@ -92,7 +91,8 @@ fn json_body<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<T, P
             ));
         }
     }
-    serde_json::from_slice(body).map_err(|e| Problem::bad_request(format!("invalid JSON body: {e}")))
+    serde_json::from_slice(body)
+        .map_err(|e| Problem::bad_request(format!("invalid JSON body: {e}")))
 }
 
 /// The request's `If-Match`, if any (RFC 9110 §13.1.1); a malformed one is a 400, not ignored.
@@ -141,8 +141,8 @@ fn page_response<T: serde::Serialize + utoipa::ToSchema>(
     page: &paging::Page<T>,
 ) -> HttpResponse {
     let mut response = json(actix_web::http::StatusCode::OK, page);
-    if let Some(link) = paging::next_link(req, request, page)
-        .and_then(|l| header::HeaderValue::from_str(&l).ok())
+    if let Some(link) =
+        paging::next_link(req, request, page).and_then(|l| header::HeaderValue::from_str(&l).ok())
     {
         response.headers_mut().insert(header::LINK, link);
     }

@@ -4,6 +4,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{ClientCredentials, Flow, OAuth2, Scopes, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder, Server};
 use utoipa::{Modify, OpenApi};
@@ -41,7 +42,10 @@ use crate::state::AppState;
 )]
 pub struct AdminApi;
 
-/// Adds the responses every admin operation may give.
+/// The shape of an `If-Match` value (RFC 9110 §13.1.1): `*` or a list of entity tags.
+const IF_MATCH_PATTERN: &str = r#"^(\*|(W/)?"[^"]*"([ \t]*,[ \t]*(W/)?"[^"]*")*)$"#;
+
+/// Adds the responses every admin operation may give, and the shape of `If-Match`.
 struct CommonResponses;
 
 impl Modify for CommonResponses {
@@ -66,6 +70,16 @@ impl Modify for CommonResponses {
             ];
             for operation in operations.into_iter().flatten() {
                 let has_body = operation.request_body.is_some();
+                for parameter in operation.parameters.iter_mut().flatten() {
+                    if parameter.name == "If-Match" {
+                        parameter.schema = Some(
+                            ObjectBuilder::new()
+                                .schema_type(Type::String)
+                                .pattern(Some(IF_MATCH_PATTERN))
+                                .into(),
+                        );
+                    }
+                }
                 let responses = &mut operation.responses.responses;
                 let mut add = |status: &str, description: &str| {
                     responses
@@ -73,9 +87,15 @@ impl Modify for CommonResponses {
                         .or_insert_with(|| problem(description).into());
                 };
                 add("400", "The request is malformed");
-                add("401", "No access token, or an invalid, expired or revoked one");
+                add(
+                    "401",
+                    "No access token, or an invalid, expired or revoked one",
+                );
                 add("403", "The access token lacks the scope");
-                add("503", "The database (or Redis) is unavailable; retry after Retry-After");
+                add(
+                    "503",
+                    "The database (or Redis) is unavailable; retry after Retry-After",
+                );
                 if has_body {
                     add("413", "The body is larger than 64 KiB");
                     add("415", "The body is not JSON");

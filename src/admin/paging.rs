@@ -1,10 +1,8 @@
 //! Keyset paging (stable under inserts: a page never repeats or skips a row because another was inserted): a page
-//! ends with an opaque `next_cursor` naming its last row, and the next page starts after it. The same cursor is in
-//! a `Link: <…>; rel="next"` header (RFC 8288).
+//! ends with an opaque `next_cursor` naming its last row (today its key), and the next page starts after it. The
+//! same cursor is in a `Link: <…>; rel="next"` header (RFC 8288).
 
 use actix_web::HttpRequest;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
 use super::problem::Problem;
@@ -21,6 +19,7 @@ pub struct PageQuery {
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(min_length = 1, max_length = 200)]
     pub cursor: Option<String>,
 }
 
@@ -51,18 +50,17 @@ impl PageRequest {
                 "limit must be between 1 and {MAX_LIMIT}"
             )));
         }
-        let after = match query.cursor {
-            None => None,
-            Some(cursor) => Some(
-                URL_SAFE_NO_PAD
-                    .decode(cursor.as_bytes())
-                    .ok()
-                    .and_then(|bytes| String::from_utf8(bytes).ok())
-                    .filter(|key| !key.is_empty())
-                    .ok_or_else(|| Problem::bad_request("cursor is not one this API gave"))?,
-            ),
-        };
-        Ok(Self { limit, after })
+        if query
+            .cursor
+            .as_ref()
+            .is_some_and(|c| c.is_empty() || c.len() > 200)
+        {
+            return Err(Problem::bad_request("cursor is not one this API gave"));
+        }
+        Ok(Self {
+            limit,
+            after: query.cursor,
+        })
     }
 
     /// Rows to fetch: one more than the page, to know whether another page follows.
@@ -80,7 +78,7 @@ impl PageRequest {
         let more = rows.len() as i64 > self.limit;
         rows.truncate(usize::try_from(self.limit).unwrap_or(0));
         let next_cursor = more
-            .then(|| rows.last().map(|row| URL_SAFE_NO_PAD.encode(key(row))))
+            .then(|| rows.last().map(|row| key(row).to_owned()))
             .flatten();
         Page {
             items: rows.into_iter().map(view).collect(),
@@ -96,9 +94,9 @@ pub fn next_link<T: utoipa::ToSchema>(
     page: &Page<T>,
 ) -> Option<String> {
     let cursor = page.next_cursor.as_ref()?;
-    Some(format!(
-        "<{}?limit={}&cursor={cursor}>; rel=\"next\"",
-        req.path(),
-        request.limit
-    ))
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("limit", &request.limit.to_string())
+        .append_pair("cursor", cursor)
+        .finish();
+    Some(format!("<{}?{query}>; rel=\"next\"", req.path()))
 }

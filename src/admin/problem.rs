@@ -20,17 +20,19 @@ use crate::users::UserError;
 pub struct Problem {
     /// Always `about:blank`: the status code is the problem's type.
     #[serde(rename = "type")]
-    #[schema(example = "about:blank")]
-    pub kind: String,
+    #[schema(value_type = String, example = "about:blank")]
+    pub kind: &'static str,
     /// The status code's reason phrase.
-    pub title: String,
+    #[schema(value_type = String)]
+    pub title: &'static str,
     pub status: u16,
     /// What went wrong, for a person.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// For 401 and 403: the RFC 6750 error code (`invalid_token`, `insufficient_scope`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub error: Option<&'static str>,
     #[serde(skip)]
     #[schema(ignore)]
     challenge: Option<String>,
@@ -51,8 +53,8 @@ const RETRY_AFTER_SECS: u64 = crate::oauth::http_response::RETRY_AFTER_SECS;
 impl Problem {
     pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
         Self {
-            kind: "about:blank".into(),
-            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            kind: "about:blank",
+            title: status.canonical_reason().unwrap_or("Error"),
             status: status.as_u16(),
             detail: Some(detail.into()),
             error: None,
@@ -96,7 +98,7 @@ impl Problem {
     }
 
     /// 401 with a `Bearer` challenge (RFC 6750 §3); `error` is `None` when no token was sent at all.
-    pub fn unauthorized(error: Option<&str>, detail: &str) -> Self {
+    pub fn unauthorized(error: Option<&'static str>, detail: &str) -> Self {
         let challenge = match error {
             Some(error) => format!(
                 r#"Bearer realm="latchkey-admin", error="{error}", error_description="{detail}""#
@@ -104,7 +106,7 @@ impl Problem {
             None => r#"Bearer realm="latchkey-admin""#.to_owned(),
         };
         Self {
-            error: error.map(str::to_owned),
+            error,
             challenge: Some(challenge),
             ..Self::new(StatusCode::UNAUTHORIZED, detail)
         }
@@ -113,7 +115,7 @@ impl Problem {
     /// 403 `insufficient_scope` naming the scope needed (RFC 6750 §3.1).
     pub fn insufficient_scope(scope: &str) -> Self {
         Self {
-            error: Some("insufficient_scope".into()),
+            error: Some("insufficient_scope"),
             challenge: Some(format!(
                 r#"Bearer realm="latchkey-admin", error="insufficient_scope", scope="{scope}""#
             )),

@@ -98,8 +98,7 @@ pub async fn create_user(
 ) -> Result<HttpResponse, Problem> {
     let caller = caller(&req, &state, Access::Change).await?;
     let new: CreateUser = json_body(&req, &body)?;
-    let password =
-        Password::new(new.password).map_err(|e| Problem::bad_request(e.to_string()))?;
+    let password = Password::new(new.password).map_err(|e| Problem::bad_request(e.to_string()))?;
     let user = users::create_user(
         &state.store,
         &state.hasher,

@@ -126,6 +126,7 @@ pub async fn rotate_now(
     store: &Store,
     policy: &KeyPolicy,
     actor: &Actor,
+    now: i64,
 ) -> Result<RotateOutcome, AdminError> {
     let rows = store.list_signing_keys().await?;
     let Some(next) = oldest_next(&rows) else {
@@ -137,7 +138,6 @@ pub async fn rotate_now(
             policy.poll_interval.as_secs(),
         )));
     };
-    let now = crate::store::now();
     let earliest = policy.earliest_activation(next.created_at);
     if now < earliest {
         return Err(AdminError::Invalid(format!(

@@ -3,8 +3,8 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::schema::signing_keys as keys;
 use super::audit::{Actor, NewAuditRow};
+use super::schema::signing_keys as keys;
 use super::types::KeyState;
 use super::{Store, StoreError, with_conn, write_tx};
 
@@ -128,8 +128,12 @@ impl Store {
         use super::schema::{
             audit_log, refresh_token_families as families, refresh_tokens as tokens,
         };
-        let (kid, reason, fresh, actor) =
-            (kid.to_owned(), reason.to_owned(), fresh.clone(), actor.clone());
+        let (kid, reason, fresh, actor) = (
+            kid.to_owned(),
+            reason.to_owned(),
+            fresh.clone(),
+            actor.clone(),
+        );
         write_tx!(self, StoreError, conn => {
             let state: KeyState = keys::table.find(&kid).select(keys::state).first(conn).await?;
             if state == KeyState::Revoked {

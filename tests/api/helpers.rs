@@ -1,6 +1,7 @@
 //! The harness: a real server on port 0 over a fresh database, driven over HTTP through typed helpers. Users and
 //! clients are created with the same library functions the CLI calls.
 
+mod admin;
 mod browser;
 pub mod chrome;
 mod cli;
@@ -29,6 +30,7 @@ use rand::RngExt;
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 
+pub use admin::{ADMIN, ADMIN_READ, expect_problem};
 pub use browser::{AuthRequest, Browser, Pkce, Redirect, hidden_fields};
 pub use cli::{Cli, Run, latchkey_command, run_command};
 pub use database::{TempDir, TestDatabase};

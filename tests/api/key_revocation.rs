@@ -143,7 +143,7 @@ async fn revoking_a_retired_or_next_key_ends_only_its_own_families_and_leaves_si
     while now() < created + policy.safe_publication().as_secs() as i64 {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    admin::rotate_now(store, &policy, &operator())
+    admin::rotate_now(store, &policy, &operator(), now())
         .await
         .expect("rotate --now");
     let deadline = Instant::now() + policy.poll_interval + SLACK;
@@ -163,9 +163,16 @@ async fn revoking_a_retired_or_next_key_ends_only_its_own_families_and_leaves_si
     };
 
     // Revoke the retired key: it leaves the JWKS, its family ends, signing stays with the new key.
-    let revocation = admin::revoke(store, master, bits, &old, "retired key found on a laptop", &operator())
-        .await
-        .expect("revoke");
+    let revocation = admin::revoke(
+        store,
+        master,
+        bits,
+        &old,
+        "retired key found on a laptop",
+        &operator(),
+    )
+    .await
+    .expect("revoke");
     assert_eq!(revocation.new_active, None, "the signer did not change");
     assert_eq!(revocation.families_revoked, families_under_old);
     jwks_until(
@@ -200,9 +207,16 @@ async fn revoking_a_retired_or_next_key_ends_only_its_own_families_and_leaves_si
         |jwks| jwks.has(&next),
     )
     .await;
-    let revocation = admin::revoke(store, master, bits, &next, "generated on a bad host", &operator())
-        .await
-        .expect("revoke");
+    let revocation = admin::revoke(
+        store,
+        master,
+        bits,
+        &next,
+        "generated on a bad host",
+        &operator(),
+    )
+    .await
+    .expect("revoke");
     assert_eq!(
         revocation,
         latchkey::store::signing_keys::Revocation {
@@ -219,7 +233,7 @@ async fn revoking_a_retired_or_next_key_ends_only_its_own_families_and_leaves_si
     .await;
     assert!(
         matches!(
-            admin::rotate_now(store, &policy, &operator()).await,
+            admin::rotate_now(store, &policy, &operator(), now()).await,
             Err(latchkey::signing::admin::AdminError::Invalid(_))
         ),
         "a revoked next key can't be promoted"

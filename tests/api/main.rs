@@ -1,6 +1,11 @@
 //! The integration suite: one binary, every test on a real server with a fresh database. SQLite by default;
 //! `TEST_DATABASE_URL=postgres://…` runs the same tests on PostgreSQL.
 
+mod admin_access;
+mod admin_clients;
+mod admin_keys;
+mod admin_openapi;
+mod admin_users;
 mod authorization_code;
 mod browser;
 mod brute_force;
