@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 pub use crate::store::audit::Actor;
-use crate::store::audit::{AuditRow, NewAuditRow};
+use crate::store::audit::AuditRow;
 use crate::store::{Store, StoreError};
 
 impl Actor {
@@ -79,7 +79,7 @@ pub async fn record(
     detail: serde_json::Value,
     now: i64,
 ) {
-    let row = NewAuditRow::new(actor, action, subject, &detail, now);
+    let row = AuditRow::new(actor, action, subject, &detail, now);
     if let Err(e) = store.insert_audit(row.clone()).await {
         tracing::error!(
             error = %e,

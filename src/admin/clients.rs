@@ -153,22 +153,17 @@ pub async fn create_client(
         client: client.view(),
         client_secret: secret.as_ref().map(|s| s.expose().to_owned()),
     };
-    let mut response = tagged(StatusCode::CREATED, &created, &client.entity_tag());
-    if let Ok(location) =
-        actix_web::http::header::HeaderValue::from_str(&format!("/admin/v1/clients/{}", client.id))
-    {
-        response
-            .headers_mut()
-            .insert(actix_web::http::header::LOCATION, location);
-    }
-    Ok(response)
+    Ok(super::created(
+        &created,
+        &client.entity_tag(),
+        &format!("/admin/v1/clients/{}", client.id),
+    ))
 }
 
 #[utoipa::path(get, path = "/admin/v1/clients/{id}", tag = "clients",
     params(("id" = String, Path, description = "The client id")),
     responses(
-        (status = 200, description = "The client", body = ClientView, headers(("ETag" = String))),
-        (status = 404, description = "No such client", body = Problem, content_type = "application/problem+json")),
+        (status = 200, description = "The client", body = ClientView, headers(("ETag" = String)))),
     security(("oauth2" = ["latchkey:admin:read"])))]
 pub async fn get_client(
     req: HttpRequest,
@@ -184,11 +179,7 @@ pub async fn get_client(
         ("If-Match" = Option<String>, Header, description = "Apply only to this version (the ETag of a GET)")),
     request_body(content = ClientPatch, content_type = "application/merge-patch+json"),
     responses(
-        (status = 200, description = "The client as changed", body = ClientView, headers(("ETag" = String))),
-        (status = 404, description = "No such client", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Concurrent changes; retry", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The client changed since the If-Match version", body = Problem,
-            content_type = "application/problem+json")),
+        (status = 200, description = "The client as changed", body = ClientView, headers(("ETag" = String)))),
     security(("oauth2" = ["latchkey:admin"])))]
 pub async fn update_client(
     req: HttpRequest,
@@ -223,10 +214,6 @@ pub async fn update_client(
         (status = 200, description = "The new secret, shown this once; the old one no longer works",
             body = NewSecret, headers(("ETag" = String))),
         (status = 400, description = "A public client has no secret", body = Problem,
-            content_type = "application/problem+json"),
-        (status = 404, description = "No such client", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Concurrent changes; retry", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The client changed since the If-Match version", body = Problem,
             content_type = "application/problem+json")),
     security(("oauth2" = ["latchkey:admin"])))]
 pub async fn rotate_secret(
@@ -257,10 +244,7 @@ pub async fn rotate_secret(
     params(("id" = String, Path, description = "The client id"),
         ("If-Match" = Option<String>, Header, description = "Delete only this version (the ETag of a GET)")),
     responses(
-        (status = 204, description = "Deleted, with every refresh token issued to it"),
-        (status = 404, description = "No such client", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The client changed since the If-Match version", body = Problem,
-            content_type = "application/problem+json")),
+        (status = 204, description = "Deleted, with every refresh token issued to it")),
     security(("oauth2" = ["latchkey:admin"])))]
 pub async fn delete_client(
     req: HttpRequest,

@@ -116,7 +116,6 @@ pub async fn rotate(
     request_body = Revoke,
     responses(
         (status = 200, description = "The key has left the JWKS; tokens it signed are refused", body = KeyRevoked),
-        (status = 404, description = "No such key", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The key is already revoked", body = Problem,
             content_type = "application/problem+json")),
     security(("oauth2" = ["latchkey:admin"])))]

@@ -134,6 +134,15 @@ fn tagged(
     response
 }
 
+/// 201 Created with the new resource's `Location` and entity tag.
+fn created(value: &impl serde::Serialize, etag: &str, location: &str) -> HttpResponse {
+    let mut response = tagged(actix_web::http::StatusCode::CREATED, value, etag);
+    if let Ok(location) = header::HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
+}
+
 /// A page of a list, with its `Link: rel="next"`.
 fn page_response<T: serde::Serialize + utoipa::ToSchema>(
     req: &HttpRequest,

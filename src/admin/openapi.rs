@@ -4,6 +4,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
+use utoipa::openapi::path::ParameterIn;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{ClientCredentials, Flow, OAuth2, Scopes, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder, Server};
@@ -70,8 +71,12 @@ impl Modify for CommonResponses {
             ];
             for operation in operations.into_iter().flatten() {
                 let has_body = operation.request_body.is_some();
+                let mut names_a_resource = false;
+                let mut conditional = false;
                 for parameter in operation.parameters.iter_mut().flatten() {
+                    names_a_resource |= parameter.parameter_in == ParameterIn::Path;
                     if parameter.name == "If-Match" {
+                        conditional = true;
                         parameter.schema = Some(
                             ObjectBuilder::new()
                                 .schema_type(Type::String)
@@ -99,6 +104,16 @@ impl Modify for CommonResponses {
                 if has_body {
                     add("413", "The body is larger than 64 KiB");
                     add("415", "The body is not JSON");
+                }
+                if names_a_resource {
+                    add("404", "No such resource");
+                }
+                if conditional {
+                    add("409", "Concurrent changes kept overtaking this one; retry");
+                    add(
+                        "412",
+                        "The resource changed since the version named in If-Match",
+                    );
                 }
             }
         }

@@ -113,22 +113,17 @@ pub async fn create_user(
         state.clock.now(),
     )
     .await?;
-    let mut response = tagged(StatusCode::CREATED, &user, &user.entity_tag());
-    if let Ok(location) =
-        actix_web::http::header::HeaderValue::from_str(&format!("/admin/v1/users/{}", user.id))
-    {
-        response
-            .headers_mut()
-            .insert(actix_web::http::header::LOCATION, location);
-    }
-    Ok(response)
+    Ok(super::created(
+        &user,
+        &user.entity_tag(),
+        &format!("/admin/v1/users/{}", user.id),
+    ))
 }
 
 #[utoipa::path(get, path = "/admin/v1/users/{id}", tag = "users",
     params(("id" = String, Path, description = "The user's id")),
     responses(
-        (status = 200, description = "The user", body = User, headers(("ETag" = String))),
-        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json")),
+        (status = 200, description = "The user", body = User, headers(("ETag" = String)))),
     security(("oauth2" = ["latchkey:admin:read"])))]
 pub async fn get_user(
     req: HttpRequest,
@@ -144,11 +139,7 @@ pub async fn get_user(
         ("If-Match" = Option<String>, Header, description = "Apply only to this version (the ETag of a GET)")),
     request_body(content = UserPatch, content_type = "application/merge-patch+json"),
     responses(
-        (status = 200, description = "The user as changed", body = User, headers(("ETag" = String))),
-        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Concurrent changes; retry", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The user changed since the If-Match version", body = Problem,
-            content_type = "application/problem+json")),
+        (status = 200, description = "The user as changed", body = User, headers(("ETag" = String)))),
     security(("oauth2" = ["latchkey:admin"])))]
 pub async fn update_user(
     req: HttpRequest,
@@ -179,8 +170,7 @@ pub async fn update_user(
     params(("id" = String, Path, description = "The user's id")),
     responses(
         (status = 200, description = "Every session, refresh token and access token of the user is revoked",
-            body = SessionsRevoked),
-        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json")),
+            body = SessionsRevoked)),
     security(("oauth2" = ["latchkey:admin"])))]
 pub async fn revoke_sessions(
     req: HttpRequest,

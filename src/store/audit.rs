@@ -16,7 +16,7 @@ pub struct Actor {
     pub source: Option<String>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = audit_log)]
 pub struct AuditRow {
     pub id: String,
@@ -29,19 +29,8 @@ pub struct AuditRow {
     pub detail: String,
 }
 
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = audit_log)]
-pub struct NewAuditRow {
-    pub id: String,
-    pub at: i64,
-    pub actor: String,
-    pub source: Option<String>,
-    pub action: String,
-    pub subject: String,
-    pub detail: String,
-}
-
-impl NewAuditRow {
+impl AuditRow {
+    /// A new record with a fresh id.
     pub fn new(
         actor: &Actor,
         action: &str,
@@ -62,7 +51,7 @@ impl NewAuditRow {
 }
 
 impl Store {
-    pub async fn insert_audit(&self, row: NewAuditRow) -> Result<(), StoreError> {
+    pub async fn insert_audit(&self, row: AuditRow) -> Result<(), StoreError> {
         write_tx!(self, StoreError, conn => {
             diesel::insert_into(audit_log::table).values(&row).execute(conn).await?;
             Ok(())

@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::audit::{Actor, NewAuditRow};
+use super::audit::{Actor, AuditRow};
 use super::schema::signing_keys as keys;
 use super::types::KeyState;
 use super::{Store, StoreError, with_conn, write_tx};
@@ -186,7 +186,7 @@ impl Store {
             });
             // In the revoking transaction: an emergency revocation is never without its record.
             diesel::insert_into(audit_log::table)
-                .values(&NewAuditRow::new(&actor, "key.revoke", &format!("key:{kid}"), &detail, now))
+                .values(&AuditRow::new(&actor, "key.revoke", &format!("key:{kid}"), &detail, now))
                 .execute(conn)
                 .await?;
             Ok(Revocation { new_active, families_revoked })
