@@ -65,6 +65,18 @@ fn yes() -> bool {
     true
 }
 
+/// Refuses a change of the caller's own client: an automation must not lock itself out by deleting itself or
+/// taking its own admin scope (another admin client or the CLI can). Rotating its own secret is allowed.
+fn not_the_caller(caller: &super::access::Caller, id: String) -> Result<String, Problem> {
+    if caller.client_id == id {
+        Err(Problem::conflict(
+            "an admin client can't change or delete itself: use another admin client or the CLI",
+        ))
+    } else {
+        Ok(id)
+    }
+}
+
 /// A space-separated scope as its tokens (checked by the domain).
 fn scope_tokens(scope: &str) -> Vec<String> {
     scope
@@ -187,12 +199,13 @@ pub async fn update_client(
     body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
     let caller = caller(&req, &state, Access::Change).await?;
+    let id = not_the_caller(&caller, path_param(&req, "id"))?;
     let condition = if_match(&req)?;
     let patch: ClientPatch = json_body(&req, &body)?;
     let client = clients::update_client(
         &state.store,
         &caller.actor(),
-        &path_param(&req, "id"),
+        &id,
         ClientChanges {
             grants: patch.grant_types,
             scopes: patch.scope.as_deref().map(scope_tokens),
@@ -251,11 +264,12 @@ pub async fn delete_client(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
     let caller = caller(&req, &state, Access::Change).await?;
+    let id = not_the_caller(&caller, path_param(&req, "id"))?;
     let condition = if_match(&req)?;
     clients::delete_client(
         &state.store,
         &caller.actor(),
-        &path_param(&req, "id"),
+        &id,
         condition.as_ref(),
         state.clock.now(),
     )

@@ -109,7 +109,10 @@ impl Modify for CommonResponses {
                     add("404", "No such resource");
                 }
                 if conditional {
-                    add("409", "Concurrent changes kept overtaking this one; retry");
+                    add(
+                        "409",
+                        "A conflict: concurrent changes kept overtaking this one (retry), or a change of the caller's own client",
+                    );
                     add(
                         "412",
                         "The resource changed since the version named in If-Match",
@@ -141,7 +144,51 @@ pub fn document(issuer: &str) -> Vec<u8> {
             ),
         )),
     );
+    let mut doc = serde_json::to_value(&doc).unwrap_or_default();
+    add_links(&mut doc);
     serde_json::to_vec_pretty(&doc).unwrap_or_default()
+}
+
+/// OpenAPI links (§4.8.20) from a creation to what can be done with the created resource, so that clients and
+/// stateful testers (schemathesis) can follow them. Written as JSON: utoipa 5 serializes its `Link` with snake_case
+/// member names (`operation_id`), which OpenAPI tools don't read.
+fn add_links(doc: &mut serde_json::Value) {
+    let follow = [
+        (
+            "/admin/v1/users",
+            "$response.body#/id",
+            &["get_user", "update_user", "revoke_sessions"][..],
+        ),
+        (
+            "/admin/v1/clients",
+            "$response.body#/client_id",
+            &[
+                "get_client",
+                "update_client",
+                "rotate_secret",
+                "delete_client",
+            ][..],
+        ),
+    ];
+    for (path, id, operations) in follow {
+        let links: serde_json::Map<String, serde_json::Value> = operations
+            .iter()
+            .map(|operation| {
+                let link =
+                    serde_json::json!({ "operationId": operation, "parameters": { "id": id } });
+                ((*operation).to_owned(), link)
+            })
+            .collect();
+        if let Some(created) = doc
+            .pointer_mut(&format!(
+                "/paths/{}/post/responses/201",
+                path.replace('/', "~1")
+            ))
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            created.insert("links".into(), links.into());
+        }
+    }
 }
 
 /// `GET /admin/openapi.json`: public, like the discovery document (it describes the API, holds no data).
