@@ -41,6 +41,8 @@ pub fn json_error(status: StatusCode, error: &OAuthError) -> HttpResponse {
             HeaderValue::from_static(r#"Basic realm="latchkey""#),
         ));
     }
+    // Read by the metrics middleware (`metrics::http`): the code, without parsing the body.
+    response.extensions_mut().insert(error.code);
     match error.retry_after {
         Some(secs) => {
             response.insert_header((header::RETRY_AFTER, secs));

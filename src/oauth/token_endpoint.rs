@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::client_auth::authenticate_request;
 use super::error::OAuthError;
+use super::form::Form;
 use super::grants::{self, TokenResponse, known_parameter};
 use super::post_body::{MAX_BODY_BYTES, read_form};
 use crate::clients::{GrantType, SUPPORTED_GRANTS};
@@ -35,7 +36,28 @@ async fn token(
         Ok(form) => form,
         Err(response) => return Ok(*response),
     };
-    let grant_type = grants::required(&form, "grant_type")?;
+    let result = dispatch(&req, &form, &state).await;
+    // Labelled by the grant asked for, when it is one we know (a bounded label, whatever the client sent).
+    let grant = form
+        .get("grant_type")
+        .and_then(GrantType::parse)
+        .filter(|g| SUPPORTED_GRANTS.contains(g))
+        .map_or("unsupported", |g| g.as_str());
+    let outcome = match &result {
+        Ok(_) => "success",
+        Err(e) => e.code.as_str(),
+    };
+    state.metrics.grant(grant, outcome);
+    result
+}
+
+/// Authenticates the client, parses the grant's request and runs the grant.
+async fn dispatch(
+    req: &HttpRequest,
+    form: &Form,
+    state: &AppState,
+) -> Result<HttpResponse, OAuthError> {
+    let grant_type = grants::required(form, "grant_type")?;
     let client = authenticate_request(&state, &req, &form).await?;
     let span = tracing::Span::current();
     span.record("client_id", client.id.as_str());
@@ -78,7 +100,7 @@ async fn token(
         }
         GrantType::ClientCredentials => {
             let request = grants::client_credentials::ClientCredentialsRequest::parse(&form)?;
-            grants::client_credentials::grant(&state, &client, request)?
+            grants::client_credentials::grant(&state, &client, request).await?
         }
     };
     Ok(token_response(&response))
