@@ -39,9 +39,7 @@ impl KeyGauges {
             .iter()
             .find(|r| r.state == KeyState::Active)
             .map(|r| (now - r.activated_at.unwrap_or(r.created_at)).max(0));
-        let next_signs_in = policy
-            .next_signs_at(rows, now)
-            .map(|at| (at - now).max(0));
+        let next_signs_in = policy.next_signs_at(rows, now).map(|at| (at - now).max(0));
         // As the JWKS is built (`keyring::build_set`): a retired key leaves once its `remove_after` has passed.
         let published = PUBLISHED
             .iter()

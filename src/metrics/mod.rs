@@ -23,7 +23,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use metrics::{Key, Label, Level, Metadata, Recorder, Unit};
-use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
+use metrics_exporter_prometheus::{
+    Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
+};
 
 pub const HTTP_REQUESTS: &str = "latchkey_http_requests_total";
 pub const HTTP_DURATION: &str = "latchkey_http_request_duration_seconds";
@@ -56,24 +58,114 @@ const PASSWORD_WAIT_BUCKETS: &[f64] = &[
 
 /// Kind, unit and help text of every series, written once: the exporter's `# HELP` lines and README's list.
 const DESCRIPTIONS: &[(&str, Kind, Option<Unit>, &str)] = &[
-    (HTTP_REQUESTS, Kind::Counter, None, "HTTP requests answered, by route pattern and status"),
-    (HTTP_DURATION, Kind::Histogram, Some(Unit::Seconds), "Time to answer an HTTP request, by route pattern"),
-    (GRANTS, Kind::Counter, None, "Token requests by grant type and outcome (success or the OAuth error code)"),
-    (TOKEN_ERRORS, Kind::Counter, None, "OAuth error responses (RFC 6749 §5.2) by route and error code"),
-    (PASSWORD_QUEUE_DEPTH, Kind::Gauge, None, "Password checks waiting for an argon2 thread"),
-    (PASSWORD_QUEUE_WAIT, Kind::Histogram, Some(Unit::Seconds), "Time a password check waited for an argon2 thread"),
-    (PASSWORD_SHED, Kind::Counter, None, "Password checks refused because the argon2 queue was full (load shedding)"),
-    (DB_POOL_CONNECTIONS, Kind::Gauge, None, "Database connections open, by state (in_use, idle)"),
-    (DB_POOL_MAX, Kind::Gauge, None, "Most database connections the pool opens"),
-    (DB_POOL_WAITING, Kind::Gauge, None, "Requests waiting for a database connection"),
-    (DB_POOL_ERRORS, Kind::Counter, None, "Failures to get a database connection, by kind (timeout, connect, writer_timeout)"),
-    (REDIS_UP, Kind::Gauge, None, "1 when Redis answered a PING at scrape time, else 0 (absent without Redis)"),
-    (KEY_ACTIVE_AGE, Kind::Gauge, Some(Unit::Seconds), "Seconds since the active signing key started signing"),
-    (KEY_NEXT_SIGNS_IN, Kind::Gauge, Some(Unit::Seconds), "Seconds until the next signing key signs (scheduled rotation)"),
-    (KEYS_PUBLISHED, Kind::Gauge, None, "Signing keys in the JWKS, by state (next, active, retired)"),
-    (KEY_STATE, Kind::Gauge, None, "1 for the state each signing key in the key table is in, 0 for the others"),
-    (TOKENS_SIGNED, Kind::Counter, None, "JWTs (access and ID tokens) signed, by kid"),
-    (REFRESH_PRESENTED, Kind::Counter, None, "Refresh grants presenting a refresh token issued with an access token signed by kid"),
+    (
+        HTTP_REQUESTS,
+        Kind::Counter,
+        None,
+        "HTTP requests answered, by route pattern and status",
+    ),
+    (
+        HTTP_DURATION,
+        Kind::Histogram,
+        Some(Unit::Seconds),
+        "Time to answer an HTTP request, by route pattern",
+    ),
+    (
+        GRANTS,
+        Kind::Counter,
+        None,
+        "Token requests by grant type and outcome (success or the OAuth error code)",
+    ),
+    (
+        TOKEN_ERRORS,
+        Kind::Counter,
+        None,
+        "OAuth error responses (RFC 6749 §5.2) by route and error code",
+    ),
+    (
+        PASSWORD_QUEUE_DEPTH,
+        Kind::Gauge,
+        None,
+        "Password checks waiting for an argon2 thread",
+    ),
+    (
+        PASSWORD_QUEUE_WAIT,
+        Kind::Histogram,
+        Some(Unit::Seconds),
+        "Time a password check waited for an argon2 thread",
+    ),
+    (
+        PASSWORD_SHED,
+        Kind::Counter,
+        None,
+        "Password checks refused because the argon2 queue was full (load shedding)",
+    ),
+    (
+        DB_POOL_CONNECTIONS,
+        Kind::Gauge,
+        None,
+        "Database connections open, by state (in_use, idle)",
+    ),
+    (
+        DB_POOL_MAX,
+        Kind::Gauge,
+        None,
+        "Most database connections the pool opens",
+    ),
+    (
+        DB_POOL_WAITING,
+        Kind::Gauge,
+        None,
+        "Requests waiting for a database connection",
+    ),
+    (
+        DB_POOL_ERRORS,
+        Kind::Counter,
+        None,
+        "Failures to get a database connection, by kind (timeout, connect, writer_timeout)",
+    ),
+    (
+        REDIS_UP,
+        Kind::Gauge,
+        None,
+        "1 when Redis answered a PING at scrape time, else 0 (absent without Redis)",
+    ),
+    (
+        KEY_ACTIVE_AGE,
+        Kind::Gauge,
+        Some(Unit::Seconds),
+        "Seconds since the active signing key started signing",
+    ),
+    (
+        KEY_NEXT_SIGNS_IN,
+        Kind::Gauge,
+        Some(Unit::Seconds),
+        "Seconds until the next signing key signs (scheduled rotation)",
+    ),
+    (
+        KEYS_PUBLISHED,
+        Kind::Gauge,
+        None,
+        "Signing keys in the JWKS, by state (next, active, retired)",
+    ),
+    (
+        KEY_STATE,
+        Kind::Gauge,
+        None,
+        "1 for the state each signing key in the key table is in, 0 for the others",
+    ),
+    (
+        TOKENS_SIGNED,
+        Kind::Counter,
+        None,
+        "JWTs (access and ID tokens) signed, by kid",
+    ),
+    (
+        REFRESH_PRESENTED,
+        Kind::Counter,
+        None,
+        "Refresh grants presenting a refresh token issued with an access token signed by kid",
+    ),
 ];
 
 #[derive(Clone, Copy)]
@@ -84,7 +176,8 @@ enum Kind {
 }
 
 /// Recorders ignore metadata here; one static value serves every call.
-static METADATA: Metadata<'static> = Metadata::new(module_path!(), Level::INFO, Some(module_path!()));
+static METADATA: Metadata<'static> =
+    Metadata::new(module_path!(), Level::INFO, Some(module_path!()));
 
 /// What the application records into: cheap to clone, a no-op when metrics are off.
 #[derive(Clone, Default)]
@@ -100,7 +193,10 @@ impl Metrics {
     pub fn enabled() -> anyhow::Result<Self> {
         let recorder = PrometheusBuilder::new()
             .set_buckets_for_metric(Matcher::Full(HTTP_DURATION.into()), HTTP_BUCKETS)?
-            .set_buckets_for_metric(Matcher::Full(PASSWORD_QUEUE_WAIT.into()), PASSWORD_WAIT_BUCKETS)?
+            .set_buckets_for_metric(
+                Matcher::Full(PASSWORD_QUEUE_WAIT.into()),
+                PASSWORD_WAIT_BUCKETS,
+            )?
             .build_recorder();
         for (name, kind, unit, help) in DESCRIPTIONS {
             let (name, help) = ((*name).into(), (*help).into());
@@ -196,7 +292,10 @@ mod tests {
         let (a, b) = (Metrics::enabled().unwrap(), Metrics::enabled().unwrap());
         a.grant("password", "success");
         let rendered = |m: &Metrics| m.handle().map(|h| h.render()).unwrap_or_default();
-        assert!(rendered(&a).contains(r#"latchkey_grants_total{grant_type="password",outcome="success"} 1"#));
+        assert!(
+            rendered(&a)
+                .contains(r#"latchkey_grants_total{grant_type="password",outcome="success"} 1"#)
+        );
         assert!(!rendered(&b).contains("latchkey_grants_total{"));
     }
 
@@ -212,6 +311,9 @@ mod tests {
         let m = Metrics::enabled().unwrap();
         m.password_waited(Duration::from_millis(3));
         let text = m.handle().map(|h| h.render()).unwrap_or_default();
-        assert!(text.contains(r#"latchkey_password_queue_wait_seconds_bucket{le="0.005"} 1"#), "{text}");
+        assert!(
+            text.contains(r#"latchkey_password_queue_wait_seconds_bucket{le="0.005"} 1"#),
+            "{text}"
+        );
     }
 }

@@ -58,7 +58,7 @@ async fn dispatch(
     state: &AppState,
 ) -> Result<HttpResponse, OAuthError> {
     let grant_type = grants::required(form, "grant_type")?;
-    let client = authenticate_request(&state, &req, &form).await?;
+    let client = authenticate_request(state, req, form).await?;
     let span = tracing::Span::current();
     span.record("client_id", client.id.as_str());
     let grant = GrantType::parse(grant_type)
@@ -72,13 +72,13 @@ async fn dispatch(
     }
     let response = match grant {
         GrantType::Password => {
-            let request = grants::password::PasswordRequest::parse(&form)?;
+            let request = grants::password::PasswordRequest::parse(form)?;
             let account = request.login.account_key();
             let source = Source {
-                address: source_address(&req, &state),
-                device: state.throttle.devices.presented(&req, &account),
+                address: source_address(req, state),
+                device: state.throttle.devices.presented(req, &account),
             };
-            let response = grants::password::grant(&state, &client, request, &source).await?;
+            let response = grants::password::grant(state, &client, request, &source).await?;
             // A client that keeps cookies is now a known device for this account (see `throttle`).
             let mut http = token_response(&response);
             let cookie = state
@@ -91,16 +91,16 @@ async fn dispatch(
             return Ok(http);
         }
         GrantType::RefreshToken => {
-            let request = grants::refresh_token::RefreshRequest::parse(&form)?;
-            grants::refresh_token::grant(&state, &client, request).await?
+            let request = grants::refresh_token::RefreshRequest::parse(form)?;
+            grants::refresh_token::grant(state, &client, request).await?
         }
         GrantType::AuthorizationCode => {
-            let request = grants::authorization_code::CodeRequest::parse(&form)?;
-            grants::authorization_code::grant(&state, &client, request).await?
+            let request = grants::authorization_code::CodeRequest::parse(form)?;
+            grants::authorization_code::grant(state, &client, request).await?
         }
         GrantType::ClientCredentials => {
-            let request = grants::client_credentials::ClientCredentialsRequest::parse(&form)?;
-            grants::client_credentials::grant(&state, &client, request).await?
+            let request = grants::client_credentials::ClientCredentialsRequest::parse(form)?;
+            grants::client_credentials::grant(state, &client, request).await?
         }
     };
     Ok(token_response(&response))

@@ -216,7 +216,6 @@ fn oldest_next(rows: &[SigningKeyRow]) -> Option<&SigningKeyRow> {
         .min_by_key(|r| r.created_at)
 }
 
-
 fn seconds(d: std::time::Duration) -> i64 {
     i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 4)
 }

@@ -238,7 +238,10 @@ mod tests {
         assert_eq!(p.next_signs_at(&active, 5_000), Some(5_060));
         let mut next = row("b", KeyState::Next, 950);
         next.activate_after = Some(1_010);
-        assert_eq!(p.next_signs_at(&[active[0].clone(), next], 960), Some(1_010));
+        assert_eq!(
+            p.next_signs_at(&[active[0].clone(), next], 960),
+            Some(1_010)
+        );
         assert_eq!(p.next_signs_at(&[], 0), None);
     }
 
