@@ -180,9 +180,10 @@ impl Application {
                     .map_err(|e| anyhow::anyhow!("cannot listen on metrics_bind {addr}: {e}"))
             })
             .transpose()?;
-        let metrics = match metrics_listener {
-            Some(_) => Metrics::enabled()?,
-            None => Metrics::disabled(),
+        let metrics = if metrics_listener.is_some() {
+            Metrics::enabled()?
+        } else {
+            Metrics::disabled()
         };
         let mut services = Services::open(&config, config.migrate_on_start).await?;
         services.hasher = services.hasher.with_metrics(metrics.clone());
@@ -342,7 +343,7 @@ impl Application {
                 // Inside the logger, so that a 408 is logged as the answer it is.
                 .wrap(body_deadline)
                 .wrap(TracingLogger::<RequestSpan>::new())
-                // Outermost: every answer is counted and timed, a 408 or a logger's included.
+                // Outermost, so that every answer is counted and timed, the body deadline's 408s included.
                 .wrap(from_fn(move |req, next| {
                     metrics::http::record(metrics.clone(), req, next)
                 }))
