@@ -308,7 +308,10 @@ impl Application {
                 metrics.clone(),
                 metrics::server::Sources {
                     store: services.store.clone(),
-                    hasher: services.hasher.clone(),
+                    password_queue_depth: Box::new({
+                        let hasher = services.hasher.clone();
+                        move || hasher.queue_depth()
+                    }),
                     redis: services.redis.clone(),
                     policy: services.policy,
                     clock: clock.clone(),

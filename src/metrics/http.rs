@@ -3,7 +3,7 @@
 //! The route is the actix pattern the request matched (`/token`, `/oauth2/…/{id}`), never the raw path, so a
 //! scanner probing random URLs adds one series (`unmatched`), not one per URL. The OAuth error code comes from the
 //! response itself: [`json_error`](crate::oauth::http_response::json_error), the one place errors become JSON, leaves
-//! it in the response's extensions.
+//! an [`OAuthErrorCode`] in the response's extensions.
 
 use std::time::Instant;
 
@@ -14,10 +14,13 @@ use actix_web::middleware::Next;
 use metrics::Label;
 
 use super::{HTTP_DURATION, HTTP_REQUESTS, Metrics, TOKEN_ERRORS};
-use crate::oauth::error::ErrorCode;
 
 /// The route label of a request that matched no route.
 pub const UNMATCHED: &str = "unmatched";
+
+/// The OAuth error code (`invalid_grant`, …) an error response carries, left in its extensions for the metrics.
+#[derive(Clone, Copy, Debug)]
+pub struct OAuthErrorCode(pub &'static str);
 
 /// Middleware (for `actix_web::middleware::from_fn`): times the request and counts its answer.
 pub async fn record<B: MessageBody>(
@@ -34,7 +37,11 @@ pub async fn record<B: MessageBody>(
     let (status, code) = match &result {
         Ok(response) => (
             response.status(),
-            response.response().extensions().get::<ErrorCode>().copied(),
+            response
+                .response()
+                .extensions()
+                .get::<OAuthErrorCode>()
+                .copied(),
         ),
         Err(error) => (error.as_response_error().status_code(), None),
     };
@@ -48,7 +55,7 @@ impl Metrics {
         route: &str,
         status: u16,
         elapsed: std::time::Duration,
-        code: Option<ErrorCode>,
+        code: Option<OAuthErrorCode>,
     ) {
         let route = Label::new("route", route.to_owned());
         self.increment(
@@ -56,10 +63,10 @@ impl Metrics {
             &[route.clone(), Label::new("status", status.to_string())],
         );
         self.observe(HTTP_DURATION, std::slice::from_ref(&route), elapsed);
-        if let Some(code) = code {
+        if let Some(OAuthErrorCode(code)) = code {
             self.increment(
                 TOKEN_ERRORS,
-                &[route, Label::from_static_parts("code", code.as_str())],
+                &[route, Label::from_static_parts("code", code)],
             );
         }
     }

@@ -22,7 +22,7 @@ pub mod server;
 use std::sync::Arc;
 use std::time::Duration;
 
-use metrics::{Key, Label, Level, Metadata, Recorder, Unit};
+use metrics::{Key, Label, Level, Metadata, Recorder};
 use metrics_exporter_prometheus::{
     Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
 };
@@ -56,116 +56,27 @@ const PASSWORD_WAIT_BUCKETS: &[f64] = &[
     0.0, 0.001, 0.005, 0.015, 0.03, 0.06, 0.125, 0.25, 0.5, 1.0, 2.0, 5.0,
 ];
 
-/// Kind, unit and help text of every series, written once: the exporter's `# HELP` lines and README's list.
-const DESCRIPTIONS: &[(&str, Kind, Option<Unit>, &str)] = &[
-    (
-        HTTP_REQUESTS,
-        Kind::Counter,
-        None,
-        "HTTP requests answered, by route pattern and status",
-    ),
-    (
-        HTTP_DURATION,
-        Kind::Histogram,
-        Some(Unit::Seconds),
-        "Time to answer an HTTP request, by route pattern",
-    ),
-    (
-        GRANTS,
-        Kind::Counter,
-        None,
-        "Token requests by grant type and outcome (success or the OAuth error code)",
-    ),
-    (
-        TOKEN_ERRORS,
-        Kind::Counter,
-        None,
-        "OAuth error responses (RFC 6749 §5.2) by route and error code",
-    ),
-    (
-        PASSWORD_QUEUE_DEPTH,
-        Kind::Gauge,
-        None,
-        "Password checks waiting for an argon2 thread",
-    ),
-    (
-        PASSWORD_QUEUE_WAIT,
-        Kind::Histogram,
-        Some(Unit::Seconds),
-        "Time a password check waited for an argon2 thread",
-    ),
-    (
-        PASSWORD_SHED,
-        Kind::Counter,
-        None,
-        "Password checks refused because the argon2 queue was full (load shedding)",
-    ),
-    (
-        DB_POOL_CONNECTIONS,
-        Kind::Gauge,
-        None,
-        "Database connections open, by state (in_use, idle)",
-    ),
-    (
-        DB_POOL_MAX,
-        Kind::Gauge,
-        None,
-        "Most database connections the pool opens",
-    ),
-    (
-        DB_POOL_WAITING,
-        Kind::Gauge,
-        None,
-        "Requests waiting for a database connection",
-    ),
-    (
-        DB_POOL_ERRORS,
-        Kind::Counter,
-        None,
-        "Failures to get a database connection, by kind (timeout, connect, writer_timeout)",
-    ),
-    (
-        REDIS_UP,
-        Kind::Gauge,
-        None,
-        "1 when Redis answered a PING at scrape time, else 0 (absent without Redis)",
-    ),
-    (
-        KEY_ACTIVE_AGE,
-        Kind::Gauge,
-        Some(Unit::Seconds),
-        "Seconds since the active signing key started signing",
-    ),
-    (
-        KEY_NEXT_SIGNS_IN,
-        Kind::Gauge,
-        Some(Unit::Seconds),
-        "Seconds until the next signing key signs (scheduled rotation)",
-    ),
-    (
-        KEYS_PUBLISHED,
-        Kind::Gauge,
-        None,
-        "Signing keys in the JWKS, by state (next, active, retired)",
-    ),
-    (
-        KEY_STATE,
-        Kind::Gauge,
-        None,
-        "1 for the state each signing key in the key table is in, 0 for the others",
-    ),
-    (
-        TOKENS_SIGNED,
-        Kind::Counter,
-        None,
-        "JWTs (access and ID tokens) signed, by kid",
-    ),
-    (
-        REFRESH_PRESENTED,
-        Kind::Counter,
-        None,
-        "Refresh grants presenting a refresh token issued with an access token signed by kid",
-    ),
+/// Kind and help text of every series, written once (the exporter's `# HELP` lines; README lists the same).
+#[rustfmt::skip] // A table: one series per line.
+const DESCRIPTIONS: &[(Kind, &str, &str)] = &[
+    (Kind::Counter, HTTP_REQUESTS, "HTTP requests answered, by route pattern and status"),
+    (Kind::Histogram, HTTP_DURATION, "Time to answer an HTTP request, by route pattern"),
+    (Kind::Counter, GRANTS, "Token requests by grant type and outcome (success or the OAuth error code)"),
+    (Kind::Counter, TOKEN_ERRORS, "OAuth error responses (RFC 6749 §5.2) by route and error code"),
+    (Kind::Gauge, PASSWORD_QUEUE_DEPTH, "Password checks waiting for an argon2 thread"),
+    (Kind::Histogram, PASSWORD_QUEUE_WAIT, "Time a password check waited for an argon2 thread"),
+    (Kind::Counter, PASSWORD_SHED, "Password checks refused because the argon2 queue was full"),
+    (Kind::Gauge, DB_POOL_CONNECTIONS, "Database connections open, by state (in_use, idle)"),
+    (Kind::Gauge, DB_POOL_MAX, "Most database connections the pool opens"),
+    (Kind::Gauge, DB_POOL_WAITING, "Requests waiting for a database connection"),
+    (Kind::Counter, DB_POOL_ERRORS, "Failures to get a database connection, by kind"),
+    (Kind::Gauge, REDIS_UP, "1 when Redis answered a PING at scrape time, else 0"),
+    (Kind::Gauge, KEY_ACTIVE_AGE, "Seconds since the active signing key started signing"),
+    (Kind::Gauge, KEY_NEXT_SIGNS_IN, "Seconds until the next signing key signs"),
+    (Kind::Gauge, KEYS_PUBLISHED, "Signing keys in the JWKS, by state"),
+    (Kind::Gauge, KEY_STATE, "1 for the state each signing key is in, 0 for the other states"),
+    (Kind::Counter, TOKENS_SIGNED, "JWTs (access and ID tokens) signed, by kid"),
+    (Kind::Counter, REFRESH_PRESENTED, "Refresh grants presenting a token issued under kid"),
 ];
 
 #[derive(Clone, Copy)]
@@ -198,12 +109,13 @@ impl Metrics {
                 PASSWORD_WAIT_BUCKETS,
             )?
             .build_recorder();
-        for (name, kind, unit, help) in DESCRIPTIONS {
+        for (kind, name, help) in DESCRIPTIONS {
             let (name, help) = ((*name).into(), (*help).into());
+            // Units are in the names (`_seconds`), as Prometheus' conventions ask.
             match kind {
-                Kind::Counter => recorder.describe_counter(name, *unit, help),
-                Kind::Gauge => recorder.describe_gauge(name, *unit, help),
-                Kind::Histogram => recorder.describe_histogram(name, *unit, help),
+                Kind::Counter => recorder.describe_counter(name, None, help),
+                Kind::Gauge => recorder.describe_gauge(name, None, help),
+                Kind::Histogram => recorder.describe_histogram(name, None, help),
             }
         }
         Ok(Self(Some(Arc::new(recorder))))

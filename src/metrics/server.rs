@@ -17,7 +17,6 @@ use super::{
     PASSWORD_QUEUE_DEPTH, REDIS_UP,
 };
 use crate::clock::SharedClock;
-use crate::passwords::PasswordHasher;
 use crate::shared_redis::SharedRedis;
 use crate::signing::KeyPolicy;
 use crate::store::Store;
@@ -29,7 +28,8 @@ const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
 /// What a scrape samples.
 pub struct Sources {
     pub store: Store,
-    pub hasher: PasswordHasher,
+    /// Password checks waiting for an argon2 thread now.
+    pub password_queue_depth: Box<dyn Fn() -> usize + Send + Sync>,
     pub redis: Option<Arc<SharedRedis>>,
     pub policy: KeyPolicy,
     pub clock: SharedClock,
@@ -149,7 +149,7 @@ impl Scrape {
         metrics.set(
             PASSWORD_QUEUE_DEPTH,
             &[],
-            sources.hasher.queue_depth() as f64,
+            (sources.password_queue_depth)() as f64,
         );
         if let Some(redis) = &sources.redis {
             let up = redis.ping().await;

@@ -26,7 +26,10 @@ pub(crate) enum Fetch {
 }
 
 /// Counts one verification; `kid` is `Some` only when it names a published key.
-#[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
+#[cfg_attr(
+    not(feature = "metrics"),
+    expect(unused_variables, reason = "recorded only with the feature")
+)]
 pub(crate) fn verified<T>(kid: Option<&str>, result: &Result<T, VerifyError>) {
     #[cfg(feature = "metrics")]
     {
@@ -40,7 +43,10 @@ pub(crate) fn verified<T>(kid: Option<&str>, result: &Result<T, VerifyError>) {
 }
 
 /// Counts one JWKS fetch.
-#[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
+#[cfg_attr(
+    not(feature = "metrics"),
+    expect(unused_variables, reason = "recorded only with the feature")
+)]
 pub(crate) fn jwks_fetched(outcome: Fetch) {
     #[cfg(feature = "metrics")]
     {
