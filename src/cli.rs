@@ -70,7 +70,8 @@ pub enum AuditCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
-    /// List signing keys with their state and schedule
+    /// List signing keys with their state, schedule, when each last signed and the live refresh-token families
+    /// still carrying it
     List {
         #[command(flatten)]
         output: Output,
@@ -476,18 +477,27 @@ async fn keys_command(
             let keys = key_admin::list(store).await?;
             output.print(serde_json::to_value(&keys)?, || {
                 let mut lines = vec![format!(
-                    "{:<44}  {:<8}  {:<20}  {:<20}  {:<20}  {}",
-                    "KID", "STATE", "CREATED", "ACTIVATES/ACTIVATED", "RETIRED", "LEAVES JWKS"
+                    "{:<44}  {:<8}  {:<20}  {:<20}  {:<20}  {:<20}  {:<20}  {}",
+                    "KID",
+                    "STATE",
+                    "CREATED",
+                    "ACTIVATES/ACTIVATED",
+                    "RETIRED",
+                    "LEAVES JWKS",
+                    "LAST SIGNED",
+                    "LIVE FAMILIES"
                 )];
                 lines.extend(keys.iter().map(|k| {
                     format!(
-                        "{:<44}  {:<8}  {:<20}  {:<20}  {:<20}  {}",
+                        "{:<44}  {:<8}  {:<20}  {:<20}  {:<20}  {:<20}  {:<20}  {}",
                         k.kid,
                         k.state,
                         timestamp(Some(k.created_at)),
                         timestamp(k.activated_at.or(k.activates_at)),
                         timestamp(k.retired_at),
                         timestamp(k.leaves_jwks_at),
+                        timestamp(k.last_signed_at),
+                        k.live_refresh_families,
                     )
                 }));
                 lines.join("\n")

@@ -34,6 +34,8 @@ const FILE_SECRETS: &[&str] = &[
 pub struct Config {
     /// Address the HTTP server binds to.
     pub bind: SocketAddr,
+    /// Address of the Prometheus `/metrics` listener, kept apart from `bind` so it is never public; unset: off.
+    pub metrics_bind: Option<SocketAddr>,
     /// `sqlite://path` (embedded, the default) or `postgres://…`; parsed when the configuration is read.
     pub database_url: DatabaseUrl,
     /// Connections kept open to the database.
@@ -124,6 +126,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            metrics_bind: None,
             database_url: DatabaseUrl::Sqlite(PathBuf::from("data/latchkey.db")),
             database_pool_size: 16,
             database_timeout: HumanDuration::from_secs(3),
@@ -175,6 +178,7 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("bind", &self.bind)
+            .field("metrics_bind", &self.metrics_bind)
             .field("database_url", &self.database_url)
             .field("issuer", &self.issuer())
             .field("access_token_ttl", &self.access_token_ttl)

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod http;
 pub mod mail;
+pub mod metrics;
 pub mod notify;
 pub mod oauth;
 pub mod pages;

@@ -7,6 +7,7 @@ use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, PasswordHasher as _
 use subtle::ConstantTimeEq;
 use tokio::sync::{Semaphore, TryAcquireError};
 
+use crate::metrics::Metrics;
 use crate::secret::SecretString;
 
 /// Passwords are 8..=1024 bytes, no composition rules (OWASP ASVS 2.1.1, 2.1.2, 2.1.9).
@@ -101,6 +102,8 @@ pub struct PasswordHasher {
     pool: Arc<HashPool>,
     /// A real hash verified for unknown users, so "no such user" costs what "wrong password" costs.
     dummy_hash: Arc<str>,
+    /// Where the wait for a thread is recorded.
+    metrics: Metrics,
 }
 
 impl PasswordHasher {
@@ -118,7 +121,18 @@ impl PasswordHasher {
             params,
             pool: Arc::new(HashPool::new(concurrency.max(1), queue_limit)?),
             dummy_hash: dummy_hash.into(),
+            metrics: Metrics::disabled(),
         })
+    }
+
+    /// Records the queue's waits and refusals into `metrics`.
+    pub fn with_metrics(self, metrics: Metrics) -> Self {
+        Self { metrics, ..self }
+    }
+
+    /// Checks waiting for a hashing thread now.
+    pub fn queue_depth(&self) -> usize {
+        self.pool.waiting.load(Ordering::Acquire)
     }
 
     /// Hashes a new password into a PHC string.
@@ -126,7 +140,7 @@ impl PasswordHasher {
         let params = self.params.clone();
         let password = password.clone();
         self.pool
-            .run(move || hash_with(&params, password.bytes()))
+            .run(&self.metrics, move || hash_with(&params, password.bytes()))
             .await
     }
 
@@ -142,7 +156,9 @@ impl PasswordHasher {
         let password = password.clone();
         let verified = self
             .pool
-            .run(move || verify_phc(&params, password.bytes(), &stored))
+            .run(&self.metrics, move || {
+                verify_phc(&params, password.bytes(), &stored)
+            })
             .await?;
         Ok(Verified {
             matches: verified.matches && is_real,
@@ -237,18 +253,28 @@ impl HashPool {
     /// `queue_limit` callers wait for their turn, and any more are refused with [`PasswordError::Busy`].
     async fn run<T: Send + 'static>(
         &self,
+        metrics: &Metrics,
         work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
     ) -> Result<T, PasswordError> {
         // tokio's semaphore is fair: `try_acquire` never overtakes a caller already waiting.
         let _permit = match self.permits.try_acquire() {
-            Ok(permit) => permit,
+            Ok(permit) => {
+                metrics.password_waited(std::time::Duration::ZERO);
+                permit
+            }
             Err(TryAcquireError::NoPermits) => {
-                let _place =
-                    QueuePlace::take(&self.waiting, self.queue_limit).ok_or(PasswordError::Busy)?;
-                self.permits
+                let Some(_place) = QueuePlace::take(&self.waiting, self.queue_limit) else {
+                    metrics.password_shed();
+                    return Err(PasswordError::Busy);
+                };
+                let queued = std::time::Instant::now();
+                let permit = self
+                    .permits
                     .acquire()
                     .await
-                    .map_err(|e| PasswordError::Hashing(e.into()))?
+                    .map_err(|e| PasswordError::Hashing(e.into()))?;
+                metrics.password_waited(queued.elapsed());
+                permit
             }
             Err(e @ TryAcquireError::Closed) => return Err(PasswordError::Hashing(e.into())),
         };
@@ -384,7 +410,7 @@ mod tests {
         let running = tokio::spawn({
             let pool = pool.clone();
             async move {
-                pool.run(move || {
+                pool.run(&Metrics::disabled(), move || {
                     let _ = blocked.recv();
                     Ok(())
                 })
@@ -394,7 +420,7 @@ mod tests {
         eventually(|| pool.permits.available_permits() == 0).await;
         let queued = tokio::spawn({
             let pool = pool.clone();
-            async move { pool.run(|| Ok(())).await }
+            async move { pool.run(&Metrics::disabled(), || Ok(())).await }
         });
         eventually(|| pool.waiting.load(Ordering::Acquire) == 1).await;
         Saturated {
@@ -427,7 +453,7 @@ mod tests {
 
         let worked = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let shed = pool
-            .run({
+            .run(&Metrics::disabled(), {
                 let worked = worked.clone();
                 move || {
                     worked.store(true, Ordering::Release);
@@ -445,7 +471,7 @@ mod tests {
         running.await.unwrap().unwrap();
         queued.await.unwrap().unwrap();
         assert_eq!(pool.waiting.load(Ordering::Acquire), 0);
-        pool.run(|| Ok(())).await.unwrap();
+        pool.run(&Metrics::disabled(), || Ok(())).await.unwrap();
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

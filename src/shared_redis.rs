@@ -66,6 +66,13 @@ impl SharedRedis {
         result
     }
 
+    /// Whether Redis answers a `PING` now (within [`TIMEOUT`]; at once "no" during the backoff after a failure).
+    pub async fn ping(&self) -> bool {
+        self.run(async |conn| redis::cmd("PING").query_async::<String>(conn).await)
+            .await
+            .is_ok()
+    }
+
     async fn attempt<T>(
         &self,
         call: impl AsyncFnOnce(&mut ConnectionManager) -> redis::RedisResult<T>,

@@ -5,6 +5,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
@@ -12,6 +13,8 @@ use crate::clock::{self, SharedClock};
 use crate::config::{Config, IssuerUrl};
 use crate::http::body_deadline::BodyDeadline;
 use crate::http::request_span::RequestSpan;
+use crate::metrics::server::MetricsServer;
+use crate::metrics::{self, Metrics};
 use crate::notify::KeyNotices;
 use crate::pages::security::{CookiePolicy, Csrf};
 use crate::pages::{Chrome, PageSettings, messages};
@@ -21,6 +24,7 @@ use crate::revocation::{RedisDenylist, Revocations};
 use crate::sessions::SessionSettings;
 use crate::shared_redis::SharedRedis;
 use crate::signing::manager::KeyManager;
+use crate::signing::usage::SigningUsage;
 use crate::signing::{KeyPolicy, KeyRing, MasterKey};
 use crate::state::AppState;
 use crate::store::Store;
@@ -121,6 +125,8 @@ const CLOSE_LINGER: std::time::Duration = std::time::Duration::from_secs(1);
 pub struct Application {
     port: u16,
     server: Server,
+    /// The `/metrics` listener, when `metrics_bind` is set.
+    metrics_server: Option<MetricsServer>,
     state: web::Data<AppState>,
     maintenance: tokio::task::JoinHandle<()>,
     mail_sender: Option<tokio::task::JoinHandle<()>>,
@@ -166,7 +172,21 @@ impl Application {
                 .map_err(anyhow::Error::msg)?,
             );
         }
-        let services = Services::open(&config, config.migrate_on_start).await?;
+        // Bound before anything else starts, so a taken port fails the start at once.
+        let metrics_listener = config
+            .metrics_bind
+            .map(|addr| {
+                TcpListener::bind(addr)
+                    .map_err(|e| anyhow::anyhow!("cannot listen on metrics_bind {addr}: {e}"))
+            })
+            .transpose()?;
+        let metrics = if metrics_listener.is_some() {
+            Metrics::enabled()?
+        } else {
+            Metrics::disabled()
+        };
+        let mut services = Services::open(&config, config.migrate_on_start).await?;
+        services.hasher = services.hasher.with_metrics(metrics.clone());
         services
             .store
             .start_background_checkpoints(&config.database_url);
@@ -206,6 +226,8 @@ impl Application {
             master: services.master.clone(),
             settings: tokens.clone(),
             clock: clock.clone(),
+            metrics: metrics.clone(),
+            usage: SigningUsage::new(services.store.clone()),
         };
         let theme_css = match &config.theme_stylesheet {
             Some(path) => Some(
@@ -281,6 +303,23 @@ impl Application {
             },
         );
         let admin = admin_settings(&config, &services, &tokens.issuer, port)?;
+        let metrics_server = match metrics_listener {
+            Some(listener) => MetricsServer::build(
+                listener,
+                metrics.clone(),
+                metrics::server::Sources {
+                    store: services.store.clone(),
+                    password_queue_depth: Box::new({
+                        let hasher = services.hasher.clone();
+                        move || hasher.queue_depth()
+                    }),
+                    redis: services.redis.clone(),
+                    policy: services.policy,
+                    clock: clock.clone(),
+                },
+            )?,
+            None => None,
+        };
         let state = web::Data::new(AppState {
             admin,
             revocations,
@@ -298,15 +337,21 @@ impl Application {
             reset,
             mail_wake,
             trusted_proxies: config.trusted_proxies.clone(),
+            metrics,
         });
         let server_state = state.clone();
         let body_deadline = BodyDeadline::new(config.request_body_timeout.0);
         let server = HttpServer::new(move || {
             let issuer = server_state.tokens.issuer.clone();
+            let metrics = server_state.metrics.clone();
             App::new()
                 // Inside the logger, so that a 408 is logged as the answer it is.
                 .wrap(body_deadline)
                 .wrap(TracingLogger::<RequestSpan>::new())
+                // Outermost, so that every answer is counted and timed, the body deadline's 408s included.
+                .wrap(from_fn(move |req, next| {
+                    metrics::http::record(metrics.clone(), req, next)
+                }))
                 .app_data(server_state.clone())
                 .configure(|cfg| crate::oauth::configure(cfg, &issuer))
                 .configure(crate::http::configure)
@@ -334,6 +379,7 @@ impl Application {
         Ok(Self {
             port,
             server,
+            metrics_server,
             state,
             maintenance,
             mail_sender,
@@ -345,6 +391,11 @@ impl Application {
         self.port
     }
 
+    /// The port `/metrics` is served on; `None` when metrics are off.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_server.as_ref().map(MetricsServer::port)
+    }
+
     pub fn state(&self) -> web::Data<AppState> {
         self.state.clone()
     }
@@ -352,7 +403,11 @@ impl Application {
     /// Serves until the server stops (signal or handle), then stops key maintenance and the mail sender too
     /// (undelivered mail stays in the outbox for the next start).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let metrics = self.metrics_server.map(MetricsServer::run);
         let result = self.server.await;
+        if let Some(metrics) = metrics {
+            metrics.stop().await;
+        }
         self.maintenance.abort();
         self.pruning.abort();
         if let Some(sender) = self.mail_sender {

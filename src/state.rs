@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::clock::SharedClock;
 use crate::http::client_addr::TrustedProxies;
+use crate::metrics::Metrics;
 use crate::pages::PageSettings;
 use crate::password_reset::ResetSettings;
 use crate::passwords::PasswordHasher;
@@ -42,4 +43,6 @@ pub struct AppState {
     /// The proxies whose `X-Forwarded-For` is believed: pass them to
     /// [`client_address`](crate::http::client_addr::client_address).
     pub trusted_proxies: TrustedProxies,
+    /// Where requests, grants and signatures are counted (a no-op unless `metrics_bind` is set).
+    pub metrics: Metrics,
 }

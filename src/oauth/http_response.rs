@@ -6,6 +6,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
+use crate::metrics::http::OAuthErrorCode;
 use crate::oauth::error::{ErrorCode, OAuthError};
 
 /// Seconds a client should wait before retrying when a dependency is down.
@@ -41,6 +42,10 @@ pub fn json_error(status: StatusCode, error: &OAuthError) -> HttpResponse {
             HeaderValue::from_static(r#"Basic realm="latchkey""#),
         ));
     }
+    // Read by the metrics middleware (`metrics::http`): the code, without parsing the body.
+    response
+        .extensions_mut()
+        .insert(OAuthErrorCode(error.code.as_str()));
     match error.retry_after {
         Some(secs) => {
             response.insert_header((header::RETRY_AFTER, secs));

@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::client_auth::authenticate_request;
 use super::error::OAuthError;
+use super::form::Form;
 use super::grants::{self, TokenResponse, known_parameter};
 use super::post_body::{MAX_BODY_BYTES, read_form};
 use crate::clients::{GrantType, SUPPORTED_GRANTS};
@@ -35,8 +36,29 @@ async fn token(
         Ok(form) => form,
         Err(response) => return Ok(*response),
     };
-    let grant_type = grants::required(&form, "grant_type")?;
-    let client = authenticate_request(&state, &req, &form).await?;
+    let result = dispatch(&req, &form, &state).await;
+    // Labelled by the grant asked for, when it is one we know (a bounded label, whatever the client sent).
+    let grant = form
+        .get("grant_type")
+        .and_then(GrantType::parse)
+        .filter(|g| SUPPORTED_GRANTS.contains(g))
+        .map_or("unsupported", |g| g.as_str());
+    let outcome = match &result {
+        Ok(_) => "success",
+        Err(e) => e.code.as_str(),
+    };
+    state.metrics.grant(grant, outcome);
+    result
+}
+
+/// Authenticates the client, parses the grant's request and runs the grant.
+async fn dispatch(
+    req: &HttpRequest,
+    form: &Form,
+    state: &AppState,
+) -> Result<HttpResponse, OAuthError> {
+    let grant_type = grants::required(form, "grant_type")?;
+    let client = authenticate_request(state, req, form).await?;
     let span = tracing::Span::current();
     span.record("client_id", client.id.as_str());
     let grant = GrantType::parse(grant_type)
@@ -50,13 +72,13 @@ async fn token(
     }
     let response = match grant {
         GrantType::Password => {
-            let request = grants::password::PasswordRequest::parse(&form)?;
+            let request = grants::password::PasswordRequest::parse(form)?;
             let account = request.login.account_key();
             let source = Source {
-                address: source_address(&req, &state),
-                device: state.throttle.devices.presented(&req, &account),
+                address: source_address(req, state),
+                device: state.throttle.devices.presented(req, &account),
             };
-            let response = grants::password::grant(&state, &client, request, &source).await?;
+            let response = grants::password::grant(state, &client, request, &source).await?;
             // A client that keeps cookies is now a known device for this account (see `throttle`).
             let mut http = token_response(&response);
             let cookie = state
@@ -69,16 +91,16 @@ async fn token(
             return Ok(http);
         }
         GrantType::RefreshToken => {
-            let request = grants::refresh_token::RefreshRequest::parse(&form)?;
-            grants::refresh_token::grant(&state, &client, request).await?
+            let request = grants::refresh_token::RefreshRequest::parse(form)?;
+            grants::refresh_token::grant(state, &client, request).await?
         }
         GrantType::AuthorizationCode => {
-            let request = grants::authorization_code::CodeRequest::parse(&form)?;
-            grants::authorization_code::grant(&state, &client, request).await?
+            let request = grants::authorization_code::CodeRequest::parse(form)?;
+            grants::authorization_code::grant(state, &client, request).await?
         }
         GrantType::ClientCredentials => {
-            let request = grants::client_credentials::ClientCredentialsRequest::parse(&form)?;
-            grants::client_credentials::grant(&state, &client, request)?
+            let request = grants::client_credentials::ClientCredentialsRequest::parse(form)?;
+            grants::client_credentials::grant(state, &client, request).await?
         }
     };
     Ok(token_response(&response))

@@ -46,10 +46,15 @@ pub struct KeyInfo {
     /// When the key leaves (or left) the JWKS.
     pub leaves_jwks_at: Option<i64>,
     pub revoked_reason: Option<String>,
+    /// When the key last signed a token (to within a minute); `None` if it never has since this was recorded.
+    pub last_signed_at: Option<i64>,
+    /// Live refresh-token families whose current refresh token came with an access token this key signed: the
+    /// logins that still carry it (and that revoking it would end).
+    pub live_refresh_families: i64,
 }
 
 impl KeyInfo {
-    fn from_row(row: &SigningKeyRow) -> Self {
+    fn from_row(row: &SigningKeyRow, live_refresh_families: i64) -> Self {
         Self {
             kid: row.kid.clone(),
             state: row.state.as_str().to_owned(),
@@ -59,16 +64,20 @@ impl KeyInfo {
             retired_at: row.retired_at,
             leaves_jwks_at: row.revoked_at.or(row.remove_after),
             revoked_reason: row.revoked_reason.clone(),
+            last_signed_at: row.last_signed_at,
+            live_refresh_families,
         }
     }
 }
 
+/// Every key in the table, oldest first, with its use.
 pub async fn list(store: &Store) -> Result<Vec<KeyInfo>, AdminError> {
+    let live = store.live_families_by_kid(crate::store::now()).await?;
     Ok(store
         .list_signing_keys()
         .await?
         .iter()
-        .map(KeyInfo::from_row)
+        .map(|row| KeyInfo::from_row(row, live.get(&row.kid).copied().unwrap_or(0)))
         .collect())
 }
 
@@ -95,7 +104,7 @@ pub async fn rotate(
     if let Some(next) = oldest_next(&rows) {
         return Ok(RotateOutcome::AlreadyScheduled {
             kid: next.kid.clone(),
-            activates_at: activation_of(next, policy),
+            activates_at: policy.activation_of(next),
         });
     }
     let mut row = generate_row(master, bits, KeyState::Next, crate::store::now())
@@ -230,12 +239,6 @@ fn oldest_next(rows: &[SigningKeyRow]) -> Option<&SigningKeyRow> {
     rows.iter()
         .filter(|r| r.state == KeyState::Next)
         .min_by_key(|r| r.created_at)
-}
-
-fn activation_of(row: &SigningKeyRow, policy: &KeyPolicy) -> i64 {
-    row.activate_after
-        .unwrap_or(row.created_at + seconds(policy.publish_ahead))
-        .max(policy.earliest_activation(row.created_at))
 }
 
 fn seconds(d: std::time::Duration) -> i64 {

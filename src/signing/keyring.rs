@@ -192,5 +192,6 @@ pub async fn generate_row(
         remove_after: None,
         revoked_at: None,
         revoked_reason: None,
+        last_signed_at: None,
     })
 }

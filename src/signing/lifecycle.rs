@@ -59,6 +59,34 @@ impl KeyPolicy {
     pub fn earliest_activation(&self, created_at: i64) -> i64 {
         created_at + secs(self.safe_publication())
     }
+
+    /// When the `next` key `row` starts signing: its schedule, but never before the safe publication.
+    pub fn activation_of(&self, row: &SigningKeyRow) -> i64 {
+        row.activate_after
+            .unwrap_or(row.created_at + secs(self.publish_ahead))
+            .max(self.earliest_activation(row.created_at))
+    }
+
+    /// When the next key will start signing, judged from the key table at `now`: the published `next` key's
+    /// activation, else the active key's scheduled rotation (as [`plan`] will schedule it). `None` without a key.
+    pub fn next_signs_at(&self, rows: &[SigningKeyRow], now: i64) -> Option<i64> {
+        let next = rows
+            .iter()
+            .filter(|r| r.state == KeyState::Next)
+            .min_by_key(|r| r.created_at);
+        if let Some(next) = next {
+            return Some(self.activation_of(next));
+        }
+        let active = rows.iter().find(|r| r.state == KeyState::Active)?;
+        let rotation_due =
+            active.activated_at.unwrap_or(active.created_at) + secs(self.rotation_interval);
+        let publish_ahead = secs(self.publish_ahead);
+        Some(if now >= rotation_due - publish_ahead {
+            rotation_due.max(now + publish_ahead)
+        } else {
+            rotation_due
+        })
+    }
 }
 
 /// One change to the key table.
@@ -148,6 +176,7 @@ mod tests {
             remove_after: None,
             revoked_at: None,
             revoked_reason: None,
+            last_signed_at: None,
         }
     }
 
@@ -198,6 +227,22 @@ mod tests {
             plan(&rows, &p, p.remove_after(500)),
             vec![Step::Remove { kid: "old".into() }]
         );
+    }
+
+    #[test]
+    fn the_next_signer_is_the_published_key_or_else_the_scheduled_rotation() {
+        let p = policy(60, 1_000);
+        let active = [row("a", KeyState::Active, 0)];
+        assert_eq!(p.next_signs_at(&active, 10), Some(1_000));
+        // Overdue (the service was down): as `plan` schedules it, a full window from now.
+        assert_eq!(p.next_signs_at(&active, 5_000), Some(5_060));
+        let mut next = row("b", KeyState::Next, 950);
+        next.activate_after = Some(1_010);
+        assert_eq!(
+            p.next_signs_at(&[active[0].clone(), next], 960),
+            Some(1_010)
+        );
+        assert_eq!(p.next_signs_at(&[], 0), None);
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod keyring;
 pub mod lifecycle;
 pub mod manager;
 pub mod master_key;
+pub mod usage;
 
 pub use key::{PublicKey, SigningKey, public_jwk};
 pub use keyring::{KeyRing, KeySet, KeyState};

@@ -22,6 +22,7 @@ use std::path::PathBuf;
 
 use crate::secret::SecretString;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel::result::DatabaseErrorKind;
@@ -196,6 +197,34 @@ pub(crate) enum Pool {
 #[derive(Clone)]
 pub struct Store {
     pub(crate) pool: Pool,
+    /// Failures to get a connection, shared by the clones (read by the metrics).
+    pool_errors: Arc<PoolErrors>,
+}
+
+/// Failures to get a pooled connection since the start.
+#[derive(Debug, Default)]
+struct PoolErrors {
+    /// Every connection was busy for the whole `database_timeout`.
+    timeouts: AtomicU64,
+    /// A connection could not be opened (or the pool was closed).
+    connect: AtomicU64,
+}
+
+/// The connection pool's state at one moment, with its failures since the start. With SQLite the pool is the
+/// readers'; writes queue for the writer thread instead (`writer_timeouts`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolUse {
+    pub max_size: usize,
+    /// Connections open.
+    pub size: usize,
+    /// Connections open and idle.
+    pub idle: usize,
+    /// Requests waiting for a connection.
+    pub waiting: usize,
+    pub timeouts: u64,
+    pub connect_failures: u64,
+    /// SQLite writes abandoned after waiting `database_timeout` for the writer thread.
+    pub writer_timeouts: u64,
 }
 
 /// Runs `$body` with `$conn` bound to a pooled connection of whichever backend is configured. On SQLite the
@@ -204,12 +233,12 @@ macro_rules! with_conn {
     ($store:expr, $conn:ident => $body:expr) => {
         match &$store.pool {
             $crate::store::Pool::Postgres(pool) => {
-                let mut guard = pool.get().await?;
+                let mut guard = pool.get().await.map_err(|e| $store.pool_failed(e))?;
                 let $conn: &mut diesel_async::AsyncPgConnection = &mut guard;
                 $body
             }
             $crate::store::Pool::Sqlite { readers, .. } => {
-                let mut guard = readers.get().await?;
+                let mut guard = readers.get().await.map_err(|e| $store.pool_failed(e))?;
                 let $conn: &mut $crate::store::SqliteConn = &mut guard;
                 $body
             }
@@ -228,7 +257,7 @@ macro_rules! write_tx {
         use diesel_async::AsyncConnection as _;
         match &$store.pool {
             $crate::store::Pool::Postgres(pool) => {
-                let mut guard = pool.get().await.map_err($crate::store::StoreError::from)?;
+                let mut guard = pool.get().await.map_err(|e| $store.pool_failed(e))?;
                 let conn: &mut diesel_async::AsyncPgConnection = &mut guard;
                 conn.transaction::<_, $err, _>(async |$conn| $body).await
             }
@@ -314,7 +343,37 @@ impl Store {
                 }
             }
         };
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            pool_errors: Arc::default(),
+        })
+    }
+
+    /// Counts a failure to get a connection (for the metrics) and converts it.
+    pub(crate) fn pool_failed(&self, error: PoolError) -> StoreError {
+        let counter = match &error {
+            PoolError::Timeout(deadpool::managed::TimeoutType::Wait) => &self.pool_errors.timeouts,
+            _ => &self.pool_errors.connect,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        error.into()
+    }
+
+    /// The pool's state now, for the metrics.
+    pub fn pool_use(&self) -> PoolUse {
+        let (status, writer_timeouts) = match &self.pool {
+            Pool::Postgres(pool) => (pool.status(), 0),
+            Pool::Sqlite { readers, writer } => (readers.status(), writer.queue_timeouts()),
+        };
+        PoolUse {
+            max_size: status.max_size,
+            size: status.size,
+            idle: status.available,
+            waiting: status.waiting,
+            timeouts: AtomicU64::load(&self.pool_errors.timeouts, Ordering::Relaxed),
+            connect_failures: AtomicU64::load(&self.pool_errors.connect, Ordering::Relaxed),
+            writer_timeouts,
+        }
     }
 
     pub fn backend(&self) -> &'static str {

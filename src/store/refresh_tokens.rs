@@ -158,7 +158,7 @@ impl Store {
         first: TokenRow,
     ) -> Result<Claim, StoreError> {
         if let Pool::Postgres(pool) = &self.pool {
-            let mut conn = pool.get().await?;
+            let mut conn = pool.get().await.map_err(|e| self.pool_failed(e))?;
             // One round trip, a statement prepared once per connection; so are the function's own plans.
             let inserted: i32 = diesel::select(latchkey_create_family(
                 &family.id,
@@ -237,7 +237,7 @@ impl Store {
         now: i64,
     ) -> Result<Claim, StoreError> {
         if let Pool::Postgres(pool) = &self.pool {
-            let mut conn = pool.get().await?;
+            let mut conn = pool.get().await.map_err(|e| self.pool_failed(e))?;
             // One round trip for the whole claim; the function updates (and so locks) the family row first, so a
             // concurrent revocation either committed before (the row no longer matches) or waits for it.
             let rotated: i32 = diesel::select(latchkey_rotate_refresh_token(
@@ -315,6 +315,28 @@ impl Store {
             revoke_family_stmt!(&family_id, reason, now).execute(conn).await?;
             Ok(())
         })
+    }
+
+    /// Live families (not revoked, not expired, current token not idle-expired) counted by the kid that signed the
+    /// access token issued with their current token: the families that still "carry" that key. A live family has
+    /// exactly one unused token, the current one.
+    pub async fn live_families_by_kid(
+        &self,
+        now: i64,
+    ) -> Result<std::collections::HashMap<String, i64>, StoreError> {
+        let counts: Vec<(String, i64)> = with_conn!(self, conn => {
+            tokens::table
+                .inner_join(families::table)
+                .filter(tokens::used_at.is_null())
+                .filter(tokens::idle_expires_at.gt(now))
+                .filter(families::revoked_at.is_null())
+                .filter(families::expires_at.gt(now))
+                .group_by(tokens::access_token_kid)
+                .select((tokens::access_token_kid, diesel::dsl::count(tokens::family_id)))
+                .load(conn)
+                .await?
+        });
+        Ok(counts.into_iter().collect())
     }
 
     /// Tokens stored in a family, newest first (for operators and tests).

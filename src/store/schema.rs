@@ -74,6 +74,7 @@ diesel::table! {
         remove_after -> Nullable<BigInt>,
         revoked_at -> Nullable<BigInt>,
         revoked_reason -> Nullable<Text>,
+        last_signed_at -> Nullable<BigInt>,
     }
 }
 

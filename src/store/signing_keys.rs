@@ -29,6 +29,8 @@ pub struct SigningKeyRow {
     pub remove_after: Option<i64>,
     pub revoked_at: Option<i64>,
     pub revoked_reason: Option<String>,
+    /// When the key last signed a token, to within [`crate::signing::usage::WRITE_INTERVAL`].
+    pub last_signed_at: Option<i64>,
 }
 
 impl Store {
@@ -36,6 +38,22 @@ impl Store {
         let row = row.clone();
         write_tx!(self, StoreError, conn => {
             diesel::insert_into(keys::table).values(&row).execute(conn).await?;
+            Ok(())
+        })
+    }
+
+    /// Records that `kid` signed at `now`. Never moves the time back: replicas' writes may arrive in any order.
+    pub async fn mark_key_signed(&self, kid: &str, now: i64) -> Result<(), StoreError> {
+        let kid = kid.to_owned();
+        write_tx!(self, StoreError, conn => {
+            diesel::update(
+                keys::table
+                    .find(&kid)
+                    .filter(keys::last_signed_at.is_null().or(keys::last_signed_at.lt(now))),
+            )
+            .set(keys::last_signed_at.eq(Some(now)))
+            .execute(conn)
+            .await?;
             Ok(())
         })
     }

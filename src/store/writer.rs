@@ -13,7 +13,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::task::{Context, Poll, Wake};
 use std::time::Duration;
 
@@ -33,6 +33,8 @@ pub(crate) struct SqliteWriter {
     jobs: std::sync::mpsc::Sender<Job>,
     /// How long a write may wait in the queue before the request gives up with 503.
     queue_timeout: Duration,
+    /// Writes abandoned that way since the start (for the metrics).
+    timeouts: AtomicU64,
 }
 
 const QUEUED: u8 = 0;
@@ -75,7 +77,13 @@ impl SqliteWriter {
         Ok(Self {
             jobs,
             queue_timeout,
+            timeouts: AtomicU64::new(0),
         })
+    }
+
+    /// Writes abandoned after waiting the queue timeout, since the start.
+    pub(crate) fn queue_timeouts(&self) -> u64 {
+        self.timeouts.load(Ordering::Relaxed)
     }
 
     /// Runs `work` on the writer thread, inside the transaction of its batch (as a savepoint), and returns its
@@ -112,6 +120,7 @@ impl SqliteWriter {
                     .compare_exchange(QUEUED, ABANDONED, Ordering::AcqRel, Ordering::Acquire)
                     .is_ok()
                 {
+                    self.timeouts.fetch_add(1, Ordering::Relaxed);
                     return Err(StoreError::Unavailable(anyhow::anyhow!(
                         "a write waited {:?} for the SQLite writer",
                         self.queue_timeout

@@ -13,8 +13,10 @@ use super::id_token::{self, SignIn};
 use super::{REFRESH_TOKEN_PREFIX, TokenSettings, access_token};
 use crate::clients::{Client, GrantType};
 use crate::clock::SharedClock;
+use crate::metrics::Metrics;
 use crate::scope::Scope;
 use crate::secret::{PlainToken, TokenHash};
+use crate::signing::usage::SigningUsage;
 use crate::signing::{KeyRing, KeySet, MasterKey};
 use crate::store::refresh_tokens::{Claim, FamilyRow, TokenRow};
 use crate::store::{Store, StoreError};
@@ -64,6 +66,10 @@ pub struct TokenIssuer {
     pub master: Arc<MasterKey>,
     pub settings: TokenSettings,
     pub clock: SharedClock,
+    /// Counts signatures per kid.
+    pub metrics: Metrics,
+    /// Keeps each key's `last_signed_at`.
+    pub usage: SigningUsage,
 }
 
 impl TokenIssuer {
@@ -154,6 +160,7 @@ impl TokenIssuer {
                     now,
                 )
                 .map_err(IssueError::Signing)?;
+                self.metrics.token_signed(keys.active.kid());
                 Some(token)
             } else {
                 None
@@ -179,15 +186,11 @@ impl TokenIssuer {
     /// An access token for `client` itself (client credentials, RFC 6749 §4.4.3): `sub` is the client id and there
     /// is no refresh token. Nothing is stored, so nothing can be claimed twice; a revoked key is never used
     /// because the ring reloads on every key change.
-    pub fn for_client(&self, client: &Client, scope: &Scope) -> Result<Issued, IssueError> {
+    pub async fn for_client(&self, client: &Client, scope: &Scope) -> Result<Issued, IssueError> {
         let keys = self.keys.snapshot();
-        let access_token = self.sign(
-            &keys,
-            Subject::client(client),
-            client,
-            scope,
-            self.clock.now(),
-        )?;
+        let now = self.clock.now();
+        let access_token = self.sign(&keys, Subject::client(client), client, scope, now)?;
+        self.usage.signed(keys.active.kid(), now).await;
         Ok(self.issued(access_token, None, None, scope))
     }
 
@@ -227,7 +230,10 @@ impl TokenIssuer {
         for _ in 0..2 {
             let keys = self.keys.snapshot();
             match attempt(&keys).await? {
-                Claimed::Done(issued) => return Ok(issued),
+                Claimed::Done(issued) => {
+                    self.usage.signed(keys.active.kid(), self.clock.now()).await;
+                    return Ok(issued);
+                }
                 Claimed::Rejected => return Err(IssueError::Rejected),
                 Claimed::SignerRevoked => {
                     tracing::warn!(kid = %keys.active.kid(), "the signing key was revoked; reloading the key ring");
@@ -251,7 +257,7 @@ impl TokenIssuer {
         scope: &Scope,
         now: i64,
     ) -> Result<String, IssueError> {
-        access_token::sign(
+        let token = access_token::sign(
             &keys.active,
             &self.settings,
             subject,
@@ -260,7 +266,9 @@ impl TokenIssuer {
             scope,
             now,
         )
-        .map_err(IssueError::Signing)
+        .map_err(IssueError::Signing)?;
+        self.metrics.token_signed(keys.active.kid());
+        Ok(token)
     }
 
     fn token_row(

@@ -91,6 +91,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     /// The server's clock: tests of lifetimes move it instead of sleeping.
     pub clock: ManualClock,
+    /// `http://127.0.0.1:<metrics port>/metrics` when the config sets `metrics_bind`.
+    pub metrics_url: Option<String>,
 }
 
 impl TestApp {
@@ -124,6 +126,9 @@ impl TestApp {
                 .await
                 .unwrap_or_else(|e| panic!("the server failed to start: {e:#}"));
         let port = application.port();
+        let metrics_url = application
+            .metrics_port()
+            .map(|port| format!("http://127.0.0.1:{port}/metrics"));
         let state = application.state();
         tokio::spawn(application.run_until_stopped());
         let http = reqwest::Client::builder()
@@ -139,6 +144,7 @@ impl TestApp {
             database,
             http,
             clock,
+            metrics_url,
         }
     }
 

@@ -22,6 +22,7 @@ mod key_lifecycle;
 mod key_revocation;
 mod load_shedding;
 mod logout;
+mod metrics;
 mod oauth2_client;
 mod openid_connect;
 mod outage;

@@ -27,6 +27,7 @@ mod feed;
 mod fetch;
 mod header;
 mod jwks;
+mod telemetry;
 mod verifier;
 
 #[cfg(feature = "actix-web")]
@@ -39,3 +40,9 @@ pub use verifier::Verifier;
 
 #[cfg(feature = "actix-web")]
 pub use actix::BearerError;
+
+/// Names of the series recorded with the `metrics` feature (see `README.md`).
+#[cfg(feature = "metrics")]
+pub mod metric_names {
+    pub use crate::telemetry::{JWKS_FETCHES, VERIFICATIONS};
+}

@@ -13,6 +13,7 @@ use crate::error::{FetchError, VerifyError};
 use crate::feed::RevocationFeed;
 use crate::header::{self, CompactJws};
 use crate::jwks::KeyCache;
+use crate::telemetry;
 
 /// Verifies access tokens of one issuer for one audience. Cheap to clone: clones share the key cache and the
 /// revocation feed, whose polling task ends when the last clone is dropped.
@@ -102,14 +103,31 @@ impl Verifier {
     /// Verifies an access token (RFC 9068 §4) and returns its claims; with a revocation feed, also that the feed
     /// does not list it.
     pub async fn verify(&self, token: &str) -> Result<Claims, VerifyError> {
+        let (kid, result) = self.check(token).await;
+        telemetry::verified(kid.as_deref(), &result);
+        result
+    }
+
+    /// [`verify`](Self::verify), also returning the kid once it named a published key (the metrics' label).
+    async fn check(&self, token: &str) -> (Option<String>, Result<Claims, VerifyError>) {
         // The header is checked before any key is fetched, so a forged header costs the issuer nothing.
-        let jws = header::parse(token)?;
-        let key = self.inner.keys.key(&jws.kid).await?;
-        let claims = self.signed_claims(&jws, &key)?;
-        if let Some(feed) = &self.inner.feed {
-            feed.check(&claims).await?;
+        let jws = match header::parse(token) {
+            Ok(jws) => jws,
+            Err(e) => return (None, Err(e)),
+        };
+        let key = match self.inner.keys.key(&jws.kid).await {
+            Ok(key) => key,
+            Err(e) => return (None, Err(e)),
+        };
+        let result = async {
+            let claims = self.signed_claims(&jws, &key)?;
+            if let Some(feed) = &self.inner.feed {
+                feed.check(&claims).await?;
+            }
+            Ok(claims)
         }
-        Ok(claims)
+        .await;
+        (Some(jws.kid), result)
     }
 
     /// Checks the signature with `key`, then the claims.

@@ -26,7 +26,7 @@ impl ClientCredentialsRequest {
     }
 }
 
-pub fn grant(
+pub async fn grant(
     state: &AppState,
     client: &Client,
     request: ClientCredentialsRequest,
@@ -39,5 +39,5 @@ pub fn grant(
         ));
     }
     let scope = within(request.scope.as_ref(), &client.scope)?;
-    Ok(state.issuer.for_client(client, &scope)?.into())
+    Ok(state.issuer.for_client(client, &scope).await?.into())
 }

@@ -47,6 +47,10 @@ pub async fn grant(
     let Some(found) = state.store.find_refresh_token(&presented).await? else {
         return Err(invalid());
     };
+    // Counted whatever follows: what matters is that a token this kid's era issued is still in use.
+    state
+        .metrics
+        .refresh_presented(&found.token.access_token_kid);
     let family = &found.family;
     let now = state.clock.now();
     // §6: the token is bound to the client it was issued to. Another client's attempt changes nothing.

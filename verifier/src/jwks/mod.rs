@@ -19,6 +19,7 @@ use reqwest::header::ETAG;
 
 use crate::error::{FetchError, VerifyError, excerpt};
 use crate::fetch::{self, Fetched};
+use crate::telemetry;
 use freshness::Freshness;
 use set::Keys;
 
@@ -115,6 +116,11 @@ impl KeyCache {
         )
         .await
         .and_then(|fetched| self.read(fetched));
+        telemetry::jwks_fetched(match &result {
+            Ok(Update { keys: Some(_), .. }) => telemetry::Fetch::Ok,
+            Ok(Update { keys: None, .. }) => telemetry::Fetch::NotModified,
+            Err(_) => telemetry::Fetch::Error,
+        });
         let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
         state.last_attempt = Some(Instant::now());
         match result {

@@ -8,3 +8,5 @@ mod tokens;
 
 #[cfg(feature = "actix-web")]
 mod extractor;
+#[cfg(feature = "metrics")]
+mod metrics;
