@@ -114,23 +114,7 @@ mod tests {
     use super::*;
 
     fn row(kid: &str, state: KeyState, created_at: i64) -> SigningKeyRow {
-        SigningKeyRow {
-            kid: kid.into(),
-            algorithm: "RS256".into(),
-            state,
-            public_n: String::new(),
-            public_e: String::new(),
-            private_key_ciphertext: Vec::new(),
-            master_key_id: String::new(),
-            created_at,
-            activate_after: None,
-            activated_at: (state == KeyState::Active).then_some(created_at),
-            retired_at: None,
-            remove_after: None,
-            revoked_at: None,
-            revoked_reason: None,
-            last_signed_at: None,
-        }
+        SigningKeyRow::bare(kid, state, created_at)
     }
 
     #[test]

@@ -239,3 +239,27 @@ impl Store {
         })
     }
 }
+
+#[cfg(test)]
+impl SigningKeyRow {
+    /// A row without key material, for tests of the pure functions over the key table.
+    pub(crate) fn bare(kid: &str, state: KeyState, created_at: i64) -> Self {
+        Self {
+            kid: kid.into(),
+            algorithm: "RS256".into(),
+            state,
+            public_n: String::new(),
+            public_e: String::new(),
+            private_key_ciphertext: Vec::new(),
+            master_key_id: String::new(),
+            created_at,
+            activate_after: None,
+            activated_at: (state == KeyState::Active).then_some(created_at),
+            retired_at: None,
+            remove_after: None,
+            revoked_at: None,
+            revoked_reason: None,
+            last_signed_at: None,
+        }
+    }
+}

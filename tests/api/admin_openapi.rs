@@ -174,6 +174,8 @@ async fn run_schemathesis(
         .arg("--report-dir")
         .arg(report.path())
         .env("SCHEMATHESIS_TELEMETRY", "false")
+        // It keeps a cache in its working directory: the report's, never the repository.
+        .current_dir(report.path())
         .kill_on_drop(true)
         .output()
         .await

@@ -407,3 +407,20 @@ pub async fn key_revocations_audited(app: &TestApp) -> Vec<latchkey::audit::Audi
         .filter(|r| r.action == "key.revoke")
         .collect()
 }
+
+/// Starts a rotation as an operator would (`keys rotate`); returns the published `next` key's kid.
+pub async fn publish_next(app: &TestApp) -> String {
+    let outcome = latchkey::signing::admin::rotate(
+        &app.state.store,
+        &app.state.master,
+        &app.config.key_policy(),
+        app.config.key_bits,
+        &crate::helpers::operator(),
+    )
+    .await
+    .expect("a rotation");
+    match outcome {
+        latchkey::signing::admin::RotateOutcome::Scheduled { kid, .. } => kid,
+        other => panic!("a rotation was already under way: {other:?}"),
+    }
+}

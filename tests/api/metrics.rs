@@ -7,7 +7,6 @@
 
 use std::collections::BTreeMap;
 
-use latchkey::signing::admin::{self, RotateOutcome};
 use reqwest::StatusCode;
 
 use crate::helpers::{TestApp, expect_error, now};
@@ -186,17 +185,7 @@ async fn a_rotation_shows_in_the_key_gauges_and_the_per_kid_counters() {
     );
 
     // A rotation publishes the next key: it shows as `next`, and signs one publication window from now.
-    let RotateOutcome::Scheduled { kid: second, .. } = admin::rotate(
-        &app.state.store,
-        &app.state.master,
-        &policy,
-        app.config.key_bits,
-        &crate::helpers::operator(),
-    )
-    .await
-    .expect("a rotation") else {
-        panic!("a rotation was already under way");
-    };
+    let second = crate::key_helpers::publish_next(&app).await;
     let scraped = scrape(&app).await;
     assert_published(&scraped, 1, 1, 0);
     assert_eq!(key_state(&scraped, &second), "next");
@@ -298,17 +287,7 @@ async fn keys_list_shows_when_each_key_last_signed_and_the_families_carrying_it(
 
     // After a rotation, the family that refreshes moves to the new key; the old key signs no more.
     let policy = app.config.key_policy();
-    let RotateOutcome::Scheduled { kid: second, .. } = admin::rotate(
-        &app.state.store,
-        &app.state.master,
-        &policy,
-        app.config.key_bits,
-        &crate::helpers::operator(),
-    )
-    .await
-    .expect("a rotation") else {
-        panic!("a rotation was already under way");
-    };
+    let second = crate::key_helpers::publish_next(&app).await;
     let at = app.state.clock.now();
     app.state
         .store
