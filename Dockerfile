@@ -21,5 +21,7 @@ ENV LATCHKEY_CONFIG=/etc/latchkey/latchkey.toml \
     LATCHKEY_MASTER_KEY_FILE=/var/lib/latchkey/keys/master.key
 VOLUME ["/var/lib/latchkey"]
 EXPOSE 8080
+# Prometheus metrics are off unless LATCHKEY_METRICS_BIND is set (e.g. 0.0.0.0:9464); publish that port only to
+# the monitoring network, never with the public one.
 ENTRYPOINT ["latchkey"]
 CMD ["serve"]
