@@ -235,14 +235,8 @@ fn same_but_loopback_port(registered: &str, presented: &str) -> bool {
     registered.as_str() == presented.as_str()
 }
 
-/// A client's grants, scopes, audiences and URIs, checked together (they constrain each other).
-struct Settings {
-    grants: GrantTypes,
-    scope: Scope,
-    row: ClientSettingsRow,
-}
-
-/// Checks what an operator asks a client to be allowed (on creation and on every update).
+/// Checks what an operator asks a client to be allowed, on creation and on every update: grants, scopes, audiences
+/// and URIs, together (they constrain each other).
 fn check_settings(
     public: bool,
     can_introspect: bool,
@@ -251,7 +245,7 @@ fn check_settings(
     audiences: &[String],
     redirect_uris: &[String],
     post_logout_redirect_uris: &[String],
-) -> Result<Settings, ClientError> {
+) -> Result<ClientSettingsRow, ClientError> {
     let invalid = |msg: String| ClientError::Invalid(msg);
     if grants.is_empty() && !can_introspect {
         return Err(invalid(
@@ -295,16 +289,12 @@ fn check_settings(
         ));
     }
     let json = |items: &[String]| serde_json::Value::from(items.to_vec()).to_string();
-    Ok(Settings {
-        row: ClientSettingsRow {
-            grant_types: grants.clone(),
-            scopes: scope.to_string(),
-            audiences: json(audiences),
-            redirect_uris: json(redirect_uris),
-            post_logout_redirect_uris: json(post_logout_redirect_uris),
-        },
-        grants,
-        scope,
+    Ok(ClientSettingsRow {
+        grant_types: grants,
+        scopes: scope.to_string(),
+        audiences: json(audiences),
+        redirect_uris: json(redirect_uris),
+        post_logout_redirect_uris: json(post_logout_redirect_uris),
     })
 }
 
@@ -359,7 +349,6 @@ pub async fn create_client(
         ));
     }
     let secret = (!new.public).then(|| PlainToken::generate(CLIENT_SECRET_PREFIX));
-    let Settings { row: settings, .. } = settings;
     let row = ClientRow {
         id: new.id.clone(),
         secret_hash: secret.as_ref().map(PlainToken::hash),
@@ -451,23 +440,33 @@ pub async fn update_client(
             &post_logout,
         )?;
         if store
-            .update_client_settings(id, current.version, settings.row)
+            .update_client_settings(id, current.version, settings)
             .await?
         {
             let updated = get_client(store, id).await?;
-            let detail = serde_json::json!({
-                "grants": changes.grants.as_ref().map(|_| settings.grants.iter().map(|g| g.as_str()).collect::<Vec<_>>()),
-                "scopes": changes.scopes.as_ref().map(|_| settings.scope.to_string()),
-                "audiences": changes.audiences,
-                "redirect_uris": changes.redirect_uris,
-                "post_logout_redirect_uris": changes.post_logout_redirect_uris,
-            });
+            // What was asked to change, with its new value (the view's names).
+            let changed = [
+                ("grant_types", changes.grants.is_some()),
+                ("scope", changes.scopes.is_some()),
+                ("audiences", changes.audiences.is_some()),
+                ("redirect_uris", changes.redirect_uris.is_some()),
+                (
+                    "post_logout_redirect_uris",
+                    changes.post_logout_redirect_uris.is_some(),
+                ),
+            ];
+            let view = serde_json::to_value(updated.view()).unwrap_or_default();
+            let detail: serde_json::Map<_, _> = changed
+                .iter()
+                .filter(|(_, asked)| *asked)
+                .map(|(name, _)| ((*name).to_owned(), view[*name].clone()))
+                .collect();
             audit::record(
                 store,
                 actor,
                 "client.update",
                 &format!("client:{id}"),
-                detail,
+                detail.into(),
                 now,
             )
             .await;

@@ -307,17 +307,23 @@ pub async fn update_user(
             if disabled && !current.disabled {
                 revocations.revoke_user(id, "user disabled", now).await?;
             }
-            let detail = serde_json::json!({
-                "roles": changes.roles.as_ref().map(|_| &roles),
-                "tenant": changes.tenant.as_ref().map(|_| &tenant),
-                "disabled": changes.disabled,
-            });
+            // What was asked to change, with its new value (`tenant: null` = removed).
+            let mut detail = serde_json::Map::new();
+            if changes.roles.is_some() {
+                detail.insert("roles".into(), roles.into());
+            }
+            if changes.tenant.is_some() {
+                detail.insert("tenant".into(), tenant.into());
+            }
+            if let Some(disabled) = changes.disabled {
+                detail.insert("disabled".into(), disabled.into());
+            }
             audit::record(
                 store,
                 actor,
                 "user.update",
                 &format!("user:{id}"),
-                detail,
+                detail.into(),
                 now,
             )
             .await;

@@ -417,6 +417,11 @@ async fn every_change_is_audited_with_who_what_and_where_and_the_cli_reads_it() 
         assert!((crate::helpers::now() - record["at"].as_i64().unwrap()).abs() < 60);
     }
     assert_eq!(records[2]["detail"]["roles"], json!(["ops"]));
+    assert_eq!(
+        records[2]["detail"].as_object().unwrap().len(),
+        1,
+        "only what changed"
+    );
     assert!(records[0]["actor"].as_str().unwrap().starts_with("cli:"));
     assert!(
         !records
