@@ -247,6 +247,16 @@ pub async fn page_users(
         .collect::<Result<_, _>>()?)
 }
 
+/// The user with this (normalised) email address, if any.
+pub async fn find_by_email(store: &Store, email: &str) -> Result<Option<User>, UserError> {
+    Ok(store
+        .find_user_by_email(email)
+        .await?
+        .as_ref()
+        .map(User::from_row)
+        .transpose()?)
+}
+
 /// The user with this id.
 pub async fn get_user(store: &Store, id: &str) -> Result<User, UserError> {
     match store.find_user(id).await? {

@@ -41,9 +41,11 @@ pub struct PageRequest {
 
 impl PageRequest {
     pub fn parse(req: &HttpRequest) -> Result<Self, Problem> {
-        let query = actix_web::web::Query::<PageQuery>::from_query(req.query_string())
-            .map_err(|e| Problem::bad_request(format!("invalid query: {e}")))?
-            .into_inner();
+        Self::checked(query(req)?)
+    }
+
+    /// Checks the paging part of a list's query.
+    pub fn checked(query: PageQuery) -> Result<Self, Problem> {
         let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(Problem::bad_request(format!(
@@ -85,6 +87,13 @@ impl PageRequest {
             next_cursor,
         }
     }
+}
+
+/// The request's query string as `Q` (unknown parameters are a 400).
+pub fn query<Q: serde::de::DeserializeOwned>(req: &HttpRequest) -> Result<Q, Problem> {
+    actix_web::web::Query::<Q>::from_query(req.query_string())
+        .map(actix_web::web::Query::into_inner)
+        .map_err(|e| Problem::bad_request(format!("invalid query: {e}")))
 }
 
 /// The `Link` header for the page after `page`, if there is one.

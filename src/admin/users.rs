@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::access::Access;
-use super::paging::{Page, PageQuery, PageRequest};
+use super::paging::{self, Page, PageQuery, PageRequest};
 use super::problem::Problem;
 use super::{caller, if_match, json, json_body, page_response, path_param, resource, tagged};
 use crate::passwords::Password;
@@ -26,6 +26,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         resource("/users/{id}/revoke-sessions", "POST").route(web::post().to(revoke_sessions)),
     );
+}
+
+/// `?limit=&cursor=&email=` of the user list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UserQuery {
+    /// Items per page (1-200, default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(min_length = 1, max_length = 200)]
+    pub cursor: Option<String>,
+    /// Only the user with this email address (matched lowercased): a lookup for automation that knows users by
+    /// email.
+    #[param(min_length = 3, max_length = 254)]
+    pub email: Option<String>,
 }
 
 /// A new user.
@@ -70,7 +87,7 @@ pub struct SessionsRevoked {
     pub sessions_revoked: u64,
 }
 
-#[utoipa::path(get, path = "/admin/v1/users", tag = "users", params(PageQuery),
+#[utoipa::path(get, path = "/admin/v1/users", tag = "users", params(UserQuery),
     responses((status = 200, description = "A page of users, oldest first", body = Page<User>)),
     security(("oauth2" = ["latchkey:admin:read"])))]
 pub async fn list_users(
@@ -78,8 +95,22 @@ pub async fn list_users(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
     caller(&req, &state, Access::Read).await?;
-    let request = PageRequest::parse(&req)?;
-    let rows = users::page_users(&state.store, request.after.as_deref(), request.fetch()).await?;
+    let query: UserQuery = paging::query(&req)?;
+    let request = PageRequest::checked(PageQuery {
+        limit: query.limit,
+        cursor: query.cursor,
+    })?;
+    let rows = match query.email {
+        Some(email) => {
+            let email = users::normalize_email(&email).map_err(Problem::from)?;
+            users::find_by_email(&state.store, &email)
+                .await?
+                .into_iter()
+                .filter(|u| request.after.as_ref().is_none_or(|after| &u.id > after))
+                .collect()
+        }
+        None => users::page_users(&state.store, request.after.as_deref(), request.fetch()).await?,
+    };
     let page = request.page(rows, |u| u.id.as_str(), |u| u);
     Ok(page_response(&req, &request, &page))
 }

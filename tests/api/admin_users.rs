@@ -452,3 +452,32 @@ async fn every_change_is_audited_with_who_what_and_where_and_the_cli_reads_it() 
     text.assert_succeeded();
     assert!(text.stdout.contains(&who), "{}", text.stdout);
 }
+
+#[tokio::test]
+async fn automation_finds_a_user_by_email() {
+    let app = TestApp::spawn().await;
+    let api = app.admin_api(ADMIN).await;
+    let address = email();
+    let (user, _) = api.create_user(&address).await;
+    api.create_user(&email()).await;
+    let (found, _) = api
+        .expect(
+            api.get(&format!("{USERS}?email={}", address.to_uppercase())),
+            200,
+        )
+        .await;
+    assert_eq!(found["items"], json!([user]));
+    assert!(found.get("next_cursor").is_none());
+    let (none, _) = api
+        .expect(api.get(&format!("{USERS}?email=nobody@example.org")), 200)
+        .await;
+    assert_eq!(none["items"], json!([]));
+    expect_problem(
+        api.get(&format!("{USERS}?email=not-an-email"))
+            .send()
+            .await
+            .unwrap(),
+        400,
+    )
+    .await;
+}
