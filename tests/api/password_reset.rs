@@ -20,7 +20,8 @@ async fn app_with_mail() -> (TestApp, TempDir) {
     (app, dir)
 }
 
-/// Every message in `dir`, decoded enough to read links (quoted-printable soft breaks and `=3D` undone).
+/// Every message in `dir`, decoded enough to read links (quoted-printable soft breaks and `=3D` undone). A file
+/// the sender has created but not yet written (lettre's file transport creates, then writes) is not a message yet.
 pub(crate) fn mails(dir: &Path) -> Vec<String> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
@@ -29,12 +30,9 @@ pub(crate) fn mails(dir: &Path) -> Vec<String> {
     files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
     files
         .iter()
-        .map(|p| {
-            std::fs::read_to_string(p)
-                .expect("a mail file")
-                .replace("=\r\n", "")
-                .replace("=3D", "=")
-        })
+        .map(|p| std::fs::read_to_string(p).expect("a mail file"))
+        .filter(|text| text.contains("\r\n\r\n"))
+        .map(|text| text.replace("=\r\n", "").replace("=3D", "="))
         .collect()
 }
 
