@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    ADMIN, TestApp, TestClient, expect_error, expect_problem, expect_tokens, tag,
+    ADMIN, AdminApi, TestApp, TestClient, expect_error, expect_problem, expect_tokens, tag,
 };
 
 const CLIENTS: &str = "/admin/v1/clients";
@@ -11,6 +11,25 @@ const CLIENTS: &str = "/admin/v1/clients";
 fn service(id: &str) -> Value {
     json!({ "client_id": id, "grant_types": ["client_credentials"], "scope": "orders:read orders:write",
             "audiences": ["orders-api"] })
+}
+
+/// Registers a service client through the API: the client with its secret, its path and its ETag.
+async fn register_service(api: &AdminApi) -> (TestClient, String, Option<String>) {
+    let id = format!("svc-{}", tag());
+    let (created, etag) = api.expect(api.post(CLIENTS, &service(&id)), 201).await;
+    let secret = created["client_secret"]
+        .as_str()
+        .expect("a secret, once")
+        .to_owned();
+    let path = format!("{CLIENTS}/{id}");
+    (
+        TestClient {
+            id,
+            secret: Some(secret),
+        },
+        path,
+        etag,
+    )
 }
 
 #[tokio::test]
@@ -109,13 +128,7 @@ async fn a_registered_service_gets_tokens_and_a_rotated_secret_replaces_the_old_
 async fn an_update_is_checked_like_a_registration_and_narrows_what_the_client_gets() {
     let app = TestApp::spawn().await;
     let api = app.admin_api(ADMIN).await;
-    let id = format!("svc-{}", tag());
-    let (created, etag) = api.expect(api.post(CLIENTS, &service(&id)), 201).await;
-    let client = TestClient {
-        id: id.clone(),
-        secret: Some(created["client_secret"].as_str().unwrap().into()),
-    };
-    let path = format!("{CLIENTS}/{id}");
+    let (client, path, etag) = register_service(&api).await;
 
     let (changed, new_tag) = api
         .expect(
@@ -174,8 +187,14 @@ async fn an_update_is_checked_like_a_registration_and_narrows_what_the_client_ge
         412,
     )
     .await;
-    let (problem, _) =
-        expect_problem(api.post(CLIENTS, &service(&id)).send().await.unwrap(), 409).await;
+    let (problem, _) = expect_problem(
+        api.post(CLIENTS, &service(&client.id))
+            .send()
+            .await
+            .unwrap(),
+        409,
+    )
+    .await;
     assert!(
         problem["detail"]
             .as_str()
@@ -188,13 +207,7 @@ async fn an_update_is_checked_like_a_registration_and_narrows_what_the_client_ge
 async fn a_deleted_client_is_gone_and_a_stale_delete_is_refused() {
     let app = TestApp::spawn().await;
     let api = app.admin_api(ADMIN).await;
-    let id = format!("svc-{}", tag());
-    let (created, etag) = api.expect(api.post(CLIENTS, &service(&id)), 201).await;
-    let client = TestClient {
-        id: id.clone(),
-        secret: Some(created["client_secret"].as_str().unwrap().into()),
-    };
-    let path = format!("{CLIENTS}/{id}");
+    let (client, path, etag) = register_service(&api).await;
     let (_, new_tag) = api
         .expect(
             api.patch(&path, &json!({ "audiences": ["billing-api"] }), None),

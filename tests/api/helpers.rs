@@ -30,7 +30,7 @@ use rand::RngExt;
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 
-pub use admin::{ADMIN, ADMIN_READ, expect_problem};
+pub use admin::{ADMIN, ADMIN_READ, AdminApi, expect_problem};
 pub use browser::{AuthRequest, Browser, Pkce, Redirect, hidden_fields};
 pub use cli::{Cli, Run, latchkey_command, run_command};
 pub use database::{TempDir, TestDatabase};
