@@ -67,7 +67,11 @@ pub async fn authorize(
         }
         // RFC 6750 §3.1: a malformed request is a 400, not a challenge.
         Err(Refusal::InvalidRequest(why)) => return Err(Problem::bad_request(why)),
-        Err(_) => return Err(Problem::bad_request("the Authorization header is malformed")),
+        Err(_) => {
+            return Err(Problem::bad_request(
+                "the Authorization header is malformed",
+            ));
+        }
     };
     let claims = match verifier.verify(&token).await {
         Ok(claims) => claims,
