@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, Version};
 use latchkey::config::Config;
-use latchkey::signing::SigningKey;
+use latchkey::domain::signing::SigningKey;
 
 fn main() -> anyhow::Result<()> {
     let seconds = parse_seconds()?;
@@ -36,8 +36,8 @@ fn main() -> anyhow::Result<()> {
         .to_string();
     let argon2_rate = on_all_cores(threads, duration, || {
         // Exactly what the server runs per login: parse the stored PHC string, verify with reused memory.
-        let verified =
-            latchkey::passwords::verify_phc(&params, password, &phc).expect("own hash verifies");
+        let verified = latchkey::domain::passwords::verify_phc(&params, password, &phc)
+            .expect("own hash verifies");
         assert!(verified.matches);
     });
 

@@ -6,14 +6,14 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 
-use crate::audit::{self, Actor};
-use crate::clients::{self, NewClient};
+use crate::app::{Application, Services};
 use crate::config::Config;
-use crate::passwords::Password;
-use crate::revocation::Revocations;
-use crate::signing::admin::{self as key_admin, RotateOutcome};
-use crate::startup::{Application, Services};
-use crate::users::{self, NewUser};
+use crate::domain::audit::{self, Actor};
+use crate::domain::clients::{self, NewClient};
+use crate::domain::passwords::Password;
+use crate::domain::revocation::Revocations;
+use crate::domain::signing::admin::{self as key_admin, RotateOutcome};
+use crate::domain::users::{self, NewUser};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -238,8 +238,10 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         }
         Command::Users(command) => {
             let services = Services::for_command(&config).await?;
-            let revocations =
-                services.revocations(crate::clock::system(), config.access_token_ttl.as_secs());
+            let revocations = services.revocations(
+                crate::infra::clock::system(),
+                config.access_token_ttl.as_secs(),
+            );
             users_command(command, &services, &revocations).await?
         }
         Command::Clients(command) => {
@@ -603,7 +605,7 @@ fn timestamp(secs: Option<i64>) -> String {
 fn read_password_from_stdin() -> anyhow::Result<String> {
     let mut text = String::new();
     std::io::stdin()
-        .take(crate::passwords::MAX_PASSWORD_LEN as u64 + 2)
+        .take(crate::domain::passwords::MAX_PASSWORD_LEN as u64 + 2)
         .read_to_string(&mut text)
         .map_err(|e| anyhow::anyhow!("cannot read the password from standard input: {e}"))?;
     let text = text

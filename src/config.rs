@@ -11,11 +11,11 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::domain::signing::lifecycle::{self, KeyPolicy};
+use crate::domain::signing::master_key::MasterKeySource;
 use crate::http::client_addr::TrustedProxies;
-use crate::secret::SecretString;
-use crate::signing::lifecycle::{self, KeyPolicy};
-use crate::signing::master_key::MasterKeySource;
 use crate::store::DatabaseUrl;
+use crate::values::secret::SecretString;
 
 /// The file read when `LATCHKEY_CONFIG` is not set; a missing default file is not an error.
 pub const DEFAULT_CONFIG_PATH: &str = "config/latchkey.toml";
@@ -275,7 +275,7 @@ impl Config {
         }
         if self.access_token_ttl.0 < Duration::from_secs(1)
             || self.access_token_ttl.0
-                > Duration::from_secs(crate::revocation::MAX_ACCESS_TOKEN_TTL as u64)
+                > Duration::from_secs(crate::domain::revocation::MAX_ACCESS_TOKEN_TTL as u64)
         {
             return bad("access_token_ttl must be between 1s and 24h".into());
         }

@@ -13,7 +13,7 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    latchkey::telemetry::init(config.log_format);
+    latchkey::infra::telemetry::init(config.log_format);
     match cli::run(cli, config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

@@ -2,19 +2,19 @@
 
 use std::sync::Arc;
 
-use crate::clock::SharedClock;
+use crate::domain::password_reset::ResetSettings;
+use crate::domain::passwords::PasswordHasher;
+use crate::domain::revocation::Revocations;
+use crate::domain::sessions::SessionSettings;
+use crate::domain::signing::{KeyRing, MasterKey};
+use crate::domain::throttle::Throttle;
+use crate::domain::tokens::TokenSettings;
+use crate::domain::tokens::issuer::TokenIssuer;
 use crate::http::client_addr::TrustedProxies;
-use crate::metrics::Metrics;
+use crate::infra::clock::SharedClock;
+use crate::infra::metrics::Metrics;
 use crate::pages::PageSettings;
-use crate::password_reset::ResetSettings;
-use crate::passwords::PasswordHasher;
-use crate::revocation::Revocations;
-use crate::sessions::SessionSettings;
-use crate::signing::{KeyRing, MasterKey};
 use crate::store::Store;
-use crate::throttle::Throttle;
-use crate::tokens::TokenSettings;
-use crate::tokens::issuer::TokenIssuer;
 
 pub struct AppState {
     /// The admin API's token verifier, key settings and OpenAPI document.

@@ -15,10 +15,10 @@ use actix_web::HttpRequest;
 use latchkey_verifier::{Verifier, VerifyError};
 
 use super::problem::Problem;
-use crate::audit::Actor;
+use crate::domain::audit::Actor;
+use crate::domain::tokens::verify::AccessClaims;
 use crate::oauth::bearer::{Refusal, bearer_header};
 use crate::state::AppState;
-use crate::tokens::verify::AccessClaims;
 
 /// Reads and changes.
 pub const ADMIN_SCOPE: &str = "latchkey:admin";
@@ -113,7 +113,7 @@ pub async fn authorize(
     }
     // Deleting a client, or taking the admin scope from it, ends its admin access at once (not at its tokens' exp).
     let registered = match state.store.find_client(&claims.client_id).await {
-        Ok(Some(row)) => crate::scope::Scope::parse(&row.scopes).unwrap_or_default(),
+        Ok(Some(row)) => crate::values::scope::Scope::parse(&row.scopes).unwrap_or_default(),
         Ok(None) => {
             return Err(Problem::unauthorized(
                 Some("invalid_token"),

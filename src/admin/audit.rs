@@ -6,7 +6,7 @@ use super::access::Access;
 use super::paging::{Page, PageQuery, PageRequest};
 use super::problem::Problem;
 use super::{caller, page_response, resource};
-use crate::audit::{self, AuditRecord};
+use crate::domain::audit::{self, AuditRecord};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

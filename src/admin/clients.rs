@@ -8,7 +8,7 @@ use super::access::Access;
 use super::paging::{Page, PageQuery, PageRequest};
 use super::problem::Problem;
 use super::{caller, if_match, json_body, page_response, path_param, resource, tagged};
-use crate::clients::{self, ClientChanges, ClientView, NewClient};
+use crate::domain::clients::{self, ClientChanges, ClientView, NewClient};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

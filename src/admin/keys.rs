@@ -9,7 +9,7 @@ use super::access::Access;
 use super::paging::Page;
 use super::problem::Problem;
 use super::{caller, json, json_body, path_param, resource};
-use crate::signing::admin::{self as key_admin, KeyInfo, RotateOutcome};
+use crate::domain::signing::admin::{self as key_admin, KeyInfo, RotateOutcome};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -1,7 +1,7 @@
 //! The admin API (`/admin/v1/…`): what the operator CLI does, over HTTP, for automation (Terraform, scripts).
 //!
 //! JSON in and out; errors are RFC 9457 problem details ([`problem`]); users and clients carry strong `ETag`s and
-//! honour `If-Match` on every change ([`crate::preconditions`]); lists page by keyset ([`paging`]). Callers are
+//! honour `If-Match` on every change ([`crate::domain::preconditions`]); lists page by keyset ([`paging`]). Callers are
 //! clients with admin-scoped access tokens ([`access`]); every change is audited by the domain functions it calls.
 //! The OpenAPI 3.1 document, generated from the handlers, is served at `/admin/openapi.json`.
 
@@ -19,9 +19,9 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use latchkey_verifier::Verifier;
 use serde::de::DeserializeOwned;
 
-use crate::notify::KeyNotices;
-use crate::preconditions::IfMatch;
-use crate::signing::KeyPolicy;
+use crate::domain::preconditions::IfMatch;
+use crate::domain::signing::KeyPolicy;
+use crate::infra::key_notices::KeyNotices;
 use access::{Access, Caller};
 use problem::Problem;
 

@@ -9,11 +9,11 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
-use crate::clients::ClientError;
-use crate::passwords::PasswordError;
-use crate::signing::admin::AdminError;
+use crate::domain::clients::ClientError;
+use crate::domain::passwords::PasswordError;
+use crate::domain::signing::admin::AdminError;
+use crate::domain::users::UserError;
 use crate::store::StoreError;
-use crate::users::UserError;
 
 /// A problem detail object (RFC 9457 §3.1).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -8,9 +8,9 @@ use super::access::Access;
 use super::paging::{self, Page, PageQuery, PageRequest};
 use super::problem::Problem;
 use super::{caller, if_match, json, json_body, page_response, path_param, resource, tagged};
-use crate::passwords::Password;
+use crate::domain::passwords::Password;
+use crate::domain::users::{self, NewUser, User, UserChanges};
 use crate::state::AppState;
-use crate::users::{self, NewUser, User, UserChanges};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(

@@ -5,8 +5,8 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 
+use crate::domain::tokens::verify::{AccessClaims, verify_access_token};
 use crate::state::AppState;
-use crate::tokens::verify::{AccessClaims, verify_access_token};
 
 /// Why a bearer token was refused (RFC 6750 §3.1).
 pub enum Refusal {

@@ -6,13 +6,13 @@ use actix_web::http::header::{AUTHORIZATION, HeaderMap};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use super::error::{ErrorCode, OAuthError};
-use super::form::{Form, decode_component};
-use crate::clients::Client;
+use crate::domain::clients::Client;
+use crate::domain::form::{Form, decode_component};
+use crate::domain::oauth_error::{ErrorCode, OAuthError};
 use crate::http::source::source_address;
-use crate::secret::{PlainToken, TokenHash};
 use crate::state::AppState;
 use crate::store::Store;
+use crate::values::secret::{PlainToken, TokenHash};
 
 /// The credentials a request carries, before they are checked.
 #[derive(Debug)]

@@ -5,11 +5,11 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
-use super::authorization::IDENTITY_SCOPES;
-use super::error::OAuthError;
-use crate::clients::{SUPPORTED_GRANTS, TokenEndpointAuthMethod};
-use crate::scope::Scope;
+use crate::domain::authorization::IDENTITY_SCOPES;
+use crate::domain::clients::{SUPPORTED_GRANTS, TokenEndpointAuthMethod};
+use crate::domain::oauth_error::OAuthError;
 use crate::state::AppState;
+use crate::values::scope::Scope;
 
 /// RFC 8414 §2 and OpenID Connect Discovery 1.0 §3: only what Latchkey does.
 #[derive(Serialize)]

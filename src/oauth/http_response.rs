@@ -6,8 +6,8 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
-use crate::metrics::http::OAuthErrorCode;
-use crate::oauth::error::{ErrorCode, OAuthError};
+use crate::domain::oauth_error::{ErrorCode, OAuthError};
+use crate::infra::metrics::http::OAuthErrorCode;
 
 /// Seconds a client should wait before retrying when a dependency is down.
 pub const RETRY_AFTER_SECS: u64 = 5;

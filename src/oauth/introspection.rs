@@ -8,13 +8,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
 use super::client_auth::authenticate_request;
-use super::error::{ErrorCode, OAuthError};
 use super::http_response::json_error;
 use super::post_body::{MAX_BODY_BYTES, read_form};
 use super::revocation_endpoint::presented_token;
+use crate::domain::oauth_error::{ErrorCode, OAuthError};
+use crate::domain::tokens::presented::Presented;
+use crate::domain::tokens::verify::AccessClaims;
 use crate::state::AppState;
-use crate::tokens::presented::Presented;
-use crate::tokens::verify::AccessClaims;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(

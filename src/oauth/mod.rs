@@ -1,11 +1,8 @@
 //! The OAuth 2.0 protocol surface: the token endpoint, its grants, client authentication and error mapping.
 
-pub mod authorization;
 pub mod bearer;
 pub mod client_auth;
 pub mod discovery;
-pub mod error;
-pub mod form;
 pub mod grants;
 pub mod http_response;
 pub mod introspection;

@@ -6,9 +6,9 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_TYPE, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::error::OAuthError;
-use super::form::{Form, FormError};
 use super::http_response::json_error;
+use crate::domain::form::{Form, FormError};
+use crate::domain::oauth_error::OAuthError;
 
 /// Largest request body accepted: these requests are a few hundred bytes (a JWT to introspect, a few KiB).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

@@ -5,12 +5,12 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::client_auth::authenticate_request;
-use super::error::OAuthError;
-use super::form::Form;
 use super::post_body::{MAX_BODY_BYTES, read_form};
-use crate::revocation::RevocationError;
+use crate::domain::form::Form;
+use crate::domain::oauth_error::OAuthError;
+use crate::domain::revocation::RevocationError;
+use crate::domain::tokens::presented::{Presented, identify};
 use crate::state::AppState;
-use crate::tokens::presented::{Presented, identify};
 
 /// The endpoint's parameters, besides client authentication's.
 const PARAMETERS: [&str; 4] = ["token", "token_type_hint", "client_id", "client_secret"];

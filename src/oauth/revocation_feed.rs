@@ -9,7 +9,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::error::OAuthError;
+use crate::domain::oauth_error::OAuthError;
 use crate::state::AppState;
 use crate::store::revocations::RevocationRow;
 use crate::store::types::RevocationKind;

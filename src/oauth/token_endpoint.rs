@@ -5,14 +5,14 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::client_auth::authenticate_request;
-use super::error::OAuthError;
-use super::form::Form;
 use super::grants::{self, TokenResponse, known_parameter};
 use super::post_body::{MAX_BODY_BYTES, read_form};
-use crate::clients::{GrantType, SUPPORTED_GRANTS};
+use crate::domain::clients::{GrantType, SUPPORTED_GRANTS};
+use crate::domain::form::Form;
+use crate::domain::oauth_error::OAuthError;
+use crate::domain::throttle::Source;
 use crate::http::source::source_address;
 use crate::state::AppState;
-use crate::throttle::Source;
 
 /// Registers `/token`.
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
 use super::bearer::{Refusal, authorize, bearer_header, refuse};
-use super::form::Form;
+use crate::domain::form::Form;
 use crate::state::AppState;
 use crate::store::StoreError;
 

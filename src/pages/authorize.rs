@@ -8,19 +8,19 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{SignInPage, error_page, render, security, too_many_attempts, unavailable};
-use crate::auth::{self, AuthError, SignInAttempt};
-use crate::http::source::source_address;
-use crate::oauth::authorization::{
+use crate::domain::authentication::{self, AuthError, SignInAttempt};
+use crate::domain::authorization::{
     AuthorizationRequest, AuthorizeError, ErrorRedirect, NoRedirect, redirect_with,
 };
-use crate::oauth::error::ErrorCode;
-use crate::passwords::Password;
-use crate::secret::PlainToken;
-use crate::sessions::{self, SESSION_PREFIX};
+use crate::domain::oauth_error::ErrorCode;
+use crate::domain::passwords::Password;
+use crate::domain::sessions::{self, SESSION_PREFIX};
+use crate::domain::throttle::Source;
+use crate::domain::users::Login;
+use crate::http::source::source_address;
 use crate::state::AppState;
 use crate::store::sessions::SessionRow;
-use crate::throttle::Source;
-use crate::users::Login;
+use crate::values::secret::PlainToken;
 
 /// Largest form accepted on the pages: an authorization request and a password fit in far less.
 pub const MAX_FORM_BYTES: usize = 16 * 1024;
@@ -108,7 +108,7 @@ pub async fn sign_in(
         .and_then(|p| Password::presented(p).ok());
     let user = match password {
         Some(password) => {
-            auth::authenticate(
+            authentication::authenticate(
                 &state.store,
                 &state.hasher,
                 &state.throttle,

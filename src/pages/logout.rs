@@ -13,10 +13,10 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{Chrome, error_page, render, security, unavailable};
-use crate::clients::Client;
-use crate::oauth::authorization::redirect_with;
-use crate::oauth::form::Form;
-use crate::sessions;
+use crate::domain::authorization::redirect_with;
+use crate::domain::clients::Client;
+use crate::domain::form::Form;
+use crate::domain::sessions;
 use crate::state::AppState;
 use crate::store::StoreError;
 

@@ -40,7 +40,7 @@ impl PageSettings {
     pub fn accepts_form(
         &self,
         req: &actix_web::HttpRequest,
-        form: &crate::oauth::form::Form,
+        form: &crate::domain::form::Form,
     ) -> bool {
         self.cookie.same_origin(req)
             && self.cookie.presented(req).is_some_and(|cookie| {
@@ -55,12 +55,12 @@ impl PageSettings {
         &self,
         req: &actix_web::HttpRequest,
         body: &Result<web::Bytes, actix_web::Error>,
-    ) -> Result<crate::oauth::form::Form, Box<HttpResponse>> {
+    ) -> Result<crate::domain::form::Form, Box<HttpResponse>> {
         let messages = self.chrome.messages;
         let Some(form) = body
             .as_ref()
             .ok()
-            .and_then(|b| crate::oauth::form::Form::parse(b).ok())
+            .and_then(|b| crate::domain::form::Form::parse(b).ok())
         else {
             return Err(Box::new(error_page(
                 self,
@@ -83,11 +83,13 @@ impl PageSettings {
     pub fn browser_cookie(
         &self,
         req: &actix_web::HttpRequest,
-    ) -> (crate::secret::PlainToken, bool) {
+    ) -> (crate::values::secret::PlainToken, bool) {
         match self.cookie.presented(req) {
             Some(cookie) => (cookie, false),
             None => (
-                crate::secret::PlainToken::generate(crate::sessions::SESSION_PREFIX),
+                crate::values::secret::PlainToken::generate(
+                    crate::domain::sessions::SESSION_PREFIX,
+                ),
                 true,
             ),
         }
@@ -216,7 +218,7 @@ pub fn error_page(settings: &PageSettings, status: StatusCode, message: &str) ->
 /// Too many attempts from this source (brute-force defence): 429 with `Retry-After` (RFC 6585 §4).
 pub fn too_many_attempts(
     settings: &PageSettings,
-    throttled: crate::throttle::Throttled,
+    throttled: crate::domain::throttle::Throttled,
 ) -> HttpResponse {
     let mut response = error_page(
         settings,

@@ -11,12 +11,12 @@ use askama::Template;
 use super::{
     Chrome, PageSettings, error_page, message_page, render, too_many_attempts, unavailable,
 };
+use crate::domain::form::Form;
+use crate::domain::password_reset::{self, RESET_PREFIX, ResetError};
+use crate::domain::passwords::{Password, PasswordError};
 use crate::http::source::source_address;
-use crate::oauth::form::Form;
-use crate::password_reset::{self, RESET_PREFIX, ResetError};
-use crate::passwords::{Password, PasswordError};
-use crate::secret::PlainToken;
 use crate::state::AppState;
+use crate::values::secret::PlainToken;
 
 #[derive(Template)]
 #[template(path = "forgot.html")]

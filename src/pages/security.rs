@@ -7,8 +7,8 @@ use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::secret::PlainToken;
-use crate::sessions::SESSION_PREFIX;
+use crate::domain::sessions::SESSION_PREFIX;
+use crate::values::secret::PlainToken;
 
 /// No inline script or style, nothing framed, nothing loaded from elsewhere but images (a configured logo).
 /// `form-action` is left out on purpose: browsers apply it to the redirect that follows a form POST, and the

@@ -10,7 +10,7 @@ use super::schema::{
 };
 use super::types::KeyState;
 use super::{Store, StoreError, with_conn, write_tx};
-use crate::secret::TokenHash;
+use crate::values::secret::TokenHash;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = codes)]

@@ -20,7 +20,7 @@ pub(crate) mod writer;
 
 use std::path::PathBuf;
 
-use crate::secret::SecretString;
+use crate::values::secret::SecretString;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;

@@ -14,7 +14,7 @@ use super::schema::{
 };
 use super::types::RevocationKind;
 use super::{Store, StoreError, with_conn, write_tx};
-use crate::secret::TokenHash;
+use crate::values::secret::TokenHash;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = resets)]

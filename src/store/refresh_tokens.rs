@@ -15,7 +15,7 @@ use super::schema::{
 use super::types::KeyState;
 use super::users::UserRow;
 use super::{Pool, Store, StoreError, with_conn, write_tx};
-use crate::secret::TokenHash;
+use crate::values::secret::TokenHash;
 
 /// The statement that revokes a family unless it already is (the first reason is kept).
 macro_rules! revoke_family_stmt {

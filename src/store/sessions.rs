@@ -6,7 +6,7 @@ use diesel_async::RunQueryDsl;
 
 use super::schema::{refresh_token_families as families, sessions, users};
 use super::{Store, StoreError, with_conn, write_tx};
-use crate::secret::TokenHash;
+use crate::values::secret::TokenHash;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sessions)]

@@ -29,7 +29,7 @@ pub struct SigningKeyRow {
     pub remove_after: Option<i64>,
     pub revoked_at: Option<i64>,
     pub revoked_reason: Option<String>,
-    /// When the key last signed a token, to within [`crate::signing::usage::WRITE_INTERVAL`].
+    /// When the key last signed a token, to within [`crate::domain::signing::usage::WRITE_INTERVAL`].
     pub last_signed_at: Option<i64>,
 }
 

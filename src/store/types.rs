@@ -9,7 +9,7 @@ use diesel::expression::AsExpression;
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Binary, Text};
 
-use crate::secret::TokenHash;
+use crate::values::secret::TokenHash;
 
 /// Implements `FromSql`/`ToSql` for `Text` on every backend through `parse`/`as_str`.
 macro_rules! text_column {

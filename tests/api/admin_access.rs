@@ -11,7 +11,7 @@ const USERS: &str = "/admin/v1/users";
 
 /// The number of users in the database: refusals must not create any.
 async fn user_count(app: &TestApp) -> usize {
-    latchkey::users::list_users(&app.state.store)
+    latchkey::domain::users::list_users(&app.state.store)
         .await
         .expect("users")
         .len()

@@ -80,9 +80,9 @@ async fn only_a_confidential_client_given_the_grant_may_use_it() {
         .await;
     expect_error(response, 401, "invalid_client").await;
 
-    let public = latchkey::clients::create_client(
+    let public = latchkey::domain::clients::create_client(
         &app.state.store,
-        latchkey::clients::NewClient {
+        latchkey::domain::clients::NewClient {
             id: "public-service".into(),
             public: true,
             grants: vec!["client_credentials".into()],

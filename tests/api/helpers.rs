@@ -18,14 +18,14 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use latchkey::clients::NewClient;
-use latchkey::clock::ManualClock;
+use latchkey::app::Application;
 use latchkey::config::Config;
-use latchkey::passwords::Password;
-use latchkey::secret::SecretString;
-use latchkey::startup::Application;
+use latchkey::domain::clients::NewClient;
+use latchkey::domain::passwords::Password;
+use latchkey::domain::users::NewUser;
+use latchkey::infra::clock::ManualClock;
 use latchkey::state::AppState;
-use latchkey::users::NewUser;
+use latchkey::values::secret::SecretString;
 use rand::RngExt;
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
@@ -66,8 +66,8 @@ pub fn test_config(database_url: &str) -> Config {
 }
 
 /// Who the tests' direct calls of the domain functions are, in the audit trail.
-pub fn operator() -> latchkey::audit::Actor {
-    latchkey::audit::Actor {
+pub fn operator() -> latchkey::domain::audit::Actor {
+    latchkey::domain::audit::Actor {
         name: "test:operator".into(),
         source: None,
     }
@@ -169,7 +169,7 @@ impl TestApp {
 
     pub async fn create_user(&self, spec: UserSpec) -> TestUser {
         let password = Password::new(spec.password.clone()).expect("test passwords are valid");
-        let user = latchkey::users::create_user(
+        let user = latchkey::domain::users::create_user(
             &self.state.store,
             &self.state.hasher,
             NewUser {
@@ -195,7 +195,7 @@ impl TestApp {
     }
 
     pub async fn create_client(&self, spec: ClientSpec) -> TestClient {
-        let (client, secret) = latchkey::clients::create_client(
+        let (client, secret) = latchkey::domain::clients::create_client(
             &self.state.store,
             NewClient {
                 id: spec.id,
@@ -229,7 +229,7 @@ impl TestApp {
     }
 
     pub async fn disable_user(&self, user: &TestUser) {
-        latchkey::users::set_disabled(
+        latchkey::domain::users::set_disabled(
             &self.state.store,
             &self.state.revocations,
             &operator(),

@@ -4,10 +4,10 @@
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use latchkey::secret::SecretString;
-use latchkey::signing::MasterKey;
-use latchkey::signing::lifecycle::VERIFIER_LEEWAY;
-use latchkey::startup::Application;
+use latchkey::app::Application;
+use latchkey::domain::signing::MasterKey;
+use latchkey::domain::signing::lifecycle::VERIFIER_LEEWAY;
+use latchkey::values::secret::SecretString;
 
 use crate::helpers::{TestApp, expect_error, random_master_key};
 use crate::key_helpers::{

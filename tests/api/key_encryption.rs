@@ -9,10 +9,10 @@ use aws_lc_rs::rsa::KeyPair;
 use aws_lc_rs::signature::KeyPair as _;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use latchkey::app::Application;
 use latchkey::config::Config;
-use latchkey::secret::SecretString;
-use latchkey::signing::{MasterKey, admin};
-use latchkey::startup::Application;
+use latchkey::domain::signing::{MasterKey, admin};
+use latchkey::values::secret::SecretString;
 
 use crate::helpers::{TempDir, TestApp, operator, random_master_key};
 use crate::key_helpers::{Windows, key_rows, policy, spawn_with_windows};

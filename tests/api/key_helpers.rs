@@ -12,7 +12,7 @@ use diesel::sqlite::SqliteConnection;
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use latchkey::config::{Config, HumanDuration};
-use latchkey::signing::KeyPolicy;
+use latchkey::domain::signing::KeyPolicy;
 use latchkey::store::schema::signing_keys;
 use latchkey::store::signing_keys::SigningKeyRow;
 use latchkey_verifier::Verifier;
@@ -399,8 +399,8 @@ async fn forward(req: HttpRequest, state: web::Data<ProxyState>) -> HttpResponse
 }
 
 /// The audit records of key revocations, newest first.
-pub async fn key_revocations_audited(app: &TestApp) -> Vec<latchkey::audit::AuditRecord> {
-    latchkey::audit::list(&app.state.store, None, 100)
+pub async fn key_revocations_audited(app: &TestApp) -> Vec<latchkey::domain::audit::AuditRecord> {
+    latchkey::domain::audit::list(&app.state.store, None, 100)
         .await
         .expect("the audit trail")
         .into_iter()
@@ -410,7 +410,7 @@ pub async fn key_revocations_audited(app: &TestApp) -> Vec<latchkey::audit::Audi
 
 /// Starts a rotation as an operator would (`keys rotate`); returns the published `next` key's kid.
 pub async fn publish_next(app: &TestApp) -> String {
-    let outcome = latchkey::signing::admin::rotate(
+    let outcome = latchkey::domain::signing::admin::rotate(
         &app.state.store,
         &app.state.master,
         &app.config.key_policy(),
@@ -420,7 +420,7 @@ pub async fn publish_next(app: &TestApp) -> String {
     .await
     .expect("a rotation");
     match outcome {
-        latchkey::signing::admin::RotateOutcome::Scheduled { kid, .. } => kid,
+        latchkey::domain::signing::admin::RotateOutcome::Scheduled { kid, .. } => kid,
         other => panic!("a rotation was already under way: {other:?}"),
     }
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use latchkey::config::{Config, HumanDuration};
-use latchkey::signing::lifecycle::VERIFIER_LEEWAY;
+use latchkey::domain::signing::lifecycle::VERIFIER_LEEWAY;
 
 use crate::helpers::{now, test_config};
 use crate::key_helpers::{

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use latchkey::signing::admin;
+use latchkey::domain::signing::admin;
 use latchkey_verifier::VerifyError;
 
 use crate::helpers::{expect_error, now, operator};
@@ -234,7 +234,7 @@ async fn revoking_a_retired_or_next_key_ends_only_its_own_families_and_leaves_si
     assert!(
         matches!(
             admin::rotate_now(store, &policy, &operator(), now()).await,
-            Err(latchkey::signing::admin::AdminError::Invalid(_))
+            Err(latchkey::domain::signing::admin::AdminError::Invalid(_))
         ),
         "a revoked next key can't be promoted"
     );

@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, HashSet};
 use std::time::{Duration, Instant};
 
-use latchkey::secret::SecretString;
+use latchkey::values::secret::SecretString;
 
 use crate::helpers::TestApp;
 use crate::key_helpers::{

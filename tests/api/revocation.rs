@@ -274,9 +274,9 @@ async fn rfc7662_2_1_only_clients_allowed_to_introspect_may() {
         .await
         .unwrap();
     expect_error(unauthenticated, 401, "invalid_client").await;
-    let public = latchkey::clients::create_client(
+    let public = latchkey::domain::clients::create_client(
         &app.state.store,
-        latchkey::clients::NewClient {
+        latchkey::domain::clients::NewClient {
             id: "public-rs".into(),
             public: true,
             can_introspect: true,

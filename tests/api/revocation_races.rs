@@ -144,7 +144,7 @@ async fn no_refresh_stores_a_token_for_a_signing_key_after_it_is_revoked() {
         ROUNDS / 3,
         async |app, _, _, _| {
             let kid = app.state.keys.snapshot().active.kid().to_owned();
-            latchkey::signing::admin::revoke(
+            latchkey::domain::signing::admin::revoke(
                 &app.state.store,
                 &app.state.master,
                 app.config.key_bits,

@@ -8,9 +8,9 @@ use aws_lc_rs::rsa::KeyPair;
 use aws_lc_rs::signature::KeyPair as _;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use latchkey::secret::SecretString;
-use latchkey::signing::MasterKey;
-use latchkey::startup::Application;
+use latchkey::app::Application;
+use latchkey::domain::signing::MasterKey;
+use latchkey::values::secret::SecretString;
 
 use crate::helpers::{TestApp, expect_tokens, random_master_key, sha256};
 
@@ -214,7 +214,7 @@ async fn a_server_with_another_master_key_refuses_to_start_rather_than_replace_t
 #[tokio::test]
 async fn codes_session_cookies_and_reset_links_are_stored_only_as_hashes_and_mail_only_sealed() {
     use crate::helpers::{AuthRequest, Browser, ClientSpec, REDIRECT_URI, TempDir, UserSpec};
-    use latchkey::secret::PlainToken;
+    use latchkey::values::secret::PlainToken;
 
     let mail = TempDir::new();
     let mail_path = mail.path().to_owned();

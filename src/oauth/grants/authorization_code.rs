@@ -7,16 +7,16 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::{TokenResponse, required};
-use crate::clients::Client;
-use crate::oauth::error::OAuthError;
-use crate::oauth::form::Form;
-use crate::scope::Scope;
-use crate::secret::PlainToken;
+use crate::domain::clients::Client;
+use crate::domain::form::Form;
+use crate::domain::oauth_error::OAuthError;
+use crate::domain::tokens::id_token::SignIn;
+use crate::domain::tokens::issuer::{CodeRedemption, IssueError};
+use crate::domain::users::User;
 use crate::state::AppState;
 use crate::store::StoreError;
-use crate::tokens::id_token::SignIn;
-use crate::tokens::issuer::{CodeRedemption, IssueError};
-use crate::users::User;
+use crate::values::scope::Scope;
+use crate::values::secret::PlainToken;
 
 /// Parameters of this grant besides the common ones (§4.1.3, RFC 7636 §4.5).
 pub const PARAMETERS: &[&str] = &["code", "redirect_uri", "code_verifier"];

@@ -3,11 +3,11 @@
 //! again, with its secret.
 
 use super::{TokenResponse, scope_parameter, within};
-use crate::clients::Client;
-use crate::oauth::error::OAuthError;
-use crate::oauth::form::Form;
-use crate::scope::Scope;
+use crate::domain::clients::Client;
+use crate::domain::form::Form;
+use crate::domain::oauth_error::OAuthError;
 use crate::state::AppState;
+use crate::values::scope::Scope;
 
 /// Parameters of this grant besides the common ones (§4.4.2): none.
 pub const PARAMETERS: &[&str] = &[];

@@ -1,5 +1,5 @@
 //! One file per grant type. Each defines its typed request (parsed from the form once, at the edge) and its rules,
-//! then asks the domain: `auth::authenticate` for passwords, [`TokenIssuer`](crate::tokens::issuer::TokenIssuer)
+//! then asks the domain: `auth::authenticate` for passwords, [`TokenIssuer`](crate::domain::tokens::issuer::TokenIssuer)
 //! for the tokens.
 
 pub mod authorization_code;
@@ -9,10 +9,10 @@ pub mod refresh_token;
 
 use serde::Serialize;
 
-use super::error::OAuthError;
-use super::form::Form;
-use crate::scope::Scope;
-use crate::tokens::issuer::Issued;
+use crate::domain::form::Form;
+use crate::domain::oauth_error::OAuthError;
+use crate::domain::tokens::issuer::Issued;
+use crate::values::scope::Scope;
 
 /// Parameters every token request may carry (RFC 6749 §2.3.1, §3.3, §4).
 const COMMON_PARAMETERS: &[&str] = &["grant_type", "scope", "client_id", "client_secret"];

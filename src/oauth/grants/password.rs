@@ -2,16 +2,16 @@
 //! §2.4 says it MUST NOT be used and the authorization code flow replaces it; operators opt in per client.
 
 use super::{TokenResponse, required, scope_parameter, within};
-use crate::auth::{self, SignInAttempt};
-use crate::clients::Client;
-use crate::oauth::error::{BAD_CREDENTIALS, OAuthError};
-use crate::oauth::form::Form;
-use crate::passwords::Password;
-use crate::scope::Scope;
+use crate::domain::authentication::{self, SignInAttempt};
+use crate::domain::clients::Client;
+use crate::domain::form::Form;
+use crate::domain::oauth_error::{BAD_CREDENTIALS, OAuthError};
+use crate::domain::passwords::Password;
+use crate::domain::throttle::Source;
+use crate::domain::tokens::issuer::IssueError;
+use crate::domain::users::Login;
 use crate::state::AppState;
-use crate::throttle::Source;
-use crate::tokens::issuer::IssueError;
-use crate::users::Login;
+use crate::values::scope::Scope;
 
 /// Parameters of this grant besides the common ones (§4.3.2).
 pub const PARAMETERS: &[&str] = &["username", "password"];
@@ -44,7 +44,7 @@ pub async fn grant(
     source: &Source,
 ) -> Result<TokenResponse, OAuthError> {
     let scope = within(request.scope.as_ref(), &client.scope)?;
-    let user = auth::authenticate(
+    let user = authentication::authenticate(
         &state.store,
         &state.hasher,
         &state.throttle,

@@ -5,15 +5,15 @@
 //! still gets nothing.
 
 use super::{TokenResponse, required, scope_parameter, within};
-use crate::clients::Client;
-use crate::oauth::error::OAuthError;
-use crate::oauth::form::Form;
-use crate::scope::Scope;
-use crate::secret::PlainToken;
+use crate::domain::clients::Client;
+use crate::domain::form::Form;
+use crate::domain::oauth_error::OAuthError;
+use crate::domain::tokens::issuer::{IssueError, Rotation};
+use crate::domain::users::User;
 use crate::state::AppState;
 use crate::store::StoreError;
-use crate::tokens::issuer::{IssueError, Rotation};
-use crate::users::User;
+use crate::values::scope::Scope;
+use crate::values::secret::PlainToken;
 
 /// Parameters of this grant besides the common ones (§6).
 pub const PARAMETERS: &[&str] = &["refresh_token"];

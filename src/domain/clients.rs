@@ -1,0 +1,604 @@
+//! OAuth clients: who may ask for tokens, with which grants, scopes, audiences and redirection URIs.
+
+use crate::domain::audit::{self, Actor};
+use crate::domain::preconditions::IfMatch;
+use crate::domain::validation::is_plain_identifier;
+use crate::store::clients::{ClientRow, ClientSettingsRow};
+use crate::store::{Store, StoreError};
+use crate::values::scope::Scope;
+use crate::values::secret::{PlainToken, TokenHash};
+
+pub use crate::store::types::{GrantType, GrantTypes, TokenEndpointAuthMethod};
+
+/// Prefix of generated client secrets, so secret scanners can recognise a leaked one.
+pub const CLIENT_SECRET_PREFIX: &str = "lk_cs_";
+
+/// The grants `/token` runs today: clients can be registered for these, and discovery advertises exactly these.
+pub const SUPPORTED_GRANTS: [GrantType; 4] = [
+    GrantType::AuthorizationCode,
+    GrantType::ClientCredentials,
+    GrantType::Password,
+    GrantType::RefreshToken,
+];
+
+/// Why a change to clients was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("client {0:?} already exists")]
+    Conflict(String),
+    #[error("client {0:?} not found")]
+    NotFound(String),
+    /// `If-Match` named a version that is no longer the current one.
+    #[error("the client has changed since the version named in If-Match")]
+    PreconditionFailed,
+    /// Concurrent changes kept overtaking this one.
+    #[error("the client is being changed concurrently; try again")]
+    Busy,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A registered client, parsed from its row.
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub id: String,
+    /// `None` for a public client, which authenticates by `client_id` alone.
+    pub secret_hash: Option<TokenHash>,
+    pub grants: GrantTypes,
+    pub scope: Scope,
+    pub audiences: Vec<String>,
+    pub created_at: i64,
+    /// Registered redirection URIs, matched as exact strings (RFC 9700 §2.1).
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub token_endpoint_auth_method: TokenEndpointAuthMethod,
+    pub require_pkce: bool,
+    /// May call `POST /introspect` (RFC 7662 §2.1), with or without grants of its own.
+    pub can_introspect: bool,
+    /// Bumped by every change; see [`Client::entity_tag`].
+    pub version: i64,
+}
+
+/// A client as operators see it (CLI and admin API): everything but the secret.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ClientView {
+    pub client_id: String,
+    /// A public client has no secret and authenticates by PKCE alone.
+    pub public: bool,
+    /// `authorization_code`, `client_credentials`, `password`, `refresh_token` (RFC 7591 §2 names).
+    pub grant_types: Vec<String>,
+    /// The scopes the client may request, space-separated (RFC 7591 §2).
+    pub scope: String,
+    /// `aud` of its access tokens (the client id when empty).
+    pub audiences: Vec<String>,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    /// `client_secret_basic`, `client_secret_post`, or `none` for a public client.
+    pub token_endpoint_auth_method: String,
+    pub require_pkce: bool,
+    pub can_introspect: bool,
+    /// UNIX seconds.
+    pub created_at: i64,
+}
+
+impl Client {
+    pub fn from_row(row: ClientRow) -> Result<Self, StoreError> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("client {}: {what}", row.id));
+        let scope = Scope::parse(&row.scopes).map_err(|_| corrupt("scope"))?;
+        let audiences = serde_json::from_str(&row.audiences).map_err(|_| corrupt("audiences"))?;
+        let redirect_uris =
+            serde_json::from_str(&row.redirect_uris).map_err(|_| corrupt("redirect_uris"))?;
+        let post_logout_redirect_uris = serde_json::from_str(&row.post_logout_redirect_uris)
+            .map_err(|_| corrupt("post_logout_redirect_uris"))?;
+        Ok(Self {
+            id: row.id,
+            secret_hash: row.secret_hash,
+            grants: row.grant_types,
+            scope,
+            audiences,
+            created_at: row.created_at,
+            redirect_uris,
+            post_logout_redirect_uris,
+            token_endpoint_auth_method: row.token_endpoint_auth_method,
+            require_pkce: row.require_pkce,
+            can_introspect: row.can_introspect,
+            version: row.version,
+        })
+    }
+
+    /// The strong entity tag of this version of the client (admin API `ETag`, `If-Match`).
+    pub fn entity_tag(&self) -> String {
+        crate::domain::preconditions::entity_tag("client", &self.id, self.created_at, self.version)
+    }
+
+    pub fn view(&self) -> ClientView {
+        ClientView {
+            client_id: self.id.clone(),
+            public: self.is_public(),
+            grant_types: self.grants.iter().map(|g| g.as_str().to_owned()).collect(),
+            scope: self.scope.to_string(),
+            audiences: self.audiences.clone(),
+            redirect_uris: self.redirect_uris.clone(),
+            post_logout_redirect_uris: self.post_logout_redirect_uris.clone(),
+            token_endpoint_auth_method: self.token_endpoint_auth_method.as_str().to_owned(),
+            require_pkce: self.require_pkce,
+            can_introspect: self.can_introspect,
+            created_at: self.created_at,
+        }
+    }
+
+    pub fn is_public(&self) -> bool {
+        self.secret_hash.is_none()
+    }
+
+    pub fn allows(&self, grant: GrantType) -> bool {
+        self.grants.contains(grant)
+    }
+
+    /// Whether `presented` is one of the registered redirection URIs: the same string (RFC 9700 §2.1, no
+    /// normalisation), except that for `http` on a loopback host the port may differ (RFC 8252 §7.3: a native
+    /// app listens on whatever port it gets).
+    pub fn redirect_uri_matches(&self, presented: &str) -> bool {
+        self.redirect_uris.iter().any(|registered| {
+            registered == presented || same_but_loopback_port(registered, presented)
+        })
+    }
+
+    /// `aud` of the client's access tokens: its audiences, or its own id when it has none (RFC 9068 §3).
+    pub fn token_audiences(&self) -> Vec<String> {
+        if self.audiences.is_empty() {
+            vec![self.id.clone()]
+        } else {
+            self.audiences.clone()
+        }
+    }
+}
+
+/// What an operator asks for when registering a client.
+#[derive(Debug, Clone, Default)]
+pub struct NewClient {
+    pub id: String,
+    pub public: bool,
+    pub grants: Vec<String>,
+    pub scopes: Vec<String>,
+    pub audiences: Vec<String>,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    /// `client_secret_basic` (the default for confidential clients) or `client_secret_post`; public clients are
+    /// always `none`.
+    pub auth_method: Option<String>,
+    /// Lets a confidential client redeem authorization codes without PKCE (it must then use `nonce`).
+    pub allow_no_pkce: bool,
+    /// May call `POST /introspect`; such a client (a resource server) needs no grant.
+    pub can_introspect: bool,
+}
+
+/// A redirection URI a client may register (RFC 6749 §3.1.2, RFC 9700 §2.1, RFC 8252 §7.3): absolute, no
+/// fragment; `https`, or `http` only for a loopback host (native apps); or a private-use scheme (`com.example.app:`).
+pub fn check_redirect_uri(uri: &str) -> Result<(), String> {
+    let parsed = url::Url::parse(uri).map_err(|_| format!("{uri:?} is not an absolute URI"))?;
+    if parsed.fragment().is_some() {
+        return Err(format!(
+            "{uri:?} must not have a fragment (RFC 6749 §3.1.2)"
+        ));
+    }
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" => match parsed.host() {
+            Some(url::Host::Ipv4(ip)) if ip.is_loopback() => Ok(()),
+            Some(url::Host::Ipv6(ip)) if ip.is_loopback() => Ok(()),
+            Some(url::Host::Domain("localhost")) => Ok(()),
+            _ => Err(format!(
+                "{uri:?}: http is allowed only for a loopback host (RFC 8252 §7.3)"
+            )),
+        },
+        "javascript" | "data" | "file" | "vbscript" => Err(format!(
+            "{uri:?}: the {} scheme is not allowed",
+            parsed.scheme()
+        )),
+        // A private-use scheme of a native app (RFC 8252 §7.1) must contain a period.
+        scheme if scheme.contains('.') => Ok(()),
+        _ => Err(format!(
+            "{uri:?}: use https, http on a loopback host, or a reverse-domain private-use scheme"
+        )),
+    }
+}
+
+fn same_but_loopback_port(registered: &str, presented: &str) -> bool {
+    let presented_text = presented;
+    let (Ok(mut registered), Ok(mut presented)) =
+        (url::Url::parse(registered), url::Url::parse(presented))
+    else {
+        return false;
+    };
+    let loopback = |u: &url::Url| {
+        u.scheme() == "http"
+            && match u.host() {
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                Some(url::Host::Domain(d)) => d == "localhost",
+                None => false,
+            }
+    };
+    if !loopback(&registered) || !loopback(&presented) || presented.fragment().is_some() {
+        return false;
+    }
+    // Only the port may differ. The presented string must already be in the parser's canonical form, so no case,
+    // dot-segment or escaping difference slips through the comparison of the parsed forms.
+    if presented.as_str() != presented_text {
+        return false;
+    }
+    let _ = registered.set_port(None);
+    let _ = presented.set_port(None);
+    registered.as_str() == presented.as_str()
+}
+
+/// Checks what an operator asks a client to be allowed, on creation and on every update: grants, scopes, audiences
+/// and URIs, together (they constrain each other).
+fn check_settings(
+    public: bool,
+    can_introspect: bool,
+    grants: &[String],
+    scopes: &[String],
+    audiences: &[String],
+    redirect_uris: &[String],
+    post_logout_redirect_uris: &[String],
+) -> Result<ClientSettingsRow, ClientError> {
+    let invalid = |msg: String| ClientError::Invalid(msg);
+    if grants.is_empty() && !can_introspect {
+        return Err(invalid(
+            "a client needs at least one grant (or to introspect, for a resource server)".into(),
+        ));
+    }
+    let parsed = grants
+        .iter()
+        .map(|g| {
+            GrantType::parse(g)
+                .filter(|g| SUPPORTED_GRANTS.contains(g))
+                .ok_or_else(|| {
+                    invalid(format!(
+                        "unknown grant {g:?}: use one of {}",
+                        SUPPORTED_GRANTS.map(|g| g.as_str()).join(", ")
+                    ))
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let grants = GrantTypes::new(parsed);
+    if public && grants.contains(GrantType::ClientCredentials) {
+        return Err(invalid(
+            "a public client can't use client_credentials: it has no secret to prove who it is"
+                .into(),
+        ));
+    }
+    let scope = Scope::from_tokens(scopes).map_err(|e| invalid(e.to_string()))?;
+    for aud in audiences {
+        if aud.is_empty() || aud.len() > 256 || aud.chars().any(|c| c.is_control() || c == ' ') {
+            return Err(invalid(format!(
+                "audience {aud:?} must be 1-256 printable characters without spaces"
+            )));
+        }
+    }
+    for uri in redirect_uris.iter().chain(post_logout_redirect_uris) {
+        check_redirect_uri(uri).map_err(invalid)?;
+    }
+    if grants.contains(GrantType::AuthorizationCode) && redirect_uris.is_empty() {
+        return Err(invalid(
+            "a client with the authorization_code grant needs at least one redirect URI".into(),
+        ));
+    }
+    let json = |items: &[String]| serde_json::Value::from(items.to_vec()).to_string();
+    Ok(ClientSettingsRow {
+        grant_types: grants,
+        scopes: scope.to_string(),
+        audiences: json(audiences),
+        redirect_uris: json(redirect_uris),
+        post_logout_redirect_uris: json(post_logout_redirect_uris),
+    })
+}
+
+/// Registers a client. A confidential client gets a generated 256-bit secret, returned once and stored as SHA-256
+/// (DESIGN.md §5: high-entropy secrets need no slow KDF).
+pub async fn create_client(
+    store: &Store,
+    new: NewClient,
+    actor: &Actor,
+    now: i64,
+) -> Result<(Client, Option<PlainToken>), ClientError> {
+    let invalid = |msg: String| ClientError::Invalid(msg);
+    if !is_plain_identifier(&new.id, 128) {
+        return Err(invalid(
+            "client ids are 1-128 characters of A-Z a-z 0-9 . _ - ~".into(),
+        ));
+    }
+    if new.public && new.can_introspect {
+        return Err(invalid(
+            "a public client can't introspect: it has no secret to prove who it is".into(),
+        ));
+    }
+    let settings = check_settings(
+        new.public,
+        new.can_introspect,
+        &new.grants,
+        &new.scopes,
+        &new.audiences,
+        &new.redirect_uris,
+        &new.post_logout_redirect_uris,
+    )?;
+    let auth_method = match (new.public, new.auth_method.as_deref()) {
+        (true, None | Some("none")) => TokenEndpointAuthMethod::None,
+        (true, Some(_)) => {
+            return Err(invalid(
+                "a public client has no secret: its auth method is none".into(),
+            ));
+        }
+        (false, None) => TokenEndpointAuthMethod::ClientSecretBasic,
+        (false, Some(text)) => match TokenEndpointAuthMethod::parse(text) {
+            Some(TokenEndpointAuthMethod::None) | None => {
+                return Err(invalid(format!(
+                    "auth method {text:?}: use client_secret_basic or client_secret_post (or a public client)"
+                )));
+            }
+            Some(method) => method,
+        },
+    };
+    if new.public && new.allow_no_pkce {
+        return Err(invalid(
+            "PKCE is what proves a public client: it can't be turned off".into(),
+        ));
+    }
+    let secret = (!new.public).then(|| PlainToken::generate(CLIENT_SECRET_PREFIX));
+    let row = ClientRow {
+        id: new.id.clone(),
+        secret_hash: secret.as_ref().map(PlainToken::hash),
+        grant_types: settings.grant_types,
+        scopes: settings.scopes,
+        audiences: settings.audiences,
+        created_at: now,
+        redirect_uris: settings.redirect_uris,
+        post_logout_redirect_uris: settings.post_logout_redirect_uris,
+        token_endpoint_auth_method: auth_method,
+        require_pkce: !new.allow_no_pkce,
+        can_introspect: new.can_introspect,
+        version: 0,
+    };
+    store.insert_client(&row).await.map_err(|e| match e {
+        StoreError::Conflict(_) => ClientError::Conflict(new.id.clone()),
+        other => other.into(),
+    })?;
+    let client = Client::from_row(row)?;
+    audit::record(
+        store,
+        actor,
+        "client.create",
+        &format!("client:{}", client.id),
+        serde_json::to_value(client.view()).unwrap_or_default(),
+        now,
+    )
+    .await;
+    Ok((client, secret))
+}
+
+/// What an update may change; `None` leaves a field as it is. Lists replace the stored list.
+#[derive(Debug, Clone, Default)]
+pub struct ClientChanges {
+    pub grants: Option<Vec<String>>,
+    pub scopes: Option<Vec<String>>,
+    pub audiences: Option<Vec<String>>,
+    pub redirect_uris: Option<Vec<String>>,
+    pub post_logout_redirect_uris: Option<Vec<String>>,
+}
+
+pub async fn get_client(store: &Store, id: &str) -> Result<Client, ClientError> {
+    match store.find_client(id).await? {
+        Some(row) => Ok(Client::from_row(row)?),
+        None => Err(ClientError::NotFound(id.to_owned())),
+    }
+}
+
+/// Updates a client's grants, scopes, audiences or URIs, checked as on creation. With `if_match`, only while the
+/// client is still at a tag it names (RFC 9110 §13.1.1); without, the change applies to the latest version. Tokens
+/// already issued keep what they were issued with until they expire or are refreshed.
+pub async fn update_client(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    changes: ClientChanges,
+    if_match: Option<&IfMatch>,
+    now: i64,
+) -> Result<Client, ClientError> {
+    // Without a precondition, a concurrent change is retried on the new version rather than lost or refused.
+    for _ in 0..3 {
+        let current = get_client(store, id).await?;
+        if let Some(condition) = if_match
+            && !condition.matches(&current.entity_tag())
+        {
+            return Err(ClientError::PreconditionFailed);
+        }
+        let view = current.view();
+        let pick =
+            |new: &Option<Vec<String>>, old: &Vec<String>| new.clone().unwrap_or(old.clone());
+        let grants = pick(&changes.grants, &view.grant_types);
+        let scopes = pick(
+            &changes.scopes,
+            &current.scope.iter().map(str::to_owned).collect(),
+        );
+        let audiences = pick(&changes.audiences, &view.audiences);
+        let redirect_uris = pick(&changes.redirect_uris, &view.redirect_uris);
+        let post_logout = pick(
+            &changes.post_logout_redirect_uris,
+            &view.post_logout_redirect_uris,
+        );
+        let settings = check_settings(
+            current.is_public(),
+            current.can_introspect,
+            &grants,
+            &scopes,
+            &audiences,
+            &redirect_uris,
+            &post_logout,
+        )?;
+        if store
+            .update_client_settings(id, current.version, settings)
+            .await?
+        {
+            let updated = get_client(store, id).await?;
+            // What was asked to change, with its new value (the view's names).
+            let changed = [
+                ("grant_types", changes.grants.is_some()),
+                ("scope", changes.scopes.is_some()),
+                ("audiences", changes.audiences.is_some()),
+                ("redirect_uris", changes.redirect_uris.is_some()),
+                (
+                    "post_logout_redirect_uris",
+                    changes.post_logout_redirect_uris.is_some(),
+                ),
+            ];
+            let view = serde_json::to_value(updated.view()).unwrap_or_default();
+            let detail: serde_json::Map<_, _> = changed
+                .iter()
+                .filter(|(_, asked)| *asked)
+                .map(|(name, _)| ((*name).to_owned(), view[*name].clone()))
+                .collect();
+            audit::record(
+                store,
+                actor,
+                "client.update",
+                &format!("client:{id}"),
+                detail.into(),
+                now,
+            )
+            .await;
+            return Ok(updated);
+        }
+        if if_match.is_some() {
+            return Err(ClientError::PreconditionFailed);
+        }
+    }
+    Err(ClientError::Busy)
+}
+
+/// Gives a confidential client a new secret (returned once, stored as SHA-256); the old one stops working at once.
+pub async fn rotate_secret(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    if_match: Option<&IfMatch>,
+    now: i64,
+) -> Result<(Client, PlainToken), ClientError> {
+    for _ in 0..3 {
+        let current = get_client(store, id).await?;
+        if current.is_public() {
+            return Err(ClientError::Invalid(
+                "a public client has no secret to rotate".into(),
+            ));
+        }
+        if let Some(condition) = if_match
+            && !condition.matches(&current.entity_tag())
+        {
+            return Err(ClientError::PreconditionFailed);
+        }
+        let secret = PlainToken::generate(CLIENT_SECRET_PREFIX);
+        if store
+            .replace_client_secret(id, current.version, secret.hash())
+            .await?
+        {
+            audit::record(
+                store,
+                actor,
+                "client.rotate_secret",
+                &format!("client:{id}"),
+                serde_json::json!({}),
+                now,
+            )
+            .await;
+            return Ok((get_client(store, id).await?, secret));
+        }
+        if if_match.is_some() {
+            return Err(ClientError::PreconditionFailed);
+        }
+    }
+    Err(ClientError::Busy)
+}
+
+pub async fn list_clients(store: &Store) -> Result<Vec<Client>, ClientError> {
+    Ok(store
+        .list_clients()
+        .await?
+        .into_iter()
+        .map(Client::from_row)
+        .collect::<Result<_, _>>()?)
+}
+
+/// Up to `limit` clients after the client id `after`, by id.
+pub async fn page_clients(
+    store: &Store,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Client>, ClientError> {
+    Ok(store
+        .clients_page(after, limit)
+        .await?
+        .into_iter()
+        .map(Client::from_row)
+        .collect::<Result<_, _>>()?)
+}
+
+/// Deletes a client and its refresh tokens (with `if_match`, only at a version it names).
+pub async fn delete_client(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    if_match: Option<&IfMatch>,
+    now: i64,
+) -> Result<(), ClientError> {
+    if let Some(condition) = if_match
+        && !condition.matches(&get_client(store, id).await?.entity_tag())
+    {
+        return Err(ClientError::PreconditionFailed);
+    }
+    if store.delete_client(id).await? {
+        audit::record(
+            store,
+            actor,
+            "client.delete",
+            &format!("client:{id}"),
+            serde_json::json!({}),
+            now,
+        )
+        .await;
+        Ok(())
+    } else {
+        Err(ClientError::NotFound(id.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_redirect_uri;
+
+    #[test]
+    fn redirect_uris_follow_rfc_9700_and_rfc_8252() {
+        for good in [
+            "https://app.example.org/cb",
+            "https://app.example.org/cb?x=1",
+            "http://127.0.0.1:8080/cb",
+            "http://[::1]/cb",
+            "http://localhost:3000/cb",
+            "com.example.app:/oauth2redirect",
+        ] {
+            assert!(check_redirect_uri(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "/relative",
+            "https://app.example.org/cb#frag",
+            "http://app.example.org/cb",
+            "javascript:alert(1)",
+            "myapp:/cb",
+            "not a uri",
+        ] {
+            assert!(check_redirect_uri(bad).is_err(), "{bad}");
+        }
+    }
+}

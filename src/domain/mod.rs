@@ -1,0 +1,20 @@
+//! The rules of an identity provider, with no HTTP types: users and their passwords, clients and how they
+//! authenticate, authorization requests and codes, hosted sessions, tokens and the keys that sign them, revocation,
+//! brute-force limits, password reset and the audit trail. Every surface calls these; they call the store.
+
+pub mod audit;
+pub mod authentication;
+pub mod authorization;
+pub mod clients;
+pub mod form;
+pub mod oauth_error;
+pub mod password_reset;
+pub mod passwords;
+pub mod preconditions;
+pub mod revocation;
+pub mod sessions;
+pub mod signing;
+pub mod throttle;
+pub mod tokens;
+pub mod users;
+pub mod validation;

@@ -1,0 +1,109 @@
+//! Password reset by email: a request queues a link (never revealing whether the account exists), the link's
+//! page sets a new password once, and the reset ends every session and refresh token of the user.
+
+use crate::domain::passwords::{Password, PasswordError, PasswordHasher};
+use crate::domain::signing::MasterKey;
+use crate::domain::users::normalize_email;
+use crate::infra::mail::Mail;
+use crate::pages::messages::Messages;
+use crate::store::password_resets::ResetRow;
+use crate::store::{Store, StoreError};
+use crate::values::secret::PlainToken;
+
+/// Prefix of reset tokens, so secret scanners can recognise one.
+pub const RESET_PREFIX: &str = "lk_pr_";
+
+#[derive(Clone, Debug)]
+pub struct ResetSettings {
+    /// Seconds a link works.
+    pub ttl: i64,
+    /// The public base URL links are built from (setting `public_url`, else the issuer), never from `Host` or
+    /// `X-Forwarded-*` (a forged header would otherwise send the user's token to the attacker).
+    pub public_url: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ResetError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Mail(#[from] anyhow::Error),
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+}
+
+/// Handles "I forgot my password" for `email`: when it names an enabled account, a link is queued for it (and
+/// older links stop working). The caller answers the same whatever happened here.
+pub async fn request(
+    store: &Store,
+    master: &MasterKey,
+    settings: &ResetSettings,
+    messages: &Messages,
+    email: &str,
+    now: i64,
+) -> Result<bool, ResetError> {
+    let Ok(email) = normalize_email(email) else {
+        return Ok(false);
+    };
+    let user = match store.find_user_by_email(&email).await? {
+        Some(user) if !user.disabled => user,
+        _ => return Ok(false),
+    };
+    let token = PlainToken::generate(RESET_PREFIX);
+    let link = format!(
+        "{}/password/reset?token={}",
+        settings.public_url.trim_end_matches('/'),
+        token.expose()
+    );
+    let mail = Mail {
+        to: user.email.clone(),
+        subject: messages.reset_mail_subject.to_owned(),
+        text: messages
+            .reset_mail_text
+            .replace("{link}", &link)
+            .replace("{minutes}", &(settings.ttl / 60).to_string()),
+    };
+    let row = ResetRow {
+        token_hash: token.hash(),
+        user_id: user.id,
+        created_at: now,
+        expires_at: now + settings.ttl,
+        used_at: None,
+    };
+    store
+        .start_password_reset(row, mail.into_outbox(master, now)?, now)
+        .await?;
+    Ok(true)
+}
+
+/// Whether a link's token can still be used (the page shows the form only then). Consumes nothing.
+pub async fn usable(store: &Store, token: &PlainToken, now: i64) -> Result<bool, StoreError> {
+    Ok(store.find_usable_reset(&token.hash(), now).await?.is_some())
+}
+
+/// Sets `password` through the link's `token`, once. `Ok(false)` when the token is unknown, used, expired or its
+/// user disabled. Every session and refresh token of the user ends and a notice is mailed; nobody is signed in.
+pub async fn complete(
+    store: &Store,
+    hasher: &PasswordHasher,
+    master: &MasterKey,
+    messages: &Messages,
+    token: &PlainToken,
+    password: &Password,
+    now: i64,
+) -> Result<bool, ResetError> {
+    let hash = token.hash();
+    let Some((reset, email)) = store.find_usable_reset(&hash, now).await? else {
+        return Ok(false);
+    };
+    let password_hash = hasher.hash(password).await?;
+    let notice = Mail {
+        to: email,
+        subject: messages.password_changed_mail_subject.to_owned(),
+        text: messages.password_changed_mail_text.to_owned(),
+    }
+    .into_outbox(master, now)?;
+    Ok(store
+        .complete_password_reset(hash, &reset.user_id, password_hash, notice, now)
+        .await?)
+}

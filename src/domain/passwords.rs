@@ -1,0 +1,507 @@
+//! Password hashing: argon2id PHC strings, verified on a bounded pool of threads (DESIGN.md §4).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, PasswordHasher as _, Version};
+use subtle::ConstantTimeEq;
+use tokio::sync::{Semaphore, TryAcquireError};
+
+use crate::infra::metrics::Metrics;
+use crate::values::secret::SecretString;
+
+/// Passwords are 8..=1024 bytes, no composition rules (OWASP ASVS 2.1.1, 2.1.2, 2.1.9).
+pub const MIN_PASSWORD_LEN: usize = 8;
+pub const MAX_PASSWORD_LEN: usize = 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    #[error("passwords must be at least {MIN_PASSWORD_LEN} characters")]
+    TooShort,
+    #[error("passwords must be at most {MAX_PASSWORD_LEN} bytes")]
+    TooLong,
+    /// OWASP ASVS 2.1.7: on a list of commonly used (leaked) passwords.
+    #[error("this password is one of the most commonly used ones; choose another")]
+    Common,
+    #[error("password hashing failed")]
+    Hashing(#[source] anyhow::Error),
+    /// Every hashing thread is busy and the queue is full: refused at once, nothing was checked (load shedding).
+    #[error("too many password checks are waiting; retry later")]
+    Busy,
+}
+
+/// A password as typed by its owner; `Debug` never shows it.
+#[derive(Clone)]
+pub struct Password(SecretString);
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password([redacted])")
+    }
+}
+
+impl Password {
+    /// Accepts a password for storage: the length rules apply, and a password from the shipped list of common
+    /// ones is refused.
+    pub fn new(value: String) -> Result<Self, PasswordError> {
+        if value.len() > MAX_PASSWORD_LEN {
+            return Err(PasswordError::TooLong);
+        }
+        if value.chars().count() < MIN_PASSWORD_LEN {
+            return Err(PasswordError::TooShort);
+        }
+        if is_common(&value) {
+            return Err(PasswordError::Common);
+        }
+        Ok(Self(SecretString::from(value)))
+    }
+
+    /// Accepts a password presented at login: only the upper bound applies (it protects the hasher).
+    pub fn presented(value: &str) -> Result<Self, PasswordError> {
+        if value.len() > MAX_PASSWORD_LEN {
+            return Err(PasswordError::TooLong);
+        }
+        Ok(Self(SecretString::from(value)))
+    }
+
+    fn bytes(&self) -> &[u8] {
+        self.0.expose().as_bytes()
+    }
+}
+
+/// The shipped list of common passwords (`src/common_passwords.txt`), compared in lowercase.
+const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
+
+/// Whether `password` is on the list of common passwords.
+pub fn is_common(password: &str) -> bool {
+    let lower = password.to_lowercase();
+    COMMON_PASSWORDS
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .any(|line| line == lower)
+}
+
+/// Outcome of a verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verified {
+    pub matches: bool,
+    /// The stored hash used other parameters than the configured ones: rehash it now that we know the password.
+    pub needs_rehash: bool,
+}
+
+/// Hashes and verifies passwords with the configured argon2id parameters on a fixed pool of `concurrency` threads.
+///
+/// A fixed pool (rather than tokio's blocking pool, which grows to hundreds of threads) bounds memory: each thread
+/// keeps one reusable `memory_kib` buffer, so the process holds at most `concurrency × memory_kib` for hashing,
+/// and logins can never starve the async workers. At most `queue_limit` more wait for a thread; beyond that a
+/// request fails at once with [`PasswordError::Busy`], so a flood of guesses costs a queue of known length rather
+/// than ever-growing latency and memory for everyone (load shedding).
+#[derive(Clone)]
+pub struct PasswordHasher {
+    params: Params,
+    pool: Arc<HashPool>,
+    /// A real hash verified for unknown users, so "no such user" costs what "wrong password" costs.
+    dummy_hash: Arc<str>,
+    /// Where the wait for a thread is recorded.
+    metrics: Metrics,
+}
+
+impl PasswordHasher {
+    pub fn new(
+        memory_kib: u32,
+        iterations: u32,
+        parallelism: u32,
+        concurrency: usize,
+        queue_limit: usize,
+    ) -> anyhow::Result<Self> {
+        let params = Params::new(memory_kib, iterations, parallelism, None)
+            .map_err(|e| anyhow::anyhow!("invalid argon2 parameters: {e}"))?;
+        let dummy_hash = hash_with(&params, b"latchkey-dummy-password")?;
+        Ok(Self {
+            params,
+            pool: Arc::new(HashPool::new(concurrency.max(1), queue_limit)?),
+            dummy_hash: dummy_hash.into(),
+            metrics: Metrics::disabled(),
+        })
+    }
+
+    /// Records the queue's waits and refusals into `metrics`.
+    pub fn with_metrics(self, metrics: Metrics) -> Self {
+        Self { metrics, ..self }
+    }
+
+    /// Checks waiting for a hashing thread now.
+    pub fn queue_depth(&self) -> usize {
+        self.pool.waiting.load(Ordering::Acquire)
+    }
+
+    /// Hashes a new password into a PHC string.
+    pub async fn hash(&self, password: &Password) -> Result<String, PasswordError> {
+        let params = self.params.clone();
+        let password = password.clone();
+        self.pool
+            .run(&self.metrics, move || hash_with(&params, password.bytes()))
+            .await
+    }
+
+    /// Verifies `password` against `stored`, or against the dummy hash when there is no user.
+    pub async fn verify(
+        &self,
+        password: &Password,
+        stored: Option<&str>,
+    ) -> Result<Verified, PasswordError> {
+        let is_real = stored.is_some();
+        let stored: Arc<str> = stored.map_or_else(|| self.dummy_hash.clone(), Arc::from);
+        let params = self.params.clone();
+        let password = password.clone();
+        let verified = self
+            .pool
+            .run(&self.metrics, move || {
+                verify_phc(&params, password.bytes(), &stored)
+            })
+            .await?;
+        Ok(Verified {
+            matches: verified.matches && is_real,
+            needs_rehash: verified.needs_rehash,
+        })
+    }
+}
+
+/// Verifies `password` against a PHC string, reusing this thread's argon2 memory. Public so the benchmark measures
+/// the ceiling with exactly the code logins run.
+pub fn verify_phc(configured: &Params, password: &[u8], phc: &str) -> anyhow::Result<Verified> {
+    thread_local! {
+        static MEMORY: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let parsed =
+        PasswordHash::new(phc).map_err(|e| anyhow::anyhow!("stored hash unreadable: {e}"))?;
+    let algorithm =
+        Algorithm::try_from(parsed.algorithm.as_str()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let version = parsed
+        .version
+        .map(Version::try_from)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let params =
+        Params::try_from(&parsed).map_err(|e| anyhow::anyhow!("stored hash parameters: {e}"))?;
+    let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
+        anyhow::bail!("stored hash lacks a salt or an output");
+    };
+    let argon2 = Argon2::new(algorithm, version.unwrap_or_default(), params.clone());
+    let mut computed = vec![0u8; expected.as_bytes().len()];
+    MEMORY
+        .with_borrow_mut(|memory| {
+            let blocks = params.block_count();
+            if memory.len() < blocks {
+                memory.resize(blocks, Block::default());
+            }
+            // Every block is overwritten before it is read, so the buffer needs no clearing between uses.
+            argon2.hash_password_into_with_memory(
+                password,
+                salt,
+                &mut computed,
+                &mut memory[..blocks],
+            )
+        })
+        .map_err(|e| anyhow::anyhow!("argon2 verification failed: {e}"))?;
+    let matches = bool::from(computed.ct_eq(expected.as_bytes()));
+    let needs_rehash = algorithm != Algorithm::Argon2id || !same_cost(&params, configured);
+    Ok(Verified {
+        matches,
+        needs_rehash,
+    })
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// A fixed set of threads for argon2, fed through a queue whose length the semaphore bounds; callers waiting for a
+/// permit are counted and bounded too.
+struct HashPool {
+    jobs: std::sync::Mutex<std::sync::mpsc::Sender<Job>>,
+    permits: Semaphore,
+    waiting: AtomicUsize,
+    queue_limit: usize,
+}
+
+impl HashPool {
+    fn new(threads: usize, queue_limit: usize) -> anyhow::Result<Self> {
+        let (sender, receiver) = std::sync::mpsc::channel::<Job>();
+        let receiver = Arc::new(std::sync::Mutex::new(receiver));
+        for i in 0..threads {
+            let receiver = receiver.clone();
+            std::thread::Builder::new()
+                .name(format!("latchkey-argon2-{i}"))
+                .spawn(move || {
+                    loop {
+                        let job = receiver.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => break, // the hasher was dropped
+                        }
+                    }
+                })?;
+        }
+        Ok(Self {
+            jobs: std::sync::Mutex::new(sender),
+            permits: Semaphore::new(threads),
+            waiting: AtomicUsize::new(0),
+            queue_limit,
+        })
+    }
+
+    /// Runs `work` on a pool thread; at most one job per thread is queued or running at a time, at most
+    /// `queue_limit` callers wait for their turn, and any more are refused with [`PasswordError::Busy`].
+    async fn run<T: Send + 'static>(
+        &self,
+        metrics: &Metrics,
+        work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+    ) -> Result<T, PasswordError> {
+        // tokio's semaphore is fair: `try_acquire` never overtakes a caller already waiting.
+        let _permit = match self.permits.try_acquire() {
+            Ok(permit) => {
+                metrics.password_waited(std::time::Duration::ZERO);
+                permit
+            }
+            Err(TryAcquireError::NoPermits) => {
+                let Some(_place) = QueuePlace::take(&self.waiting, self.queue_limit) else {
+                    metrics.password_shed();
+                    return Err(PasswordError::Busy);
+                };
+                let queued = std::time::Instant::now();
+                let permit = self
+                    .permits
+                    .acquire()
+                    .await
+                    .map_err(|e| PasswordError::Hashing(e.into()))?;
+                metrics.password_waited(queued.elapsed());
+                permit
+            }
+            Err(e @ TryAcquireError::Closed) => return Err(PasswordError::Hashing(e.into())),
+        };
+        let (done, result) = tokio::sync::oneshot::channel();
+        let span = tracing::Span::current();
+        let job: Job = Box::new(move || {
+            let _ = done.send(span.in_scope(work));
+        });
+        self.jobs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .send(job)
+            .map_err(|_| {
+                PasswordError::Hashing(anyhow::anyhow!("password hashing pool stopped"))
+            })?;
+        result
+            .await
+            .map_err(|_| PasswordError::Hashing(anyhow::anyhow!("password hashing job was lost")))?
+            .map_err(PasswordError::Hashing)
+    }
+}
+
+/// A place in the hashing queue, given back when the caller gets its thread or gives up (a dropped request).
+struct QueuePlace<'a>(&'a AtomicUsize);
+
+impl<'a> QueuePlace<'a> {
+    fn take(waiting: &'a AtomicUsize, limit: usize) -> Option<Self> {
+        waiting
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < limit).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Self(waiting))
+    }
+}
+
+impl Drop for QueuePlace<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+fn argon2_for(params: &Params) -> Argon2<'static> {
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+}
+
+fn same_cost(a: &Params, b: &Params) -> bool {
+    a.m_cost() == b.m_cost() && a.t_cost() == b.t_cost() && a.p_cost() == b.p_cost()
+}
+
+fn hash_with(params: &Params, password: &[u8]) -> anyhow::Result<String> {
+    argon2_for(params)
+        .hash_password(password)
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("argon2 hashing failed: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hasher(m: u32) -> PasswordHasher {
+        PasswordHasher::new(m, 1, 1, 2, 64).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_hash_verifies_its_password_only() {
+        let h = hasher(256);
+        let pw = Password::new("correct horse".into()).unwrap();
+        let stored = h.hash(&pw).await.unwrap();
+        assert!(stored.starts_with("$argon2id$"));
+        assert!(h.verify(&pw, Some(&stored)).await.unwrap().matches);
+        let wrong = Password::presented("incorrect horse").unwrap();
+        assert!(!h.verify(&wrong, Some(&stored)).await.unwrap().matches);
+    }
+
+    #[tokio::test]
+    async fn an_unknown_user_never_matches_even_with_the_dummy_password() {
+        let h = hasher(256);
+        let pw = Password::presented("latchkey-dummy-password").unwrap();
+        assert!(!h.verify(&pw, None).await.unwrap().matches);
+    }
+
+    #[tokio::test]
+    async fn changed_parameters_ask_for_a_rehash() {
+        let pw = Password::new("correct horse".into()).unwrap();
+        let stored = hasher(256).hash(&pw).await.unwrap();
+        let v = hasher(512).verify(&pw, Some(&stored)).await.unwrap();
+        assert!(v.matches && v.needs_rehash);
+        assert!(
+            !hasher(256)
+                .verify(&pw, Some(&stored))
+                .await
+                .unwrap()
+                .needs_rehash
+        );
+    }
+
+    #[test]
+    fn verification_agrees_with_the_argon2_crate() {
+        use argon2::PasswordVerifier as _;
+        let params = Params::new(256, 1, 1, None).unwrap();
+        let phc = hash_with(&params, b"correct horse").unwrap();
+        let parsed = PasswordHash::new(&phc).unwrap();
+        assert!(
+            argon2_for(&params)
+                .verify_password(b"correct horse", &parsed)
+                .is_ok()
+        );
+        assert!(verify_phc(&params, b"correct horse", &phc).unwrap().matches);
+        assert!(!verify_phc(&params, b"correct horsf", &phc).unwrap().matches);
+        // The reused buffer from a larger hash must not leak into a smaller one.
+        let big = Params::new(1024, 1, 1, None).unwrap();
+        let big_phc = hash_with(&big, b"other").unwrap();
+        assert!(verify_phc(&big, b"other", &big_phc).unwrap().matches);
+        assert!(verify_phc(&params, b"correct horse", &phc).unwrap().matches);
+    }
+
+    type Job = tokio::task::JoinHandle<Result<(), PasswordError>>;
+
+    /// A pool of one thread and one queue place, both taken: the thread by a job blocked until `release` is sent
+    /// to, the place by a job waiting for it.
+    struct Saturated {
+        pool: Arc<HashPool>,
+        release: std::sync::mpsc::Sender<()>,
+        running: Job,
+        queued: Job,
+    }
+
+    async fn saturated() -> Saturated {
+        let pool = Arc::new(HashPool::new(1, 1).unwrap());
+        let (release, blocked) = std::sync::mpsc::channel::<()>();
+        let running = tokio::spawn({
+            let pool = pool.clone();
+            async move {
+                pool.run(&Metrics::disabled(), move || {
+                    let _ = blocked.recv();
+                    Ok(())
+                })
+                .await
+            }
+        });
+        eventually(|| pool.permits.available_permits() == 0).await;
+        let queued = tokio::spawn({
+            let pool = pool.clone();
+            async move { pool.run(&Metrics::disabled(), || Ok(())).await }
+        });
+        eventually(|| pool.waiting.load(Ordering::Acquire) == 1).await;
+        Saturated {
+            pool,
+            release,
+            running,
+            queued,
+        }
+    }
+
+    /// Waits (briefly) until `condition` holds.
+    async fn eventually(condition: impl Fn() -> bool) {
+        for _ in 0..5_000 {
+            if condition() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        panic!("the condition never held");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_queue_refuses_at_once_without_doing_the_work() {
+        let Saturated {
+            pool,
+            release,
+            running,
+            queued,
+        } = saturated().await;
+
+        let worked = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let shed = pool
+            .run(&Metrics::disabled(), {
+                let worked = worked.clone();
+                move || {
+                    worked.store(true, Ordering::Release);
+                    Ok(())
+                }
+            })
+            .await;
+        assert!(matches!(shed, Err(PasswordError::Busy)), "{shed:?}");
+        assert!(
+            !worked.load(Ordering::Acquire),
+            "a shed check must cost nothing"
+        );
+
+        release.send(()).unwrap();
+        running.await.unwrap().unwrap();
+        queued.await.unwrap().unwrap();
+        assert_eq!(pool.waiting.load(Ordering::Acquire), 0);
+        pool.run(&Metrics::disabled(), || Ok(())).await.unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_caller_that_gives_up_frees_its_place_in_the_queue() {
+        let Saturated {
+            pool,
+            release,
+            running,
+            queued,
+        } = saturated().await;
+        queued.abort();
+        eventually(|| pool.waiting.load(Ordering::Acquire) == 0).await;
+        release.send(()).unwrap();
+        running.await.unwrap().unwrap();
+    }
+
+    #[test]
+    fn lengths_follow_asvs() {
+        assert!(matches!(
+            Password::new("short".into()),
+            Err(PasswordError::TooShort)
+        ));
+        assert!(matches!(
+            Password::new("x".repeat(1025)),
+            Err(PasswordError::TooLong)
+        ));
+        assert!(Password::new("x".repeat(1024)).is_ok());
+        assert!(matches!(
+            Password::presented(&"x".repeat(1025)),
+            Err(PasswordError::TooLong)
+        ));
+    }
+}

@@ -1,0 +1,207 @@
+//! Revocation: the one place that ends refresh-token families, users' sessions and access tokens, and that answers
+//! whether an access token was revoked (DESIGN.md §13, §16).
+//!
+//! The database's revocation log is the record (`store::revocations`): every revocation commits there first, in
+//! the transaction that makes it. Without Redis the log is the denylist. With Redis the denylist lives in Redis,
+//! one key per entry with a TTL equal to the remaining life of what it covers, shared by every replica; it is
+//! filled from the log after each revocation and refilled by every replica on an interval, which also repairs a
+//! Redis that restarted empty. A check never guesses: while Redis is unreachable, or has not been refilled since
+//! it was last unreachable, a check answers "unavailable" (503), and a revocation still commits to the log and
+//! reaches Redis when it returns.
+
+mod redis_denylist;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use redis_denylist::RedisDenylist;
+
+use crate::domain::tokens::verify::AccessClaims;
+use crate::store::revocations::{NewRevocation, RevocationRow, UserRevocation};
+use crate::store::types::RevocationKind;
+use crate::store::{Store, StoreError};
+
+pub use crate::store::revocations::MAX_ACCESS_TOKEN_TTL;
+
+/// How often each replica refills Redis from the log.
+pub const REFILL_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Why a revocation or a check could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum RevocationError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Redis is unreachable or not yet refilled: the answer would be a guess.
+    #[error("the denylist is unavailable")]
+    DenylistUnavailable,
+}
+
+/// Revokes, and tells what was revoked.
+#[derive(Clone)]
+pub struct Revocations {
+    store: Store,
+    redis: Option<Arc<RedisDenylist>>,
+    /// Entries for users and families outlive every access token issued before them by this much.
+    access_token_ttl: i64,
+}
+
+impl Revocations {
+    pub fn new(store: Store, redis: Option<Arc<RedisDenylist>>, access_token_ttl: i64) -> Self {
+        Self {
+            store,
+            redis,
+            access_token_ttl,
+        }
+    }
+
+    /// Which denylist answers checks: `"redis"` or `"database"`.
+    pub fn backend(&self) -> &'static str {
+        if self.redis.is_some() {
+            "redis"
+        } else {
+            "database"
+        }
+    }
+
+    /// Ends a refresh-token family; the access tokens issued in it go on the denylist with it (the family trigger).
+    pub async fn revoke_family(
+        &self,
+        family_id: &str,
+        reason: &'static str,
+        now: i64,
+    ) -> Result<(), RevocationError> {
+        self.store.revoke_family(family_id, reason, now).await?;
+        self.refill().await;
+        Ok(())
+    }
+
+    /// Puts one access token on the denylist until its `exp`.
+    pub async fn revoke_access_token(
+        &self,
+        claims: &AccessClaims,
+        now: i64,
+    ) -> Result<(), RevocationError> {
+        self.store
+            .insert_revocation(NewRevocation {
+                kind: RevocationKind::Token,
+                value: claims.jti.clone(),
+                revoked_at: now,
+                expires_at: claims.exp,
+            })
+            .await?;
+        self.refill().await;
+        Ok(())
+    }
+
+    /// Logout everywhere: ends every session and refresh-token family of the user, and refuses every access token
+    /// issued to the user before now.
+    pub async fn revoke_user(
+        &self,
+        user_id: &str,
+        reason: &'static str,
+        now: i64,
+    ) -> Result<UserRevocation, RevocationError> {
+        let ended = self
+            .store
+            .revoke_user_everywhere(user_id, reason, now, self.user_entry_expiry(now))
+            .await?;
+        self.refill().await;
+        Ok(ended)
+    }
+
+    /// When a user entry written at `now` can go: every access token issued before it has expired by then.
+    pub fn user_entry_expiry(&self, now: i64) -> i64 {
+        now + self.access_token_ttl.min(MAX_ACCESS_TOKEN_TTL)
+    }
+
+    /// Whether the access token with these claims was revoked: its `jti`, its family, or its user before it was
+    /// issued. An entry about the user applies to tokens issued strictly before the revocation's second: a token
+    /// issued in that same second, before it, stays valid (at most one second; tokens issued in a family are
+    /// covered by the family entry exactly).
+    pub async fn is_revoked(&self, claims: &AccessClaims) -> Result<bool, RevocationError> {
+        match &self.redis {
+            Some(redis) => redis.is_revoked(claims).await,
+            None => {
+                let rows = self
+                    .store
+                    .revocations_for(&claims.jti, claims.sid.as_deref(), &claims.sub)
+                    .await?;
+                Ok(rows
+                    .iter()
+                    .any(|row| covers(row.kind, row.revoked_at, claims)))
+            }
+        }
+    }
+
+    /// Entries after `cursor` that are live or expired less than `FEED_GRACE_SECS` ago (the revocation feed).
+    pub async fn feed(
+        &self,
+        cursor: i64,
+        now: i64,
+        limit: i64,
+    ) -> Result<Vec<RevocationRow>, RevocationError> {
+        let expired_before = now - crate::store::revocations::FEED_GRACE_SECS;
+        Ok(self
+            .store
+            .revocations_after(cursor, expired_before, limit)
+            .await?)
+    }
+
+    /// Copies what the log holds and Redis lacks into Redis (nothing to do without Redis). Failures are logged and
+    /// leave checks answering "unavailable" until a refill succeeds.
+    pub async fn refill(&self) {
+        if let Some(redis) = &self.redis {
+            redis.refill(&self.store).await;
+        }
+    }
+
+    /// Refills Redis on an interval, for as long as the process runs.
+    pub fn spawn_refill(&self) {
+        let Some(redis) = self.redis.clone() else {
+            return;
+        };
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(REFILL_INTERVAL);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                redis.refill(&store).await;
+            }
+        });
+    }
+}
+
+/// Whether an entry of `kind` made at `revoked_at` (already matched by value) revokes a token with `claims`.
+fn covers(kind: RevocationKind, revoked_at: i64, claims: &AccessClaims) -> bool {
+    match kind {
+        RevocationKind::Token | RevocationKind::Family => true,
+        RevocationKind::User => claims.iat < revoked_at,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(iat: i64) -> AccessClaims {
+        serde_json::from_value(serde_json::json!({
+            "iss": "https://id.example", "sub": "u1", "aud": "api", "exp": iat + 60, "iat": iat,
+            "jti": "j1", "client_id": "app",
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_user_entry_covers_tokens_issued_before_the_revocation_second_only() {
+        assert!(covers(RevocationKind::User, 100, &claims(99)));
+        assert!(!covers(RevocationKind::User, 100, &claims(100)));
+        assert!(!covers(RevocationKind::User, 100, &claims(101)));
+    }
+
+    #[test]
+    fn token_and_family_entries_cover_whatever_they_name() {
+        assert!(covers(RevocationKind::Token, 100, &claims(500)));
+        assert!(covers(RevocationKind::Family, 100, &claims(500)));
+    }
+}

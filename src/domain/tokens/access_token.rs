@@ -1,0 +1,109 @@
+//! Access tokens: JWTs in the RFC 9068 profile, signed RS256 by the active key.
+
+use serde::Serialize;
+
+use crate::domain::clients::Client;
+use crate::domain::signing::SigningKey;
+use crate::domain::users::User;
+use crate::values::scope::Scope;
+
+use super::TokenSettings;
+
+/// `aud` is a string for one audience and an array for several (RFC 7519 §4.1.3).
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Audience<'a> {
+    One(&'a str),
+    Many(&'a [String]),
+}
+
+/// Claims of an access token (RFC 9068 §2.2). Nothing secret goes in: anyone holding the token can read them.
+#[derive(Debug, Serialize)]
+pub struct AccessTokenClaims<'a> {
+    pub iss: &'a str,
+    pub sub: &'a str,
+    pub aud: Audience<'a>,
+    pub exp: i64,
+    pub iat: i64,
+    pub nbf: i64,
+    pub jti: String,
+    pub client_id: &'a str,
+    pub scope: String,
+    /// The refresh-token family the token was issued in: revoking the family revokes the token (the revocation
+    /// feed and introspection name it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub roles: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<&'a str>,
+}
+
+/// Whom an access token is about (`sub`): a user, or for client credentials the client itself (RFC 9068 §2.2).
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    pub id: &'a str,
+    pub roles: &'a [String],
+    pub tenant: Option<&'a str>,
+    /// The refresh-token family the token is issued in, if any.
+    pub sid: Option<&'a str>,
+}
+
+impl<'a> From<&'a User> for Subject<'a> {
+    fn from(user: &'a User) -> Self {
+        Self {
+            id: &user.id,
+            roles: &user.roles,
+            tenant: user.tenant.as_deref(),
+            sid: None,
+        }
+    }
+}
+
+impl<'a> Subject<'a> {
+    /// The client itself: no roles, no tenant.
+    pub fn client(client: &'a Client) -> Self {
+        Self {
+            id: &client.id,
+            roles: &[],
+            tenant: None,
+            sid: None,
+        }
+    }
+
+    /// The same subject, in the refresh-token family `sid`.
+    pub fn in_family(self, sid: Option<&'a str>) -> Self {
+        Self { sid, ..self }
+    }
+}
+
+/// Signs an access token for `subject`, obtained through `client`, carrying `scope`.
+pub fn sign(
+    key: &SigningKey,
+    settings: &TokenSettings,
+    subject: Subject<'_>,
+    client: &Client,
+    audiences: &[String],
+    scope: &Scope,
+    now: i64,
+) -> anyhow::Result<String> {
+    let aud = match audiences {
+        [one] => Audience::One(one),
+        many => Audience::Many(many),
+    };
+    let claims = AccessTokenClaims {
+        iss: &settings.issuer,
+        sub: subject.id,
+        aud,
+        exp: now + settings.access_token_ttl,
+        iat: now,
+        nbf: now,
+        jti: uuid::Uuid::new_v4().to_string(),
+        client_id: &client.id,
+        scope: scope.to_string(),
+        sid: subject.sid,
+        roles: subject.roles,
+        tenant: subject.tenant,
+    };
+    key.sign_jwt(&claims)
+}

@@ -1,0 +1,5 @@
+//! Values every layer speaks, from the store to the surfaces: secrets and their hashes, scopes. They depend on
+//! nothing else in the crate.
+
+pub mod scope;
+pub mod secret;
