@@ -476,7 +476,7 @@ async fn keys_command(
     let (store, master, policy) = (&services.store, &services.master, &services.policy);
     let changed = match command {
         KeysCommand::List { output } => {
-            let keys = key_admin::list(store).await?;
+            let keys = key_admin::list(store, crate::store::now()).await?;
             output.print(serde_json::to_value(&keys)?, || {
                 let mut lines = vec![format!(
                     "{:<44}  {:<8}  {:<20}  {:<20}  {:<20}  {:<20}  {:<20}  {}",
@@ -509,7 +509,8 @@ async fn keys_command(
         KeysCommand::Rotate { now, output } => {
             let outcome = if now {
                 key_admin::rotate_now(store, policy, &Actor::command_line(), crate::store::now())
-                    .await?
+                    .await
+                    .map_err(key_command_error)?
             } else {
                 key_admin::rotate(
                     store,
@@ -517,8 +518,10 @@ async fn keys_command(
                     policy,
                     config.key_bits,
                     &Actor::command_line(),
+                    crate::store::now(),
                 )
-                .await?
+                .await
+                .map_err(key_command_error)?
             };
             output.print(serde_json::to_value(&outcome)?, || match &outcome {
                 RotateOutcome::Scheduled { kid, activates_at } => {
@@ -547,8 +550,10 @@ async fn keys_command(
                 &kid,
                 &reason,
                 &Actor::command_line(),
+                crate::store::now(),
             )
-            .await?;
+            .await
+            .map_err(key_command_error)?;
             output.print(
                 json!({
                     "kid": kid,
@@ -571,7 +576,9 @@ async fn keys_command(
             true
         }
         KeysCommand::Rewrap { output } => {
-            let kids = key_admin::rewrap(store, master).await?;
+            let kids = key_admin::rewrap(store, master)
+                .await
+                .map_err(key_command_error)?;
             output.print(
                 json!({ "rewrapped": kids, "master_key_id": master.id() }),
                 || {
@@ -613,4 +620,22 @@ fn read_password_from_stdin() -> anyhow::Result<String> {
         .map(|t| t.strip_suffix('\r').unwrap_or(t))
         .unwrap_or(&text);
     Ok(text.to_owned())
+}
+
+/// A key operation's refusal, with what to do about it on the command line.
+fn key_command_error(e: key_admin::AdminError) -> anyhow::Error {
+    use key_admin::{AdminError, KeyRefusal};
+    if let AdminError::Invalid(KeyRefusal::NoReason) = e {
+        return anyhow::anyhow!(
+            "--reason must say why the key is revoked (it goes to the audit log)"
+        );
+    }
+    let hint = match &e {
+        AdminError::Invalid(KeyRefusal::NoNextKey { .. }) => "; run `latchkey keys rotate` first",
+        AdminError::Invalid(KeyRefusal::SealedByUnknownMasterKey { .. }) => {
+            "; set LATCHKEY_MASTER_KEY_PREVIOUS to the key that sealed it"
+        }
+        _ => "",
+    };
+    anyhow::anyhow!("{e}{hint}")
 }

@@ -1,4 +1,6 @@
-//! What every request handler shares, injected as `web::Data<AppState>` (never global).
+//! The domain services every request handler shares, injected as `web::Data<AppState>` (never global). A surface's
+//! own settings (the pages' look, the admin API's verifier, the JWKS cache lifetime, the trusted proxies) are that
+//! surface's application data, registered by its `configure`, never here (DESIGN.md §19).
 
 use std::sync::Arc;
 
@@ -10,15 +12,11 @@ use crate::domain::signing::{KeyRing, MasterKey};
 use crate::domain::throttle::Throttle;
 use crate::domain::tokens::TokenSettings;
 use crate::domain::tokens::issuer::TokenIssuer;
-use crate::http::client_addr::TrustedProxies;
 use crate::infra::clock::SharedClock;
 use crate::infra::metrics::Metrics;
-use crate::pages::PageSettings;
 use crate::store::Store;
 
 pub struct AppState {
-    /// The admin API's token verifier, key settings and OpenAPI document.
-    pub admin: crate::admin::AdminSettings,
     pub store: Store,
     pub keys: Arc<KeyRing>,
     pub master: Arc<MasterKey>,
@@ -32,17 +30,10 @@ pub struct AppState {
     pub throttle: Throttle,
     /// The time every expiry and window is judged by (tests move it).
     pub clock: SharedClock,
-    /// `Cache-Control: max-age` of the JWKS, in seconds.
-    pub jwks_max_age: u64,
-    /// The hosted pages' look, cookie, CSRF key and code lifetime.
-    pub pages: PageSettings,
     pub sessions: SessionSettings,
     pub reset: ResetSettings,
     /// Wakes the mail sender when a request queued mail.
     pub mail_wake: Arc<tokio::sync::Notify>,
-    /// The proxies whose `X-Forwarded-For` is believed: pass them to
-    /// [`client_address`](crate::http::client_addr::client_address).
-    pub trusted_proxies: TrustedProxies,
     /// Where requests, grants and signatures are counted (a no-op unless `metrics_bind` is set).
     pub metrics: Metrics,
 }

@@ -135,7 +135,7 @@ pub async fn authorize(
     }
     Ok(Caller {
         client_id: claims.client_id,
-        address: crate::http::source::source_address(req, state),
+        address: crate::http::source::source_address(req),
     })
 }
 

@@ -5,7 +5,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use super::access::Access;
 use super::paging::{Page, PageQuery, PageRequest};
 use super::problem::Problem;
-use super::{caller, page_response, resource};
+use super::request::caller;
+use super::respond::{page_response, resource};
 use crate::domain::audit::{self, AuditRecord};
 use crate::state::AppState;
 

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use super::access::Access;
 use super::paging::{Page, PageQuery, PageRequest};
 use super::problem::Problem;
-use super::{caller, if_match, json_body, page_response, path_param, resource, tagged};
+use super::request::{caller, if_match, json_body, path_param};
+use super::respond::{page_response, resource, tagged};
 use crate::domain::clients::{self, ClientChanges, ClientView, NewClient};
 use crate::state::AppState;
 
@@ -165,7 +166,7 @@ pub async fn create_client(
         client: client.view(),
         client_secret: secret.as_ref().map(|s| s.expose().to_owned()),
     };
-    Ok(super::created(
+    Ok(super::respond::created(
         &created,
         &client.entity_tag(),
         &format!("/admin/v1/clients/{}", client.id),

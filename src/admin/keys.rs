@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use super::access::Access;
 use super::paging::Page;
 use super::problem::Problem;
-use super::{caller, json, json_body, path_param, resource};
+use super::request::{caller, json_body, path_param, settings};
+use super::respond::{json, resource};
+use super::settings::AdminSettings;
 use crate::domain::signing::admin::{self as key_admin, KeyInfo, RotateOutcome};
 use crate::state::AppState;
 
@@ -58,7 +60,7 @@ pub async fn list_keys(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
     caller(&req, &state, Access::Read).await?;
-    let keys = key_admin::list(&state.store).await?;
+    let keys = key_admin::list(&state.store, state.clock.now()).await?;
     Ok(json(
         StatusCode::OK,
         &Page {
@@ -86,7 +88,7 @@ pub async fn rotate(
     } else {
         json_body::<Option<Rotate>>(&req, &body)?.unwrap_or_default()
     };
-    let admin = &state.admin;
+    let admin = settings(&req)?;
     let outcome = if rotate.now {
         key_admin::rotate_now(
             &state.store,
@@ -102,11 +104,12 @@ pub async fn rotate(
             &admin.key_policy,
             admin.key_bits,
             &caller.actor(),
+            state.clock.now(),
         )
         .await?
     };
     if !matches!(outcome, RotateOutcome::AlreadyScheduled { .. }) {
-        keys_changed(&state).await;
+        keys_changed(&state, settings(&req)?).await;
     }
     Ok(json(StatusCode::OK, &outcome))
 }
@@ -136,13 +139,14 @@ pub async fn revoke(
     let revocation = key_admin::revoke(
         &state.store,
         &state.master,
-        state.admin.key_bits,
+        settings(&req)?.key_bits,
         &kid,
         reason,
         &caller.actor(),
+        state.clock.now(),
     )
     .await?;
-    keys_changed(&state).await;
+    keys_changed(&state, settings(&req)?).await;
     // The revoked families' entries go to the shared denylist now rather than at the next periodic refill.
     state.revocations.refill().await;
     Ok(json(
@@ -156,7 +160,7 @@ pub async fn revoke(
 }
 
 /// Reloads this replica's ring now and tells the others to reload theirs.
-async fn keys_changed(state: &AppState) {
+async fn keys_changed(state: &AppState, admin: &AdminSettings) {
     if let Err(e) = state
         .keys
         .reload(&state.store, &state.master, state.clock.now())
@@ -164,7 +168,7 @@ async fn keys_changed(state: &AppState) {
     {
         tracing::warn!(error = %e, "reloading the key ring after an admin change failed; the schedule will retry");
     }
-    if let Some(notices) = &state.admin.key_notices {
+    if let Some(notices) = &admin.key_notices {
         notices.publish().await;
     }
 }

@@ -12,8 +12,8 @@ use utoipa::{Modify, OpenApi};
 
 use super::access::{ADMIN_READ_SCOPE, ADMIN_SCOPE};
 use super::problem::Problem;
+use super::settings::AdminSettings;
 use super::{audit, clients, keys, users};
-use crate::state::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -192,9 +192,9 @@ fn add_links(doc: &mut serde_json::Value) {
 }
 
 /// `GET /admin/openapi.json`: public, like the discovery document (it describes the API, holds no data).
-pub async fn serve(state: web::Data<AppState>) -> HttpResponse {
+pub async fn serve(admin: web::Data<AdminSettings>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
-        .body(state.admin.openapi.clone())
+        .body(admin.openapi.clone())
 }

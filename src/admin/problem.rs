@@ -11,8 +11,10 @@ use serde::Serialize;
 
 use crate::domain::clients::ClientError;
 use crate::domain::passwords::PasswordError;
-use crate::domain::signing::admin::AdminError;
+use crate::domain::signing::admin::{AdminError, KeyRefusal};
 use crate::domain::users::UserError;
+use crate::http::bearer::{Challenge, challenge};
+use crate::http::retry_after::RETRY_AFTER_SECS;
 use crate::store::StoreError;
 
 /// A problem detail object (RFC 9457 §3.1).
@@ -35,7 +37,7 @@ pub struct Problem {
     pub error: Option<&'static str>,
     #[serde(skip)]
     #[schema(ignore)]
-    challenge: Option<String>,
+    challenge: Option<HeaderValue>,
     #[serde(skip)]
     #[schema(ignore)]
     allow: Option<&'static str>,
@@ -47,8 +49,8 @@ impl std::fmt::Display for Problem {
     }
 }
 
-/// Seconds a client should wait before retrying a 503.
-const RETRY_AFTER_SECS: u64 = crate::oauth::http_response::RETRY_AFTER_SECS;
+/// The realm of the admin API's bearer challenges.
+const REALM: &str = "latchkey-admin";
 
 impl Problem {
     pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
@@ -99,12 +101,16 @@ impl Problem {
 
     /// 401 with a `Bearer` challenge (RFC 6750 §3); `error` is `None` when no token was sent at all.
     pub fn unauthorized(error: Option<&'static str>, detail: &str) -> Self {
-        let challenge = match error {
-            Some(error) => format!(
-                r#"Bearer realm="latchkey-admin", error="{error}", error_description="{detail}""#
-            ),
-            None => r#"Bearer realm="latchkey-admin""#.to_owned(),
-        };
+        let challenge = challenge(
+            REALM,
+            match error {
+                Some(error) => Challenge::Error {
+                    error,
+                    description: detail,
+                },
+                None => Challenge::Realm,
+            },
+        );
         Self {
             error,
             challenge: Some(challenge),
@@ -116,9 +122,7 @@ impl Problem {
     pub fn insufficient_scope(scope: &str) -> Self {
         Self {
             error: Some("insufficient_scope"),
-            challenge: Some(format!(
-                r#"Bearer realm="latchkey-admin", error="insufficient_scope", scope="{scope}""#
-            )),
+            challenge: Some(challenge(REALM, Challenge::InsufficientScope { scope })),
             ..Self::new(
                 StatusCode::FORBIDDEN,
                 format!("the access token lacks the scope {scope}"),
@@ -146,12 +150,8 @@ impl ResponseError for Problem {
         response
             .content_type("application/problem+json")
             .insert_header((header::CACHE_CONTROL, "no-store"));
-        if let Some(challenge) = self
-            .challenge
-            .as_deref()
-            .and_then(|c| HeaderValue::from_str(c).ok())
-        {
-            response.insert_header((header::WWW_AUTHENTICATE, challenge));
+        if let Some(challenge) = &self.challenge {
+            response.insert_header((header::WWW_AUTHENTICATE, challenge.clone()));
         }
         if let Some(allow) = self.allow {
             response.insert_header((header::ALLOW, allow));
@@ -171,7 +171,7 @@ impl From<StoreError> for Problem {
                 Self::unavailable()
             }
             StoreError::NotFound => Self::not_found("not found"),
-            StoreError::Conflict(_) => Self::conflict("it already exists"),
+            StoreError::Conflict => Self::conflict("it already exists"),
             other => Self::internal(&other),
         }
     }
@@ -209,9 +209,16 @@ impl From<ClientError> for Problem {
 impl From<AdminError> for Problem {
     fn from(e: AdminError) -> Self {
         match e {
-            AdminError::Invalid(why) => Self::conflict(why),
-            AdminError::Conflict(what) => Self::conflict(format!("{what} is under way")),
-            AdminError::NotFound(_) => Self::not_found("no key has this kid"),
+            AdminError::Invalid(KeyRefusal::NoNextKey {
+                safe_publication_secs,
+                ..
+            }) => Self::conflict(format!(
+                "no key is published as next: POST /admin/v1/keys/rotate with {{}} first; the new key may sign \
+                 once it has been in the JWKS for {safe_publication_secs}s"
+            )),
+            AdminError::Invalid(refusal) => Self::conflict(refusal.to_string()),
+            e @ AdminError::PromotionUnderWay { .. } => Self::conflict(e.to_string()),
+            AdminError::NotFound { .. } => Self::not_found("no key has this kid"),
             AdminError::Store(e) => e.into(),
             AdminError::Unexpected(cause) => Self::internal(&cause),
         }

@@ -7,7 +7,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use super::access::Access;
 use super::paging::{self, Page, PageQuery, PageRequest};
 use super::problem::Problem;
-use super::{caller, if_match, json, json_body, page_response, path_param, resource, tagged};
+use super::request::{caller, if_match, json_body, path_param};
+use super::respond::{json, page_response, resource, tagged};
 use crate::domain::passwords::Password;
 use crate::domain::users::{self, NewUser, User, UserChanges};
 use crate::state::AppState;
@@ -144,7 +145,7 @@ pub async fn create_user(
         state.clock.now(),
     )
     .await?;
-    Ok(super::created(
+    Ok(super::respond::created(
         &user,
         &user.entity_tag(),
         &format!("/admin/v1/users/{}", user.id),

@@ -320,8 +320,8 @@ impl Application {
             )?,
             None => None,
         };
+        let jwks_max_age = crate::http::jwks::JwksMaxAge(services.policy.jwks_max_age.as_secs());
         let state = web::Data::new(AppState {
-            admin,
             revocations,
             throttle,
             store: services.store,
@@ -331,15 +331,15 @@ impl Application {
             tokens,
             issuer,
             clock,
-            jwks_max_age: services.policy.jwks_max_age.as_secs(),
-            pages,
             sessions,
             reset,
             mail_wake,
-            trusted_proxies: config.trusted_proxies.clone(),
             metrics,
         });
         let server_state = state.clone();
+        let pages = web::Data::new(pages);
+        let admin = web::Data::new(admin);
+        let trusted_proxies = web::Data::new(config.trusted_proxies.clone());
         let body_deadline = BodyDeadline::new(config.request_body_timeout.0);
         let server = HttpServer::new(move || {
             let issuer = server_state.tokens.issuer.clone();
@@ -353,10 +353,11 @@ impl Application {
                     metrics::http::record(metrics.clone(), req, next)
                 }))
                 .app_data(server_state.clone())
+                .app_data(trusted_proxies.clone())
                 .configure(|cfg| crate::oauth::configure(cfg, &issuer))
-                .configure(crate::http::configure)
-                .configure(crate::pages::configure)
-                .configure(crate::admin::configure)
+                .configure(|cfg| crate::http::configure(cfg, jwks_max_age))
+                .configure(|cfg| crate::pages::configure(cfg, pages.clone()))
+                .configure(|cfg| crate::admin::configure(cfg, admin.clone()))
         })
         .workers(config.workers())
         // Slow clients (OWASP "slow HTTP" attacks): the head must arrive within REQUEST_HEAD_TIMEOUT (actix answers

@@ -364,7 +364,7 @@ pub async fn create_client(
         version: 0,
     };
     store.insert_client(&row).await.map_err(|e| match e {
-        StoreError::Conflict(_) => ClientError::Conflict(new.id.clone()),
+        StoreError::Conflict => ClientError::Conflict(new.id.clone()),
         other => other.into(),
     })?;
     let client = Client::from_row(row)?;

@@ -44,7 +44,7 @@ impl From<RevocationError> for UserError {
 impl From<StoreError> for UserError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Conflict(_) => Self::Conflict,
+            StoreError::Conflict => Self::Conflict,
             other => Self::Store(other),
         }
     }

@@ -3,7 +3,7 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
-use crate::oauth::http_response::RETRY_AFTER_SECS;
+use super::retry_after::RETRY_AFTER_SECS;
 use crate::state::AppState;
 
 pub async fn healthz() -> HttpResponse {

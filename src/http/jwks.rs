@@ -6,9 +6,17 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::state::AppState;
 
-pub async fn jwks(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+/// `Cache-Control: max-age` of the JWKS, in seconds: shorter than a new key's publication before it signs.
+#[derive(Debug, Clone, Copy)]
+pub struct JwksMaxAge(pub u64);
+
+pub async fn jwks(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    max_age: web::Data<JwksMaxAge>,
+) -> HttpResponse {
     let set = state.keys.snapshot();
-    let cache_control = format!("public, max-age={}", state.jwks_max_age);
+    let cache_control = format!("public, max-age={}", max_age.0);
     let not_modified = req
         .headers()
         .get(header::IF_NONE_MATCH)

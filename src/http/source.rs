@@ -2,12 +2,15 @@
 
 use std::net::IpAddr;
 
-use actix_web::HttpRequest;
+use actix_web::{HttpRequest, web};
 
-use super::client_addr::client_address;
-use crate::state::AppState;
+use super::client_addr::{TrustedProxies, client_address};
 
-/// The client's address: the peer's, or behind trusted proxies the right-most untrusted `X-Forwarded-For` entry.
-pub fn source_address(req: &HttpRequest, state: &AppState) -> IpAddr {
-    client_address(req, &state.trusted_proxies)
+/// The client's address: the peer's, or behind the trusted proxies (the application's [`TrustedProxies`] data) the
+/// right-most untrusted `X-Forwarded-For` entry. Without that data no proxy is trusted.
+pub fn source_address(req: &HttpRequest) -> IpAddr {
+    match req.app_data::<web::Data<TrustedProxies>>() {
+        Some(proxies) => client_address(req, proxies),
+        None => client_address(req, &TrustedProxies::default()),
+    }
 }

@@ -80,7 +80,7 @@ pub async fn authenticate_request(
     req: &HttpRequest,
     form: &Form,
 ) -> Result<Client, OAuthError> {
-    let address = source_address(req, state);
+    let address = source_address(req);
     state
         .throttle
         .client_request(address)

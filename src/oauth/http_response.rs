@@ -9,8 +9,7 @@ use serde::Serialize;
 use crate::domain::oauth_error::{ErrorCode, OAuthError};
 use crate::infra::metrics::http::OAuthErrorCode;
 
-/// Seconds a client should wait before retrying when a dependency is down.
-pub const RETRY_AFTER_SECS: u64 = 5;
+use crate::http::retry_after::RETRY_AFTER_SECS;
 
 #[derive(Serialize)]
 struct Body<'a> {

@@ -75,7 +75,7 @@ async fn dispatch(
             let request = grants::password::PasswordRequest::parse(form)?;
             let account = request.login.account_key();
             let source = Source {
-                address: source_address(req, state),
+                address: source_address(req),
                 device: state.throttle.devices.presented(req, &account),
             };
             let response = grants::password::grant(state, &client, request, &source).await?;

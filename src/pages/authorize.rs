@@ -7,7 +7,9 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::{SignInPage, error_page, render, security, too_many_attempts, unavailable};
+use super::render::{SignInPage, error_page, render, too_many_attempts, unavailable};
+use super::security;
+use super::settings::PageSettings;
 use crate::domain::authentication::{self, AuthError, SignInAttempt};
 use crate::domain::authorization::{
     AuthorizationRequest, AuthorizeError, ErrorRedirect, NoRedirect, redirect_with,
@@ -25,8 +27,12 @@ use crate::values::secret::PlainToken;
 /// Largest form accepted on the pages: an authorization request and a password fit in far less.
 pub const MAX_FORM_BYTES: usize = 16 * 1024;
 
-pub async fn authorize_get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    authorize(&req, &state, req.query_string().as_bytes()).await
+pub async fn authorize_get(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    pages: web::Data<PageSettings>,
+) -> HttpResponse {
+    authorize(&req, &state, &pages, req.query_string().as_bytes()).await
 }
 
 /// OIDC Core §3.1.2.1: the request may also be a form POST. (A cross-site POST carries no SameSite=Lax cookie,
@@ -35,22 +41,27 @@ pub async fn authorize_post(
     req: HttpRequest,
     body: Result<web::Bytes, actix_web::Error>,
     state: web::Data<AppState>,
+    pages: web::Data<PageSettings>,
 ) -> HttpResponse {
     match body {
-        Ok(body) => authorize(&req, &state, &body).await,
+        Ok(body) => authorize(&req, &state, &pages, &body).await,
         Err(_) => error_page(
-            &state.pages,
+            &pages,
             StatusCode::BAD_REQUEST,
-            state.pages.chrome.messages.error_malformed,
+            pages.chrome.messages.error_malformed,
         ),
     }
 }
 
-async fn authorize(req: &HttpRequest, state: &AppState, raw: &[u8]) -> HttpResponse {
-    let pages = &state.pages;
+async fn authorize(
+    req: &HttpRequest,
+    state: &AppState,
+    pages: &PageSettings,
+    raw: &[u8],
+) -> HttpResponse {
     let request = match AuthorizationRequest::parse(&state.store, raw).await {
         Ok(request) => request,
-        Err(e) => return refused(state, e),
+        Err(e) => return refused(state, pages, e),
     };
     let now = state.clock.now();
     let cookie = pages.cookie.presented(req);
@@ -62,15 +73,15 @@ async fn authorize(req: &HttpRequest, state: &AppState, raw: &[u8]) -> HttpRespo
         None => None,
     };
     if let Some(session) = session.filter(|s| request.accepts(s, now)) {
-        return approve(state, &request, &session, None).await;
+        return approve(state, pages, &request, &session, None).await;
     }
     if request.prompt.none {
         // OIDC Core §3.1.2.6: no interaction allowed, and it would be needed.
         let error = request.error(ErrorCode::LoginRequired, "the user must sign in");
-        return redirect_error(state, &error);
+        return redirect_error(state, pages, &error);
     }
     let username = request.login_hint.clone().unwrap_or_default();
-    sign_in_form(state, &request, cookie, &username, None)
+    sign_in_form(pages, &request, cookie, &username, None)
 }
 
 /// `POST /login`: the sign-in form. Checks origin and CSRF token, then the request it carries, then the password.
@@ -78,8 +89,9 @@ pub async fn sign_in(
     req: HttpRequest,
     body: Result<web::Bytes, actix_web::Error>,
     state: web::Data<AppState>,
+    pages: web::Data<PageSettings>,
 ) -> HttpResponse {
-    let pages = &state.pages;
+    let pages = pages.get_ref();
     let messages = pages.chrome.messages;
     let form = match pages.checked_form(&req, &body) {
         Ok(form) => form,
@@ -90,13 +102,13 @@ pub async fn sign_in(
     };
     let request = match AuthorizationRequest::parse(&state.store, &body).await {
         Ok(request) => request,
-        Err(e) => return refused(&state, e),
+        Err(e) => return refused(&state, pages, e),
     };
     let username = form.get("username").unwrap_or_default();
     let login = Login::parse(username);
     let account = login.account_key();
     let source = Source {
-        address: source_address(&req, &state),
+        address: source_address(&req),
         device: state.throttle.devices.presented(&req, &account),
     };
     if let Err(throttled) = state.throttle.request(source.address).await {
@@ -127,7 +139,7 @@ pub async fn sign_in(
         Ok(user) => user,
         Err(AuthError::InvalidCredentials) => {
             return sign_in_form(
-                &state,
+                pages,
                 &request,
                 Some(cookie),
                 username,
@@ -162,7 +174,7 @@ pub async fn sign_in(
         Err(e) => return unavailable(pages, e),
     };
     tracing::info!(user = %user.id, client = %request.client.id, "signed in on the hosted page");
-    let mut response = approve(&state, &request, &session, Some(secret)).await;
+    let mut response = approve(&state, pages, &request, &session, Some(secret)).await;
     // This browser is now a known device for the account (see `throttle`).
     let device = state
         .throttle
@@ -177,11 +189,11 @@ pub async fn sign_in(
 /// Issues a code for `request` approved by `session` and sends the user agent back to the client (§4.1.2).
 async fn approve(
     state: &AppState,
+    pages: &PageSettings,
     request: &AuthorizationRequest,
     session: &SessionRow,
     new_cookie: Option<PlainToken>,
 ) -> HttpResponse {
-    let pages = &state.pages;
     let now = state.clock.now();
     let code = match request
         .issue_code(&state.store, session, pages.code_ttl, now)
@@ -204,13 +216,12 @@ async fn approve(
 
 /// The sign-in form for `request`, its CSRF token bound to the browser cookie (created now if there is none).
 fn sign_in_form(
-    state: &AppState,
+    pages: &PageSettings,
     request: &AuthorizationRequest,
     cookie: Option<PlainToken>,
     username: &str,
     error: Option<&str>,
 ) -> HttpResponse {
-    let pages = &state.pages;
     let (cookie, set_cookie) = match cookie {
         Some(cookie) => (cookie, false),
         None => (PlainToken::generate(SESSION_PREFIX), true),
@@ -236,8 +247,7 @@ fn sign_in_form(
 }
 
 /// A refused request: an error page when the client or redirection URI is in doubt, else a redirect.
-fn refused(state: &AppState, error: AuthorizeError) -> HttpResponse {
-    let pages = &state.pages;
+fn refused(state: &AppState, pages: &PageSettings, error: AuthorizeError) -> HttpResponse {
     let m = pages.chrome.messages;
     match error {
         AuthorizeError::NoRedirect(why) => {
@@ -251,11 +261,11 @@ fn refused(state: &AppState, error: AuthorizeError) -> HttpResponse {
             tracing::info!(reason = %why, "authorization request refused without redirect");
             error_page(pages, StatusCode::BAD_REQUEST, message)
         }
-        AuthorizeError::Redirect(error) => redirect_error(state, &error),
+        AuthorizeError::Redirect(error) => redirect_error(state, pages, &error),
         AuthorizeError::Store(e) => unavailable(pages, e),
     }
 }
 
-fn redirect_error(state: &AppState, error: &ErrorRedirect) -> HttpResponse {
-    security::see_other(&error.location(&state.tokens.issuer), state.pages.hsts()).finish()
+fn redirect_error(state: &AppState, pages: &PageSettings, error: &ErrorRedirect) -> HttpResponse {
+    security::see_other(&error.location(&state.tokens.issuer), pages.hsts()).finish()
 }

@@ -12,7 +12,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Chrome, error_page, render, security, unavailable};
+use super::render::{error_page, render, unavailable};
+use super::security;
+use super::settings::{Chrome, PageSettings};
 use crate::domain::authorization::redirect_with;
 use crate::domain::clients::Client;
 use crate::domain::form::Form;
@@ -52,8 +54,12 @@ struct LogoutRequest {
     carried: Vec<(&'static str, String)>,
 }
 
-pub async fn logout_get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    logout(&req, &state, req.query_string().as_bytes(), false).await
+pub async fn logout_get(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    pages: web::Data<PageSettings>,
+) -> HttpResponse {
+    logout(&req, &state, &pages, req.query_string().as_bytes(), false).await
 }
 
 /// A POST is either a logout request sent as a form (like GET), or the confirmation form (`confirm`), which must
@@ -62,8 +68,9 @@ pub async fn logout_post(
     req: HttpRequest,
     body: Result<web::Bytes, actix_web::Error>,
     state: web::Data<AppState>,
+    pages: web::Data<PageSettings>,
 ) -> HttpResponse {
-    let pages = &state.pages;
+    let pages = pages.get_ref();
     let Ok(body) = body else {
         return error_page(
             pages,
@@ -80,11 +87,16 @@ pub async fn logout_post(
             pages.chrome.messages.error_form_expired,
         );
     }
-    logout(&req, &state, &body, confirmed).await
+    logout(&req, &state, pages, &body, confirmed).await
 }
 
-async fn logout(req: &HttpRequest, state: &AppState, raw: &[u8], confirmed: bool) -> HttpResponse {
-    let pages = &state.pages;
+async fn logout(
+    req: &HttpRequest,
+    state: &AppState,
+    pages: &PageSettings,
+    raw: &[u8],
+    confirmed: bool,
+) -> HttpResponse {
     let messages = pages.chrome.messages;
     let request = match LogoutRequest::parse(state, raw).await {
         Ok(Some(request)) => request,
@@ -95,13 +107,13 @@ async fn logout(req: &HttpRequest, state: &AppState, raw: &[u8], confirmed: bool
                 messages.error_bad_id_token_hint,
             );
         }
-        Err(e) => return unavailable(&state.pages, e),
+        Err(e) => return unavailable(pages, e),
     };
     let now = state.clock.now();
     let session = match pages.cookie.presented(req) {
         Some(secret) => match sessions::resume(&state.store, state.sessions, &secret, now).await {
             Ok(session) => session,
-            Err(e) => return unavailable(&state.pages, e),
+            Err(e) => return unavailable(pages, e),
         },
         None => None,
     };
@@ -111,14 +123,14 @@ async fn logout(req: &HttpRequest, state: &AppState, raw: &[u8], confirmed: bool
             .as_ref()
             .is_some_and(|user| *user == session.user_id);
         if !proven && !confirmed {
-            return confirm_page(state, req, &request);
+            return confirm_page(pages, req, &request);
         }
         if let Err(e) = state
             .store
             .revoke_session(&session.id, "logged out", now)
             .await
         {
-            return unavailable(&state.pages, e);
+            return unavailable(pages, e);
         }
         tracing::info!(user = %session.user_id, "signed out");
     }
@@ -235,8 +247,7 @@ fn verify_hint(state: &AppState, token: &str) -> Option<Hint> {
         .map(|data| data.claims)
 }
 
-fn confirm_page(state: &AppState, req: &HttpRequest, request: &LogoutRequest) -> HttpResponse {
-    let pages = &state.pages;
+fn confirm_page(pages: &PageSettings, req: &HttpRequest, request: &LogoutRequest) -> HttpResponse {
     // There is a session, hence a cookie to bind the token to.
     let Some(cookie) = pages.cookie.presented(req) else {
         return error_page(

@@ -8,9 +8,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::{
-    Chrome, PageSettings, error_page, message_page, render, too_many_attempts, unavailable,
-};
+use super::render::{error_page, message_page, render, too_many_attempts, unavailable};
+use super::settings::{Chrome, PageSettings};
 use crate::domain::form::Form;
 use crate::domain::password_reset::{self, RESET_PREFIX, ResetError};
 use crate::domain::passwords::{Password, PasswordError};
@@ -34,8 +33,8 @@ struct ResetPage<'a> {
     error: Option<&'a str>,
 }
 
-pub async fn forgot_form(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let pages = &state.pages;
+pub async fn forgot_form(req: HttpRequest, pages: web::Data<PageSettings>) -> HttpResponse {
+    let pages = pages.get_ref();
     let (cookie, new) = pages.browser_cookie(&req);
     let page = ForgotPage {
         chrome: &pages.chrome,
@@ -48,19 +47,16 @@ pub async fn forgot(
     req: HttpRequest,
     body: Result<web::Bytes, actix_web::Error>,
     state: web::Data<AppState>,
+    pages: web::Data<PageSettings>,
 ) -> HttpResponse {
-    let pages = &state.pages;
+    let pages = pages.get_ref();
     let messages = pages.chrome.messages;
     let form = match pages.checked_form(&req, &body) {
         Ok(form) => form,
         Err(refused) => return *refused,
     };
     // Per address only: the answer must not depend on the account, and a reset is never locked per account.
-    if let Err(throttled) = state
-        .throttle
-        .forgot_password(source_address(&req, &state))
-        .await
-    {
+    if let Err(throttled) = state.throttle.forgot_password(source_address(&req)).await {
         return too_many_attempts(pages, throttled);
     }
     let email = form.get("email").unwrap_or_default();
@@ -97,8 +93,12 @@ pub async fn forgot(
     )
 }
 
-pub async fn reset_form(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let pages = &state.pages;
+pub async fn reset_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    pages: web::Data<PageSettings>,
+) -> HttpResponse {
+    let pages = pages.get_ref();
     let form = Form::parse(req.query_string().as_bytes()).unwrap_or_default();
     let Some(token) = presented_token(&form) else {
         return invalid_link(pages);
@@ -115,8 +115,9 @@ pub async fn reset(
     req: HttpRequest,
     body: Result<web::Bytes, actix_web::Error>,
     state: web::Data<AppState>,
+    pages: web::Data<PageSettings>,
 ) -> HttpResponse {
-    let pages = &state.pages;
+    let pages = pages.get_ref();
     let messages = pages.chrome.messages;
     let form = match pages.checked_form(&req, &body) {
         Ok(form) => form,

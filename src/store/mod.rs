@@ -135,8 +135,10 @@ pub enum StoreError {
     /// The database can't be reached or is overloaded: the caller should answer 503 and try again later.
     #[error("database unavailable")]
     Unavailable(#[source] anyhow::Error),
-    #[error("already exists: {0}")]
-    Conflict(String),
+    /// A uniqueness rule refused the change (the row exists, or was changed concurrently). The database's own
+    /// message is logged, never carried: it names tables and values no caller should see.
+    #[error("already exists")]
+    Conflict,
     #[error("not found")]
     NotFound,
     #[error("stored data is invalid: {0}")]
@@ -151,7 +153,8 @@ impl From<diesel::result::Error> for StoreError {
         match error {
             E::NotFound => Self::NotFound,
             E::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                Self::Conflict(info.message().to_owned())
+                tracing::debug!(database = info.message(), "unique violation");
+                Self::Conflict
             }
             E::DatabaseError(
                 DatabaseErrorKind::ClosedConnection

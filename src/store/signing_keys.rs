@@ -155,7 +155,7 @@ impl Store {
         write_tx!(self, StoreError, conn => {
             let state: KeyState = keys::table.find(&kid).select(keys::state).first(conn).await?;
             if state == KeyState::Revoked {
-                return Err(StoreError::Conflict(format!("key {kid} is already revoked")));
+                return Err(StoreError::Conflict);
             }
             diesel::update(keys::table.find(&kid))
                 .set((

@@ -240,7 +240,7 @@ mod tests {
             .filter(|(_, r)| r.is_err())
             .collect();
         assert_eq!(failed.len(), 1, "{results:?}");
-        assert!(matches!(failed[0].1, Err(StoreError::Conflict(_))));
+        assert!(matches!(failed[0].1, Err(StoreError::Conflict)));
         assert_eq!(store.list_users().await.unwrap().len(), 19);
         let _ = std::fs::remove_dir_all(dir);
     }

@@ -14,7 +14,7 @@ use latchkey::config::Config;
 use latchkey::domain::signing::{MasterKey, admin};
 use latchkey::values::secret::SecretString;
 
-use crate::helpers::{TempDir, TestApp, operator, random_master_key};
+use crate::helpers::{TempDir, TestApp, now, operator, random_master_key};
 use crate::key_helpers::{Windows, key_rows, policy, spawn_with_windows};
 
 const NONCE: usize = 12;
@@ -36,14 +36,14 @@ async fn server_with_three_keys() -> TestApp {
     let (store, master, bits) = (&app.state.store, &app.state.master, app.config.key_bits);
     let policy = policy(&app);
     let first = app.state.keys.snapshot().active.kid().to_owned();
-    admin::rotate(store, master, &policy, bits, &operator())
+    admin::rotate(store, master, &policy, bits, &operator(), now())
         .await
         .expect("rotate");
     // Revoking the signer promotes the published next key at once.
-    admin::revoke(store, master, bits, &first, "test", &operator())
+    admin::revoke(store, master, bits, &first, "test", &operator(), now())
         .await
         .expect("revoke");
-    admin::rotate(store, master, &policy, bits, &operator())
+    admin::rotate(store, master, &policy, bits, &operator(), now())
         .await
         .expect("rotate");
     let mut states: Vec<String> = key_rows(&app)

@@ -416,6 +416,7 @@ pub async fn publish_next(app: &TestApp) -> String {
         &app.config.key_policy(),
         app.config.key_bits,
         &crate::helpers::operator(),
+        crate::helpers::now(),
     )
     .await
     .expect("a rotation");

@@ -128,7 +128,7 @@ async fn revoking_a_retired_or_next_key_ends_only_its_own_families_and_leaves_si
 
     // Rotate by hand (in-process, as the CLI does): publish, wait out the safe window, promote.
     let admin::RotateOutcome::Scheduled { kid: new, .. } =
-        admin::rotate(store, master, &policy, bits, &operator())
+        admin::rotate(store, master, &policy, bits, &operator(), now())
             .await
             .expect("rotate")
     else {
@@ -170,6 +170,7 @@ async fn revoking_a_retired_or_next_key_ends_only_its_own_families_and_leaves_si
         &old,
         "retired key found on a laptop",
         &operator(),
+        now(),
     )
     .await
     .expect("revoke");
@@ -194,7 +195,7 @@ async fn revoking_a_retired_or_next_key_ends_only_its_own_families_and_leaves_si
 
     // Revoke a published next key: it leaves the JWKS and never signs.
     let admin::RotateOutcome::Scheduled { kid: next, .. } =
-        admin::rotate(store, master, &policy, bits, &operator())
+        admin::rotate(store, master, &policy, bits, &operator(), now())
             .await
             .expect("rotate")
     else {
@@ -214,6 +215,7 @@ async fn revoking_a_retired_or_next_key_ends_only_its_own_families_and_leaves_si
         &next,
         "generated on a bad host",
         &operator(),
+        now(),
     )
     .await
     .expect("revoke");

@@ -151,6 +151,7 @@ async fn no_refresh_stores_a_token_for_a_signing_key_after_it_is_revoked() {
                 &kid,
                 "revocation race test",
                 &crate::helpers::operator(),
+                crate::helpers::now(),
             )
             .await
             .expect("revoking the active key");

@@ -9,28 +9,58 @@ use crate::domain::audit::{self, Actor};
 use crate::store::signing_keys::{Revocation, SigningKeyRow};
 use crate::store::{Store, StoreError};
 
-/// Why a key operation was refused.
+/// Why a key operation was refused. The texts say what is wrong in the terms of the key lifecycle; each surface
+/// adds how to act on it in its own terms (a CLI command, an API call).
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
-    #[error("{0}")]
-    Invalid(String),
-    #[error("{0} already exists")]
-    Conflict(String),
-    #[error("{0} not found")]
-    NotFound(String),
+    /// The request can't be honoured in the key table's present state.
     #[error(transparent)]
-    Store(StoreError),
+    Invalid(KeyRefusal),
+    /// Another replica or operator is promoting this key right now.
+    #[error("a promotion of key {kid} is under way")]
+    PromotionUnderWay { kid: String },
+    #[error("key {kid:?} not found")]
+    NotFound { kid: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
 
-impl From<StoreError> for AdminError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Conflict(what) => Self::Conflict(what),
-            other => Self::Store(other),
-        }
-    }
+/// What in the key table refuses an operation.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyRefusal {
+    /// `rotate --now` needs a published `next` key; a new one may sign after `safe_publication_secs`.
+    #[error(
+        "no key is published as `next`: start a rotation first; the new key may sign once it has been in the JWKS \
+         for {safe_publication_secs}s (JWKS max-age {jwks_max_age_secs}s + replica poll {poll_secs}s + margin)"
+    )]
+    NoNextKey {
+        safe_publication_secs: u64,
+        jwks_max_age_secs: u64,
+        poll_secs: u64,
+    },
+    /// The `next` key hasn't been published long enough for every verifier's cache to know it.
+    #[error(
+        "key {kid} has been published for {published_for}s, but verifiers may cache the JWKS for \
+         {jwks_max_age_secs}s: it can sign in {wait}s (at {earliest}); promoting it earlier could make valid \
+         tokens fail verification"
+    )]
+    TooEarly {
+        kid: String,
+        published_for: i64,
+        jwks_max_age_secs: u64,
+        wait: i64,
+        earliest: i64,
+    },
+    #[error("key {kid} is already revoked")]
+    AlreadyRevoked { kid: String },
+    /// An emergency revocation must say why (it goes to the audit log).
+    #[error("the reason must say why the key is revoked (it goes to the audit log)")]
+    NoReason,
+    /// A key sealed under a master key this process doesn't hold.
+    #[error("key {kid} is sealed by a master key this process can't open: {cause}")]
+    SealedByUnknownMasterKey { kid: String, cause: String },
 }
 
 /// A key as `latchkey keys list` shows it. Times are UNIX seconds.
@@ -71,8 +101,8 @@ impl KeyInfo {
 }
 
 /// Every key in the table, oldest first, with its use.
-pub async fn list(store: &Store) -> Result<Vec<KeyInfo>, AdminError> {
-    let live = store.live_families_by_kid(crate::store::now()).await?;
+pub async fn list(store: &Store, now: i64) -> Result<Vec<KeyInfo>, AdminError> {
+    let live = store.live_families_by_kid(now).await?;
     Ok(store
         .list_signing_keys()
         .await?
@@ -99,6 +129,7 @@ pub async fn rotate(
     policy: &KeyPolicy,
     bits: u32,
     actor: &Actor,
+    now: i64,
 ) -> Result<RotateOutcome, AdminError> {
     let rows = store.list_signing_keys().await?;
     if let Some(next) = oldest_next(&rows) {
@@ -107,10 +138,9 @@ pub async fn rotate(
             activates_at: policy.activation_of(next),
         });
     }
-    let mut row = generate_row(master, bits, KeyState::Next, crate::store::now())
+    let mut row = generate_row(master, bits, KeyState::Next, now)
         .await
         .map_err(|e| AdminError::Unexpected(e.into()))?;
-    // Counted from publication (`created_at`, stamped after the slow key generation), not from before it.
     let activates_at = row.created_at + seconds(policy.publish_ahead);
     row.activate_after = Some(activates_at);
     store.insert_signing_key(&row).await?;
@@ -139,33 +169,29 @@ pub async fn rotate_now(
 ) -> Result<RotateOutcome, AdminError> {
     let rows = store.list_signing_keys().await?;
     let Some(next) = oldest_next(&rows) else {
-        return Err(AdminError::Invalid(format!(
-            "no key is published as `next`: run `latchkey keys rotate` first; the new key may sign once it has been \
-             in the JWKS for {}s (JWKS max-age {}s + replica poll {}s + margin)",
-            policy.safe_publication().as_secs(),
-            policy.jwks_max_age.as_secs(),
-            policy.poll_interval.as_secs(),
-        )));
+        return Err(AdminError::Invalid(KeyRefusal::NoNextKey {
+            safe_publication_secs: policy.safe_publication().as_secs(),
+            jwks_max_age_secs: policy.jwks_max_age.as_secs(),
+            poll_secs: policy.poll_interval.as_secs(),
+        }));
     };
     let earliest = policy.earliest_activation(next.created_at);
     if now < earliest {
-        return Err(AdminError::Invalid(format!(
-            "key {} has been published for {}s, but verifiers may cache the JWKS for {}s: it can sign in {}s \
-             (at {earliest}); promoting it earlier could make valid tokens fail verification",
-            next.kid,
-            now - next.created_at,
-            policy.jwks_max_age.as_secs(),
-            earliest - now,
-        )));
+        return Err(AdminError::Invalid(KeyRefusal::TooEarly {
+            kid: next.kid.clone(),
+            published_for: now - next.created_at,
+            jwks_max_age_secs: policy.jwks_max_age.as_secs(),
+            wait: earliest - now,
+            earliest,
+        }));
     }
     if !store
         .promote_signing_key(&next.kid, now, policy.remove_after(now))
         .await?
     {
-        return Err(AdminError::Conflict(format!(
-            "a promotion of key {}",
-            next.kid
-        )));
+        return Err(AdminError::PromotionUnderWay {
+            kid: next.kid.clone(),
+        });
     }
     audit::record(
         store,
@@ -189,22 +215,25 @@ pub async fn revoke(
     kid: &str,
     reason: &str,
     actor: &Actor,
+    now: i64,
 ) -> Result<Revocation, AdminError> {
     if reason.trim().is_empty() {
-        return Err(AdminError::Invalid(
-            "--reason must say why the key is revoked (it goes to the audit log)".into(),
-        ));
+        return Err(AdminError::Invalid(KeyRefusal::NoReason));
     }
     // Generated up front (off the async workers), used only if the key was the signer and no `next` key exists.
-    let fresh = generate_row(master, bits, KeyState::Active, crate::store::now())
+    let fresh = generate_row(master, bits, KeyState::Active, now)
         .await
         .map_err(|e| AdminError::Unexpected(e.into()))?;
     store
-        .revoke_signing_key(kid, reason.trim(), &fresh, actor, crate::store::now())
+        .revoke_signing_key(kid, reason.trim(), &fresh, actor, now)
         .await
         .map_err(|e| match e {
-            StoreError::NotFound => AdminError::NotFound(format!("key {kid:?}")),
-            StoreError::Conflict(msg) => AdminError::Invalid(msg),
+            StoreError::NotFound => AdminError::NotFound {
+                kid: kid.to_owned(),
+            },
+            StoreError::Conflict => AdminError::Invalid(KeyRefusal::AlreadyRevoked {
+                kid: kid.to_owned(),
+            }),
             other => other.into(),
         })
 }
@@ -220,9 +249,10 @@ pub async fn rewrap(store: &Store, master: &MasterKey) -> Result<Vec<String>, Ad
         let plain = master
             .open(&row.kid, &row.master_key_id, &row.private_key_ciphertext)
             .map_err(|e| {
-                AdminError::Invalid(format!(
-                    "{e}; set LATCHKEY_MASTER_KEY_PREVIOUS to the key that sealed it"
-                ))
+                AdminError::Invalid(KeyRefusal::SealedByUnknownMasterKey {
+                    kid: row.kid.clone(),
+                    cause: e.to_string(),
+                })
             })?;
         let sealed = master
             .seal(&row.kid, &plain)

@@ -57,7 +57,7 @@ impl KeyRing {
             match store.insert_signing_key(&row).await {
                 Ok(()) => tracing::info!(kid = %row.kid, "generated the first signing key"),
                 // Another replica won the race: use its key.
-                Err(StoreError::Conflict(_)) => {}
+                Err(StoreError::Conflict) => {}
                 Err(e) => return Err(e.into()),
             }
             rows = store.list_signing_keys().await?;
