@@ -8,7 +8,11 @@ is an edge to `store/users.rs`, while `crate::store::Store` is an edge to `store
 child (`pub use child::X`) is an edge parent -> child like any other, so a child reaching back into its parent closes
 a circle too. `#[cfg(test)]` modules are not part of the shipped graph and are ignored.
 
-Usage: module_cycles.py CRATE_SRC_DIR... ; prints every circle (strongly connected component) and exits 1 if any.
+For the service crate (a `src/` holding `domain/`), the layers of DESIGN.md §19 are checked too: imports point
+down, never up (LAYERS below says what each layer may not import).
+
+Usage: module_cycles.py CRATE_SRC_DIR... ; prints every circle (strongly connected component) and every upward
+import, and exits 1 if there is any.
 """
 
 import re
@@ -172,6 +176,27 @@ def strongly_connected(nodes, graph):
     return result
 
 
+SURFACES = ("oauth", "pages", "admin", "http")
+WIRING = ("app", "cli", "state")
+# layer (first path segment) -> first segments it must never import
+LAYERS = {
+    "values": ("store", "domain", "infra", *SURFACES, *WIRING, "config"),
+    "store": ("domain", "infra", *SURFACES, *WIRING),
+    "domain": (*SURFACES, *WIRING),
+    "infra": (*SURFACES, *WIRING),
+    "state": (*SURFACES, "app", "cli"),
+    **{surface: ("app", "cli") for surface in SURFACES},
+}
+
+
+def upward_imports(graph):
+    for a, targets in graph.items():
+        forbidden = LAYERS.get(a[0] if a else "", ())
+        for b in targets:
+            if b and b[0] in forbidden:
+                yield a, b
+
+
 def name(module: tuple[str, ...]) -> str:
     return "crate" if not module else "::".join(module)
 
@@ -191,8 +216,14 @@ def main() -> int:
             for m in sorted(circle):
                 inside = sorted(name(t) for t in graph.get(m, ()) if t in members)
                 print(f"  {name(m)} -> {', '.join(inside)}")
+        upward = []
+        if crate.resolve(["domain"]) == ("domain",):
+            upward = sorted(upward_imports(graph))
+            for a, b in upward:
+                failed = True
+                print(f"{src}: upward import: {name(a)} -> {name(b)}")
         edges = sum(len(v) for v in graph.values())
-        print(f"{src}: {len(crate.modules)} modules, {edges} import edges, {len(circles)} circles")
+        print(f"{src}: {len(crate.modules)} modules, {edges} import edges, {len(circles)} circles, {len(upward)} upward imports")
     return 1 if failed else 0
 
 

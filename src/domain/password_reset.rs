@@ -5,7 +5,6 @@ use crate::domain::passwords::{Password, PasswordError, PasswordHasher};
 use crate::domain::signing::MasterKey;
 use crate::domain::users::normalize_email;
 use crate::infra::mail::Mail;
-use crate::pages::messages::Messages;
 use crate::store::password_resets::ResetRow;
 use crate::store::{Store, StoreError};
 use crate::values::secret::PlainToken;
@@ -32,13 +31,23 @@ pub enum ResetError {
     Password(#[from] PasswordError),
 }
 
+/// The texts of the mails a reset sends, in the language of the page that asked (the surface picks them from its
+/// catalogue). `reset_text` holds `{link}` and `{minutes}` where the link and its lifetime go.
+#[derive(Debug, Clone, Copy)]
+pub struct ResetMailTexts {
+    pub reset_subject: &'static str,
+    pub reset_text: &'static str,
+    pub changed_subject: &'static str,
+    pub changed_text: &'static str,
+}
+
 /// Handles "I forgot my password" for `email`: when it names an enabled account, a link is queued for it (and
 /// older links stop working). The caller answers the same whatever happened here.
 pub async fn request(
     store: &Store,
     master: &MasterKey,
     settings: &ResetSettings,
-    messages: &Messages,
+    texts: &ResetMailTexts,
     email: &str,
     now: i64,
 ) -> Result<bool, ResetError> {
@@ -57,9 +66,9 @@ pub async fn request(
     );
     let mail = Mail {
         to: user.email.clone(),
-        subject: messages.reset_mail_subject.to_owned(),
-        text: messages
-            .reset_mail_text
+        subject: texts.reset_subject.to_owned(),
+        text: texts
+            .reset_text
             .replace("{link}", &link)
             .replace("{minutes}", &(settings.ttl / 60).to_string()),
     };
@@ -87,7 +96,7 @@ pub async fn complete(
     store: &Store,
     hasher: &PasswordHasher,
     master: &MasterKey,
-    messages: &Messages,
+    texts: &ResetMailTexts,
     token: &PlainToken,
     password: &Password,
     now: i64,
@@ -99,8 +108,8 @@ pub async fn complete(
     let password_hash = hasher.hash(password).await?;
     let notice = Mail {
         to: email,
-        subject: messages.password_changed_mail_subject.to_owned(),
-        text: messages.password_changed_mail_text.to_owned(),
+        subject: texts.changed_subject.to_owned(),
+        text: texts.changed_text.to_owned(),
     }
     .into_outbox(master, now)?;
     Ok(store

@@ -73,3 +73,14 @@ impl ResponseError for OAuthError {
         json_error(self.status_code(), self)
     }
 }
+
+/// `GET /token` and friends: 405 with `Allow: POST` (RFC 9110 §15.5.6).
+pub async fn post_only() -> HttpResponse {
+    HttpResponse::MethodNotAllowed()
+        .insert_header((header::ALLOW, "POST"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(serde_json::json!({
+            "error": "invalid_request",
+            "error_description": "this endpoint accepts only POST",
+        }))
+}

@@ -21,7 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/introspect")
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
             .route(web::post().to(introspect))
-            .default_service(web::to(super::post_only)),
+            .default_service(web::to(super::http_response::post_only)),
     );
 }
 

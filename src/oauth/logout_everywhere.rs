@@ -12,7 +12,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/account/logout-everywhere")
             .route(web::post().to(logout_everywhere))
-            .default_service(web::to(super::post_only)),
+            .default_service(web::to(super::http_response::post_only)),
     );
 }
 

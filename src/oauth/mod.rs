@@ -13,9 +13,6 @@ pub mod revocation_feed;
 pub mod token_endpoint;
 pub mod userinfo;
 
-use actix_web::HttpResponse;
-use actix_web::http::header;
-
 /// Registers the OAuth endpoints.
 pub fn configure(cfg: &mut actix_web::web::ServiceConfig, issuer: &str) {
     token_endpoint::configure(cfg);
@@ -25,15 +22,4 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig, issuer: &str) {
     logout_everywhere::configure(cfg);
     userinfo::configure(cfg);
     discovery::configure(cfg, issuer);
-}
-
-/// `GET /token` and friends: 405 with `Allow: POST` (RFC 9110 §15.5.6).
-pub(crate) async fn post_only() -> HttpResponse {
-    HttpResponse::MethodNotAllowed()
-        .insert_header((header::ALLOW, "POST"))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(serde_json::json!({
-            "error": "invalid_request",
-            "error_description": "this endpoint accepts only POST",
-        }))
 }

@@ -20,7 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/revoke")
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
             .route(web::post().to(revoke))
-            .default_service(web::to(super::post_only)),
+            .default_service(web::to(super::http_response::post_only)),
     );
 }
 

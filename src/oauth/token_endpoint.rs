@@ -22,7 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             // body as soon as it crosses it.
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
             .route(web::post().to(token))
-            .default_service(web::to(super::post_only)),
+            .default_service(web::to(super::http_response::post_only)),
     );
 }
 
@@ -57,7 +57,7 @@ async fn dispatch(
     form: &Form,
     state: &AppState,
 ) -> Result<HttpResponse, OAuthError> {
-    let grant_type = grants::required(form, "grant_type")?;
+    let grant_type = grants::parameters::required(form, "grant_type")?;
     let client = authenticate_request(state, req, form).await?;
     let span = tracing::Span::current();
     span.record("client_id", client.id.as_str());

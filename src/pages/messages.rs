@@ -124,3 +124,15 @@ pub static ENGLISH: Messages = Messages {
     password_changed_mail_text: "The password of your account was just changed, and every session was signed \
         out.\n\nIf you did not do this, reset your password at once and contact your administrator.\n",
 };
+
+impl Messages {
+    /// The password-reset mails in this catalogue's language.
+    pub fn reset_mail_texts(&self) -> crate::domain::password_reset::ResetMailTexts {
+        crate::domain::password_reset::ResetMailTexts {
+            reset_subject: self.reset_mail_subject,
+            reset_text: self.reset_mail_text,
+            changed_subject: self.password_changed_mail_subject,
+            changed_text: self.password_changed_mail_text,
+        }
+    }
+}

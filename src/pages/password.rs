@@ -64,7 +64,7 @@ pub async fn forgot(
         &state.store,
         &state.master,
         &state.reset,
-        messages,
+        &messages.reset_mail_texts(),
         email,
         state.clock.now(),
     )
@@ -149,7 +149,7 @@ pub async fn reset(
         &state.store,
         &state.hasher,
         &state.master,
-        messages,
+        &messages.reset_mail_texts(),
         &token,
         &password,
         state.clock.now(),

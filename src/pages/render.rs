@@ -1,12 +1,13 @@
 //! Rendering pages: the templates every page shares, and the error pages (the message only, never input echoed).
 
-use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::security;
 use super::settings::{Chrome, PageSettings};
+use crate::domain::form::Form;
 use crate::domain::throttle::Throttled;
 use crate::http::retry_after::RETRY_AFTER_SECS;
 use crate::store::StoreError;
@@ -112,4 +113,31 @@ pub fn unavailable(settings: &PageSettings, error: StoreError) -> HttpResponse {
         StatusCode::SERVICE_UNAVAILABLE,
         settings.chrome.messages.error_unavailable,
     )
+}
+
+impl PageSettings {
+    /// The form of a POST that may change something: parsed strictly and accepted by [`Self::accepts_form`]; the
+    /// error page otherwise (400 for a malformed body, 403 for a missing token or a foreign origin).
+    pub fn checked_form(
+        &self,
+        req: &HttpRequest,
+        body: &Result<web::Bytes, actix_web::Error>,
+    ) -> Result<Form, Box<HttpResponse>> {
+        let messages = self.chrome.messages;
+        let Some(form) = body.as_ref().ok().and_then(|b| Form::parse(b).ok()) else {
+            return Err(Box::new(error_page(
+                self,
+                StatusCode::BAD_REQUEST,
+                messages.error_malformed,
+            )));
+        };
+        if !self.accepts_form(req, &form) {
+            return Err(Box::new(error_page(
+                self,
+                StatusCode::FORBIDDEN,
+                messages.error_form_expired,
+            )));
+        }
+        Ok(form)
+    }
 }

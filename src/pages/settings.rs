@@ -1,15 +1,12 @@
 //! What the hosted pages share: their look, the browser cookie and the CSRF key, and the checks of a form POST.
 
 use actix_web::HttpRequest;
-use actix_web::{HttpResponse, web};
 
 use super::messages::Messages;
-use super::render::error_page;
 use super::security::{CookiePolicy, Csrf};
 use crate::domain::form::Form;
 use crate::domain::sessions::SESSION_PREFIX;
 use crate::values::secret::PlainToken;
-use actix_web::http::StatusCode;
 
 /// What the pages share: the look, the cookie and the CSRF key.
 pub struct PageSettings {
@@ -36,31 +33,6 @@ impl PageSettings {
                 form.get("csrf_token")
                     .is_some_and(|token| self.csrf.verify(&cookie, token))
             })
-    }
-
-    /// The form of a POST that may change something: parsed strictly and accepted by [`Self::accepts_form`]; the
-    /// error page otherwise (400 for a malformed body, 403 for a missing token or a foreign origin).
-    pub fn checked_form(
-        &self,
-        req: &HttpRequest,
-        body: &Result<web::Bytes, actix_web::Error>,
-    ) -> Result<Form, Box<HttpResponse>> {
-        let messages = self.chrome.messages;
-        let Some(form) = body.as_ref().ok().and_then(|b| Form::parse(b).ok()) else {
-            return Err(Box::new(error_page(
-                self,
-                StatusCode::BAD_REQUEST,
-                messages.error_malformed,
-            )));
-        };
-        if !self.accepts_form(req, &form) {
-            return Err(Box::new(error_page(
-                self,
-                StatusCode::FORBIDDEN,
-                messages.error_form_expired,
-            )));
-        }
-        Ok(form)
     }
 
     /// The browser cookie's secret, or a new one (to be set with the page) when the browser has none: a form's

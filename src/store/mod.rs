@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod authorization_codes;
 pub mod clients;
+mod error;
 pub mod outbox;
 pub mod password_resets;
 pub mod pruning;
@@ -14,18 +15,21 @@ pub mod revocations;
 pub mod schema;
 pub mod sessions;
 pub mod signing_keys;
+mod sqlite_conn;
 pub mod types;
 pub mod users;
 pub(crate) mod writer;
 
 use std::path::PathBuf;
 
+pub use error::StoreError;
+pub use sqlite_conn::{Inline, SqliteConn};
+
 use crate::values::secret::SecretString;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use diesel::result::DatabaseErrorKind;
 use diesel::sqlite::SqliteConnection;
 use diesel_async::AsyncPgConnection;
 use diesel_async::RunQueryDsl;
@@ -36,33 +40,6 @@ use diesel_async::pooled_connection::{
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use futures_util::FutureExt;
-
-/// SQLite connections run each statement inline on the calling task's thread (see [`Inline`]).
-pub type SqliteConn = SyncConnectionWrapper<SqliteConnection, Inline>;
-
-/// Runs SQLite work inline instead of on tokio's blocking pool. An embedded SQLite read takes microseconds (WAL:
-/// readers never wait for the writer), far less than the two thread hand-offs a `spawn_blocking` costs per statement,
-/// which halved refresh-grant throughput in the benchmark. Writes run on the writer thread ([`writer`]).
-pub struct Inline;
-
-impl diesel_async::sync_connection_wrapper::SpawnBlocking for Inline {
-    fn spawn_blocking<'a, R>(
-        &mut self,
-        task: impl FnOnce() -> R + Send + 'static,
-    ) -> futures_util::future::BoxFuture<
-        'a,
-        Result<R, Box<dyn std::error::Error + Send + Sync + 'static>>,
-    >
-    where
-        R: Send + 'static,
-    {
-        futures_util::future::ready(Ok(task())).boxed()
-    }
-
-    fn get_runtime() -> Self {
-        Inline
-    }
-}
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -127,61 +104,6 @@ impl DatabaseUrl {
             return Ok(Self::Postgres(SecretString::from(url)));
         }
         Err("the database URL's scheme must be sqlite:// or postgres://".into())
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The database can't be reached or is overloaded: the caller should answer 503 and try again later.
-    #[error("database unavailable")]
-    Unavailable(#[source] anyhow::Error),
-    /// A uniqueness rule refused the change (the row exists, or was changed concurrently). The database's own
-    /// message is logged, never carried: it names tables and values no caller should see.
-    #[error("already exists")]
-    Conflict,
-    #[error("not found")]
-    NotFound,
-    #[error("stored data is invalid: {0}")]
-    Corrupt(String),
-    #[error("database query failed")]
-    Query(#[source] diesel::result::Error),
-}
-
-impl From<diesel::result::Error> for StoreError {
-    fn from(error: diesel::result::Error) -> Self {
-        use diesel::result::Error as E;
-        match error {
-            E::NotFound => Self::NotFound,
-            E::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                tracing::debug!(database = info.message(), "unique violation");
-                Self::Conflict
-            }
-            E::DatabaseError(
-                DatabaseErrorKind::ClosedConnection
-                | DatabaseErrorKind::UnableToSendCommand
-                | DatabaseErrorKind::SerializationFailure,
-                _,
-            ) => Self::Unavailable(anyhow::Error::new(error)),
-            E::DatabaseError(_, ref info)
-                if [
-                    "database is locked",
-                    "database is busy",
-                    "terminating connection",
-                    "shutting down",
-                ]
-                .iter()
-                .any(|m| info.message().contains(m)) =>
-            {
-                Self::Unavailable(anyhow::Error::new(error))
-            }
-            other => Self::Query(other),
-        }
-    }
-}
-
-impl From<PoolError> for StoreError {
-    fn from(error: PoolError) -> Self {
-        Self::Unavailable(anyhow::Error::new(error))
     }
 }
 

@@ -21,7 +21,8 @@ use diesel::connection::AnsiTransactionManager;
 use diesel_async::TransactionManager;
 use diesel_async::sync_connection_wrapper::{SyncConnectionWrapper, SyncTransactionManagerWrapper};
 
-use super::{Inline, SqliteConn, StoreError};
+use super::error::StoreError;
+use super::sqlite_conn::{Inline, SqliteConn};
 
 /// What a job hands back after running: the delivery of its result, made once the batch's commit is known.
 type Delivery = Box<dyn FnOnce(Result<(), String>) + Send>;

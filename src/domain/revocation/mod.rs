@@ -9,32 +9,26 @@
 //! it was last unreachable, a check answers "unavailable" (503), and a revocation still commits to the log and
 //! reaches Redis when it returns.
 
+mod coverage;
+mod error;
 mod redis_denylist;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use coverage::covers;
+pub use error::RevocationError;
 pub use redis_denylist::RedisDenylist;
 
 use crate::domain::tokens::verify::AccessClaims;
+use crate::store::Store;
 use crate::store::revocations::{NewRevocation, RevocationRow, UserRevocation};
 use crate::store::types::RevocationKind;
-use crate::store::{Store, StoreError};
 
 pub use crate::store::revocations::MAX_ACCESS_TOKEN_TTL;
 
 /// How often each replica refills Redis from the log.
 pub const REFILL_INTERVAL: Duration = Duration::from_secs(2);
-
-/// Why a revocation or a check could not be made.
-#[derive(Debug, thiserror::Error)]
-pub enum RevocationError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// Redis is unreachable or not yet refilled: the answer would be a guess.
-    #[error("the denylist is unavailable")]
-    DenylistUnavailable,
-}
 
 /// Revokes, and tells what was revoked.
 #[derive(Clone)]
@@ -169,39 +163,5 @@ impl Revocations {
                 redis.refill(&store).await;
             }
         });
-    }
-}
-
-/// Whether an entry of `kind` made at `revoked_at` (already matched by value) revokes a token with `claims`.
-fn covers(kind: RevocationKind, revoked_at: i64, claims: &AccessClaims) -> bool {
-    match kind {
-        RevocationKind::Token | RevocationKind::Family => true,
-        RevocationKind::User => claims.iat < revoked_at,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn claims(iat: i64) -> AccessClaims {
-        serde_json::from_value(serde_json::json!({
-            "iss": "https://id.example", "sub": "u1", "aud": "api", "exp": iat + 60, "iat": iat,
-            "jti": "j1", "client_id": "app",
-        }))
-        .unwrap()
-    }
-
-    #[test]
-    fn a_user_entry_covers_tokens_issued_before_the_revocation_second_only() {
-        assert!(covers(RevocationKind::User, 100, &claims(99)));
-        assert!(!covers(RevocationKind::User, 100, &claims(100)));
-        assert!(!covers(RevocationKind::User, 100, &claims(101)));
-    }
-
-    #[test]
-    fn token_and_family_entries_cover_whatever_they_name() {
-        assert!(covers(RevocationKind::Token, 100, &claims(500)));
-        assert!(covers(RevocationKind::Family, 100, &claims(500)));
     }
 }

@@ -6,7 +6,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::{RevocationError, covers};
+use super::coverage::covers;
+use super::error::RevocationError;
 use crate::domain::tokens::verify::AccessClaims;
 use crate::infra::redis::SharedRedis;
 use crate::store::Store;

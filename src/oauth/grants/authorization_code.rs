@@ -6,7 +6,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use super::{TokenResponse, required};
+use super::parameters::required;
+use super::response::TokenResponse;
 use crate::domain::clients::Client;
 use crate::domain::form::Form;
 use crate::domain::oauth_error::OAuthError;

@@ -2,7 +2,8 @@
 //! between services. `sub` is the client id (RFC 9068 §2.2); no refresh token (§4.4.3): the client can simply ask
 //! again, with its secret.
 
-use super::{TokenResponse, scope_parameter, within};
+use super::parameters::{scope_parameter, within};
+use super::response::TokenResponse;
 use crate::domain::clients::Client;
 use crate::domain::form::Form;
 use crate::domain::oauth_error::OAuthError;

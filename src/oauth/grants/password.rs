@@ -1,7 +1,8 @@
 //! Resource owner password credentials grant (RFC 6749 §4.3). For first-party confidential clients only: RFC 9700
 //! §2.4 says it MUST NOT be used and the authorization code flow replaces it; operators opt in per client.
 
-use super::{TokenResponse, required, scope_parameter, within};
+use super::parameters::{required, scope_parameter, within};
+use super::response::TokenResponse;
 use crate::domain::authentication::{self, SignInAttempt};
 use crate::domain::clients::Client;
 use crate::domain::form::Form;

@@ -4,7 +4,8 @@
 //! revocation could change, atomically (DESIGN.md §18), so a token that passes here but is revoked before the claim
 //! still gets nothing.
 
-use super::{TokenResponse, required, scope_parameter, within};
+use super::parameters::{required, scope_parameter, within};
+use super::response::TokenResponse;
 use crate::domain::clients::Client;
 use crate::domain::form::Form;
 use crate::domain::oauth_error::OAuthError;
