@@ -220,15 +220,6 @@ impl Application {
             refresh_token_idle_ttl: config.refresh_token_ttl.as_secs(),
             refresh_token_max_lifetime: config.refresh_token_max_lifetime.as_secs(),
         };
-        let issuer = TokenIssuer {
-            store: services.store.clone(),
-            keys: keys.clone(),
-            master: services.master.clone(),
-            settings: tokens.clone(),
-            clock: clock.clone(),
-            metrics: metrics.clone(),
-            usage: SigningUsage::new(services.store.clone()),
-        };
         let theme_css = match &config.theme_stylesheet {
             Some(path) => Some(
                 std::fs::read_to_string(path)
@@ -288,6 +279,16 @@ impl Application {
         // Redis is filled from the revocation log before the first request is served, when it is reachable.
         revocations.refill().await;
         revocations.spawn_refill();
+        let issuer = TokenIssuer {
+            store: services.store.clone(),
+            keys: keys.clone(),
+            master: services.master.clone(),
+            settings: tokens.clone(),
+            clock: clock.clone(),
+            metrics: metrics.clone(),
+            usage: SigningUsage::new(services.store.clone()),
+            revocations: revocations.clone(),
+        };
         let throttle = Throttle::new(
             services.redis.clone(),
             DeviceCookies::new(

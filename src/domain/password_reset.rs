@@ -2,6 +2,7 @@
 //! page sets a new password once, and the reset ends every session and refresh token of the user.
 
 use crate::domain::passwords::{Password, PasswordError, PasswordHasher};
+use crate::domain::revocation::Revocations;
 use crate::domain::signing::MasterKey;
 use crate::domain::users::normalize_email;
 use crate::infra::mail::Mail;
@@ -96,6 +97,7 @@ pub async fn complete(
     store: &Store,
     hasher: &PasswordHasher,
     master: &MasterKey,
+    revocations: &Revocations,
     texts: &ResetMailTexts,
     token: &PlainToken,
     password: &Password,
@@ -112,7 +114,12 @@ pub async fn complete(
         text: texts.changed_text.to_owned(),
     }
     .into_outbox(master, now)?;
-    Ok(store
+    let done = store
         .complete_password_reset(hash, &reset.user_id, password_hash, notice, now)
-        .await?)
+        .await?;
+    if done {
+        // The reset put the user on the revocation log in its transaction; the shared denylist learns it now.
+        revocations.refill().await;
+    }
+    Ok(done)
 }

@@ -12,7 +12,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::render::{error_page, render, unavailable};
+use super::render::{error_page, render, revocation_failed, unavailable};
 use super::security;
 use super::settings::{Chrome, PageSettings};
 use crate::domain::authorization::redirect_with;
@@ -126,11 +126,11 @@ async fn logout(
             return confirm_page(pages, req, &request);
         }
         if let Err(e) = state
-            .store
+            .revocations
             .revoke_session(&session.id, "logged out", now)
             .await
         {
-            return unavailable(pages, e);
+            return revocation_failed(pages, e);
         }
         tracing::info!(user = %session.user_id, "signed out");
     }

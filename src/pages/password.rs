@@ -149,6 +149,7 @@ pub async fn reset(
         &state.store,
         &state.hasher,
         &state.master,
+        &state.revocations,
         &messages.reset_mail_texts(),
         &token,
         &password,
@@ -158,8 +159,6 @@ pub async fn reset(
     match done {
         Ok(true) => {
             state.mail_wake.notify_one();
-            // The reset put the user on the revocation log; shared denylists learn it now.
-            state.revocations.refill().await;
             tracing::info!("password reset completed");
             message_page(
                 pages,

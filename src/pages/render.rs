@@ -8,6 +8,7 @@ use askama::Template;
 use super::security;
 use super::settings::{Chrome, PageSettings};
 use crate::domain::form::Form;
+use crate::domain::revocation::RevocationError;
 use crate::domain::throttle::Throttled;
 use crate::http::retry_after::RETRY_AFTER_SECS;
 use crate::store::StoreError;
@@ -113,6 +114,21 @@ pub fn unavailable(settings: &PageSettings, error: StoreError) -> HttpResponse {
         StatusCode::SERVICE_UNAVAILABLE,
         settings.chrome.messages.error_unavailable,
     )
+}
+
+/// A revocation that could not be made (database or shared denylist down): fail closed, 503 + Retry-After.
+pub fn revocation_failed(settings: &PageSettings, error: RevocationError) -> HttpResponse {
+    match error {
+        RevocationError::Store(e) => unavailable(settings, e),
+        RevocationError::DenylistUnavailable => {
+            tracing::warn!("hosted page failed: the denylist is unavailable");
+            error_page(
+                settings,
+                StatusCode::SERVICE_UNAVAILABLE,
+                settings.chrome.messages.error_unavailable,
+            )
+        }
+    }
 }
 
 impl PageSettings {

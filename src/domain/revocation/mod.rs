@@ -69,6 +69,18 @@ impl Revocations {
         Ok(())
     }
 
+    /// Ends a hosted sign-in session and every refresh-token family it produced (logout).
+    pub async fn revoke_session(
+        &self,
+        session_id: &str,
+        reason: &'static str,
+        now: i64,
+    ) -> Result<(), RevocationError> {
+        self.store.revoke_session(session_id, reason, now).await?;
+        self.refill().await;
+        Ok(())
+    }
+
     /// Puts one access token on the denylist until its `exp`.
     pub async fn revoke_access_token(
         &self,

@@ -12,6 +12,7 @@ use super::access_token::Subject;
 use super::id_token::{self, SignIn};
 use super::{REFRESH_TOKEN_PREFIX, TokenSettings, access_token};
 use crate::domain::clients::{Client, GrantType};
+use crate::domain::revocation::Revocations;
 use crate::domain::signing::usage::SigningUsage;
 use crate::domain::signing::{KeyRing, KeySet, MasterKey};
 use crate::domain::users::User;
@@ -70,6 +71,9 @@ pub struct TokenIssuer {
     pub metrics: Metrics,
     /// Keeps each key's `last_signed_at`.
     pub usage: SigningUsage,
+    /// A claim that finds its token or code reused revokes in its own transaction; the shared denylist learns it
+    /// through here before the refusal is sent.
+    pub revocations: Revocations,
 }
 
 impl TokenIssuer {
@@ -123,6 +127,7 @@ impl TokenIssuer {
                 .await?;
             if claim == Claim::Reused {
                 tracing::warn!(family = %family.id, "refresh token used twice; family revoked");
+                self.revocations.refill().await;
             }
             Ok(Claimed::from_claim(claim, || {
                 self.issued(access_token, Some(token), None, scope)
@@ -175,6 +180,7 @@ impl TokenIssuer {
                 .await?;
             if claim == Claim::Reused {
                 tracing::warn!(client = %client.id, "authorization code used twice; what it issued is revoked");
+                self.revocations.refill().await;
             }
             Ok(Claimed::from_claim(claim, || {
                 self.issued(access_token, refresh, id_token, scope)

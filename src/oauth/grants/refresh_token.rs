@@ -66,7 +66,7 @@ pub async fn grant(
         // RFC 9700 §4.14.2: a rotated token used again means it leaked; revoke the family, newest token included.
         tracing::warn!(family = %family.id, "rotated refresh token reused; revoking its family");
         state
-            .store
+            .revocations
             .revoke_family(&family.id, "refresh token reused", now)
             .await?;
         return Err(invalid());
@@ -78,14 +78,14 @@ pub async fn grant(
         // A replica that had not yet reloaded its key ring may have issued this token after the key was revoked:
         // the revocation covers it all the same.
         state
-            .store
+            .revocations
             .revoke_family(&family.id, "signing key revoked", now)
             .await?;
         return Err(invalid());
     }
     if found.user.disabled {
         state
-            .store
+            .revocations
             .revoke_family(&family.id, "user disabled", now)
             .await?;
         return Err(invalid());
