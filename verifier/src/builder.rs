@@ -48,6 +48,14 @@ impl Default for VerifierBuilder {
     }
 }
 
+// Here rather than beside `Verifier`, so that the builder depends on the verifier and not both ways.
+impl Verifier {
+    /// Starts configuring a verifier.
+    pub fn builder() -> VerifierBuilder {
+        VerifierBuilder::default()
+    }
+}
+
 impl VerifierBuilder {
     /// The issuer identifier; a token's `iss` must equal it exactly (RFC 9068 §4). Required.
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {

@@ -21,6 +21,7 @@
 
 mod builder;
 mod claims;
+mod clock;
 mod discovery;
 mod error;
 mod feed;

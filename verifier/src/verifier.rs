@@ -1,14 +1,14 @@
 //! [`Verifier`]: header checks, key lookup, signature, claims, revocation, in that order.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey};
 
-use crate::builder::VerifierBuilder;
 use crate::claims::{Claims, Expectations};
+use crate::clock::unix_now;
 use crate::error::{FetchError, VerifyError};
 use crate::feed::RevocationFeed;
 use crate::header::{self, CompactJws};
@@ -46,11 +46,6 @@ impl std::fmt::Debug for Verifier {
 }
 
 impl Verifier {
-    /// Starts configuring a verifier.
-    pub fn builder() -> VerifierBuilder {
-        VerifierBuilder::default()
-    }
-
     pub(crate) fn new(
         issuer: String,
         audience: String,
@@ -162,11 +157,4 @@ impl Verifier {
             },
         )
     }
-}
-
-/// Seconds since the Unix epoch.
-pub(crate) fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }

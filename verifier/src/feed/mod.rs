@@ -23,9 +23,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::claims::Claims;
+use crate::clock::unix_now;
 use crate::error::{BuildError, FetchError, VerifyError};
 use crate::fetch::{self, Fetched};
-use crate::verifier::unix_now;
 use revoked::{RevocationList, TokenIds};
 
 pub(crate) use page::default_url;
