@@ -1,10 +1,12 @@
 //! Configuration of a [`Verifier`]: who issues the tokens, who they must be for, how keys are fetched, and whether
 //! the revocation feed is polled.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Url;
 
+use crate::clock::{Clock, SystemClock};
 use crate::discovery;
 use crate::error::BuildError;
 use crate::feed::{self, FeedSettings, RevocationFeed};
@@ -26,6 +28,7 @@ pub struct VerifierBuilder {
     revocation_poll_interval: Option<Duration>,
     revocation_max_staleness: Option<Duration>,
     revocation_feed_uri: Option<String>,
+    clock: Arc<dyn Clock>,
 }
 
 /// Without [`VerifierBuilder::revocation_feed_max_staleness`], verification fails closed once the feed has not been
@@ -44,6 +47,7 @@ impl Default for VerifierBuilder {
             revocation_poll_interval: None,
             revocation_max_staleness: None,
             revocation_feed_uri: None,
+            clock: Arc::new(SystemClock),
         }
     }
 }
@@ -114,6 +118,12 @@ impl VerifierBuilder {
     /// Where the revocation feed is read. Default `{issuer}/revocations`.
     pub fn revocation_feed_uri(mut self, url: impl Into<String>) -> Self {
         self.revocation_feed_uri = Some(url.into());
+        self
+    }
+
+    /// Where the verifier reads the time. Default [`SystemClock`]; tests can pass a clock they move.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
         self
     }
 
@@ -212,9 +222,13 @@ impl VerifierBuilder {
         };
         let leeway = i64::try_from(self.leeway.as_secs()).unwrap_or(i64::MAX);
         let feed = feed
-            .map(|settings| RevocationFeed::start(settings, http.clone(), leeway))
+            .map(|settings| {
+                RevocationFeed::start(settings, http.clone(), self.clock.clone(), leeway)
+            })
             .transpose()?;
-        let keys = KeyCache::new(jwks_uri.into(), http, policy);
-        Ok(Verifier::new(issuer, audience, leeway, keys, feed))
+        let keys = KeyCache::new(jwks_uri.into(), http, policy, self.clock.clone());
+        Ok(Verifier::new(
+            issuer, audience, leeway, keys, feed, self.clock,
+        ))
     }
 }

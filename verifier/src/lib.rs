@@ -36,6 +36,7 @@ mod actix;
 
 pub use builder::{DEFAULT_STALENESS_INTERVALS, VerifierBuilder};
 pub use claims::{Claims, InsufficientScope};
+pub use clock::{Clock, SystemClock};
 pub use error::{BuildError, FetchError, VerifyError};
 pub use verifier::Verifier;
 

@@ -8,7 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey};
 
 use crate::claims::{Claims, Expectations};
-use crate::clock::unix_now;
+use crate::clock::{self, Clock};
 use crate::error::{FetchError, VerifyError};
 use crate::feed::RevocationFeed;
 use crate::header::{self, CompactJws};
@@ -29,6 +29,7 @@ struct Inner {
     keys: KeyCache,
     /// `None` unless the builder asked for the feed.
     feed: Option<RevocationFeed>,
+    clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -52,6 +53,7 @@ impl Verifier {
         leeway: i64,
         keys: KeyCache,
         feed: Option<RevocationFeed>,
+        clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -60,6 +62,7 @@ impl Verifier {
                 leeway,
                 keys,
                 feed,
+                clock,
             }),
         }
     }
@@ -153,7 +156,7 @@ impl Verifier {
                 issuer: &self.inner.issuer,
                 audience: &self.inner.audience,
                 leeway: self.inner.leeway,
-                now: unix_now(),
+                now: clock::unix_seconds(self.inner.clock.system_time()),
             },
         )
     }

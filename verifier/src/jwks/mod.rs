@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use jsonwebtoken::DecodingKey;
 use reqwest::header::ETAG;
 
+use crate::clock::Clock;
 use crate::error::{FetchError, VerifyError, excerpt};
 use crate::fetch::{self, Fetched};
 use crate::telemetry;
@@ -41,6 +42,7 @@ pub(crate) struct KeyCache {
     url: String,
     http: reqwest::Client,
     policy: RefreshPolicy,
+    clock: Arc<dyn Clock>,
     state: RwLock<State>,
     /// Held for the duration of a fetch, so concurrent misses wait for one fetch instead of each making their own.
     fetching: tokio::sync::Mutex<()>,
@@ -66,11 +68,17 @@ enum Decision {
 }
 
 impl KeyCache {
-    pub(crate) fn new(url: String, http: reqwest::Client, policy: RefreshPolicy) -> Self {
+    pub(crate) fn new(
+        url: String,
+        http: reqwest::Client,
+        policy: RefreshPolicy,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             url,
             http,
             policy,
+            clock,
             state: RwLock::default(),
             fetching: tokio::sync::Mutex::new(()),
         }
@@ -98,7 +106,12 @@ impl KeyCache {
 
     fn decide(&self, kid: &str, fetch_allowed: bool) -> Decision {
         let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
-        state.decide(kid, Instant::now(), self.policy.min_interval, fetch_allowed)
+        state.decide(
+            kid,
+            self.clock.now(),
+            self.policy.min_interval,
+            fetch_allowed,
+        )
     }
 
     /// Fetches the set and updates the cache; failures only change `last_error` and are logged.
@@ -107,7 +120,7 @@ impl KeyCache {
             let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
             state.keys.as_ref().and(state.etag.clone())
         };
-        let requested = Instant::now();
+        let requested = self.clock.now();
         let result = fetch::get(
             &self.http,
             &self.url,
@@ -122,7 +135,7 @@ impl KeyCache {
             Err(_) => telemetry::Fetch::Error,
         });
         let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
-        state.last_attempt = Some(Instant::now());
+        state.last_attempt = Some(self.clock.now());
         match result {
             Ok(update) => state.apply(update, requested, self.policy),
             Err(error) => {

@@ -3,7 +3,7 @@
 
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use actix_web::dev::ServerHandle;
 use actix_web::http::header;
@@ -14,7 +14,7 @@ use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
 use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use latchkey_verifier::{Verifier, VerifierBuilder};
+use latchkey_verifier::{Clock, Verifier, VerifierBuilder};
 use serde_json::{Value, json};
 
 pub const ISSUER: &str = "https://idp.test";
@@ -372,6 +372,61 @@ pub fn builder() -> VerifierBuilder {
 /// A verifier of `idp`'s JWKS with the test defaults.
 pub fn verifier(idp: &MockIdp) -> Verifier {
     builder().jwks_uri(idp.jwks_uri()).expect("verifier")
+}
+
+/// A verifier like [`verifier`]'s, reading the time from a [`TestClock`] the test moves.
+pub fn clocked(idp: &MockIdp) -> (Verifier, Arc<TestClock>) {
+    let clock = TestClock::new();
+    let verifier = builder()
+        .clock(clock.clone())
+        .jwks_uri(idp.jwks_uri())
+        .expect("verifier");
+    (verifier, clock)
+}
+
+/// A clock that starts at the real time and then moves only when the test says, so tests of cache lifetimes and
+/// intervals neither wait for them nor depend on how fast the machine is.
+#[derive(Debug)]
+pub struct TestClock {
+    start: (Instant, SystemTime),
+    moved: Mutex<Duration>,
+}
+
+impl TestClock {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self {
+            start: (Instant::now(), SystemTime::now()),
+            moved: Mutex::new(Duration::ZERO),
+        })
+    }
+
+    pub fn advance(&self, by: Duration) {
+        *self.moved.lock().unwrap_or_else(|e| e.into_inner()) += by;
+    }
+
+    fn moved(&self) -> Duration {
+        *self.moved.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> Instant {
+        self.start.0 + self.moved()
+    }
+
+    fn system_time(&self) -> SystemTime {
+        self.start.1 + self.moved()
+    }
+}
+
+/// Checks `check` every 20 ms until it holds, for at most `within` (for what happens on the verifier's own
+/// schedule, such as the revocation feed's polls).
+pub async fn eventually(what: &str, within: Duration, mut check: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + within;
+    while !check().await {
+        assert!(Instant::now() < deadline, "{what}: not within {within:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// A URL nothing listens on.
