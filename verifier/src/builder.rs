@@ -129,6 +129,9 @@ impl VerifierBuilder {
 
     /// Finds the JWKS URL in the issuer's metadata (RFC 8414) and builds the verifier. With a revocation feed, the
     /// feed has been read once when this returns, or this fails.
+    ///
+    /// # Errors
+    /// A missing issuer or audience, invalid feed settings, or metadata or a feed that cannot be read.
     pub async fn discover(self) -> Result<Verifier, BuildError> {
         let (issuer, audience) = self.required()?;
         let feed = self.feed_settings(&issuer)?;
@@ -145,6 +148,9 @@ impl VerifierBuilder {
     /// Builds the verifier with a known JWKS URL. Nothing is fetched until the first token arrives; with a
     /// revocation feed, the first poll starts at once (on the current Tokio runtime) and the first verifications
     /// wait for it.
+    ///
+    /// # Errors
+    /// A missing issuer or audience, an invalid URL or feed settings, or a feed without a Tokio runtime.
     pub fn jwks_uri(self, url: impl AsRef<str>) -> Result<Verifier, BuildError> {
         let (issuer, audience) = self.required()?;
         let feed = self.feed_settings(&issuer)?;

@@ -67,15 +67,20 @@ impl Verifier {
         }
     }
 
+    /// The issuer a token's `iss` must equal.
+    #[must_use]
     pub fn issuer(&self) -> &str {
         &self.inner.issuer
     }
 
+    /// The audience a token's `aud` must contain.
+    #[must_use]
     pub fn audience(&self) -> &str {
         &self.inner.audience
     }
 
     /// The JWKS URL keys are fetched from.
+    #[must_use]
     pub fn jwks_uri(&self) -> &str {
         self.inner.keys.url()
     }
@@ -100,6 +105,9 @@ impl Verifier {
 
     /// Verifies an access token (RFC 9068 §4) and returns its claims; with a revocation feed, also that the feed
     /// does not list it.
+    ///
+    /// # Errors
+    /// Why the token is refused; [`VerifyError::is_retryable`] tells an unreachable issuer apart from a bad token.
     pub async fn verify(&self, token: &str) -> Result<Claims, VerifyError> {
         let (kid, result) = self.check(token).await;
         telemetry::verified(kid.as_deref(), &result);

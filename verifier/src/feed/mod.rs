@@ -33,10 +33,10 @@ pub(crate) use page::default_url;
 /// What the builder settled on.
 #[derive(Clone, Debug)]
 pub(crate) struct FeedSettings {
-    pub url: Url,
-    pub poll_interval: Duration,
+    pub(crate) url: Url,
+    pub(crate) poll_interval: Duration,
     /// How old the last successful read may be before verification fails closed.
-    pub max_staleness: Duration,
+    pub(crate) max_staleness: Duration,
 }
 
 /// The polling task and what it has read. Dropping it stops the task.
@@ -238,6 +238,10 @@ impl FeedSettings {
     /// One interval after a success. After failures: 1, 2, 4… intervals, at most a quarter of the staleness bound
     /// (so a few attempts fit in it and a recovered issuer is read again soon), less a random quarter so that
     /// verifiers that failed together do not retry together.
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "a jitter fraction needs no more than f64's precision"
+    )]
     fn delay_after(&self, failures: u32) -> Duration {
         if failures == 0 {
             return self.poll_interval;

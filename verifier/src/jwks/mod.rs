@@ -31,9 +31,9 @@ const MAX_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RefreshPolicy {
     /// The least time between two fetches, whatever the reason.
-    pub min_interval: Duration,
+    pub(crate) min_interval: Duration,
     /// Lifetime of a set served without `max-age`, `no-cache` or `no-store`.
-    pub fallback_max_age: Duration,
+    pub(crate) fallback_max_age: Duration,
 }
 
 /// Cached signing keys of one JWKS URL.
@@ -145,7 +145,7 @@ impl KeyCache {
                         "cannot refresh the JWK set; still verifying with the cached keys"
                     ),
                     None => {
-                        tracing::warn!(%error, "cannot fetch the JWK set; no keys to verify with")
+                        tracing::warn!(%error, "cannot fetch the JWK set; no keys to verify with");
                     }
                 }
                 state.last_error = Some(error);
@@ -233,18 +233,15 @@ impl State {
         let effective = lifetime.clamp(policy.min_interval.min(MAX_LIFETIME), MAX_LIFETIME);
         self.fresh_until = Some(requested + effective);
         self.last_error = None;
-        match update.keys {
-            Some(keys) => {
-                tracing::debug!(kids = ?keys.keys().collect::<Vec<_>>(), ?lifetime, "JWK set fetched");
-                self.keys = Some(Arc::new(keys));
+        if let Some(keys) = update.keys {
+            tracing::debug!(kids = ?keys.keys().collect::<Vec<_>>(), ?lifetime, "JWK set fetched");
+            self.keys = Some(Arc::new(keys));
+            self.etag = update.etag;
+        } else {
+            tracing::debug!(?lifetime, "JWK set not modified");
+            // A 304 may carry a new validator (RFC 9111 §4.3.4); otherwise the stored one stays.
+            if update.etag.is_some() {
                 self.etag = update.etag;
-            }
-            None => {
-                tracing::debug!(?lifetime, "JWK set not modified");
-                // A 304 may carry a new validator (RFC 9111 §4.3.4); otherwise the stored one stays.
-                if update.etag.is_some() {
-                    self.etag = update.etag;
-                }
             }
         }
     }

@@ -133,8 +133,8 @@ async fn a_rotated_in_key_verifies_after_the_unknown_kid_refetch() {
     // Latchkey publishes the next key before signing with it; a cached set (max-age=300) doesn't have it yet.
     idp.publish(&[key_a(), key_b()]);
     clock.advance(Duration::from_millis(250));
-    let verified = verifier.verify(&key_b().token()).await.unwrap();
-    assert_eq!(verified.sub, "user-1");
+    let accepted = verifier.verify(&key_b().token()).await.unwrap();
+    assert_eq!(accepted.sub, "user-1");
     assert_eq!(idp.jwks_requests(), 2);
     verifier.verify(&key_a().token()).await.unwrap();
 
