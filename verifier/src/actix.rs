@@ -60,9 +60,10 @@ impl FromRequest for Claims {
 fn bearer_token(req: &HttpRequest) -> Result<&str, BearerError> {
     let mut values = req.headers().get_all(AUTHORIZATION);
     let (Some(value), None) = (values.next(), values.next()) else {
-        return match req.headers().contains_key(AUTHORIZATION) {
-            true => Err(BearerError::Malformed("more than one Authorization header")),
-            false => Err(BearerError::Missing),
+        return if req.headers().contains_key(AUTHORIZATION) {
+            Err(BearerError::Malformed("more than one Authorization header"))
+        } else {
+            Err(BearerError::Missing)
         };
     };
     let value = value
@@ -96,10 +97,9 @@ fn is_b64token(token: &str) -> bool {
 impl ResponseError for BearerError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::Missing => StatusCode::UNAUTHORIZED,
             Self::Malformed(_) => StatusCode::BAD_REQUEST,
             Self::Invalid(error) if error.is_retryable() => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Invalid(_) => StatusCode::UNAUTHORIZED,
+            Self::Missing | Self::Invalid(_) => StatusCode::UNAUTHORIZED,
             Self::NotConfigured => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -1,10 +1,12 @@
 //! Configuration of a [`Verifier`]: who issues the tokens, who they must be for, how keys are fetched, and whether
 //! the revocation feed is polled.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Url;
 
+use crate::clock::{Clock, SystemClock};
 use crate::discovery;
 use crate::error::BuildError;
 use crate::feed::{self, FeedSettings, RevocationFeed};
@@ -26,6 +28,7 @@ pub struct VerifierBuilder {
     revocation_poll_interval: Option<Duration>,
     revocation_max_staleness: Option<Duration>,
     revocation_feed_uri: Option<String>,
+    clock: Arc<dyn Clock>,
 }
 
 /// Without [`VerifierBuilder::revocation_feed_max_staleness`], verification fails closed once the feed has not been
@@ -44,7 +47,16 @@ impl Default for VerifierBuilder {
             revocation_poll_interval: None,
             revocation_max_staleness: None,
             revocation_feed_uri: None,
+            clock: Arc::new(SystemClock),
         }
+    }
+}
+
+// Here rather than beside `Verifier`, so that the builder depends on the verifier and not both ways.
+impl Verifier {
+    /// Starts configuring a verifier.
+    pub fn builder() -> VerifierBuilder {
+        VerifierBuilder::default()
     }
 }
 
@@ -109,8 +121,17 @@ impl VerifierBuilder {
         self
     }
 
+    /// Where the verifier reads the time. Default [`SystemClock`]; tests can pass a clock they move.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
     /// Finds the JWKS URL in the issuer's metadata (RFC 8414) and builds the verifier. With a revocation feed, the
     /// feed has been read once when this returns, or this fails.
+    ///
+    /// # Errors
+    /// A missing issuer or audience, invalid feed settings, or metadata or a feed that cannot be read.
     pub async fn discover(self) -> Result<Verifier, BuildError> {
         let (issuer, audience) = self.required()?;
         let feed = self.feed_settings(&issuer)?;
@@ -127,6 +148,9 @@ impl VerifierBuilder {
     /// Builds the verifier with a known JWKS URL. Nothing is fetched until the first token arrives; with a
     /// revocation feed, the first poll starts at once (on the current Tokio runtime) and the first verifications
     /// wait for it.
+    ///
+    /// # Errors
+    /// A missing issuer or audience, an invalid URL or feed settings, or a feed without a Tokio runtime.
     pub fn jwks_uri(self, url: impl AsRef<str>) -> Result<Verifier, BuildError> {
         let (issuer, audience) = self.required()?;
         let feed = self.feed_settings(&issuer)?;
@@ -204,9 +228,13 @@ impl VerifierBuilder {
         };
         let leeway = i64::try_from(self.leeway.as_secs()).unwrap_or(i64::MAX);
         let feed = feed
-            .map(|settings| RevocationFeed::start(settings, http.clone(), leeway))
+            .map(|settings| {
+                RevocationFeed::start(settings, http.clone(), self.clock.clone(), leeway)
+            })
             .transpose()?;
-        let keys = KeyCache::new(jwks_uri.into(), http, policy);
-        Ok(Verifier::new(issuer, audience, leeway, keys, feed))
+        let keys = KeyCache::new(jwks_uri.into(), http, policy, self.clock.clone());
+        Ok(Verifier::new(
+            issuer, audience, leeway, keys, feed, self.clock,
+        ))
     }
 }

@@ -21,6 +21,7 @@ pub struct Claims {
     pub scope: String,
     /// Roles (RFC 9068 §2.2.3.1); empty when the token has none.
     pub roles: Vec<String>,
+    /// The user's tenant, when the user has one.
     pub tenant: Option<String>,
     /// Unique token id.
     pub jti: String,
@@ -28,6 +29,7 @@ pub struct Claims {
     pub exp: i64,
     /// Issue time, seconds since the Unix epoch.
     pub iat: i64,
+    /// Not-before time, seconds since the Unix epoch, when the token has one.
     pub nbf: Option<i64>,
     /// Every other claim, as sent.
     #[serde(flatten)]
@@ -41,6 +43,7 @@ impl Claims {
     }
 
     /// Whether `scope` was granted: an exact, case-sensitive match on one scope token (RFC 6749 §3.3).
+    #[must_use]
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scopes().any(|granted| granted == scope)
     }
@@ -52,12 +55,16 @@ impl Claims {
     }
 
     /// Whether the user has `role`.
+    #[must_use]
     pub fn has_role(&self, role: &str) -> bool {
         self.roles.iter().any(|r| r == role)
     }
 
     /// `Ok` when `scope` was granted; otherwise an error that the `actix-web` feature answers with 403
     /// `insufficient_scope` (RFC 6750 §3.1).
+    ///
+    /// # Errors
+    /// [`InsufficientScope`] when the token lacks `scope`.
     pub fn require_scope(&self, scope: &str) -> Result<(), InsufficientScope> {
         if self.has_scope(scope) {
             Ok(())
@@ -73,18 +80,19 @@ impl Claims {
 #[derive(Debug, thiserror::Error)]
 #[error("the token lacks scope {required:?}")]
 pub struct InsufficientScope {
+    /// The scope the token lacks.
     pub required: String,
 }
 
 /// What the claims are checked against.
 #[derive(Debug)]
 pub(crate) struct Expectations<'a> {
-    pub issuer: &'a str,
-    pub audience: &'a str,
+    pub(crate) issuer: &'a str,
+    pub(crate) audience: &'a str,
     /// Allowed clock skew, seconds.
-    pub leeway: i64,
+    pub(crate) leeway: i64,
     /// Seconds since the Unix epoch.
-    pub now: i64,
+    pub(crate) now: i64,
 }
 
 impl Claims {
@@ -209,7 +217,7 @@ fn string_array(value: Value) -> Option<Vec<String>> {
     }
 }
 
-/// A NumericDate (RFC 7519 §2) may have a fraction; whole seconds, rounded down, are precise enough for checks that
+/// A `NumericDate` (RFC 7519 §2) may have a fraction; whole seconds, rounded down, are precise enough for checks that
 /// already allow a leeway.
 fn numeric_date(value: Value) -> Option<i64> {
     let Value::Number(number) = value else {
@@ -219,6 +227,10 @@ fn numeric_date(value: Value) -> Option<i64> {
         return Some(seconds);
     }
     let seconds = number.as_f64()?.floor();
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "a whole number of seconds below 1e15 fits in i64 exactly"
+    )]
     (seconds.is_finite() && seconds.abs() < 1e15).then_some(seconds as i64)
 }
 
@@ -305,6 +317,7 @@ mod tests {
     }
 
     #[test]
+    #[expect(clippy::cast_precision_loss, reason = "NOW is far below 2^52")]
     fn expiry_allows_the_leeway_and_no_more_rfc7519_section_4_1_4() {
         assert!(validate_with(|c| c["exp"] = json!(NOW - 29)).is_ok());
         assert!(matches!(

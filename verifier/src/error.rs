@@ -111,6 +111,7 @@ pub enum VerifyError {
 impl VerifyError {
     /// True when the token could not be checked because the issuer's keys or revocation feed were unreachable
     /// (answer 503, try later), false when the token itself is invalid or revoked (answer 401).
+    #[must_use]
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
@@ -119,6 +120,7 @@ impl VerifyError {
     }
 
     /// A short reason safe to send to the client (RFC 6750 §3 `error_description`): fixed text, no token content.
+    #[must_use]
     pub fn description(&self) -> &'static str {
         match self {
             Self::Malformed(_) => "the token is malformed",

@@ -17,10 +17,10 @@ const FORBIDDEN: [&str; 4] = ["jku", "jwk", "x5u", "x5c"];
 #[derive(Debug)]
 pub(crate) struct CompactJws<'a> {
     /// `BASE64URL(header) || '.' || BASE64URL(payload)`: what the signature covers (RFC 7515 §5.2).
-    pub signing_input: &'a str,
-    pub payload: &'a str,
-    pub signature: &'a str,
-    pub kid: String,
+    pub(crate) signing_input: &'a str,
+    pub(crate) payload: &'a str,
+    pub(crate) signature: &'a str,
+    pub(crate) kid: String,
 }
 
 /// Splits `token` and checks its header against RFC 9068 §4 and RFC 8725.
@@ -75,9 +75,8 @@ fn check(header: &Map<String, Value>) -> Result<String, VerifyError> {
     match header.get("typ") {
         Some(Value::String(typ)) if is_access_token_type(typ) => {}
         Some(Value::String(typ)) => return Err(VerifyError::WrongType(Some(excerpt(typ)))),
-        Some(_) => return Err(VerifyError::WrongType(None)),
         // RFC 8725 §3.11: explicit typing is what keeps an ID token or a logout token from passing as an access token.
-        None => return Err(VerifyError::WrongType(None)),
+        Some(_) | None => return Err(VerifyError::WrongType(None)),
     }
     match header.get("kid") {
         Some(Value::String(kid)) if !kid.is_empty() => Ok(kid.clone()),
@@ -101,6 +100,10 @@ mod tests {
 
     use super::*;
 
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "the tests pass json! literals"
+    )]
     fn token_with_header(header: Value) -> String {
         let header = URL_SAFE_NO_PAD.encode(header.to_string());
         format!("{header}.e30.c2ln")

@@ -21,6 +21,7 @@
 
 mod builder;
 mod claims;
+mod clock;
 mod discovery;
 mod error;
 mod feed;
@@ -35,6 +36,7 @@ mod actix;
 
 pub use builder::{DEFAULT_STALENESS_INTERVALS, VerifierBuilder};
 pub use claims::{Claims, InsufficientScope};
+pub use clock::{Clock, SystemClock};
 pub use error::{BuildError, FetchError, VerifyError};
 pub use verifier::Verifier;
 

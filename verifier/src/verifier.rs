@@ -1,14 +1,14 @@
 //! [`Verifier`]: header checks, key lookup, signature, claims, revocation, in that order.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey};
 
-use crate::builder::VerifierBuilder;
 use crate::claims::{Claims, Expectations};
+use crate::clock::{self, Clock};
 use crate::error::{FetchError, VerifyError};
 use crate::feed::RevocationFeed;
 use crate::header::{self, CompactJws};
@@ -29,6 +29,7 @@ struct Inner {
     keys: KeyCache,
     /// `None` unless the builder asked for the feed.
     feed: Option<RevocationFeed>,
+    clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -46,17 +47,13 @@ impl std::fmt::Debug for Verifier {
 }
 
 impl Verifier {
-    /// Starts configuring a verifier.
-    pub fn builder() -> VerifierBuilder {
-        VerifierBuilder::default()
-    }
-
     pub(crate) fn new(
         issuer: String,
         audience: String,
         leeway: i64,
         keys: KeyCache,
         feed: Option<RevocationFeed>,
+        clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -65,19 +62,25 @@ impl Verifier {
                 leeway,
                 keys,
                 feed,
+                clock,
             }),
         }
     }
 
+    /// The issuer a token's `iss` must equal.
+    #[must_use]
     pub fn issuer(&self) -> &str {
         &self.inner.issuer
     }
 
+    /// The audience a token's `aud` must contain.
+    #[must_use]
     pub fn audience(&self) -> &str {
         &self.inner.audience
     }
 
     /// The JWKS URL keys are fetched from.
+    #[must_use]
     pub fn jwks_uri(&self) -> &str {
         self.inner.keys.url()
     }
@@ -102,6 +105,9 @@ impl Verifier {
 
     /// Verifies an access token (RFC 9068 §4) and returns its claims; with a revocation feed, also that the feed
     /// does not list it.
+    ///
+    /// # Errors
+    /// Why the token is refused; [`VerifyError::is_retryable`] tells an unreachable issuer apart from a bad token.
     pub async fn verify(&self, token: &str) -> Result<Claims, VerifyError> {
         let (kid, result) = self.check(token).await;
         telemetry::verified(kid.as_deref(), &result);
@@ -158,15 +164,8 @@ impl Verifier {
                 issuer: &self.inner.issuer,
                 audience: &self.inner.audience,
                 leeway: self.inner.leeway,
-                now: unix_now(),
+                now: clock::unix_seconds(self.inner.clock.system_time()),
             },
         )
     }
-}
-
-/// Seconds since the Unix epoch.
-pub(crate) fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }

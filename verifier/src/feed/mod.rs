@@ -23,9 +23,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::claims::Claims;
+use crate::clock::{self, Clock};
 use crate::error::{BuildError, FetchError, VerifyError};
 use crate::fetch::{self, Fetched};
-use crate::verifier::unix_now;
 use revoked::{RevocationList, TokenIds};
 
 pub(crate) use page::default_url;
@@ -33,10 +33,10 @@ pub(crate) use page::default_url;
 /// What the builder settled on.
 #[derive(Clone, Debug)]
 pub(crate) struct FeedSettings {
-    pub url: Url,
-    pub poll_interval: Duration,
+    pub(crate) url: Url,
+    pub(crate) poll_interval: Duration,
     /// How old the last successful read may be before verification fails closed.
-    pub max_staleness: Duration,
+    pub(crate) max_staleness: Duration,
 }
 
 /// The polling task and what it has read. Dropping it stops the task.
@@ -50,6 +50,7 @@ pub(crate) struct RevocationFeed {
 struct Shared {
     settings: FeedSettings,
     http: reqwest::Client,
+    clock: Arc<dyn Clock>,
     /// Seconds the verifier accepts a token past its `exp`: entries are kept that much longer.
     leeway: i64,
     state: RwLock<State>,
@@ -72,12 +73,14 @@ impl RevocationFeed {
     pub(crate) fn start(
         settings: FeedSettings,
         http: reqwest::Client,
+        clock: Arc<dyn Clock>,
         leeway: i64,
     ) -> Result<Self, BuildError> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| BuildError::NoRuntime)?;
         let shared = Arc::new(Shared {
             settings,
             http,
+            clock,
             leeway,
             state: RwLock::default(),
             first_poll_done: watch::Sender::new(false),
@@ -128,7 +131,7 @@ impl RevocationFeed {
         }
         let fresh = state
             .last_success
-            .is_some_and(|(at, _)| at.elapsed() <= self.shared.settings.max_staleness);
+            .is_some_and(|(at, _)| self.shared.since(at) <= self.shared.settings.max_staleness);
         if fresh {
             Ok(())
         } else {
@@ -159,7 +162,7 @@ async fn run(shared: Arc<Shared>) {
             Err(error) => {
                 failures = failures.saturating_add(1);
                 let mut state = shared.write();
-                let stale_for = state.last_success.map(|(at, _)| at.elapsed());
+                let stale_for = state.last_success.map(|(at, _)| shared.since(at));
                 tracing::warn!(
                     %error, failures, ?stale_for, entries = state.list.len(),
                     "cannot read the revocation feed; keeping the entries read so far"
@@ -181,12 +184,17 @@ impl Shared {
         self.state.write().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Time since `at` on the verifier's clock.
+    fn since(&self, at: Instant) -> Duration {
+        self.clock.now().saturating_duration_since(at)
+    }
+
     /// Reads every page after the cursor.
     async fn poll(&self) -> Result<(), FetchError> {
         let mut cursor = self.read().cursor;
         loop {
             let url = page::url(&self.settings.url, cursor);
-            let requested = (Instant::now(), SystemTime::now());
+            let requested = (self.clock.now(), self.clock.system_time());
             let body = match fetch::get(&self.http, url.as_str(), "application/json", None).await? {
                 Fetched::Body { body, .. } => body,
                 // Only conditional requests get a 304, and these aren't.
@@ -214,9 +222,9 @@ impl Shared {
             }
             state.cursor = cursor;
             if !page.more {
-                state
-                    .list
-                    .forget_expired(unix_now().saturating_sub(self.leeway));
+                state.list.forget_expired(
+                    clock::unix_seconds(self.clock.system_time()).saturating_sub(self.leeway),
+                );
                 state.last_success = Some(requested);
                 state.last_error = None;
                 tracing::debug!(cursor, entries = state.list.len(), "revocation feed read");
@@ -230,6 +238,10 @@ impl FeedSettings {
     /// One interval after a success. After failures: 1, 2, 4… intervals, at most a quarter of the staleness bound
     /// (so a few attempts fit in it and a recovered issuer is read again soon), less a random quarter so that
     /// verifiers that failed together do not retry together.
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "a jitter fraction needs no more than f64's precision"
+    )]
     fn delay_after(&self, failures: u32) -> Duration {
         if failures == 0 {
             return self.poll_interval;

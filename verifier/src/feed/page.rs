@@ -10,12 +10,12 @@ use super::revoked::{Entry, Kind};
 #[derive(Debug)]
 pub(crate) struct Page {
     /// Where the next request starts.
-    pub cursor: i64,
+    pub(crate) cursor: i64,
     /// More entries wait after `cursor`: ask again at once.
-    pub more: bool,
-    pub entries: Vec<Entry>,
+    pub(crate) more: bool,
+    pub(crate) entries: Vec<Entry>,
     /// Entries of a kind this version does not know, skipped.
-    pub unknown: usize,
+    pub(crate) unknown: usize,
 }
 
 #[derive(Deserialize)]

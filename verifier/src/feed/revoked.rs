@@ -16,22 +16,22 @@ pub(crate) enum Kind {
 /// One entry of the feed, as applied.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Entry {
-    pub kind: Kind,
-    pub value: String,
+    pub(crate) kind: Kind,
+    pub(crate) value: String,
     /// Seconds since the Unix epoch, on the issuer's clock (the clock of the tokens' `iat`).
-    pub revoked_at: i64,
+    pub(crate) revoked_at: i64,
     /// After this every token the entry covers has expired.
-    pub expires_at: i64,
+    pub(crate) expires_at: i64,
 }
 
 /// The identifiers of a token that an entry can name.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct TokenIds<'a> {
-    pub jti: &'a str,
+    pub(crate) jti: &'a str,
     /// Only tokens issued with a refresh token carry one.
-    pub sid: Option<&'a str>,
-    pub sub: &'a str,
-    pub iat: i64,
+    pub(crate) sid: Option<&'a str>,
+    pub(crate) sub: &'a str,
+    pub(crate) iat: i64,
 }
 
 /// A user entry: the latest revocation wins, since it covers everything an earlier one did.

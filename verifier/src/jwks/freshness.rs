@@ -77,7 +77,7 @@ fn directives(value: &str) -> Vec<(&str, Option<String>)> {
         match directive.split_once('=') {
             None => out.push((directive, None)),
             Some((name, argument)) => {
-                out.push((name.trim_end_matches([' ', '\t']), Some(unquote(argument))))
+                out.push((name.trim_end_matches([' ', '\t']), Some(unquote(argument))));
             }
         }
     }

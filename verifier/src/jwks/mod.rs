@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use jsonwebtoken::DecodingKey;
 use reqwest::header::ETAG;
 
+use crate::clock::Clock;
 use crate::error::{FetchError, VerifyError, excerpt};
 use crate::fetch::{self, Fetched};
 use crate::telemetry;
@@ -30,9 +31,9 @@ const MAX_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RefreshPolicy {
     /// The least time between two fetches, whatever the reason.
-    pub min_interval: Duration,
+    pub(crate) min_interval: Duration,
     /// Lifetime of a set served without `max-age`, `no-cache` or `no-store`.
-    pub fallback_max_age: Duration,
+    pub(crate) fallback_max_age: Duration,
 }
 
 /// Cached signing keys of one JWKS URL.
@@ -41,6 +42,7 @@ pub(crate) struct KeyCache {
     url: String,
     http: reqwest::Client,
     policy: RefreshPolicy,
+    clock: Arc<dyn Clock>,
     state: RwLock<State>,
     /// Held for the duration of a fetch, so concurrent misses wait for one fetch instead of each making their own.
     fetching: tokio::sync::Mutex<()>,
@@ -66,11 +68,17 @@ enum Decision {
 }
 
 impl KeyCache {
-    pub(crate) fn new(url: String, http: reqwest::Client, policy: RefreshPolicy) -> Self {
+    pub(crate) fn new(
+        url: String,
+        http: reqwest::Client,
+        policy: RefreshPolicy,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             url,
             http,
             policy,
+            clock,
             state: RwLock::default(),
             fetching: tokio::sync::Mutex::new(()),
         }
@@ -98,7 +106,12 @@ impl KeyCache {
 
     fn decide(&self, kid: &str, fetch_allowed: bool) -> Decision {
         let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
-        state.decide(kid, Instant::now(), self.policy.min_interval, fetch_allowed)
+        state.decide(
+            kid,
+            self.clock.now(),
+            self.policy.min_interval,
+            fetch_allowed,
+        )
     }
 
     /// Fetches the set and updates the cache; failures only change `last_error` and are logged.
@@ -107,7 +120,7 @@ impl KeyCache {
             let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
             state.keys.as_ref().and(state.etag.clone())
         };
-        let requested = Instant::now();
+        let requested = self.clock.now();
         let result = fetch::get(
             &self.http,
             &self.url,
@@ -122,7 +135,7 @@ impl KeyCache {
             Err(_) => telemetry::Fetch::Error,
         });
         let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
-        state.last_attempt = Some(Instant::now());
+        state.last_attempt = Some(self.clock.now());
         match result {
             Ok(update) => state.apply(update, requested, self.policy),
             Err(error) => {
@@ -132,7 +145,7 @@ impl KeyCache {
                         "cannot refresh the JWK set; still verifying with the cached keys"
                     ),
                     None => {
-                        tracing::warn!(%error, "cannot fetch the JWK set; no keys to verify with")
+                        tracing::warn!(%error, "cannot fetch the JWK set; no keys to verify with");
                     }
                 }
                 state.last_error = Some(error);
@@ -220,18 +233,15 @@ impl State {
         let effective = lifetime.clamp(policy.min_interval.min(MAX_LIFETIME), MAX_LIFETIME);
         self.fresh_until = Some(requested + effective);
         self.last_error = None;
-        match update.keys {
-            Some(keys) => {
-                tracing::debug!(kids = ?keys.keys().collect::<Vec<_>>(), ?lifetime, "JWK set fetched");
-                self.keys = Some(Arc::new(keys));
+        if let Some(keys) = update.keys {
+            tracing::debug!(kids = ?keys.keys().collect::<Vec<_>>(), ?lifetime, "JWK set fetched");
+            self.keys = Some(Arc::new(keys));
+            self.etag = update.etag;
+        } else {
+            tracing::debug!(?lifetime, "JWK set not modified");
+            // A 304 may carry a new validator (RFC 9111 §4.3.4); otherwise the stored one stays.
+            if update.etag.is_some() {
                 self.etag = update.etag;
-            }
-            None => {
-                tracing::debug!(?lifetime, "JWK set not modified");
-                // A 304 may carry a new validator (RFC 9111 §4.3.4); otherwise the stored one stays.
-                if update.etag.is_some() {
-                    self.etag = update.etag;
-                }
             }
         }
     }

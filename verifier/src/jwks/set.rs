@@ -110,6 +110,10 @@ mod tests {
         json!({ "kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid, "n": modulus(2048), "e": "AQAB" })
     }
 
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "the tests pass json! literals"
+    )]
     fn kids(set: Value) -> Vec<String> {
         let mut kids: Vec<_> = parse(set.to_string().as_bytes())
             .unwrap()

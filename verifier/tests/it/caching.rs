@@ -5,21 +5,20 @@ use std::time::Duration;
 
 use latchkey_verifier::{BuildError, Verifier, VerifyError};
 use tokio::task::JoinSet;
-use tokio::time::sleep;
 
-use crate::support::{self, AUDIENCE, Jwks, MockIdp, claims, header, key_a, key_b};
+use crate::support::{self, AUDIENCE, Jwks, MockIdp, TestClock, claims, header, key_a, key_b};
 
 #[tokio::test]
 async fn keys_are_not_refetched_within_max_age_and_are_after_it_rfc9111_section_4_2() {
     let idp = MockIdp::start(&[key_a()]).await;
     idp.set_cache_control(Some("public, max-age=1"));
-    let verifier = support::verifier(&idp);
+    let (verifier, clock) = support::clocked(&idp);
     for _ in 0..20 {
         verifier.verify(&key_a().token()).await.unwrap();
     }
     assert_eq!(idp.jwks_requests(), 1);
 
-    sleep(Duration::from_millis(1100)).await;
+    clock.advance(Duration::from_millis(1100));
     verifier.verify(&key_a().token()).await.unwrap();
     verifier.verify(&key_a().token()).await.unwrap();
     assert_eq!(idp.jwks_requests(), 2);
@@ -29,10 +28,10 @@ async fn keys_are_not_refetched_within_max_age_and_are_after_it_rfc9111_section_
 async fn a_stale_set_is_revalidated_with_if_none_match_and_a_304_keeps_it_rfc9110_section_13_1_2() {
     let idp = MockIdp::start(&[key_a()]).await;
     idp.set_cache_control(Some("max-age=1"));
-    let verifier = support::verifier(&idp);
+    let (verifier, clock) = support::clocked(&idp);
     verifier.verify(&key_a().token()).await.unwrap();
 
-    sleep(Duration::from_millis(1100)).await;
+    clock.advance(Duration::from_millis(1100));
     verifier.verify(&key_a().token()).await.unwrap();
     assert_eq!((idp.jwks_requests(), idp.not_modified()), (2, 1));
     // The 304 restated max-age=1: the set is fresh again, so no request now.
@@ -41,7 +40,7 @@ async fn a_stale_set_is_revalidated_with_if_none_match_and_a_304_keeps_it_rfc911
 
     // A changed set no longer matches the ETag and comes back in full.
     idp.publish(&[key_b()]);
-    sleep(Duration::from_millis(1100)).await;
+    clock.advance(Duration::from_millis(1100));
     verifier.verify(&key_b().token()).await.unwrap();
     assert_eq!((idp.jwks_requests(), idp.not_modified()), (3, 1));
 }
@@ -51,7 +50,9 @@ async fn no_store_means_revalidate_but_never_more_often_than_the_refetch_interva
     let idp = MockIdp::start(&[key_a()]).await;
     idp.set_cache_control(Some("no-store"));
     idp.set_etags(false);
+    let clock = TestClock::new();
     let verifier = support::builder()
+        .clock(clock.clone())
         .min_refetch_interval(Duration::from_secs(1))
         .jwks_uri(idp.jwks_uri())
         .unwrap();
@@ -59,7 +60,7 @@ async fn no_store_means_revalidate_but_never_more_often_than_the_refetch_interva
         verifier.verify(&key_a().token()).await.unwrap();
     }
     assert_eq!(idp.jwks_requests(), 1);
-    sleep(Duration::from_millis(1100)).await;
+    clock.advance(Duration::from_millis(1100));
     verifier.verify(&key_a().token()).await.unwrap();
     assert_eq!(idp.jwks_requests(), 2);
 }
@@ -68,14 +69,16 @@ async fn no_store_means_revalidate_but_never_more_often_than_the_refetch_interva
 async fn without_cache_control_the_fallback_max_age_applies() {
     let idp = MockIdp::start(&[key_a()]).await;
     idp.set_cache_control(None);
+    let clock = TestClock::new();
     let verifier = support::builder()
+        .clock(clock.clone())
         .fallback_max_age(Duration::from_millis(500))
         .jwks_uri(idp.jwks_uri())
         .unwrap();
     verifier.verify(&key_a().token()).await.unwrap();
     verifier.verify(&key_a().token()).await.unwrap();
     assert_eq!(idp.jwks_requests(), 1);
-    sleep(Duration::from_millis(600)).await;
+    clock.advance(Duration::from_millis(600));
     verifier.verify(&key_a().token()).await.unwrap();
     assert_eq!(idp.jwks_requests(), 2);
 }
@@ -106,12 +109,14 @@ async fn a_flood_of_unknown_kids_costs_the_issuer_at_most_one_fetch() {
 #[tokio::test]
 async fn an_unknown_kid_triggers_one_refetch_per_interval() {
     let idp = MockIdp::start(&[key_a()]).await;
+    let clock = TestClock::new();
     let verifier = support::builder()
+        .clock(clock.clone())
         .min_refetch_interval(Duration::from_secs(1))
         .jwks_uri(idp.jwks_uri())
         .unwrap(); // the set itself stays fresh: max-age=300
     verifier.verify(&key_a().token()).await.unwrap();
-    sleep(Duration::from_millis(1100)).await;
+    clock.advance(Duration::from_millis(1100));
     for i in 0..100 {
         let token = key_a().sign(&header(&format!("forged-{i}")), &claims());
         assert!(verifier.verify(&token).await.is_err());
@@ -122,20 +127,20 @@ async fn an_unknown_kid_triggers_one_refetch_per_interval() {
 #[tokio::test]
 async fn a_rotated_in_key_verifies_after_the_unknown_kid_refetch() {
     let idp = MockIdp::start(&[key_a()]).await;
-    let verifier = support::verifier(&idp);
+    let (verifier, clock) = support::clocked(&idp);
     verifier.verify(&key_a().token()).await.unwrap();
 
     // Latchkey publishes the next key before signing with it; a cached set (max-age=300) doesn't have it yet.
     idp.publish(&[key_a(), key_b()]);
-    sleep(Duration::from_millis(250)).await;
-    let verified = verifier.verify(&key_b().token()).await.unwrap();
-    assert_eq!(verified.sub, "user-1");
+    clock.advance(Duration::from_millis(250));
+    let accepted = verifier.verify(&key_b().token()).await.unwrap();
+    assert_eq!(accepted.sub, "user-1");
     assert_eq!(idp.jwks_requests(), 2);
     verifier.verify(&key_a().token()).await.unwrap();
 
     // The old key leaves the set: after the next refetch (here, for another unknown kid), its tokens are refused.
     idp.publish(&[key_b()]);
-    sleep(Duration::from_millis(250)).await;
+    clock.advance(Duration::from_millis(250));
     let unknown = key_b().sign(&header("key-c"), &claims());
     assert!(verifier.verify(&unknown).await.is_err());
     assert_eq!(idp.jwks_requests(), 3);
@@ -150,14 +155,14 @@ async fn a_rotated_in_key_verifies_after_the_unknown_kid_refetch() {
 async fn when_the_issuer_is_down_cached_keys_keep_verifying() {
     let idp = MockIdp::start(&[key_a()]).await;
     idp.set_cache_control(Some("max-age=1"));
-    let verifier = support::verifier(&idp);
+    let (verifier, clock) = support::clocked(&idp);
     verifier.verify(&key_a().token()).await.unwrap();
 
     idp.stop().await;
-    sleep(Duration::from_millis(1100)).await;
+    clock.advance(Duration::from_millis(1100));
     for _ in 0..3 {
         verifier.verify(&key_a().token()).await.unwrap();
-        sleep(Duration::from_millis(250)).await;
+        clock.advance(Duration::from_millis(250));
     }
     // An unknown kid while the issuer is unreachable may be a real new key: retryable, not "invalid".
     let token = key_b().token();
@@ -169,17 +174,17 @@ async fn when_the_issuer_is_down_cached_keys_keep_verifying() {
 async fn when_the_issuer_sends_garbage_or_errors_cached_keys_keep_verifying() {
     let idp = MockIdp::start(&[key_a()]).await;
     idp.set_cache_control(Some("max-age=1"));
-    let verifier = support::verifier(&idp);
+    let (verifier, clock) = support::clocked(&idp);
     verifier.verify(&key_a().token()).await.unwrap();
 
     for answer in [Jwks::Garbage, Jwks::ServerError] {
         idp.answer_jwks_with(answer);
-        sleep(Duration::from_millis(1100)).await;
+        clock.advance(Duration::from_millis(1100));
         verifier.verify(&key_a().token()).await.unwrap();
     }
     idp.publish(&[]);
     idp.answer_jwks_with(Jwks::Serve);
-    sleep(Duration::from_millis(250)).await;
+    clock.advance(Duration::from_millis(250));
     verifier.verify(&key_a().token()).await.unwrap();
     assert_eq!(idp.jwks_requests(), 4, "each stale period asked once");
 }

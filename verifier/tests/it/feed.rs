@@ -1,13 +1,13 @@
 //! The revocation feed against the mock issuer: paging, the cursor, the first poll, failures, and the polling task's
 //! end. (The server's own feed is exercised in the server's suite, `tests/api/verifier_feed.rs`.)
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use latchkey_verifier::{BuildError, Verifier, VerifyError};
 use serde_json::Value;
 use tokio::time::sleep;
 
-use crate::support::{self, ISSUER, MockIdp, claims, header, key_a};
+use crate::support::{self, ISSUER, MockIdp, TestClock, claims, eventually, header, key_a};
 
 /// A verifier of `idp` polling its feed every `interval`.
 fn feed_verifier(idp: &MockIdp, interval: Duration) -> Verifier {
@@ -23,15 +23,6 @@ fn token_with(change: impl FnOnce(&mut Value)) -> String {
     let mut claims = claims();
     change(&mut claims);
     key_a().sign(&header(&key_a().kid), &claims)
-}
-
-/// Polls `check` every 20 ms until it holds, for at most `within`.
-async fn eventually(what: &str, within: Duration, mut check: impl AsyncFnMut() -> bool) {
-    let deadline = Instant::now() + within;
-    while !check().await {
-        assert!(Instant::now() < deadline, "{what}: not within {within:?}");
-        sleep(Duration::from_millis(20)).await;
-    }
 }
 
 #[tokio::test]
@@ -138,7 +129,9 @@ async fn entries_by_jti_sid_and_sub_refuse_what_they_cover_and_nothing_else() {
 #[tokio::test]
 async fn a_feed_that_fails_for_longer_than_the_bound_fails_closed_and_recovers_by_itself() {
     let idp = MockIdp::start(&[key_a()]).await;
+    let clock = TestClock::new();
     let verifier = support::builder()
+        .clock(clock.clone())
         .revocation_feed(Duration::from_millis(50))
         .revocation_feed_max_staleness(Duration::from_millis(300))
         .revocation_feed_uri(idp.feed_uri())
@@ -148,21 +141,19 @@ async fn a_feed_that_fails_for_longer_than_the_bound_fails_closed_and_recovers_b
     let last_read = verifier.revocations_read_at().unwrap();
 
     idp.fail_feed(true);
-    let failing_since = Instant::now();
-    eventually(
-        "fails closed",
-        Duration::from_secs(2),
-        async || match verifier.verify(&key_a().token()).await {
-            Ok(_) => false,
-            Err(error @ VerifyError::RevocationsStale { .. }) => {
-                assert!(error.is_retryable());
-                true
-            }
-            Err(other) => panic!("{other:?}"),
-        },
-    )
+    let polls = idp.feed_cursors().len();
+    eventually("a poll fails", Duration::from_secs(2), async || {
+        idp.feed_cursors().len() > polls
+    })
     .await;
-    assert!(failing_since.elapsed() >= Duration::from_millis(200));
+    // Within the bound the list is still trusted; past it, every token is refused.
+    clock.advance(Duration::from_millis(250));
+    verifier.verify(&key_a().token()).await.unwrap();
+    clock.advance(Duration::from_millis(100));
+    match verifier.verify(&key_a().token()).await {
+        Err(error @ VerifyError::RevocationsStale { .. }) => assert!(error.is_retryable()),
+        other => panic!("{other:?}"),
+    }
     assert_eq!(verifier.revocations_read_at(), Some(last_read));
 
     idp.fail_feed(false);

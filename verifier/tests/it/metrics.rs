@@ -22,7 +22,7 @@ fn verifications_are_counted_per_published_kid_and_outcome_and_jwks_fetches_per_
         runtime.block_on(async {
             let idp = MockIdp::start(&[key_a()]).await;
             idp.set_cache_control(Some("no-cache"));
-            let verifier = support::verifier(&idp);
+            let (verifier, clock) = support::clocked(&idp);
             verifier
                 .verify(&key_a().token())
                 .await
@@ -42,7 +42,7 @@ fn verifications_are_counted_per_published_kid_and_outcome_and_jwks_fetches_per_
                 .expect_err("an unknown kid");
 
             // `no-cache`: after the least refetch interval the set is revalidated, and the ETag answers 304.
-            tokio::time::sleep(Duration::from_millis(300)).await;
+            clock.advance(Duration::from_millis(300));
             verifier
                 .verify(&key_a().token())
                 .await
@@ -101,7 +101,7 @@ fn verifications_are_counted_per_published_kid_and_outcome_and_jwks_fetches_per_
         1,
         "{counters:?}"
     );
-    // At least the one after the sleep: on a slow machine an earlier verification may also have revalidated.
+    // At least the one after the clock moved: on a slow machine an earlier verification may also have revalidated.
     assert!(
         count(&format!("{JWKS_FETCHES}{{outcome=not_modified}}")) >= 1,
         "{counters:?}"

@@ -2,8 +2,8 @@
 //! caching headers and failures the tests control, and a revocation feed, counting the requests it gets.
 
 use std::net::TcpListener;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use actix_web::dev::ServerHandle;
 use actix_web::http::header;
@@ -14,15 +14,15 @@ use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
 use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use latchkey_verifier::{Verifier, VerifierBuilder};
+use latchkey_verifier::{Clock, Verifier, VerifierBuilder};
 use serde_json::{Value, json};
 
-pub const ISSUER: &str = "https://idp.test";
-pub const AUDIENCE: &str = "https://api.test";
+pub(crate) const ISSUER: &str = "https://idp.test";
+pub(crate) const AUDIENCE: &str = "https://api.test";
 
 /// An RSA-2048 signing key and its public JWK.
-pub struct TestKey {
-    pub kid: String,
+pub(crate) struct TestKey {
+    pub(crate) kid: String,
     pair: KeyPair,
 }
 
@@ -34,7 +34,7 @@ impl TestKey {
         }
     }
 
-    pub fn jwk(&self) -> Value {
+    pub(crate) fn jwk(&self) -> Value {
         let public = PublicKeyComponents::<Vec<u8>>::from(self.pair.public_key());
         json!({
             "kty": "RSA", "use": "sig", "alg": "RS256", "kid": self.kid,
@@ -43,9 +43,9 @@ impl TestKey {
         })
     }
 
-    /// The public key as PEM (SubjectPublicKeyInfo) and as PKCS#1 DER: what an alg-confusion attacker uses as the
+    /// The public key as PEM (`SubjectPublicKeyInfo`) and as PKCS#1 DER: what an alg-confusion attacker uses as the
     /// HMAC secret.
-    pub fn public_key_encodings(&self) -> [Vec<u8>; 2] {
+    pub(crate) fn public_key_encodings(&self) -> [Vec<u8>; 2] {
         let spki = self.pair.public_key().as_der().expect("SPKI encoding");
         let pem = format!(
             "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
@@ -55,7 +55,7 @@ impl TestKey {
     }
 
     /// A compact JWS over `header` and `claims`, signed RS256 with this key whatever the header says.
-    pub fn sign(&self, header: &Value, claims: &Value) -> String {
+    pub(crate) fn sign(&self, header: &Value, claims: &Value) -> String {
         let input = signing_input(header, claims);
         let mut signature = vec![0; self.pair.public_modulus_len()];
         self.pair
@@ -70,7 +70,7 @@ impl TestKey {
     }
 
     /// A valid access token signed by this key.
-    pub fn token(&self) -> String {
+    pub(crate) fn token(&self) -> String {
         self.sign(&header(&self.kid), &claims())
     }
 }
@@ -80,7 +80,7 @@ fn strip_zeros(bytes: &[u8]) -> &[u8] {
     &bytes[first..]
 }
 
-pub fn signing_input(header: &Value, claims: &Value) -> String {
+pub(crate) fn signing_input(header: &Value, claims: &Value) -> String {
     format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(header.to_string()),
@@ -89,36 +89,38 @@ pub fn signing_input(header: &Value, claims: &Value) -> String {
 }
 
 /// Key generation takes ~100 ms: each key is made once per test run.
-pub fn key_a() -> &'static TestKey {
+pub(crate) fn key_a() -> &'static TestKey {
     static KEY: OnceLock<TestKey> = OnceLock::new();
     KEY.get_or_init(|| TestKey::generate("key-a"))
 }
 
-pub fn key_b() -> &'static TestKey {
+pub(crate) fn key_b() -> &'static TestKey {
     static KEY: OnceLock<TestKey> = OnceLock::new();
     KEY.get_or_init(|| TestKey::generate("key-b"))
 }
 
 /// A key the issuer never published, claiming key A's kid.
-pub fn impostor() -> &'static TestKey {
+pub(crate) fn impostor() -> &'static TestKey {
     static KEY: OnceLock<TestKey> = OnceLock::new();
     KEY.get_or_init(|| TestKey::generate("key-a"))
 }
 
 /// The header Latchkey signs with (RFC 9068 §2.1).
-pub fn header(kid: &str) -> Value {
+pub(crate) fn header(kid: &str) -> Value {
     json!({ "alg": "RS256", "kid": kid, "typ": "at+jwt" })
 }
 
-pub fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .expect("clock after 1970")
-        .as_secs() as i64
+        .as_secs()
+        .try_into()
+        .expect("seconds fit in i64")
 }
 
 /// The claims Latchkey puts in an access token, valid for five minutes.
-pub fn claims() -> Value {
+pub(crate) fn claims() -> Value {
     let now = now();
     json!({
         "iss": ISSUER, "sub": "user-1", "aud": AUDIENCE, "exp": now + 300, "iat": now, "nbf": now,
@@ -129,7 +131,7 @@ pub fn claims() -> Value {
 
 /// What the mock issuer answers on its JWKS endpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Jwks {
+pub(crate) enum Jwks {
     Serve,
     Garbage,
     ServerError,
@@ -153,15 +155,19 @@ struct IdpState {
 }
 
 /// A JWKS server on 127.0.0.1:0, stopped when dropped.
-pub struct MockIdp {
+pub(crate) struct MockIdp {
     pub url: String,
     state: Arc<Mutex<IdpState>>,
     handle: ServerHandle,
 }
 
 impl MockIdp {
-    /// Serves `keys` with `Cache-Control: public, max-age=300` and an ETag, like Latchkey.
-    pub async fn start(keys: &[&TestKey]) -> Self {
+    /// Serves `keys` with `Cache-Control: public, max-age=300` and an `ETag`, like Latchkey.
+    #[expect(
+        clippy::unused_async,
+        reason = "spawns the server on the caller's Tokio runtime, so callers must be in one"
+    )]
+    pub(crate) async fn start(keys: &[&TestKey]) -> Self {
         let state = Arc::new(Mutex::new(IdpState {
             keys: keys.iter().map(|k| k.jwk()).collect(),
             version: 1,
@@ -201,56 +207,56 @@ impl MockIdp {
         Self { url, state, handle }
     }
 
-    pub fn jwks_uri(&self) -> String {
+    pub(crate) fn jwks_uri(&self) -> String {
         format!("{}/.well-known/jwks.json", self.url)
     }
 
     fn state(&self) -> MutexGuard<'_, IdpState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Publishes a new set (with a new ETag).
-    pub fn publish(&self, keys: &[&TestKey]) {
+    /// Publishes a new set (with a new `ETag`).
+    pub(crate) fn publish(&self, keys: &[&TestKey]) {
         let mut state = self.state();
         state.keys = keys.iter().map(|k| k.jwk()).collect();
         state.version += 1;
     }
 
-    pub fn set_cache_control(&self, value: Option<&str>) {
+    pub(crate) fn set_cache_control(&self, value: Option<&str>) {
         self.state().cache_control = value.map(str::to_owned);
     }
 
-    pub fn set_etags(&self, on: bool) {
+    pub(crate) fn set_etags(&self, on: bool) {
         self.state().etags = on;
     }
 
-    pub fn answer_jwks_with(&self, jwks: Jwks) {
+    pub(crate) fn answer_jwks_with(&self, jwks: Jwks) {
         self.state().jwks = jwks;
     }
 
-    pub fn set_metadata_issuer(&self, issuer: &str) {
+    pub(crate) fn set_metadata_issuer(&self, issuer: &str) {
         self.state().metadata_issuer = Some(issuer.to_owned());
     }
 
     /// Requests to the JWKS endpoint so far, 304s included.
-    pub fn jwks_requests(&self) -> usize {
+    pub(crate) fn jwks_requests(&self) -> usize {
         self.state().jwks_requests
     }
 
-    pub fn not_modified(&self) -> usize {
+    pub(crate) fn not_modified(&self) -> usize {
         self.state().not_modified
     }
 
-    pub fn feed_uri(&self) -> String {
+    pub(crate) fn feed_uri(&self) -> String {
         format!("{}/revocations", self.url)
     }
 
     /// Adds an entry to the feed (`kind` is `jti`, `sid` or `sub`), revoked now, forgotten in five minutes.
-    pub fn revoke(&self, kind: &str, value: &str) {
+    pub(crate) fn revoke(&self, kind: &str, value: &str) {
         self.revoke_at(kind, value, now(), now() + 300);
     }
 
-    pub fn revoke_at(&self, kind: &str, value: &str, revoked_at: i64, expires_at: i64) {
+    pub(crate) fn revoke_at(&self, kind: &str, value: &str, revoked_at: i64, expires_at: i64) {
         let mut state = self.state();
         let seq = state.revocations.len() + 1;
         state.revocations.push(json!({
@@ -259,22 +265,22 @@ impl MockIdp {
     }
 
     /// At most `size` entries per feed page (Latchkey's default is 1000).
-    pub fn set_feed_page_size(&self, size: usize) {
+    pub(crate) fn set_feed_page_size(&self, size: usize) {
         self.state().feed_page_size = size;
     }
 
     /// Makes the feed answer 500 (true) or serve again (false).
-    pub fn fail_feed(&self, fail: bool) {
+    pub(crate) fn fail_feed(&self, fail: bool) {
         self.state().feed_fails = fail;
     }
 
     /// The `after` of every feed request so far.
-    pub fn feed_cursors(&self) -> Vec<i64> {
+    pub(crate) fn feed_cursors(&self) -> Vec<i64> {
         self.state().feed_cursors.clone()
     }
 
     /// Stops listening: from now on the issuer is unreachable (connection refused).
-    pub async fn stop(&self) {
+    pub(crate) async fn stop(&self) {
         self.handle.stop(false).await;
     }
 }
@@ -286,7 +292,7 @@ impl Drop for MockIdp {
 }
 
 async fn jwks(req: HttpRequest, state: web::Data<Mutex<IdpState>>) -> HttpResponse {
-    let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+    let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
     state.jwks_requests += 1;
     match state.jwks {
         Jwks::Serve => {}
@@ -322,7 +328,7 @@ async fn jwks(req: HttpRequest, state: web::Data<Mutex<IdpState>>) -> HttpRespon
 
 /// `GET /revocations?after=N`, paged like Latchkey's: `more` when the page is full.
 async fn revocations(req: HttpRequest, state: web::Data<Mutex<IdpState>>) -> HttpResponse {
-    let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+    let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
     let after =
         web::Query::<std::collections::HashMap<String, i64>>::from_query(req.query_string())
             .ok()
@@ -350,7 +356,7 @@ async fn revocations(req: HttpRequest, state: web::Data<Mutex<IdpState>>) -> Htt
 }
 
 async fn metadata(state: web::Data<Mutex<IdpState>>, base: web::Data<String>) -> HttpResponse {
-    let state = state.lock().unwrap_or_else(|e| e.into_inner());
+    let state = state.lock().unwrap_or_else(PoisonError::into_inner);
     let base = base.as_str();
     let issuer = state.metadata_issuer.as_deref().unwrap_or(base);
     HttpResponse::Ok().json(json!({
@@ -361,7 +367,7 @@ async fn metadata(state: web::Data<Mutex<IdpState>>, base: web::Data<String>) ->
 }
 
 /// A builder for [`ISSUER`] and [`AUDIENCE`] with a short refetch interval, so tests don't wait 30 s.
-pub fn builder() -> VerifierBuilder {
+pub(crate) fn builder() -> VerifierBuilder {
     Verifier::builder()
         .issuer(ISSUER)
         .audience(AUDIENCE)
@@ -370,12 +376,67 @@ pub fn builder() -> VerifierBuilder {
 }
 
 /// A verifier of `idp`'s JWKS with the test defaults.
-pub fn verifier(idp: &MockIdp) -> Verifier {
+pub(crate) fn verifier(idp: &MockIdp) -> Verifier {
     builder().jwks_uri(idp.jwks_uri()).expect("verifier")
 }
 
+/// A verifier like [`verifier`]'s, reading the time from a [`TestClock`] the test moves.
+pub(crate) fn clocked(idp: &MockIdp) -> (Verifier, Arc<TestClock>) {
+    let clock = TestClock::new();
+    let verifier = builder()
+        .clock(clock.clone())
+        .jwks_uri(idp.jwks_uri())
+        .expect("verifier");
+    (verifier, clock)
+}
+
+/// A clock that starts at the real time and then moves only when the test says, so tests of cache lifetimes and
+/// intervals neither wait for them nor depend on how fast the machine is.
+#[derive(Debug)]
+pub(crate) struct TestClock {
+    start: (Instant, SystemTime),
+    moved: Mutex<Duration>,
+}
+
+impl TestClock {
+    pub(crate) fn new() -> Arc<Self> {
+        Arc::new(Self {
+            start: (Instant::now(), SystemTime::now()),
+            moved: Mutex::new(Duration::ZERO),
+        })
+    }
+
+    pub(crate) fn advance(&self, by: Duration) {
+        *self.moved.lock().unwrap_or_else(PoisonError::into_inner) += by;
+    }
+
+    fn moved(&self) -> Duration {
+        *self.moved.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> Instant {
+        self.start.0 + self.moved()
+    }
+
+    fn system_time(&self) -> SystemTime {
+        self.start.1 + self.moved()
+    }
+}
+
+/// Checks `check` every 20 ms until it holds, for at most `within` (for what happens on the verifier's own
+/// schedule, such as the revocation feed's polls).
+pub(crate) async fn eventually(what: &str, within: Duration, mut check: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + within;
+    while !check().await {
+        assert!(Instant::now() < deadline, "{what}: not within {within:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// A URL nothing listens on.
-pub fn unreachable_jwks_uri() -> String {
+pub(crate) fn unreachable_jwks_uri() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     let addr = listener.local_addr().expect("local address");
     drop(listener);
