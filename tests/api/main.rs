@@ -34,6 +34,7 @@ mod replicas;
 mod request_validation;
 mod revocation;
 mod revocation_races;
+mod revocation_replicas;
 mod rotation_under_load;
 mod slow_clients;
 mod sqlite_writer;
