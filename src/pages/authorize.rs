@@ -7,12 +7,13 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::render::{SignInPage, error_page, render, too_many_attempts, unavailable};
+use super::error::PageError;
+use super::render::{SignInPage, render};
 use super::security;
 use super::settings::PageSettings;
 use crate::domain::authentication::{self, AuthError, SignInAttempt};
 use crate::domain::authorization::{
-    AuthorizationRequest, AuthorizeError, ErrorRedirect, NoRedirect, redirect_with,
+    AuthorizationRequest, AuthorizeError, ErrorRedirect, redirect_with,
 };
 use crate::domain::oauth_error::ErrorCode;
 use crate::domain::passwords::Password;
@@ -31,7 +32,7 @@ pub async fn authorize_get(
     req: HttpRequest,
     state: web::Data<AppState>,
     pages: web::Data<PageSettings>,
-) -> HttpResponse {
+) -> Result<HttpResponse, PageError> {
     authorize(&req, &state, &pages, req.query_string().as_bytes()).await
 }
 
@@ -42,15 +43,9 @@ pub async fn authorize_post(
     body: Result<web::Bytes, actix_web::Error>,
     state: web::Data<AppState>,
     pages: web::Data<PageSettings>,
-) -> HttpResponse {
-    match body {
-        Ok(body) => authorize(&req, &state, &pages, &body).await,
-        Err(_) => error_page(
-            &pages,
-            StatusCode::BAD_REQUEST,
-            pages.chrome.messages.error_malformed,
-        ),
-    }
+) -> Result<HttpResponse, PageError> {
+    let body = body.map_err(|_| PageError::Malformed)?;
+    authorize(&req, &state, &pages, &body).await
 }
 
 async fn authorize(
@@ -58,7 +53,7 @@ async fn authorize(
     state: &AppState,
     pages: &PageSettings,
     raw: &[u8],
-) -> HttpResponse {
+) -> Result<HttpResponse, PageError> {
     let request = match AuthorizationRequest::parse(&state.store, raw).await {
         Ok(request) => request,
         Err(e) => return refused(state, pages, e),
@@ -66,10 +61,7 @@ async fn authorize(
     let now = state.clock.now();
     let cookie = pages.cookie.presented(req);
     let session = match &cookie {
-        Some(secret) => match sessions::resume(&state.store, state.sessions, secret, now).await {
-            Ok(session) => session,
-            Err(e) => return unavailable(pages, e),
-        },
+        Some(secret) => sessions::resume(&state.store, state.sessions, secret, now).await?,
         None => None,
     };
     if let Some(session) = session.filter(|s| request.accepts(s, now)) {
@@ -78,10 +70,10 @@ async fn authorize(
     if request.prompt.none {
         // OIDC Core §3.1.2.6: no interaction allowed, and it would be needed.
         let error = request.error(ErrorCode::LoginRequired, "the user must sign in");
-        return redirect_error(state, pages, &error);
+        return Ok(redirect_error(state, pages, &error));
     }
     let username = request.login_hint.clone().unwrap_or_default();
-    sign_in_form(pages, &request, cookie, &username, None)
+    Ok(sign_in_form(pages, &request, cookie, &username, None))
 }
 
 /// `POST /login`: the sign-in form. Checks origin and CSRF token, then the request it carries, then the password.
@@ -90,19 +82,14 @@ pub async fn sign_in(
     body: Result<web::Bytes, actix_web::Error>,
     state: web::Data<AppState>,
     pages: web::Data<PageSettings>,
-) -> HttpResponse {
-    let pages = pages.get_ref();
-    let messages = pages.chrome.messages;
-    let form = match pages.checked_form(&req, &body) {
-        Ok(form) => form,
-        Err(refused) => return *refused,
-    };
+) -> Result<HttpResponse, PageError> {
+    let form = pages.checked_form(&req, &body)?;
     let (Some(cookie), Ok(body)) = (pages.cookie.presented(&req), body) else {
-        return error_page(pages, StatusCode::FORBIDDEN, messages.error_form_expired);
+        return Err(PageError::FormExpired);
     };
     let request = match AuthorizationRequest::parse(&state.store, &body).await {
         Ok(request) => request,
-        Err(e) => return refused(&state, pages, e),
+        Err(e) => return refused(&state, &pages, e),
     };
     let username = form.get("username").unwrap_or_default();
     let login = Login::parse(username);
@@ -111,24 +98,23 @@ pub async fn sign_in(
         address: source_address(&req),
         device: state.throttle.devices.presented(&req, &account),
     };
-    if let Err(throttled) = state.throttle.request(source.address).await {
-        return too_many_attempts(pages, throttled);
-    }
+    state.throttle.request(source.address).await?;
     // An over-long password can't be anyone's: the same answer as a wrong one, without hashing a megabyte.
     let password = form
         .get("password")
         .and_then(|p| Password::presented(p).ok());
-    let user = match password {
+    let attempt = |password| SignInAttempt {
+        login: &login,
+        password,
+        source: &source,
+    };
+    let user = match &password {
         Some(password) => {
             authentication::authenticate(
                 &state.store,
                 &state.hasher,
                 &state.throttle,
-                SignInAttempt {
-                    login: &login,
-                    password: &password,
-                    source: &source,
-                },
+                attempt(password),
                 state.clock.now(),
             )
             .await
@@ -138,43 +124,23 @@ pub async fn sign_in(
     let user = match user {
         Ok(user) => user,
         Err(AuthError::InvalidCredentials) => {
-            return sign_in_form(
-                pages,
+            let again = Some(pages.chrome.messages.bad_credentials);
+            return Ok(sign_in_form(
+                &pages,
                 &request,
                 Some(cookie),
                 username,
-                Some(messages.bad_credentials),
-            );
+                again,
+            ));
         }
-        Err(AuthError::Throttled(throttled)) => return too_many_attempts(pages, throttled),
-        Err(AuthError::Store(e)) => return unavailable(pages, e),
-        // Shed, not refused: the password was never checked, so no "wrong password" form (503 + Retry-After).
-        Err(AuthError::Busy) => {
-            tracing::info!("sign-in shed: the password hashing queue is full");
-            return error_page(
-                pages,
-                StatusCode::SERVICE_UNAVAILABLE,
-                messages.error_unavailable,
-            );
-        }
-        Err(AuthError::Hashing(e)) => {
-            tracing::error!(error = %e, "password verification failed");
-            return error_page(
-                pages,
-                StatusCode::SERVICE_UNAVAILABLE,
-                messages.error_unavailable,
-            );
-        }
+        Err(e) => return Err(e.into()),
     };
-    let now = state.clock.now();
     // A new secret, and with it a new cookie and new CSRF tokens: whatever cookie the browser had before (maybe
     // planted) names nothing now (session fixation, OWASP ASVS 3.2.1).
-    let (secret, session) = match sessions::start(&state.store, state.sessions, &user, now).await {
-        Ok(started) => started,
-        Err(e) => return unavailable(pages, e),
-    };
+    let (secret, session) =
+        sessions::start(&state.store, state.sessions, &user, state.clock.now()).await?;
     tracing::info!(user = %user.id, client = %request.client.id, "signed in on the hosted page");
-    let mut response = approve(&state, pages, &request, &session, Some(secret)).await;
+    let mut response = approve(&state, &pages, &request, &session, Some(secret)).await?;
     // This browser is now a known device for the account (see `throttle`).
     let device = state
         .throttle
@@ -183,7 +149,7 @@ pub async fn sign_in(
     if let Err(e) = response.add_cookie(&device) {
         tracing::warn!(error = %e, "cannot set the device cookie");
     }
-    response
+    Ok(response)
 }
 
 /// Issues a code for `request` approved by `session` and sends the user agent back to the client (§4.1.2).
@@ -193,15 +159,11 @@ async fn approve(
     request: &AuthorizationRequest,
     session: &SessionRow,
     new_cookie: Option<PlainToken>,
-) -> HttpResponse {
+) -> Result<HttpResponse, PageError> {
     let now = state.clock.now();
-    let code = match request
+    let code = request
         .issue_code(&state.store, session, pages.code_ttl, now)
-        .await
-    {
-        Ok(code) => code,
-        Err(e) => return unavailable(pages, e),
-    };
+        .await?;
     let mut params = vec![("code", code.expose())];
     if let Some(s) = &request.state {
         params.push(("state", s.as_str()));
@@ -211,7 +173,7 @@ async fn approve(
     if let Some(secret) = new_cookie {
         response.cookie(pages.cookie.cookie(&secret));
     }
-    response.finish()
+    Ok(response.finish())
 }
 
 /// The sign-in form for `request`, its CSRF token bound to the browser cookie (created now if there is none).
@@ -247,22 +209,15 @@ fn sign_in_form(
 }
 
 /// A refused request: an error page when the client or redirection URI is in doubt, else a redirect.
-fn refused(state: &AppState, pages: &PageSettings, error: AuthorizeError) -> HttpResponse {
-    let m = pages.chrome.messages;
+fn refused(
+    state: &AppState,
+    pages: &PageSettings,
+    error: AuthorizeError,
+) -> Result<HttpResponse, PageError> {
     match error {
-        AuthorizeError::NoRedirect(why) => {
-            let message = match why {
-                NoRedirect::Malformed => m.error_malformed,
-                NoRedirect::MissingClient => m.error_missing_client,
-                NoRedirect::UnknownClient => m.error_unknown_client,
-                NoRedirect::MissingRedirectUri => m.error_missing_redirect_uri,
-                NoRedirect::UnregisteredRedirectUri => m.error_bad_redirect_uri,
-            };
-            tracing::info!(reason = %why, "authorization request refused without redirect");
-            error_page(pages, StatusCode::BAD_REQUEST, message)
-        }
-        AuthorizeError::Redirect(error) => redirect_error(state, pages, &error),
-        AuthorizeError::Store(e) => unavailable(pages, e),
+        AuthorizeError::NoRedirect(why) => Err(PageError::NoRedirect(why)),
+        AuthorizeError::Redirect(error) => Ok(redirect_error(state, pages, &error)),
+        AuthorizeError::Store(e) => Err(e.into()),
     }
 }
 

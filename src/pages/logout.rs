@@ -12,7 +12,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::render::{error_page, render, revocation_failed, unavailable};
+use super::error::PageError;
+use super::render::render;
 use super::security;
 use super::settings::{Chrome, PageSettings};
 use crate::domain::authorization::redirect_with;
@@ -58,7 +59,7 @@ pub async fn logout_get(
     req: HttpRequest,
     state: web::Data<AppState>,
     pages: web::Data<PageSettings>,
-) -> HttpResponse {
+) -> Result<HttpResponse, PageError> {
     logout(&req, &state, &pages, req.query_string().as_bytes(), false).await
 }
 
@@ -69,25 +70,14 @@ pub async fn logout_post(
     body: Result<web::Bytes, actix_web::Error>,
     state: web::Data<AppState>,
     pages: web::Data<PageSettings>,
-) -> HttpResponse {
-    let pages = pages.get_ref();
-    let Ok(body) = body else {
-        return error_page(
-            pages,
-            StatusCode::BAD_REQUEST,
-            pages.chrome.messages.error_malformed,
-        );
-    };
+) -> Result<HttpResponse, PageError> {
+    let body = body.map_err(|_| PageError::Malformed)?;
     let form = Form::parse(&body).unwrap_or_default();
     let confirmed = form.get("confirm") == Some("yes");
     if confirmed && !pages.accepts_form(&req, &form) {
-        return error_page(
-            pages,
-            StatusCode::FORBIDDEN,
-            pages.chrome.messages.error_form_expired,
-        );
+        return Err(PageError::FormExpired);
     }
-    logout(&req, &state, pages, &body, confirmed).await
+    logout(&req, &state, &pages, &body, confirmed).await
 }
 
 async fn logout(
@@ -96,25 +86,13 @@ async fn logout(
     pages: &PageSettings,
     raw: &[u8],
     confirmed: bool,
-) -> HttpResponse {
-    let messages = pages.chrome.messages;
-    let request = match LogoutRequest::parse(state, raw).await {
-        Ok(Some(request)) => request,
-        Ok(None) => {
-            return error_page(
-                pages,
-                StatusCode::BAD_REQUEST,
-                messages.error_bad_id_token_hint,
-            );
-        }
-        Err(e) => return unavailable(pages, e),
-    };
+) -> Result<HttpResponse, PageError> {
+    let request = LogoutRequest::parse(state, raw)
+        .await?
+        .ok_or(PageError::BadIdTokenHint)?;
     let now = state.clock.now();
     let session = match pages.cookie.presented(req) {
-        Some(secret) => match sessions::resume(&state.store, state.sessions, &secret, now).await {
-            Ok(session) => session,
-            Err(e) => return unavailable(pages, e),
-        },
+        Some(secret) => sessions::resume(&state.store, state.sessions, &secret, now).await?,
         None => None,
     };
     if let Some(session) = &session {
@@ -125,13 +103,10 @@ async fn logout(
         if !proven && !confirmed {
             return confirm_page(pages, req, &request);
         }
-        if let Err(e) = state
+        state
             .revocations
             .revoke_session(&session.id, "logged out", now)
-            .await
-        {
-            return revocation_failed(pages, e);
-        }
+            .await?;
         tracing::info!(user = %session.user_id, "signed out");
     }
     let mut response = match &request.redirect {
@@ -163,7 +138,7 @@ async fn logout(
     if let Err(e) = response.add_cookie(&removal) {
         tracing::error!(error = %e, "cannot clear the browser cookie");
     }
-    response
+    Ok(response)
 }
 
 impl LogoutRequest {
@@ -247,16 +222,14 @@ fn verify_hint(state: &AppState, token: &str) -> Option<Hint> {
         .map(|data| data.claims)
 }
 
-fn confirm_page(pages: &PageSettings, req: &HttpRequest, request: &LogoutRequest) -> HttpResponse {
+fn confirm_page(
+    pages: &PageSettings,
+    req: &HttpRequest,
+    request: &LogoutRequest,
+) -> Result<HttpResponse, PageError> {
     // There is a session, hence a cookie to bind the token to.
-    let Some(cookie) = pages.cookie.presented(req) else {
-        return error_page(
-            pages,
-            StatusCode::FORBIDDEN,
-            pages.chrome.messages.error_form_expired,
-        );
-    };
-    render(
+    let cookie = pages.cookie.presented(req).ok_or(PageError::FormExpired)?;
+    Ok(render(
         pages,
         StatusCode::OK,
         &ConfirmPage {
@@ -264,5 +237,5 @@ fn confirm_page(pages: &PageSettings, req: &HttpRequest, request: &LogoutRequest
             csrf_token: &pages.csrf.token(&cookie),
             carried: &request.carried,
         },
-    )
+    ))
 }

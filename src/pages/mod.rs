@@ -3,6 +3,8 @@
 
 mod assets;
 pub mod authorize;
+pub mod error;
+mod forms;
 pub mod logout;
 pub mod messages;
 pub mod password;
@@ -10,42 +12,48 @@ pub mod render;
 pub mod security;
 pub mod settings;
 
+use actix_web::middleware::from_fn;
 use actix_web::web;
 
 pub use settings::{Chrome, PageSettings};
 
-/// Registers the pages and their assets.
+/// Registers the pages and their assets; every page's errors are rendered by [`error::render_errors`].
 pub fn configure(cfg: &mut web::ServiceConfig, settings: web::Data<PageSettings>) {
     cfg.app_data(settings)
         .service(
-            web::resource("/authorize")
-                .app_data(web::PayloadConfig::new(authorize::MAX_FORM_BYTES))
+            page("/authorize")
                 .route(web::get().to(authorize::authorize_get))
-                .route(web::post().to(authorize::authorize_post)),
+                .route(web::post().to(authorize::authorize_post))
+                .wrap(from_fn(error::render_errors)),
         )
         .service(
-            web::resource("/login")
-                .app_data(web::PayloadConfig::new(authorize::MAX_FORM_BYTES))
-                .route(web::post().to(authorize::sign_in)),
+            page("/login")
+                .route(web::post().to(authorize::sign_in))
+                .wrap(from_fn(error::render_errors)),
         )
         .service(
-            web::resource("/logout")
-                .app_data(web::PayloadConfig::new(authorize::MAX_FORM_BYTES))
+            page("/logout")
                 .route(web::get().to(logout::logout_get))
-                .route(web::post().to(logout::logout_post)),
+                .route(web::post().to(logout::logout_post))
+                .wrap(from_fn(error::render_errors)),
         )
         .service(
-            web::resource("/password/forgot")
-                .app_data(web::PayloadConfig::new(authorize::MAX_FORM_BYTES))
+            page("/password/forgot")
                 .route(web::get().to(password::forgot_form))
-                .route(web::post().to(password::forgot)),
+                .route(web::post().to(password::forgot))
+                .wrap(from_fn(error::render_errors)),
         )
         .service(
-            web::resource("/password/reset")
-                .app_data(web::PayloadConfig::new(authorize::MAX_FORM_BYTES))
+            page("/password/reset")
                 .route(web::get().to(password::reset_form))
-                .route(web::post().to(password::reset)),
+                .route(web::post().to(password::reset))
+                .wrap(from_fn(error::render_errors)),
         )
         .route("/assets/latchkey.css", web::get().to(assets::stylesheet))
         .route("/assets/theme.css", web::get().to(assets::theme_stylesheet));
+}
+
+/// A hosted page's resource: forms up to [`authorize::MAX_FORM_BYTES`].
+fn page(path: &str) -> actix_web::Resource {
+    web::resource(path).app_data(web::PayloadConfig::new(authorize::MAX_FORM_BYTES))
 }

@@ -8,10 +8,11 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::render::{error_page, message_page, render, too_many_attempts, unavailable};
+use super::error::PageError;
+use super::render::{message_page, render};
 use super::settings::{Chrome, PageSettings};
 use crate::domain::form::Form;
-use crate::domain::password_reset::{self, RESET_PREFIX, ResetError};
+use crate::domain::password_reset::{self, RESET_PREFIX};
 use crate::domain::passwords::{Password, PasswordError};
 use crate::http::source::source_address;
 use crate::state::AppState;
@@ -34,13 +35,12 @@ struct ResetPage<'a> {
 }
 
 pub async fn forgot_form(req: HttpRequest, pages: web::Data<PageSettings>) -> HttpResponse {
-    let pages = pages.get_ref();
     let (cookie, new) = pages.browser_cookie(&req);
     let page = ForgotPage {
         chrome: &pages.chrome,
         csrf_token: &pages.csrf.token(&cookie),
     };
-    with_cookie(pages, render(pages, StatusCode::OK, &page), &cookie, new)
+    with_cookie(&pages, render(&pages, StatusCode::OK, &page), &cookie, new)
 }
 
 pub async fn forgot(
@@ -48,19 +48,13 @@ pub async fn forgot(
     body: Result<web::Bytes, actix_web::Error>,
     state: web::Data<AppState>,
     pages: web::Data<PageSettings>,
-) -> HttpResponse {
-    let pages = pages.get_ref();
+) -> Result<HttpResponse, PageError> {
     let messages = pages.chrome.messages;
-    let form = match pages.checked_form(&req, &body) {
-        Ok(form) => form,
-        Err(refused) => return *refused,
-    };
+    let form = pages.checked_form(&req, &body)?;
     // Per address only: the answer must not depend on the account, and a reset is never locked per account.
-    if let Err(throttled) = state.throttle.forgot_password(source_address(&req)).await {
-        return too_many_attempts(pages, throttled);
-    }
+    state.throttle.forgot_password(source_address(&req)).await?;
     let email = form.get("email").unwrap_or_default();
-    match password_reset::request(
+    let queued = password_reset::request(
         &state.store,
         &state.master,
         &state.reset,
@@ -68,47 +62,30 @@ pub async fn forgot(
         email,
         state.clock.now(),
     )
-    .await
-    {
-        Ok(queued) => {
-            if queued {
-                state.mail_wake.notify_one();
-            }
-        }
-        Err(ResetError::Store(e)) => return unavailable(pages, e),
-        Err(e) => {
-            tracing::error!(error = %e, "password reset request failed");
-            return error_page(
-                pages,
-                StatusCode::SERVICE_UNAVAILABLE,
-                messages.error_unavailable,
-            );
-        }
+    .await?;
+    if queued {
+        state.mail_wake.notify_one();
     }
-    message_page(
-        pages,
+    Ok(message_page(
+        &pages,
         StatusCode::OK,
         messages.forgot_sent_heading,
         messages.forgot_sent_text,
-    )
+    ))
 }
 
 pub async fn reset_form(
     req: HttpRequest,
     state: web::Data<AppState>,
     pages: web::Data<PageSettings>,
-) -> HttpResponse {
-    let pages = pages.get_ref();
+) -> Result<HttpResponse, PageError> {
     let form = Form::parse(req.query_string().as_bytes()).unwrap_or_default();
-    let Some(token) = presented_token(&form) else {
-        return invalid_link(pages);
-    };
+    let token = presented_token(&form).ok_or(PageError::InvalidResetLink)?;
     // Only looks: a mail scanner opening the link must not use it up.
-    match password_reset::usable(&state.store, &token, state.clock.now()).await {
-        Ok(true) => reset_page(pages, &req, &token, None),
-        Ok(false) => invalid_link(pages),
-        Err(e) => unavailable(pages, e),
+    if !password_reset::usable(&state.store, &token, state.clock.now()).await? {
+        return Err(PageError::InvalidResetLink);
     }
+    Ok(reset_page(&pages, &req, &token, None))
 }
 
 pub async fn reset(
@@ -116,22 +93,21 @@ pub async fn reset(
     body: Result<web::Bytes, actix_web::Error>,
     state: web::Data<AppState>,
     pages: web::Data<PageSettings>,
-) -> HttpResponse {
-    let pages = pages.get_ref();
+) -> Result<HttpResponse, PageError> {
     let messages = pages.chrome.messages;
-    let form = match pages.checked_form(&req, &body) {
-        Ok(form) => form,
-        Err(refused) => return *refused,
-    };
-    let Some(token) = presented_token(&form) else {
-        return invalid_link(pages);
-    };
+    let form = pages.checked_form(&req, &body)?;
+    let token = presented_token(&form).ok_or(PageError::InvalidResetLink)?;
     let (first, again) = (
         form.get("password").unwrap_or_default(),
         form.get("password_again").unwrap_or_default(),
     );
     if first != again {
-        return reset_page(pages, &req, &token, Some(messages.reset_mismatch));
+        return Ok(reset_page(
+            &pages,
+            &req,
+            &token,
+            Some(messages.reset_mismatch),
+        ));
     }
     let password = match Password::new(first.to_owned()) {
         Ok(password) => password,
@@ -142,7 +118,7 @@ pub async fn reset(
                 PasswordError::Common => messages.reset_common,
                 PasswordError::Hashing(_) | PasswordError::Busy => messages.error_unavailable,
             };
-            return reset_page(pages, &req, &token, Some(message));
+            return Ok(reset_page(&pages, &req, &token, Some(message)));
         }
     };
     let done = password_reset::complete(
@@ -155,37 +131,18 @@ pub async fn reset(
         &password,
         state.clock.now(),
     )
-    .await;
-    match done {
-        Ok(true) => {
-            state.mail_wake.notify_one();
-            tracing::info!("password reset completed");
-            message_page(
-                pages,
-                StatusCode::OK,
-                messages.reset_done_heading,
-                messages.reset_done_text,
-            )
-        }
-        Ok(false) => invalid_link(pages),
-        Err(ResetError::Store(e)) => unavailable(pages, e),
-        Err(ResetError::Password(PasswordError::Busy)) => {
-            tracing::info!("password reset shed: the password hashing queue is full");
-            error_page(
-                pages,
-                StatusCode::SERVICE_UNAVAILABLE,
-                messages.error_unavailable,
-            )
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "password reset failed");
-            error_page(
-                pages,
-                StatusCode::SERVICE_UNAVAILABLE,
-                messages.error_unavailable,
-            )
-        }
+    .await?;
+    if !done {
+        return Err(PageError::InvalidResetLink);
     }
+    state.mail_wake.notify_one();
+    tracing::info!("password reset completed");
+    Ok(message_page(
+        &pages,
+        StatusCode::OK,
+        messages.reset_done_heading,
+        messages.reset_done_text,
+    ))
 }
 
 /// The `token` parameter, when it has the shape of one of ours.
@@ -214,14 +171,6 @@ fn reset_page(
         StatusCode::OK
     };
     with_cookie(pages, render(pages, status, &page), &cookie, new)
-}
-
-fn invalid_link(pages: &PageSettings) -> HttpResponse {
-    error_page(
-        pages,
-        StatusCode::BAD_REQUEST,
-        pages.chrome.messages.reset_invalid_link,
-    )
 }
 
 fn with_cookie(
