@@ -1,0 +1,104 @@
+//! The work each replica does besides answering requests: key maintenance, the mail sender and pruning. Stopped
+//! with the server; undelivered mail stays in the outbox for the next start.
+
+use std::sync::Arc;
+
+use tokio::task::JoinHandle;
+
+use super::services::Services;
+use crate::config::Config;
+use crate::domain::signing::KeyRing;
+use crate::domain::signing::manager::KeyManager;
+use crate::infra::clock::SharedClock;
+use crate::store::Store;
+
+/// The background tasks of one replica.
+pub(super) struct Background {
+    maintenance: JoinHandle<()>,
+    mail_sender: Option<JoinHandle<()>>,
+    pruning: JoinHandle<()>,
+}
+
+impl Background {
+    pub(super) fn stop(self) {
+        self.maintenance.abort();
+        self.pruning.abort();
+        if let Some(sender) = self.mail_sender {
+            sender.abort();
+        }
+    }
+}
+
+/// Runs the key lifecycle's due steps once (e.g. a rotation that fell due while the service was down), then on its
+/// schedule; starts the mail sender when a transport is configured, and pruning.
+pub(super) async fn start(
+    config: &Config,
+    services: &Services,
+    keys: &Arc<KeyRing>,
+    clock: &SharedClock,
+    mail_wake: &Arc<tokio::sync::Notify>,
+) -> anyhow::Result<Background> {
+    let manager = KeyManager {
+        store: services.store.clone(),
+        ring: keys.clone(),
+        master: services.master.clone(),
+        policy: services.policy,
+        bits: config.key_bits,
+        notices: services.notices.clone(),
+        holder: uuid::Uuid::new_v4().to_string(),
+        clock: clock.clone(),
+    };
+    if let Err(e) = manager.tick().await {
+        tracing::warn!(error = %e, "initial key maintenance failed; the schedule will retry");
+    }
+    let maintenance = manager.spawn();
+    let transport = crate::infra::mail::Transport::configure(
+        config.smtp_url.as_ref().map(|u| u.expose()),
+        config.mail_dir.as_deref(),
+    )?;
+    let mail_sender = match transport {
+        Some(transport) => Some(
+            crate::infra::mail::Sender {
+                store: services.store.clone(),
+                master: services.master.clone(),
+                transport,
+                from: config
+                    .mail_from
+                    .parse()
+                    .map_err(|e| anyhow::anyhow!("mail_from: {e}"))?,
+                clock: clock.clone(),
+                wake: mail_wake.clone(),
+            }
+            .spawn(),
+        ),
+        None => {
+            tracing::warn!(
+                "no smtp_url or mail_dir configured: password-reset mail waits in the outbox until one is"
+            );
+            None
+        }
+    };
+    Ok(Background {
+        maintenance,
+        mail_sender,
+        pruning: spawn_pruning(services.store.clone(), clock.clone()),
+    })
+}
+
+/// Every 10 minutes, deletes codes, sessions, reset tokens and sent mail that stopped mattering a day ago (several
+/// replicas doing it at once is harmless).
+fn spawn_pruning(store: Store, clock: SharedClock) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            interval.tick().await;
+            match store.prune_expired(clock.now()).await {
+                Ok(pruned) if pruned != Default::default() => {
+                    tracing::info!(?pruned, "pruned expired rows");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "pruning failed; will retry"),
+            }
+        }
+    })
+}

@@ -1,0 +1,93 @@
+//! The domain services every handler shares ([`AppState`]), built from the configuration and the opened services.
+
+use std::sync::Arc;
+
+use super::services::Services;
+use crate::config::Config;
+use crate::domain::password_reset::ResetSettings;
+use crate::domain::sessions::SessionSettings;
+use crate::domain::signing::KeyRing;
+use crate::domain::signing::usage::SigningUsage;
+use crate::domain::throttle::{DeviceCookies, Limits, Throttle};
+use crate::domain::tokens::TokenSettings;
+use crate::domain::tokens::issuer::TokenIssuer;
+use crate::infra::clock::SharedClock;
+use crate::infra::metrics::Metrics;
+use crate::state::AppState;
+
+/// What the domain services are built from besides the configuration.
+pub(super) struct Parts {
+    pub services: Services,
+    pub keys: Arc<KeyRing>,
+    pub clock: SharedClock,
+    pub metrics: Metrics,
+    pub mail_wake: Arc<tokio::sync::Notify>,
+    /// Whether the browser cookie is `Secure` (served over https): device cookies follow it.
+    pub secure_cookies: bool,
+}
+
+/// The application state. Redis, when configured, is filled from the revocation log before the first request.
+pub(super) async fn app_state(config: &Config, parts: Parts) -> AppState {
+    let Parts {
+        services,
+        keys,
+        clock,
+        metrics,
+        mail_wake,
+        secure_cookies,
+    } = parts;
+    let tokens = TokenSettings {
+        issuer: config.issuer(),
+        access_token_ttl: config.access_token_ttl.as_secs(),
+        refresh_token_idle_ttl: config.refresh_token_ttl.as_secs(),
+        refresh_token_max_lifetime: config.refresh_token_max_lifetime.as_secs(),
+    };
+    let revocations = services.revocations(clock.clone(), tokens.access_token_ttl);
+    revocations.refill().await;
+    revocations.spawn_refill();
+    let issuer = TokenIssuer {
+        store: services.store.clone(),
+        keys: keys.clone(),
+        master: services.master.clone(),
+        settings: tokens.clone(),
+        clock: clock.clone(),
+        metrics: metrics.clone(),
+        usage: SigningUsage::new(services.store.clone()),
+        revocations: revocations.clone(),
+    };
+    let throttle = Throttle::new(
+        services.redis.clone(),
+        DeviceCookies::new(
+            services.master.derive_hmac_key("device-cookie"),
+            secure_cookies,
+        ),
+        Limits {
+            login_failures: config.login_failure_limit,
+            login_failure_window: config.login_failure_window.0,
+            address_failures: config.address_failure_limit,
+            address_requests_per_minute: config.address_request_limit,
+            forgot_password_requests: config.forgot_password_limit,
+        },
+    );
+    AppState {
+        revocations,
+        throttle,
+        store: services.store,
+        keys,
+        master: services.master,
+        hasher: services.hasher,
+        tokens,
+        issuer,
+        clock,
+        sessions: SessionSettings {
+            idle_ttl: config.session_idle_ttl.as_secs(),
+            max_lifetime: config.session_max_lifetime.as_secs(),
+        },
+        reset: ResetSettings {
+            ttl: config.password_reset_ttl.as_secs(),
+            public_url: config.public_url(),
+        },
+        mail_wake,
+        metrics,
+    }
+}

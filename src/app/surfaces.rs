@@ -1,0 +1,68 @@
+//! Each surface's own settings, built from the configuration: the hosted pages' look, cookie and CSRF key, and the
+//! admin API's verifier and OpenAPI document (DESIGN.md §19: registered as that surface's app data).
+
+use super::services::Services;
+use crate::config::Config;
+use crate::domain::signing::MasterKey;
+use crate::pages::security::{CookiePolicy, Csrf};
+use crate::pages::{Chrome, PageSettings, messages};
+
+/// The hosted pages' settings; the operator's theme stylesheet is read once, here.
+pub(super) fn page_settings(
+    config: &Config,
+    master: &MasterKey,
+    issuer: &str,
+) -> anyhow::Result<PageSettings> {
+    let theme_css = match &config.theme_stylesheet {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("theme_stylesheet {}: {e}", path.display()))?,
+        ),
+        None => None,
+    };
+    Ok(PageSettings {
+        chrome: Chrome {
+            product_name: config.product_name.clone(),
+            logo_url: config.logo_url.clone(),
+            theme_stylesheet: theme_css.is_some(),
+            messages: &messages::ENGLISH,
+        },
+        cookie: CookiePolicy::for_issuer(issuer),
+        csrf: Csrf::new(master.derive_hmac_key("csrf")),
+        theme_css,
+        code_ttl: config.authorization_code_ttl.as_secs(),
+    })
+}
+
+/// The admin API's settings. Its verifier reads this process's own JWKS over loopback, as a resource server reads
+/// it over the network: the same checks, and the same library, as every other verifier of Latchkey's tokens.
+pub(super) fn admin_settings(
+    config: &Config,
+    services: &Services,
+    issuer: &str,
+    port: u16,
+) -> anyhow::Result<crate::admin::AdminSettings> {
+    let ip = match config.bind.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => std::net::Ipv4Addr::LOCALHOST.into(),
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
+        ip => ip,
+    };
+    let jwks_uri = format!(
+        "http://{}/.well-known/jwks.json",
+        std::net::SocketAddr::new(ip, port)
+    );
+    let verifier = latchkey_verifier::Verifier::builder()
+        .issuer(issuer)
+        .audience(crate::admin::access::admin_audience(issuer))
+        // A fetch is a loopback request for bytes already in memory: a new key may be picked up within a second.
+        .min_refetch_interval(std::time::Duration::from_secs(1))
+        .jwks_uri(&jwks_uri)
+        .map_err(|e| anyhow::anyhow!("admin API verifier: {e}"))?;
+    Ok(crate::admin::AdminSettings {
+        verifier,
+        key_policy: services.policy,
+        key_bits: config.key_bits,
+        key_notices: services.notices.clone(),
+        openapi: crate::admin::openapi::document(issuer),
+    })
+}
