@@ -113,7 +113,7 @@ pub async fn authorize(
     }
     // Deleting a client, or taking the admin scope from it, ends its admin access at once (not at its tokens' exp).
     let registered = match state.store.find_client(&claims.client_id).await {
-        Ok(Some(row)) => crate::values::scope::Scope::parse(&row.scopes).unwrap_or_default(),
+        Ok(Some(row)) => row.scopes,
         Ok(None) => {
             return Err(Problem::unauthorized(
                 Some("invalid_token"),

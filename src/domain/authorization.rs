@@ -340,7 +340,7 @@ impl AuthorizationRequest {
                 user_id: session.user_id.clone(),
                 session_id: Some(session.id.clone()),
                 redirect_uri: self.redirect_uri.clone(),
-                scope: self.scope.to_string(),
+                scope: self.scope.clone(),
                 nonce: self.nonce.clone(),
                 code_challenge: self.code_challenge.clone(),
                 auth_time: session.auth_time,

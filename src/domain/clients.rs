@@ -86,7 +86,7 @@ pub struct ClientView {
 impl Client {
     pub fn from_row(row: ClientRow) -> Result<Self, StoreError> {
         let corrupt = |what: &str| StoreError::Corrupt(format!("client {}: {what}", row.id));
-        let scope = Scope::parse(&row.scopes).map_err(|_| corrupt("scope"))?;
+        let scope = row.scopes;
         let audiences = serde_json::from_str(&row.audiences).map_err(|_| corrupt("audiences"))?;
         let redirect_uris =
             serde_json::from_str(&row.redirect_uris).map_err(|_| corrupt("redirect_uris"))?;
@@ -291,7 +291,7 @@ fn check_settings(
     let json = |items: &[String]| serde_json::Value::from(items.to_vec()).to_string();
     Ok(ClientSettingsRow {
         grant_types: grants,
-        scopes: scope.to_string(),
+        scopes: scope,
         audiences: json(audiences),
         redirect_uris: json(redirect_uris),
         post_logout_redirect_uris: json(post_logout_redirect_uris),

@@ -93,7 +93,7 @@ async fn introspect(
                 token_type: "refresh_token",
                 client_id: found.family.client_id,
                 sub: found.user.id,
-                scope: found.family.scope,
+                scope: found.family.scope.to_string(),
                 iss: state.tokens.issuer.clone(),
                 iat: found.token.issued_at,
                 exp: found.token.idle_expires_at.min(found.family.expires_at),

@@ -10,6 +10,7 @@ use super::schema::{
 };
 use super::types::KeyState;
 use super::{Store, StoreError, with_conn, write_tx};
+use crate::values::scope::Scope;
 use crate::values::secret::TokenHash;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -22,7 +23,7 @@ pub struct CodeRow {
     pub session_id: Option<String>,
     /// Exactly as the authorization request sent it; the token request must repeat it (§4.1.3).
     pub redirect_uri: String,
-    pub scope: String,
+    pub scope: Scope,
     pub nonce: Option<String>,
     /// The S256 `code_challenge` (RFC 7636 §4.2), when the request carried one.
     pub code_challenge: Option<String>,

@@ -6,6 +6,7 @@ use diesel_async::RunQueryDsl;
 use super::schema::clients;
 use super::types::{GrantTypes, TokenEndpointAuthMethod};
 use super::{Store, StoreError, with_conn, write_tx};
+use crate::values::scope::Scope;
 use crate::values::secret::TokenHash;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -16,7 +17,7 @@ pub struct ClientRow {
     pub secret_hash: Option<TokenHash>,
     pub grant_types: GrantTypes,
     /// Space-separated scopes the client may request.
-    pub scopes: String,
+    pub scopes: Scope,
     /// JSON array of audiences.
     pub audiences: String,
     pub created_at: i64,
@@ -38,7 +39,7 @@ pub struct ClientRow {
 #[diesel(table_name = clients)]
 pub struct ClientSettingsRow {
     pub grant_types: GrantTypes,
-    pub scopes: String,
+    pub scopes: Scope,
     pub audiences: String,
     pub redirect_uris: String,
     pub post_logout_redirect_uris: String,

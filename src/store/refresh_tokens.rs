@@ -15,6 +15,7 @@ use super::schema::{
 use super::types::KeyState;
 use super::users::UserRow;
 use super::{Pool, Store, StoreError, with_conn, write_tx};
+use crate::values::scope::Scope;
 use crate::values::secret::TokenHash;
 
 /// The statement that revokes a family unless it already is (the first reason is kept).
@@ -75,7 +76,7 @@ pub struct FamilyRow {
     pub id: String,
     pub client_id: String,
     pub user_id: String,
-    pub scope: String,
+    pub scope: Scope,
     pub created_at: i64,
     /// Absolute end of the family, whatever the rotations.
     pub expires_at: i64,

@@ -3,13 +3,45 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
+use diesel::backend::Backend;
+use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::expression::AsExpression;
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::Text;
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("scope tokens are printable ASCII without spaces, quotes or backslashes")]
 pub struct InvalidScope;
 
-/// A set of scope tokens, kept sorted so the same set always prints the same way.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// A set of scope tokens, kept sorted so the same set always prints the same way. Stored as its text in `TEXT`
+/// columns and parsed once when a row is read: domain code never re-parses a stored scope.
+#[derive(Clone, Debug, Default, PartialEq, Eq, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
 pub struct Scope(BTreeSet<String>);
+
+impl<DB: Backend> FromSql<Text, DB> for Scope
+where
+    String: FromSql<Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        let text = String::from_sql(bytes)?;
+        Self::parse(&text).map_err(|_| format!("stored scope {text:?} is malformed").into())
+    }
+}
+
+impl ToSql<Text, diesel::sqlite::Sqlite> for Scope {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, diesel::sqlite::Sqlite>) -> serialize::Result {
+        out.set_value(self.to_string());
+        Ok(serialize::IsNull::No)
+    }
+}
+
+impl ToSql<Text, diesel::pg::Pg> for Scope {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, diesel::pg::Pg>) -> serialize::Result {
+        std::io::Write::write_all(out, self.to_string().as_bytes())?;
+        Ok(serialize::IsNull::No)
+    }
+}
 
 impl Scope {
     /// Parses a `scope` parameter or a stored scope string. Runs of spaces are tolerated; an empty string is the

@@ -215,7 +215,7 @@ impl TokenIssuer {
             id: uuid::Uuid::now_v7().to_string(),
             client_id: client.id.clone(),
             user_id: user.id.clone(),
-            scope: granted.to_string(),
+            scope: granted.clone(),
             created_at: now,
             expires_at: now + self.settings.refresh_token_max_lifetime,
             revoked_at: None,

@@ -15,8 +15,6 @@ use crate::domain::tokens::id_token::SignIn;
 use crate::domain::tokens::issuer::{CodeRedemption, IssueError};
 use crate::domain::users::User;
 use crate::state::AppState;
-use crate::store::StoreError;
-use crate::values::scope::Scope;
 use crate::values::secret::PlainToken;
 
 /// Parameters of this grant besides the common ones (§4.1.3, RFC 7636 §4.5).
@@ -104,8 +102,7 @@ pub async fn grant(
         return Err(invalid());
     };
     let user = User::from_row(&user_row)?;
-    let scope = Scope::parse(&code.scope)
-        .map_err(|_| StoreError::Corrupt("authorization code scope".into()))?;
+    let scope = code.scope.clone();
     let redemption = CodeRedemption {
         code: hash,
         sign_in: SignIn {

@@ -12,7 +12,6 @@ use crate::domain::oauth_error::OAuthError;
 use crate::domain::tokens::issuer::{IssueError, Rotation};
 use crate::domain::users::User;
 use crate::state::AppState;
-use crate::store::StoreError;
 use crate::values::scope::Scope;
 use crate::values::secret::PlainToken;
 
@@ -90,10 +89,8 @@ pub async fn grant(
             .await?;
         return Err(invalid());
     }
-    let granted = Scope::parse(&family.scope)
-        .map_err(|_| StoreError::Corrupt(format!("family {} scope", family.id)))?;
     // §6: narrower is allowed; the new refresh token keeps the originally granted scope.
-    let scope = within(request.scope.as_ref(), &granted)?;
+    let scope = within(request.scope.as_ref(), &family.scope)?;
     // The user row came with the token (one query): its roles and tenant as they are now.
     let user = User::from_row(&found.user)?;
     let rotation = Rotation { presented, family };
