@@ -1,0 +1,147 @@
+//! `latchkey clients`: register, list and delete OAuth clients.
+
+use clap::Subcommand;
+use serde_json::json;
+
+use super::output::Output;
+use crate::app::Services;
+use crate::config::Config;
+use crate::domain::audit::Actor;
+use crate::domain::clients::{self, NewClient};
+
+#[derive(Debug, Subcommand)]
+pub enum ClientsCommand {
+    /// Register a client; a confidential client's secret is printed once and stored only as a hash
+    Create {
+        #[arg(long)]
+        id: String,
+        /// A public client (no secret; authenticates by client_id alone)
+        #[arg(long)]
+        public: bool,
+        /// An allowed grant: authorization_code, client_credentials, password or refresh_token (repeatable)
+        #[arg(
+            long = "grant",
+            value_name = "GRANT",
+            required_unless_present = "can_introspect"
+        )]
+        grants: Vec<String>,
+        /// A scope the client may request (repeatable)
+        #[arg(long = "scope", value_name = "SCOPE")]
+        scopes: Vec<String>,
+        /// An `aud` of its access tokens (repeatable; default: the client id)
+        #[arg(long = "audience", value_name = "AUDIENCE")]
+        audiences: Vec<String>,
+        /// A redirection URI, matched exactly (repeatable; https, or http on a loopback host)
+        #[arg(long = "redirect-uri", value_name = "URI")]
+        redirect_uris: Vec<String>,
+        /// A URI a logout may return to (repeatable)
+        #[arg(long = "post-logout-redirect-uri", value_name = "URI")]
+        post_logout_redirect_uris: Vec<String>,
+        /// How a confidential client authenticates: client_secret_basic (default) or client_secret_post
+        #[arg(long, value_name = "METHOD")]
+        auth_method: Option<String>,
+        /// Let this confidential client redeem authorization codes without PKCE (it must then send a nonce)
+        #[arg(long)]
+        allow_no_pkce: bool,
+        /// Let this confidential client call POST /introspect (a resource server; needs no grant)
+        #[arg(long)]
+        can_introspect: bool,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// List clients
+    List {
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Delete a client and every refresh token issued to it
+    Delete {
+        id: String,
+        #[command(flatten)]
+        output: Output,
+    },
+}
+
+/// Runs a `clients` command.
+pub(super) async fn run(command: ClientsCommand, config: &Config) -> anyhow::Result<()> {
+    let services = Services::for_command(config).await?;
+    match command {
+        ClientsCommand::Create {
+            id,
+            public,
+            grants,
+            scopes,
+            audiences,
+            redirect_uris,
+            post_logout_redirect_uris,
+            auth_method,
+            allow_no_pkce,
+            can_introspect,
+            output,
+        } => {
+            let (client, secret) = clients::create_client(
+                &services.store,
+                NewClient {
+                    id,
+                    public,
+                    grants,
+                    scopes,
+                    audiences,
+                    redirect_uris,
+                    post_logout_redirect_uris,
+                    auth_method,
+                    allow_no_pkce,
+                    can_introspect,
+                },
+                &Actor::command_line(),
+                crate::store::now(),
+            )
+            .await?;
+            let secret = secret.as_ref().map(|s| s.expose().to_owned());
+            output.print(json!({ "client_id": client.id, "client_secret": secret }), || match &secret {
+                Some(secret) => format!(
+                    "created confidential client {}\nclient_secret: {secret}\n(shown once: store it now)",
+                    client.id
+                ),
+                None => format!("created public client {}", client.id),
+            });
+        }
+        ClientsCommand::List { output } => {
+            let all = clients::list_clients(&services.store).await?;
+            let rows: Vec<_> = all.iter().map(|c| c.view()).collect();
+            output.print(serde_json::to_value(&rows)?, || {
+                all.iter()
+                    .map(|c| {
+                        let kind = if c.is_public() {
+                            "public"
+                        } else {
+                            "confidential"
+                        };
+                        let grants: Vec<_> = c.grants.iter().map(|g| g.as_str()).collect();
+                        format!(
+                            "{}  {kind}  grants={}  scope={}",
+                            c.id,
+                            grants.join(","),
+                            c.scope
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        ClientsCommand::Delete { id, output } => {
+            clients::delete_client(
+                &services.store,
+                &Actor::command_line(),
+                &id,
+                None,
+                crate::store::now(),
+            )
+            .await?;
+            output.print(json!({ "client_id": id, "deleted": true }), || {
+                format!("deleted client {id}")
+            });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,180 @@
+//! `latchkey users`: create, list, disable and enable end users, and log one out everywhere.
+
+use std::io::Read;
+
+use clap::Subcommand;
+use serde_json::json;
+
+use super::output::Output;
+use crate::app::Services;
+use crate::config::Config;
+use crate::domain::audit::Actor;
+use crate::domain::passwords::Password;
+use crate::domain::users::{self, NewUser};
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create a user; the password is read from standard input, never from the command line
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        username: Option<String>,
+        /// A role for the `roles` claim (repeatable)
+        #[arg(long = "role", value_name = "ROLE")]
+        roles: Vec<String>,
+        /// The `tenant` claim
+        #[arg(long)]
+        tenant: Option<String>,
+        /// Read the password from standard input (required)
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// List users
+    List {
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Disable a user (by id, email or username) and revoke their sessions and tokens
+    Disable {
+        user: String,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Log a user out everywhere: revoke every session, refresh token and access token issued to them so far
+    RevokeSessions {
+        user: String,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Enable a disabled user
+    Enable {
+        user: String,
+        #[command(flatten)]
+        output: Output,
+    },
+}
+
+/// Runs a `users` command.
+pub(super) async fn run(command: UsersCommand, config: &Config) -> anyhow::Result<()> {
+    let services = Services::for_command(config).await?;
+    let revocations = &services.revocations(
+        crate::infra::clock::system(),
+        config.access_token_ttl.as_secs(),
+    );
+    match command {
+        UsersCommand::Create {
+            email,
+            username,
+            roles,
+            tenant,
+            password_stdin: _,
+            output,
+        } => {
+            let password = Password::new(read_password_from_stdin()?)?;
+            let user = users::create_user(
+                &services.store,
+                &services.hasher,
+                NewUser {
+                    email,
+                    username,
+                    roles,
+                    tenant,
+                    password,
+                },
+                &Actor::command_line(),
+                crate::store::now(),
+            )
+            .await?;
+            output.print(json!({ "id": user.id, "email": user.email }), || {
+                format!("created user {} ({})", user.id, user.email)
+            });
+        }
+        UsersCommand::List { output } => {
+            let all = users::list_users(&services.store).await?;
+            output.print(serde_json::to_value(&all)?, || {
+                all.iter()
+                    .map(|u| {
+                        let state = if u.disabled { "disabled" } else { "enabled" };
+                        format!(
+                            "{}  {}  {}  {}",
+                            u.id,
+                            u.email,
+                            u.username.as_deref().unwrap_or("-"),
+                            state
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        UsersCommand::Disable { user, output } => {
+            let user = users::set_disabled(
+                &services.store,
+                revocations,
+                &Actor::command_line(),
+                &user,
+                true,
+                crate::store::now(),
+            )
+            .await?;
+            output.print(json!({ "id": user.id, "disabled": true }), || {
+                format!(
+                    "disabled {} and revoked their sessions and tokens",
+                    user.email
+                )
+            });
+        }
+        UsersCommand::RevokeSessions { user, output } => {
+            let (user, ended) = users::revoke_sessions(
+                &services.store,
+                revocations,
+                &Actor::command_line(),
+                &user,
+                crate::store::now(),
+            )
+            .await?;
+            output.print(
+                json!({ "id": user.id, "families_revoked": ended.families, "sessions_revoked": ended.sessions }),
+                || {
+                    format!(
+                        "logged {} out everywhere: {} refresh-token families and {} sessions revoked; \
+                         access tokens issued before now are refused",
+                        user.email, ended.families, ended.sessions
+                    )
+                },
+            );
+        }
+        UsersCommand::Enable { user, output } => {
+            let user = users::set_disabled(
+                &services.store,
+                revocations,
+                &Actor::command_line(),
+                &user,
+                false,
+                crate::store::now(),
+            )
+            .await?;
+            output.print(json!({ "id": user.id, "disabled": false }), || {
+                format!("enabled {}", user.email)
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Reads a password from standard input: the whole input, without its final newline.
+fn read_password_from_stdin() -> anyhow::Result<String> {
+    let mut text = String::new();
+    std::io::stdin()
+        .take(crate::domain::passwords::MAX_PASSWORD_LEN as u64 + 2)
+        .read_to_string(&mut text)
+        .map_err(|e| anyhow::anyhow!("cannot read the password from standard input: {e}"))?;
+    let text = text
+        .strip_suffix('\n')
+        .map(|t| t.strip_suffix('\r').unwrap_or(t))
+        .unwrap_or(&text);
+    Ok(text.to_owned())
+}

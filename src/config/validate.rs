@@ -1,0 +1,174 @@
+//! Checks of relations between values that serde can't express, one function per section of the settings. Each
+//! message names the setting at fault and what it may be.
+
+use std::time::Duration;
+
+use super::error::ConfigError;
+use super::settings::Config;
+use crate::domain::signing::lifecycle;
+
+/// A section's verdict: the first thing wrong with it.
+type Check = Result<(), String>;
+
+/// `Err(message)` unless `ok`.
+fn ensure(ok: bool, message: impl FnOnce() -> String) -> Check {
+    if ok { Ok(()) } else { Err(message()) }
+}
+
+impl Config {
+    /// Checks relations between values that serde can't express.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let sections: [fn(&Config) -> Check; 7] = [
+            abuse_defence,
+            redis,
+            token_lifetimes,
+            server,
+            hosted_pages,
+            signing_keys,
+            password_hashing,
+        ];
+        sections
+            .iter()
+            .try_for_each(|check| check(self))
+            .map_err(ConfigError::Invalid)
+    }
+}
+
+fn abuse_defence(config: &Config) -> Check {
+    ensure(
+        config.login_failure_limit != 0
+            && config.address_failure_limit != 0
+            && config.forgot_password_limit != 0,
+        || {
+            "login_failure_limit, address_failure_limit and forgot_password_limit must be at least 1 \
+             (brute-force defence can't be turned off; raise them instead)"
+                .into()
+        },
+    )?;
+    ensure(
+        config.login_failure_window.0 >= Duration::from_secs(1),
+        || "login_failure_window must be at least 1s".into(),
+    )
+}
+
+fn redis(config: &Config) -> Check {
+    let prefix = &config.redis_prefix;
+    ensure(
+        !prefix.is_empty()
+            && prefix.len() <= 64
+            && prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c)),
+        || "redis_prefix must be 1-64 characters of A-Z a-z 0-9 - _ . :".into(),
+    )
+}
+
+fn token_lifetimes(config: &Config) -> Check {
+    // The upper bound is also how long a revoked family stays on the denylist (migration
+    // 2026-12-04-000001_revocation): an access token must not outlive its denylist entry.
+    let max_access = Duration::from_secs(crate::domain::revocation::MAX_ACCESS_TOKEN_TTL as u64);
+    let access = config.access_token_ttl.0;
+    ensure(
+        access >= Duration::from_secs(1) && access <= max_access,
+        || "access_token_ttl must be between 1s and 24h".into(),
+    )?;
+    ensure(config.refresh_token_ttl.0 >= Duration::from_secs(1), || {
+        "refresh_token_ttl must be at least 1s".into()
+    })?;
+    ensure(
+        config.refresh_token_max_lifetime.0 >= config.refresh_token_ttl.0,
+        || "refresh_token_max_lifetime must not be shorter than refresh_token_ttl".into(),
+    )
+}
+
+fn server(config: &Config) -> Check {
+    ensure(config.database_pool_size != 0, || {
+        "database_pool_size must be at least 1".into()
+    })?;
+    ensure(config.max_connections != 0, || {
+        "max_connections must be at least 1".into()
+    })?;
+    ensure(
+        config.request_body_timeout.0 >= Duration::from_secs(1),
+        || "request_body_timeout must be at least 1s".into(),
+    )
+}
+
+/// Hosted sign-in, its sessions and pages, and the mail they send.
+fn hosted_pages(config: &Config) -> Check {
+    let code_ttl = config.authorization_code_ttl.0;
+    ensure(
+        code_ttl >= Duration::from_secs(1) && code_ttl <= Duration::from_secs(600),
+        || "authorization_code_ttl must be between 1s and 10m (RFC 6749 §4.1.2)".into(),
+    )?;
+    ensure(config.session_idle_ttl.0 >= Duration::from_secs(60), || {
+        "session_idle_ttl must be at least 1m".into()
+    })?;
+    ensure(
+        config.session_max_lifetime.0 >= config.session_idle_ttl.0,
+        || "session_max_lifetime must not be shorter than session_idle_ttl".into(),
+    )?;
+    ensure(
+        !config.product_name.trim().is_empty() && config.product_name.len() <= 64,
+        || "product_name must be 1-64 characters".into(),
+    )?;
+    let reset_ttl = config.password_reset_ttl.0;
+    ensure(
+        reset_ttl >= Duration::from_secs(60) && reset_ttl <= Duration::from_secs(86_400),
+        || "password_reset_ttl must be between 1m and 24h".into(),
+    )?;
+    ensure(
+        config.mail_from.parse::<lettre::message::Mailbox>().is_ok(),
+        || {
+            format!(
+                "mail_from {:?} is not a mailbox (\"Name <address>\" or an address)",
+                config.mail_from
+            )
+        },
+    )?;
+    ensure(
+        config
+            .logo_url
+            .as_deref()
+            .is_none_or(|logo| url::Url::parse(logo).is_ok_and(|u| u.scheme() == "https")),
+        || "logo_url must be an absolute https URL".into(),
+    )
+}
+
+fn signing_keys(config: &Config) -> Check {
+    let policy = config.key_policy();
+    ensure(
+        config.key_publish_ahead.0 >= policy.safe_publication(),
+        || {
+            format!(
+                "key_publish_ahead must be at least {}s: the JWKS max-age ({}s) plus the replicas' key poll \
+                 interval ({}s) plus a {}s margin",
+                policy.safe_publication().as_secs(),
+                policy.jwks_max_age.as_secs(),
+                policy.poll_interval.as_secs(),
+                lifecycle::MARGIN.as_secs()
+            )
+        },
+    )?;
+    ensure(
+        config.key_rotation_interval.0 >= config.key_publish_ahead.0,
+        || "key_rotation_interval must not be shorter than key_publish_ahead".into(),
+    )?;
+    ensure(matches!(config.key_bits, 2048 | 3072 | 4096), || {
+        format!(
+            "key_bits must be 2048, 3072 or 4096, not {}",
+            config.key_bits
+        )
+    })
+}
+
+fn password_hashing(config: &Config) -> Check {
+    argon2::Params::new(
+        config.password_hash_memory_kib,
+        config.password_hash_iterations,
+        config.password_hash_parallelism,
+        None,
+    )
+    .map(|_| ())
+    .map_err(|e| format!("password_hash_* parameters are invalid for argon2id: {e}"))
+}
