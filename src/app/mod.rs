@@ -290,6 +290,7 @@ impl Application {
         revocations.spawn_refill();
         let throttle = Throttle::new(
             services.redis.clone(),
+            clock.clone(),
             DeviceCookies::new(
                 services.master.derive_hmac_key("device-cookie"),
                 pages.cookie.secure,
