@@ -263,14 +263,21 @@ async fn sqlite_template() -> PathBuf {
         let _ = std::fs::remove_file(format!("{}{stale}", path.display()));
     }
     fill_template(&format!("sqlite://{}", path.display())).await;
-    // Everything into the main file, which is all a test copies.
+    // Everything into the main file, which is all a test copies. The store's writer thread may still be closing
+    // its connection: wait for it rather than fail.
     let mut conn = SyncConnectionWrapper::<SqliteConnection>::establish(&path.to_string_lossy())
         .await
         .expect("opening the SQLite template");
+    diesel::sql_query("PRAGMA busy_timeout = 10000")
+        .execute(&mut conn)
+        .await
+        .expect("setting a busy timeout");
     diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)")
         .execute(&mut conn)
         .await
         .expect("checkpointing the SQLite template");
+    let wal = std::fs::metadata(format!("{}-wal", path.display())).map_or(0, |m| m.len());
+    assert_eq!(wal, 0, "the SQLite template's WAL was not checkpointed");
     path
 }
 
