@@ -134,7 +134,7 @@ async fn forgot_password_answers_the_same_whether_or_not_the_account_exists() {
     // Mail is queued in the request's transaction: no row for the unknown address now means none ever.
     assert_eq!(
         app.database.outbox_recipients().await,
-        [user.email.clone()],
+        [user.email.as_str()],
         "mail only for the account that exists"
     );
     assert!(
@@ -367,7 +367,7 @@ async fn mail_queued_during_an_smtp_outage_is_delivered_once_the_server_is_back(
     // The sender marks the message sent right after the SMTP server took it: wait for that write. A message
     // marked sent is never leased again, so what the sink holds then is final.
     let outbox = wait_until_all_sent(&app).await;
-    assert_eq!(outbox, [user.email.clone()], "one message in the outbox");
+    assert_eq!(outbox, [user.email.as_str()], "one message in the outbox");
     assert_eq!(sink.messages().len(), 1, "sent once");
 }
 
