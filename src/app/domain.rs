@@ -57,6 +57,7 @@ pub(super) async fn app_state(config: &Config, parts: Parts) -> AppState {
     };
     let throttle = Throttle::new(
         services.redis.clone(),
+        clock.clone(),
         DeviceCookies::new(
             services.master.derive_hmac_key("device-cookie"),
             secure_cookies,

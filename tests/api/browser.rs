@@ -8,22 +8,23 @@ use std::time::Duration;
 use fantoccini::Locator;
 
 use crate::helpers::chrome::{AppEndpoint, Chrome};
-use crate::helpers::{AuthRequest, ClientSpec, TempDir, TestApp, UserSpec, expect_tokens};
+use crate::helpers::{
+    AuthRequest, ClientSpec, TempDir, TestApp, UserSpec, eventually, expect_tokens,
+};
 use crate::password_reset::{reset_link, wait_for_mails};
 
 /// Waits (bounded) until the browser is at a URL starting with `prefix`, and returns it.
 async fn wait_for_url(chrome: &Chrome, prefix: &str) -> url::Url {
-    let mut last = String::new();
-    for _ in 0..100 {
-        if let Ok(url) = chrome.client.current_url().await {
-            if url.as_str().starts_with(prefix) {
-                return url;
-            }
-            last = url.to_string();
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the browser never reached {prefix} (it is at {last})");
+    eventually(
+        &format!("the browser reaches {prefix}"),
+        Duration::from_secs(10),
+        async || match chrome.client.current_url().await {
+            Ok(url) if url.as_str().starts_with(prefix) => Ok(url),
+            Ok(url) => Err(format!("at {url}")),
+            Err(e) => Err(e.to_string()),
+        },
+    )
+    .await
 }
 
 fn param(url: &url::Url, name: &str) -> Option<String> {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::helpers::{Cli, expect_error, expect_tokens, tag};
+use crate::helpers::{Cli, eventually, expect_error, expect_tokens, tag};
 
 #[tokio::test]
 async fn the_cli_sets_up_a_user_and_a_client_that_get_tokens_from_the_server() {
@@ -380,21 +380,23 @@ async fn wait_for_kid(
     base: &str,
     server: &mut tokio::process::Child,
 ) -> String {
-    for _ in 0..300 {
-        if let Some(status) = server.try_wait().expect("checking the server") {
-            panic!("latchkey serve exited with {status}");
-        }
-        if let Ok(response) = http
-            .get(format!("{base}/.well-known/jwks.json"))
-            .send()
-            .await
-        {
+    eventually(
+        "latchkey serve answers",
+        Duration::from_secs(30),
+        async || {
+            if let Some(status) = server.try_wait().expect("checking the server") {
+                panic!("latchkey serve exited with {status}");
+            }
+            let response = http
+                .get(format!("{base}/.well-known/jwks.json"))
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
             let jwks: Value = response.json().await.expect("a JSON key set");
-            return jwks["keys"][0]["kid"].as_str().expect("a kid").to_owned();
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("latchkey serve did not answer within 30 s");
+            Ok::<_, String>(jwks["keys"][0]["kid"].as_str().expect("a kid").to_owned())
+        },
+    )
+    .await
 }
 
 /// Only `migrate` (and `serve`) change the schema of a shared database: an operator command on PostgreSQL with

@@ -6,6 +6,7 @@ mod browser;
 pub mod chrome;
 mod cli;
 mod database;
+mod eventually;
 mod forwarder;
 mod responses;
 mod smtp_sink;
@@ -33,7 +34,8 @@ use reqwest::header::CONTENT_TYPE;
 pub use admin::{ADMIN, ADMIN_READ, AdminApi, expect_problem};
 pub use browser::{AuthRequest, Browser, Pkce, Redirect, hidden_fields};
 pub use cli::{Cli, Run, latchkey_command, run_command};
-pub use database::{TempDir, TestDatabase};
+pub use database::{TEST_MASTER_KEY, TempDir, TestDatabase};
+pub use eventually::eventually;
 pub use forwarder::{Forwarder, resolve};
 pub use responses::{AccessClaims, Tokens, expect_error, expect_tokens, header};
 pub use smtp_sink::SmtpSink;
@@ -44,7 +46,7 @@ pub fn random_master_key() -> String {
     STANDARD.encode(bytes)
 }
 
-/// What every test starts from: one worker, a fresh master key, and argon2 parameters far below production's so
+/// What every test starts from: one worker, the master key of the template's signing key, and argon2 parameters far below production's so
 /// that a login costs milliseconds. On PostgreSQL with `TEST_REDIS_URL` set, Redis too (as production replicas
 /// would run), under a key prefix of its own so that tests sharing the Redis server never see each other's keys.
 pub fn test_config(database_url: &str) -> Config {
@@ -60,7 +62,7 @@ pub fn test_config(database_url: &str) -> Config {
         password_hash_memory_kib: 1024,
         password_hash_iterations: 1,
         password_hash_parallelism: 1,
-        master_key: Some(SecretString::from(random_master_key())),
+        master_key: Some(SecretString::from(TEST_MASTER_KEY)),
         ..Config::default()
     }
 }
@@ -548,6 +550,13 @@ pub fn service_available(service: &str, available: bool, test: &str) -> bool {
     if ci && !embedded_pass {
         panic!("{test} needs {service}, which this CI run does not provide");
     }
-    eprintln!("SKIPPED {test}: it needs {service}");
+    report_skip(test, &format!("it needs {service}"));
     false
+}
+
+/// Says in the test output that `test` was skipped, and why. Written straight to standard error: libtest hides
+/// what a passing test prints (`eprintln!` included), and a skip must never look like a pass.
+pub fn report_skip(test: &str, why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED {test}: {why}");
 }

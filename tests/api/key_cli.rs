@@ -9,7 +9,7 @@ use latchkey::domain::signing::MasterKey;
 use latchkey::domain::signing::lifecycle::VERIFIER_LEEWAY;
 use latchkey::values::secret::SecretString;
 
-use crate::helpers::{TestApp, expect_error, random_master_key};
+use crate::helpers::{TestApp, eventually, expect_error, random_master_key};
 use crate::key_helpers::{
     KeyCli, SLACK, Windows, jwks_until, key_revocations_audited, key_rows, kid_of, listed, policy,
     spawn_with_windows,
@@ -98,18 +98,12 @@ async fn keys_rotate_publishes_a_next_key_the_running_server_serves_and_rotate_n
         published_at.elapsed() < Duration::from_secs(windows.publish_ahead),
         "--now acted before the schedule would have"
     );
-    let deadline = Instant::now() + policy.poll_interval + SLACK;
-    loop {
-        let tokens = app.login(&client, &user).await;
-        if kid_of(&tokens.access_token) == next {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the server still signs with {first}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(
+        &format!("the server signs with {next} instead of {first}"),
+        policy.poll_interval + SLACK,
+        async || (kid_of(&app.login(&client, &user).await.access_token) == next).then_some(()),
+    )
+    .await;
 
     // The old key is retired, still published, and listed with when it leaves.
     let jwks = crate::key_helpers::fetch_jwks(&app, None).await;

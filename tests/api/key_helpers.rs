@@ -18,7 +18,9 @@ use latchkey::store::signing_keys::SigningKeyRow;
 use latchkey_verifier::Verifier;
 use serde_json::Value;
 
-use crate::helpers::{Run, TempDir, TestApp, TestDatabase, header, latchkey_command, run_command};
+use crate::helpers::{
+    Run, TempDir, TestApp, TestDatabase, eventually, header, latchkey_command, run_command,
+};
 
 /// Slack on top of the poll interval for a key change to be seen over HTTP (a tick reloads, then our next request).
 pub const SLACK: Duration = Duration::from_millis(1500);
@@ -123,22 +125,6 @@ fn kids_in(body: &[u8]) -> Vec<String> {
         .iter()
         .map(|k| k["kid"].as_str().expect("a kid").to_owned())
         .collect()
-}
-
-/// Polls `probe` every 100 ms until it returns `Some`, failing the test after `within`.
-pub async fn eventually<T>(
-    what: &str,
-    within: Duration,
-    mut probe: impl AsyncFnMut() -> Option<T>,
-) -> T {
-    let deadline = Instant::now() + within;
-    loop {
-        if let Some(value) = probe().await {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "{what}: not within {within:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// Waits until the server's JWKS satisfies `check`, within `within`; returns that JWKS.

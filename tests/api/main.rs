@@ -1,5 +1,6 @@
 //! The integration suite: one binary, every test on a real server with a fresh database. SQLite by default;
-//! `TEST_DATABASE_URL=postgres://…` runs the same tests on PostgreSQL.
+//! `TEST_DATABASE_URL=postgres://…` runs the same tests on PostgreSQL. Tests that take real time are grouped in
+//! `realtime` (`cargo test --test api -- --skip realtime` leaves them out).
 
 mod admin_access;
 mod admin_clients;
@@ -18,7 +19,6 @@ mod hosted_pages;
 mod key_cli;
 mod key_encryption;
 mod key_helpers;
-mod key_lifecycle;
 mod key_revocation;
 mod load_shedding;
 mod logout;
@@ -28,14 +28,12 @@ mod openid_connect;
 mod outage;
 mod password_grant;
 mod password_reset;
+mod realtime;
 mod refresh_grant;
-mod replica_processes;
-mod replicas;
 mod request_validation;
 mod revocation;
 mod revocation_races;
 mod revocation_replicas;
-mod rotation_under_load;
 mod slow_clients;
 mod sqlite_writer;
 mod storage;

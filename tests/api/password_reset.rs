@@ -8,8 +8,8 @@ use std::time::Duration;
 use reqwest::StatusCode;
 
 use crate::helpers::{
-    AuthRequest, Browser, ClientSpec, Redirect, TempDir, TestApp, TestUser, UserSpec, expect_error,
-    hidden_fields,
+    AuthRequest, Browser, ClientSpec, Redirect, TempDir, TestApp, TestUser, UserSpec, eventually,
+    expect_error, hidden_fields,
 };
 
 /// A server whose mail lands in a temporary folder.
@@ -38,18 +38,37 @@ pub(crate) fn mails(dir: &Path) -> Vec<String> {
 
 /// Waits (bounded) until `dir` holds `count` messages; the sender delivers in the background.
 pub(crate) async fn wait_for_mails(dir: &Path, count: usize) -> Vec<String> {
-    for _ in 0..100 {
-        let found = mails(dir);
-        if found.len() >= count {
-            return found;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!(
-        "expected {count} mail(s) in {}, found {}",
-        dir.display(),
-        mails(dir).len()
-    );
+    eventually(
+        &format!("{count} mail(s) in {}", dir.display()),
+        Duration::from_secs(5),
+        async || {
+            let found = mails(dir);
+            if found.len() >= count {
+                Ok(found)
+            } else {
+                Err(format!("{} mail(s)", found.len()))
+            }
+        },
+    )
+    .await
+}
+
+/// Waits (bounded) until every message in the outbox is marked sent; returns the outbox's recipients.
+async fn wait_until_all_sent(app: &TestApp) -> Vec<String> {
+    eventually(
+        "every message marked sent",
+        Duration::from_secs(5),
+        async || {
+            let pending = app.state.store.pending_mail().await.expect("the outbox");
+            if pending.is_empty() {
+                Ok(())
+            } else {
+                Err(pending)
+            }
+        },
+    )
+    .await;
+    app.database.outbox_recipients().await
 }
 
 /// The reset link in a message.
@@ -112,10 +131,10 @@ async fn forgot_password_answers_the_same_whether_or_not_the_account_exists() {
     );
     assert_eq!(known, unknown, "the same page");
     let sent = wait_for_mails(dir.path(), 1).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Mail is queued in the request's transaction: no row for the unknown address now means none ever.
     assert_eq!(
-        mails(dir.path()).len(),
-        1,
+        app.database.outbox_recipients().await,
+        [user.email.as_str()],
         "mail only for the account that exists"
     );
     assert!(
@@ -288,7 +307,8 @@ async fn the_forgot_and_reset_forms_refuse_a_missing_csrf_token() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Mail is queued in the request's transaction: an empty outbox now means nothing will be sent.
+    assert!(app.database.outbox_recipients().await.is_empty());
     assert!(mails(dir.path()).is_empty(), "nothing was queued");
     assert!(
         app.state
@@ -319,45 +339,35 @@ async fn mail_queued_during_an_smtp_outage_is_delivered_once_the_server_is_back(
     assert_eq!(response.status(), StatusCode::OK);
 
     // The sender tried, failed, and kept the message for later.
-    let mut failed = None;
-    for _ in 0..100 {
-        let pending = app.state.store.pending_mail().await.expect("the outbox");
-        if let Some(row) = pending.into_iter().find(|r| r.attempts >= 1) {
-            failed = Some(row);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let failed = failed.expect("a failed delivery attempt recorded in the outbox");
+    let failed = eventually(
+        "a failed delivery attempt recorded in the outbox",
+        Duration::from_secs(5),
+        async || {
+            let pending = app.state.store.pending_mail().await.expect("the outbox");
+            pending.into_iter().find(|r| r.attempts >= 1)
+        },
+    )
+    .await;
     assert!(failed.last_error.is_some());
     assert!(failed.sent_at.is_none());
 
     // The server comes back; once the backoff has passed, the message goes out, once.
     let sink = crate::helpers::SmtpSink::start(port).await;
     app.clock.advance(Duration::from_secs(60));
-    let mut delivered = Vec::new();
-    for _ in 0..200 {
-        delivered = sink.messages();
-        if !delivered.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let delivered = eventually(
+        "delivery after the outage",
+        Duration::from_secs(10),
+        async || Some(sink.messages()).filter(|m| !m.is_empty()),
+    )
+    .await;
     assert_eq!(delivered.len(), 1, "delivered after the outage");
     let mail = delivered[0].replace("=\n", "").replace("=3D", "=");
     assert!(mail.contains("/password/reset?token=lk_pr_"), "{mail}");
     assert!(mail.contains(&format!("To: {}", user.email)), "{mail}");
-    // The sender marks the message sent right after the SMTP server took it: wait for that write.
-    let mut pending = Vec::new();
-    for _ in 0..100 {
-        pending = app.state.store.pending_mail().await.expect("the outbox");
-        if pending.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(pending.is_empty(), "marked sent: {pending:?}");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The sender marks the message sent right after the SMTP server took it: wait for that write. A message
+    // marked sent is never leased again, so what the sink holds then is final.
+    let outbox = wait_until_all_sent(&app).await;
+    assert_eq!(outbox, [user.email.as_str()], "one message in the outbox");
     assert_eq!(sink.messages().len(), 1, "sent once");
 }
 
@@ -383,7 +393,9 @@ async fn with_two_replicas_on_one_database_each_message_is_sent_once() {
     }
 
     let sent = wait_for_mails(dir.path(), users.len()).await;
-    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    // A message marked sent is never leased again (and a lease is held by one sender): once all are marked, what
+    // the folder holds is final.
+    assert_eq!(wait_until_all_sent(&first).await.len(), users.len());
     let sent_later = mails(dir.path());
     assert_eq!(sent_later.len(), users.len(), "no message sent twice");
     for user in &users {

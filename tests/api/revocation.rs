@@ -4,8 +4,8 @@
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Cli, ClientSpec, TestApp, TestClient, Tokens, expect_error, expect_tokens, service_available,
-    tag,
+    Cli, ClientSpec, TestApp, TestClient, Tokens, eventually, expect_error, expect_tokens,
+    service_available, tag,
 };
 
 /// A resource server: may introspect, has no grant.
@@ -493,17 +493,21 @@ async fn a_redis_that_lost_the_denylist_fails_closed_until_it_is_refilled() {
     }
     assert!(saw_unavailable, "an emptied Redis is not trusted");
     // Refilled within the refill interval; the revocation survived.
-    let mut answer = Value::Null;
-    for _ in 0..50 {
-        let response = app
-            .post_as(&rs, "/introspect", &[("token", &tokens.access_token)])
-            .await;
-        if response.status() == 200 {
-            answer = response.json().await.unwrap();
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let answer: Value = eventually(
+        "introspection answers again",
+        std::time::Duration::from_secs(5),
+        async || {
+            let response = app
+                .post_as(&rs, "/introspect", &[("token", &tokens.access_token)])
+                .await;
+            if response.status() == 200 {
+                Ok(response.json().await.unwrap())
+            } else {
+                Err(response.status())
+            }
+        },
+    )
+    .await;
     assert_eq!(answer, inactive());
 }
 

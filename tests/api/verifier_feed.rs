@@ -9,8 +9,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+use crate::helpers::eventually;
 use crate::helpers::{ClientSpec, TestApp, TestClient};
-use crate::key_helpers::eventually;
 
 /// Short, so the tests take a fraction of a second per revocation.
 const POLL: Duration = Duration::from_millis(200);

@@ -1,11 +1,13 @@
 //! Fixed-window counters: in this process, or in Redis so that every replica counts together (one atomic script,
 //! windows on Redis' clock). A Redis that can't be reached never means "unlimited": the count falls back to this
-//! process, against a stricter limit (half), until Redis answers again.
+//! process, against a stricter limit (half), until Redis answers again. In-process windows run on the injected
+//! clock (DESIGN.md §14), in whole seconds like every other lifetime, so tests move time instead of sleeping.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crate::infra::clock::SharedClock;
 use crate::infra::redis::SharedRedis;
 
 /// Counts `KEYS[1]` up by one and starts its window on the first count; answers the count and the milliseconds
@@ -81,10 +83,10 @@ pub struct Limiter {
 }
 
 impl Limiter {
-    pub fn new(redis: Option<Arc<SharedRedis>>) -> Self {
+    pub fn new(redis: Option<Arc<SharedRedis>>, clock: SharedClock) -> Self {
         Self {
             redis,
-            local: LocalCounters::default(),
+            local: LocalCounters::new(clock),
             hit: redis::Script::new(HIT),
             peek: redis::Script::new(PEEK),
             hit_and_peek: redis::Script::new(HIT_AND_PEEK),
@@ -226,18 +228,33 @@ fn judge(rule: &Rule, count: i64, ttl_ms: i64, add: bool) -> Decision {
 }
 
 /// Per-process counters, bounded in size.
-#[derive(Default)]
 struct LocalCounters {
     windows: Mutex<HashMap<String, Window>>,
+    clock: SharedClock,
 }
 
 #[derive(Clone, Copy)]
 struct Window {
     count: u32,
-    ends: Instant,
+    /// UNIX seconds.
+    ends: i64,
+}
+
+/// A rule's window in whole seconds, rounded up (at least 1).
+fn window_secs(rule: &Rule) -> i64 {
+    i64::try_from(rule.window.as_secs() + u64::from(rule.window.subsec_nanos() > 0))
+        .unwrap_or(i64::MAX / 4)
+        .max(1)
 }
 
 impl LocalCounters {
+    fn new(clock: SharedClock) -> Self {
+        Self {
+            windows: Mutex::new(HashMap::new()),
+            clock,
+        }
+    }
+
     fn give_back(&self, rule: &Rule, key: &str) {
         if let Ok(mut windows) = self.windows.lock()
             && let Some(window) = windows.get_mut(&format!("{}:{key}", rule.name))
@@ -247,7 +264,7 @@ impl LocalCounters {
     }
 
     fn count(&self, rule: &Rule, key: &str, add: bool, limit: u32) -> Decision {
-        let now = Instant::now();
+        let now = self.clock.now();
         let Ok(mut windows) = self.windows.lock() else {
             // A panic elsewhere poisoned the lock: refuse rather than allow everything.
             return Decision::Limited {
@@ -258,22 +275,17 @@ impl LocalCounters {
             windows.retain(|_, w| w.ends > now);
             if windows.len() >= LOCAL_CAPACITY {
                 // Still full of live windows (a flood of distinct keys): forget the ones closest to their end.
-                let mut ends: Vec<Instant> = windows.values().map(|w| w.ends).collect();
+                let mut ends: Vec<i64> = windows.values().map(|w| w.ends).collect();
                 ends.sort_unstable();
                 let cut = ends[ends.len() / 2];
                 windows.retain(|_, w| w.ends > cut);
             }
         }
         let full_key = format!("{}:{key}", rule.name);
-        let window = windows.entry(full_key).or_insert(Window {
-            count: 0,
-            ends: now + rule.window,
-        });
+        let ends = now.saturating_add(window_secs(rule));
+        let window = windows.entry(full_key).or_insert(Window { count: 0, ends });
         if window.ends <= now {
-            *window = Window {
-                count: 0,
-                ends: now + rule.window,
-            };
+            *window = Window { count: 0, ends };
         }
         if add {
             window.count = window.count.saturating_add(1);
@@ -285,7 +297,7 @@ impl LocalCounters {
         };
         if over {
             Decision::Limited {
-                retry_after: (window.ends - now).max(Duration::from_secs(1)),
+                retry_after: Duration::from_secs(window.ends.saturating_sub(now).max(1) as u64),
             }
         } else {
             Decision::Allowed
@@ -296,6 +308,7 @@ impl LocalCounters {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::infra::clock::{self, ManualClock};
 
     const RULE: Rule = Rule {
         name: "test",
@@ -305,7 +318,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_local_counter_allows_the_limit_then_refuses_with_the_time_left() {
-        let limiter = Limiter::new(None);
+        let limiter = Limiter::new(None, clock::system());
         for _ in 0..3 {
             assert_eq!(limiter.hit(&RULE, "k").await, Decision::Allowed);
         }
@@ -318,8 +331,20 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_window_ends_when_the_injected_clock_passes_it() {
+        let time = ManualClock::new();
+        let limiter = Limiter::new(None, Arc::new(time.clone()));
+        for _ in 0..3 {
+            limiter.hit(&RULE, "k").await;
+        }
+        assert!(limiter.peek(&RULE, "k").await.is_limited());
+        time.advance(RULE.window);
+        assert_eq!(limiter.hit(&RULE, "k").await, Decision::Allowed);
+    }
+
+    #[tokio::test]
     async fn a_count_given_back_frees_its_place() {
-        let limiter = Limiter::new(None);
+        let limiter = Limiter::new(None, clock::system());
         for _ in 0..3 {
             limiter.hit(&RULE, "k").await;
         }
@@ -330,7 +355,7 @@ mod tests {
 
     #[tokio::test]
     async fn peeking_does_not_count() {
-        let limiter = Limiter::new(None);
+        let limiter = Limiter::new(None, clock::system());
         for _ in 0..10 {
             assert_eq!(limiter.peek(&RULE, "k").await, Decision::Allowed);
         }
@@ -338,7 +363,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_zero_limit_is_off() {
-        let limiter = Limiter::new(None);
+        let limiter = Limiter::new(None, clock::system());
         let off = Rule { limit: 0, ..RULE };
         for _ in 0..10 {
             assert_eq!(limiter.hit(&off, "k").await, Decision::Allowed);
@@ -348,7 +373,7 @@ mod tests {
     #[tokio::test]
     async fn an_unreachable_redis_falls_back_to_half_the_limit_in_process() {
         let redis = SharedRedis::new("redis://127.0.0.1:1", "t").unwrap();
-        let limiter = Limiter::new(Some(Arc::new(redis)));
+        let limiter = Limiter::new(Some(Arc::new(redis)), clock::system());
         let rule = Rule { limit: 4, ..RULE };
         assert_eq!(limiter.hit(&rule, "k").await, Decision::Allowed);
         assert_eq!(limiter.hit(&rule, "k").await, Decision::Allowed);

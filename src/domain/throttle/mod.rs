@@ -22,6 +22,7 @@ use std::time::Duration;
 pub use device::{Device, DeviceCookies};
 pub use limiter::{Decision, Limiter, Rule};
 
+use crate::infra::clock::SharedClock;
 use crate::infra::redis::SharedRedis;
 use crate::values::secret::TokenHash;
 
@@ -66,10 +67,16 @@ pub struct Source {
 }
 
 impl Throttle {
-    pub fn new(redis: Option<Arc<SharedRedis>>, devices: DeviceCookies, limits: Limits) -> Self {
+    /// In-process windows run on `clock`; Redis windows on Redis' own clock.
+    pub fn new(
+        redis: Option<Arc<SharedRedis>>,
+        clock: SharedClock,
+        devices: DeviceCookies,
+        limits: Limits,
+    ) -> Self {
         let window = limits.login_failure_window;
         Self {
-            limiter: Limiter::new(redis),
+            limiter: Limiter::new(redis, clock),
             devices,
             account: Rule {
                 name: "login-account",

@@ -12,6 +12,8 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
+use super::eventually;
+
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
@@ -53,7 +55,10 @@ impl Chrome {
             if std::env::var("CI").is_ok_and(|v| v == "true") {
                 panic!("{test} needs {missing:?} (installed by .ci/run)");
             }
-            eprintln!("SKIPPED {test}: it needs {missing:?} (bash .ci/run installs them)");
+            super::report_skip(
+                test,
+                &format!("it needs {missing:?} (bash .ci/run installs them)"),
+            );
             return None;
         }
         let axe = std::fs::read_to_string(axe_path()).expect("axe-core's script");
@@ -80,26 +85,24 @@ impl Chrome {
         // rustls finds two crypto backends in this tree (aws-lc-rs and ring): pick the one the service uses.
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let url = format!("http://127.0.0.1:{port}");
-        let mut last_error = String::new();
-        for _ in 0..100 {
-            match ClientBuilder::rustls()
-                .expect("a TLS config")
-                .capabilities(capabilities.clone())
-                .connect(&url)
-                .await
-            {
-                Ok(client) => {
-                    return Some(Self {
-                        client,
-                        driver,
-                        axe,
-                    });
-                }
-                Err(e) => last_error = e.to_string(),
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("no WebDriver session with chromedriver: {last_error}");
+        let client = eventually(
+            "a WebDriver session with chromedriver",
+            Duration::from_secs(10),
+            async || {
+                ClientBuilder::rustls()
+                    .expect("a TLS config")
+                    .capabilities(capabilities.clone())
+                    .connect(&url)
+                    .await
+                    .map_err(|e| e.to_string())
+            },
+        )
+        .await;
+        Some(Self {
+            client,
+            driver,
+            axe,
+        })
     }
 
     /// Saves a PNG of the page as `target/browser-screenshots/<name>.png`.

@@ -115,7 +115,7 @@ impl Cli {
 
     /// A CLI on a fresh database nobody has migrated yet.
     pub async fn unmigrated() -> Self {
-        let database = TestDatabase::fresh().await;
+        let database = TestDatabase::empty().await;
         let config = test_config(database.url());
         Self {
             redis: config

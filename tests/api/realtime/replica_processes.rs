@@ -1,13 +1,15 @@
 //! Two `latchkey serve` processes sharing one PostgreSQL database and Redis, as replicas behind a load balancer:
 //! tokens, reuse detection, failure counters and revocations are shared, whichever replica a request reaches.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::Value;
 use tokio::process::Child;
 
-use crate::helpers::{Cli, TestClient, expect_error, expect_tokens, service_available, tag};
+use crate::helpers::{
+    Cli, TestClient, eventually, expect_error, expect_tokens, service_available, tag,
+};
 
 const ISSUER: &str = "https://login.replicas.test";
 const PASSWORD: &str = "correct horse battery staple";
@@ -34,19 +36,16 @@ impl Replica {
         let process = command.spawn().expect("starting latchkey serve");
         let base = format!("http://{bind}");
         let http = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !http
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == StatusCode::OK)
-        {
-            assert!(
-                Instant::now() < deadline,
-                "replica on {bind} not ready in 30 s"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        eventually(
+            &format!("the replica on {bind} is ready"),
+            Duration::from_secs(30),
+            async || match http.get(format!("{base}/readyz")).send().await {
+                Ok(r) if r.status() == StatusCode::OK => Ok(()),
+                Ok(r) => Err(r.status().to_string()),
+                Err(e) => Err(e.to_string()),
+            },
+        )
+        .await;
         Self {
             base,
             _process: process,
@@ -179,17 +178,15 @@ async fn two_serve_processes_share_tokens_reuse_detection_failure_counts_and_rev
         .revocation_feed_uri(format!("{}/revocations", a.base))
         .jwks_uri(format!("{}/.well-known/jwks.json", a.base))
         .expect("a verifier");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        match verifier.verify(&live.access_token).await {
-            Err(latchkey_verifier::VerifyError::Revoked) => break,
-            other => assert!(
-                Instant::now() < deadline,
-                "the verifier still answers {other:?} 10 s after the revocation"
-            ),
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(
+        "the verifier refuses the revoked token",
+        Duration::from_secs(10),
+        async || match verifier.verify(&live.access_token).await {
+            Err(latchkey_verifier::VerifyError::Revoked) => Ok(()),
+            other => Err(format!("{other:?}")),
+        },
+    )
+    .await;
     let fresh = expect_tokens(b.login(&client, &email, PASSWORD).await).await;
     verifier
         .verify(&fresh.access_token)

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use latchkey_verifier::Verifier;
 use tokio::sync::mpsc;
 
-use crate::helpers::{ClientSpec, TestApp, TestClient, TestUser, Tokens, UserSpec};
+use crate::helpers::{ClientSpec, TestApp, TestClient, TestUser, Tokens, UserSpec, eventually};
 use crate::key_helpers::{
     JwksProxy, KeyCli, Windows, kid_of, policy, spawn_with_windows, verifier,
 };
@@ -175,9 +175,13 @@ async fn rotation_under_load_every_token_verifies_at_a_cache_honouring_resource_
             if outcome["outcome"] == "scheduled" {
                 return Some(outcome["kid"].as_str().expect("a kid").to_owned());
             }
-            while cli_app.state.keys.snapshot().active.kid() == signer {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
+            let ring = cli_app.state.keys.clone();
+            eventually(
+                "the schedule's key takes over",
+                Duration::from_secs(30),
+                async move || (ring.snapshot().active.kid() != signer).then_some(()),
+            )
+            .await;
         }
         None
     });

@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 use latchkey::config::{Config, HumanDuration};
 use latchkey::domain::signing::lifecycle::VERIFIER_LEEWAY;
 
-use crate::helpers::{now, test_config};
+use crate::helpers::{eventually, now, test_config};
 use crate::key_helpers::{
-    KeyCli, Windows, eventually, fetch_jwks, key_rows, kid_of, policy, set_remove_after,
-    spawn_with_windows, unix_now,
+    KeyCli, Windows, fetch_jwks, key_rows, kid_of, policy, set_remove_after, spawn_with_windows,
+    unix_now,
 };
 
 /// First and last time something was seen, relative to the start of the test.

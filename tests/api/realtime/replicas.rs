@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 
 use latchkey::values::secret::SecretString;
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, eventually};
 use crate::key_helpers::{
-    KeyCli, REDIS_ENV, SLACK, Windows, eventually, fetch_jwks, key_rows, kid_of, kids_in_state,
-    policy, spawn_with_windows, verifier,
+    KeyCli, REDIS_ENV, SLACK, Windows, fetch_jwks, key_rows, kid_of, kids_in_state, policy,
+    spawn_with_windows, verifier,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -209,21 +209,22 @@ async fn wait_for_subscribers(redis_url: &str, prefix: &str, n: i64) {
         .get_multiplexed_async_connection()
         .await
         .expect("redis reachable");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let (_, count): (String, i64) = redis::cmd("PUBSUB")
-            .arg("NUMSUB")
-            .arg(format!("{prefix}:keys-changed"))
-            .query_async(&mut conn)
-            .await
-            .expect("PUBSUB NUMSUB");
-        if count >= n {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "replicas did not subscribe to key-change notices within 20 s"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually(
+        "the replicas subscribe to key-change notices",
+        Duration::from_secs(20),
+        async || {
+            let (_, count): (String, i64) = redis::cmd("PUBSUB")
+                .arg("NUMSUB")
+                .arg(format!("{prefix}:keys-changed"))
+                .query_async(&mut conn)
+                .await
+                .expect("PUBSUB NUMSUB");
+            if count >= n {
+                Ok(())
+            } else {
+                Err(format!("{count} of {n} subscribed"))
+            }
+        },
+    )
+    .await;
 }
