@@ -1,4 +1,4 @@
-//! Why the SQLite refresh grant's p99 collapsed at 32+ connections (issue: "tail latency collapses"): a measurement
+//! Why the `SQLite` refresh grant's p99 collapsed at 32+ connections (issue: "tail latency collapses"): a measurement
 //! of the writer lock the server used before, `futures_util::lock::Mutex`, against the FIFO hand-off that replaced
 //! it (a channel to one writer thread), under the same shape of load: N tasks on a 2-worker runtime, each holding
 //! the lock ~0.1 ms (a write transaction) and then working ~0.3 ms without it (an RS256 signature).

@@ -181,10 +181,9 @@ impl From<UserError> for Problem {
     fn from(e: UserError) -> Self {
         match e {
             UserError::Invalid(why) => Self::bad_request(why),
-            UserError::Conflict => Self::conflict(e.to_string()),
+            UserError::Conflict | UserError::Busy => Self::conflict(e.to_string()),
             UserError::NotFound(_) => Self::not_found("no user has this id"),
             UserError::PreconditionFailed => Self::precondition_failed(e.to_string()),
-            UserError::Busy => Self::conflict(e.to_string()),
             UserError::Password(PasswordError::Busy) => Self::unavailable(),
             UserError::Password(PasswordError::Hashing(cause)) => Self::internal(&cause),
             UserError::Password(why) => Self::bad_request(why.to_string()),

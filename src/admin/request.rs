@@ -23,7 +23,7 @@ pub(super) async fn caller(
 /// The admin API's settings, registered by [`super::configure`].
 pub(super) fn settings(req: &HttpRequest) -> Result<&AdminSettings, Problem> {
     req.app_data::<web::Data<AdminSettings>>()
-        .map(|data| data.get_ref())
+        .map(actix_web::web::Data::get_ref)
         .ok_or_else(|| Problem::internal(&"the admin API's settings are not registered"))
 }
 

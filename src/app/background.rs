@@ -53,11 +53,14 @@ pub(super) async fn start(
     }
     let maintenance = manager.spawn();
     let transport = crate::infra::mail::Transport::configure(
-        config.smtp_url.as_ref().map(|u| u.expose()),
+        config
+            .smtp_url
+            .as_ref()
+            .map(super::super::values::secret::SecretString::expose),
         config.mail_dir.as_deref(),
     )?;
-    let mail_sender = match transport {
-        Some(transport) => Some(
+    let mail_sender = if let Some(transport) = transport {
+        Some(
             crate::infra::mail::Sender {
                 store: services.store.clone(),
                 master: services.master.clone(),
@@ -70,13 +73,12 @@ pub(super) async fn start(
                 wake: mail_wake.clone(),
             }
             .spawn(),
-        ),
-        None => {
-            tracing::warn!(
-                "no smtp_url or mail_dir configured: password-reset mail waits in the outbox until one is"
-            );
-            None
-        }
+        )
+    } else {
+        tracing::warn!(
+            "no smtp_url or mail_dir configured: password-reset mail waits in the outbox until one is"
+        );
+        None
     };
     Ok(Background {
         maintenance,
@@ -93,7 +95,7 @@ fn spawn_pruning(store: Store, clock: SharedClock) -> tokio::task::JoinHandle<()
         loop {
             interval.tick().await;
             match store.prune_expired(clock.now()).await {
-                Ok(pruned) if pruned != Default::default() => {
+                Ok(pruned) if pruned != crate::store::pruning::Pruned::default() => {
                     tracing::info!(?pruned, "pruned expired rows");
                 }
                 Ok(_) => {}

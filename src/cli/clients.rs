@@ -108,7 +108,10 @@ pub(super) async fn run(command: ClientsCommand, config: &Config) -> anyhow::Res
         }
         ClientsCommand::List { output } => {
             let all = clients::list_clients(&services.store).await?;
-            let rows: Vec<_> = all.iter().map(|c| c.view()).collect();
+            let rows: Vec<_> = all
+                .iter()
+                .map(super::super::domain::clients::Client::view)
+                .collect();
             output.print(serde_json::to_value(&rows)?, || {
                 all.iter()
                     .map(|c| {

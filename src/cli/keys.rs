@@ -1,5 +1,7 @@
 //! `latchkey keys`: list, rotate and revoke signing keys, and re-seal them under a new master key.
 
+use std::fmt::Write as _;
+
 use clap::Subcommand;
 use serde_json::json;
 
@@ -139,12 +141,13 @@ pub(super) async fn run(command: KeysCommand, config: &Config) -> anyhow::Result
                 || {
                     let mut text = format!("revoked key {kid}; it has left the JWKS");
                     if let Some(new) = &revocation.new_active {
-                        text.push_str(&format!("\nkey {new} signs from now on"));
+                        let _ = write!(text, "\nkey {new} signs from now on");
                     }
-                    text.push_str(&format!(
+                    let _ = write!(
+                        text,
                         "\nrevoked {} refresh-token families",
                         revocation.families_revoked
-                    ));
+                    );
                     text
                 },
             );

@@ -12,9 +12,9 @@ pub struct Output {
 impl Output {
     pub(super) fn print(&self, value: serde_json::Value, text: impl FnOnce() -> String) {
         if self.json {
-            println!("{value}")
+            println!("{value}");
         } else {
-            println!("{}", text())
+            println!("{}", text());
         }
     }
 }

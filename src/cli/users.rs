@@ -172,9 +172,10 @@ fn read_password_from_stdin() -> anyhow::Result<String> {
         .take(crate::domain::passwords::MAX_PASSWORD_LEN as u64 + 2)
         .read_to_string(&mut text)
         .map_err(|e| anyhow::anyhow!("cannot read the password from standard input: {e}"))?;
-    let text = text
-        .strip_suffix('\n')
-        .map(|t| t.strip_suffix('\r').unwrap_or(t))
-        .unwrap_or(&text);
-    Ok(text.to_owned())
+    // One trailing line ending (LF or CRLF) is the terminal's, not the password's.
+    let password = match text.strip_suffix('\n') {
+        Some(line) => line.strip_suffix('\r').unwrap_or(line),
+        None => &text,
+    };
+    Ok(password.to_owned())
 }

@@ -248,7 +248,7 @@ impl Config {
 }
 
 pub fn available_cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
 #[cfg(test)]
@@ -263,8 +263,8 @@ mod tests {
     #[test]
     fn connections_are_shared_out_among_the_workers() {
         let config = |max_connections, workers| Config {
-            max_connections,
             workers,
+            max_connections,
             ..Config::default()
         };
         assert_eq!(config(1024, 4).max_connections_per_worker(), 256);

@@ -210,14 +210,6 @@ impl AuthorizationRequest {
                     "code_challenge_method without code_challenge",
                 ));
             }
-            // RFC 9700 §2.1.1: S256 only; `plain` (also the RFC 7636 default when the method is absent) reveals
-            // the verifier to whoever sees the request.
-            (Some(_), None | Some("plain")) => {
-                return Err(fail(
-                    ErrorCode::InvalidRequest,
-                    "code_challenge_method must be S256",
-                ));
-            }
             (Some(challenge), Some("S256")) => {
                 if !is_s256_challenge(challenge) {
                     return Err(fail(
@@ -227,7 +219,9 @@ impl AuthorizationRequest {
                 }
                 Some(challenge.to_owned())
             }
-            (Some(_), Some(_)) => {
+            // RFC 9700 §2.1.1: S256 only; `plain` (also the RFC 7636 default when the method is absent) reveals
+            // the verifier to whoever sees the request.
+            (Some(_), _) => {
                 return Err(fail(
                     ErrorCode::InvalidRequest,
                     "code_challenge_method must be S256",

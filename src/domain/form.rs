@@ -44,7 +44,7 @@ impl Form {
             let value = decode(value)?;
             match params.entry(name) {
                 std::collections::hash_map::Entry::Occupied(entry) => {
-                    repeated.push(entry.key().clone())
+                    repeated.push(entry.key().clone());
                 }
                 std::collections::hash_map::Entry::Vacant(entry) => {
                     entry.insert(value);

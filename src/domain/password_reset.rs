@@ -93,6 +93,10 @@ pub async fn usable(store: &Store, token: &PlainToken, now: i64) -> Result<bool,
 
 /// Sets `password` through the link's `token`, once. `Ok(false)` when the token is unknown, used, expired or its
 /// user disabled. Every session and refresh token of the user ends and a notice is mailed; nobody is signed in.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the services a reset touches, each needed once; a struct of them would only rename the list"
+)]
 pub async fn complete(
     store: &Store,
     hasher: &PasswordHasher,

@@ -126,6 +126,7 @@ impl PasswordHasher {
     }
 
     /// Records the queue's waits and refusals into `metrics`.
+    #[must_use]
     pub fn with_metrics(self, metrics: Metrics) -> Self {
         Self { metrics, ..self }
     }
@@ -233,7 +234,10 @@ impl HashPool {
                 .name(format!("latchkey-argon2-{i}"))
                 .spawn(move || {
                     loop {
-                        let job = receiver.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                        let job = receiver
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .recv();
                         match job {
                             Ok(job) => job(),
                             Err(_) => break, // the hasher was dropped
@@ -285,7 +289,7 @@ impl HashPool {
         });
         self.jobs
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .send(job)
             .map_err(|_| {
                 PasswordError::Hashing(anyhow::anyhow!("password hashing pool stopped"))

@@ -59,7 +59,7 @@ impl KeyNotices {
                         }
                     }
                     Err(e) => {
-                        tracing::warn!(error = %e, "redis unreachable for key-change notices; polling only")
+                        tracing::warn!(error = %e, "redis unreachable for key-change notices; polling only");
                     }
                 }
                 tokio::time::sleep(Duration::from_secs(1)).await;

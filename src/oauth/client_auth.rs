@@ -108,17 +108,16 @@ pub async fn authenticate(
         Presented::Body { id, secret } => (id.as_str(), secret.as_ref()),
     };
     let failed = || OAuthError::invalid_client("client authentication failed");
-    let client = match store.find_client(id).await? {
-        Some(row) => Client::from_row(row)?,
-        None => {
-            if let Some(secret) = secret {
-                // Same work as a real comparison, so response time doesn't reveal which client ids exist.
-                let _ = secret
-                    .hash()
-                    .matches(&TokenHash::of(b"latchkey-no-such-client"));
-            }
-            return Err(failed());
+    let client = if let Some(row) = store.find_client(id).await? {
+        Client::from_row(row)?
+    } else {
+        if let Some(secret) = secret {
+            // Same work as a real comparison, so response time doesn't reveal which client ids exist.
+            let _ = secret
+                .hash()
+                .matches(&TokenHash::of(b"latchkey-no-such-client"));
         }
+        return Err(failed());
     };
     match (&client.secret_hash, secret) {
         (Some(stored), Some(secret)) if stored.matches(&secret.hash()) => Ok(client),

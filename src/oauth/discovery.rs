@@ -90,7 +90,10 @@ async fn metadata(state: web::Data<AppState>) -> Result<HttpResponse, OAuthError
             TokenEndpointAuthMethod::ClientSecretBasic.as_str(),
             TokenEndpointAuthMethod::ClientSecretPost.as_str(),
         ],
-        grant_types_supported: SUPPORTED_GRANTS.iter().map(|g| g.as_str()).collect(),
+        grant_types_supported: SUPPORTED_GRANTS
+            .iter()
+            .map(super::super::store::types::GrantType::as_str)
+            .collect(),
         response_types_supported: ["code"],
         response_modes_supported: ["query"],
         token_endpoint_auth_methods_supported: TokenEndpointAuthMethod::ALL

@@ -84,10 +84,10 @@ impl PageError {
                 tracing::info!(reason = %why, "authorization request refused without redirect");
             }
             Self::Unavailable(e) => {
-                tracing::warn!(error = %e, "hosted page failed: database unavailable")
+                tracing::warn!(error = %e, "hosted page failed: database unavailable");
             }
             Self::DenylistUnavailable => {
-                tracing::warn!("hosted page failed: the denylist is unavailable")
+                tracing::warn!("hosted page failed: the denylist is unavailable");
             }
             Self::Busy => tracing::info!("hosted page shed: the password hashing queue is full"),
             Self::Unexpected(e) => tracing::error!(error = %e, "hosted page failed"),

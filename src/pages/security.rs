@@ -71,7 +71,10 @@ impl CookiePolicy {
     /// origin"); then `Sec-Fetch-Site` decides, and without it the CSRF token alone.
     pub fn same_origin(&self, req: &HttpRequest) -> bool {
         let headers = req.headers();
-        match headers.get(header::ORIGIN).map(|o| o.as_bytes()) {
+        match headers
+            .get(header::ORIGIN)
+            .map(actix_web::http::header::HeaderValue::as_bytes)
+        {
             Some(b"null") | None => {}
             Some(origin) => return origin == self.origin.as_bytes(),
         }

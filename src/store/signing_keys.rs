@@ -174,18 +174,15 @@ impl Store {
                     .first(conn)
                     .await
                     .optional()?;
-                let successor = match next {
-                    Some(next) => {
-                        diesel::update(keys::table.find(&next))
-                            .set((keys::state.eq(KeyState::Active), keys::activated_at.eq(Some(now))))
-                            .execute(conn)
-                            .await?;
-                        next
-                    }
-                    None => {
-                        diesel::insert_into(keys::table).values(&fresh).execute(conn).await?;
-                        fresh.kid.clone()
-                    }
+                let successor = if let Some(next) = next {
+                    diesel::update(keys::table.find(&next))
+                        .set((keys::state.eq(KeyState::Active), keys::activated_at.eq(Some(now))))
+                        .execute(conn)
+                        .await?;
+                    next
+                } else {
+                    diesel::insert_into(keys::table).values(&fresh).execute(conn).await?;
+                    fresh.kid.clone()
                 };
                 new_active = Some(successor);
             }

@@ -85,6 +85,7 @@ impl Scope {
     }
 
     /// The union of two sets.
+    #[must_use]
     pub fn union(&self, other: &Scope) -> Scope {
         Self(self.0.union(&other.0).cloned().collect())
     }

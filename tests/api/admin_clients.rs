@@ -13,7 +13,7 @@ fn service(id: &str) -> Value {
             "audiences": ["orders-api"] })
 }
 
-/// Registers a service client through the API: the client with its secret, its path and its ETag.
+/// Registers a service client through the API: the client with its secret, its path and its `ETag`.
 async fn register_service(api: &AdminApi) -> (TestClient, String, Option<String>) {
     let id = format!("svc-{}", tag());
     let (created, etag) = api.expect(api.post(CLIENTS, &service(&id)), 201).await;
@@ -262,7 +262,7 @@ async fn clients_are_listed_by_id_in_stable_pages() {
         .map(|c| c["client_id"].as_str().unwrap())
         .collect();
     let mut sorted = ids.clone();
-    sorted.sort();
+    sorted.sort_unstable();
     assert_eq!(ids, sorted);
     assert_eq!(ids.len(), 6, "five services and the admin client: {ids:?}");
     assert!(all.iter().all(|c| c.get("client_secret").is_none()));

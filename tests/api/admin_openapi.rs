@@ -1,5 +1,5 @@
-//! The admin API's OpenAPI 3.1 document, generated from the handlers, checked against the real server: its shape
-//! here, and by schemathesis (PyPI), which generates requests from it (valid and invalid, with and without the
+//! The admin API's `OpenAPI` 3.1 document, generated from the handlers, checked against the real server: its shape
+//! here, and by schemathesis (`PyPI`), which generates requests from it (valid and invalid, with and without the
 //! token) and checks every response against it.
 
 use std::path::{Path, PathBuf};

@@ -48,7 +48,7 @@ async fn verify_id_token(app: &TestApp, token: &str, client_id: &str) -> IdClaim
     .claims
 }
 
-/// at_hash computed independently (OIDC Core §3.1.3.6).
+/// `at_hash` computed independently (OIDC Core §3.1.3.6).
 fn at_hash(access_token: &str) -> String {
     use base64::Engine;
     let digest = crate::helpers::sha256(access_token.as_bytes());

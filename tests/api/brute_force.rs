@@ -1,5 +1,5 @@
 //! Brute-force and abuse defence (OWASP ASVS 2.2.1): per-account counters with device cookies, per-address limits,
-//! and the same answers for known and unknown accounts. Counted in this process on SQLite, in Redis on PostgreSQL
+//! and the same answers for known and unknown accounts. Counted in this process on `SQLite`, in Redis on `PostgreSQL`
 //! with `TEST_REDIS_URL` (see `test_config`).
 
 use std::time::Duration;

@@ -221,7 +221,7 @@ async fn clients_list_shows_clients_and_clients_delete_removes_one() {
     assert_eq!(ids, [Value::from("mobile-app")]);
 
     let app = cli.server().await;
-    let user = app.create_user(Default::default()).await;
+    let user = app.create_user(crate::helpers::UserSpec::default()).await;
     expect_error(
         app.password_grant(&confidential, &user).await,
         401,
@@ -399,8 +399,8 @@ async fn wait_for_kid(
     .await
 }
 
-/// Only `migrate` (and `serve`) change the schema of a shared database: an operator command on PostgreSQL with
-/// pending migrations stops and says what to run, and leaves the schema alone. The embedded SQLite default keeps
+/// Only `migrate` (and `serve`) change the schema of a shared database: an operator command on `PostgreSQL` with
+/// pending migrations stops and says what to run, and leaves the schema alone. The embedded `SQLite` default keeps
 /// migrating implicitly, so the first command on a new machine just works.
 #[tokio::test]
 async fn operator_commands_migrate_only_the_embedded_database() {

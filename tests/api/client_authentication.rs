@@ -219,7 +219,7 @@ async fn rfc6749_2_3_malformed_basic_credentials_are_invalid_client() {
 #[tokio::test]
 async fn rfc6749_3_2_1_a_public_client_authenticates_by_client_id_alone() {
     let app = TestApp::spawn().await;
-    let user = app.create_user(Default::default()).await;
+    let user = app.create_user(crate::helpers::UserSpec::default()).await;
     let client = app.create_client(ClientSpec::public()).await;
     assert_eq!(client.secret, None, "a public client has no secret");
 
@@ -236,7 +236,7 @@ async fn rfc6749_3_2_1_a_public_client_authenticates_by_client_id_alone() {
 #[tokio::test]
 async fn rfc6749_2_3_a_public_client_sending_a_secret_is_invalid_client() {
     let app = TestApp::spawn().await;
-    let user = app.create_user(Default::default()).await;
+    let user = app.create_user(crate::helpers::UserSpec::default()).await;
     let client = app.create_client(ClientSpec::public()).await;
 
     let params = with_credentials(

@@ -3,7 +3,7 @@
 
 mod admin;
 mod browser;
-pub mod chrome;
+pub(crate) mod chrome;
 mod cli;
 mod database;
 mod eventually;
@@ -31,25 +31,25 @@ use rand::RngExt;
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 
-pub use admin::{ADMIN, ADMIN_READ, AdminApi, expect_problem};
-pub use browser::{AuthRequest, Browser, Pkce, Redirect, hidden_fields};
-pub use cli::{Cli, Run, latchkey_command, run_command};
-pub use database::{TEST_MASTER_KEY, TempDir, TestDatabase};
-pub use eventually::eventually;
-pub use forwarder::{Forwarder, resolve};
-pub use responses::{AccessClaims, Tokens, expect_error, expect_tokens, header};
-pub use smtp_sink::SmtpSink;
+pub(crate) use admin::{ADMIN, ADMIN_READ, AdminApi, expect_problem};
+pub(crate) use browser::{AuthRequest, Browser, Pkce, Redirect, hidden_fields};
+pub(crate) use cli::{Cli, Run, latchkey_command, run_command};
+pub(crate) use database::{TEST_MASTER_KEY, TempDir, TestDatabase};
+pub(crate) use eventually::eventually;
+pub(crate) use forwarder::{Forwarder, resolve};
+pub(crate) use responses::{AccessClaims, Tokens, expect_error, expect_tokens, header};
+pub(crate) use smtp_sink::SmtpSink;
 
 /// 32 random bytes in standard base64: a master key of the shape the config expects.
-pub fn random_master_key() -> String {
+pub(crate) fn random_master_key() -> String {
     let bytes: [u8; 32] = rand::rng().random();
     STANDARD.encode(bytes)
 }
 
 /// What every test starts from: one worker, the master key of the template's signing key, and argon2 parameters far below production's so
-/// that a login costs milliseconds. On PostgreSQL with `TEST_REDIS_URL` set, Redis too (as production replicas
+/// that a login costs milliseconds. On `PostgreSQL` with `TEST_REDIS_URL` set, Redis too (as production replicas
 /// would run), under a key prefix of its own so that tests sharing the Redis server never see each other's keys.
-pub fn test_config(database_url: &str) -> Config {
+pub(crate) fn test_config(database_url: &str) -> Config {
     let redis_url = std::env::var("TEST_REDIS_URL")
         .ok()
         .filter(|url| !url.trim().is_empty() && database_url.starts_with("postgres"));
@@ -68,7 +68,7 @@ pub fn test_config(database_url: &str) -> Config {
 }
 
 /// Who the tests' direct calls of the domain functions are, in the audit trail.
-pub fn operator() -> latchkey::domain::audit::Actor {
+pub(crate) fn operator() -> latchkey::domain::audit::Actor {
     latchkey::domain::audit::Actor {
         name: "test:operator".into(),
         source: None,
@@ -76,11 +76,11 @@ pub fn operator() -> latchkey::domain::audit::Actor {
 }
 
 /// A short random tag that keeps names unique within a database.
-pub fn tag() -> String {
+pub(crate) fn tag() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..12].to_owned()
 }
 
-pub struct TestApp {
+pub(crate) struct TestApp {
     /// `http://127.0.0.1:<port>`
     pub address: String,
     pub port: u16,
@@ -99,12 +99,12 @@ pub struct TestApp {
 
 impl TestApp {
     /// A server on a fresh database with [`test_config`].
-    pub async fn spawn() -> Self {
+    pub(crate) async fn spawn() -> Self {
         Self::spawn_with(|_| {}).await
     }
 
     /// A server on a fresh database, with `configure` applied to [`test_config`].
-    pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> Self {
+    pub(crate) async fn spawn_with(configure: impl FnOnce(&mut Config)) -> Self {
         let database = TestDatabase::fresh().await;
         let mut config = test_config(database.url());
         configure(&mut config);
@@ -112,12 +112,12 @@ impl TestApp {
     }
 
     /// A server with exactly `config`, which must point at `database` (or at a proxy in front of it).
-    pub async fn spawn_on(database: Arc<TestDatabase>, config: Config) -> Self {
+    pub(crate) async fn spawn_on(database: Arc<TestDatabase>, config: Config) -> Self {
         Self::spawn_with_clock(database, config, ManualClock::new()).await
     }
 
     /// A server with exactly `config` whose time is `clock`.
-    pub async fn spawn_with_clock(
+    pub(crate) async fn spawn_with_clock(
         database: Arc<TestDatabase>,
         config: Config,
         clock: ManualClock,
@@ -152,7 +152,7 @@ impl TestApp {
 
     /// A second server on the same database with the same configuration and clock (another replica, or a
     /// restart).
-    pub async fn spawn_another(&self) -> Self {
+    pub(crate) async fn spawn_another(&self) -> Self {
         Self::spawn_with_clock(
             self.database.clone(),
             self.config.clone(),
@@ -161,15 +161,15 @@ impl TestApp {
         .await
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
 
-    pub fn token_url(&self) -> String {
+    pub(crate) fn token_url(&self) -> String {
         self.url("/token")
     }
 
-    pub async fn create_user(&self, spec: UserSpec) -> TestUser {
+    pub(crate) async fn create_user(&self, spec: UserSpec) -> TestUser {
         let password = Password::new(spec.password.clone()).expect("test passwords are valid");
         let user = latchkey::domain::users::create_user(
             &self.state.store,
@@ -196,7 +196,7 @@ impl TestApp {
         }
     }
 
-    pub async fn create_client(&self, spec: ClientSpec) -> TestClient {
+    pub(crate) async fn create_client(&self, spec: ClientSpec) -> TestClient {
         let (client, secret) = latchkey::domain::clients::create_client(
             &self.state.store,
             NewClient {
@@ -223,14 +223,14 @@ impl TestApp {
     }
 
     /// The everyday pair: a user with roles and a tenant, and a confidential client allowed both grants.
-    pub async fn user_and_client(&self) -> (TestUser, TestClient) {
+    pub(crate) async fn user_and_client(&self) -> (TestUser, TestClient) {
         (
             self.create_user(UserSpec::default()).await,
             self.create_client(ClientSpec::default()).await,
         )
     }
 
-    pub async fn disable_user(&self, user: &TestUser) {
+    pub(crate) async fn disable_user(&self, user: &TestUser) {
         latchkey::domain::users::set_disabled(
             &self.state.store,
             &self.state.revocations,
@@ -245,7 +245,7 @@ impl TestApp {
 
     /// `POST /token` with `params`, the client authenticated the usual way: HTTP Basic for a confidential client,
     /// `client_id` in the body for a public one (RFC 6749 §2.3).
-    pub async fn post_token(
+    pub(crate) async fn post_token(
         &self,
         client: &TestClient,
         params: &[(&str, &str)],
@@ -254,7 +254,7 @@ impl TestApp {
     }
 
     /// `POST path` with a form, the client authenticated as for [`Self::post_token`] (`/revoke`, `/introspect`).
-    pub async fn post_as(
+    pub(crate) async fn post_as(
         &self,
         client: &TestClient,
         path: &str,
@@ -270,7 +270,7 @@ impl TestApp {
     }
 
     /// `POST /token` with a raw body and content type, no client authentication added.
-    pub async fn post_token_raw(
+    pub(crate) async fn post_token_raw(
         &self,
         content_type: &str,
         body: impl Into<reqwest::Body>,
@@ -285,12 +285,16 @@ impl TestApp {
     }
 
     /// Password grant (RFC 6749 §4.3) logging in by email.
-    pub async fn password_grant(&self, client: &TestClient, user: &TestUser) -> reqwest::Response {
+    pub(crate) async fn password_grant(
+        &self,
+        client: &TestClient,
+        user: &TestUser,
+    ) -> reqwest::Response {
         self.password_grant_as(client, &user.email, &user.password, None)
             .await
     }
 
-    pub async fn password_grant_as(
+    pub(crate) async fn password_grant_as(
         &self,
         client: &TestClient,
         login: &str,
@@ -307,7 +311,7 @@ impl TestApp {
     }
 
     /// Refresh grant (RFC 6749 §6).
-    pub async fn refresh_grant(
+    pub(crate) async fn refresh_grant(
         &self,
         client: &TestClient,
         refresh_token: &str,
@@ -322,7 +326,7 @@ impl TestApp {
     }
 
     /// Authorization code grant (RFC 6749 §4.1.3) with an optional PKCE verifier.
-    pub async fn code_grant(
+    pub(crate) async fn code_grant(
         &self,
         client: &TestClient,
         code: &str,
@@ -339,7 +343,7 @@ impl TestApp {
     }
 
     /// A user and a confidential client of the authorization code flow ([`ClientSpec::web_app`]).
-    pub async fn user_and_web_app(&self) -> (TestUser, TestClient) {
+    pub(crate) async fn user_and_web_app(&self) -> (TestUser, TestClient) {
         (
             self.create_user(UserSpec::default()).await,
             self.create_client(ClientSpec::web_app()).await,
@@ -348,7 +352,7 @@ impl TestApp {
 
     /// The whole code flow in a new browser: `user` signs in for `request` on the hosted page and the code is
     /// redeemed. Returns the browser (it holds the session) and the tokens.
-    pub async fn code_flow(
+    pub(crate) async fn code_flow(
         &self,
         user: &TestUser,
         client: &TestClient,
@@ -366,16 +370,16 @@ impl TestApp {
     }
 
     /// A password grant that must succeed.
-    pub async fn login(&self, client: &TestClient, user: &TestUser) -> Tokens {
+    pub(crate) async fn login(&self, client: &TestClient, user: &TestUser) -> Tokens {
         expect_tokens(self.password_grant(client, user).await).await
     }
 
     /// A refresh that must succeed.
-    pub async fn refresh(&self, client: &TestClient, refresh_token: &str) -> Tokens {
+    pub(crate) async fn refresh(&self, client: &TestClient, refresh_token: &str) -> Tokens {
         expect_tokens(self.refresh_grant(client, refresh_token, None).await).await
     }
 
-    pub async fn get(&self, path: &str) -> reqwest::Response {
+    pub(crate) async fn get(&self, path: &str) -> reqwest::Response {
         self.http
             .get(self.url(path))
             .send()
@@ -384,7 +388,7 @@ impl TestApp {
     }
 
     /// The served JWKS, parsed by jsonwebtoken (RFC 7517).
-    pub async fn jwks(&self) -> JwkSet {
+    pub(crate) async fn jwks(&self) -> JwkSet {
         let response = self.get("/.well-known/jwks.json").await;
         assert_eq!(response.status(), StatusCode::OK);
         response.json().await.expect("the JWKS is not a JWK set")
@@ -392,7 +396,7 @@ impl TestApp {
 
     /// Verifies an access token as a resource server would (RFC 9068 §4): header `typ: at+jwt` and RS256, the
     /// served JWKS key named by its `kid`, signature, `iss`, `aud`, `exp` and `nbf`.
-    pub async fn verify_access_token(&self, token: &str, audience: &str) -> AccessClaims {
+    pub(crate) async fn verify_access_token(&self, token: &str, audience: &str) -> AccessClaims {
         let header = jsonwebtoken::decode_header(token).expect("the access token is not a JWT");
         assert_eq!(header.alg, Algorithm::RS256);
         assert_eq!(header.typ.as_deref(), Some("at+jwt"), "RFC 9068 §2.1 typ");
@@ -415,7 +419,7 @@ impl TestApp {
 
 /// What a test asks for when creating a user; the default is unique within a database.
 #[derive(Clone, Debug)]
-pub struct UserSpec {
+pub(crate) struct UserSpec {
     pub email: String,
     pub username: Option<String>,
     pub roles: Vec<String>,
@@ -437,7 +441,7 @@ impl Default for UserSpec {
 }
 
 #[derive(Clone, Debug)]
-pub struct TestUser {
+pub(crate) struct TestUser {
     pub id: String,
     pub email: String,
     pub username: Option<String>,
@@ -449,7 +453,7 @@ pub struct TestUser {
 /// What a test asks for when registering a client; the default is confidential with both grants and
 /// `read write`.
 #[derive(Clone, Debug)]
-pub struct ClientSpec {
+pub(crate) struct ClientSpec {
     pub id: String,
     pub public: bool,
     pub grants: Vec<String>,
@@ -478,7 +482,7 @@ impl Default for ClientSpec {
 }
 
 impl ClientSpec {
-    pub fn public() -> Self {
+    pub(crate) fn public() -> Self {
         Self {
             public: true,
             ..Self::default()
@@ -486,7 +490,7 @@ impl ClientSpec {
     }
 
     /// A client of the authorization code flow (with refresh) redirecting to [`REDIRECT_URI`].
-    pub fn web_app() -> Self {
+    pub(crate) fn web_app() -> Self {
         Self {
             grants: vec!["authorization_code".into(), "refresh_token".into()],
             redirect_uris: vec![REDIRECT_URI.into()],
@@ -495,7 +499,7 @@ impl ClientSpec {
         }
     }
 
-    pub fn with_grants(grants: &[&str]) -> Self {
+    pub(crate) fn with_grants(grants: &[&str]) -> Self {
         Self {
             grants: grants.iter().map(|g| (*g).to_owned()).collect(),
             ..Self::default()
@@ -504,33 +508,33 @@ impl ClientSpec {
 }
 
 #[derive(Clone, Debug)]
-pub struct TestClient {
+pub(crate) struct TestClient {
     pub id: String,
     /// `None` for a public client.
     pub secret: Option<String>,
 }
 
 impl TestClient {
-    pub fn secret(&self) -> &str {
+    pub(crate) fn secret(&self) -> &str {
         self.secret.as_deref().expect("a confidential client")
     }
 }
 
 /// The redirection URI of [`ClientSpec::web_app`] clients. Nothing listens there: tests read the `Location`.
-pub const REDIRECT_URI: &str = "https://app.example.com/callback";
+pub(crate) const REDIRECT_URI: &str = "https://app.example.com/callback";
 
 /// The post-logout redirection URI of [`ClientSpec::web_app`] clients.
-pub const SIGNED_OUT_URI: &str = "https://app.example.com/signed-out";
+pub(crate) const SIGNED_OUT_URI: &str = "https://app.example.com/signed-out";
 
 /// SHA-256, computed independently of the server's own helper.
-pub fn sha256(bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn sha256(bytes: &[u8]) -> Vec<u8> {
     ring::digest::digest(&ring::digest::SHA256, bytes)
         .as_ref()
         .to_vec()
 }
 
 /// Seconds since the UNIX epoch.
-pub fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("a clock after 1970")
@@ -539,24 +543,25 @@ pub fn now() -> i64 {
 
 /// Decides what a test that needs `service` does when it is missing: under `CI=true` it fails (a test that could
 /// not check what it exists for must never pass silently), except in the pass that `.ci/run` runs deliberately on
-/// the embedded backend alone (`TEST_PASS=embedded`; its PostgreSQL + Redis pass runs the test for real). Outside
+/// the embedded backend alone (`TEST_PASS=embedded`; its `PostgreSQL` + Redis pass runs the test for real). Outside
 /// CI it says it was skipped. Returns whether the test may go on.
-pub fn service_available(service: &str, available: bool, test: &str) -> bool {
+pub(crate) fn service_available(service: &str, available: bool, test: &str) -> bool {
     if available {
         return true;
     }
     let ci = std::env::var("CI").is_ok_and(|v| v == "true");
     let embedded_pass = std::env::var("TEST_PASS").is_ok_and(|v| v == "embedded");
-    if ci && !embedded_pass {
-        panic!("{test} needs {service}, which this CI run does not provide");
-    }
+    assert!(
+        !ci || embedded_pass,
+        "{test} needs {service}, which this CI run does not provide"
+    );
     report_skip(test, &format!("it needs {service}"));
     false
 }
 
 /// Says in the test output that `test` was skipped, and why. Written straight to standard error: libtest hides
 /// what a passing test prints (`eprintln!` included), and a skip must never look like a pass.
-pub fn report_skip(test: &str, why: &str) {
+pub(crate) fn report_skip(test: &str, why: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr().lock(), "SKIPPED {test}: {why}");
 }

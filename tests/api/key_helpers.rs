@@ -23,21 +23,21 @@ use crate::helpers::{
 };
 
 /// Slack on top of the poll interval for a key change to be seen over HTTP (a tick reloads, then our next request).
-pub const SLACK: Duration = Duration::from_millis(1500);
+pub(crate) const SLACK: Duration = Duration::from_millis(1500);
 
 /// Names the Redis server the replica tests use for key-change notices (not `LATCHKEY_*`, see `POSTGRES_ENV`).
-pub const REDIS_ENV: &str = "TEST_REDIS_URL";
+pub(crate) const REDIS_ENV: &str = "TEST_REDIS_URL";
 
 /// Rotation settings of a test server, in seconds.
 #[derive(Clone, Copy, Debug)]
-pub struct Windows {
+pub(crate) struct Windows {
     pub publish_ahead: u64,
     pub rotation_interval: u64,
     pub access_token_ttl: u64,
 }
 
 impl Windows {
-    pub fn apply(self, config: &mut Config) {
+    pub(crate) fn apply(self, config: &mut Config) {
         config.key_publish_ahead = HumanDuration::from_secs(self.publish_ahead);
         config.key_rotation_interval = HumanDuration::from_secs(self.rotation_interval);
         config.access_token_ttl = HumanDuration::from_secs(self.access_token_ttl);
@@ -48,7 +48,10 @@ impl Windows {
 }
 
 /// A server on a fresh database with these windows, `configure` applied after them.
-pub async fn spawn_with_windows(windows: Windows, configure: impl FnOnce(&mut Config)) -> TestApp {
+pub(crate) async fn spawn_with_windows(
+    windows: Windows,
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
     TestApp::spawn_with(|config| {
         windows.apply(config);
         configure(config);
@@ -56,12 +59,12 @@ pub async fn spawn_with_windows(windows: Windows, configure: impl FnOnce(&mut Co
     .await
 }
 
-pub fn policy(app: &TestApp) -> KeyPolicy {
+pub(crate) fn policy(app: &TestApp) -> KeyPolicy {
     app.config.key_policy()
 }
 
 /// Seconds since the UNIX epoch, with fractions.
-pub fn unix_now() -> f64 {
+pub(crate) fn unix_now() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .expect("a clock after 1970")
@@ -69,7 +72,7 @@ pub fn unix_now() -> f64 {
 }
 
 /// The `kid` of a JWT's header.
-pub fn kid_of(token: &str) -> String {
+pub(crate) fn kid_of(token: &str) -> String {
     jsonwebtoken::decode_header(token)
         .expect("a JWT")
         .kid
@@ -78,7 +81,7 @@ pub fn kid_of(token: &str) -> String {
 
 /// One `GET /.well-known/jwks.json`, kept whole.
 #[derive(Clone, Debug)]
-pub struct JwksResponse {
+pub(crate) struct JwksResponse {
     pub status: u16,
     pub body: Vec<u8>,
     pub etag: Option<String>,
@@ -88,12 +91,12 @@ pub struct JwksResponse {
 }
 
 impl JwksResponse {
-    pub fn has(&self, kid: &str) -> bool {
+    pub(crate) fn has(&self, kid: &str) -> bool {
         self.kids.iter().any(|k| k == kid)
     }
 }
 
-pub async fn fetch_jwks(app: &TestApp, if_none_match: Option<&str>) -> JwksResponse {
+pub(crate) async fn fetch_jwks(app: &TestApp, if_none_match: Option<&str>) -> JwksResponse {
     let mut request = app.http.get(app.url("/.well-known/jwks.json"));
     if let Some(tag) = if_none_match {
         request = request.header("if-none-match", tag);
@@ -128,7 +131,7 @@ fn kids_in(body: &[u8]) -> Vec<String> {
 }
 
 /// Waits until the server's JWKS satisfies `check`, within `within`; returns that JWKS.
-pub async fn jwks_until(
+pub(crate) async fn jwks_until(
     app: &TestApp,
     what: &str,
     within: Duration,
@@ -142,7 +145,7 @@ pub async fn jwks_until(
 }
 
 /// The key table, read through the server's store.
-pub async fn key_rows(app: &TestApp) -> Vec<SigningKeyRow> {
+pub(crate) async fn key_rows(app: &TestApp) -> Vec<SigningKeyRow> {
     app.state
         .store
         .list_signing_keys()
@@ -150,7 +153,7 @@ pub async fn key_rows(app: &TestApp) -> Vec<SigningKeyRow> {
         .expect("listing signing keys")
 }
 
-pub fn kids_in_state(rows: &[SigningKeyRow], state: &str) -> Vec<String> {
+pub(crate) fn kids_in_state(rows: &[SigningKeyRow], state: &str) -> Vec<String> {
     rows.iter()
         .filter(|r| r.state.as_str() == state)
         .map(|r| r.kid.clone())
@@ -159,7 +162,7 @@ pub fn kids_in_state(rows: &[SigningKeyRow], state: &str) -> Vec<String> {
 
 /// A verifier of `app`'s tokens for `audience` that follows the JWKS cache headers and fetches at most once per
 /// `min_refetch_interval`, reading the JWKS from `jwks_uri` (the server's own unless a proxy is put in between).
-pub fn verifier(
+pub(crate) fn verifier(
     app: &TestApp,
     audience: &str,
     min_refetch_interval: Duration,
@@ -176,27 +179,24 @@ pub fn verifier(
 
 /// Rewrites when a retired key may leave the JWKS, behind the server's back: the only way to reach the end of a
 /// window that includes the fixed 60 s verifier leeway without waiting for it.
-pub async fn set_remove_after(database: &TestDatabase, kid: &str, at: i64) {
+pub(crate) async fn set_remove_after(database: &TestDatabase, kid: &str, at: i64) {
     let update =
         diesel::update(signing_keys::table.find(kid)).set(signing_keys::remove_after.eq(Some(at)));
-    let changed = match database.sqlite_file() {
-        Some(path) => {
-            let mut conn =
-                SyncConnectionWrapper::<SqliteConnection>::establish(&path.to_string_lossy())
-                    .await
-                    .expect("opening the SQLite test database");
-            diesel::sql_query("PRAGMA busy_timeout = 10000")
-                .execute(&mut conn)
+    let changed = if let Some(path) = database.sqlite_file() {
+        let mut conn =
+            SyncConnectionWrapper::<SqliteConnection>::establish(&path.to_string_lossy())
                 .await
-                .expect("setting busy_timeout");
-            update.execute(&mut conn).await
-        }
-        None => {
-            let mut conn = AsyncPgConnection::establish(database.url())
-                .await
-                .expect("connecting to the PostgreSQL test database");
-            update.execute(&mut conn).await
-        }
+                .expect("opening the SQLite test database");
+        diesel::sql_query("PRAGMA busy_timeout = 10000")
+            .execute(&mut conn)
+            .await
+            .expect("setting busy_timeout");
+        update.execute(&mut conn).await
+    } else {
+        let mut conn = AsyncPgConnection::establish(database.url())
+            .await
+            .expect("connecting to the PostgreSQL test database");
+        update.execute(&mut conn).await
     }
     .expect("updating remove_after");
     assert_eq!(changed, 1, "no key {kid}");
@@ -204,22 +204,22 @@ pub async fn set_remove_after(database: &TestDatabase, kid: &str, at: i64) {
 
 /// `latchkey keys …` configured like a running server (same database, master key and key windows), run from an
 /// empty folder so that no `config/latchkey.toml` is read.
-pub struct KeyCli {
+pub(crate) struct KeyCli {
     env: Vec<(String, String)>,
     cwd: TempDir,
 }
 
 impl KeyCli {
-    pub fn for_app(app: &TestApp) -> Self {
+    pub(crate) fn for_app(app: &TestApp) -> Self {
         Self::for_config(&app.config)
     }
 
-    pub fn for_config(config: &Config) -> Self {
+    pub(crate) fn for_config(config: &Config) -> Self {
         let secs = |d: HumanDuration| format!("{}s", d.0.as_secs());
         let mut env = vec![
             (
                 "LATCHKEY_DATABASE_URL",
-                config.database_url.expose().to_owned(),
+                config.database_url.expose().clone(),
             ),
             ("LATCHKEY_KEY_PUBLISH_AHEAD", secs(config.key_publish_ahead)),
             (
@@ -254,19 +254,19 @@ impl KeyCli {
     }
 
     /// Sets (or replaces) one variable.
-    pub fn with_env(mut self, name: &str, value: &str) -> Self {
+    pub(crate) fn with_env(mut self, name: &str, value: &str) -> Self {
         self.env.retain(|(k, _)| k != name);
         self.env.push((name.to_owned(), value.to_owned()));
         self
     }
 
-    pub async fn run(&self, args: &[&str]) -> Run {
+    pub(crate) async fn run(&self, args: &[&str]) -> Run {
         let env = self.env.iter().map(|(k, v)| (k.as_str(), v.as_str()));
         run_command(latchkey_command(self.cwd.path(), env, args), None).await
     }
 
     /// `keys list --json`.
-    pub async fn list(&self) -> Vec<Value> {
+    pub(crate) async fn list(&self) -> Vec<Value> {
         self.run(&["keys", "list", "--json"])
             .await
             .json()
@@ -277,7 +277,7 @@ impl KeyCli {
 }
 
 /// The entry of `kid` in `keys list --json` output.
-pub fn listed<'a>(keys: &'a [Value], kid: &str) -> &'a Value {
+pub(crate) fn listed<'a>(keys: &'a [Value], kid: &str) -> &'a Value {
     keys.iter()
         .find(|k| k["kid"] == kid)
         .unwrap_or_else(|| panic!("key {kid} is not listed: {keys:?}"))
@@ -285,7 +285,7 @@ pub fn listed<'a>(keys: &'a [Value], kid: &str) -> &'a Value {
 
 /// One request the proxy forwarded.
 #[derive(Clone, Debug)]
-pub struct Fetch {
+pub(crate) struct Fetch {
     pub path: String,
     pub at: Instant,
     pub status: u16,
@@ -300,13 +300,13 @@ struct ProxyState {
 
 /// An HTTP proxy in front of a server's JWKS (any path) that logs each request, so a test can see exactly when a
 /// verifier fetched the key set and what it got. Conditional requests and the caching headers pass through.
-pub struct JwksProxy {
+pub(crate) struct JwksProxy {
     pub address: String,
     log: Arc<Mutex<Vec<Fetch>>>,
 }
 
 impl JwksProxy {
-    pub fn start(app: &TestApp) -> Self {
+    pub(crate) fn start(app: &TestApp) -> Self {
         let log = Arc::new(Mutex::new(Vec::new()));
         let state = web::Data::new(ProxyState {
             upstream: app.url("/.well-known/jwks.json"),
@@ -331,11 +331,11 @@ impl JwksProxy {
         }
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
 
-    pub fn fetches(&self, path: &str) -> Vec<Fetch> {
+    pub(crate) fn fetches(&self, path: &str) -> Vec<Fetch> {
         self.log
             .lock()
             .expect("the proxy log")
@@ -385,7 +385,9 @@ async fn forward(req: HttpRequest, state: web::Data<ProxyState>) -> HttpResponse
 }
 
 /// The audit records of key revocations, newest first.
-pub async fn key_revocations_audited(app: &TestApp) -> Vec<latchkey::domain::audit::AuditRecord> {
+pub(crate) async fn key_revocations_audited(
+    app: &TestApp,
+) -> Vec<latchkey::domain::audit::AuditRecord> {
     latchkey::domain::audit::list(&app.state.store, None, 100)
         .await
         .expect("the audit trail")
@@ -395,7 +397,7 @@ pub async fn key_revocations_audited(app: &TestApp) -> Vec<latchkey::domain::aud
 }
 
 /// Starts a rotation as an operator would (`keys rotate`); returns the published `next` key's kid.
-pub async fn publish_next(app: &TestApp) -> String {
+pub(crate) async fn publish_next(app: &TestApp) -> String {
     let outcome = latchkey::domain::signing::admin::rotate(
         &app.state.store,
         &app.state.master,

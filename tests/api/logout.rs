@@ -1,4 +1,4 @@
-//! `/logout` (OpenID Connect RP-Initiated Logout 1.0): ends the session and what it produced, redirects only to a
+//! `/logout` (`OpenID` Connect RP-Initiated Logout 1.0): ends the session and what it produced, redirects only to a
 //! registered URI, and asks first when the request does not prove which sign-in it ends.
 
 use reqwest::StatusCode;

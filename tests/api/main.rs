@@ -1,5 +1,5 @@
-//! The integration suite: one binary, every test on a real server with a fresh database. SQLite by default;
-//! `TEST_DATABASE_URL=postgres://…` runs the same tests on PostgreSQL. Tests that take real time are grouped in
+//! The integration suite: one binary, every test on a real server with a fresh database. `SQLite` by default;
+//! `TEST_DATABASE_URL=postgres://…` runs the same tests on `PostgreSQL`. Tests that take real time are grouped in
 //! `realtime` (`cargo test --test api -- --skip realtime` leaves them out).
 
 mod admin_access;

@@ -1,4 +1,4 @@
-//! OpenID Connect on top of the code flow: `/userinfo` (OIDC Core §5.3, RFC 6750) and discovery that a standard
+//! `OpenID` Connect on top of the code flow: `/userinfo` (OIDC Core §5.3, RFC 6750) and discovery that a standard
 //! client can run on (OIDC Discovery §3, RFC 8414, RFC 9207).
 
 use reqwest::StatusCode;

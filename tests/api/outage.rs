@@ -2,7 +2,7 @@
 //! services themselves keep running for the other tests).
 //!
 //! A database outage: `/token` answers 503 with `Retry-After` (never `invalid_grant`, which would make clients
-//! discard good refresh tokens) and recovers by itself. PostgreSQL only: an embedded file can't become unreachable.
+//! discard good refresh tokens) and recovers by itself. `PostgreSQL` only: an embedded file can't become unreachable.
 //!
 //! A Redis outage: whatever needs the denylist answers 503 (never a guess), sign-in keeps working under stricter
 //! per-process limits, nothing is revoked because of the outage, revocations made meanwhile are not lost, and

@@ -12,7 +12,10 @@ async fn rfc6749_4_3_3_a_password_grant_returns_bearer_tokens_that_no_cache_keep
 
     let response = app.password_grant(&client, &user).await;
     assert_eq!(
-        response.headers().get("pragma").map(|v| v.as_bytes()),
+        response
+            .headers()
+            .get("pragma")
+            .map(reqwest::header::HeaderValue::as_bytes),
         Some(&b"no-cache"[..])
     );
     // expect_tokens checks 200 and `Cache-Control: no-store` (§5.1).

@@ -8,7 +8,7 @@ use crate::helpers::{ClientSpec, TestApp, TestClient, TestUser, expect_error, ex
 const FORM: &str = "application/x-www-form-urlencoded";
 const LIMIT: usize = 64 * 1024;
 
-/// A url-encoded password-grant body with the client's credentials in it (client_secret_post).
+/// A url-encoded password-grant body with the client's credentials in it (`client_secret_post`).
 fn password_body(user: &TestUser, client: &TestClient) -> String {
     let mut serializer = form_urlencoded::Serializer::new(String::new());
     serializer

@@ -1,5 +1,5 @@
-//! Revocation (RFC 7009), introspection (RFC 7662), logout everywhere and the revocation feed. On SQLite the
-//! denylist is the database; on PostgreSQL with `TEST_REDIS_URL` it is Redis (see `test_config`).
+//! Revocation (RFC 7009), introspection (RFC 7662), logout everywhere and the revocation feed. On `SQLite` the
+//! denylist is the database; on `PostgreSQL` with `TEST_REDIS_URL` it is Redis (see `test_config`).
 
 use serde_json::{Value, json};
 
@@ -231,7 +231,7 @@ async fn rfc7662_2_2_expired_revoked_foreign_and_malformed_tokens_are_exactly_in
 #[tokio::test]
 async fn rfc7662_a_client_sees_its_own_refresh_token_active_until_it_is_rotated() {
     let app = TestApp::spawn().await;
-    let user = app.create_user(Default::default()).await;
+    let user = app.create_user(crate::helpers::UserSpec::default()).await;
     let client = app
         .create_client(ClientSpec {
             can_introspect: true,

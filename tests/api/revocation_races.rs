@@ -21,7 +21,10 @@ async fn chain(app: &TestApp, client: &TestClient, mut token: String, stop: &Ato
         if response.status() != 200 {
             break;
         }
-        token = expect_tokens(response).await.refresh_token().to_owned();
+        expect_tokens(response)
+            .await
+            .refresh_token()
+            .clone_into(&mut token);
         rotations += 1;
     }
     rotations

@@ -2,7 +2,7 @@
 //! sent, so with Redis an access token of a family revoked at one replica is refused at another replica's
 //! `/introspect` at once, not after the next periodic refill (up to 2 s later). Covered here: a reused refresh
 //! token (RFC 9700 §4.14.2), a replayed authorization code (RFC 6749 §4.1.2) and hosted logout (OIDC RP-Initiated
-//! Logout). Needs PostgreSQL and Redis (`TEST_DATABASE_URL`, `TEST_REDIS_URL`).
+//! Logout). Needs `PostgreSQL` and Redis (`TEST_DATABASE_URL`, `TEST_REDIS_URL`).
 
 use serde_json::Value;
 
@@ -11,7 +11,7 @@ use crate::helpers::{
     service_available,
 };
 
-/// Two replicas sharing PostgreSQL and Redis, or `None` (a skip, or a failure under CI) without Redis.
+/// Two replicas sharing `PostgreSQL` and Redis, or `None` (a skip, or a failure under CI) without Redis.
 async fn two_replicas(test: &str) -> Option<(TestApp, TestApp)> {
     let first = TestApp::spawn().await;
     if !service_available(

@@ -68,7 +68,7 @@ async fn slow_client(
         }
         match tokio::time::timeout(Duration::from_secs(1), stream.read(&mut buffer)).await {
             Err(_) => {} // nothing yet: the next byte
-            Ok(Ok(0)) | Ok(Err(_)) => break true,
+            Ok(Ok(0) | Err(_)) => break true,
             Ok(Ok(n)) => received.extend_from_slice(&buffer[..n]),
         }
     };

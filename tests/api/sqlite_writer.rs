@@ -1,5 +1,5 @@
 //! The embedded database's single writer and another process's write lock (an operator's CLI command running
-//! while the server is under load): the wait belongs to the SQLite writer thread, never to an HTTP worker.
+//! while the server is under load): the wait belongs to the `SQLite` writer thread, never to an HTTP worker.
 
 use std::time::Duration;
 

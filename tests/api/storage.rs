@@ -20,7 +20,7 @@ fn shares_a_run(haystack: &[u8], needle: &[u8], window: usize) -> bool {
     haystack.windows(window).any(|w| runs.contains(w))
 }
 
-/// The SQLite file and its write-ahead log, as bytes on disk.
+/// The `SQLite` file and its write-ahead log, as bytes on disk.
 fn sqlite_bytes(app: &TestApp) -> Option<Vec<u8>> {
     let file = app.database.sqlite_file()?;
     let mut bytes = std::fs::read(&file).expect("reading the SQLite file");
@@ -298,7 +298,7 @@ async fn codes_sessions_reset_tokens_and_sent_mail_are_pruned_a_day_after_they_s
         .prune_expired(app.state.clock.now())
         .await
         .expect("pruning");
-    assert_eq!(nothing, Default::default());
+    assert_eq!(nothing, latchkey::store::pruning::Pruned::default());
 
     app.clock
         .advance(std::time::Duration::from_secs(2 * 86_400));

@@ -125,17 +125,16 @@ impl Revocations {
     /// issued in that same second, before it, stays valid (at most one second; tokens issued in a family are
     /// covered by the family entry exactly).
     pub async fn is_revoked(&self, claims: &AccessClaims) -> Result<bool, RevocationError> {
-        match &self.redis {
-            Some(redis) => redis.is_revoked(claims).await,
-            None => {
-                let rows = self
-                    .store
-                    .revocations_for(&claims.jti, claims.sid.as_deref(), &claims.sub)
-                    .await?;
-                Ok(rows
-                    .iter()
-                    .any(|row| covers(row.kind, row.revoked_at, claims)))
-            }
+        if let Some(redis) = &self.redis {
+            redis.is_revoked(claims).await
+        } else {
+            let rows = self
+                .store
+                .revocations_for(&claims.jti, claims.sid.as_deref(), &claims.sub)
+                .await?;
+            Ok(rows
+                .iter()
+                .any(|row| covers(row.kind, row.revoked_at, claims)))
         }
     }
 

@@ -74,7 +74,7 @@ impl KeyRing {
     pub fn snapshot(&self) -> Arc<KeySet> {
         self.current
             .read()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
     }
 
@@ -87,7 +87,10 @@ impl KeyRing {
     ) -> Result<(), KeyRingError> {
         let rows = store.list_signing_keys().await?;
         let set = build_set(&self.parsed, &rows, master, now)?;
-        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(set);
+        *self
+            .current
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(set);
         Ok(())
     }
 }
@@ -152,7 +155,7 @@ fn parsed_key(
     {
         if let Some(key) = parsed
             .read()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(&row.kid)
         {
             return Ok(key.clone());
@@ -161,7 +164,7 @@ fn parsed_key(
         let key = Arc::new(SigningKey::from_pkcs8(&row.kid, &pkcs8)?);
         parsed
             .write()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(row.kid.clone(), key.clone());
         Ok(key)
     }

@@ -1,5 +1,7 @@
 //! The master key that seals signing keys at rest (AES-256-GCM, DESIGN.md §8).
 
+use std::fmt::Write as _;
+
 use std::path::Path;
 
 use base64::Engine;
@@ -85,8 +87,10 @@ impl MasterKey {
         let digest = ctx.finish();
         let id = digest.as_ref()[..8]
             .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+            .fold(String::new(), |mut hex, b| {
+                let _ = write!(hex, "{b:02x}");
+                hex
+            });
         Ok(Self {
             key,
             derivation: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, bytes),
@@ -96,6 +100,7 @@ impl MasterKey {
     }
 
     /// Keeps `previous` able to open what it sealed (master-key rotation; `latchkey keys rewrap` re-seals).
+    #[must_use]
     pub fn with_previous(mut self, previous: MasterKey) -> Self {
         self.previous = Some(Box::new(previous));
         self

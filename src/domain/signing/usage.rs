@@ -39,7 +39,10 @@ impl SigningUsage {
 
     /// Whether a write is due, claiming it if so (so concurrent signers write once).
     fn due(&self, kid: &str, now: i64) -> bool {
-        let mut written = self.written.lock().unwrap_or_else(|p| p.into_inner());
+        let mut written = self
+            .written
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         match written.get(kid) {
             Some(&at) if now < at + WRITE_INTERVAL => false,
             _ => {

@@ -57,12 +57,11 @@ impl DeviceCookies {
     /// A cookie that marks this browser as one that signed in to `account`; the same device id is kept if the
     /// request had a valid cookie for the account.
     pub fn issue(&self, account: &str, known: Option<&Device>) -> Cookie<'static> {
-        let id = match known {
-            Some(device) => device.0.clone(),
-            None => {
-                let bytes: [u8; 16] = rand::random();
-                URL_SAFE_NO_PAD.encode(bytes)
-            }
+        let id = if let Some(device) = known {
+            device.0.clone()
+        } else {
+            let bytes: [u8; 16] = rand::random();
+            URL_SAFE_NO_PAD.encode(bytes)
         };
         let tag = ring::hmac::sign(&self.key, &Self::message(account, &id));
         Cookie::build(

@@ -12,6 +12,8 @@
 //!   against `address_failure_limit`; every request to the credential endpoints counts against
 //!   `address_request_limit` per minute; forgot-password requests against `forgot_password_limit`.
 
+use std::fmt::Write as _;
+
 pub mod device;
 pub mod limiter;
 
@@ -189,6 +191,8 @@ fn account_key(account: &str) -> String {
     let hash = TokenHash::of(account.as_bytes());
     hash.as_bytes()[..16]
         .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+        .fold(String::new(), |mut hex, b| {
+            let _ = write!(hex, "{b:02x}");
+            hex
+        })
 }

@@ -72,6 +72,7 @@ impl<'a> Subject<'a> {
     }
 
     /// The same subject, in the refresh-token family `sid`.
+    #[must_use]
     pub fn in_family(self, sid: Option<&'a str>) -> Self {
         Self { sid, ..self }
     }

@@ -79,7 +79,10 @@ impl KeyStates {
         for (state, count) in &gauges.published {
             metrics.set(KEYS_PUBLISHED, &[state_label(*state)], *count as f64);
         }
-        let mut shown = self.shown.lock().unwrap_or_else(|p| p.into_inner());
+        let mut shown = self
+            .shown
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let current: BTreeSet<String> = gauges.states.iter().map(|(kid, _)| kid.clone()).collect();
         for gone in shown.difference(&current) {
             for state in STATES {

@@ -7,11 +7,11 @@ use serde_json::Value;
 
 use super::{ClientSpec, TestApp, TestClient, expect_tokens, header, tag};
 
-pub const ADMIN: &str = "latchkey:admin";
-pub const ADMIN_READ: &str = "latchkey:admin:read";
+pub(crate) const ADMIN: &str = "latchkey:admin";
+pub(crate) const ADMIN_READ: &str = "latchkey:admin:read";
 
 /// An authorised caller of one server's admin API.
-pub struct AdminApi {
+pub(crate) struct AdminApi {
     pub base: String,
     pub client: TestClient,
     pub token: String,
@@ -20,12 +20,12 @@ pub struct AdminApi {
 
 impl TestApp {
     /// The admin API's audience on this server.
-    pub fn admin_audience(&self) -> String {
+    pub(crate) fn admin_audience(&self) -> String {
         format!("{}/admin", self.issuer)
     }
 
     /// A service client allowed `scope` for the admin audience (or another audience), without a token yet.
-    pub async fn admin_client(&self, scope: &str, audience: &str) -> TestClient {
+    pub(crate) async fn admin_client(&self, scope: &str, audience: &str) -> TestClient {
         self.create_client(ClientSpec {
             id: format!("automation-{}", tag()),
             grants: vec!["client_credentials".into()],
@@ -36,8 +36,8 @@ impl TestApp {
         .await
     }
 
-    /// A client_credentials access token of `client`.
-    pub async fn service_token(&self, client: &TestClient) -> String {
+    /// A `client_credentials` access token of `client`.
+    pub(crate) async fn service_token(&self, client: &TestClient) -> String {
         expect_tokens(
             self.post_token(client, &[("grant_type", "client_credentials")])
                 .await,
@@ -47,7 +47,7 @@ impl TestApp {
     }
 
     /// A caller holding a fresh token with `scope` for the admin API.
-    pub async fn admin_api(&self, scope: &str) -> AdminApi {
+    pub(crate) async fn admin_api(&self, scope: &str) -> AdminApi {
         let client = self.admin_client(scope, &self.admin_audience()).await;
         let token = self.service_token(&client).await;
         AdminApi {
@@ -60,22 +60,22 @@ impl TestApp {
 }
 
 impl AdminApi {
-    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+    pub(crate) fn request(&self, method: Method, path: &str) -> RequestBuilder {
         self.http
             .request(method, format!("{}{path}", self.base))
             .bearer_auth(&self.token)
     }
 
-    pub fn get(&self, path: &str) -> RequestBuilder {
+    pub(crate) fn get(&self, path: &str) -> RequestBuilder {
         self.request(Method::GET, path)
     }
 
-    pub fn post(&self, path: &str, body: &Value) -> RequestBuilder {
+    pub(crate) fn post(&self, path: &str, body: &Value) -> RequestBuilder {
         self.request(Method::POST, path).json(body)
     }
 
     /// A JSON merge patch (RFC 7396), optionally conditional.
-    pub fn patch(&self, path: &str, body: &Value, if_match: Option<&str>) -> RequestBuilder {
+    pub(crate) fn patch(&self, path: &str, body: &Value, if_match: Option<&str>) -> RequestBuilder {
         let request = self
             .request(Method::PATCH, path)
             .header(CONTENT_TYPE, "application/merge-patch+json")
@@ -87,7 +87,11 @@ impl AdminApi {
     }
 
     /// Sends and expects `status` with a JSON body; returns the body and the `ETag`.
-    pub async fn expect(&self, request: RequestBuilder, status: u16) -> (Value, Option<String>) {
+    pub(crate) async fn expect(
+        &self,
+        request: RequestBuilder,
+        status: u16,
+    ) -> (Value, Option<String>) {
         let response = request.send().await.expect("admin request failed");
         let actual = response.status().as_u16();
         let etag = header(response.headers(), "etag");
@@ -101,8 +105,8 @@ impl AdminApi {
         (json, etag)
     }
 
-    /// Creates a user through the API; returns it and its ETag.
-    pub async fn create_user(&self, email: &str) -> (Value, String) {
+    /// Creates a user through the API; returns it and its `ETag`.
+    pub(crate) async fn create_user(&self, email: &str) -> (Value, String) {
         let (user, etag) = self
             .expect(
                 self.post(
@@ -116,7 +120,7 @@ impl AdminApi {
     }
 
     /// Every item of a paged list, walking `next_cursor` with pages of `limit`.
-    pub async fn walk(&self, path: &str, limit: u32) -> Vec<Value> {
+    pub(crate) async fn walk(&self, path: &str, limit: u32) -> Vec<Value> {
         let mut items = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
@@ -136,7 +140,7 @@ impl AdminApi {
 
 /// Asserts an RFC 9457 problem: the status, `application/problem+json`, `type`/`title`/`status` members, and
 /// `Cache-Control: no-store`. Returns the problem and the response's `WWW-Authenticate`.
-pub async fn expect_problem(response: Response, status: u16) -> (Value, Option<String>) {
+pub(crate) async fn expect_problem(response: Response, status: u16) -> (Value, Option<String>) {
     let actual = response.status().as_u16();
     let headers = response.headers().clone();
     let body = response.text().await.expect("reading the problem");

@@ -14,13 +14,13 @@ use super::{REDIRECT_URI, TestApp, TestClient, TestUser, tag};
 
 /// A PKCE pair (RFC 7636 §4.1-4.2), computed independently of the server.
 #[derive(Clone, Debug)]
-pub struct Pkce {
+pub(crate) struct Pkce {
     pub verifier: String,
     pub challenge: String,
 }
 
 impl Pkce {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let bytes: [u8; 32] = rand::rng().random();
         let verifier = URL_SAFE_NO_PAD.encode(bytes);
         let challenge = URL_SAFE_NO_PAD.encode(super::sha256(verifier.as_bytes()));
@@ -33,7 +33,7 @@ impl Pkce {
 
 /// An authorization request a test sends; `new` gives a complete, valid one (PKCE S256, state, nonce, `openid`).
 #[derive(Clone, Debug)]
-pub struct AuthRequest {
+pub(crate) struct AuthRequest {
     pub params: Vec<(String, String)>,
     pub pkce: Pkce,
     pub state: String,
@@ -41,7 +41,7 @@ pub struct AuthRequest {
 }
 
 impl AuthRequest {
-    pub fn new(client: &TestClient) -> Self {
+    pub(crate) fn new(client: &TestClient) -> Self {
         let pkce = Pkce::new();
         let (state, nonce) = (format!("state-{}", tag()), format!("nonce-{}", tag()));
         let params = [
@@ -66,7 +66,7 @@ impl AuthRequest {
     }
 
     /// Sets (or, with `None`, removes) a parameter.
-    pub fn with(mut self, name: &str, value: Option<&str>) -> Self {
+    pub(crate) fn with(mut self, name: &str, value: Option<&str>) -> Self {
         self.params.retain(|(k, _)| k != name);
         if let Some(value) = value {
             self.params.push((name.to_owned(), value.to_owned()));
@@ -74,7 +74,7 @@ impl AuthRequest {
         self
     }
 
-    pub fn query(&self) -> String {
+    pub(crate) fn query(&self) -> String {
         let mut query = form_urlencoded::Serializer::new(String::new());
         for (k, v) in &self.params {
             query.append_pair(k, v);
@@ -85,14 +85,14 @@ impl AuthRequest {
 
 /// Where a redirect points, with its query parsed.
 #[derive(Debug)]
-pub struct Redirect {
+pub(crate) struct Redirect {
     pub url: url::Url,
     pub query: HashMap<String, String>,
 }
 
 impl Redirect {
     /// Parses the `Location` of a 303.
-    pub fn from(response: &reqwest::Response) -> Self {
+    pub(crate) fn from(response: &reqwest::Response) -> Self {
         assert_eq!(
             response.status(),
             StatusCode::SEE_OTHER,
@@ -104,26 +104,26 @@ impl Redirect {
         Self { url, query }
     }
 
-    pub fn param(&self, name: &str) -> Option<&str> {
+    pub(crate) fn param(&self, name: &str) -> Option<&str> {
         self.query.get(name).map(String::as_str)
     }
 
     /// The URL without its query: where the user agent goes.
-    pub fn target(&self) -> String {
+    pub(crate) fn target(&self) -> String {
         let mut url = self.url.clone();
         url.set_query(None);
         url.to_string()
     }
 }
 
-pub struct Browser {
+pub(crate) struct Browser {
     pub http: reqwest::Client,
     jar: Arc<Jar>,
     origin: String,
 }
 
 impl Browser {
-    pub fn new(app: &TestApp) -> Self {
+    pub(crate) fn new(app: &TestApp) -> Self {
         let jar = Arc::new(Jar::default());
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -138,12 +138,16 @@ impl Browser {
     }
 
     /// `GET /authorize?<request>`.
-    pub async fn authorize(&self, app: &TestApp, request: &AuthRequest) -> reqwest::Response {
+    pub(crate) async fn authorize(
+        &self,
+        app: &TestApp,
+        request: &AuthRequest,
+    ) -> reqwest::Response {
         self.get(&format!("{}/authorize?{}", app.address, request.query()))
             .await
     }
 
-    pub async fn get(&self, url: &str) -> reqwest::Response {
+    pub(crate) async fn get(&self, url: &str) -> reqwest::Response {
         self.http
             .get(url)
             .send()
@@ -152,7 +156,7 @@ impl Browser {
     }
 
     /// Posts the sign-in form found in `html` with `username` and `password`, from our own origin.
-    pub async fn submit_sign_in(
+    pub(crate) async fn submit_sign_in(
         &self,
         app: &TestApp,
         html: &str,
@@ -167,7 +171,7 @@ impl Browser {
     }
 
     /// A form POST to `path` with an optional `Origin`.
-    pub async fn post_form(
+    pub(crate) async fn post_form(
         &self,
         app: &TestApp,
         path: &str,
@@ -186,7 +190,12 @@ impl Browser {
 
     /// The whole sign-in: the authorization request shows the form, the form is posted with the user's
     /// credentials, and the answer is the redirect back to the client.
-    pub async fn sign_in(&self, app: &TestApp, request: &AuthRequest, user: &TestUser) -> Redirect {
+    pub(crate) async fn sign_in(
+        &self,
+        app: &TestApp,
+        request: &AuthRequest,
+        user: &TestUser,
+    ) -> Redirect {
         let page = self.authorize(app, request).await;
         assert_eq!(
             page.status(),
@@ -201,7 +210,7 @@ impl Browser {
     }
 
     /// The value of Latchkey's cookie in the jar, if any.
-    pub fn cookie(&self, app: &TestApp) -> Option<String> {
+    pub(crate) fn cookie(&self, app: &TestApp) -> Option<String> {
         let url = url::Url::parse(&app.address).expect("the app URL");
         let header = self.jar.cookies(&url)?;
         header
@@ -214,7 +223,7 @@ impl Browser {
 
 /// The hidden inputs of a page's form, decoded (our templates write one `<input type="hidden" name=… value=…>`
 /// per field, escaped by askama).
-pub fn hidden_fields(html: &str) -> Vec<(String, String)> {
+pub(crate) fn hidden_fields(html: &str) -> Vec<(String, String)> {
     html.split("<input type=\"hidden\" ")
         .skip(1)
         .map(|rest| {

@@ -1,4 +1,4 @@
-//! Headless Chromium driven over WebDriver (Debian `chromium` + `chromium-driver`, `fantoccini` client), with
+//! Headless Chromium driven over `WebDriver` (Debian `chromium` + `chromium-driver`, `fantoccini` client), with
 //! axe-core (npm) injected into pages for an accessibility check. `.ci/run` installs all three; elsewhere a test
 //! that finds them missing says it was skipped (under `CI=true` it fails).
 
@@ -29,12 +29,12 @@ fn axe_path() -> PathBuf {
 }
 
 /// Folder of the screenshots the browser tests save (`target/browser-screenshots`).
-pub fn screenshot_dir() -> PathBuf {
+pub(crate) fn screenshot_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser-screenshots")
 }
 
 /// A running chromedriver and a browser session on it; both end when this is dropped.
-pub struct Chrome {
+pub(crate) struct Chrome {
     pub client: Client,
     driver: tokio::process::Child,
     axe: String,
@@ -43,7 +43,7 @@ pub struct Chrome {
 impl Chrome {
     /// Starts chromedriver and a headless Chromium, or `None` (skipped) when they or axe-core are missing
     /// outside CI. Under `CI=true` a missing piece fails the test: it could not check what it exists for.
-    pub async fn start(test: &str) -> Option<Self> {
+    pub(crate) async fn start(test: &str) -> Option<Self> {
         let missing: Vec<String> = [CHROMIUM, CHROMEDRIVER]
             .into_iter()
             .map(PathBuf::from)
@@ -52,9 +52,10 @@ impl Chrome {
             .map(|p| p.display().to_string())
             .collect();
         if !missing.is_empty() {
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("{test} needs {missing:?} (installed by .ci/run)");
-            }
+            assert!(
+                !std::env::var("CI").is_ok_and(|v| v == "true"),
+                "{test} needs {missing:?} (installed by .ci/run)"
+            );
             super::report_skip(
                 test,
                 &format!("it needs {missing:?} (bash .ci/run installs them)"),
@@ -106,7 +107,7 @@ impl Chrome {
     }
 
     /// Saves a PNG of the page as `target/browser-screenshots/<name>.png`.
-    pub async fn screenshot(&self, name: &str) {
+    pub(crate) async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.expect("a screenshot");
         std::fs::create_dir_all(screenshot_dir()).expect("the screenshot folder");
         std::fs::write(screenshot_dir().join(format!("{name}.png")), png)
@@ -114,7 +115,7 @@ impl Chrome {
     }
 
     /// Runs axe-core on the current page; returns the violations of impact `serious` or `critical`.
-    pub async fn serious_accessibility_violations(&self) -> Vec<Value> {
+    pub(crate) async fn serious_accessibility_violations(&self) -> Vec<Value> {
         self.client
             .execute(&self.axe, vec![])
             .await
@@ -139,7 +140,7 @@ impl Chrome {
             .collect()
     }
 
-    pub async fn close(mut self) {
+    pub(crate) async fn close(mut self) {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill().await;
     }
@@ -147,14 +148,14 @@ impl Chrome {
 
 /// A stand-in for the client application: answers every request with a small page and records the request
 /// targets, so a test reads the code the browser brought back.
-pub struct AppEndpoint {
+pub(crate) struct AppEndpoint {
     pub base: String,
     hits: Arc<Mutex<Vec<String>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl AppEndpoint {
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
         let base = format!(
             "http://127.0.0.1:{}",
@@ -185,7 +186,7 @@ impl AppEndpoint {
     }
 
     /// The request targets (path and query) received so far.
-    pub fn hits(&self) -> Vec<String> {
+    pub(crate) fn hits(&self) -> Vec<String> {
         self.hits.lock().expect("lock").clone()
     }
 }

@@ -14,7 +14,7 @@ const BINARY: &str = env!("CARGO_BIN_EXE_latchkey");
 
 /// One run of the binary.
 #[derive(Debug)]
-pub struct Run {
+pub(crate) struct Run {
     pub success: bool,
     pub code: Option<i32>,
     pub stdout: String,
@@ -22,18 +22,18 @@ pub struct Run {
 }
 
 impl Run {
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         assert!(self.success, "the command failed: {self:?}");
         serde_json::from_str(self.stdout.trim())
             .unwrap_or_else(|e| panic!("--json printed no JSON ({e}): {self:?}"))
     }
 
-    pub fn assert_succeeded(&self) {
+    pub(crate) fn assert_succeeded(&self) {
         assert!(self.success, "the command failed: {self:?}");
     }
 
     /// A non-zero exit whose message contains each of `words` (case-insensitive).
-    pub fn assert_failed_saying(&self, words: &[&str]) {
+    pub(crate) fn assert_failed_saying(&self, words: &[&str]) {
         assert!(!self.success, "the command should have failed: {self:?}");
         assert!(
             self.code.is_some_and(|c| c != 0),
@@ -50,7 +50,7 @@ impl Run {
 
 /// The binary, run in `cwd` with only the given `LATCHKEY_*` variables (the developer's own are removed), quiet logs,
 /// and piped standard streams.
-pub fn latchkey_command<'a>(
+pub(crate) fn latchkey_command<'a>(
     cwd: &std::path::Path,
     env: impl IntoIterator<Item = (&'a str, &'a str)>,
     args: &[&str],
@@ -74,7 +74,7 @@ pub fn latchkey_command<'a>(
 }
 
 /// Runs `command` (from [`latchkey_command`]) to completion, writing `stdin` if given, within 60 s.
-pub async fn run_command(mut command: Command, stdin: Option<&str>) -> Run {
+pub(crate) async fn run_command(mut command: Command, stdin: Option<&str>) -> Run {
     let mut child = command.spawn().expect("cannot start the latchkey binary");
     let mut pipe = child.stdin.take().expect("stdin is piped");
     if let Some(text) = stdin {
@@ -97,24 +97,24 @@ pub async fn run_command(mut command: Command, stdin: Option<&str>) -> Run {
 
 /// The binary configured for one database and master key, run from an empty folder so that no
 /// `config/latchkey.toml` of the developer's is read.
-pub struct Cli {
+pub(crate) struct Cli {
     pub database: Arc<TestDatabase>,
     pub master_key: String,
     pub cwd: TempDir,
-    /// Redis URL and key prefix, shared with [`Cli::server`] (PostgreSQL runs with `TEST_REDIS_URL`).
+    /// Redis URL and key prefix, shared with [`Cli::server`] (`PostgreSQL` runs with `TEST_REDIS_URL`).
     pub redis: Option<(String, String)>,
 }
 
 impl Cli {
     /// A CLI on a fresh database that an operator has migrated (`latchkey migrate`, the documented first step).
-    pub async fn new() -> Self {
+    pub(crate) async fn new() -> Self {
         let cli = Self::unmigrated().await;
         cli.run(&["migrate"]).await.assert_succeeded();
         cli
     }
 
     /// A CLI on a fresh database nobody has migrated yet.
-    pub async fn unmigrated() -> Self {
+    pub(crate) async fn unmigrated() -> Self {
         let database = TestDatabase::empty().await;
         let config = test_config(database.url());
         Self {
@@ -127,7 +127,7 @@ impl Cli {
         }
     }
 
-    pub fn command(&self, args: &[&str]) -> Command {
+    pub(crate) fn command(&self, args: &[&str]) -> Command {
         let mut env = vec![
             ("LATCHKEY_DATABASE_URL", self.database.url()),
             ("LATCHKEY_MASTER_KEY", self.master_key.as_str()),
@@ -141,20 +141,20 @@ impl Cli {
         latchkey_command(self.cwd.path(), env, args)
     }
 
-    pub async fn run(&self, args: &[&str]) -> Run {
+    pub(crate) async fn run(&self, args: &[&str]) -> Run {
         self.run_with(self.command(args), None).await
     }
 
-    pub async fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
+    pub(crate) async fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
         self.run_with(self.command(args), Some(stdin)).await
     }
 
-    pub async fn run_with(&self, command: Command, stdin: Option<&str>) -> Run {
+    pub(crate) async fn run_with(&self, command: Command, stdin: Option<&str>) -> Run {
         run_command(command, stdin).await
     }
 
     /// `users create … --password-stdin --json`, asserting the password travels only on stdin.
-    pub async fn create_user(&self, email: &str, password: &str, extra: &[&str]) -> Value {
+    pub(crate) async fn create_user(&self, email: &str, password: &str, extra: &[&str]) -> Value {
         let mut args = vec![
             "users",
             "create",
@@ -173,7 +173,7 @@ impl Cli {
         run.json()
     }
 
-    pub async fn create_client(&self, id: &str) -> TestClient {
+    pub(crate) async fn create_client(&self, id: &str) -> TestClient {
         let args = [
             "clients",
             "create",
@@ -206,7 +206,7 @@ impl Cli {
     }
 
     /// A server on the CLI's database, with its master key.
-    pub async fn server(&self) -> TestApp {
+    pub(crate) async fn server(&self) -> TestApp {
         let mut config = test_config(self.database.url());
         config.master_key = Some(self.master_key.clone().into());
         if let Some((_, prefix)) = &self.redis {

@@ -1,5 +1,5 @@
-//! A fresh database per test: a SQLite file in its own temporary folder, or, when `TEST_DATABASE_URL` names a
-//! PostgreSQL server, a new database `latchkey_test_<uuid>` created through that maintenance connection.
+//! A fresh database per test: a `SQLite` file in its own temporary folder, or, when `TEST_DATABASE_URL` names a
+//! `PostgreSQL` server, a new database `latchkey_test_<uuid>` created through that maintenance connection.
 //!
 //! Each is a copy of a template made once per test process (as crates.io's `crates_io_test_db` does): migrated,
 //! and holding a first signing key sealed under [`TEST_MASTER_KEY`], so that no test runs the migrations or
@@ -21,34 +21,34 @@ use latchkey::store::refresh_tokens::{FamilyRow, TokenRow};
 use latchkey::store::schema::{mail_outbox, refresh_token_families, refresh_tokens, signing_keys};
 use latchkey::store::{DatabaseUrl, Store};
 
-/// Names the PostgreSQL server the suite runs against. Deliberately not `LATCHKEY_*`: the binary's configuration
+/// Names the `PostgreSQL` server the suite runs against. Deliberately not `LATCHKEY_*`: the binary's configuration
 /// loader reads that prefix and rejects unknown names.
-pub const POSTGRES_ENV: &str = "TEST_DATABASE_URL";
+pub(super) const POSTGRES_ENV: &str = "TEST_DATABASE_URL";
 
 /// Prefix of every database the suite creates, so CI can drop leftovers.
-pub const POSTGRES_PREFIX: &str = "latchkey_test_";
+pub(super) const POSTGRES_PREFIX: &str = "latchkey_test_";
 
 /// The master key of every test's configuration ([`super::test_config`]): the template's signing key is sealed
 /// under it. Tests of other master keys configure their own.
-pub const TEST_MASTER_KEY: &str = "TtTV740gf+pjxvxkBRuZ5Y0kbfON2Wykoknrlkvs8+c=";
+pub(crate) const TEST_MASTER_KEY: &str = "TtTV740gf+pjxvxkBRuZ5Y0kbfON2Wykoknrlkvs8+c=";
 
-/// The template of this process, made by the first test that asks: a SQLite file or a PostgreSQL database name.
+/// The template of this process, made by the first test that asks: a `SQLite` file or a `PostgreSQL` database name.
 static SQLITE_TEMPLATE: OnceLock<PathBuf> = OnceLock::new();
 static POSTGRES_TEMPLATE: OnceLock<String> = OnceLock::new();
 
 /// A folder under the system temp dir, removed on drop (kept, and named, when the test failed).
 #[derive(Debug)]
-pub struct TempDir(PathBuf);
+pub(crate) struct TempDir(PathBuf);
 
 impl TempDir {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let path =
             std::env::temp_dir().join(format!("latchkey-test-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&path).expect("cannot create a temporary folder");
         Self(path)
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.0
     }
 }
@@ -86,7 +86,7 @@ macro_rules! with_raw_conn {
 }
 
 #[derive(Debug)]
-pub enum TestDatabase {
+pub(crate) enum TestDatabase {
     Sqlite {
         dir: TempDir,
         url: String,
@@ -99,24 +99,21 @@ pub enum TestDatabase {
 }
 
 impl TestDatabase {
-    /// A copy of the template (migrated, one active signing key created now): PostgreSQL when
-    /// `TEST_DATABASE_URL` is set (panicking if it can't be reached: CI must fail, not skip), SQLite otherwise.
-    pub async fn fresh() -> Arc<Self> {
-        let database = match postgres_url() {
-            Some(url) => {
-                let template = POSTGRES_TEMPLATE.get_or_init(|| {
-                    let url = url.clone();
-                    on_own_runtime(async move { postgres_template(&url).await })
-                });
-                Self::postgres(&url, Some(template)).await
-            }
-            None => {
-                let template = SQLITE_TEMPLATE.get_or_init(|| on_own_runtime(sqlite_template()));
-                let dir = TempDir::new();
-                std::fs::copy(template, dir.path().join("test.db"))
-                    .expect("copying the SQLite template");
-                Self::sqlite(dir)
-            }
+    /// A copy of the template (migrated, one active signing key created now): `PostgreSQL` when
+    /// `TEST_DATABASE_URL` is set (panicking if it can't be reached: CI must fail, not skip), `SQLite` otherwise.
+    pub(crate) async fn fresh() -> Arc<Self> {
+        let database = if let Some(url) = postgres_url() {
+            let template = POSTGRES_TEMPLATE.get_or_init(|| {
+                let url = url.clone();
+                on_own_runtime(async move { postgres_template(&url).await })
+            });
+            Self::postgres(&url, Some(template)).await
+        } else {
+            let template = SQLITE_TEMPLATE.get_or_init(|| on_own_runtime(sqlite_template()));
+            let dir = TempDir::new();
+            std::fs::copy(template, dir.path().join("test.db"))
+                .expect("copying the SQLite template");
+            Self::sqlite(dir)
         };
         // The first key is as old as this test, as if its first start had just made it.
         let now = super::now();
@@ -131,7 +128,7 @@ impl TestDatabase {
     }
 
     /// A database nobody has migrated (for the operator's first `latchkey migrate`).
-    pub async fn empty() -> Arc<Self> {
+    pub(crate) async fn empty() -> Arc<Self> {
         let database = match postgres_url() {
             Some(url) => Self::postgres(&url, None).await,
             None => Self::sqlite(TempDir::new()),
@@ -165,18 +162,18 @@ impl TestDatabase {
     }
 
     /// The `database_url` a server or the CLI is configured with.
-    pub fn url(&self) -> &str {
+    pub(crate) fn url(&self) -> &str {
         match self {
             Self::Sqlite { url, .. } | Self::Postgres { url, .. } => url,
         }
     }
 
-    pub fn is_postgres(&self) -> bool {
+    pub(crate) fn is_postgres(&self) -> bool {
         matches!(self, Self::Postgres { .. })
     }
 
-    /// The SQLite database file (and its `-wal` beside it); `None` on PostgreSQL.
-    pub fn sqlite_file(&self) -> Option<PathBuf> {
+    /// The `SQLite` database file (and its `-wal` beside it); `None` on `PostgreSQL`.
+    pub(crate) fn sqlite_file(&self) -> Option<PathBuf> {
         match self {
             Self::Sqlite { dir, .. } => Some(dir.path().join("test.db")),
             Self::Postgres { .. } => None,
@@ -184,7 +181,7 @@ impl TestDatabase {
     }
 
     /// Every stored refresh token row, read behind the server's back.
-    pub async fn refresh_token_rows(&self) -> Vec<TokenRow> {
+    pub(crate) async fn refresh_token_rows(&self) -> Vec<TokenRow> {
         with_raw_conn!(self, conn => {
             refresh_tokens::table.select(TokenRow::as_select()).load(conn).await.expect("reading refresh_tokens")
         })
@@ -193,14 +190,14 @@ impl TestDatabase {
     /// The recipients of every message in the outbox (queued or sent), read behind the server's back. Mail is
     /// written in the transaction of the event that causes it (DESIGN.md §17): once a response is received, what
     /// it queued is here.
-    pub async fn outbox_recipients(&self) -> Vec<String> {
+    pub(crate) async fn outbox_recipients(&self) -> Vec<String> {
         with_raw_conn!(self, conn => {
             mail_outbox::table.select(mail_outbox::recipient).load(conn).await.expect("reading mail_outbox")
         })
     }
 
     /// Every stored refresh-token family row, read behind the server's back.
-    pub async fn family_rows(&self) -> Vec<FamilyRow> {
+    pub(crate) async fn family_rows(&self) -> Vec<FamilyRow> {
         with_raw_conn!(self, conn => {
             refresh_token_families::table.select(FamilyRow::as_select()).load(conn).await.expect("reading families")
         })
@@ -325,23 +322,26 @@ fn process_is_gone(pid: &str) -> bool {
 }
 
 async fn connect_postgres(url: &str) -> AsyncPgConnection {
-    let place = url::Url::parse(url)
-        .map(|u| {
+    let place = url::Url::parse(url).map_or_else(
+        |_| "an unparsable URL".into(),
+        |u| {
             format!(
                 "{}:{}{}",
                 u.host_str().unwrap_or("?"),
                 u.port().unwrap_or(5432),
                 u.path()
             )
-        })
-        .unwrap_or_else(|_| "an unparsable URL".into());
+        },
+    );
     match tokio::time::timeout(Duration::from_secs(10), AsyncPgConnection::establish(url)).await {
         Ok(Ok(conn)) => conn,
         Ok(Err(e)) => {
             panic!("{POSTGRES_ENV} is set but PostgreSQL at {place} cannot be reached: {e}")
         }
-        Err(_) => {
-            panic!("{POSTGRES_ENV} is set but PostgreSQL at {place} did not answer within 10s")
+        Err(elapsed) => {
+            panic!(
+                "{POSTGRES_ENV} is set but PostgreSQL at {place} did not answer: {elapsed} (10s)"
+            )
         }
     }
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 const POLL: Duration = Duration::from_millis(50);
 
 /// What a probe of [`eventually`] answers: done (with a value), or not yet (with what it saw, if anything).
-pub trait Outcome {
+pub(crate) trait Outcome {
     type Value;
     fn into_outcome(self) -> Result<Self::Value, Option<String>>;
 }
@@ -29,7 +29,7 @@ impl<T, E: Debug> Outcome for Result<T, E> {
 
 /// Polls `probe` until it answers `Some`/`Ok`, failing the test after `within` with `what` and the last `Err` it
 /// saw. The probe runs at least once, and once more at the deadline.
-pub async fn eventually<O: Outcome>(
+pub(crate) async fn eventually<O: Outcome>(
     what: &str,
     within: Duration,
     mut probe: impl AsyncFnMut() -> O,

@@ -5,16 +5,20 @@ use std::net::SocketAddr;
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
 
-/// A TCP forwarder standing between the server and PostgreSQL: stopping it drops every live connection and
+/// A TCP forwarder standing between the server and `PostgreSQL`: stopping it drops every live connection and
 /// refuses new ones, as a network partition or a database restart would.
-pub struct Forwarder {
+pub(crate) struct Forwarder {
     pub port: u16,
     upstream: SocketAddr,
     task: Option<JoinHandle<()>>,
 }
 
 impl Forwarder {
-    pub async fn start(port: u16, upstream: SocketAddr) -> Self {
+    #[expect(
+        clippy::unused_async,
+        reason = "started like the servers it stands in front of, inside the runtime it binds to"
+    )]
+    pub(crate) async fn start(port: u16, upstream: SocketAddr) -> Self {
         let socket = TcpSocket::new_v4().expect("a socket");
         socket.set_reuseaddr(true).expect("SO_REUSEADDR");
         socket
@@ -40,21 +44,21 @@ impl Forwarder {
         }
     }
 
-    pub async fn stop(&mut self) {
+    pub(crate) async fn stop(&mut self) {
         if let Some(task) = self.task.take() {
             task.abort();
             let _ = task.await;
         }
     }
 
-    pub async fn restart(&mut self) {
+    pub(crate) async fn restart(&mut self) {
         self.stop().await;
         *self = Self::start(self.port, self.upstream).await;
     }
 }
 
 /// The first address `host:port` resolves to.
-pub async fn resolve(host: &str, port: u16) -> SocketAddr {
+pub(crate) async fn resolve(host: &str, port: u16) -> SocketAddr {
     tokio::net::lookup_host((host, port))
         .await
         .unwrap_or_else(|e| panic!("resolving {host}:{port}: {e}"))

@@ -8,18 +8,18 @@ use serde::Deserialize;
 
 /// A successful token response (RFC 6749 §5.1).
 #[derive(Debug, Deserialize)]
-pub struct Tokens {
+pub(crate) struct Tokens {
     pub access_token: String,
     pub token_type: String,
     pub expires_in: i64,
     pub refresh_token: Option<String>,
-    /// OpenID Connect: with the `openid` scope.
+    /// `OpenID` Connect: with the `openid` scope.
     pub id_token: Option<String>,
     pub scope: String,
 }
 
 impl Tokens {
-    pub fn refresh_token(&self) -> &str {
+    pub(crate) fn refresh_token(&self) -> &str {
         self.refresh_token
             .as_deref()
             .expect("the response carries no refresh_token")
@@ -28,7 +28,7 @@ impl Tokens {
 
 /// Claims of an access token (RFC 9068 §2.2).
 #[derive(Debug, Deserialize)]
-pub struct AccessClaims {
+pub(crate) struct AccessClaims {
     pub iss: String,
     pub sub: String,
     pub aud: serde_json::Value,
@@ -43,7 +43,7 @@ pub struct AccessClaims {
 }
 
 /// Asserts a 200 token response that no cache may keep (§5.1), and parses it.
-pub async fn expect_tokens(response: reqwest::Response) -> Tokens {
+pub(crate) async fn expect_tokens(response: reqwest::Response) -> Tokens {
     let status = response.status();
     let cache_control = header(response.headers(), CACHE_CONTROL.as_str());
     let body = response.text().await.expect("reading the token response");
@@ -62,19 +62,19 @@ pub async fn expect_tokens(response: reqwest::Response) -> Tokens {
 
 /// An error response as received, kept whole so tests can compare bodies byte for byte.
 #[derive(Debug)]
-pub struct ErrorResponse {
+pub(crate) struct ErrorResponse {
     pub headers: HeaderMap,
     pub body: String,
     pub description: Option<String>,
 }
 
 impl ErrorResponse {
-    pub fn header(&self, name: &str) -> Option<String> {
+    pub(crate) fn header(&self, name: &str) -> Option<String> {
         header(&self.headers, name)
     }
 
     /// Asserts that nothing the client sent comes back (no reflected input, RFC 6749 §5.2 descriptions are ours).
-    pub fn assert_does_not_echo(&self, sent: &str) {
+    pub(crate) fn assert_does_not_echo(&self, sent: &str) {
         assert!(
             !self.body.contains(sent),
             "the error echoes {sent:?}: {}",
@@ -85,7 +85,11 @@ impl ErrorResponse {
 
 /// Asserts an RFC 6749 §5.2 error: the status, a JSON body whose `error` is `code` and whose only members are the
 /// ones §5.2 defines, and `Cache-Control: no-store`.
-pub async fn expect_error(response: reqwest::Response, status: u16, code: &str) -> ErrorResponse {
+pub(crate) async fn expect_error(
+    response: reqwest::Response,
+    status: u16,
+    code: &str,
+) -> ErrorResponse {
     let actual = response.status();
     let headers = response.headers().clone();
     let body = response.text().await.expect("reading the error response");
@@ -123,7 +127,7 @@ pub async fn expect_error(response: reqwest::Response, status: u16, code: &str) 
     }
 }
 
-pub fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn header(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get(name)
         .map(|v| v.to_str().expect("an ASCII header").to_owned())

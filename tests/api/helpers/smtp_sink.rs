@@ -6,14 +6,14 @@ use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
-pub struct SmtpSink {
+pub(crate) struct SmtpSink {
     messages: Arc<Mutex<Vec<String>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl SmtpSink {
     /// Listens on 127.0.0.1:`port` (0 for any free port).
-    pub async fn start(port: u16) -> Self {
+    pub(crate) async fn start(port: u16) -> Self {
         let listener = TcpListener::bind(("127.0.0.1", port))
             .await
             .expect("the SMTP sink cannot listen");
@@ -27,7 +27,7 @@ impl SmtpSink {
         Self { messages, task }
     }
 
-    pub fn messages(&self) -> Vec<String> {
+    pub(crate) fn messages(&self) -> Vec<String> {
         self.messages.lock().expect("the sink's lock").clone()
     }
 }

@@ -1,4 +1,4 @@
-//! Two `latchkey serve` processes sharing one PostgreSQL database and Redis, as replicas behind a load balancer:
+//! Two `latchkey serve` processes sharing one `PostgreSQL` database and Redis, as replicas behind a load balancer:
 //! tokens, reuse detection, failure counters and revocations are shared, whichever replica a request reaches.
 
 use std::time::Duration;

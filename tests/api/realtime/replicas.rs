@@ -1,4 +1,4 @@
-//! Two replicas on one database (PostgreSQL with `TEST_DATABASE_URL`, else one SQLite file): one of them performs
+//! Two replicas on one database (`PostgreSQL` with `TEST_DATABASE_URL`, else one `SQLite` file): one of them performs
 //! each rotation step (the lease), both serve the same JWKS after each step, tokens from either verify at resource
 //! servers reading either JWKS, and with Redis (`TEST_REDIS_URL`) an emergency revocation reaches both at once.
 

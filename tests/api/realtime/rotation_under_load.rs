@@ -161,7 +161,9 @@ async fn rotation_under_load_every_token_verifies_at_a_cache_honouring_resource_
         second_starts: start + max_age / 2,
         stats: Mutex::default(),
         later: Mutex::new(Some(later_tx)),
-        recheck_after: Duration::from_secs(windows.access_token_ttl) - Duration::from_secs(2),
+        recheck_after: Duration::from_secs(windows.access_token_ttl)
+            .checked_sub(Duration::from_secs(2))
+            .unwrap(),
     });
 
     // One rotation by hand, right away, before the schedule publishes its own next key (3 s into the first key's
