@@ -9,7 +9,7 @@ use crate::helpers::{
 };
 
 /// A resource server: may introspect, has no grant.
-async fn resource_server(app: &TestApp) -> TestClient {
+pub(crate) async fn resource_server(app: &TestApp) -> TestClient {
     app.create_client(ClientSpec {
         grants: Vec::new(),
         scopes: Vec::new(),

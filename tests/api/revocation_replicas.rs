@@ -10,6 +10,7 @@ use crate::helpers::{
     AuthRequest, ClientSpec, REDIRECT_URI, TestApp, TestClient, Tokens, UserSpec, expect_error,
     service_available,
 };
+use crate::revocation::resource_server;
 
 /// Two replicas sharing `PostgreSQL` and Redis, or `None` (a skip, or a failure under CI) without Redis.
 async fn two_replicas(test: &str) -> Option<(TestApp, TestApp)> {
@@ -28,16 +29,6 @@ async fn two_replicas(test: &str) -> Option<(TestApp, TestApp)> {
     let second =
         TestApp::spawn_with_clock(first.database.clone(), config, first.clock.clone()).await;
     Some((first, second))
-}
-
-async fn resource_server(app: &TestApp) -> TestClient {
-    app.create_client(ClientSpec {
-        grants: Vec::new(),
-        scopes: Vec::new(),
-        can_introspect: true,
-        ..ClientSpec::default()
-    })
-    .await
 }
 
 /// Whether `other` (another replica) says `token` is active, asked right after the revoking response.
