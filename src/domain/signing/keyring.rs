@@ -3,6 +3,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+use arc_swap::ArcSwap;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::JwkSet;
@@ -37,7 +39,8 @@ pub struct KeySet {
 }
 
 pub struct KeyRing {
-    current: RwLock<Arc<KeySet>>,
+    /// Swapped whole on reload; every request reads it without a lock (`arc-swap`).
+    current: ArcSwap<KeySet>,
     /// Parsed private keys by kid: parsing RSA keys is slow and they never change.
     parsed: RwLock<HashMap<String, Arc<SigningKey>>>,
 }
@@ -65,17 +68,14 @@ impl KeyRing {
         let parsed = RwLock::new(HashMap::new());
         let set = build_set(&parsed, &rows, master, now)?;
         Ok(Self {
-            current: RwLock::new(Arc::new(set)),
+            current: ArcSwap::from_pointee(set),
             parsed,
         })
     }
 
     /// The current signer and JWKS; cheap (one `Arc` clone).
     pub fn snapshot(&self) -> Arc<KeySet> {
-        self.current
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+        self.current.load_full()
     }
 
     /// Re-reads the key table and swaps in the new set.
@@ -87,10 +87,7 @@ impl KeyRing {
     ) -> Result<(), KeyRingError> {
         let rows = store.list_signing_keys().await?;
         let set = build_set(&self.parsed, &rows, master, now)?;
-        *self
-            .current
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(set);
+        self.current.store(Arc::new(set));
         Ok(())
     }
 }
