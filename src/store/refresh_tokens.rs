@@ -267,7 +267,12 @@ impl Store {
         }
         let client_id = client_id.to_owned();
         write_tx!(self, StoreError, conn => {
-            let live_users = users::table.filter(users::disabled.eq(false)).select(users::id);
+            // Correlated on the family's user (a primary-key lookup): `user_id IN (SELECT id FROM users WHERE …)`
+            // made SQLite build the list of every enabled user on each rotation (EXPLAIN QUERY PLAN: LIST
+            // SUBQUERY, SCAN users), a cost that grew with the user table.
+            let live_user = users::table
+                .filter(users::id.eq(families::user_id))
+                .filter(users::disabled.eq(false));
             let revoked_signer = keys::table
                 .filter(keys::kid.eq(&next.access_token_kid))
                 .filter(keys::state.eq(KeyState::Revoked));
@@ -277,7 +282,7 @@ impl Store {
                     .filter(families::client_id.eq(&client_id))
                     .filter(families::revoked_at.is_null())
                     .filter(families::expires_at.gt(now))
-                    .filter(families::user_id.eq_any(live_users))
+                    .filter(diesel::dsl::exists(live_user))
                     .filter(diesel::dsl::not(diesel::dsl::exists(revoked_signer))),
             )
             .set(families::last_used_at.eq(Some(now)))
