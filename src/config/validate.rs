@@ -48,7 +48,10 @@ fn abuse_defence(config: &Config) -> Check {
     ensure(
         config.login_failure_window.0 >= Duration::from_secs(1),
         || "login_failure_window must be at least 1s".into(),
-    )
+    )?;
+    ensure((32..=128).contains(&config.ipv6_source_prefix), || {
+        "ipv6_source_prefix must be between 32 and 128 (64, one subnet, is the usual choice)".into()
+    })
 }
 
 fn redis(config: &Config) -> Check {
