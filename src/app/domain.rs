@@ -68,6 +68,7 @@ pub(super) async fn app_state(config: &Config, parts: Parts) -> AppState {
             address_failures: config.address_failure_limit,
             address_requests_per_minute: config.address_request_limit,
             forgot_password_requests: config.forgot_password_limit,
+            ipv6_source_prefix: config.ipv6_source_prefix,
         },
     );
     AppState {

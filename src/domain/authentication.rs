@@ -1,8 +1,12 @@
 //! Checking a user's password: the one function every surface calls (the password grant now, the hosted sign-in
 //! page next), so the protections below can't differ between them (DESIGN.md §13).
 
+use actix_web::cookie::Cookie;
+
 use crate::domain::passwords::{Password, PasswordError, PasswordHasher};
-use crate::domain::throttle::{Source, Throttle, Throttled};
+use crate::domain::throttle::{
+    AccountKey, Device, DeviceCookies, Refused, Source, Throttle, Throttled,
+};
 use crate::domain::users::{Login, User};
 use crate::store::users::UserRow;
 use crate::store::{Store, StoreError};
@@ -12,6 +16,26 @@ pub struct SignInAttempt<'a> {
     pub login: &'a Login,
     pub password: &'a Password,
     pub source: &'a Source,
+}
+
+/// A successful sign-in: the user, and what the device cookie to give back is bound to.
+#[derive(Debug)]
+pub struct SignedIn {
+    pub user: User,
+    account: AccountKey,
+    password_changed_at: i64,
+    device: Option<Device>,
+}
+
+impl SignedIn {
+    /// The cookie that makes the client a known device for this account (the same device id if it was one).
+    pub fn device_cookie(&self, devices: &DeviceCookies) -> Cookie<'static> {
+        devices.issue(
+            &self.account,
+            self.password_changed_at,
+            self.device.as_ref(),
+        )
+    }
 }
 
 /// Why a sign-in failed. Every credential failure is the same variant: callers can't leak which part was wrong.
@@ -45,8 +69,11 @@ impl From<PasswordError> for AuthError {
 
 /// Checks the attempt's password for its login.
 ///
-/// - brute-force limits first (`throttle`): a throttled attempt costs no argon2 work and gets the same answer for
-///   every account, known or not; every failure is counted, per account (or device) and per address;
+/// - the account is looked up first, so that its username and its email count against one limit (an unknown
+///   login is counted under its own text, the same way);
+/// - brute-force limits next (`throttle`): a throttled attempt costs no argon2 work and gets the same answer for
+///   every account, known or not; only failures keep their place in the counters, per account (or device) and per
+///   address; a refused or shed attempt never counts;
 /// - argon2id runs on the hasher's bounded pool, never on an HTTP worker;
 /// - an unknown user costs one verification against a dummy hash (no timing oracle, OWASP ASVS 2.2.x);
 /// - a disabled user gets the same answer as a wrong password, after the same work;
@@ -58,32 +85,48 @@ pub async fn authenticate(
     throttle: &Throttle,
     attempt: SignInAttempt<'_>,
     now: i64,
-) -> Result<User, AuthError> {
-    let account = attempt.login.account_key();
-    throttle
-        .begin(&account, attempt.source)
+) -> Result<SignedIn, AuthError> {
+    let row = match attempt.login {
+        Login::Email(email) => store.find_user_by_email(email).await?,
+        Login::Username(username) => store.find_user_by_username(username).await?,
+    };
+    let (account, password_changed_at) = match &row {
+        Some(row) => (AccountKey::user(&row.id), row.password_changed_at),
+        None => (AccountKey::unknown(&attempt.login.account_key()), 0),
+    };
+    let device = attempt.source.device.as_ref().and_then(|presented| {
+        throttle
+            .devices
+            .verify(presented, &account, password_changed_at)
+    });
+    let place = throttle
+        .begin(&account, attempt.source.address, device.as_ref())
         .await
-        .map_err(AuthError::Throttled)?;
-    let result = check(store, hasher, attempt.login, attempt.password, now).await;
+        .map_err(|refused| match refused {
+            Refused::Throttled(throttled) => AuthError::Throttled(throttled),
+            Refused::Busy => AuthError::Busy,
+        })?;
+    let result = check(store, hasher, row, attempt.password, now).await;
     if matches!(result, Err(AuthError::InvalidCredentials)) {
-        throttle.failed(attempt.source).await;
+        throttle.failed(place).await;
     } else {
-        throttle.not_failed(&account, attempt.source).await;
+        place.succeeded().await;
     }
-    result
+    Ok(SignedIn {
+        user: result?,
+        account,
+        password_changed_at,
+        device,
+    })
 }
 
 async fn check(
     store: &Store,
     hasher: &PasswordHasher,
-    login: &Login,
+    row: Option<UserRow>,
     password: &Password,
     now: i64,
 ) -> Result<User, AuthError> {
-    let row = match login {
-        Login::Email(email) => store.find_user_by_email(email).await?,
-        Login::Username(username) => store.find_user_by_username(username).await?,
-    };
     let verified = hasher
         .verify(password, row.as_ref().map(|r| r.password_hash.as_str()))
         .await?;
@@ -96,7 +139,6 @@ async fn check(
     }
     Ok(User::from_row(&row)?)
 }
-
 async fn rehash(
     store: &Store,
     hasher: &PasswordHasher,

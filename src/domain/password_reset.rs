@@ -1,9 +1,12 @@
 //! Password reset by email: a request queues a link (never revealing whether the account exists), the link's
 //! page sets a new password once, and the reset ends every session and refresh token of the user.
 
+use actix_web::cookie::Cookie;
+
 use crate::domain::passwords::{Password, PasswordError, PasswordHasher};
 use crate::domain::revocation::Revocations;
 use crate::domain::signing::MasterKey;
+use crate::domain::throttle::{AccountKey, DeviceCookies, Throttle};
 use crate::domain::users::normalize_email;
 use crate::infra::mail::Mail;
 use crate::store::password_resets::ResetRow;
@@ -91,8 +94,24 @@ pub async fn usable(store: &Store, token: &PlainToken, now: i64) -> Result<bool,
     Ok(store.find_usable_reset(&token.hash(), now).await?.is_some())
 }
 
-/// Sets `password` through the link's `token`, once. `Ok(false)` when the token is unknown, used, expired or its
+/// A completed reset: whose it was, and the cookie that makes the browser that completed it a known device.
+#[derive(Debug)]
+pub struct Recovered {
+    account: AccountKey,
+    password_changed_at: i64,
+}
+
+impl Recovered {
+    /// The device cookie for the browser that proved control of the mailbox (bound to this reset: every device
+    /// cookie issued before it no longer counts).
+    pub fn device_cookie(&self, devices: &DeviceCookies) -> Cookie<'static> {
+        devices.issue(&self.account, self.password_changed_at, None)
+    }
+}
+
+/// Sets `password` through the link's `token`, once. `Ok(None)` when the token is unknown, used, expired or its
 /// user disabled. Every session and refresh token of the user ends and a notice is mailed; nobody is signed in.
+/// The reset proves control of the mailbox: the account's failed sign-ins from unknown sources are forgotten.
 #[expect(
     clippy::too_many_arguments,
     reason = "the services a reset touches, each needed once; a struct of them would only rename the list"
@@ -102,14 +121,15 @@ pub async fn complete(
     hasher: &PasswordHasher,
     master: &MasterKey,
     revocations: &Revocations,
+    throttle: &Throttle,
     texts: &ResetMailTexts,
     token: &PlainToken,
     password: &Password,
     now: i64,
-) -> Result<bool, ResetError> {
+) -> Result<Option<Recovered>, ResetError> {
     let hash = token.hash();
     let Some((reset, email)) = store.find_usable_reset(&hash, now).await? else {
-        return Ok(false);
+        return Ok(None);
     };
     let password_hash = hasher.hash(password).await?;
     let notice = Mail {
@@ -121,9 +141,15 @@ pub async fn complete(
     let done = store
         .complete_password_reset(hash, &reset.user_id, password_hash, notice, now)
         .await?;
-    if done {
-        // The reset put the user on the revocation log in its transaction; the shared denylist learns it now.
-        revocations.refill().await;
+    if !done {
+        return Ok(None);
     }
-    Ok(done)
+    // The reset put the user on the revocation log in its transaction; the shared denylist learns it now.
+    revocations.refill().await;
+    let account = AccountKey::user(&reset.user_id);
+    throttle.account_recovered(&account).await;
+    Ok(Some(Recovered {
+        account,
+        password_changed_at: now,
+    }))
 }

@@ -73,18 +73,14 @@ async fn dispatch(
     let response = match grant {
         GrantType::Password => {
             let request = grants::password::PasswordRequest::parse(form)?;
-            let account = request.login.account_key();
             let source = Source {
                 address: source_address(req),
-                device: state.throttle.devices.presented(req, &account),
+                device: state.throttle.devices.presented(req),
             };
-            let response = grants::password::grant(state, &client, request, &source).await?;
+            let (response, cookie) =
+                grants::password::grant(state, &client, request, &source).await?;
             // A client that keeps cookies is now a known device for this account (see `throttle`).
             let mut http = token_response(&response);
-            let cookie = state
-                .throttle
-                .devices
-                .issue(&account, source.device.as_ref());
             if let Err(e) = http.add_cookie(&cookie) {
                 tracing::warn!(error = %e, "cannot set the device cookie");
             }

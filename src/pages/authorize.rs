@@ -93,10 +93,9 @@ pub async fn sign_in(
     };
     let username = form.get("username").unwrap_or_default();
     let login = Login::parse(username);
-    let account = login.account_key();
     let source = Source {
         address: source_address(&req),
-        device: state.throttle.devices.presented(&req, &account),
+        device: state.throttle.devices.presented(&req),
     };
     state.throttle.request(source.address).await?;
     // An over-long password can't be anyone's: the same answer as a wrong one, without hashing a megabyte.
@@ -121,8 +120,8 @@ pub async fn sign_in(
         }
         None => Err(AuthError::InvalidCredentials),
     };
-    let user = match user {
-        Ok(user) => user,
+    let signed_in = match user {
+        Ok(signed_in) => signed_in,
         Err(AuthError::InvalidCredentials) => {
             let again = Some(pages.chrome.messages.bad_credentials);
             return Ok(sign_in_form(
@@ -137,15 +136,13 @@ pub async fn sign_in(
     };
     // A new secret, and with it a new cookie and new CSRF tokens: whatever cookie the browser had before (maybe
     // planted) names nothing now (session fixation, OWASP ASVS 3.2.1).
+    let user = &signed_in.user;
     let (secret, session) =
-        sessions::start(&state.store, state.sessions, &user, state.clock.now()).await?;
+        sessions::start(&state.store, state.sessions, user, state.clock.now()).await?;
     tracing::info!(user = %user.id, client = %request.client.id, "signed in on the hosted page");
     let mut response = approve(&state, &pages, &request, &session, Some(secret)).await?;
     // This browser is now a known device for the account (see `throttle`).
-    let device = state
-        .throttle
-        .devices
-        .issue(&account, source.device.as_ref());
+    let device = signed_in.device_cookie(&state.throttle.devices);
     if let Err(e) = response.add_cookie(&device) {
         tracing::warn!(error = %e, "cannot set the device cookie");
     }

@@ -121,28 +121,34 @@ pub async fn reset(
             return Ok(reset_page(&pages, &req, &token, Some(message)));
         }
     };
-    let done = password_reset::complete(
+    let recovered = password_reset::complete(
         &state.store,
         &state.hasher,
         &state.master,
         &state.revocations,
+        &state.throttle,
         &messages.reset_mail_texts(),
         &token,
         &password,
         state.clock.now(),
     )
     .await?;
-    if !done {
+    let Some(recovered) = recovered else {
         return Err(PageError::InvalidResetLink);
-    }
+    };
     state.mail_wake.notify_one();
     tracing::info!("password reset completed");
-    Ok(message_page(
+    let mut response = message_page(
         &pages,
         StatusCode::OK,
         messages.reset_done_heading,
         messages.reset_done_text,
-    ))
+    );
+    // The browser that proved control of the mailbox is a known device from now on (see `throttle`).
+    if let Err(e) = response.add_cookie(&recovered.device_cookie(&state.throttle.devices)) {
+        tracing::warn!(error = %e, "cannot set the device cookie");
+    }
+    Ok(response)
 }
 
 /// The `token` parameter, when it has the shape of one of ours.

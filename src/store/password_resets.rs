@@ -101,7 +101,11 @@ impl Store {
                 return Ok(false);
             }
             diesel::update(users::table.find(&user_id))
-                .set((users::password_hash.eq(&password_hash), users::updated_at.eq(now)))
+                .set((
+                    users::password_hash.eq(&password_hash),
+                    users::updated_at.eq(now),
+                    users::password_changed_at.eq(now),
+                ))
                 .execute(conn)
                 .await?;
             diesel::update(

@@ -12,6 +12,7 @@ diesel::table! {
         created_at -> BigInt,
         updated_at -> BigInt,
         version -> BigInt,
+        password_changed_at -> BigInt,
     }
 }
 

@@ -21,6 +21,8 @@ pub struct UserRow {
     pub updated_at: i64,
     /// Bumped by every change the admin API shows (its entity tags are built from it).
     pub version: i64,
+    /// UNIX seconds of the last password reset (0: none); device cookies are bound to it.
+    pub password_changed_at: i64,
 }
 
 impl std::fmt::Debug for UserRow {

@@ -21,6 +21,7 @@ mod key_encryption;
 mod key_helpers;
 mod key_revocation;
 mod load_shedding;
+mod lockout;
 mod logout;
 mod metrics;
 mod oauth2_client;

@@ -82,7 +82,7 @@ pub(crate) fn reset_link(mail: &str) -> String {
 }
 
 /// Asks for a reset of `email` through the forgot form.
-async fn forgot(app: &TestApp, browser: &Browser, email: &str) -> reqwest::Response {
+pub(crate) async fn forgot(app: &TestApp, browser: &Browser, email: &str) -> reqwest::Response {
     let page = browser.get(&app.url("/password/forgot")).await;
     assert_eq!(page.status(), StatusCode::OK);
     let mut form = hidden_fields(&page.text().await.expect("the forgot page"));
@@ -93,7 +93,7 @@ async fn forgot(app: &TestApp, browser: &Browser, email: &str) -> reqwest::Respo
 }
 
 /// Posts the reset form of `link` with `password` twice (or `again` as the second).
-async fn reset(
+pub(crate) async fn reset(
     app: &TestApp,
     browser: &Browser,
     link: &str,
@@ -190,9 +190,16 @@ async fn a_reset_link_sets_a_new_password_once_and_ends_every_session_and_refres
     )
     .await;
     assert_eq!(done.status(), StatusCode::OK);
+    // A reset does not sign in: its only cookie makes the browser a known device (issue 16, finding 8).
+    let cookies: Vec<_> = done
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().expect("a header").to_owned())
+        .collect();
     assert!(
-        done.headers().get("set-cookie").is_none(),
-        "a reset does not sign in"
+        cookies.iter().all(|c| c.starts_with("latchkey-device=")),
+        "a reset does not sign in: {cookies:?}"
     );
 
     // The new password works, the old one doesn't; what existed before is over.

@@ -1,6 +1,8 @@
 //! Resource owner password credentials grant (RFC 6749 §4.3). For first-party confidential clients only: RFC 9700
 //! §2.4 says it MUST NOT be used and the authorization code flow replaces it; operators opt in per client.
 
+use actix_web::cookie::Cookie;
+
 use super::parameters::{required, scope_parameter, within};
 use super::response::TokenResponse;
 use crate::domain::authentication::{self, SignInAttempt};
@@ -38,14 +40,16 @@ impl PasswordRequest {
     }
 }
 
+/// Issues tokens for the request's user, and the device cookie that makes a client keeping cookies a known device
+/// for the account (see `throttle`).
 pub async fn grant(
     state: &AppState,
     client: &Client,
     request: PasswordRequest,
     source: &Source,
-) -> Result<TokenResponse, OAuthError> {
+) -> Result<(TokenResponse, Cookie<'static>), OAuthError> {
     let scope = within(request.scope.as_ref(), &client.scope)?;
-    let user = authentication::authenticate(
+    let signed_in = authentication::authenticate(
         &state.store,
         &state.hasher,
         &state.throttle,
@@ -59,12 +63,15 @@ pub async fn grant(
     .await?;
     let issued = state
         .issuer
-        .start(&user, client, &scope, &scope)
+        .start(&signed_in.user, client, &scope, &scope)
         .await
         .map_err(|e| match e {
             // Disabled between the password check and the claim: the same answer as a disabled user.
             IssueError::Rejected => OAuthError::invalid_grant(BAD_CREDENTIALS),
             other => other.into(),
         })?;
-    Ok(issued.into())
+    Ok((
+        issued.into(),
+        signed_in.device_cookie(&state.throttle.devices),
+    ))
 }
