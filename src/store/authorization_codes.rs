@@ -78,18 +78,22 @@ impl Store {
             if revoked_signer > 0 {
                 return Ok(Claim::SignerRevoked);
             }
-            let live_users = users::table.filter(users::disabled.eq(false)).select(users::id);
-            let live_sessions = sessions::table
-                .filter(sessions::revoked_at.is_null())
-                .select(sessions::id.nullable());
+            // Correlated on the code's user and session (primary-key lookups), not `IN (SELECT …)` lists of every
+            // enabled user and live session, which SQLite builds in full on each redemption.
+            let live_user = users::table
+                .filter(users::id.eq(codes::user_id))
+                .filter(users::disabled.eq(false));
+            let live_session = sessions::table
+                .filter(sessions::id.nullable().eq(codes::session_id))
+                .filter(sessions::revoked_at.is_null());
             let claimed = diesel::update(
                 codes::table
                     .find(hash)
                     .filter(codes::client_id.eq(&client_id))
                     .filter(codes::used_at.is_null())
                     .filter(codes::expires_at.gt(now))
-                    .filter(codes::user_id.eq_any(live_users))
-                    .filter(codes::session_id.is_null().or(codes::session_id.eq_any(live_sessions))),
+                    .filter(diesel::dsl::exists(live_user))
+                    .filter(codes::session_id.is_null().or(diesel::dsl::exists(live_session))),
             )
             .set(codes::used_at.eq(Some(now)))
             .execute(conn)

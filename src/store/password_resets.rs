@@ -85,14 +85,17 @@ impl Store {
         let user_id = user_id.to_owned();
         write_tx!(self, StoreError, conn => {
             conn.serialize_revocations().await?;
-            let live_users = users::table.filter(users::disabled.eq(false)).select(users::id);
+            // Correlated on the reset's user (a primary-key lookup), not a list of every enabled user.
+            let live_user = users::table
+                .filter(users::id.eq(resets::user_id))
+                .filter(users::disabled.eq(false));
             let claimed = diesel::update(
                 resets::table
                     .find(hash)
                     .filter(resets::user_id.eq(&user_id))
                     .filter(resets::used_at.is_null())
                     .filter(resets::expires_at.gt(now))
-                    .filter(resets::user_id.eq_any(live_users)),
+                    .filter(diesel::dsl::exists(live_user)),
             )
             .set(resets::used_at.eq(Some(now)))
             .execute(conn)
