@@ -149,12 +149,16 @@ pub async fn create_client(
         NewClient {
             id: new.client_id,
             public: new.public,
-            grants: new.grant_types,
+            grants: clients::grant_types(&new.grant_types)?,
             scopes: scope_tokens(&new.scope),
             audiences: new.audiences,
             redirect_uris: new.redirect_uris,
             post_logout_redirect_uris: new.post_logout_redirect_uris,
-            auth_method: new.token_endpoint_auth_method,
+            auth_method: new
+                .token_endpoint_auth_method
+                .as_deref()
+                .map(clients::auth_method)
+                .transpose()?,
             allow_no_pkce: !new.require_pkce,
             can_introspect: new.can_introspect,
         },
@@ -208,7 +212,11 @@ pub async fn update_client(
         &caller.actor(),
         &id,
         ClientChanges {
-            grants: patch.grant_types,
+            grants: patch
+                .grant_types
+                .as_deref()
+                .map(clients::grant_types)
+                .transpose()?,
             scopes: patch.scope.as_deref().map(scope_tokens),
             audiences: patch.audiences,
             redirect_uris: patch.redirect_uris,

@@ -7,7 +7,7 @@ use super::output::Output;
 use crate::app::Services;
 use crate::config::Config;
 use crate::domain::audit::Actor;
-use crate::domain::clients::{self, NewClient};
+use crate::domain::clients::{self, GrantType, NewClient, TokenEndpointAuthMethod};
 
 #[derive(Debug, Subcommand)]
 pub enum ClientsCommand {
@@ -22,9 +22,10 @@ pub enum ClientsCommand {
         #[arg(
             long = "grant",
             value_name = "GRANT",
-            required_unless_present = "can_introspect"
+            required_unless_present = "can_introspect",
+            value_parser = grant
         )]
-        grants: Vec<String>,
+        grants: Vec<GrantType>,
         /// A scope the client may request (repeatable)
         #[arg(long = "scope", value_name = "SCOPE")]
         scopes: Vec<String>,
@@ -38,8 +39,8 @@ pub enum ClientsCommand {
         #[arg(long = "post-logout-redirect-uri", value_name = "URI")]
         post_logout_redirect_uris: Vec<String>,
         /// How a confidential client authenticates: client_secret_basic (default) or client_secret_post
-        #[arg(long, value_name = "METHOD")]
-        auth_method: Option<String>,
+        #[arg(long, value_name = "METHOD", value_parser = auth_method)]
+        auth_method: Option<TokenEndpointAuthMethod>,
         /// Let this confidential client redeem authorization codes without PKCE (it must then send a nonce)
         #[arg(long)]
         allow_no_pkce: bool,
@@ -60,6 +61,16 @@ pub enum ClientsCommand {
         #[command(flatten)]
         output: Output,
     },
+}
+
+/// `--grant`, parsed as the admin API parses `grant_types`.
+fn grant(name: &str) -> Result<GrantType, String> {
+    clients::grant_type(name).map_err(|e| e.to_string())
+}
+
+/// `--auth-method`, parsed as the admin API parses `token_endpoint_auth_method`.
+fn auth_method(name: &str) -> Result<TokenEndpointAuthMethod, String> {
+    clients::auth_method(name).map_err(|e| e.to_string())
 }
 
 /// Runs a `clients` command.

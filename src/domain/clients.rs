@@ -161,14 +161,15 @@ impl Client {
 pub struct NewClient {
     pub id: String,
     pub public: bool,
-    pub grants: Vec<String>,
+    /// Parsed from RFC 7591 names with [`grant_types`].
+    pub grants: Vec<GrantType>,
     pub scopes: Vec<String>,
     pub audiences: Vec<String>,
     pub redirect_uris: Vec<String>,
     pub post_logout_redirect_uris: Vec<String>,
     /// `client_secret_basic` (the default for confidential clients) or `client_secret_post`; public clients are
-    /// always `none`.
-    pub auth_method: Option<String>,
+    /// always `none`. Parsed with [`auth_method`].
+    pub auth_method: Option<TokenEndpointAuthMethod>,
     /// Lets a confidential client redeem authorization codes without PKCE (it must then use `nonce`).
     pub allow_no_pkce: bool,
     /// May call `POST /introspect`; such a client (a resource server) needs no grant.
@@ -235,12 +236,38 @@ fn same_but_loopback_port(registered: &str, presented: &str) -> bool {
     registered.as_str() == presented.as_str()
 }
 
+/// The grants `names` (RFC 7591 §2 `grant_types` values) name: each must be one `/token` runs.
+pub fn grant_types(names: &[String]) -> Result<Vec<GrantType>, ClientError> {
+    names.iter().map(|name| grant_type(name)).collect()
+}
+
+/// One grant by its RFC 7591 name (the CLI parses `--grant` with it).
+pub fn grant_type(name: &str) -> Result<GrantType, ClientError> {
+    GrantType::parse(name)
+        .filter(|g| SUPPORTED_GRANTS.contains(g))
+        .ok_or_else(|| {
+            ClientError::Invalid(format!(
+                "unknown grant {name:?}: use one of {}",
+                SUPPORTED_GRANTS.map(|g| g.as_str()).join(", ")
+            ))
+        })
+}
+
+/// A token endpoint authentication method by its RFC 7591 name.
+pub fn auth_method(name: &str) -> Result<TokenEndpointAuthMethod, ClientError> {
+    TokenEndpointAuthMethod::parse(name).ok_or_else(|| {
+        ClientError::Invalid(format!(
+            "auth method {name:?}: use client_secret_basic or client_secret_post (or none for a public client)"
+        ))
+    })
+}
+
 /// Checks what an operator asks a client to be allowed, on creation and on every update: grants, scopes, audiences
 /// and URIs, together (they constrain each other).
 fn check_settings(
     public: bool,
     can_introspect: bool,
-    grants: &[String],
+    grants: &[GrantType],
     scopes: &[String],
     audiences: &[String],
     redirect_uris: &[String],
@@ -252,20 +279,7 @@ fn check_settings(
             "a client needs at least one grant (or to introspect, for a resource server)".into(),
         ));
     }
-    let parsed = grants
-        .iter()
-        .map(|g| {
-            GrantType::parse(g)
-                .filter(|g| SUPPORTED_GRANTS.contains(g))
-                .ok_or_else(|| {
-                    invalid(format!(
-                        "unknown grant {g:?}: use one of {}",
-                        SUPPORTED_GRANTS.map(|g| g.as_str()).join(", ")
-                    ))
-                })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let grants = GrantTypes::new(parsed);
+    let grants = GrantTypes::new(grants.iter().copied());
     if public && grants.contains(GrantType::ClientCredentials) {
         return Err(invalid(
             "a public client can't use client_credentials: it has no secret to prove who it is"
@@ -326,22 +340,21 @@ pub async fn create_client(
         &new.redirect_uris,
         &new.post_logout_redirect_uris,
     )?;
-    let auth_method = match (new.public, new.auth_method.as_deref()) {
-        (true, None | Some("none")) => TokenEndpointAuthMethod::None,
+    let auth_method = match (new.public, new.auth_method) {
+        (true, None | Some(TokenEndpointAuthMethod::None)) => TokenEndpointAuthMethod::None,
         (true, Some(_)) => {
             return Err(invalid(
                 "a public client has no secret: its auth method is none".into(),
             ));
         }
         (false, None) => TokenEndpointAuthMethod::ClientSecretBasic,
-        (false, Some(text)) => match TokenEndpointAuthMethod::parse(text) {
-            Some(TokenEndpointAuthMethod::None) | None => {
-                return Err(invalid(format!(
-                    "auth method {text:?}: use client_secret_basic or client_secret_post (or a public client)"
-                )));
-            }
-            Some(method) => method,
-        },
+        (false, Some(TokenEndpointAuthMethod::None)) => {
+            return Err(invalid(
+                "auth method \"none\": use client_secret_basic or client_secret_post (or a public client)"
+                    .into(),
+            ));
+        }
+        (false, Some(method)) => method,
     };
     if new.public && new.allow_no_pkce {
         return Err(invalid(
@@ -383,7 +396,7 @@ pub async fn create_client(
 /// What an update may change; `None` leaves a field as it is. Lists replace the stored list.
 #[derive(Debug, Clone, Default)]
 pub struct ClientChanges {
-    pub grants: Option<Vec<String>>,
+    pub grants: Option<Vec<GrantType>>,
     pub scopes: Option<Vec<String>>,
     pub audiences: Option<Vec<String>>,
     pub redirect_uris: Option<Vec<String>>,
@@ -419,7 +432,10 @@ pub async fn update_client(
         let view = current.view();
         let pick =
             |new: &Option<Vec<String>>, old: &Vec<String>| new.clone().unwrap_or(old.clone());
-        let grants = pick(&changes.grants, &view.grant_types);
+        let grants = changes
+            .grants
+            .clone()
+            .unwrap_or_else(|| current.grants.iter().collect());
         let scopes = pick(
             &changes.scopes,
             &current.scope.iter().map(str::to_owned).collect(),

@@ -434,3 +434,27 @@ async fn operator_commands_migrate_only_the_embedded_database() {
         assert_eq!(run.json()["email"], email.as_str());
     }
 }
+
+/// `--grant` and `--auth-method` are parsed by the same functions as the admin API's `grant_types` and
+/// `token_endpoint_auth_method`: an unknown name is refused before anything is written, naming what is allowed.
+#[tokio::test]
+async fn unknown_grants_and_auth_methods_are_refused_by_name() {
+    let cli = Cli::new().await;
+    cli.run(&["clients", "create", "--id", "app", "--grant", "implicit"])
+        .await
+        .assert_failed_saying(&["unknown grant \"implicit\"", "authorization_code"]);
+    cli.run(&[
+        "clients",
+        "create",
+        "--id",
+        "app",
+        "--grant",
+        "password",
+        "--auth-method",
+        "private_key_jwt",
+    ])
+    .await
+    .assert_failed_saying(&["private_key_jwt", "client_secret_post"]);
+    let listed = cli.run(&["clients", "list", "--json"]).await.json();
+    assert_eq!(listed, serde_json::json!([]), "nothing was written");
+}

@@ -85,7 +85,7 @@ async fn only_a_confidential_client_given_the_grant_may_use_it() {
         latchkey::domain::clients::NewClient {
             id: "public-service".into(),
             public: true,
-            grants: vec!["client_credentials".into()],
+            grants: vec![latchkey::domain::clients::GrantType::ClientCredentials],
             ..Default::default()
         },
         &crate::helpers::operator(),

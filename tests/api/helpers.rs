@@ -202,7 +202,8 @@ impl TestApp {
             NewClient {
                 id: spec.id,
                 public: spec.public,
-                grants: spec.grants,
+                grants: latchkey::domain::clients::grant_types(&spec.grants)
+                    .expect("the spec names known grants"),
                 scopes: spec.scopes,
                 audiences: spec.audiences,
                 redirect_uris: spec.redirect_uris,
