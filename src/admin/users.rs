@@ -12,6 +12,7 @@ use super::respond::{json, page_response, resource, tagged};
 use crate::domain::passwords::Password;
 use crate::domain::users::{self, NewUser, User, UserChanges};
 use crate::state::AppState;
+use crate::values::ids::UserId;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -107,7 +108,12 @@ pub async fn list_users(
             users::find_by_email(&state.store, &email)
                 .await?
                 .into_iter()
-                .filter(|u| request.after.as_ref().is_none_or(|after| &u.id > after))
+                .filter(|u| {
+                    request
+                        .after
+                        .as_ref()
+                        .is_none_or(|after| u.id.as_str() > after.as_str())
+                })
                 .collect()
         }
         None => users::page_users(&state.store, request.after.as_deref(), request.fetch()).await?,
@@ -162,7 +168,7 @@ pub async fn get_user(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
     caller(&req, &state, Access::Read).await?;
-    let user = users::get_user(&state.store, &path_param(&req, "id")).await?;
+    let user = users::get_user(&state.store, &UserId::new(path_param(&req, "id"))).await?;
     Ok(tagged(StatusCode::OK, &user, &user.entity_tag()))
 }
 
@@ -185,7 +191,7 @@ pub async fn update_user(
         &state.store,
         &state.revocations,
         &caller.actor(),
-        &path_param(&req, "id"),
+        &UserId::new(path_param(&req, "id")),
         UserChanges {
             roles: patch.roles,
             tenant: patch.tenant,
@@ -211,19 +217,19 @@ pub async fn revoke_sessions(
     let caller = caller(&req, &state, Access::Change).await?;
     let id = path_param(&req, "id");
     // By id only: the CLI's lookup by email or username is for people typing.
-    let user = users::get_user(&state.store, &id).await?;
+    let user = users::get_user(&state.store, &UserId::new(id)).await?;
     let (_, ended) = users::revoke_sessions(
         &state.store,
         &state.revocations,
         &caller.actor(),
-        &user.id,
+        user.id.as_str(),
         state.clock.now(),
     )
     .await?;
     Ok(json(
         StatusCode::OK,
         &SessionsRevoked {
-            user_id: user.id,
+            user_id: user.id.into_string(),
             families_revoked: ended.families as u64,
             sessions_revoked: ended.sessions as u64,
         },

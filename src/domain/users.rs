@@ -8,6 +8,7 @@ use crate::domain::validation::is_plain_identifier;
 use crate::store::revocations::UserRevocation;
 use crate::store::users::{NewUserRow, UserRow};
 use crate::store::{Store, StoreError};
+use crate::values::ids::UserId;
 
 /// Why a change to users was refused.
 #[derive(Debug, thiserror::Error)]
@@ -54,7 +55,8 @@ impl From<StoreError> for UserError {
 #[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct User {
     /// UUIDv7, assigned by Latchkey.
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: UserId,
     /// Lowercased.
     pub email: String,
     pub username: Option<String>,
@@ -73,7 +75,12 @@ pub struct User {
 impl User {
     /// The strong entity tag of this version of the user (admin API `ETag`, `If-Match`).
     pub fn entity_tag(&self) -> String {
-        crate::domain::preconditions::entity_tag("user", &self.id, self.created_at, self.version)
+        crate::domain::preconditions::entity_tag(
+            "user",
+            self.id.as_str(),
+            self.created_at,
+            self.version,
+        )
     }
 }
 
@@ -198,7 +205,7 @@ pub async fn create_user(
     check_roles(&new.roles)?;
     check_tenant(new.tenant.as_deref())?;
     let password_hash = hasher.hash(&new.password).await?;
-    let id = uuid::Uuid::now_v7().to_string();
+    let id = UserId::new(uuid::Uuid::now_v7().to_string());
     let row = NewUserRow {
         id: id.clone(),
         email: email.clone(),
@@ -258,10 +265,10 @@ pub async fn find_by_email(store: &Store, email: &str) -> Result<Option<User>, U
 }
 
 /// The user with this id.
-pub async fn get_user(store: &Store, id: &str) -> Result<User, UserError> {
+pub async fn get_user(store: &Store, id: &UserId) -> Result<User, UserError> {
     match store.find_user(id).await? {
         Some(row) => Ok(User::from_row(&row)?),
-        None => Err(UserError::NotFound(id.to_owned())),
+        None => Err(UserError::NotFound(id.to_string())),
     }
 }
 
@@ -280,7 +287,7 @@ pub async fn update_user(
     store: &Store,
     revocations: &Revocations,
     actor: &Actor,
-    id: &str,
+    id: &UserId,
     changes: UserChanges,
     if_match: Option<&IfMatch>,
     now: i64,
@@ -357,7 +364,7 @@ pub async fn list_users(store: &Store) -> Result<Vec<User>, UserError> {
 
 /// A user named by id, email or username (as operators type them).
 async fn find(store: &Store, who: &str) -> Result<UserRow, UserError> {
-    match store.find_user(who).await? {
+    match store.find_user(&UserId::new(who)).await? {
         Some(row) => Ok(row),
         None => match Login::parse(who) {
             Login::Email(email) => store.find_user_by_email(&email).await?,

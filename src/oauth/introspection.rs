@@ -92,7 +92,7 @@ async fn introspect(
             Some(Details::Refresh {
                 token_type: "refresh_token",
                 client_id: found.family.client_id,
-                sub: found.user.id,
+                sub: found.user.id.into_string(),
                 scope: found.family.scope.to_string(),
                 iss: state.tokens.issuer.clone(),
                 iat: found.token.issued_at,

@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::bearer::{Refusal, authorize, bearer_header, refuse};
 use crate::state::AppState;
+use crate::values::ids::UserId;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -36,7 +37,11 @@ async fn logout_everywhere(req: HttpRequest, state: web::Data<AppState>) -> Http
     tracing::Span::current().record("user", claims.sub.as_str());
     match state
         .revocations
-        .revoke_user(&claims.sub, "logged out everywhere", state.clock.now())
+        .revoke_user(
+            &UserId::new(claims.sub.as_str()),
+            "logged out everywhere",
+            state.clock.now(),
+        )
         .await
     {
         Ok(ended) => {

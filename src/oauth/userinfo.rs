@@ -9,6 +9,7 @@ use super::bearer::{Refusal, authorize, bearer_header, refuse};
 use crate::domain::form::Form;
 use crate::state::AppState;
 use crate::store::StoreError;
+use crate::values::ids::UserId;
 
 /// Registers `/userinfo`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -78,7 +79,11 @@ async fn lookup(state: &AppState, token: &str) -> Result<UserInfo, Refusal> {
     if !scopes.contains(&"openid") {
         return Err(Refusal::InsufficientScope("openid"));
     }
-    let user = match state.store.find_user(&claims.sub).await {
+    let user = match state
+        .store
+        .find_user(&UserId::new(claims.sub.as_str()))
+        .await
+    {
         Ok(Some(user)) if !user.disabled => user,
         Ok(_) => {
             return Err(Refusal::InvalidToken(
@@ -95,7 +100,7 @@ async fn lookup(state: &AppState, token: &str) -> Result<UserInfo, Refusal> {
     };
     let email = scopes.contains(&"email");
     Ok(UserInfo {
-        sub: user.id,
+        sub: user.id.into_string(),
         email: email.then_some(user.email),
         email_verified: email.then_some(false),
         preferred_username: if scopes.contains(&"profile") {

@@ -99,7 +99,7 @@ async fn logout(
         let proven = request
             .hinted_user
             .as_ref()
-            .is_some_and(|user| *user == session.user_id);
+            .is_some_and(|user| session.user_id == user.as_str());
         if !proven && !confirmed {
             return confirm_page(pages, req, &request);
         }

@@ -10,6 +10,7 @@ use super::schema::{
 };
 use super::types::KeyState;
 use super::{Store, StoreError, with_conn, write_tx};
+use crate::values::ids::UserId;
 use crate::values::scope::Scope;
 use crate::values::secret::TokenHash;
 
@@ -18,7 +19,7 @@ use crate::values::secret::TokenHash;
 pub struct CodeRow {
     pub code_hash: TokenHash,
     pub client_id: String,
-    pub user_id: String,
+    pub user_id: UserId,
     /// The hosted session that approved the request.
     pub session_id: Option<String>,
     /// Exactly as the authorization request sent it; the token request must repeat it (§4.1.3).

@@ -14,13 +14,14 @@ use super::schema::{
 };
 use super::types::RevocationKind;
 use super::{Store, StoreError, with_conn, write_tx};
+use crate::values::ids::UserId;
 use crate::values::secret::TokenHash;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = resets)]
 pub struct ResetRow {
     pub token_hash: TokenHash,
-    pub user_id: String,
+    pub user_id: UserId,
     pub created_at: i64,
     pub expires_at: i64,
     pub used_at: Option<i64>,
@@ -77,7 +78,7 @@ impl Store {
     pub async fn complete_password_reset(
         &self,
         hash: TokenHash,
-        user_id: &str,
+        user_id: &UserId,
         password_hash: String,
         notice: OutboxRow,
         now: i64,

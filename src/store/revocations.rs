@@ -9,6 +9,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use super::schema::{refresh_token_families as families, revocations, sessions};
 use super::types::RevocationKind;
 use super::{SqliteConn, Store, StoreError, with_conn, write_tx};
+use crate::values::ids::UserId;
 
 /// Puts user `$user_id` on the log as revoked at `$now`. An older entry for the user is replaced by a new row (a
 /// new `seq`), so feed readers past the old one see the later revocation.
@@ -24,7 +25,7 @@ macro_rules! upsert_user_entry {
         diesel::insert_into(revocations::table)
             .values(&NewRevocation {
                 kind: RevocationKind::User,
-                value: $user_id.to_owned(),
+                value: $user_id.to_string(),
                 revoked_at: $now,
                 expires_at: $expires_at,
             })
@@ -110,12 +111,12 @@ impl Store {
     /// issued before `now` are refused), in one transaction.
     pub async fn revoke_user_everywhere(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         reason: &'static str,
         now: i64,
         entry_expires_at: i64,
     ) -> Result<UserRevocation, StoreError> {
-        let user_id = user_id.to_owned();
+        let user_id = user_id.clone();
         write_tx!(self, StoreError, conn => {
             conn.serialize_revocations().await?;
             let sessions = diesel::update(

@@ -6,6 +6,7 @@ use diesel_async::RunQueryDsl;
 
 use super::schema::{refresh_token_families as families, sessions, users};
 use super::{Store, StoreError, with_conn, write_tx};
+use crate::values::ids::UserId;
 use crate::values::secret::TokenHash;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -13,7 +14,7 @@ use crate::values::secret::TokenHash;
 pub struct SessionRow {
     pub id: String,
     pub token_hash: TokenHash,
-    pub user_id: String,
+    pub user_id: UserId,
     /// When the user last entered their password (OIDC `auth_time`).
     pub auth_time: i64,
     pub created_at: i64,

@@ -5,12 +5,13 @@ use diesel_async::RunQueryDsl;
 
 use super::schema::users;
 use super::{Store, StoreError, with_conn, write_tx};
+use crate::values::ids::UserId;
 
 /// A user row. Its `Debug` leaves the password hash out: a hash in a log is an offline guessing target.
 #[derive(Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct UserRow {
-    pub id: String,
+    pub id: UserId,
     pub email: String,
     pub username: Option<String>,
     pub password_hash: String,
@@ -44,7 +45,7 @@ impl std::fmt::Debug for UserRow {
 #[derive(Clone, Insertable)]
 #[diesel(table_name = users)]
 pub struct NewUserRow {
-    pub id: String,
+    pub id: UserId,
     pub email: String,
     pub username: Option<String>,
     pub password_hash: String,
@@ -89,7 +90,7 @@ impl Store {
         })
     }
 
-    pub async fn find_user(&self, id: &str) -> Result<Option<UserRow>, StoreError> {
+    pub async fn find_user(&self, id: &UserId) -> Result<Option<UserRow>, StoreError> {
         with_conn!(self, conn => {
             Ok(users::table.find(id).select(UserRow::as_select()).get_result(conn).await.optional()?)
         })
@@ -125,7 +126,7 @@ impl Store {
     /// Returns false when the row changed meanwhile (or is gone).
     pub async fn update_user_attributes(
         &self,
-        id: &str,
+        id: &UserId,
         version: i64,
         roles: String,
         tenant: Option<String>,
@@ -151,7 +152,7 @@ impl Store {
     /// Replaces a password hash, but only if it is still the one that was verified (a concurrent change wins).
     pub async fn replace_password_hash(
         &self,
-        id: &str,
+        id: &UserId,
         old: &str,
         new: &str,
         now: i64,
@@ -172,7 +173,7 @@ impl Store {
     /// user has.
     pub async fn set_user_disabled(
         &self,
-        id: &str,
+        id: &UserId,
         disabled: bool,
         now: i64,
     ) -> Result<bool, StoreError> {

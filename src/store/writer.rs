@@ -205,7 +205,7 @@ mod tests {
 
     fn user(n: usize, email: &str) -> NewUserRow {
         NewUserRow {
-            id: format!("u{n}"),
+            id: crate::values::ids::UserId::new(format!("u{n}")),
             email: email.to_owned(),
             username: None,
             password_hash: "x".into(),

@@ -187,7 +187,7 @@ impl TestApp {
         .await
         .expect("cannot create the test user");
         TestUser {
-            id: user.id,
+            id: user.id.into_string(),
             email: user.email,
             username: spec.username,
             password: spec.password,

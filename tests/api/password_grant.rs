@@ -360,7 +360,7 @@ async fn a_login_rehashes_a_password_stored_with_older_argon2_parameters() {
         let (store, id) = (app.state.store.clone(), user.id.clone());
         async move {
             store
-                .find_user(&id)
+                .find_user(&latchkey::values::ids::UserId::new(id.as_str()))
                 .await
                 .expect("reading the user")
                 .expect("a row")

@@ -134,7 +134,7 @@ async fn refresh_tokens_client_secrets_and_passwords_are_stored_only_as_hashes()
     let user_row = app
         .state
         .store
-        .find_user(&user.id)
+        .find_user(&latchkey::values::ids::UserId::new(user.id.as_str()))
         .await
         .expect("reading the user")
         .expect("a row");

@@ -24,6 +24,7 @@ use crate::domain::tokens::verify::AccessClaims;
 use crate::store::Store;
 use crate::store::revocations::{NewRevocation, RevocationRow, UserRevocation};
 use crate::store::types::RevocationKind;
+use crate::values::ids::UserId;
 
 pub use crate::store::revocations::MAX_ACCESS_TOKEN_TTL;
 
@@ -103,7 +104,7 @@ impl Revocations {
     /// issued to the user before now.
     pub async fn revoke_user(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         reason: &'static str,
         now: i64,
     ) -> Result<UserRevocation, RevocationError> {

@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use crate::values::ids::UserId;
 use crate::values::secret::TokenHash;
 
 /// The account an attempt is counted against: the user when the login names one (so the username and the email
@@ -11,8 +12,8 @@ pub struct AccountKey(String);
 
 impl AccountKey {
     /// The key of an existing user.
-    pub fn user(id: &str) -> Self {
-        Self(hashed("user", id))
+    pub fn user(id: &UserId) -> Self {
+        Self(hashed("user", id.as_str()))
     }
 
     /// The key of a login that names nobody (`Login::account_key`).

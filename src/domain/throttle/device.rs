@@ -116,6 +116,7 @@ impl DeviceCookies {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::values::ids::UserId;
     use actix_web::test::TestRequest;
 
     fn cookies() -> DeviceCookies {
@@ -135,12 +136,16 @@ mod tests {
     #[test]
     fn a_device_cookie_is_valid_only_for_the_account_and_reset_it_was_issued_for() {
         let cookies = cookies();
-        let ada = AccountKey::user("ada");
+        let ada = AccountKey::user(&UserId::new("ada"));
         let cookie = cookies.issue(&ada, 0, None);
         let device = cookies.verify(&presented(&cookie), &ada, 0);
         assert!(device.is_some());
         assert_eq!(
-            cookies.verify(&presented(&cookie), &AccountKey::user("bob"), 0),
+            cookies.verify(
+                &presented(&cookie),
+                &AccountKey::user(&UserId::new("bob")),
+                0
+            ),
             None
         );
         // A password reset (a new epoch) ends it.
@@ -158,7 +163,7 @@ mod tests {
     #[test]
     fn forged_or_mangled_cookies_are_ignored() {
         let cookies = cookies();
-        let ada = AccountKey::user("ada");
+        let ada = AccountKey::user(&UserId::new("ada"));
         let other = DeviceCookies::new(
             ring::hmac::Key::new(ring::hmac::HMAC_SHA256, b"another key"),
             false,

@@ -52,7 +52,7 @@ pub struct Subject<'a> {
 impl<'a> From<&'a User> for Subject<'a> {
     fn from(user: &'a User) -> Self {
         Self {
-            id: &user.id,
+            id: user.id.as_str(),
             roles: &user.roles,
             tenant: user.tenant.as_deref(),
             sid: None,

@@ -158,7 +158,7 @@ impl TokenIssuer {
                 let token = id_token::sign(
                     &keys.active,
                     &self.settings,
-                    &user.id,
+                    user.id.as_str(),
                     &client.id,
                     &redemption.sign_in,
                     &access_token,
