@@ -19,6 +19,7 @@ use crate::domain::audit::Actor;
 use crate::domain::tokens::verify::AccessClaims;
 use crate::oauth::bearer::{Refusal, bearer_header};
 use crate::state::AppState;
+use crate::values::ids::ClientId;
 
 /// Reads and changes.
 pub const ADMIN_SCOPE: &str = "latchkey:admin";
@@ -112,7 +113,11 @@ pub async fn authorize(
         }
     }
     // Deleting a client, or taking the admin scope from it, ends its admin access at once (not at its tokens' exp).
-    let registered = match state.store.find_client(&claims.client_id).await {
+    let registered = match state
+        .store
+        .find_client(&ClientId::new(claims.client_id.as_str()))
+        .await
+    {
         Ok(Some(row)) => row.scopes,
         Ok(None) => {
             return Err(Problem::unauthorized(

@@ -255,7 +255,7 @@ pub async fn rotate_secret(
     Ok(tagged(
         StatusCode::OK,
         &NewSecret {
-            client_id: client.id.clone(),
+            client_id: client.id.to_string(),
             client_secret: secret.expose().to_owned(),
         },
         &client.entity_tag(),

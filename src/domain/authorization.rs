@@ -11,6 +11,7 @@ use crate::domain::oauth_error::{ErrorCode, OAuthError};
 use crate::store::authorization_codes::CodeRow;
 use crate::store::sessions::SessionRow;
 use crate::store::{Store, StoreError};
+use crate::values::ids::ClientId;
 use crate::values::scope::Scope;
 use crate::values::secret::PlainToken;
 
@@ -115,7 +116,7 @@ impl AuthorizationRequest {
         let client_id = form
             .get("client_id")
             .ok_or(no_redirect(NoRedirect::MissingClient))?;
-        let Some(row) = store.find_client(client_id).await? else {
+        let Some(row) = store.find_client(&ClientId::new(client_id)).await? else {
             return Err(no_redirect(NoRedirect::UnknownClient));
         };
         let client = Client::from_row(row)?;
@@ -288,7 +289,7 @@ impl AuthorizationRequest {
     pub fn carried(&self) -> Vec<(&'static str, String)> {
         let mut fields = vec![
             ("response_type", "code".to_owned()),
-            ("client_id", self.client.id.clone()),
+            ("client_id", self.client.id.to_string()),
             ("redirect_uri", self.redirect_uri.clone()),
             ("scope", self.scope.to_string()),
         ];

@@ -5,6 +5,7 @@ use crate::domain::preconditions::IfMatch;
 use crate::domain::validation::is_plain_identifier;
 use crate::store::clients::{ClientRow, ClientSettingsRow};
 use crate::store::{Store, StoreError};
+use crate::values::ids::ClientId;
 use crate::values::scope::Scope;
 use crate::values::secret::{PlainToken, TokenHash};
 
@@ -43,7 +44,7 @@ pub enum ClientError {
 /// A registered client, parsed from its row.
 #[derive(Clone, Debug)]
 pub struct Client {
-    pub id: String,
+    pub id: ClientId,
     /// `None` for a public client, which authenticates by `client_id` alone.
     pub secret_hash: Option<TokenHash>,
     pub grants: GrantTypes,
@@ -110,12 +111,17 @@ impl Client {
 
     /// The strong entity tag of this version of the client (admin API `ETag`, `If-Match`).
     pub fn entity_tag(&self) -> String {
-        crate::domain::preconditions::entity_tag("client", &self.id, self.created_at, self.version)
+        crate::domain::preconditions::entity_tag(
+            "client",
+            self.id.as_str(),
+            self.created_at,
+            self.version,
+        )
     }
 
     pub fn view(&self) -> ClientView {
         ClientView {
-            client_id: self.id.clone(),
+            client_id: self.id.to_string(),
             public: self.is_public(),
             grant_types: self.grants.iter().map(|g| g.as_str().to_owned()).collect(),
             scope: self.scope.to_string(),
@@ -149,7 +155,7 @@ impl Client {
     /// `aud` of the client's access tokens: its audiences, or its own id when it has none (RFC 9068 §3).
     pub fn token_audiences(&self) -> Vec<String> {
         if self.audiences.is_empty() {
-            vec![self.id.clone()]
+            vec![self.id.to_string()]
         } else {
             self.audiences.clone()
         }
@@ -363,7 +369,7 @@ pub async fn create_client(
     }
     let secret = (!new.public).then(|| PlainToken::generate(CLIENT_SECRET_PREFIX));
     let row = ClientRow {
-        id: new.id.clone(),
+        id: ClientId::new(new.id.clone()),
         secret_hash: secret.as_ref().map(PlainToken::hash),
         grant_types: settings.grant_types,
         scopes: settings.scopes,
@@ -404,7 +410,7 @@ pub struct ClientChanges {
 }
 
 pub async fn get_client(store: &Store, id: &str) -> Result<Client, ClientError> {
-    match store.find_client(id).await? {
+    match store.find_client(&ClientId::new(id)).await? {
         Some(row) => Ok(Client::from_row(row)?),
         None => Err(ClientError::NotFound(id.to_owned())),
     }
@@ -456,7 +462,7 @@ pub async fn update_client(
             &post_logout,
         )?;
         if store
-            .update_client_settings(id, current.version, settings)
+            .update_client_settings(&current.id, current.version, settings)
             .await?
         {
             let updated = get_client(store, id).await?;
@@ -517,7 +523,7 @@ pub async fn rotate_secret(
         }
         let secret = PlainToken::generate(CLIENT_SECRET_PREFIX);
         if store
-            .replace_client_secret(id, current.version, secret.hash())
+            .replace_client_secret(&current.id, current.version, secret.hash())
             .await?
         {
             audit::record(
@@ -574,7 +580,7 @@ pub async fn delete_client(
     {
         return Err(ClientError::PreconditionFailed);
     }
-    if store.delete_client(id).await? {
+    if store.delete_client(&ClientId::new(id)).await? {
         audit::record(
             store,
             actor,

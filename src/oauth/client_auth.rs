@@ -12,6 +12,7 @@ use crate::domain::oauth_error::{ErrorCode, OAuthError};
 use crate::http::source::source_address;
 use crate::state::AppState;
 use crate::store::Store;
+use crate::values::ids::ClientId;
 use crate::values::secret::{PlainToken, TokenHash};
 
 /// The credentials a request carries, before they are checked.
@@ -108,7 +109,7 @@ pub async fn authenticate(
         Presented::Body { id, secret } => (id.as_str(), secret.as_ref()),
     };
     let failed = || OAuthError::invalid_client("client authentication failed");
-    let client = if let Some(row) = store.find_client(id).await? {
+    let client = if let Some(row) = store.find_client(&ClientId::new(id)).await? {
         Client::from_row(row)?
     } else {
         if let Some(secret) = secret {

@@ -91,7 +91,7 @@ async fn introspect(
         Presented::Refresh(found) if found.family.client_id == client.id && found.is_live(now) => {
             Some(Details::Refresh {
                 token_type: "refresh_token",
-                client_id: found.family.client_id,
+                client_id: found.family.client_id.into_string(),
                 sub: found.user.id.into_string(),
                 scope: found.family.scope.to_string(),
                 iss: state.tokens.issuer.clone(),

@@ -49,7 +49,7 @@ async fn revoke(
             .revoke_family(&found.family.id, "revoked by the client", now)
             .await
             .map(|()| true),
-        Presented::Access(claims) if claims.client_id == client.id => state
+        Presented::Access(claims) if client.id == claims.client_id => state
             .revocations
             .revoke_access_token(&claims, now)
             .await

@@ -192,7 +192,7 @@ fn sign_in_form(
         StatusCode::OK,
         &SignInPage {
             chrome: &pages.chrome,
-            client_id: &request.client.id,
+            client_id: request.client.id.as_str(),
             csrf_token: &csrf_token,
             carried: &carried,
             username,

@@ -22,6 +22,7 @@ use crate::domain::form::Form;
 use crate::domain::sessions;
 use crate::state::AppState;
 use crate::store::StoreError;
+use crate::values::ids::ClientId;
 
 #[derive(Template)]
 #[template(path = "logout.html")]
@@ -162,7 +163,7 @@ impl LogoutRequest {
         let client = match &client_id {
             Some(id) => state
                 .store
-                .find_client(id)
+                .find_client(&ClientId::new(id))
                 .await?
                 .map(Client::from_row)
                 .transpose()?,

@@ -10,6 +10,7 @@ use super::schema::{
 };
 use super::types::KeyState;
 use super::{Store, StoreError, with_conn, write_tx};
+use crate::values::ids::ClientId;
 use crate::values::ids::UserId;
 use crate::values::scope::Scope;
 use crate::values::secret::TokenHash;
@@ -18,7 +19,7 @@ use crate::values::secret::TokenHash;
 #[diesel(table_name = codes)]
 pub struct CodeRow {
     pub code_hash: TokenHash,
-    pub client_id: String,
+    pub client_id: ClientId,
     pub user_id: UserId,
     /// The hosted session that approved the request.
     pub session_id: Option<String>,
@@ -63,7 +64,7 @@ impl Store {
     pub async fn redeem_code(
         &self,
         hash: TokenHash,
-        client_id: &str,
+        client_id: &ClientId,
         issued: Option<(FamilyRow, TokenRow)>,
         kid: &str,
         now: i64,

@@ -6,13 +6,14 @@ use diesel_async::RunQueryDsl;
 use super::schema::clients;
 use super::types::{GrantTypes, TokenEndpointAuthMethod};
 use super::{Store, StoreError, with_conn, write_tx};
+use crate::values::ids::ClientId;
 use crate::values::scope::Scope;
 use crate::values::secret::TokenHash;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = clients)]
 pub struct ClientRow {
-    pub id: String,
+    pub id: ClientId,
     /// SHA-256 of the secret; `None` for a public client.
     pub secret_hash: Option<TokenHash>,
     pub grant_types: GrantTypes,
@@ -54,7 +55,7 @@ impl Store {
         })
     }
 
-    pub async fn find_client(&self, id: &str) -> Result<Option<ClientRow>, StoreError> {
+    pub async fn find_client(&self, id: &ClientId) -> Result<Option<ClientRow>, StoreError> {
         with_conn!(self, conn => {
             Ok(clients::table.find(id).select(ClientRow::as_select()).get_result(conn).await.optional()?)
         })
@@ -89,7 +90,7 @@ impl Store {
     /// meanwhile or is gone.
     pub async fn update_client_settings(
         &self,
-        id: &str,
+        id: &ClientId,
         version: i64,
         settings: ClientSettingsRow,
     ) -> Result<bool, StoreError> {
@@ -107,7 +108,7 @@ impl Store {
     /// stops working with this commit.
     pub async fn replace_client_secret(
         &self,
-        id: &str,
+        id: &ClientId,
         version: i64,
         secret_hash: TokenHash,
     ) -> Result<bool, StoreError> {
@@ -127,7 +128,7 @@ impl Store {
     }
 
     /// Deletes a client; its refresh-token families go with it (ON DELETE CASCADE).
-    pub async fn delete_client(&self, id: &str) -> Result<bool, StoreError> {
+    pub async fn delete_client(&self, id: &ClientId) -> Result<bool, StoreError> {
         let id = id.to_owned();
         write_tx!(self, StoreError, conn => {
             Ok(diesel::delete(clients::table.find(&id)).execute(conn).await? == 1)

@@ -15,6 +15,7 @@ use super::schema::{
 use super::types::KeyState;
 use super::users::UserRow;
 use super::{Pool, Store, StoreError, with_conn, write_tx};
+use crate::values::ids::ClientId;
 use crate::values::ids::UserId;
 use crate::values::scope::Scope;
 use crate::values::secret::TokenHash;
@@ -75,7 +76,7 @@ macro_rules! judge_failed_claim {
 #[diesel(table_name = families)]
 pub struct FamilyRow {
     pub id: String,
-    pub client_id: String,
+    pub client_id: ClientId,
     pub user_id: UserId,
     pub scope: Scope,
     pub created_at: i64,
@@ -234,7 +235,7 @@ impl Store {
     pub async fn rotate_refresh_token(
         &self,
         old: TokenHash,
-        client_id: &str,
+        client_id: &ClientId,
         next: TokenRow,
         now: i64,
     ) -> Result<Claim, StoreError> {

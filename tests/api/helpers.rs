@@ -218,7 +218,7 @@ impl TestApp {
         .await
         .expect("cannot create the test client");
         TestClient {
-            id: client.id,
+            id: client.id.into_string(),
             secret: secret.map(|s| s.expose().to_owned()),
         }
     }

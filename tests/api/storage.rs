@@ -116,7 +116,7 @@ async fn refresh_tokens_client_secrets_and_passwords_are_stored_only_as_hashes()
     let client_row = app
         .state
         .store
-        .find_client(&client.id)
+        .find_client(&latchkey::values::ids::ClientId::new(client.id.as_str()))
         .await
         .expect("reading the client")
         .expect("the client has a row");

@@ -64,7 +64,7 @@ impl<'a> Subject<'a> {
     /// The client itself: no roles, no tenant.
     pub fn client(client: &'a Client) -> Self {
         Self {
-            id: &client.id,
+            id: client.id.as_str(),
             roles: &[],
             tenant: None,
             sid: None,
@@ -100,7 +100,7 @@ pub fn sign(
         iat: now,
         nbf: now,
         jti: uuid::Uuid::new_v4().to_string(),
-        client_id: &client.id,
+        client_id: client.id.as_str(),
         scope: scope.to_string(),
         sid: subject.sid,
         roles: subject.roles,

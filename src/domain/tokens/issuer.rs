@@ -159,7 +159,7 @@ impl TokenIssuer {
                     &keys.active,
                     &self.settings,
                     user.id.as_str(),
-                    &client.id,
+                    client.id.as_str(),
                     &redemption.sign_in,
                     &access_token,
                     now,
