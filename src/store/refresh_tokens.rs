@@ -16,6 +16,7 @@ use super::types::KeyState;
 use super::users::UserRow;
 use super::{Pool, Store, StoreError, with_conn, write_tx};
 use crate::values::ids::ClientId;
+use crate::values::ids::Kid;
 use crate::values::ids::UserId;
 use crate::values::scope::Scope;
 use crate::values::secret::TokenHash;
@@ -100,7 +101,7 @@ pub struct TokenRow {
     /// Set when the token was rotated; presenting it again is reuse.
     pub used_at: Option<i64>,
     /// `kid` of the access token issued with this refresh token.
-    pub access_token_kid: String,
+    pub access_token_kid: Kid,
 }
 
 /// A presented refresh token with what is needed to judge it, read before the claim.
@@ -359,7 +360,7 @@ impl Store {
         })
     }
 
-    async fn signer_or_dead(&self, kid: &str) -> Result<Claim, StoreError> {
+    async fn signer_or_dead(&self, kid: &Kid) -> Result<Claim, StoreError> {
         let revoked = with_conn!(self, conn => {
             keys::table
                 .find(kid)

@@ -7,11 +7,12 @@ use super::audit::{Actor, AuditRow};
 use super::schema::signing_keys as keys;
 use super::types::KeyState;
 use super::{Store, StoreError, with_conn, write_tx};
+use crate::values::ids::Kid;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = keys)]
 pub struct SigningKeyRow {
-    pub kid: String,
+    pub kid: Kid,
     pub algorithm: String,
     pub state: KeyState,
     /// RSA modulus, base64url without padding (JWK `n`).
@@ -43,7 +44,7 @@ impl Store {
     }
 
     /// Records that `kid` signed at `now`. Never moves the time back: replicas' writes may arrive in any order.
-    pub async fn mark_key_signed(&self, kid: &str, now: i64) -> Result<(), StoreError> {
+    pub async fn mark_key_signed(&self, kid: &Kid, now: i64) -> Result<(), StoreError> {
         let kid = kid.to_owned();
         write_tx!(self, StoreError, conn => {
             diesel::update(
@@ -79,7 +80,7 @@ impl Store {
     /// `next` (another replica or the CLI got there first).
     pub async fn promote_signing_key(
         &self,
-        next_kid: &str,
+        next_kid: &Kid,
         now: i64,
         remove_after: i64,
     ) -> Result<bool, StoreError> {
@@ -104,7 +105,7 @@ impl Store {
     }
 
     /// Removes a retired key whose tokens have all expired.
-    pub async fn delete_retired_signing_key(&self, kid: &str) -> Result<bool, StoreError> {
+    pub async fn delete_retired_signing_key(&self, kid: &Kid) -> Result<bool, StoreError> {
         let kid = kid.to_owned();
         write_tx!(self, StoreError, conn => {
             Ok(diesel::delete(keys::table.find(&kid).filter(keys::state.eq(KeyState::Retired))).execute(conn).await? == 1)
@@ -114,7 +115,7 @@ impl Store {
     /// Replaces a key's sealed private half (master-key rotation).
     pub async fn reseal_signing_key(
         &self,
-        kid: &str,
+        kid: &Kid,
         ciphertext: &[u8],
         master_key_id: &str,
     ) -> Result<(), StoreError> {
@@ -137,7 +138,7 @@ impl Store {
     /// access tokens it signed is revoked; an audit record is written.
     pub async fn revoke_signing_key(
         &self,
-        kid: &str,
+        kid: &Kid,
         reason: &str,
         fresh: &SigningKeyRow,
         actor: &Actor,
@@ -167,7 +168,7 @@ impl Store {
                 .await?;
             let mut new_active = None;
             if state == KeyState::Active {
-                let next: Option<String> = keys::table
+                let next: Option<Kid> = keys::table
                     .filter(keys::state.eq(KeyState::Next))
                     .order(keys::created_at.asc())
                     .select(keys::kid)
@@ -204,7 +205,7 @@ impl Store {
                 .values(&AuditRow::new(&actor, "key.revoke", &format!("key:{kid}"), &detail, now))
                 .execute(conn)
                 .await?;
-            Ok(Revocation { new_active, families_revoked })
+            Ok(Revocation { new_active: new_active.map(Kid::into_string), families_revoked })
         })
     }
 

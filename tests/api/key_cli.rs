@@ -241,7 +241,7 @@ async fn keys_rewrap_reseals_every_key_under_a_new_master_key_and_a_server_then_
         .map(|r| {
             app.state
                 .master
-                .open(&r.kid, &r.master_key_id, &r.private_key_ciphertext)
+                .open(r.kid.as_str(), &r.master_key_id, &r.private_key_ciphertext)
                 .expect("the old master key opens its keys")
         })
         .collect();
@@ -290,7 +290,11 @@ async fn keys_rewrap_reseals_every_key_under_a_new_master_key_and_a_server_then_
         assert_eq!(row.state, old_row.state);
         assert_eq!(
             &new_key
-                .open(&row.kid, &row.master_key_id, &row.private_key_ciphertext)
+                .open(
+                    row.kid.as_str(),
+                    &row.master_key_id,
+                    &row.private_key_ciphertext
+                )
                 .expect("the new master key opens it"),
             old_plain,
             "the same private key, re-sealed"

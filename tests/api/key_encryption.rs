@@ -101,7 +101,7 @@ async fn no_private_key_is_readable_in_the_database_in_any_key_state() {
         let plain = app
             .state
             .master
-            .open(&row.kid, &row.master_key_id, sealed)
+            .open(row.kid.as_str(), &row.master_key_id, sealed)
             .expect("the configured master key opens it");
         let pair = KeyPair::from_pkcs8(&plain).expect("a PKCS#8 RSA key");
         assert_eq!(
@@ -129,7 +129,11 @@ async fn no_private_key_is_readable_in_the_database_in_any_key_state() {
                 row.kid
             );
         }
-        assert!(stranger.open(&row.kid, &row.master_key_id, sealed).is_err());
+        assert!(
+            stranger
+                .open(row.kid.as_str(), &row.master_key_id, sealed)
+                .is_err()
+        );
         // The sealed key is bound to its row: it can't be moved to another kid.
         assert!(
             app.state
@@ -198,5 +202,8 @@ async fn a_wrong_lost_or_malformed_master_key_stops_start_up_and_nothing_is_rege
         .into_iter()
         .find(|r| r.state.as_str() == "active")
         .expect("an active key");
-    assert_eq!(again.state.keys.snapshot().active.kid(), active.kid);
+    assert_eq!(
+        again.state.keys.snapshot().active.kid(),
+        active.kid.as_str()
+    );
 }

@@ -156,7 +156,7 @@ pub(crate) async fn key_rows(app: &TestApp) -> Vec<SigningKeyRow> {
 pub(crate) fn kids_in_state(rows: &[SigningKeyRow], state: &str) -> Vec<String> {
     rows.iter()
         .filter(|r| r.state.as_str() == state)
-        .map(|r| r.kid.clone())
+        .map(|r| r.kid.to_string())
         .collect()
 }
 

@@ -198,7 +198,7 @@ async fn a_rotation_shows_in_the_key_gauges_and_the_per_kid_counters() {
     assert!(
         app.state
             .store
-            .promote_signing_key(&second, at, policy.remove_after(at))
+            .promote_signing_key(&second.as_str().into(), at, policy.remove_after(at))
             .await
             .expect("a promotion")
     );
@@ -291,7 +291,7 @@ async fn keys_list_shows_when_each_key_last_signed_and_the_families_carrying_it(
     let at = app.state.clock.now();
     app.state
         .store
-        .promote_signing_key(&second, at, policy.remove_after(at))
+        .promote_signing_key(&second.as_str().into(), at, policy.remove_after(at))
         .await
         .expect("a promotion");
     app.state

@@ -46,7 +46,11 @@ async fn the_private_signing_key_is_stored_only_sealed_under_the_master_key() {
     let pkcs8 = app
         .state
         .master
-        .open(&row.kid, &row.master_key_id, &row.private_key_ciphertext)
+        .open(
+            row.kid.as_str(),
+            &row.master_key_id,
+            &row.private_key_ciphertext,
+        )
         .expect("the configured master key opens the sealed key");
 
     // What was sealed is the private half of the published key...
@@ -72,7 +76,11 @@ async fn the_private_signing_key_is_stored_only_sealed_under_the_master_key() {
     let other = MasterKey::from_base64(&random_master_key(), "test").expect("a master key");
     assert!(
         other
-            .open(&row.kid, &row.master_key_id, &row.private_key_ciphertext)
+            .open(
+                row.kid.as_str(),
+                &row.master_key_id,
+                &row.private_key_ciphertext
+            )
             .is_err()
     );
     let configured = app

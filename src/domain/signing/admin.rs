@@ -8,6 +8,7 @@ use super::master_key::MasterKey;
 use crate::domain::audit::{self, Actor};
 use crate::store::signing_keys::{Revocation, SigningKeyRow};
 use crate::store::{Store, StoreError};
+use crate::values::ids::Kid;
 
 /// Why a key operation was refused. The texts say what is wrong in the terms of the key lifecycle; each surface
 /// adds how to act on it in its own terms (a CLI command, an API call).
@@ -86,7 +87,7 @@ pub struct KeyInfo {
 impl KeyInfo {
     fn from_row(row: &SigningKeyRow, live_refresh_families: i64) -> Self {
         Self {
-            kid: row.kid.clone(),
+            kid: row.kid.to_string(),
             state: row.state.as_str().to_owned(),
             created_at: row.created_at,
             activates_at: row.activate_after.filter(|_| row.state == KeyState::Next),
@@ -107,7 +108,7 @@ pub async fn list(store: &Store, now: i64) -> Result<Vec<KeyInfo>, AdminError> {
         .list_signing_keys()
         .await?
         .iter()
-        .map(|row| KeyInfo::from_row(row, live.get(&row.kid).copied().unwrap_or(0)))
+        .map(|row| KeyInfo::from_row(row, live.get(row.kid.as_str()).copied().unwrap_or(0)))
         .collect())
 }
 
@@ -134,7 +135,7 @@ pub async fn rotate(
     let rows = store.list_signing_keys().await?;
     if let Some(next) = oldest_next(&rows) {
         return Ok(RotateOutcome::AlreadyScheduled {
-            kid: next.kid.clone(),
+            kid: next.kid.to_string(),
             activates_at: policy.activation_of(next),
         });
     }
@@ -154,7 +155,7 @@ pub async fn rotate(
     )
     .await;
     Ok(RotateOutcome::Scheduled {
-        kid: row.kid,
+        kid: row.kid.into_string(),
         activates_at,
     })
 }
@@ -178,7 +179,7 @@ pub async fn rotate_now(
     let earliest = policy.earliest_activation(next.created_at);
     if now < earliest {
         return Err(AdminError::Invalid(KeyRefusal::TooEarly {
-            kid: next.kid.clone(),
+            kid: next.kid.to_string(),
             published_for: now - next.created_at,
             jwks_max_age_secs: policy.jwks_max_age.as_secs(),
             wait: earliest - now,
@@ -190,7 +191,7 @@ pub async fn rotate_now(
         .await?
     {
         return Err(AdminError::PromotionUnderWay {
-            kid: next.kid.clone(),
+            kid: next.kid.to_string(),
         });
     }
     audit::record(
@@ -203,7 +204,7 @@ pub async fn rotate_now(
     )
     .await;
     Ok(RotateOutcome::Promoted {
-        kid: next.kid.clone(),
+        kid: next.kid.to_string(),
     })
 }
 
@@ -225,7 +226,7 @@ pub async fn revoke(
         .await
         .map_err(|e| AdminError::Unexpected(e.into()))?;
     store
-        .revoke_signing_key(kid, reason.trim(), &fresh, actor, now)
+        .revoke_signing_key(&Kid::new(kid), reason.trim(), &fresh, actor, now)
         .await
         .map_err(|e| match e {
             StoreError::NotFound => AdminError::NotFound {
@@ -247,20 +248,24 @@ pub async fn rewrap(store: &Store, master: &MasterKey) -> Result<Vec<String>, Ad
             continue;
         }
         let plain = master
-            .open(&row.kid, &row.master_key_id, &row.private_key_ciphertext)
+            .open(
+                row.kid.as_str(),
+                &row.master_key_id,
+                &row.private_key_ciphertext,
+            )
             .map_err(|e| {
                 AdminError::Invalid(KeyRefusal::SealedByUnknownMasterKey {
-                    kid: row.kid.clone(),
+                    kid: row.kid.to_string(),
                     cause: e.to_string(),
                 })
             })?;
         let sealed = master
-            .seal(&row.kid, &plain)
+            .seal(row.kid.as_str(), &plain)
             .map_err(|e| AdminError::Unexpected(e.into()))?;
         store
             .reseal_signing_key(&row.kid, &sealed, master.id())
             .await?;
-        done.push(row.kid);
+        done.push(row.kid.into_string());
     }
     Ok(done)
 }

@@ -14,6 +14,7 @@ use super::master_key::{MasterKey, MasterKeyError};
 use crate::store::signing_keys::SigningKeyRow;
 pub use crate::store::types::KeyState;
 use crate::store::{Store, StoreError};
+use crate::values::ids::Kid;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyRingError {
@@ -122,14 +123,14 @@ fn build_set(
         });
         let keys: Vec<_> = published
             .iter()
-            .map(|r| public_jwk(&r.kid, &r.public_n, &r.public_e))
+            .map(|r| public_jwk(r.kid.as_str(), &r.public_n, &r.public_e))
             .collect();
         let verifying = published
             .iter()
             .map(|r| {
                 let key = jsonwebtoken::DecodingKey::from_rsa_components(&r.public_n, &r.public_e)
                     .map_err(anyhow::Error::from)?;
-                Ok((r.kid.clone(), key))
+                Ok((r.kid.to_string(), key))
             })
             .collect::<anyhow::Result<_>>()?;
         let jwks = serde_json::to_vec(&JwkSet { keys }).map_err(anyhow::Error::from)?;
@@ -153,16 +154,20 @@ fn parsed_key(
         if let Some(key) = parsed
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(&row.kid)
+            .get(row.kid.as_str())
         {
             return Ok(key.clone());
         }
-        let pkcs8 = master.open(&row.kid, &row.master_key_id, &row.private_key_ciphertext)?;
-        let key = Arc::new(SigningKey::from_pkcs8(&row.kid, &pkcs8)?);
+        let pkcs8 = master.open(
+            row.kid.as_str(),
+            &row.master_key_id,
+            &row.private_key_ciphertext,
+        )?;
+        let key = Arc::new(SigningKey::from_pkcs8(row.kid.as_str(), &pkcs8)?);
         parsed
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(row.kid.clone(), key.clone());
+            .insert(row.kid.to_string(), key.clone());
         Ok(key)
     }
 }
@@ -178,7 +183,7 @@ pub async fn generate_row(
         .await
         .map_err(anyhow::Error::from)??;
     Ok(SigningKeyRow {
-        kid: generated.jwk.kid.clone(),
+        kid: Kid::new(generated.jwk.kid.clone()),
         algorithm: "RS256".into(),
         state,
         public_n: generated.jwk.n.clone(),

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::store::signing_keys::SigningKeyRow;
 use crate::store::types::KeyState;
+use crate::values::ids::Kid;
 
 /// Slack for clock differences between replicas when deciding that a window has passed.
 pub const MARGIN: Duration = Duration::from_secs(2);
@@ -95,9 +96,9 @@ pub enum Step {
     /// Publish a new key that starts signing at `activate_after`.
     CreateNext { activate_after: i64 },
     /// Make the `next` key the signer; the active one retires.
-    Promote { kid: String },
+    Promote { kid: Kid },
     /// A retired key whose tokens have all expired leaves the JWKS.
-    Remove { kid: String },
+    Remove { kid: Kid },
 }
 
 /// The steps due at `now`, in the order to apply them.

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use crate::store::Store;
+use crate::values::ids::Kid;
 
 /// Least time between two writes of one kid's `last_signed_at` by one replica, in seconds.
 pub const WRITE_INTERVAL: i64 = 60;
@@ -32,7 +33,7 @@ impl SigningUsage {
         if !self.due(kid, now) {
             return;
         }
-        if let Err(e) = self.store.mark_key_signed(kid, now).await {
+        if let Err(e) = self.store.mark_key_signed(&Kid::new(kid), now).await {
             tracing::warn!(error = %e, kid, "cannot record when the key last signed");
         }
     }

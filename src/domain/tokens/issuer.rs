@@ -20,6 +20,7 @@ use crate::infra::clock::SharedClock;
 use crate::infra::metrics::Metrics;
 use crate::store::refresh_tokens::{Claim, FamilyRow, TokenRow};
 use crate::store::{Store, StoreError};
+use crate::values::ids::Kid;
 use crate::values::scope::Scope;
 use crate::values::secret::{PlainToken, TokenHash};
 
@@ -291,7 +292,7 @@ impl TokenIssuer {
             issued_at: now,
             idle_expires_at: (now + self.settings.refresh_token_idle_ttl).min(family_expires_at),
             used_at: None,
-            access_token_kid: keys.active.kid().to_owned(),
+            access_token_kid: Kid::new(keys.active.kid()),
         }
     }
 

@@ -51,7 +51,7 @@ impl KeyGauges {
                 (*state, count)
             })
             .collect();
-        let states = rows.iter().map(|r| (r.kid.clone(), r.state)).collect();
+        let states = rows.iter().map(|r| (r.kid.to_string(), r.state)).collect();
         Self {
             active_age,
             next_signs_in,
@@ -159,7 +159,7 @@ mod tests {
             active_age: None,
             next_signs_in: None,
             published: Vec::new(),
-            states: rows.iter().map(|r| (r.kid.clone(), r.state)).collect(),
+            states: rows.iter().map(|r| (r.kid.to_string(), r.state)).collect(),
         };
         states.record(&metrics, &gauges(&[row("k1", KeyState::Retired, 0)]));
         states.record(&metrics, &gauges(&[]));

@@ -50,7 +50,7 @@ pub async fn grant(
     // Counted whatever follows: what matters is that a token this kid's era issued is still in use.
     state
         .metrics
-        .refresh_presented(&found.token.access_token_kid);
+        .refresh_presented(found.token.access_token_kid.as_str());
     let family = &found.family;
     let now = state.clock.now();
     // §6: the token is bound to the client it was issued to. Another client's attempt changes nothing.
