@@ -137,7 +137,7 @@ async fn check(
     if verified.needs_rehash {
         rehash(store, hasher, &row, password, now).await;
     }
-    Ok(User::from_row(&row)?)
+    Ok(User::from_row(&row))
 }
 async fn rehash(
     store: &Store,

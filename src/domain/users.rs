@@ -9,6 +9,7 @@ use crate::store::revocations::UserRevocation;
 use crate::store::users::{NewUserRow, UserRow};
 use crate::store::{Store, StoreError};
 use crate::values::ids::UserId;
+use crate::values::roles::Roles;
 
 /// Why a change to users was refused.
 #[derive(Debug, thiserror::Error)]
@@ -85,10 +86,10 @@ impl User {
 }
 
 impl User {
-    pub fn from_row(row: &UserRow) -> Result<Self, StoreError> {
-        let roles = serde_json::from_str(&row.roles)
-            .map_err(|_| StoreError::Corrupt(format!("user {}: roles", row.id)))?;
-        Ok(Self {
+    /// The user a row holds (its columns were parsed when it was read).
+    pub fn from_row(row: &UserRow) -> Self {
+        let roles = row.roles.as_slice().to_vec();
+        Self {
             id: row.id.clone(),
             email: row.email.clone(),
             username: row.username.clone(),
@@ -97,7 +98,7 @@ impl User {
             disabled: row.disabled,
             created_at: row.created_at,
             version: row.version,
-        })
+        }
     }
 }
 
@@ -211,7 +212,7 @@ pub async fn create_user(
         email: email.clone(),
         username: new.username.clone(),
         password_hash,
-        roles: serde_json::Value::from(new.roles.clone()).to_string(),
+        roles: Roles::new(new.roles.clone()),
         tenant: new.tenant.clone(),
         disabled: false,
         created_at: now,
@@ -251,7 +252,7 @@ pub async fn page_users(
         .await?
         .iter()
         .map(User::from_row)
-        .collect::<Result<_, _>>()?)
+        .collect())
 }
 
 /// The user with this (normalised) email address, if any.
@@ -260,14 +261,13 @@ pub async fn find_by_email(store: &Store, email: &str) -> Result<Option<User>, U
         .find_user_by_email(email)
         .await?
         .as_ref()
-        .map(User::from_row)
-        .transpose()?)
+        .map(User::from_row))
 }
 
 /// The user with this id.
 pub async fn get_user(store: &Store, id: &UserId) -> Result<User, UserError> {
     match store.find_user(id).await? {
-        Some(row) => Ok(User::from_row(&row)?),
+        Some(row) => Ok(User::from_row(&row)),
         None => Err(UserError::NotFound(id.to_string())),
     }
 }
@@ -309,12 +309,12 @@ pub async fn update_user(
         let roles = changes.roles.clone().unwrap_or(current.roles.clone());
         let tenant = changes.tenant.clone().unwrap_or(current.tenant.clone());
         let disabled = changes.disabled.unwrap_or(current.disabled);
-        let roles_json = serde_json::Value::from(roles.clone()).to_string();
+        let stored_roles = Roles::new(roles.clone());
         if store
             .update_user_attributes(
                 id,
                 current.version,
-                roles_json,
+                stored_roles,
                 tenant.clone(),
                 disabled,
                 now,
@@ -359,7 +359,7 @@ pub async fn list_users(store: &Store) -> Result<Vec<User>, UserError> {
         .await?
         .iter()
         .map(User::from_row)
-        .collect::<Result<_, _>>()?)
+        .collect())
 }
 
 /// A user named by id, email or username (as operators type them).
@@ -405,7 +405,7 @@ pub async fn set_disabled(
         now,
     )
     .await;
-    let mut user = User::from_row(&row)?;
+    let mut user = User::from_row(&row);
     user.disabled = disabled;
     Ok(user)
 }
@@ -431,7 +431,7 @@ pub async fn revoke_sessions(
         now,
     )
     .await;
-    Ok((User::from_row(&row)?, ended))
+    Ok((User::from_row(&row), ended))
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use diesel_async::RunQueryDsl;
 use super::schema::users;
 use super::{Store, StoreError, with_conn, write_tx};
 use crate::values::ids::UserId;
+use crate::values::roles::Roles;
 
 /// A user row. Its `Debug` leaves the password hash out: a hash in a log is an offline guessing target.
 #[derive(Clone, Queryable, Selectable)]
@@ -15,7 +16,7 @@ pub struct UserRow {
     pub email: String,
     pub username: Option<String>,
     pub password_hash: String,
-    pub roles: String,
+    pub roles: Roles,
     pub tenant: Option<String>,
     pub disabled: bool,
     pub created_at: i64,
@@ -49,7 +50,7 @@ pub struct NewUserRow {
     pub email: String,
     pub username: Option<String>,
     pub password_hash: String,
-    pub roles: String,
+    pub roles: Roles,
     pub tenant: Option<String>,
     pub disabled: bool,
     pub created_at: i64,
@@ -128,7 +129,7 @@ impl Store {
         &self,
         id: &UserId,
         version: i64,
-        roles: String,
+        roles: Roles,
         tenant: Option<String>,
         disabled: bool,
         now: i64,

@@ -209,7 +209,7 @@ mod tests {
             email: email.to_owned(),
             username: None,
             password_hash: "x".into(),
-            roles: "[]".into(),
+            roles: crate::values::roles::Roles::default(),
             tenant: None,
             disabled: false,
             created_at: 0,

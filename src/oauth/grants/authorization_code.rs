@@ -101,7 +101,7 @@ pub async fn grant(
     let Some(user_row) = state.store.find_user(&code.user_id).await? else {
         return Err(invalid());
     };
-    let user = User::from_row(&user_row)?;
+    let user = User::from_row(&user_row);
     let scope = code.scope.clone();
     let redemption = CodeRedemption {
         code: hash,

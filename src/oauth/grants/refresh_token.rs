@@ -92,7 +92,7 @@ pub async fn grant(
     // §6: narrower is allowed; the new refresh token keeps the originally granted scope.
     let scope = within(request.scope.as_ref(), &family.scope)?;
     // The user row came with the token (one query): its roles and tenant as they are now.
-    let user = User::from_row(&found.user)?;
+    let user = User::from_row(&found.user);
     let rotation = Rotation { presented, family };
     let issued = state
         .issuer
