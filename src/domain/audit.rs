@@ -10,6 +10,7 @@ use serde::Serialize;
 
 pub use crate::store::audit::Actor;
 use crate::store::audit::AuditRow;
+pub use crate::store::types::AuditAction;
 use crate::store::{Store, StoreError};
 
 impl Actor {
@@ -64,7 +65,7 @@ impl AuditRecord {
             at: row.at,
             actor: row.actor,
             source: row.source,
-            action: row.action,
+            action: row.action.as_str().to_owned(),
             subject: row.subject,
         }
     }
@@ -74,7 +75,7 @@ impl AuditRecord {
 pub async fn record(
     store: &Store,
     actor: &Actor,
-    action: &str,
+    action: AuditAction,
     subject: &str,
     detail: serde_json::Value,
     now: i64,

@@ -390,7 +390,7 @@ pub async fn create_client(
     audit::record(
         store,
         actor,
-        "client.create",
+        audit::AuditAction::ClientCreate,
         &format!("client:{}", client.id),
         serde_json::to_value(client.view()).unwrap_or_default(),
         now,
@@ -486,7 +486,7 @@ pub async fn update_client(
             audit::record(
                 store,
                 actor,
-                "client.update",
+                audit::AuditAction::ClientUpdate,
                 &format!("client:{id}"),
                 detail.into(),
                 now,
@@ -529,7 +529,7 @@ pub async fn rotate_secret(
             audit::record(
                 store,
                 actor,
-                "client.rotate_secret",
+                audit::AuditAction::ClientRotateSecret,
                 &format!("client:{id}"),
                 serde_json::json!({}),
                 now,
@@ -584,7 +584,7 @@ pub async fn delete_client(
         audit::record(
             store,
             actor,
-            "client.delete",
+            audit::AuditAction::ClientDelete,
             &format!("client:{id}"),
             serde_json::json!({}),
             now,

@@ -232,7 +232,7 @@ pub async fn create_user(
     audit::record(
         store,
         actor,
-        "user.create",
+        audit::AuditAction::UserCreate,
         &format!("user:{}", user.id),
         serde_json::to_value(&user).unwrap_or_default(),
         now,
@@ -338,7 +338,7 @@ pub async fn update_user(
             audit::record(
                 store,
                 actor,
-                "user.update",
+                audit::AuditAction::UserUpdate,
                 &format!("user:{id}"),
                 detail.into(),
                 now,
@@ -392,9 +392,9 @@ pub async fn set_disabled(
             .await?;
     }
     let action = if disabled {
-        "user.disable"
+        audit::AuditAction::UserDisable
     } else {
-        "user.enable"
+        audit::AuditAction::UserEnable
     };
     audit::record(
         store,
@@ -425,7 +425,7 @@ pub async fn revoke_sessions(
     audit::record(
         store,
         actor,
-        "user.revoke_sessions",
+        audit::AuditAction::UserRevokeSessions,
         &format!("user:{}", row.id),
         serde_json::json!({ "families_revoked": ended.families, "sessions_revoked": ended.sessions }),
         now,

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::schema::audit_log;
+use super::types::AuditAction;
 use super::{Store, StoreError, with_conn, write_tx};
 
 /// Who acts: `client:<id>` for a caller of the admin API, `cli:<os user>` for an operator at the command line,
@@ -23,7 +24,7 @@ pub struct AuditRow {
     pub at: i64,
     pub actor: String,
     pub source: Option<String>,
-    pub action: String,
+    pub action: AuditAction,
     pub subject: String,
     /// JSON object.
     pub detail: String,
@@ -33,7 +34,7 @@ impl AuditRow {
     /// A new record with a fresh id.
     pub fn new(
         actor: &Actor,
-        action: &str,
+        action: AuditAction,
         subject: &str,
         detail: &serde_json::Value,
         at: i64,
@@ -43,7 +44,7 @@ impl AuditRow {
             at,
             actor: actor.name.clone(),
             source: actor.source.clone(),
-            action: action.to_owned(),
+            action,
             subject: subject.to_owned(),
             detail: detail.to_string(),
         }

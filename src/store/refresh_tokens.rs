@@ -348,18 +348,6 @@ impl Store {
         Ok(counts.into_iter().collect())
     }
 
-    /// Tokens stored in a family, newest first (for operators and tests).
-    pub async fn family_tokens(&self, family_id: &str) -> Result<Vec<TokenRow>, StoreError> {
-        with_conn!(self, conn => {
-            Ok(tokens::table
-                .filter(tokens::family_id.eq(family_id))
-                .order(tokens::issued_at.desc())
-                .select(TokenRow::as_select())
-                .load(conn)
-                .await?)
-        })
-    }
-
     async fn signer_or_dead(&self, kid: &Kid) -> Result<Claim, StoreError> {
         let revoked = with_conn!(self, conn => {
             keys::table

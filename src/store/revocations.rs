@@ -184,16 +184,4 @@ impl Store {
                 .await?)
         })
     }
-
-    /// The largest `seq` ever drawn (0 for an empty log): where a new feed reader that wants only what comes next
-    /// starts.
-    pub async fn last_revocation_seq(&self) -> Result<i64, StoreError> {
-        with_conn!(self, conn => {
-            Ok(revocations::table
-                .select(diesel::dsl::max(revocations::seq))
-                .first::<Option<i64>>(conn)
-                .await?
-                .unwrap_or(0))
-        })
-    }
 }

@@ -5,6 +5,7 @@ use diesel_async::RunQueryDsl;
 
 use super::audit::{Actor, AuditRow};
 use super::schema::signing_keys as keys;
+use super::types::AuditAction;
 use super::types::KeyState;
 use super::{Store, StoreError, with_conn, write_tx};
 use crate::values::ids::Kid;
@@ -202,7 +203,7 @@ impl Store {
             });
             // In the revoking transaction: an emergency revocation is never without its record.
             diesel::insert_into(audit_log::table)
-                .values(&AuditRow::new(&actor, "key.revoke", &format!("key:{kid}"), &detail, now))
+                .values(&AuditRow::new(&actor, AuditAction::KeyRevoke, &format!("key:{kid}"), &detail, now))
                 .execute(conn)
                 .await?;
             Ok(Revocation { new_active: new_active.map(Kid::into_string), families_revoked })

@@ -42,6 +42,64 @@ macro_rules! text_column {
     };
 }
 
+/// What an audit record says was done (`audit_log.action`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
+pub enum AuditAction {
+    UserCreate,
+    UserUpdate,
+    UserRevokeSessions,
+    UserDisable,
+    UserEnable,
+    ClientCreate,
+    ClientUpdate,
+    ClientRotateSecret,
+    ClientDelete,
+    KeyRotate,
+    KeyPromote,
+    KeyRevoke,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 12] = [
+        Self::UserCreate,
+        Self::UserUpdate,
+        Self::UserRevokeSessions,
+        Self::UserDisable,
+        Self::UserEnable,
+        Self::ClientCreate,
+        Self::ClientUpdate,
+        Self::ClientRotateSecret,
+        Self::ClientDelete,
+        Self::KeyRotate,
+        Self::KeyPromote,
+        Self::KeyRevoke,
+    ];
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|action| action.as_str() == text)
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::UserCreate => "user.create",
+            Self::UserUpdate => "user.update",
+            Self::UserRevokeSessions => "user.revoke_sessions",
+            Self::UserDisable => "user.disable",
+            Self::UserEnable => "user.enable",
+            Self::ClientCreate => "client.create",
+            Self::ClientUpdate => "client.update",
+            Self::ClientRotateSecret => "client.rotate_secret",
+            Self::ClientDelete => "client.delete",
+            Self::KeyRotate => "key.rotate",
+            Self::KeyPromote => "key.promote",
+            Self::KeyRevoke => "key.revoke",
+        }
+    }
+}
+
+text_column!(AuditAction, "audit action");
+
 /// States a signing key moves through (DESIGN.md §8).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, AsExpression, FromSqlRow, serde::Serialize)]
 #[diesel(sql_type = Text)]
@@ -305,6 +363,9 @@ mod tests {
                 TokenEndpointAuthMethod::parse(method.as_str()),
                 Some(method)
             );
+        }
+        for action in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(action.as_str()), Some(action));
         }
         assert_eq!(KeyState::parse("Active"), None);
     }

@@ -148,7 +148,7 @@ pub async fn rotate(
     audit::record(
         store,
         actor,
-        "key.rotate",
+        audit::AuditAction::KeyRotate,
         &format!("key:{}", row.kid),
         serde_json::json!({ "activates_at": activates_at }),
         row.created_at,
@@ -197,7 +197,7 @@ pub async fn rotate_now(
     audit::record(
         store,
         actor,
-        "key.promote",
+        audit::AuditAction::KeyPromote,
         &format!("key:{}", next.kid),
         serde_json::json!({}),
         now,

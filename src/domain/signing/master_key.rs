@@ -106,10 +106,6 @@ impl MasterKey {
         self
     }
 
-    pub fn previous_id(&self) -> Option<&str> {
-        self.previous.as_deref().map(MasterKey::id)
-    }
-
     pub fn from_base64(text: &str, origin: &str) -> Result<Self, MasterKeyError> {
         let bytes = STANDARD
             .decode(text.trim())
