@@ -14,6 +14,7 @@ mod cli;
 mod client_authentication;
 mod client_credentials;
 mod discovery_and_jwks;
+mod file_permissions;
 mod helpers;
 mod hosted_pages;
 mod key_cli;

@@ -82,7 +82,7 @@ pub(crate) fn reset_link(mail: &str) -> String {
 }
 
 /// Asks for a reset of `email` through the forgot form.
-async fn forgot(app: &TestApp, browser: &Browser, email: &str) -> reqwest::Response {
+pub(crate) async fn forgot(app: &TestApp, browser: &Browser, email: &str) -> reqwest::Response {
     let page = browser.get(&app.url("/password/forgot")).await;
     assert_eq!(page.status(), StatusCode::OK);
     let mut form = hidden_fields(&page.text().await.expect("the forgot page"));
