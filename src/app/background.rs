@@ -1,31 +1,76 @@
-//! The work each replica does besides answering requests: key maintenance, the mail sender and pruning. Stopped
-//! with the server; undelivered mail stays in the outbox for the next start.
+//! The work each replica does besides answering requests: key maintenance, forgot-password requests, the mail
+//! sender and pruning. Stopped with the server; undelivered mail and unhandled
+//! requests stay in the database for the next start.
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use actix_web::web;
 use tokio::task::JoinHandle;
 
 use super::services::Services;
 use crate::config::Config;
+use crate::domain::password_reset::{RequestHandling, ResetMailTexts};
 use crate::domain::signing::KeyRing;
 use crate::domain::signing::manager::KeyManager;
 use crate::infra::clock::SharedClock;
+use crate::state::AppState;
 use crate::store::Store;
+
+/// How often a replica looks for forgot-password requests when nothing wakes it (another replica's requests are
+/// normally handled by that replica at once).
+const RESET_REQUEST_POLL: Duration = Duration::from_secs(2);
 
 /// The background tasks of one replica.
 pub(super) struct Background {
     maintenance: JoinHandle<()>,
     mail_sender: Option<JoinHandle<()>>,
     pruning: JoinHandle<()>,
+    reset_requests: Option<JoinHandle<()>>,
 }
 
 impl Background {
     pub(super) fn stop(self) {
         self.maintenance.abort();
         self.pruning.abort();
-        if let Some(sender) = self.mail_sender {
-            sender.abort();
+        for task in [self.mail_sender, self.reset_requests]
+            .into_iter()
+            .flatten()
+        {
+            task.abort();
         }
+    }
+
+    /// Handles forgot-password requests off the request path: woken by each request, and every few seconds for
+    /// any left over (a restart, another replica's). The answer to a request never waits for this, so its timing
+    /// can't depend on the account; mails queued wake the sender.
+    pub(super) fn handle_reset_requests(
+        &mut self,
+        state: web::Data<AppState>,
+        texts: ResetMailTexts,
+    ) {
+        self.reset_requests = Some(tokio::spawn(async move {
+            loop {
+                let handling = RequestHandling {
+                    store: &state.store,
+                    master: &state.master,
+                    throttle: &state.throttle,
+                    settings: &state.reset,
+                    texts: &texts,
+                };
+                match handling.handle_requests(state.clock.now()).await {
+                    Ok(0) => {}
+                    Ok(_) => state.mail_wake.notify_one(),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "forgot-password requests unavailable; will retry");
+                    }
+                }
+                tokio::select! {
+                    () = state.reset_wake.notified() => {}
+                    () = tokio::time::sleep(RESET_REQUEST_POLL) => {}
+                }
+            }
+        }));
     }
 }
 
@@ -84,8 +129,10 @@ pub(super) async fn start(
         maintenance,
         mail_sender,
         pruning: spawn_pruning(services.store.clone(), clock.clone()),
+        reset_requests: None,
     })
 }
+
 
 /// Every 10 minutes, deletes codes, sessions, reset tokens and sent mail that stopped mattering a day ago (several
 /// replicas doing it at once is harmless).

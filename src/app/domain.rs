@@ -68,6 +68,7 @@ pub(super) async fn app_state(config: &Config, parts: Parts) -> AppState {
             address_failures: config.address_failure_limit,
             address_requests_per_minute: config.address_request_limit,
             forgot_password_requests: config.forgot_password_limit,
+            reset_mails: config.reset_mail_limit,
         },
     );
     AppState {
@@ -89,6 +90,7 @@ pub(super) async fn app_state(config: &Config, parts: Parts) -> AppState {
             public_url: config.public_url(),
         },
         mail_wake,
+        reset_wake: Arc::new(tokio::sync::Notify::new()),
         metrics,
     }
 }

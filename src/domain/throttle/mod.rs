@@ -36,6 +36,8 @@ pub struct Limits {
     pub address_failures: u32,
     pub address_requests_per_minute: u32,
     pub forgot_password_requests: u32,
+    /// Reset mails per account per `login_failure_window`.
+    pub reset_mails: u32,
 }
 
 pub struct Throttle {
@@ -46,6 +48,7 @@ pub struct Throttle {
     address_failures: Rule,
     address_requests: Rule,
     forgot: Rule,
+    reset_mail: Rule,
 }
 
 /// Why an attempt is refused before any password is checked.
@@ -105,6 +108,11 @@ impl Throttle {
                 limit: limits.forgot_password_requests,
                 window,
             },
+            reset_mail: Rule {
+                name: "reset-mail-account",
+                limit: limits.reset_mails,
+                window,
+            },
         }
     }
 
@@ -120,6 +128,11 @@ impl Throttle {
     /// Counts a forgot-password request from `address`.
     pub async fn forgot_password(&self, address: IpAddr) -> Result<(), Throttled> {
         limited(self.limiter.hit(&self.forgot, &address.to_string()).await)
+    }
+
+    /// Counts a reset mail to the account `user_id`, whoever asked from wherever: over the limit, none is sent.
+    pub async fn reset_mail(&self, user_id: &str) -> Result<(), Throttled> {
+        limited(self.limiter.hit(&self.reset_mail, user_id).await)
     }
 
     /// Starts a sign-in to `account` (the normalised login) from `source`: refused if the address is over its
