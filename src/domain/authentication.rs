@@ -85,7 +85,11 @@ async fn check(
         Login::Username(username) => store.find_user_by_username(username).await?,
     };
     let verified = hasher
-        .verify(password, row.as_ref().map(|r| r.password_hash.as_str()))
+        .verify(
+            password,
+            row.as_ref().map(|r| r.password_hash.as_str()),
+            &login.account_key(),
+        )
         .await?;
     let row = match row {
         Some(row) if verified.matches && !row.disabled => row,

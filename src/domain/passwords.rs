@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use arc_swap::ArcSwap;
 use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, PasswordHasher as _, Version};
 use subtle::ConstantTimeEq;
 use tokio::sync::{Semaphore, TryAcquireError};
@@ -100,11 +101,44 @@ pub struct Verified {
 pub struct PasswordHasher {
     params: Params,
     pool: Arc<HashPool>,
-    /// A real hash verified for unknown users, so "no such user" costs what "wrong password" costs.
-    dummy_hash: Arc<str>,
+    /// Real hashes verified for unknown users, so that "no such user" costs what "wrong password" costs.
+    dummies: Arc<ArcSwap<Dummies>>,
     /// Where the wait for a thread is recorded.
     metrics: Metrics,
 }
+
+/// The dummy hashes an unknown login is verified against: one per cost the stored hashes use, each picked for a
+/// share of logins equal to its share of the stored hashes. The pick is a keyed hash of the login, so one login
+/// always costs the same (as an account does) and nobody can tell which cost an unknown login gets. After an
+/// argon2 parameter change, stored hashes keep their old cost until their owner signs in; a dummy with the new
+/// parameters would make every unknown login slower than almost every account. With costs drawn like the
+/// accounts', a login's time says nothing about whether it exists, whatever mix of costs is stored.
+struct Dummies {
+    /// Picks a dummy for a login; derived from the master key so every replica picks the same.
+    key: ring::hmac::Key,
+    /// (cumulative share, hash), shares in stored hashes; the last cumulative share is the total.
+    choices: Vec<(u64, Arc<str>)>,
+}
+
+impl Dummies {
+    fn pick(&self, login: &str) -> Arc<str> {
+        let tag = ring::hmac::sign(&self.key, login.as_bytes());
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&tag.as_ref()[..8]);
+        let total = self.choices.last().map_or(1, |(total, _)| (*total).max(1));
+        let point = u64::from_le_bytes(first) % total;
+        self.choices
+            .iter()
+            .find(|(cumulative, _)| point < *cumulative)
+            .or(self.choices.last())
+            .map_or_else(|| Arc::from(""), |(_, hash)| hash.clone())
+    }
+}
+
+/// The text every dummy hash is made from (no login ever matches a dummy: `verify` says so).
+const DUMMY_PASSWORD: &[u8] = b"latchkey-dummy-password";
+/// Most costs the dummies follow; the rarest beyond them count as the most common one.
+const MAX_DUMMIES: usize = 8;
 
 impl PasswordHasher {
     pub fn new(
@@ -116,13 +150,70 @@ impl PasswordHasher {
     ) -> anyhow::Result<Self> {
         let params = Params::new(memory_kib, iterations, parallelism, None)
             .map_err(|e| anyhow::anyhow!("invalid argon2 parameters: {e}"))?;
-        let dummy_hash = hash_with(&params, b"latchkey-dummy-password")?;
+        let dummy_hash = hash_with(&params, DUMMY_PASSWORD)?;
+        let key =
+            ring::hmac::Key::generate(ring::hmac::HMAC_SHA256, &ring::rand::SystemRandom::new())
+                .map_err(|_| anyhow::anyhow!("no randomness for the dummy-hash key"))?;
         Ok(Self {
             params,
             pool: Arc::new(HashPool::new(concurrency.max(1), queue_limit)?),
-            dummy_hash: dummy_hash.into(),
+            dummies: Arc::new(ArcSwap::from_pointee(Dummies {
+                key,
+                choices: vec![(1, dummy_hash.into())],
+            })),
             metrics: Metrics::disabled(),
         })
+    }
+
+    /// Picks unknown logins' dummies with `key` (derive it from the master key: every replica must pick alike).
+    pub fn key_dummies(&self, key: ring::hmac::Key) {
+        let current = self.dummies.load();
+        self.dummies.store(Arc::new(Dummies {
+            key,
+            choices: current.choices.clone(),
+        }));
+    }
+
+    /// Makes unknown logins cost what stored hashes cost: `costs` are the stored hashes' PHC heads
+    /// (`$argon2id$v=19$m=…,t=…,p=…`) with how many hashes use each. A dummy is hashed (on the pool) for each of the
+    /// most common costs; heads that can't be read are left out. Without any stored hash, the configured
+    /// parameters stay.
+    pub async fn follow_stored_costs(
+        &self,
+        costs: impl IntoIterator<Item = (String, u64)>,
+    ) -> Result<(), PasswordError> {
+        let mut read: Vec<(Params, u64)> = Vec::new();
+        for (head, count) in costs {
+            let Some(params) = params_of(&head) else {
+                continue;
+            };
+            match read.iter_mut().find(|(p, _)| same_cost(p, &params)) {
+                Some((_, n)) => *n += count,
+                None => read.push((params, count)),
+            }
+        }
+        read.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
+        let rest: u64 = read.iter().skip(MAX_DUMMIES).map(|(_, n)| n).sum();
+        read.truncate(MAX_DUMMIES);
+        if let Some((_, most)) = read.first_mut() {
+            *most += rest;
+        }
+        if read.is_empty() {
+            read.push((self.params.clone(), 1));
+        }
+        let mut choices = Vec::with_capacity(read.len());
+        let mut cumulative = 0u64;
+        for (params, count) in read {
+            let hash = self
+                .pool
+                .run(&self.metrics, move || hash_with(&params, DUMMY_PASSWORD))
+                .await?;
+            cumulative = cumulative.saturating_add(count.max(1));
+            choices.push((cumulative, Arc::from(hash)));
+        }
+        let key = self.dummies.load().key.clone();
+        self.dummies.store(Arc::new(Dummies { key, choices }));
+        Ok(())
     }
 
     /// Records the queue's waits and refusals into `metrics`.
@@ -145,14 +236,17 @@ impl PasswordHasher {
             .await
     }
 
-    /// Verifies `password` against `stored`, or against the dummy hash when there is no user.
+    /// Verifies `password` against `stored`, or, when there is no user, against the dummy hash `login` gets (see
+    /// [`Self::follow_stored_costs`]). The dummy is picked either way, so both paths do the same work.
     pub async fn verify(
         &self,
         password: &Password,
         stored: Option<&str>,
+        login: &str,
     ) -> Result<Verified, PasswordError> {
         let is_real = stored.is_some();
-        let stored: Arc<str> = stored.map_or_else(|| self.dummy_hash.clone(), Arc::from);
+        let dummy = self.dummies.load().pick(login);
+        let stored: Arc<str> = stored.map_or(dummy, Arc::from);
         let params = self.params.clone();
         let password = password.clone();
         let verified = self
@@ -325,6 +419,13 @@ fn argon2_for(params: &Params) -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
 }
 
+/// The parameters of a PHC string's head (`$argon2id$v=19$m=…,t=…,p=…`, with or without what follows).
+fn params_of(head: &str) -> Option<Params> {
+    let parsed = PasswordHash::new(head.trim_end_matches('$')).ok()?;
+    Algorithm::try_from(parsed.algorithm.as_str()).ok()?;
+    Params::try_from(&parsed).ok()
+}
+
 fn same_cost(a: &Params, b: &Params) -> bool {
     a.m_cost() == b.m_cost() && a.t_cost() == b.t_cost() && a.p_cost() == b.p_cost()
 }
@@ -350,31 +451,117 @@ mod tests {
         let pw = Password::new("correct horse".into()).unwrap();
         let stored = h.hash(&pw).await.unwrap();
         assert!(stored.starts_with("$argon2id$"));
-        assert!(h.verify(&pw, Some(&stored)).await.unwrap().matches);
+        assert!(
+            h.verify(&pw, Some(&stored), "e:user")
+                .await
+                .unwrap()
+                .matches
+        );
         let wrong = Password::presented("incorrect horse").unwrap();
-        assert!(!h.verify(&wrong, Some(&stored)).await.unwrap().matches);
+        assert!(
+            !h.verify(&wrong, Some(&stored), "e:user")
+                .await
+                .unwrap()
+                .matches
+        );
     }
 
     #[tokio::test]
     async fn an_unknown_user_never_matches_even_with_the_dummy_password() {
         let h = hasher(256);
         let pw = Password::presented("latchkey-dummy-password").unwrap();
-        assert!(!h.verify(&pw, None).await.unwrap().matches);
+        assert!(!h.verify(&pw, None, "e:nobody").await.unwrap().matches);
     }
 
     #[tokio::test]
     async fn changed_parameters_ask_for_a_rehash() {
         let pw = Password::new("correct horse".into()).unwrap();
         let stored = hasher(256).hash(&pw).await.unwrap();
-        let v = hasher(512).verify(&pw, Some(&stored)).await.unwrap();
+        let v = hasher(512)
+            .verify(&pw, Some(&stored), "e:user")
+            .await
+            .unwrap();
         assert!(v.matches && v.needs_rehash);
         assert!(
             !hasher(256)
-                .verify(&pw, Some(&stored))
+                .verify(&pw, Some(&stored), "e:user")
                 .await
                 .unwrap()
                 .needs_rehash
         );
+    }
+
+    /// The memory cost of the dummy `login` gets.
+    fn dummy_memory(h: &PasswordHasher, login: &str) -> u32 {
+        let dummy = h.dummies.load().pick(login);
+        params_of(&dummy).unwrap().m_cost()
+    }
+
+    #[tokio::test]
+    async fn unknown_logins_cost_what_the_stored_hashes_cost_in_the_same_shares() {
+        let h = hasher(512);
+        assert_eq!(
+            dummy_memory(&h, "e:nobody"),
+            512,
+            "without a census: the configured cost"
+        );
+        h.follow_stored_costs([
+            ("$argon2id$v=19$m=256,t=1,p=1$".to_owned(), 3),
+            ("$argon2id$v=19$m=128,t=1,p=1$".to_owned(), 1),
+            ("$argon2id$v=19$m=128,t=1,p=1$c2FsdHNhbHQ$".to_owned(), 0),
+            ("not a hash".to_owned(), 100),
+        ])
+        .await
+        .unwrap();
+        let logins: Vec<String> = (0..4000)
+            .map(|i| format!("e:user{i}@example.org"))
+            .collect();
+        let old = logins
+            .iter()
+            .filter(|login| dummy_memory(&h, login) == 256)
+            .count();
+        let older = logins
+            .iter()
+            .filter(|login| dummy_memory(&h, login) == 128)
+            .count();
+        assert_eq!(
+            old + older,
+            logins.len(),
+            "never the configured cost nobody has"
+        );
+        assert!(
+            (2800..=3200).contains(&old),
+            "{old} of 4000 where 3000 are expected"
+        );
+        assert!(
+            logins[..50]
+                .iter()
+                .all(|login| dummy_memory(&h, login) == dummy_memory(&h, login)),
+            "one login always costs the same"
+        );
+        // The dummies are real hashes: an unknown login is verified against one, and never matches.
+        let pw = Password::presented("latchkey-dummy-password").unwrap();
+        assert!(!h.verify(&pw, None, "e:nobody").await.unwrap().matches);
+    }
+
+    #[tokio::test]
+    async fn the_pick_depends_on_the_key_so_replicas_sharing_it_agree() {
+        let (a, b) = (hasher(512), hasher(512));
+        let costs = || {
+            [
+                ("$argon2id$v=19$m=256,t=1,p=1$".to_owned(), 1),
+                ("$argon2id$v=19$m=128,t=1,p=1$".to_owned(), 1),
+            ]
+        };
+        a.follow_stored_costs(costs()).await.unwrap();
+        b.follow_stored_costs(costs()).await.unwrap();
+        let key = || ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &[7; 32]);
+        a.key_dummies(key());
+        b.key_dummies(key());
+        for i in 0..200 {
+            let login = format!("u:someone{i}");
+            assert_eq!(dummy_memory(&a, &login), dummy_memory(&b, &login));
+        }
     }
 
     #[test]

@@ -38,4 +38,5 @@ mod revocation_replicas;
 mod slow_clients;
 mod sqlite_writer;
 mod storage;
+mod timing_oracles;
 mod verifier_feed;
