@@ -1,6 +1,7 @@
 //! The integration suite: one binary, every test on a real server with a fresh database. `SQLite` by default;
 //! `TEST_DATABASE_URL=postgres://…` runs the same tests on `PostgreSQL`. Tests that take real time are grouped in
-//! `realtime` (`cargo test --test api -- --skip realtime` leaves them out).
+//! `realtime` (`cargo test --test api -- --skip realtime` leaves them out). Tests that measure response times (known
+//! against unknown accounts, a few seconds) are grouped in `timing_oracles`.
 
 mod admin_access;
 mod admin_clients;
