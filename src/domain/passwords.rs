@@ -8,6 +8,7 @@ use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, PasswordHasher as _
 use subtle::ConstantTimeEq;
 use tokio::sync::{Semaphore, TryAcquireError};
 
+use crate::domain::dummy_hashes::{self, DUMMY_PASSWORD, Dummies};
 use crate::infra::metrics::Metrics;
 use crate::values::secret::SecretString;
 
@@ -107,39 +108,6 @@ pub struct PasswordHasher {
     metrics: Metrics,
 }
 
-/// The dummy hashes an unknown login is verified against: one per cost the stored hashes use, each picked for a
-/// share of logins equal to its share of the stored hashes. The pick is a keyed hash of the login, so one login
-/// always costs the same (as an account does) and nobody can tell which cost an unknown login gets. After an
-/// argon2 parameter change, stored hashes keep their old cost until their owner signs in; a dummy with the new
-/// parameters would make every unknown login slower than almost every account. With costs drawn like the
-/// accounts', a login's time says nothing about whether it exists, whatever mix of costs is stored.
-struct Dummies {
-    /// Picks a dummy for a login; derived from the master key so every replica picks the same.
-    key: ring::hmac::Key,
-    /// (cumulative share, hash), shares in stored hashes; the last cumulative share is the total.
-    choices: Vec<(u64, Arc<str>)>,
-}
-
-impl Dummies {
-    fn pick(&self, login: &str) -> Arc<str> {
-        let tag = ring::hmac::sign(&self.key, login.as_bytes());
-        let mut first = [0u8; 8];
-        first.copy_from_slice(&tag.as_ref()[..8]);
-        let total = self.choices.last().map_or(1, |(total, _)| (*total).max(1));
-        let point = u64::from_le_bytes(first) % total;
-        self.choices
-            .iter()
-            .find(|(cumulative, _)| point < *cumulative)
-            .or(self.choices.last())
-            .map_or_else(|| Arc::from(""), |(_, hash)| hash.clone())
-    }
-}
-
-/// The text every dummy hash is made from (no login ever matches a dummy: `verify` says so).
-const DUMMY_PASSWORD: &[u8] = b"latchkey-dummy-password";
-/// Most costs the dummies follow; the rarest beyond them count as the most common one.
-const MAX_DUMMIES: usize = 8;
-
 impl PasswordHasher {
     pub fn new(
         memory_kib: u32,
@@ -157,53 +125,29 @@ impl PasswordHasher {
         Ok(Self {
             params,
             pool: Arc::new(HashPool::new(concurrency.max(1), queue_limit)?),
-            dummies: Arc::new(ArcSwap::from_pointee(Dummies {
+            dummies: Arc::new(ArcSwap::from_pointee(Dummies::new(
                 key,
-                choices: vec![(1, dummy_hash.into())],
-            })),
+                vec![(1, dummy_hash)],
+            ))),
             metrics: Metrics::disabled(),
         })
     }
 
     /// Picks unknown logins' dummies with `key` (derive it from the master key: every replica must pick alike).
     pub fn key_dummies(&self, key: ring::hmac::Key) {
-        let current = self.dummies.load();
-        self.dummies.store(Arc::new(Dummies {
-            key,
-            choices: current.choices.clone(),
-        }));
+        let rekeyed = self.dummies.load().rekeyed(key);
+        self.dummies.store(Arc::new(rekeyed));
     }
 
-    /// Makes unknown logins cost what stored hashes cost: `costs` are the stored hashes' PHC heads
-    /// (`$argon2id$v=19$m=…,t=…,p=…`) with how many hashes use each. A dummy is hashed (on the pool) for each of the
-    /// most common costs; heads that can't be read are left out. Without any stored hash, the configured
-    /// parameters stay.
+    /// Makes unknown logins cost what stored hashes cost (see [`dummy_hashes`]): `census` holds the stored hashes'
+    /// PHC heads (`$argon2id$v=19$m=…,t=…,p=…`) with how many hashes use each; a dummy is hashed on the pool for
+    /// each of the most common costs. Without any stored hash, the configured parameters stay.
     pub async fn follow_stored_costs(
         &self,
-        costs: impl IntoIterator<Item = (String, u64)>,
+        census: impl IntoIterator<Item = (String, u64)>,
     ) -> Result<(), PasswordError> {
-        let mut read: Vec<(Params, u64)> = Vec::new();
-        for (head, count) in costs {
-            let Some(params) = params_of(&head) else {
-                continue;
-            };
-            match read.iter_mut().find(|(p, _)| same_cost(p, &params)) {
-                Some((_, n)) => *n += count,
-                None => read.push((params, count)),
-            }
-        }
-        read.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
-        let rest: u64 = read.iter().skip(MAX_DUMMIES).map(|(_, n)| n).sum();
-        read.truncate(MAX_DUMMIES);
-        if let Some((_, most)) = read.first_mut() {
-            *most += rest;
-        }
-        if read.is_empty() {
-            read.push((self.params.clone(), 1));
-        }
-        let mut choices = Vec::with_capacity(read.len());
-        let mut cumulative = 0u64;
-        for (params, count) in read {
+        let mut hashes = Vec::new();
+        for (params, share) in dummy_hashes::costs_to_follow(census, &self.params) {
             // Not a password check: kept out of the queue's metrics.
             let hash = self
                 .pool
@@ -211,11 +155,10 @@ impl PasswordHasher {
                     hash_with(&params, DUMMY_PASSWORD)
                 })
                 .await?;
-            cumulative = cumulative.saturating_add(count.max(1));
-            choices.push((cumulative, Arc::from(hash)));
+            hashes.push((share, hash));
         }
-        let key = self.dummies.load().key.clone();
-        self.dummies.store(Arc::new(Dummies { key, choices }));
+        let key = self.dummies.load().key().clone();
+        self.dummies.store(Arc::new(Dummies::new(key, hashes)));
         Ok(())
     }
 
@@ -422,13 +365,6 @@ fn argon2_for(params: &Params) -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
 }
 
-/// The parameters of a PHC string's head (`$argon2id$v=19$m=…,t=…,p=…`, with or without what follows).
-fn params_of(head: &str) -> Option<Params> {
-    let parsed = PasswordHash::new(head.trim_end_matches('$')).ok()?;
-    Algorithm::try_from(parsed.algorithm.as_str()).ok()?;
-    Params::try_from(&parsed).ok()
-}
-
 fn same_cost(a: &Params, b: &Params) -> bool {
     a.m_cost() == b.m_cost() && a.t_cost() == b.t_cost() && a.p_cost() == b.p_cost()
 }
@@ -497,11 +433,11 @@ mod tests {
     /// The memory cost of the dummy `login` gets.
     fn dummy_memory(h: &PasswordHasher, login: &str) -> u32 {
         let dummy = h.dummies.load().pick(login);
-        params_of(&dummy).unwrap().m_cost()
+        dummy_hashes::params_of(&dummy).unwrap().m_cost()
     }
 
     #[tokio::test]
-    async fn unknown_logins_cost_what_the_stored_hashes_cost_in_the_same_shares() {
+    async fn unknown_logins_cost_what_the_stored_hashes_cost() {
         let h = hasher(512);
         assert_eq!(
             dummy_memory(&h, "e:nobody"),
@@ -511,60 +447,36 @@ mod tests {
         h.follow_stored_costs([
             ("$argon2id$v=19$m=256,t=1,p=1$".to_owned(), 3),
             ("$argon2id$v=19$m=128,t=1,p=1$".to_owned(), 1),
-            ("$argon2id$v=19$m=128,t=1,p=1$c2FsdHNhbHQ$".to_owned(), 0),
-            ("not a hash".to_owned(), 100),
         ])
         .await
         .unwrap();
-        let logins: Vec<String> = (0..4000)
-            .map(|i| format!("e:user{i}@example.org"))
-            .collect();
-        let old = logins
-            .iter()
-            .filter(|login| dummy_memory(&h, login) == 256)
-            .count();
-        let older = logins
-            .iter()
-            .filter(|login| dummy_memory(&h, login) == 128)
-            .count();
-        assert_eq!(
-            old + older,
-            logins.len(),
+        let logins: Vec<String> = (0..400).map(|i| format!("e:user{i}@example.org")).collect();
+        let memories: Vec<u32> = logins.iter().map(|l| dummy_memory(&h, l)).collect();
+        assert!(
+            memories.iter().all(|m| [256, 128].contains(m)),
             "never the configured cost nobody has"
         );
+        assert!(memories.contains(&256) && memories.contains(&128));
+        // Keyed alike, two replicas pick alike.
+        let other = hasher(512);
+        other
+            .follow_stored_costs([
+                ("$argon2id$v=19$m=256,t=1,p=1$".to_owned(), 3),
+                ("$argon2id$v=19$m=128,t=1,p=1$".to_owned(), 1),
+            ])
+            .await
+            .unwrap();
+        let key = || ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &[7; 32]);
+        h.key_dummies(key());
+        other.key_dummies(key());
         assert!(
-            (2800..=3200).contains(&old),
-            "{old} of 4000 where 3000 are expected"
-        );
-        assert!(
-            logins[..50]
+            logins
                 .iter()
-                .all(|login| dummy_memory(&h, login) == dummy_memory(&h, login)),
-            "one login always costs the same"
+                .all(|l| dummy_memory(&h, l) == dummy_memory(&other, l))
         );
         // The dummies are real hashes: an unknown login is verified against one, and never matches.
         let pw = Password::presented("latchkey-dummy-password").unwrap();
         assert!(!h.verify(&pw, None, "e:nobody").await.unwrap().matches);
-    }
-
-    #[tokio::test]
-    async fn the_pick_depends_on_the_key_so_replicas_sharing_it_agree() {
-        let (a, b) = (hasher(512), hasher(512));
-        let costs = || {
-            [
-                ("$argon2id$v=19$m=256,t=1,p=1$".to_owned(), 1),
-                ("$argon2id$v=19$m=128,t=1,p=1$".to_owned(), 1),
-            ]
-        };
-        a.follow_stored_costs(costs()).await.unwrap();
-        b.follow_stored_costs(costs()).await.unwrap();
-        let key = || ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &[7; 32]);
-        a.key_dummies(key());
-        b.key_dummies(key());
-        for i in 0..200 {
-            let login = format!("u:someone{i}");
-            assert_eq!(dummy_memory(&a, &login), dummy_memory(&b, &login));
-        }
     }
 
     #[test]
