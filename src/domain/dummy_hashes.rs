@@ -69,7 +69,8 @@ impl Dummies {
 /// The costs to make dummies for, with their shares: `census` holds the stored hashes' PHC heads
 /// (`$argon2id$v=19$m=…,t=…,p=…`) and how many hashes use each. Heads that can't be read are left out, equal costs
 /// merged, and the most common [`MAX_DUMMIES`] kept (the rest count as the most common); `configured` alone when
-/// nothing is stored.
+/// nothing is stored. The result is ordered by cost, not by share: as shares shift (users signing in get rehashed),
+/// only the logins at the edges of the shares change dummy, never all of them at once when two shares swap rank.
 pub(crate) fn costs_to_follow(
     census: impl IntoIterator<Item = (String, u64)>,
     configured: &Params,
@@ -91,6 +92,7 @@ pub(crate) fn costs_to_follow(
         Some((_, most)) => *most += rest,
         None => costs.push((configured.clone(), 1)),
     }
+    costs.sort_by_key(|(params, _)| cost(params));
     costs
 }
 
@@ -124,13 +126,34 @@ mod tests {
         census.extend((0..10).map(|i| (format!("$argon2id$v=19$m={},t=2,p=1$", 512 + i), 1)));
         let costs = costs_to_follow(census, &params(1024, 1));
         assert_eq!(costs.len(), MAX_DUMMIES);
+        let share = |m: u32| costs.iter().find(|(p, _)| p.m_cost() == m).map(|(_, n)| *n);
         assert_eq!(
-            (costs[0].0.m_cost(), costs[0].1),
-            (256, 4 + 4),
-            "merged, plus the rare ones"
+            share(256),
+            Some(4 + 4),
+            "merged, plus the rare ones left out"
         );
-        assert_eq!((costs[1].0.m_cost(), costs[1].1), (128, 2));
+        assert_eq!(share(128), Some(2));
         assert_eq!(costs.iter().map(|(_, n)| n).sum::<u64>(), 3 + 1 + 2 + 10);
+        assert!(
+            costs.windows(2).all(|w| cost(&w[0].0) < cost(&w[1].0)),
+            "ordered by cost, so that shares swapping rank move no login"
+        );
+    }
+
+    #[test]
+    fn a_shift_in_shares_moves_only_the_logins_at_the_edge() {
+        let key = || ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &[9; 32]);
+        // Old parameters losing ground to new ones as users sign in; the order stays (by cost), the edge moves.
+        let before = Dummies::new(key(), vec![(52, "old".into()), (48, "new".into())]);
+        let after = Dummies::new(key(), vec![(48, "old".into()), (52, "new".into())]);
+        let moved = (0..4000)
+            .map(|i| format!("e:user{i}@example.org"))
+            .filter(|login| before.pick(login) != after.pick(login))
+            .count();
+        assert!(
+            moved < 300,
+            "{moved} of 4000 logins changed cost where about 160 should"
+        );
     }
 
     #[test]
