@@ -528,3 +528,26 @@ async fn with_two_replicas_on_one_database_each_message_is_sent_once() {
         assert_eq!(count, 1, "{}", user.email);
     }
 }
+
+#[tokio::test]
+async fn a_request_left_waiting_by_a_restart_or_another_replica_is_handled_without_a_wake_up() {
+    let (app, dir) = app_with_mail().await;
+    let user = app.create_user(UserSpec::default()).await;
+    // Queued the way the form queues it, but nobody wakes this replica's handler: its poll finds it.
+    app.state
+        .store
+        .queue_reset_request(latchkey::store::password_resets::ResetRequestRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            email: user.email.clone(),
+            created_at: app.state.clock.now(),
+        })
+        .await
+        .expect("queueing a request");
+    let sent = wait_for_mails(dir.path(), 1).await;
+    assert!(
+        sent[0].contains(&format!("To: {}", user.email)),
+        "{}",
+        sent[0]
+    );
+    settled(&app).await;
+}
