@@ -44,9 +44,10 @@ pub struct ResetMailTexts {
     pub changed_text: &'static str,
 }
 
-/// Takes "I forgot my password" for `email`: queued, when it is an address at all, for [`handle_requests`]. The
-/// same single insert whatever the address: nothing here depends on whether an account exists, so neither does
-/// the answer's timing (DESIGN.md §20). `true` when something was queued.
+/// Takes "I forgot my password" for `email`: queued, when it is an address at all, for
+/// [`RequestHandling::handle_requests`]. The same single insert whatever the address: nothing here depends on
+/// whether an account exists, so neither does the answer's timing (DESIGN.md §20). `true` when something was
+/// queued.
 pub async fn request(store: &Store, email: &str, now: i64) -> Result<bool, ResetError> {
     let Ok(email) = normalize_email(email) else {
         return Ok(false);

@@ -139,7 +139,7 @@ impl PasswordHasher {
         self.dummies.store(Arc::new(rekeyed));
     }
 
-    /// Makes unknown logins cost what stored hashes cost (see [`dummy_hashes`]): `census` holds the stored hashes'
+    /// Makes unknown logins cost what stored hashes cost (see `domain::dummy_hashes`): `census` holds the stored hashes'
     /// PHC heads (`$argon2id$v=19$m=…,t=…,p=…`) with how many hashes use each; a dummy is hashed on the pool for
     /// each of the most common costs. Without any stored hash, the configured parameters stay.
     pub async fn follow_stored_costs(
