@@ -34,6 +34,8 @@ pub struct AppState {
     pub reset: ResetSettings,
     /// Wakes the mail sender when a request queued mail.
     pub mail_wake: Arc<tokio::sync::Notify>,
+    /// Wakes the handler of forgot-password requests when one was queued.
+    pub reset_wake: Arc<tokio::sync::Notify>,
     /// Where requests, grants and signatures are counted (a no-op unless `metrics_bind` is set).
     pub metrics: Metrics,
 }

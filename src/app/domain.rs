@@ -69,6 +69,7 @@ pub(super) async fn app_state(config: &Config, parts: Parts) -> AppState {
             address_requests_per_minute: config.address_request_limit,
             forgot_password_requests: config.forgot_password_limit,
             ipv6_source_prefix: config.ipv6_source_prefix,
+            reset_mails: config.reset_mail_limit,
         },
     );
     AppState {
@@ -90,6 +91,7 @@ pub(super) async fn app_state(config: &Config, parts: Parts) -> AppState {
             public_url: config.public_url(),
         },
         mail_wake,
+        reset_wake: Arc::new(tokio::sync::Notify::new()),
         metrics,
     }
 }

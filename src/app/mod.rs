@@ -83,7 +83,8 @@ impl Application {
             .await?,
         );
         let mail_wake = Arc::new(tokio::sync::Notify::new());
-        let background = background::start(&config, &services, &keys, &clock, &mail_wake).await?;
+        let mut background =
+            background::start(&config, &services, &keys, &clock, &mail_wake).await?;
         let issuer = config.issuer();
         let surfaces = server::Surfaces {
             pages: surfaces::page_settings(&config, &services.master, &issuer)?,
@@ -108,6 +109,7 @@ impl Application {
             None => None,
         };
         let secure_cookies = surfaces.pages.cookie.secure;
+        let reset_texts = surfaces.pages.chrome.messages.reset_mail_texts();
         let parts = domain::Parts {
             services,
             keys,
@@ -117,6 +119,7 @@ impl Application {
             secure_cookies,
         };
         let state = web::Data::new(domain::app_state(&config, parts).await);
+        background.handle_reset_requests(state.clone(), reset_texts);
         let server = server::serve(&config, state.clone(), surfaces, listener)?;
         tracing::info!(
             address = %std::net::SocketAddr::new(config.bind.ip(), port),

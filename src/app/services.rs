@@ -76,6 +76,8 @@ impl Services {
             &config.master_key_source(),
             fresh && embedded,
         )?);
+        // Every replica picks the same dummy hash for an unknown login.
+        hasher.key_dummies(master.derive_hmac_key("unknown-login-dummy"));
         let redis = config
             .redis_url
             .as_ref()

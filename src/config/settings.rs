@@ -107,6 +107,8 @@ pub struct Config {
     pub address_request_limit: u32,
     /// Forgot-password requests per address per window.
     pub forgot_password_limit: u32,
+    /// Reset mails per account per `login_failure_window`, whoever asks and from wherever.
+    pub reset_mail_limit: u32,
     /// IPv6 sources are counted per network of this many leading bits (every per-address limit and the
     /// per-source connection cap); IPv4 sources per address.
     pub ipv6_source_prefix: u8,
@@ -159,6 +161,7 @@ impl Default for Config {
             address_failure_limit: 100,
             address_request_limit: 6_000,
             forgot_password_limit: 10,
+            reset_mail_limit: 3,
             ipv6_source_prefix: crate::values::address::DEFAULT_IPV6_PREFIX,
         }
     }

@@ -38,9 +38,11 @@ fn abuse_defence(config: &Config) -> Check {
     ensure(
         config.login_failure_limit != 0
             && config.address_failure_limit != 0
-            && config.forgot_password_limit != 0,
+            && config.forgot_password_limit != 0
+            && config.reset_mail_limit != 0,
         || {
-            "login_failure_limit, address_failure_limit and forgot_password_limit must be at least 1 \
+            "login_failure_limit, address_failure_limit, forgot_password_limit and reset_mail_limit must be at \
+             least 1 \
              (brute-force defence can't be turned off; raise them instead)"
                 .into()
         },

@@ -106,7 +106,7 @@ pub async fn authenticate(
             Refused::Throttled(throttled) => AuthError::Throttled(throttled),
             Refused::Busy => AuthError::Busy,
         })?;
-    let result = check(store, hasher, row, attempt.password, now).await;
+    let result = check(store, hasher, attempt.login, row, attempt.password, now).await;
     if matches!(result, Err(AuthError::InvalidCredentials)) {
         throttle.failed(place).await;
     } else {
@@ -123,12 +123,17 @@ pub async fn authenticate(
 async fn check(
     store: &Store,
     hasher: &PasswordHasher,
+    login: &Login,
     row: Option<UserRow>,
     password: &Password,
     now: i64,
 ) -> Result<User, AuthError> {
     let verified = hasher
-        .verify(password, row.as_ref().map(|r| r.password_hash.as_str()))
+        .verify(
+            password,
+            row.as_ref().map(|r| r.password_hash.as_str()),
+            &login.account_key(),
+        )
         .await?;
     let row = match row {
         Some(row) if verified.matches && !row.disabled => row,
@@ -139,6 +144,7 @@ async fn check(
     }
     Ok(User::from_row(&row))
 }
+
 async fn rehash(
     store: &Store,
     hasher: &PasswordHasher,

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod authentication;
 pub mod authorization;
 pub mod clients;
+pub(crate) mod dummy_hashes;
 pub mod form;
 pub mod oauth_error;
 pub mod password_reset;

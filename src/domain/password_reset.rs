@@ -1,5 +1,6 @@
-//! Password reset by email: a request queues a link (never revealing whether the account exists), the link's
-//! page sets a new password once, and the reset ends every session and refresh token of the user.
+//! Password reset by email: a request is queued and answered at once, the same for every address; off the
+//! request path it becomes a link mailed to the account, if there is one and its mail limit allows. The link's
+//! page sets a new password once, and the reset ends every link, session and refresh token of the user.
 
 use actix_web::cookie::Cookie;
 
@@ -9,7 +10,7 @@ use crate::domain::signing::MasterKey;
 use crate::domain::throttle::{AccountKey, DeviceCookies, Throttle};
 use crate::domain::users::normalize_email;
 use crate::infra::mail::Mail;
-use crate::store::password_resets::ResetRow;
+use crate::store::password_resets::{ResetRequestRow, ResetRow};
 use crate::store::{Store, StoreError};
 use crate::values::secret::PlainToken;
 
@@ -45,48 +46,95 @@ pub struct ResetMailTexts {
     pub changed_text: &'static str,
 }
 
-/// Handles "I forgot my password" for `email`: when it names an enabled account, a link is queued for it (and
-/// older links stop working). The caller answers the same whatever happened here.
-pub async fn request(
-    store: &Store,
-    master: &MasterKey,
-    settings: &ResetSettings,
-    texts: &ResetMailTexts,
-    email: &str,
-    now: i64,
-) -> Result<bool, ResetError> {
+/// Takes "I forgot my password" for `email`: queued, when it is an address at all, for
+/// [`RequestHandling::handle_requests`]. The same single insert whatever the address: nothing here depends on
+/// whether an account exists, so neither does the answer's timing (DESIGN.md §20). `true` when something was
+/// queued.
+pub async fn request(store: &Store, email: &str, now: i64) -> Result<bool, ResetError> {
     let Ok(email) = normalize_email(email) else {
         return Ok(false);
     };
-    let user = match store.find_user_by_email(&email).await? {
-        Some(user) if !user.disabled => user,
-        _ => return Ok(false),
-    };
-    let token = PlainToken::generate(RESET_PREFIX);
-    let link = format!(
-        "{}/password/reset?token={}",
-        settings.public_url.trim_end_matches('/'),
-        token.expose()
-    );
-    let mail = Mail {
-        to: user.email.clone(),
-        subject: texts.reset_subject.to_owned(),
-        text: texts
-            .reset_text
-            .replace("{link}", &link)
-            .replace("{minutes}", &(settings.ttl / 60).to_string()),
-    };
-    let row = ResetRow {
-        token_hash: token.hash(),
-        user_id: user.id,
-        created_at: now,
-        expires_at: now + settings.ttl,
-        used_at: None,
-    };
     store
-        .start_password_reset(row, mail.into_outbox(master, now)?, now)
+        .queue_reset_request(ResetRequestRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            email,
+            created_at: now,
+        })
         .await?;
     Ok(true)
+}
+
+/// Requests handled per round.
+const BATCH: i64 = 50;
+
+/// What handling queued requests needs.
+pub struct RequestHandling<'a> {
+    pub store: &'a Store,
+    pub master: &'a MasterKey,
+    pub throttle: &'a Throttle,
+    pub settings: &'a ResetSettings,
+    pub texts: &'a ResetMailTexts,
+}
+
+impl RequestHandling<'_> {
+    /// Handles the waiting requests, oldest first: a request for an enabled account whose reset-mail limit allows
+    /// it becomes a link and its mail (in one transaction that also deletes the request); any other request is
+    /// deleted. Answers how many mails were queued.
+    pub async fn handle_requests(&self, now: i64) -> Result<usize, ResetError> {
+        let mut queued = 0;
+        for request in self.store.waiting_reset_requests(BATCH).await? {
+            if self.handle(&request, now).await? {
+                queued += 1;
+            } else {
+                self.store.drop_reset_request(&request.id).await?;
+            }
+        }
+        Ok(queued)
+    }
+
+    /// `false` when no mail is due (the request is then dropped) or another replica handled the request.
+    async fn handle(&self, request: &ResetRequestRow, now: i64) -> Result<bool, ResetError> {
+        let user = match self.store.find_user_by_email(&request.email).await? {
+            Some(user) if !user.disabled => user,
+            _ => return Ok(false),
+        };
+        // Per account, whoever asks from wherever: a victim's mailbox can't be flooded from many addresses.
+        if self
+            .throttle
+            .reset_mail(&AccountKey::user(&user.id))
+            .await
+            .is_err()
+        {
+            tracing::info!(user = %user.id, "reset mail limit reached: no mail for this request");
+            return Ok(false);
+        }
+        let token = PlainToken::generate(RESET_PREFIX);
+        let link = format!(
+            "{}/password/reset?token={}",
+            self.settings.public_url.trim_end_matches('/'),
+            token.expose()
+        );
+        let mail = Mail {
+            to: user.email.clone(),
+            subject: self.texts.reset_subject.to_owned(),
+            text: self
+                .texts
+                .reset_text
+                .replace("{link}", &link)
+                .replace("{minutes}", &(self.settings.ttl / 60).to_string()),
+        };
+        let row = ResetRow {
+            token_hash: token.hash(),
+            user_id: user.id,
+            created_at: now,
+            expires_at: now + self.settings.ttl,
+            used_at: None,
+        };
+        Ok(self
+            .store
+            .start_password_reset(&request.id, row, mail.into_outbox(self.master, now)?)
+            .await?)
+    }
 }
 
 /// Whether a link's token can still be used (the page shows the form only then). Consumes nothing.

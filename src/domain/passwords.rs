@@ -3,10 +3,12 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use arc_swap::ArcSwap;
 use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, PasswordHasher as _, Version};
 use subtle::ConstantTimeEq;
 use tokio::sync::{Semaphore, TryAcquireError};
 
+use crate::domain::dummy_hashes::{self, DUMMY_PASSWORD, Dummies};
 use crate::infra::metrics::Metrics;
 use crate::values::secret::SecretString;
 
@@ -100,8 +102,8 @@ pub struct Verified {
 pub struct PasswordHasher {
     params: Params,
     pool: Arc<HashPool>,
-    /// A real hash verified for unknown users, so "no such user" costs what "wrong password" costs.
-    dummy_hash: Arc<str>,
+    /// Real hashes verified for unknown users, so that "no such user" costs what "wrong password" costs.
+    dummies: Arc<ArcSwap<Dummies>>,
     /// Where the wait for a thread is recorded.
     metrics: Metrics,
 }
@@ -116,13 +118,48 @@ impl PasswordHasher {
     ) -> anyhow::Result<Self> {
         let params = Params::new(memory_kib, iterations, parallelism, None)
             .map_err(|e| anyhow::anyhow!("invalid argon2 parameters: {e}"))?;
-        let dummy_hash = hash_with(&params, b"latchkey-dummy-password")?;
+        let dummy_hash = hash_with(&params, DUMMY_PASSWORD)?;
+        let key =
+            ring::hmac::Key::generate(ring::hmac::HMAC_SHA256, &ring::rand::SystemRandom::new())
+                .map_err(|_| anyhow::anyhow!("no randomness for the dummy-hash key"))?;
         Ok(Self {
             params,
             pool: Arc::new(HashPool::new(concurrency.max(1), queue_limit)?),
-            dummy_hash: dummy_hash.into(),
+            dummies: Arc::new(ArcSwap::from_pointee(Dummies::new(
+                key,
+                vec![(1, dummy_hash)],
+            ))),
             metrics: Metrics::disabled(),
         })
+    }
+
+    /// Picks unknown logins' dummies with `key` (derive it from the master key: every replica must pick alike).
+    pub fn key_dummies(&self, key: ring::hmac::Key) {
+        let rekeyed = self.dummies.load().rekeyed(key);
+        self.dummies.store(Arc::new(rekeyed));
+    }
+
+    /// Makes unknown logins cost what stored hashes cost (see `domain::dummy_hashes`): `census` holds the stored hashes'
+    /// PHC heads (`$argon2id$v=19$m=…,t=…,p=…`) with how many hashes use each; a dummy is hashed on the pool for
+    /// each of the most common costs. Without any stored hash, the configured parameters stay.
+    pub async fn follow_stored_costs(
+        &self,
+        census: impl IntoIterator<Item = (String, u64)>,
+    ) -> Result<(), PasswordError> {
+        let mut hashes = Vec::new();
+        for (params, share) in dummy_hashes::costs_to_follow(census, &self.params) {
+            // Not a password check: kept out of the queue's metrics.
+            let hash = self
+                .pool
+                .run(&Metrics::disabled(), move || {
+                    hash_with(&params, DUMMY_PASSWORD)
+                })
+                .await?;
+            hashes.push((share, hash));
+        }
+        let key = self.dummies.load().key().clone();
+        self.dummies.store(Arc::new(Dummies::new(key, hashes)));
+        Ok(())
     }
 
     /// Records the queue's waits and refusals into `metrics`.
@@ -145,14 +182,17 @@ impl PasswordHasher {
             .await
     }
 
-    /// Verifies `password` against `stored`, or against the dummy hash when there is no user.
+    /// Verifies `password` against `stored`, or, when there is no user, against the dummy hash `login` gets (see
+    /// [`Self::follow_stored_costs`]). The dummy is picked either way, so both paths do the same work.
     pub async fn verify(
         &self,
         password: &Password,
         stored: Option<&str>,
+        login: &str,
     ) -> Result<Verified, PasswordError> {
         let is_real = stored.is_some();
-        let stored: Arc<str> = stored.map_or_else(|| self.dummy_hash.clone(), Arc::from);
+        let dummy = self.dummies.load().pick(login);
+        let stored: Arc<str> = stored.map_or(dummy, Arc::from);
         let params = self.params.clone();
         let password = password.clone();
         let verified = self
@@ -350,31 +390,93 @@ mod tests {
         let pw = Password::new("correct horse".into()).unwrap();
         let stored = h.hash(&pw).await.unwrap();
         assert!(stored.starts_with("$argon2id$"));
-        assert!(h.verify(&pw, Some(&stored)).await.unwrap().matches);
+        assert!(
+            h.verify(&pw, Some(&stored), "e:user")
+                .await
+                .unwrap()
+                .matches
+        );
         let wrong = Password::presented("incorrect horse").unwrap();
-        assert!(!h.verify(&wrong, Some(&stored)).await.unwrap().matches);
+        assert!(
+            !h.verify(&wrong, Some(&stored), "e:user")
+                .await
+                .unwrap()
+                .matches
+        );
     }
 
     #[tokio::test]
     async fn an_unknown_user_never_matches_even_with_the_dummy_password() {
         let h = hasher(256);
         let pw = Password::presented("latchkey-dummy-password").unwrap();
-        assert!(!h.verify(&pw, None).await.unwrap().matches);
+        assert!(!h.verify(&pw, None, "e:nobody").await.unwrap().matches);
     }
 
     #[tokio::test]
     async fn changed_parameters_ask_for_a_rehash() {
         let pw = Password::new("correct horse".into()).unwrap();
         let stored = hasher(256).hash(&pw).await.unwrap();
-        let v = hasher(512).verify(&pw, Some(&stored)).await.unwrap();
+        let v = hasher(512)
+            .verify(&pw, Some(&stored), "e:user")
+            .await
+            .unwrap();
         assert!(v.matches && v.needs_rehash);
         assert!(
             !hasher(256)
-                .verify(&pw, Some(&stored))
+                .verify(&pw, Some(&stored), "e:user")
                 .await
                 .unwrap()
                 .needs_rehash
         );
+    }
+
+    /// The memory cost of the dummy `login` gets.
+    fn dummy_memory(h: &PasswordHasher, login: &str) -> u32 {
+        let dummy = h.dummies.load().pick(login);
+        dummy_hashes::params_of(&dummy).unwrap().m_cost()
+    }
+
+    #[tokio::test]
+    async fn unknown_logins_cost_what_the_stored_hashes_cost() {
+        let h = hasher(512);
+        assert_eq!(
+            dummy_memory(&h, "e:nobody"),
+            512,
+            "without a census: the configured cost"
+        );
+        h.follow_stored_costs([
+            ("$argon2id$v=19$m=256,t=1,p=1$".to_owned(), 3),
+            ("$argon2id$v=19$m=128,t=1,p=1$".to_owned(), 1),
+        ])
+        .await
+        .unwrap();
+        let logins: Vec<String> = (0..400).map(|i| format!("e:user{i}@example.org")).collect();
+        let memories: Vec<u32> = logins.iter().map(|l| dummy_memory(&h, l)).collect();
+        assert!(
+            memories.iter().all(|m| [256, 128].contains(m)),
+            "never the configured cost nobody has"
+        );
+        assert!(memories.contains(&256) && memories.contains(&128));
+        // Keyed alike, two replicas pick alike.
+        let other = hasher(512);
+        other
+            .follow_stored_costs([
+                ("$argon2id$v=19$m=256,t=1,p=1$".to_owned(), 3),
+                ("$argon2id$v=19$m=128,t=1,p=1$".to_owned(), 1),
+            ])
+            .await
+            .unwrap();
+        let key = || ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &[7; 32]);
+        h.key_dummies(key());
+        other.key_dummies(key());
+        assert!(
+            logins
+                .iter()
+                .all(|l| dummy_memory(&h, l) == dummy_memory(&other, l))
+        );
+        // The dummies are real hashes: an unknown login is verified against one, and never matches.
+        let pw = Password::presented("latchkey-dummy-password").unwrap();
+        assert!(!h.verify(&pw, None, "e:nobody").await.unwrap().matches);
     }
 
     #[test]

@@ -7,13 +7,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lettre::message::Mailbox;
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::signing::MasterKey;
 use crate::infra::clock::SharedClock;
 use crate::store::Store;
 use crate::store::outbox::OutboxRow;
+use crate::store::private_files;
 
 /// How long a sender holds a message before another may try it.
 const LEASE_SECS: i64 = 60;
@@ -58,7 +59,8 @@ fn context(id: &str) -> String {
 #[derive(Clone)]
 pub enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    Directory(AsyncFileTransport<Tokio1Executor>),
+    /// One `.eml` file per message, readable by the owner only (a reset link is a secret).
+    Directory(std::path::PathBuf),
 }
 
 impl Transport {
@@ -76,9 +78,9 @@ impl Transport {
             return Ok(Some(Self::Smtp(transport)));
         }
         if let Some(dir) = mail_dir {
-            std::fs::create_dir_all(dir)
+            private_files::create_private_dir_all(dir)
                 .map_err(|e| anyhow::anyhow!("mail_dir {}: {e}", dir.display()))?;
-            return Ok(Some(Self::Directory(AsyncFileTransport::new(dir))));
+            return Ok(Some(Self::Directory(dir.to_owned())));
         }
         Ok(None)
     }
@@ -86,9 +88,29 @@ impl Transport {
     async fn send(&self, message: lettre::Message) -> anyhow::Result<()> {
         match self {
             Self::Smtp(smtp) => smtp.send(message).await.map(drop).map_err(Into::into),
-            Self::Directory(dir) => dir.send(message).await.map(drop).map_err(Into::into),
+            Self::Directory(dir) => write_eml(dir, &message.formatted()).await,
         }
     }
+}
+
+/// Writes `message` to a new `<uuid>.eml` in `dir`, created 0600 (lettre's file transport leaves it to the
+/// umask), under a temporary name first so that a reader never sees half a message.
+async fn write_eml(dir: &std::path::Path, message: &[u8]) -> anyhow::Result<()> {
+    let name = uuid::Uuid::new_v4().to_string();
+    let (partial, done) = (
+        dir.join(format!(".{name}.eml.part")),
+        dir.join(format!("{name}.eml")),
+    );
+    let message = message.to_vec();
+    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        use std::io::Write as _;
+        let mut file = private_files::new_private_file().open(&partial)?;
+        file.write_all(&message)?;
+        file.sync_all()?;
+        std::fs::rename(&partial, &done)
+    })
+    .await?
+    .map_err(|e| anyhow::anyhow!("mail_dir: {e}"))
 }
 
 /// The background sender: one per process; several replicas share the outbox through leases.

@@ -1,7 +1,8 @@
 //! `/password/forgot` and `/password/reset`: account recovery by email.
 //!
-//! The forgot form answers the same page, status and cookies whether or not the address has an account, and
-//! does nothing slow on the request path (the mail is queued, the sender delivers it). The link's `GET` only
+//! The forgot form answers the same page, status and cookies whether or not the address has an account, after
+//! the same work: the request is queued, and the account is looked up, the link made and the mail queued off the
+//! request path (the sender then delivers it). The link's `GET` only
 //! shows the form, because mail scanners open links; the `POST` sets the password once.
 
 use actix_web::http::StatusCode;
@@ -54,17 +55,8 @@ pub async fn forgot(
     // Per address only: the answer must not depend on the account, and a reset is never locked per account.
     state.throttle.forgot_password(source_address(&req)).await?;
     let email = form.get("email").unwrap_or_default();
-    let queued = password_reset::request(
-        &state.store,
-        &state.master,
-        &state.reset,
-        &messages.reset_mail_texts(),
-        email,
-        state.clock.now(),
-    )
-    .await?;
-    if queued {
-        state.mail_wake.notify_one();
+    if password_reset::request(&state.store, email, state.clock.now()).await? {
+        state.reset_wake.notify_one();
     }
     Ok(message_page(
         &pages,

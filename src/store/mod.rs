@@ -9,6 +9,7 @@ pub mod clients;
 mod error;
 pub mod outbox;
 pub mod password_resets;
+pub(crate) mod private_files;
 pub mod pruning;
 pub mod refresh_tokens;
 pub mod revocations;
@@ -235,7 +236,8 @@ impl Store {
                 Pool::Postgres(pool)
             }
             DatabaseUrl::Sqlite(path) => {
-                ensure_parent_dir(&path)?;
+                ensure_sqlite_file(&path)?;
+                warn_if_shared(&path);
                 let mut config = ManagerConfig::<SqliteConn>::default();
                 config.recycling_method = RecyclingMethod::Fast;
                 config.custom_setup = Box::new(|url| {
@@ -325,13 +327,41 @@ impl Store {
     }
 }
 
-fn ensure_parent_dir(path: &std::path::Path) -> anyhow::Result<()> {
+/// Creates the SQLite file (and its folder) when missing, readable by the owner only: SQLite gives its `-wal` and
+/// `-shm` files the database file's permissions, so they follow.
+fn ensure_sqlite_file(path: &std::path::Path) -> anyhow::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| {
+        private_files::create_private_dir_all(dir).map_err(|e| {
             anyhow::anyhow!("cannot create the database folder {}: {e}", dir.display())
         })?;
     }
-    Ok(())
+    match private_files::new_private_file().open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(anyhow::anyhow!(
+            "cannot create the database file {}: {e}",
+            path.display()
+        )),
+    }
+}
+
+/// Warns when the database file (or its `-wal`/`-shm`) can be read by other local users: it holds password hashes
+/// and email addresses. Latchkey doesn't change the permissions of a file it didn't create; the operator does.
+fn warn_if_shared(path: &std::path::Path) {
+    let name = path.as_os_str().to_owned();
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = name.clone();
+        file.push(suffix);
+        let file = std::path::PathBuf::from(file);
+        if let Some(mode) = private_files::shared_permissions(&file) {
+            tracing::warn!(
+                file = %file.display(),
+                mode = %format!("{mode:o}"),
+                "the database file is readable by other local users (it holds password hashes and email \
+                 addresses): chmod 600 it"
+            );
+        }
+    }
 }
 
 /// What a SQLite connection is for.
@@ -413,7 +443,7 @@ pub async fn run_migrations(url: &DatabaseUrl) -> anyhow::Result<Vec<String>> {
     tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
         let applied = match &url {
             DatabaseUrl::Sqlite(path) => {
-                ensure_parent_dir(path)?;
+                ensure_sqlite_file(path)?;
                 let mut conn = open_sqlite(&path.to_string_lossy(), Role::Writer)?;
                 conn.run_pending_migrations(SQLITE_MIGRATIONS)
                     .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?
@@ -444,6 +474,7 @@ pub async fn pending_migrations(url: &DatabaseUrl) -> anyhow::Result<Vec<String>
     tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
         match &url {
             DatabaseUrl::Sqlite(path) => {
+                ensure_sqlite_file(path)?;
                 let mut conn = open_sqlite(&path.to_string_lossy(), Role::Writer)?;
                 let pending = conn
                     .pending_migrations(SQLITE_MIGRATIONS)

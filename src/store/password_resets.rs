@@ -1,5 +1,5 @@
-//! Password-reset tokens (stored as SHA-256 only) and the changes a reset makes, each in one transaction with
-//! the mail it causes (DESIGN.md §17).
+//! Password-reset requests (handled off the request path), tokens (stored as SHA-256 only) and the changes a reset
+//! makes, each in one transaction with the mail it causes (DESIGN.md §17).
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -9,8 +9,8 @@ use super::revocations::{
     MAX_ACCESS_TOKEN_TTL, NewRevocation, SerialRevocations, upsert_user_entry,
 };
 use super::schema::{
-    mail_outbox, password_reset_tokens as resets, refresh_token_families as families, revocations,
-    sessions, users,
+    mail_outbox, password_reset_requests as requests, password_reset_tokens as resets,
+    refresh_token_families as families, revocations, sessions, users,
 };
 use super::types::RevocationKind;
 use super::{Store, StoreError, with_conn, write_tx};
@@ -27,27 +27,74 @@ pub struct ResetRow {
     pub used_at: Option<i64>,
 }
 
+/// A forgot-password request waiting to be handled: the address as typed (normalised), nothing looked up yet.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = requests)]
+pub struct ResetRequestRow {
+    /// A UUIDv7: requests are handled in the order they came.
+    pub id: String,
+    pub email: String,
+    pub created_at: i64,
+}
+
 impl Store {
-    /// Starts a reset: older unused tokens of the user stop working, `token` is stored and `mail` queued, all at
-    /// once.
+    /// Queues a forgot-password request: one insert, whatever the address.
+    pub async fn queue_reset_request(&self, request: ResetRequestRow) -> Result<(), StoreError> {
+        write_tx!(self, StoreError, conn => {
+            diesel::insert_into(requests::table).values(&request).execute(conn).await?;
+            Ok(())
+        })
+    }
+
+    /// Up to `limit` waiting requests, oldest first.
+    pub async fn waiting_reset_requests(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<ResetRequestRow>, StoreError> {
+        with_conn!(self, conn => {
+            Ok(requests::table
+                .order(requests::id.asc())
+                .limit(limit)
+                .select(ResetRequestRow::as_select())
+                .load(conn)
+                .await?)
+        })
+    }
+
+    /// How many requests wait (for operators and tests).
+    pub async fn reset_requests_waiting(&self) -> Result<i64, StoreError> {
+        with_conn!(self, conn => {
+            Ok(requests::table.count().get_result(conn).await?)
+        })
+    }
+
+    /// A request that leads to no mail (no such account, or its mail limit reached) is done.
+    pub async fn drop_reset_request(&self, id: &str) -> Result<(), StoreError> {
+        let id = id.to_owned();
+        write_tx!(self, StoreError, conn => {
+            diesel::delete(requests::table.find(&id)).execute(conn).await?;
+            Ok(())
+        })
+    }
+
+    /// Handles the request `request_id` by storing `token` and queueing `mail`, all at once; `false` (and nothing
+    /// stored) when the request is gone: another replica handled it. Earlier links of the user keep working until
+    /// one of them is used or they expire.
     pub async fn start_password_reset(
         &self,
+        request_id: &str,
         token: ResetRow,
         mail: OutboxRow,
-        now: i64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
+        let request_id = request_id.to_owned();
         write_tx!(self, StoreError, conn => {
-            diesel::update(
-                resets::table
-                    .filter(resets::user_id.eq(&token.user_id))
-                    .filter(resets::used_at.is_null()),
-            )
-            .set(resets::used_at.eq(Some(now)))
-            .execute(conn)
-            .await?;
+            let claimed = diesel::delete(requests::table.find(&request_id)).execute(conn).await?;
+            if claimed == 0 {
+                return Ok(false);
+            }
             diesel::insert_into(resets::table).values(&token).execute(conn).await?;
             diesel::insert_into(mail_outbox::table).values(&mail).execute(conn).await?;
-            Ok(())
+            Ok(true)
         })
     }
 

@@ -143,6 +143,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    password_reset_requests (id) {
+        id -> Text,
+        email -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
     mail_outbox (id) {
         id -> Text,
         recipient -> Text,
@@ -183,6 +191,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     authorization_codes,
     password_reset_tokens,
+    password_reset_requests,
     mail_outbox,
     revocations
 );

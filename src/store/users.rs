@@ -207,3 +207,38 @@ impl Store {
         })
     }
 }
+
+/// The head of a PHC string up to its parameters (`$argon2id$v=19$m=19456,t=2,p=1$`) and how many stored password
+/// hashes start with it.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct HashCostCount {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub head: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub hashes: i64,
+}
+
+/// Cuts each hash after its third `$` past the first (algorithm, version, parameters) and counts the heads; the
+/// same text on both backends but for the name of the string search (`instr` / `strpos`).
+const HASH_COSTS_SQL: &str = "SELECT substr(h, 1, p3) AS head, count(*) AS hashes FROM (
+    SELECT h, p2 + FIND(substr(h, p2 + 1), '$') AS p3 FROM (
+        SELECT h, p1 + FIND(substr(h, p1 + 1), '$') AS p2 FROM (
+            SELECT password_hash AS h, 1 + FIND(substr(password_hash, 2), '$') AS p1 FROM users
+        ) AS a
+    ) AS b
+) AS c GROUP BY substr(h, 1, p3) ORDER BY hashes DESC LIMIT 16";
+
+impl Store {
+    /// The password-hash costs in use: the most common parameter heads (at most 16) and how many hashes use each.
+    /// One scan of `users`, in the database.
+    pub async fn password_hash_costs(&self) -> Result<Vec<HashCostCount>, StoreError> {
+        let find = match self.backend() {
+            "postgres" => "strpos",
+            _ => "instr",
+        };
+        let sql = HASH_COSTS_SQL.replace("FIND", find);
+        with_conn!(self, conn => {
+            Ok(diesel::sql_query(sql.clone()).load(conn).await?)
+        })
+    }
+}

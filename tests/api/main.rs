@@ -1,6 +1,7 @@
 //! The integration suite: one binary, every test on a real server with a fresh database. `SQLite` by default;
 //! `TEST_DATABASE_URL=postgres://…` runs the same tests on `PostgreSQL`. Tests that take real time are grouped in
-//! `realtime` (`cargo test --test api -- --skip realtime` leaves them out).
+//! `realtime` (`cargo test --test api -- --skip realtime` leaves them out). Tests that measure response times (known
+//! against unknown accounts, a few seconds) are grouped in `timing_oracles`.
 
 mod admin_access;
 mod admin_clients;
@@ -14,6 +15,7 @@ mod cli;
 mod client_authentication;
 mod client_credentials;
 mod discovery_and_jwks;
+mod file_permissions;
 mod helpers;
 mod hosted_pages;
 mod key_cli;
@@ -38,4 +40,5 @@ mod revocation_replicas;
 mod slow_clients;
 mod sqlite_writer;
 mod storage;
+mod timing_oracles;
 mod verifier_feed;

@@ -322,3 +322,63 @@ async fn codes_sessions_reset_tokens_and_sent_mail_are_pruned_a_day_after_they_s
     // The sent mail's retention counts from its delivery.
     assert_eq!(pruned.sent_mail, 1, "{pruned:?}");
 }
+
+/// The census the dummy hashes of unknown logins follow (issue 16, finding 6a): one count per parameter set, read
+/// in the database on both backends.
+#[tokio::test]
+async fn the_stored_password_hash_costs_are_counted_per_parameter_set() {
+    use latchkey::store::users::HashCostCount;
+
+    let app = TestApp::spawn().await;
+    let before = app
+        .state
+        .store
+        .password_hash_costs()
+        .await
+        .expect("the census");
+    for _ in 0..3 {
+        app.create_user(crate::helpers::UserSpec::default()).await;
+    }
+    // One hash made with other parameters, as before a parameter change.
+    let older =
+        latchkey::domain::passwords::PasswordHasher::new(2048, 2, 1, 1, 4).expect("a hasher");
+    latchkey::domain::users::create_user(
+        &app.state.store,
+        &older,
+        latchkey::domain::users::NewUser {
+            email: format!("older-{}@example.org", crate::helpers::tag()),
+            username: None,
+            roles: Vec::new(),
+            tenant: None,
+            password: latchkey::domain::passwords::Password::new("an older passphrase".into())
+                .expect("a password"),
+        },
+        &crate::helpers::operator(),
+        app.state.clock.now(),
+    )
+    .await
+    .expect("a user hashed with older parameters");
+
+    let count = |costs: &[HashCostCount], head: &str| {
+        costs
+            .iter()
+            .find(|c| c.head == head)
+            .map_or(0, |c| c.hashes)
+    };
+    let after = app
+        .state
+        .store
+        .password_hash_costs()
+        .await
+        .expect("the census");
+    let (current, old) = (
+        "$argon2id$v=19$m=1024,t=1,p=1$",
+        "$argon2id$v=19$m=2048,t=2,p=1$",
+    );
+    assert_eq!(
+        count(&after, current) - count(&before, current),
+        3,
+        "{after:?}"
+    );
+    assert_eq!(count(&after, old) - count(&before, old), 1, "{after:?}");
+}

@@ -44,6 +44,8 @@ pub struct Limits {
     pub forgot_password_requests: u32,
     /// IPv6 sources count per network of this many leading bits.
     pub ipv6_source_prefix: u8,
+    /// Reset mails per account per `login_failure_window`.
+    pub reset_mails: u32,
 }
 
 pub struct Throttle {
@@ -55,6 +57,7 @@ pub struct Throttle {
     address_requests: Rule,
     forgot: Rule,
     ipv6_source_prefix: u8,
+    reset_mail: Rule,
 }
 
 /// Why an attempt is refused before any password is checked.
@@ -149,6 +152,13 @@ impl Throttle {
                 window,
                 Eviction::Oldest,
             ),
+            // Losing one lets that account get one more window of mails: never a lock, so it may make room.
+            reset_mail: rule(
+                "reset-mail-account",
+                limits.reset_mails,
+                window,
+                Eviction::Oldest,
+            ),
             ipv6_source_prefix: limits.ipv6_source_prefix,
         }
     }
@@ -170,6 +180,11 @@ impl Throttle {
     /// Counts a forgot-password request from `address`.
     pub async fn forgot_password(&self, address: IpAddr) -> Result<(), Throttled> {
         limited(self.limiter.hit(&self.forgot, &self.source(address)).await)
+    }
+
+    /// Counts a reset mail to `account`, whoever asked from wherever: over the limit, none is sent.
+    pub async fn reset_mail(&self, account: &AccountKey) -> Result<(), Throttled> {
+        limited(self.limiter.hit(&self.reset_mail, account.as_str()).await)
     }
 
     /// Begins a sign-in to `account` from `source`, whose device cookie (if any) was found valid for the account
