@@ -378,7 +378,8 @@ def main():
             print(f"{name}: the attacker from {attacker['source']} ({attacker['connections']} connections) held "
                   f"{attacker['held_in_place']} when in place, at most {attacker['held_max']}, "
                   f"{attacker['held_at_stop']} at the end; the server refused {attacker['refused']} and closed "
-                  f"{attacker['closed_held_by_server']} held ones (its CPU is in 'other')")
+                  f"{attacker['closed_held_by_server']} held ones; the attacker used "
+                  f"{attacker.get('cpu_s', 0) / p['duration_s']:.2f} cores (part of 'other')")
     print()
     print(
         f"ceilings ({ceilings['threads']} threads): argon2id verify m={a.get('memory_kib')} KiB t={a.get('iterations')} "

@@ -18,9 +18,9 @@
 #                   waits for the writer lock, and what it costs the grants. N = BENCH_CLI_CONNECTIONS
 #   refresh-N-slow-heads  refresh-N while one attacker from 127.0.0.2 (bench/slow_heads.py) holds
 #                   BENCH_SLOW_HEAD_CONNECTIONS connections, each after one complete request with one byte of a
-#                   second request (issue 16), opening each again a second after the server refuses or closes it;
-#                   wrk starts once every attacking connection was tried. Against refresh-N (N = the first of
-#                   BENCH_REFRESH_CONNECTIONS): throughput >= 0.8, p99 <= 3x
+#                   second request (issue 16), opening each again BENCH_SLOW_HEAD_RETRY seconds after the server
+#                   refuses or closes it; wrk starts once every attacking connection was tried. Against refresh-N
+#                   (N = the first of BENCH_REFRESH_CONNECTIONS): throughput >= 0.8, p99 <= 3x
 #   sign-in         POST /login, the hosted sign-in form (argon2id, a session and a code each)   (bench/sign_in.lua)
 #   sso-8           single sign-on flows: GET /authorize with a session, then the code at /token     (bench/sso.lua)
 #   client-credentials  POST /token grant_type=client_credentials, 8 conns        (bench/client_credentials.lua)
@@ -62,6 +62,9 @@
 #                                    both cores busy; 32 and 64 show the queueing latency of a busier service
 #   BENCH_CLI_CONNECTIONS=32         chains of the refresh-N-cli phase; 0 skips that phase
 #   BENCH_SLOW_HEAD_CONNECTIONS=1000 attacking connections of the refresh-N-slow-heads phase; 0 skips that phase
+#   BENCH_SLOW_HEAD_RETRY=1          seconds the attacker waits before it opens a refused or closed connection
+#                                    again (with the per-source cap, most of its connections are refused: a short
+#                                    wait makes it a connection flood too, whose CPU shares the 2 cores)
 #   BENCH_SLOW_HEADS_ONLY=0          1: only what the slow-heads comparison needs (SQLite password phase for the
 #                                    seeds, refresh-N, refresh-N-slow-heads, the ceilings): a short run
 #   BENCH_JWKS_CONNECTIONS=32        saturates 2 cores; wrk shares them, so more connections only add latency
@@ -105,6 +108,7 @@ REFRESH_CONNS=${BENCH_REFRESH_CONNECTIONS:-${REFRESH_CONNS:-8,32,64}}
 CLI_CONNS=${BENCH_CLI_CONNECTIONS:-32}
 SLOW_HEAD_CONNS=${BENCH_SLOW_HEAD_CONNECTIONS:-1000}
 SLOW_HEADS_ONLY=${BENCH_SLOW_HEADS_ONLY:-0}
+SLOW_HEAD_RETRY=${BENCH_SLOW_HEAD_RETRY:-1}
 JWKS_CONNS=${BENCH_JWKS_CONNECTIONS:-${JWKS_CONNS:-32}}
 POSTGRES=${BENCH_POSTGRES:-1}
 POSTGRES_URL=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
@@ -130,6 +134,7 @@ done
 [[ $SLOW_HEAD_CONNS =~ ^[0-9]+$ ]] && ((SLOW_HEAD_CONNS <= 4000)) ||
     die "BENCH_SLOW_HEAD_CONNECTIONS must be an integer <= 4000 (got '$SLOW_HEAD_CONNS')"
 [[ $SLOW_HEADS_ONLY == 0 || $SLOW_HEADS_ONLY == 1 ]] || die "BENCH_SLOW_HEADS_ONLY must be 0 or 1"
+[[ $SLOW_HEAD_RETRY =~ ^[1-9][0-9]*$ ]] || die "BENCH_SLOW_HEAD_RETRY must be a positive integer (seconds)"
 ((SLOW_HEADS_ONLY == 0 || SLOW_HEAD_CONNS > 0)) || die "BENCH_SLOW_HEADS_ONLY=1 needs BENCH_SLOW_HEAD_CONNECTIONS > 0"
 ((SLOW_HEADS_ONLY == 0)) || POSTGRES=0 # the attack is on the HTTP layer: one backend shows it
 [[ $POSTGRES == 0 || $POSTGRES == 1 ]] || die "BENCH_POSTGRES must be 0 or 1"
@@ -558,7 +563,7 @@ slow_heads_phase() { # $1 = phase, $2 = chains
     start_server "$phase"
     log "$phase: $SLOW_HEAD_CONNS attacking connections from $SLOW_HEAD_SOURCE"
     python3 -B "$BENCH_DIR/slow_heads.py" "$SLOW_HEAD_SOURCE" "$HOST" "$PORT" "$SLOW_HEAD_CONNS" \
-        $(($(date +%s) + PHASE_SECONDS + 120)) "$ready" >"$WORK/$phase.attack.txt" 2>"$WORK/$phase.attack.err" &
+        $(($(date +%s) + PHASE_SECONDS + 120)) "$ready" "$SLOW_HEAD_RETRY" >"$WORK/$phase.attack.txt" 2>"$WORK/$phase.attack.err" &
     ATTACK_PID=$!
     until [[ -s $ready ]]; do
         kill -0 "$ATTACK_PID" 2>/dev/null || {

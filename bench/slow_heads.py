@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """The slow-heads attacker of bench/run.sh (issue 16): CONNECTIONS connections from one source address, each
 completes GET /healthz, then sends one byte of a second request and holds it. A connection the server refuses or
-closes is opened again after RETRY seconds, so the attack keeps holding all it can until it is stopped (SIGTERM or
+closes is opened again after RETRY seconds (default 1), so the attack keeps holding all it can until it is stopped (SIGTERM or
 SIGINT) or UNTIL (seconds since the epoch) passes.
 
-usage: slow_heads.py SOURCE HOST PORT CONNECTIONS UNTIL READY_FILE
+usage: slow_heads.py SOURCE HOST PORT CONNECTIONS UNTIL READY_FILE [RETRY]
 
 Writes READY_FILE once every connection has been tried once (the attack is in place), and at the end one JSON line
 on standard output: connections held when it was in place and when it stopped, the most held at once, how many
-times the server refused a connection (503 or closed before the first answer) or closed a held one.
+times the server refused a connection (503 or closed before the first answer) or closed a held one, and the CPU
+seconds the attacker used while in place (it runs on the server's cores).
 """
 
 import asyncio
@@ -17,12 +18,12 @@ import signal
 import sys
 import time
 
-RETRY = 1.0
+RETRY = 1.0  # the default
 # How long the first answer may take before the connection counts as refused.
 ANSWER = 10.0
 
 
-async def attack(source, host, port, connections, until, ready_file):
+async def attack(source, host, port, connections, until, ready_file, retry):
     counts = {"held": 0, "held_max": 0, "refused": 0, "closed_held": 0, "errors": 0}
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -88,7 +89,7 @@ async def attack(source, host, port, connections, until, ready_file):
                 attempt.cancel()
                 return
             try:
-                await asyncio.wait_for(stop.wait(), RETRY)
+                await asyncio.wait_for(stop.wait(), retry)
             except asyncio.TimeoutError:
                 pass
 
@@ -101,21 +102,26 @@ async def attack(source, host, port, connections, until, ready_file):
     await asyncio.wait([asyncio.ensure_future(all_tried()), asyncio.ensure_future(stop.wait())],
                        return_when=asyncio.FIRST_COMPLETED)
     in_place = counts["held"]
+    cpu_in_place = time.process_time()
     with open(ready_file, "w") as f:
         f.write(f"{in_place}\n")
     await stop.wait()
     held_at_stop = counts["held"]
+    cpu_held = time.process_time() - cpu_in_place
     for s in slots:
         s.cancel()
     await asyncio.gather(*slots, return_exceptions=True)
-    return {"source": source, "connections": connections, "held_in_place": in_place,
+    return {"source": source, "connections": connections, "retry_s": retry, "held_in_place": in_place,
             "held_at_stop": held_at_stop, "held_max": counts["held_max"], "refused": counts["refused"],
-            "closed_held_by_server": counts["closed_held"], "connect_errors": counts["errors"]}
+            "closed_held_by_server": counts["closed_held"], "connect_errors": counts["errors"],
+            # CPU seconds the attacker itself used from in place to stop (on the server's cores: part of "other").
+            "cpu_s": round(cpu_held, 2)}
 
 
 def main():
     source, host, port, connections, until, ready_file = sys.argv[1:7]
-    result = asyncio.run(attack(source, host, int(port), int(connections), float(until), ready_file))
+    retry = float(sys.argv[7]) if len(sys.argv) > 7 else RETRY
+    result = asyncio.run(attack(source, host, int(port), int(connections), float(until), ready_file, retry))
     print("BENCH_ATTACK " + json.dumps(result))
 
 
