@@ -63,6 +63,7 @@ pub(super) fn serve(
         config.trusted_proxies.clone(),
     );
     let local_addr = listener.local_addr()?;
+    let connection_metrics = state.metrics.clone();
     let app = move || {
         let issuer = state.tokens.issuer.clone();
         let metrics = state.metrics.clone();
@@ -92,6 +93,7 @@ pub(super) fn serve(
         .listen("latchkey", listener, move || {
             let stopping = stopping.clone();
             let sources = sources.clone();
+            let metrics = connection_metrics.clone();
             // The app's host is only the fallback for a request without `Host` (none of ours builds URLs from it).
             let app = map_config(
                 app()
@@ -120,15 +122,18 @@ pub(super) fn serve(
             fn_service(move |stream: TcpStream| {
                 let peer = stream.peer_addr().ok();
                 let admitted = sources.admit(peer.map(|peer| peer.ip()));
+                let metrics = metrics.clone();
                 async move {
                     match admitted {
                         Ok(slot) => {
                             let clock = Rc::new(HeadClock::new(head_timeout, KEEP_ALIVE));
-                            let stream = DeadlineStream::new(Counted::new(stream, slot), clock);
+                            let stream =
+                                DeadlineStream::new(Counted::new(stream, slot), clock, metrics);
                             Ok((stream, peer))
                         }
                         Err(over) => {
                             tracing::debug!(source = %over.0, "over the per-source connection cap");
+                            metrics.connection_cut("over_source_cap");
                             source_cap::refuse(stream).await;
                             Err(DispatchError::Io(std::io::Error::other(
                                 "over the per-source connection cap",

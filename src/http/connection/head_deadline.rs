@@ -33,6 +33,8 @@ use pin_project_lite::pin_project;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep, sleep_until};
 
+use crate::infra::metrics::Metrics;
+
 /// Where a connection is between requests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
@@ -134,14 +136,17 @@ pub struct DeadlineStream<Io> {
     io: Io,
     clock: Rc<HeadClock>,
     timer: Option<Pin<Box<Sleep>>>,
+    /// Counts the connection once when its head is overdue.
+    metrics: Option<Metrics>,
 }
 
 impl<Io> DeadlineStream<Io> {
-    pub fn new(io: Io, clock: Rc<HeadClock>) -> Self {
+    pub fn new(io: Io, clock: Rc<HeadClock>, metrics: Metrics) -> Self {
         Self {
             io,
             clock,
             timer: None,
+            metrics: Some(metrics),
         }
     }
 
@@ -177,7 +182,10 @@ impl<Io: AsyncRead + Unpin> AsyncRead for DeadlineStream<Io> {
         let this = self.get_mut();
         this.clock.remember(cx.waker());
         if this.poll_deadline(cx).is_ready() {
-            tracing::debug!("request head overdue; closing the connection");
+            if let Some(metrics) = this.metrics.take() {
+                tracing::debug!("request head overdue; closing the connection");
+                metrics.connection_cut("head_timeout");
+            }
             return Poll::Ready(Err(io::Error::new(
                 io::ErrorKind::TimedOut,
                 "request head not complete in time",
