@@ -22,6 +22,9 @@ TARGETS = {
     "password_over_argon2_ceiling_min": 0.85,
     "sqlite_refresh_over_sign_ceiling_min": 0.45,
     "password_flooded_over_password_min": 0.8,
+    # refresh-N-slow-heads against refresh-N (issue 16).
+    "slow_heads_over_refresh_min": 0.8,
+    "slow_heads_p99_over_refresh_max": 3.0,
     # Connections -> p99 in ms.
     "sqlite_refresh_p99_ms_max": {32: 25, 64: 60},
     "pg_refresh_over_sqlite_refresh_min": 0.55,
@@ -101,6 +104,18 @@ def side_load(work, name):
     }
 
 
+def attack_result(work, name):
+    """The slow-heads attacker's BENCH_ATTACK line of a refresh-N-slow-heads phase (None for other phases)."""
+    path = os.path.join(work, f"{name}.attack.txt")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        for line in f:
+            if line.startswith("BENCH_ATTACK "):
+                return json.loads(line[len("BENCH_ATTACK ") :])
+    return None
+
+
 def phase_result(work, name):
     meta = read_meta(os.path.join(work, f"{name}.meta"))
     wrk, text = read_wrk(os.path.join(work, f"{name}.wrk.txt"))
@@ -158,6 +173,9 @@ def phase_result(work, name):
             "server_cpu_ms_per_ok": round(server_cpu * 1000 / wrk["ok"], 3) if wrk["ok"] else None,
         },
         "cli_writer": side,
+        # "slow-heads" when an attacker held connections during the phase (its figures in "attacker").
+        "attack": meta.get("attack"),
+        "attacker": attack_result(work, name),
         "chain_broken": "broken" in stderr,
         "wrk_stderr": stderr.strip()[:2000],
     }
@@ -194,7 +212,7 @@ def main():
     def plain_refresh(backend):
         """Connections -> the refresh phase without side load, e.g. refresh-32 or pg-refresh-32."""
         return {p["connections"]: (n, p) for n, p in phases.items()
-                if p["kind"] == "refresh" and p["backend"] == backend and not p["cli_writer"]}
+                if p["kind"] == "refresh" and p["backend"] == backend and not p["cli_writer"] and not p["attack"]}
 
     sqlite_rf, pg_rf = plain_refresh("sqlite"), plain_refresh("postgres")
     pg_over_sqlite = {
@@ -213,6 +231,17 @@ def main():
                 checks.append(check(f"{name} / {name.replace('-flooded', '')} (a guessing flood against another "
                                     "account)", round(p["ok_per_s"] / unflooded["ok_per_s"], 3), ">=",
                                     TARGETS["password_flooded_over_password_min"]))
+    for name, p in phases.items():
+        if p["attack"] == "slow-heads":
+            plain = (sqlite_rf if p["backend"] == "sqlite" else pg_rf).get(p["connections"], (None, None))
+            base_name, base = plain
+            throughput = round(p["ok_per_s"] / base["ok_per_s"], 3) if base and base["ok_per_s"] else None
+            p99 = (round(p["latency_ms"]["p99"] / base["latency_ms"]["p99"], 3)
+                   if base and base["latency_ms"]["p99"] else None)
+            checks.append(check(f"{name} / {base_name} throughput", throughput, ">=",
+                                TARGETS["slow_heads_over_refresh_min"]))
+            checks.append(check(f"{name} / {base_name} p99", p99, "<=",
+                                TARGETS["slow_heads_p99_over_refresh_max"]))
     for c, (name, p) in sorted(sqlite_rf.items()):
         checks.append(check(f"{name} / RS256 ceiling", p["over_ceiling"], ">=",
                             TARGETS["sqlite_refresh_over_sign_ceiling_min"]))
@@ -304,7 +333,7 @@ def main():
         print(("built with" if binary.get("from") != "prebuilt" else "checkout has") + " uncommitted changes: "
               + ", ".join(m.split()[-1] for m in modified))
     header = (
-        f"{'phase':<16}{'conns':>6}{'wrk thr':>8}{'200s/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
+        f"{'phase':<22}{'conns':>6}{'wrk thr':>8}{'200s/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
         f"{'errors':>8}{'/ceil':>7}{'peak RSS':>10}{'start-up':>10}{'load':>7}   CPU cores: server/wrk/db/cli/other/idle"
     )
     print(header)
@@ -313,7 +342,7 @@ def main():
         c, lat = p["cpu"], p["latency_ms"]
         ratio = f"{p['over_ceiling']:.3f}" if p["over_ceiling"] is not None else "-"
         print(
-            f"{name:<16}{p['connections']:>6}{p['wrk_threads']:>8}{p['ok_per_s']:>10,.1f}"
+            f"{name:<22}{p['connections']:>6}{p['wrk_threads']:>8}{p['ok_per_s']:>10,.1f}"
             f"{lat['p50']:>9.2f}{lat['p99']:>9.2f}{lat['max']:>9.2f}{p['errors']:>8}{ratio:>7}"
             f"{p['peak_rss_mib']:>10.1f}{p['startup_peak_rss_mib']:>10.1f}"
             f"{(p['load_peak_rss_mib'] or float('nan')):>7.1f}"
@@ -343,6 +372,14 @@ def main():
         print(line)
         if w["failed"]:
             print("  CLI errors (last lines): " + w["stderr_tail"].replace("\n", "\n    "))
+    for name, p in phases.items():
+        attacker = p["attacker"]
+        if attacker:
+            print(f"{name}: the attacker from {attacker['source']} ({attacker['connections']} connections) held "
+                  f"{attacker['held_in_place']} when in place, at most {attacker['held_max']}, "
+                  f"{attacker['held_at_stop']} at the end; the server refused {attacker['refused']} and closed "
+                  f"{attacker['closed_held_by_server']} held ones; the attacker used "
+                  f"{attacker.get('cpu_s', 0) / p['duration_s']:.2f} cores (part of 'other')")
     print()
     print(
         f"ceilings ({ceilings['threads']} threads): argon2id verify m={a.get('memory_kib')} KiB t={a.get('iterations')} "

@@ -16,6 +16,11 @@
 #   refresh-N-cli   refresh-N while a shell loop runs `latchkey users create --password-stdin` on the same database
 #                   back to back (a second SQLite writer, as an operator's script would be): how long the CLI
 #                   waits for the writer lock, and what it costs the grants. N = BENCH_CLI_CONNECTIONS
+#   refresh-N-slow-heads  refresh-N while one attacker from 127.0.0.2 (bench/slow_heads.py) holds
+#                   BENCH_SLOW_HEAD_CONNECTIONS connections, each after one complete request with one byte of a
+#                   second request (issue 16), opening each again BENCH_SLOW_HEAD_RETRY seconds after the server
+#                   refuses or closes it; wrk starts once every attacking connection was tried. Against refresh-N
+#                   (N = the first of BENCH_REFRESH_CONNECTIONS): throughput >= 0.8, p99 <= 3x
 #   sign-in         POST /login, the hosted sign-in form (argon2id, a session and a code each)   (bench/sign_in.lua)
 #   sso-8           single sign-on flows: GET /authorize with a session, then the code at /token     (bench/sso.lua)
 #   client-credentials  POST /token grant_type=client_credentials, 8 conns        (bench/client_credentials.lua)
@@ -56,6 +61,12 @@
 #                                    threads, as a chain needs its own thread. 8 keeps the single SQLite writer and
 #                                    both cores busy; 32 and 64 show the queueing latency of a busier service
 #   BENCH_CLI_CONNECTIONS=32         chains of the refresh-N-cli phase; 0 skips that phase
+#   BENCH_SLOW_HEAD_CONNECTIONS=1000 attacking connections of the refresh-N-slow-heads phase; 0 skips that phase
+#   BENCH_SLOW_HEAD_RETRY=1          seconds the attacker waits before it opens a refused or closed connection
+#                                    again (with the per-source cap, most of its connections are refused: a short
+#                                    wait makes it a connection flood too, whose CPU shares the 2 cores)
+#   BENCH_SLOW_HEADS_ONLY=0          1: only what the slow-heads comparison needs (SQLite password phase for the
+#                                    seeds, refresh-N, refresh-N-slow-heads, the ceilings): a short run
 #   BENCH_JWKS_CONNECTIONS=32        saturates 2 cores; wrk shares them, so more connections only add latency
 #   BENCH_WRK_THREADS=2              wrk threads for password and jwks (<= cores: wrk competes with the server)
 #   BENCH_POSTGRES=1                 0 skips the PostgreSQL phases
@@ -95,6 +106,9 @@ fi
 PASSWORD_CONNS=${BENCH_PASSWORD_CONNECTIONS:-${PASSWORD_CONNS:-4}}
 REFRESH_CONNS=${BENCH_REFRESH_CONNECTIONS:-${REFRESH_CONNS:-8,32,64}}
 CLI_CONNS=${BENCH_CLI_CONNECTIONS:-32}
+SLOW_HEAD_CONNS=${BENCH_SLOW_HEAD_CONNECTIONS:-1000}
+SLOW_HEADS_ONLY=${BENCH_SLOW_HEADS_ONLY:-0}
+SLOW_HEAD_RETRY=${BENCH_SLOW_HEAD_RETRY:-1}
 JWKS_CONNS=${BENCH_JWKS_CONNECTIONS:-${JWKS_CONNS:-32}}
 POSTGRES=${BENCH_POSTGRES:-1}
 POSTGRES_URL=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
@@ -117,6 +131,12 @@ for value in "$PORT" "$PHASE_SECONDS" "$CEILING_SECONDS" "$WRK_THREADS" "$PASSWO
     [[ $value =~ ^[1-9][0-9]*$ ]] || die "options must be positive integers (got '$value')"
 done
 [[ $CLI_CONNS =~ ^[0-9]+$ ]] || die "BENCH_CLI_CONNECTIONS must be an integer (got '$CLI_CONNS')"
+[[ $SLOW_HEAD_CONNS =~ ^[0-9]+$ ]] && ((SLOW_HEAD_CONNS <= 4000)) ||
+    die "BENCH_SLOW_HEAD_CONNECTIONS must be an integer <= 4000 (got '$SLOW_HEAD_CONNS')"
+[[ $SLOW_HEADS_ONLY == 0 || $SLOW_HEADS_ONLY == 1 ]] || die "BENCH_SLOW_HEADS_ONLY must be 0 or 1"
+[[ $SLOW_HEAD_RETRY =~ ^[1-9][0-9]*$ ]] || die "BENCH_SLOW_HEAD_RETRY must be a positive integer (seconds)"
+((SLOW_HEADS_ONLY == 0 || SLOW_HEAD_CONNS > 0)) || die "BENCH_SLOW_HEADS_ONLY=1 needs BENCH_SLOW_HEAD_CONNECTIONS > 0"
+((SLOW_HEADS_ONLY == 0)) || POSTGRES=0 # the attack is on the HTTP layer: one backend shows it
 [[ $POSTGRES == 0 || $POSTGRES == 1 ]] || die "BENCH_POSTGRES must be 0 or 1"
 ((PORT < 65536)) || die "BENCH_PORT out of range"
 ((PHASE_SECONDS <= 600 && CEILING_SECONDS <= 60)) || die "BENCH_SECONDS <= 600 and BENCH_CEILING_SECONDS <= 60"
@@ -146,6 +166,7 @@ BASE_URL="http://$HOST:$PORT"
 WORK=""
 SERVER_PID=""
 SIDE_PID=""
+ATTACK_PID=""
 PG_DB=""
 
 stop_server() {
@@ -185,6 +206,10 @@ cleanup() {
     if [[ -n $SIDE_PID ]]; then
         kill -TERM "$SIDE_PID" 2>/dev/null || true
         wait "$SIDE_PID" 2>/dev/null || true
+    fi
+    if [[ -n $ATTACK_PID ]]; then
+        kill -TERM "$ATTACK_PID" 2>/dev/null || true
+        wait "$ATTACK_PID" 2>/dev/null || true
     fi
     stop_server
     drop_pg_database
@@ -301,8 +326,12 @@ print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$POSTGRES_URL" "$PG_NA
     fi
 fi
 
-phase_count=$((1 + ${#REFRESH_LIST[@]} + (CLI_CONNS > 0 ? 1 : 0) + 3 + 1 + 2 + 1))
-((POSTGRES == 0)) || phase_count=$((phase_count + 1 + ${#REFRESH_LIST[@]} + 3 + 2 + 1))
+if ((SLOW_HEADS_ONLY)); then
+    phase_count=3
+else
+    phase_count=$((1 + ${#REFRESH_LIST[@]} + (CLI_CONNS > 0 ? 1 : 0) + (SLOW_HEAD_CONNS > 0 ? 1 : 0) + 3 + 1 + 2 + 1))
+    ((POSTGRES == 0)) || phase_count=$((phase_count + 1 + ${#REFRESH_LIST[@]} + 3 + 2 + 1))
+fi
 log "$phase_count phases of ${PHASE_SECONDS}s, then 2 ceilings of ${CEILING_SECONDS}s: about" \
     "$(((phase_count * (PHASE_SECONDS + 3) + 2 * CEILING_SECONDS + 59) / 60)) min"
 
@@ -525,6 +554,36 @@ cli_sanity() {
         die "latchkey users create (CLI writer) failed before the load"
 }
 
+# refresh-N-slow-heads: the attacker (bench/slow_heads.py, from 127.0.0.2: another source than wrk's 127.0.0.1)
+# is put in place first, then refresh-N runs while it holds what it can; it stops with the phase. Its figures go to
+# <phase>.attack.txt (a BENCH_ATTACK JSON line) and the phase's meta records attack=slow-heads.
+SLOW_HEAD_SOURCE=127.0.0.2
+slow_heads_phase() { # $1 = phase, $2 = chains
+    local phase=$1 ready="$WORK/$1.attack.ready" waited=0
+    start_server "$phase"
+    log "$phase: $SLOW_HEAD_CONNS attacking connections from $SLOW_HEAD_SOURCE"
+    python3 -B "$BENCH_DIR/slow_heads.py" "$SLOW_HEAD_SOURCE" "$HOST" "$PORT" "$SLOW_HEAD_CONNS" \
+        $(($(date +%s) + PHASE_SECONDS + 120)) "$ready" "$SLOW_HEAD_RETRY" >"$WORK/$phase.attack.txt" 2>"$WORK/$phase.attack.err" &
+    ATTACK_PID=$!
+    until [[ -s $ready ]]; do
+        kill -0 "$ATTACK_PID" 2>/dev/null || {
+            cat "$WORK/$phase.attack.err" >&2
+            die "the slow-heads attacker exited before it was in place"
+        }
+        ((waited++ < 600)) || die "the slow-heads attack was not in place within 60 s"
+        sleep 0.1
+    done
+    log "$phase: attack in place, $(cat "$ready") connections held"
+    export BENCH_TOKENS_FILE="$WORK/tokens-$phase.txt"
+    run_phase "$phase" "$2" "$2" refresh.lua
+    echo "attack=slow-heads" >>"$WORK/$phase.meta"
+    kill -TERM "$ATTACK_PID" 2>/dev/null || true
+    wait "$ATTACK_PID" || die "the slow-heads attacker failed: $(tail -n 3 "$WORK/$phase.attack.err")"
+    ATTACK_PID=""
+    grep -h BENCH_ATTACK "$WORK/$phase.attack.txt" | sed 's/^BENCH_ATTACK /  attack: /' >&2 || true
+    stop_server
+}
+
 # The hosted sign-in phases on a running server: an authorization-code client is registered, one sign-in page is
 # fetched (its form and anonymous cookie make every request of the sign-in phase a complete, valid sign-in), and
 # one sign-in is made for real to get the session cookie that the single-sign-on phase sends.
@@ -696,26 +755,42 @@ for n in "${REFRESH_LIST[@]}"; do seeds+=("refresh-$n:$n"); done
 BACKEND=sqlite
 LATCHKEY_ENV=("${SQLITE_ENV[@]}")
 sqlite_seeds=("${seeds[@]}")
-if ((CLI_CONNS > 0)); then sqlite_seeds+=("refresh-$CLI_CONNS-cli:$CLI_CONNS"); fi
-password_phase password "${sqlite_seeds[@]}"
-flood_phase password-flooded
-for n in "${REFRESH_LIST[@]}"; do
-    refresh_phase "refresh-$n" "$n"
-done
-if ((CLI_CONNS > 0)); then
-    refresh_phase "refresh-$CLI_CONNS-cli" "$CLI_CONNS" cli_writer
+SLOW_HEAD_CHAINS=${REFRESH_LIST[0]}
+if ((SLOW_HEADS_ONLY)); then
+    sqlite_seeds=("refresh-$SLOW_HEAD_CHAINS:$SLOW_HEAD_CHAINS")
+elif ((CLI_CONNS > 0)); then
+    sqlite_seeds+=("refresh-$CLI_CONNS-cli:$CLI_CONNS")
 fi
+if ((SLOW_HEAD_CONNS > 0)); then
+    sqlite_seeds+=("refresh-$SLOW_HEAD_CHAINS-slow-heads:$SLOW_HEAD_CHAINS")
+fi
+password_phase password "${sqlite_seeds[@]}"
+if ((SLOW_HEADS_ONLY)); then
+    refresh_phase "refresh-$SLOW_HEAD_CHAINS" "$SLOW_HEAD_CHAINS"
+    slow_heads_phase "refresh-$SLOW_HEAD_CHAINS-slow-heads" "$SLOW_HEAD_CHAINS"
+else
+    flood_phase password-flooded
+    for n in "${REFRESH_LIST[@]}"; do
+        refresh_phase "refresh-$n" "$n"
+    done
+    if ((CLI_CONNS > 0)); then
+        refresh_phase "refresh-$CLI_CONNS-cli" "$CLI_CONNS" cli_writer
+    fi
+    if ((SLOW_HEAD_CONNS > 0)); then
+        slow_heads_phase "refresh-$SLOW_HEAD_CHAINS-slow-heads" "$SLOW_HEAD_CHAINS"
+    fi
 
-hosted_phases ""
-client_credentials_phase client-credentials
-revocation_phases ""
+    hosted_phases ""
+    client_credentials_phase client-credentials
+    revocation_phases ""
 
-start_server jwks
-code=$(curl -sS --max-time 10 -o "$WORK/jwks.json" -w '%{http_code}' "$BASE_URL/.well-known/jwks.json") ||
-    die "JWKS sanity request failed"
-[[ $code == 200 ]] || die "JWKS answered HTTP $code"
-run_phase jwks "$WRK_THREADS" "$JWKS_CONNS" jwks.lua
-stop_server
+    start_server jwks
+    code=$(curl -sS --max-time 10 -o "$WORK/jwks.json" -w '%{http_code}' "$BASE_URL/.well-known/jwks.json") ||
+        die "JWKS sanity request failed"
+    [[ $code == 200 ]] || die "JWKS answered HTTP $code"
+    run_phase jwks "$WRK_THREADS" "$JWKS_CONNS" jwks.lua
+    stop_server
+fi
 
 # ---------------------------------------------------------------------------------------------------------------
 # PostgreSQL: the same password and refresh phases on the fresh database.

@@ -53,6 +53,12 @@ pub struct Config {
     pub workers: usize,
     /// Open connections per process (shared out among the workers); more wait in the listen backlog.
     pub max_connections: usize,
+    /// Open connections one source (an IPv4 address, an IPv6 network of `ipv6_source_prefix` bits) may hold across
+    /// all workers; more are answered 503 and closed. Trusted proxies are exempt; 0: no cap.
+    pub max_connections_per_source: usize,
+    /// How long a request head (request line and headers) may take to arrive, from its first byte, on every request
+    /// of a connection; an overdue head ends the connection.
+    pub request_head_timeout: HumanDuration,
     /// How long a request body may take to arrive after its head before it is answered 408 and dropped.
     pub request_body_timeout: HumanDuration,
     /// Reverse proxies whose `X-Forwarded-For` is believed: addresses and CIDR ranges.
@@ -134,6 +140,10 @@ impl Default for Config {
             password_queue_limit: 64,
             workers: 0,
             max_connections: 1024,
+            // An eighth of `max_connections`: it takes eight sources to fill the process, while a large NAT or a
+            // first-party backend's connection pool keeps ample room (browsers open at most six per host).
+            max_connections_per_source: 128,
+            request_head_timeout: HumanDuration::from_secs(5),
             request_body_timeout: HumanDuration::from_secs(10),
             trusted_proxies: TrustedProxies::default(),
             master_key: None,

@@ -96,6 +96,11 @@ fn server(config: &Config) -> Check {
     ensure(
         config.request_body_timeout.0 >= Duration::from_secs(1),
         || "request_body_timeout must be at least 1s".into(),
+    )?;
+    let head = config.request_head_timeout.0;
+    ensure(
+        head >= Duration::from_secs(1) && head <= Duration::from_secs(60),
+        || "request_head_timeout must be between 1s and 1m".into(),
     )
 }
 

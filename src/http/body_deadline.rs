@@ -1,6 +1,6 @@
 //! A bound on how long a request body may take to arrive (setting `request_body_timeout`), for every route.
 //!
-//! actix bounds the request head (`client_request_timeout`) but not the body: a client that declares
+//! Request heads are bounded (`super::connection::head_deadline`), bodies are not by actix: a client that declares
 //! `Content-Length: 1000` and sends a byte a second holds its connection, and a worker's connection slot, for
 //! seventeen minutes (the "slow POST" attack, OWASP). This middleware gives the handler a payload that fails once the
 //! deadline has passed without the body having arrived; the answer is then 408 and the connection is closed

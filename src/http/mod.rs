@@ -4,6 +4,7 @@
 pub mod bearer;
 pub mod body_deadline;
 pub mod client_addr;
+pub mod connection;
 pub mod health;
 pub mod jwks;
 pub mod request_span;

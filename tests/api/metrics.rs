@@ -6,8 +6,11 @@
 //! exact.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use reqwest::StatusCode;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 use crate::helpers::{TestApp, expect_error, now};
 use crate::key_helpers::{KeyCli, kid_of, listed};
@@ -346,6 +349,45 @@ fn key_state(scraped: &Scrape, kid: &str) -> String {
         .collect();
     assert_eq!(states.len(), 1, "{kid}: {states:?}");
     states[0].to_owned()
+}
+
+#[tokio::test]
+async fn connections_cut_by_the_source_cap_and_the_head_deadline_are_counted() {
+    let app = TestApp::spawn_with(|config| {
+        config.metrics_bind = Some("127.0.0.1:0".parse().expect("an address"));
+        config.max_connections_per_source = 1;
+        config.request_head_timeout = latchkey::config::HumanDuration::from_secs(1);
+    })
+    .await;
+    let request = format!(
+        "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n\r\n",
+        app.port
+    );
+    let mut held = TcpStream::connect(("127.0.0.1", app.port))
+        .await
+        .expect("connect");
+    held.write_all(request.as_bytes()).await.expect("a request");
+    let mut answer = [0u8; 1024];
+    let n = held.read(&mut answer).await.expect("the answer");
+    assert!(answer[..n].starts_with(b"HTTP/1.1 200"));
+
+    // The source's one connection is taken: the next is refused and closed.
+    let mut over = TcpStream::connect(("127.0.0.1", app.port))
+        .await
+        .expect("connect");
+    let _ = over.write_all(request.as_bytes()).await;
+    let mut rest = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(2), over.read_to_end(&mut rest)).await;
+    // The held connection's next head never ends: cut after a second.
+    held.write_all(b"GET /he").await.expect("a partial head");
+    let closed = tokio::time::timeout(Duration::from_secs(4), held.read(&mut answer)).await;
+    assert!(matches!(closed, Ok(Ok(0) | Err(_))), "{closed:?}");
+
+    // The metrics listener is another port: not capped.
+    let scraped = scrape(&app).await;
+    let cut = |reason| scraped.sum("latchkey_connections_cut_total", &[("reason", reason)]);
+    assert_eq!(cut("over_source_cap"), 1.0);
+    assert_eq!(cut("head_timeout"), 1.0);
 }
 
 async fn scrape(app: &TestApp) -> Scrape {

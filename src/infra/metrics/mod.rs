@@ -45,6 +45,7 @@ pub const KEYS_PUBLISHED: &str = "latchkey_signing_keys_published";
 pub const KEY_STATE: &str = "latchkey_signing_key_state";
 pub const TOKENS_SIGNED: &str = "latchkey_tokens_signed_total";
 pub const REFRESH_PRESENTED: &str = "latchkey_refresh_presented_total";
+pub const CONNECTIONS_CUT: &str = "latchkey_connections_cut_total";
 
 /// Request latency buckets, seconds: a token grant is milliseconds (argon2 ~15 ms, RS256 < 1 ms); the top buckets
 /// catch database and Redis timeouts (3 s, 0.5 s).
@@ -77,6 +78,7 @@ const DESCRIPTIONS: &[(Kind, &str, &str)] = &[
     (Kind::Gauge, KEY_STATE, "1 for the state each signing key is in, 0 for the other states"),
     (Kind::Counter, TOKENS_SIGNED, "JWTs (access and ID tokens) signed, by kid"),
     (Kind::Counter, REFRESH_PRESENTED, "Refresh grants presenting a token issued under kid"),
+    (Kind::Counter, CONNECTIONS_CUT, "Connections closed by a bound: over_source_cap, head_timeout"),
 ];
 
 #[derive(Clone, Copy)]
@@ -159,6 +161,15 @@ impl Metrics {
     /// A password check was refused because the queue was full.
     pub fn password_shed(&self) {
         self.increment(PASSWORD_SHED, &[]);
+    }
+
+    /// A connection was closed by a bound: `over_source_cap` (refused at once) or `head_timeout` (a request head
+    /// overdue).
+    pub fn connection_cut(&self, reason: &'static str) {
+        self.increment(
+            CONNECTIONS_CUT,
+            &[Label::from_static_parts("reason", reason)],
+        );
     }
 
     fn increment(&self, name: &'static str, labels: &[Label]) {
