@@ -382,3 +382,40 @@ async fn the_stored_password_hash_costs_are_counted_per_parameter_set() {
     );
     assert_eq!(count(&after, old) - count(&before, old), 1, "{after:?}");
 }
+
+/// Diesel orders migrations by the version before the first `_` and keeps one per version: two folders sharing a
+/// version would silently skip one of them on a database that has the other. Both backends have the same set.
+#[test]
+fn every_migration_has_its_own_version_and_both_backends_have_the_same_ones() {
+    let folders = |backend: &str| -> Vec<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(backend);
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|entry| {
+                entry
+                    .expect("a folder entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        names.sort();
+        names
+    };
+    let (sqlite, postgres) = (folders("sqlite"), folders("postgres"));
+    assert_eq!(sqlite, postgres, "the same migrations on both backends");
+    let versions: HashSet<&str> = sqlite
+        .iter()
+        .map(|name| {
+            name.split_once('_')
+                .map_or(name.as_str(), |(version, _)| version)
+        })
+        .collect();
+    assert_eq!(
+        versions.len(),
+        sqlite.len(),
+        "a version shared by two migrations: {sqlite:?}"
+    );
+}
