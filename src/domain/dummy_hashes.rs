@@ -51,6 +51,14 @@ impl Dummies {
         &self.key
     }
 
+    /// The dummy already made with `params`, if any (so that following the census hashes only new costs).
+    pub(crate) fn made_with(&self, params: &Params) -> Option<Arc<str>> {
+        self.choices
+            .iter()
+            .find(|(_, hash)| params_of(hash).is_some_and(|p| cost(&p) == cost(params)))
+            .map(|(_, hash)| hash.clone())
+    }
+
     /// The dummy hash `login` is verified against when it names no account.
     pub(crate) fn pick(&self, login: &str) -> Arc<str> {
         let tag = ring::hmac::sign(&self.key, login.as_bytes());

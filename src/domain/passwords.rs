@@ -146,8 +146,14 @@ impl PasswordHasher {
         &self,
         census: impl IntoIterator<Item = (String, u64)>,
     ) -> Result<(), PasswordError> {
+        let current = self.dummies.load_full();
         let mut hashes = Vec::new();
         for (params, share) in dummy_hashes::costs_to_follow(census, &self.params) {
+            // A cost that already has its dummy keeps it: only new costs cost an argon2 run (and its memory).
+            if let Some(made) = current.made_with(&params) {
+                hashes.push((share, made.to_string()));
+                continue;
+            }
             // Not a password check: kept out of the queue's metrics.
             let hash = self
                 .pool
@@ -434,6 +440,18 @@ mod tests {
     fn dummy_memory(h: &PasswordHasher, login: &str) -> u32 {
         let dummy = h.dummies.load().pick(login);
         dummy_hashes::params_of(&dummy).unwrap().m_cost()
+    }
+
+    #[tokio::test]
+    async fn a_cost_that_already_has_its_dummy_is_not_hashed_again() {
+        let h = hasher(512);
+        let before = h.dummies.load().pick("e:nobody");
+        // Every stored hash has the configured cost (the usual census at start): the dummy made then is kept, not
+        // hashed again (a fresh one would have a fresh salt).
+        h.follow_stored_costs([("$argon2id$v=19$m=512,t=1,p=1$".to_owned(), 7)])
+            .await
+            .unwrap();
+        assert_eq!(h.dummies.load().pick("e:nobody"), before);
     }
 
     #[tokio::test]
