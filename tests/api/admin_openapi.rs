@@ -156,11 +156,14 @@ async fn run_schemathesis(
             "positive_data_acceptance",
         ])
         .args(["--header", &format!("Authorization: Bearer {token}")])
+        // One worker: CPython 3.11 before 3.11.8 shares the AST constructor's recursion counter between threads, so
+        // two workers describing Hypothesis filters at once (each parses a source file) can crash the run with
+        // "SystemError: AST constructor recursion depth mismatch", a failure of the tool, not of the API.
         .args([
             "--max-examples",
             "20",
             "--workers",
-            "2",
+            "1",
             "--seed",
             "20261203",
         ])
