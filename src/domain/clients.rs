@@ -147,6 +147,10 @@ impl Client {
     /// normalisation), except that for `http` on a loopback host the port may differ (RFC 8252 §7.3: a native
     /// app listens on whatever port it gets).
     pub fn redirect_uri_matches(&self, presented: &str) -> bool {
+        // A value registered before registration refused control characters never matches: never a redirect to it.
+        if !is_plain_uri_text(presented) {
+            return false;
+        }
         self.redirect_uris.iter().any(|registered| {
             registered == presented || same_but_loopback_port(registered, presented)
         })
@@ -185,6 +189,13 @@ pub struct NewClient {
 /// A redirection URI a client may register (RFC 6749 §3.1.2, RFC 9700 §2.1, RFC 8252 §7.3): absolute, no
 /// fragment; `https`, or `http` only for a loopback host (native apps); or a private-use scheme (`com.example.app:`).
 pub fn check_redirect_uri(uri: &str) -> Result<(), String> {
+    // The URL parser drops tabs and line breaks silently (WHATWG), so they would be stored and later sent in a
+    // `Location` header; RFC 3986 §2 allows neither them nor spaces in a URI.
+    if !is_plain_uri_text(uri) {
+        return Err(format!(
+            "{uri:?} must not contain spaces or control characters (RFC 3986 §2)"
+        ));
+    }
     let parsed = url::Url::parse(uri).map_err(|_| format!("{uri:?} is not an absolute URI"))?;
     if parsed.fragment().is_some() {
         return Err(format!(
@@ -211,6 +222,12 @@ pub fn check_redirect_uri(uri: &str) -> Result<(), String> {
             "{uri:?}: use https, http on a loopback host, or a reverse-domain private-use scheme"
         )),
     }
+}
+
+/// Whether `uri` is free of spaces and control characters: only such a URI may be registered or redirected to (a
+/// line break in a `Location` header would split the response; actix refuses to send it).
+pub fn is_plain_uri_text(uri: &str) -> bool {
+    !uri.chars().any(|c| c.is_control() || c == ' ')
 }
 
 fn same_but_loopback_port(registered: &str, presented: &str) -> bool {

@@ -17,7 +17,7 @@ use super::render::render;
 use super::security;
 use super::settings::{Chrome, PageSettings};
 use crate::domain::authorization::redirect_with;
-use crate::domain::clients::Client;
+use crate::domain::clients::{self, Client};
 use crate::domain::form::Form;
 use crate::domain::sessions;
 use crate::state::AppState;
@@ -172,9 +172,11 @@ impl LogoutRequest {
         let requested = form.get("post_logout_redirect_uri");
         let redirect = requested
             .filter(|uri| {
-                client
-                    .as_ref()
-                    .is_some_and(|c| c.post_logout_redirect_uris.iter().any(|r| r == uri))
+                // A stored value with control characters (registered before they were refused) is never followed.
+                clients::is_plain_uri_text(uri)
+                    && client
+                        .as_ref()
+                        .is_some_and(|c| c.post_logout_redirect_uris.iter().any(|r| r == uri))
             })
             .map(str::to_owned);
         if requested.is_some() && redirect.is_none() {

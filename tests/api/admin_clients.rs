@@ -167,6 +167,15 @@ async fn an_update_is_checked_like_a_registration_and_narrows_what_the_client_ge
             "loopback",
         ),
         (json!({ "grant_types": [] }), "at least one grant"),
+        // Issue 17: the URL parser would drop the line break and keep the rest; stored, it broke /authorize (500).
+        (
+            json!({ "redirect_uris": ["https://app.example.com/cb\r\nSet-Cookie: x=y"] }),
+            "control characters",
+        ),
+        (
+            json!({ "post_logout_redirect_uris": ["https://app.example.com/\tout"] }),
+            "control characters",
+        ),
         (json!({ "scope": "a\u{7f}" }), "scope"),
     ] {
         let (problem, _) =

@@ -309,3 +309,70 @@ async fn no_error_echoes_its_input_and_nothing_a_client_sends_is_a_500() {
         .await
         .assert_does_not_echo(marker);
 }
+
+/// Issue 17: a redirect URI with a line break, stored before registration refused control characters, made
+/// `/authorize` and `/logout` answer 500 (actix refuses such a `Location`). It is never matched or followed now: the
+/// user gets the "can't be used" page, never a 500 and never a redirect.
+#[tokio::test]
+async fn a_stored_redirect_uri_with_control_characters_is_never_a_500_or_a_redirect() {
+    use latchkey::store::clients::ClientRow;
+    use latchkey::store::types::{GrantType, GrantTypes, TokenEndpointAuthMethod};
+
+    let app = TestApp::spawn().await;
+    let bad = "https://app.example.com/cb\r\nSet-Cookie: x=y";
+    let uris = serde_json::json!([bad]).to_string();
+    app.state
+        .store
+        .insert_client(&ClientRow {
+            id: latchkey::values::ids::ClientId::new("legacy"),
+            secret_hash: None,
+            grant_types: GrantTypes::new([GrantType::AuthorizationCode]),
+            scopes: latchkey::values::scope::Scope::parse("openid").expect("a scope"),
+            audiences: "[]".into(),
+            created_at: 0,
+            redirect_uris: uris.clone(),
+            post_logout_redirect_uris: uris,
+            token_endpoint_auth_method: TokenEndpointAuthMethod::None,
+            require_pkce: true,
+            can_introspect: false,
+            version: 0,
+        })
+        .await
+        .expect("a row written as an older version would have");
+
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("HTTP client");
+    let authorize = http
+        .get(app.url("/authorize"))
+        .query(&[
+            ("response_type", "code"),
+            ("client_id", "legacy"),
+            ("redirect_uri", bad),
+            ("scope", "openid"),
+            (
+                "code_challenge",
+                "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            ),
+            ("code_challenge_method", "S256"),
+        ])
+        .send()
+        .await
+        .expect("GET /authorize");
+    assert_eq!(authorize.status(), reqwest::StatusCode::BAD_REQUEST);
+    assert!(authorize.headers().get("location").is_none());
+
+    let logout = http
+        .get(app.url("/logout"))
+        .query(&[("client_id", "legacy"), ("post_logout_redirect_uri", bad)])
+        .send()
+        .await
+        .expect("GET /logout");
+    assert!(
+        logout.status().is_success(),
+        "a page, not a 500: {}",
+        logout.status()
+    );
+    assert!(logout.headers().get("location").is_none());
+}
