@@ -15,17 +15,12 @@ use crate::store::Store;
 use crate::values::ids::ClientId;
 use crate::values::secret::{PlainToken, TokenHash};
 
-/// The credentials a request carries, before they are checked.
+/// The credentials a request carries (HTTP Basic or the body), before they are checked.
 #[derive(Debug)]
-enum Presented {
-    Basic {
-        id: String,
-        secret: PlainToken,
-    },
-    Body {
-        id: String,
-        secret: Option<PlainToken>,
-    },
+struct Presented {
+    id: String,
+    /// `None` without a secret, or with an empty one (a public client's Basic credentials, §2.3.1).
+    secret: Option<PlainToken>,
 }
 
 fn presented(headers: &HeaderMap, form: &Form) -> Result<Presented, OAuthError> {
@@ -34,7 +29,7 @@ fn presented(headers: &HeaderMap, form: &Form) -> Result<Presented, OAuthError> 
             .get("client_id")
             .ok_or_else(|| OAuthError::invalid_client("client authentication is required"))?;
         let secret = form.get("client_secret").map(PlainToken::from_presented);
-        return Ok(Presented::Body {
+        return Ok(Presented {
             id: id.to_owned(),
             secret,
         });
@@ -67,9 +62,11 @@ fn presented(headers: &HeaderMap, form: &Form) -> Result<Presented, OAuthError> 
     if id.is_empty() {
         return Err(malformed());
     }
-    Ok(Presented::Basic {
+    // An empty password is no secret (§2.3.1): what requests-oauthlib sends for a public client, and what an empty
+    // `client_secret` in the body already means. A confidential client without its secret still fails.
+    Ok(Presented {
         id,
-        secret: PlainToken::from_presented(&secret),
+        secret: (!secret.is_empty()).then(|| PlainToken::from_presented(&secret)),
     })
 }
 
@@ -104,10 +101,7 @@ pub async fn authenticate(
     form: &Form,
 ) -> Result<Client, OAuthError> {
     let presented = presented(headers, form)?;
-    let (id, secret) = match &presented {
-        Presented::Basic { id, secret } => (id.as_str(), Some(secret)),
-        Presented::Body { id, secret } => (id.as_str(), secret.as_ref()),
-    };
+    let (id, secret) = (presented.id.as_str(), presented.secret.as_ref());
     let failed = || OAuthError::invalid_client("client authentication failed");
     let client = if let Some(row) = store.find_client(&ClientId::new(id)).await? {
         Client::from_row(row)?

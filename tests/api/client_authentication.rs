@@ -280,3 +280,29 @@ async fn rfc6749_2_3_a_request_without_any_client_is_invalid_client() {
     )
     .await;
 }
+
+/// Issue 17: requests-oauthlib sends a public client's credentials as HTTP Basic with an empty password. An empty
+/// password is no secret (§2.3.1), as an empty `client_secret` in the body already is: the public client
+/// authenticates; a confidential client doing the same is still refused, and so is a public client with a non-empty
+/// password.
+#[tokio::test]
+async fn rfc6749_2_3_1_an_empty_basic_password_is_no_secret() {
+    let app = TestApp::spawn().await;
+    let user = app.create_user(crate::helpers::UserSpec::default()).await;
+    let public = app.create_client(ClientSpec::public()).await;
+    expect_tokens(post_with_basic(&app, &public.id, "", &password_params(&user)).await).await;
+    expect_error(
+        post_with_basic(&app, &public.id, "x", &password_params(&user)).await,
+        401,
+        "invalid_client",
+    )
+    .await;
+
+    let (user, confidential) = app.user_and_client().await;
+    expect_error(
+        post_with_basic(&app, &confidential.id, "", &password_params(&user)).await,
+        401,
+        "invalid_client",
+    )
+    .await;
+}
