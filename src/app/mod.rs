@@ -88,7 +88,7 @@ impl Application {
         let issuer = config.issuer();
         let surfaces = server::Surfaces {
             pages: surfaces::page_settings(&config, &services.master, &issuer)?,
-            admin: surfaces::admin_settings(&config, &services, &issuer, port)?,
+            admin: surfaces::admin_settings(&config, &services, &issuer, port, &clock)?,
             jwks_max_age: JwksMaxAge(services.policy.jwks_max_age.as_secs()),
         };
         let metrics_server = match metrics_listener {

@@ -1,11 +1,35 @@
 //! Each surface's own settings, built from the configuration: the hosted pages' look, cookie and CSRF key, and the
 //! admin API's verifier and OpenAPI document (DESIGN.md §19: registered as that surface's app data).
 
+use std::sync::Arc;
+
 use super::services::Services;
 use crate::config::Config;
 use crate::domain::signing::MasterKey;
+use crate::infra::clock::SharedClock;
 use crate::pages::security::{CookiePolicy, Csrf};
 use crate::pages::{Chrome, PageSettings, messages};
+
+/// The service's own clock as the admin verifier's wall clock (intervals stay monotonic), so that what the issuer
+/// dates and what the admin API checks are one time.
+struct IssuerClock(SharedClock);
+
+impl std::fmt::Debug for IssuerClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IssuerClock")
+    }
+}
+
+impl latchkey_verifier::Clock for IssuerClock {
+    fn now(&self) -> std::time::Instant {
+        std::time::Instant::now()
+    }
+
+    fn system_time(&self) -> std::time::SystemTime {
+        let secs = u64::try_from(self.0.now()).unwrap_or(0);
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)
+    }
+}
 
 /// The hosted pages' settings; the operator's theme stylesheet is read once, here.
 pub(super) fn page_settings(
@@ -41,6 +65,7 @@ pub(super) fn admin_settings(
     services: &Services,
     issuer: &str,
     port: u16,
+    clock: &SharedClock,
 ) -> anyhow::Result<crate::admin::AdminSettings> {
     let ip = match config.bind.ip() {
         std::net::IpAddr::V4(ip) if ip.is_unspecified() => std::net::Ipv4Addr::LOCALHOST.into(),
@@ -54,6 +79,10 @@ pub(super) fn admin_settings(
     let verifier = latchkey_verifier::Verifier::builder()
         .issuer(issuer)
         .audience(crate::admin::access::admin_audience(issuer))
+        // The admin API shares the issuer's clock: no skew to tolerate, so a token is refused from its `exp` on
+        // (a resource server elsewhere keeps the verifier's default leeway).
+        .leeway(std::time::Duration::ZERO)
+        .clock(Arc::new(IssuerClock(clock.clone())))
         // A fetch is a loopback request for bytes already in memory: a new key may be picked up within a second.
         .min_refetch_interval(std::time::Duration::from_secs(1))
         .jwks_uri(&jwks_uri)

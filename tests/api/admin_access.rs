@@ -294,3 +294,37 @@ async fn deleting_the_admin_client_or_taking_its_scope_ends_its_access_before_it
             .contains("no longer exists")
     );
 }
+
+/// Issue 17: the admin API shares the issuer's clock, so it allows no leeway: a token is refused from its `exp` on
+/// (before, the verifier's 30 s default let an admin token work half a minute past its end), and the issuer's clock
+/// is the one it judges by.
+#[tokio::test]
+async fn rfc9068_4_an_admin_token_is_refused_from_its_exp_on_without_leeway() {
+    use latchkey::infra::clock::Clock as _;
+
+    let app = TestApp::spawn().await;
+    let client = app.admin_client(ADMIN, &app.admin_audience()).await;
+    let now = app.clock.now();
+    let mut just_expired = admin_claims(&app, &client.id);
+    just_expired["iat"] = json!(now - 60);
+    just_expired["exp"] = json!(now - 1);
+    let response = app
+        .http
+        .get(app.url(USERS))
+        .bearer_auth(signed_by_the_server(&app, just_expired))
+        .send()
+        .await
+        .unwrap();
+    let (problem, _) = expect_problem(response, 401).await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("expired"),
+        "{problem}"
+    );
+
+    // A real token stops working when the issuer's clock passes its `exp`.
+    let api = app.admin_api(ADMIN).await;
+    api.expect(api.get(USERS), 200).await;
+    app.clock
+        .advance(app.config.access_token_ttl.0 + std::time::Duration::from_secs(1));
+    expect_problem(api.get(USERS).send().await.unwrap(), 401).await;
+}
