@@ -276,12 +276,12 @@ impl AuthorizationRequest {
         })
     }
 
-    /// Whether `session` may approve this request without asking for the password again.
+    /// Whether `session` may approve this request without asking for the password again. OIDC Core §3.1.2.1:
+    /// re-authenticate when the time since the sign-in may exceed `max_age`. Times are whole seconds, so a sign-in
+    /// `n` seconds ago on the clock may be up to `n + 1` seconds old: it satisfies `max_age` only when `n < max_age`,
+    /// and `max_age=0` never does (it "is equivalent to prompt=login").
     pub fn accepts(&self, session: &SessionRow, now: i64) -> bool {
-        !self.prompt.login
-            && self
-                .max_age
-                .is_none_or(|age| now - session.auth_time <= age)
+        !self.prompt.login && self.max_age.is_none_or(|age| now - session.auth_time < age)
     }
 
     /// The parameters to carry through the sign-in form, so that its POST repeats this request (without

@@ -548,3 +548,36 @@ async fn a_code_issued_before_the_user_was_disabled_gets_nothing() {
     )
     .await;
 }
+
+/// Issue 17 (conformance `oidcc-max-age-1`): OIDC Core §3.1.2.1 says `max_age=0` is equivalent to `prompt=login`.
+/// It was accepted within the second of the sign-in (a whole-second compare); now it always shows the form, and
+/// `max_age=n` is satisfied only by a sign-in fewer than `n` whole seconds ago on the clock.
+#[tokio::test]
+async fn oidc_3_1_2_1_max_age_zero_always_asks_for_the_password_again() {
+    let app = TestApp::spawn().await;
+    let (user, client) = app.user_and_web_app().await;
+    let browser = Browser::new(&app);
+    browser
+        .sign_in(&app, &AuthRequest::new(&client), &user)
+        .await;
+
+    let zero = AuthRequest::new(&client).with("max_age", Some("0"));
+    assert_eq!(
+        browser.authorize(&app, &zero).await.status(),
+        StatusCode::OK,
+        "the sign-in form, even in the second of the sign-in"
+    );
+    let recent = AuthRequest::new(&client).with("max_age", Some("300"));
+    assert_eq!(
+        browser.authorize(&app, &recent).await.status(),
+        StatusCode::SEE_OTHER,
+        "a sign-in moments ago satisfies max_age=300"
+    );
+    let one = AuthRequest::new(&client).with("max_age", Some("1"));
+    app.clock.advance(std::time::Duration::from_secs(1));
+    assert_eq!(
+        browser.authorize(&app, &one).await.status(),
+        StatusCode::OK,
+        "a second later on the clock may be up to two seconds: over max_age=1"
+    );
+}
