@@ -51,7 +51,7 @@ pub(super) fn page_settings(
             theme_stylesheet: theme_css.is_some(),
             messages: &messages::ENGLISH,
         },
-        cookie: CookiePolicy::for_issuer(issuer),
+        cookie: CookiePolicy::for_issuer(issuer).with_public_url(&config.public_url()),
         csrf: Csrf::new(master.derive_hmac_key("csrf")),
         theme_css,
         code_ttl: config.authorization_code_ttl.as_secs(),

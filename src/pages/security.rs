@@ -23,8 +23,9 @@ pub struct CookiePolicy {
     /// it); `latchkey` over plain http (development).
     pub name: &'static str,
     pub secure: bool,
-    /// `scheme://host[:port]` of the public URL: the only `Origin` a form may be posted from.
-    pub origin: String,
+    /// `scheme://host[:port]` of the issuer and, when it differs, of `public_url` (where mailed links lead): the
+    /// only `Origin`s a form may be posted from.
+    pub origins: Vec<String>,
 }
 
 impl CookiePolicy {
@@ -41,8 +42,21 @@ impl CookiePolicy {
                 "latchkey"
             },
             secure,
-            origin,
+            origins: vec![origin],
         }
+    }
+
+    /// Also accepts forms posted from `public_url`'s origin when it differs from the issuer's: the pages mailed
+    /// links open (password reset) are served from there.
+    #[must_use]
+    pub fn with_public_url(mut self, public_url: &str) -> Self {
+        if let Ok(url) = url::Url::parse(public_url) {
+            let origin = url.origin().ascii_serialization();
+            if !self.origins.contains(&origin) {
+                self.origins.push(origin);
+            }
+        }
+        self
     }
 
     /// The cookie's secret, when the request carries one of the right shape.
@@ -76,7 +90,7 @@ impl CookiePolicy {
             .map(actix_web::http::header::HeaderValue::as_bytes)
         {
             Some(b"null") | None => {}
-            Some(origin) => return origin == self.origin.as_bytes(),
+            Some(origin) => return self.origins.iter().any(|ours| origin == ours.as_bytes()),
         }
         headers
             .get("sec-fetch-site")
@@ -168,12 +182,12 @@ mod tests {
     fn the_cookie_gets_the_host_prefix_only_over_https() {
         let https = CookiePolicy::for_issuer("https://id.example.com/auth");
         assert_eq!(
-            (https.name, https.secure, https.origin.as_str()),
+            (https.name, https.secure, https.origins[0].as_str()),
             ("__Host-latchkey", true, "https://id.example.com")
         );
         let http = CookiePolicy::for_issuer("http://127.0.0.1:8080");
         assert_eq!(
-            (http.name, http.secure, http.origin.as_str()),
+            (http.name, http.secure, http.origins[0].as_str()),
             ("latchkey", false, "http://127.0.0.1:8080")
         );
     }

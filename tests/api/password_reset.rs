@@ -558,3 +558,39 @@ async fn a_request_left_waiting_by_a_restart_or_another_replica_is_handled_witho
     );
     settled(&app).await;
 }
+
+/// Issue 17: with `public_url` other than the issuer (a documented setup: mailed links lead there), the pages served
+/// from it post their forms from its origin; those were refused 403 because the check knew only the issuer's origin.
+/// Both origins are ours now; any other is still refused.
+#[tokio::test]
+async fn forms_posted_from_the_public_url_origin_are_accepted_and_other_origins_are_not() {
+    let app =
+        TestApp::spawn_with(|c| c.public_url = Some("https://login.example.com".into())).await;
+    let browser = Browser::new(&app);
+    let page = browser.get(&app.url("/password/forgot")).await;
+    let mut form = hidden_fields(&page.text().await.expect("the forgot page"));
+    form.push(("email".into(), "someone@example.org".into()));
+
+    let from_public_url = browser
+        .post_form(
+            &app,
+            "/password/forgot",
+            &form,
+            Some("https://login.example.com"),
+        )
+        .await;
+    assert_eq!(from_public_url.status(), StatusCode::OK);
+    let from_the_issuer = browser
+        .post_form(&app, "/password/forgot", &form, Some(&app.address))
+        .await;
+    assert_eq!(from_the_issuer.status(), StatusCode::OK);
+    let from_elsewhere = browser
+        .post_form(
+            &app,
+            "/password/forgot",
+            &form,
+            Some("https://evil.example.com"),
+        )
+        .await;
+    assert_eq!(from_elsewhere.status(), StatusCode::FORBIDDEN);
+}
