@@ -18,7 +18,7 @@ use crate::admin::AdminSettings;
 use crate::config::Config;
 use crate::http::body_deadline::BodyDeadline;
 use crate::http::connection::head_deadline::{DeadlineStream, HeadClock, TrackRequests};
-use crate::http::connection::source_cap::{self, Counted, SourceConnections};
+use crate::http::connection::source_cap::{self, SourceConnections};
 use crate::http::jwks::JwksMaxAge;
 use crate::http::request_span::RequestSpan;
 use crate::infra::metrics;
@@ -115,7 +115,7 @@ pub(super) fn serve(
                 .client_request_timeout(head_timeout)
                 .client_disconnect_timeout(CLOSE_LINGER)
                 .local_addr(local_addr)
-                .on_connect_ext(|io: &DeadlineStream<Counted<TcpStream>>, data| {
+                .on_connect_ext(|io: &DeadlineStream<TcpStream>, data| {
                     data.insert(Rc::clone(io.clock()));
                 })
                 .h1(TrackRequests::new(app));
@@ -127,8 +127,7 @@ pub(super) fn serve(
                     match admitted {
                         Ok(slot) => {
                             let clock = Rc::new(HeadClock::new(head_timeout, KEEP_ALIVE));
-                            let stream =
-                                DeadlineStream::new(Counted::new(stream, slot), clock, metrics);
+                            let stream = DeadlineStream::new(stream, slot, clock, metrics);
                             Ok((stream, peer))
                         }
                         Err(over) => {

@@ -33,6 +33,7 @@ use pin_project_lite::pin_project;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep, sleep_until};
 
+use super::source_cap::SourceSlot;
 use crate::infra::metrics::Metrics;
 
 /// Where a connection is between requests.
@@ -134,6 +135,8 @@ impl HeadClock {
 /// A connection's stream whose reads fail with `TimedOut` once the request head it awaits is overdue.
 pub struct DeadlineStream<Io> {
     io: Io,
+    /// The connection's place under its source's cap, given back when the connection ends.
+    _slot: Option<SourceSlot>,
     clock: Rc<HeadClock>,
     timer: Option<Pin<Box<Sleep>>>,
     /// Counts the connection once when its head is overdue.
@@ -141,9 +144,10 @@ pub struct DeadlineStream<Io> {
 }
 
 impl<Io> DeadlineStream<Io> {
-    pub fn new(io: Io, clock: Rc<HeadClock>, metrics: Metrics) -> Self {
+    pub fn new(io: Io, slot: Option<SourceSlot>, clock: Rc<HeadClock>, metrics: Metrics) -> Self {
         Self {
             io,
+            _slot: slot,
             clock,
             timer: None,
             metrics: Some(metrics),
