@@ -15,7 +15,7 @@ pub enum ClientsCommand {
     Create {
         #[arg(long)]
         id: String,
-        /// A public client (no secret; authenticates by client_id alone)
+        /// A public client (no secret; authenticates by client_id alone, with PKCE; never the password grant)
         #[arg(long)]
         public: bool,
         /// An allowed grant: authorization_code, client_credentials, password or refresh_token (repeatable)

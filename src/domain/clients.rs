@@ -139,8 +139,10 @@ impl Client {
         self.secret_hash.is_none()
     }
 
+    /// Whether the client may use `grant`. A public client never may use the password grant (RFC 9700 §2.4), even
+    /// one stored before registration refused that combination.
     pub fn allows(&self, grant: GrantType) -> bool {
-        self.grants.contains(grant)
+        self.grants.contains(grant) && !(grant == GrantType::Password && self.is_public())
     }
 
     /// Whether `presented` is one of the registered redirection URIs: the same string (RFC 9700 §2.1, no
@@ -306,6 +308,14 @@ fn check_settings(
     if public && grants.contains(GrantType::ClientCredentials) {
         return Err(invalid(
             "a public client can't use client_credentials: it has no secret to prove who it is"
+                .into(),
+        ));
+    }
+    // RFC 9700 §2.4: the password grant is for first-party confidential clients only. A public client can't prove
+    // that a request comes from the app it names, so anyone could run password guesses "as" it.
+    if public && grants.contains(GrantType::Password) {
+        return Err(invalid(
+            "a public client can't use the password grant (RFC 9700 §2.4): use authorization_code with PKCE"
                 .into(),
         ));
     }

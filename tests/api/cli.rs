@@ -172,6 +172,21 @@ async fn clients_list_shows_clients_and_clients_delete_removes_one() {
             "--public",
             "--grant",
             "password",
+        ])
+        .await;
+    // RFC 9700 §2.4: the password grant is for confidential first-party clients only.
+    public.assert_failed_saying(&["public client", "password grant"]);
+    let public = cli
+        .run(&[
+            "clients",
+            "create",
+            "--id",
+            "mobile-app",
+            "--public",
+            "--grant",
+            "authorization_code",
+            "--redirect-uri",
+            "http://127.0.0.1/callback",
             "--json",
         ])
         .await;

@@ -4,7 +4,9 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::helpers::{ClientSpec, TestApp, TestClient, TestUser, expect_error, expect_tokens};
+use crate::helpers::{
+    AuthRequest, ClientSpec, REDIRECT_URI, TestApp, TestClient, TestUser, expect_error, expect_tokens,
+};
 
 fn password_params(user: &TestUser) -> [(&'static str, &str); 3] {
     [
@@ -216,6 +218,14 @@ async fn rfc6749_2_3_malformed_basic_credentials_are_invalid_client() {
     }
 }
 
+/// A code request that authenticates the client and then fails on the (unknown) code: `invalid_grant` (400) means
+/// the client authenticated, `invalid_client` (401) that it did not.
+const UNKNOWN_CODE: [(&str, &str); 3] = [
+    ("grant_type", "authorization_code"),
+    ("code", "lk_ac_unknown"),
+    ("redirect_uri", REDIRECT_URI),
+];
+
 #[tokio::test]
 async fn rfc6749_3_2_1_a_public_client_authenticates_by_client_id_alone() {
     let app = TestApp::spawn().await;
@@ -223,7 +233,9 @@ async fn rfc6749_3_2_1_a_public_client_authenticates_by_client_id_alone() {
     let client = app.create_client(ClientSpec::public()).await;
     assert_eq!(client.secret, None, "a public client has no secret");
 
-    let tokens = app.login(&client, &user).await;
+    let (_, tokens) = app
+        .code_flow(&user, &client, &AuthRequest::new(&client))
+        .await;
 
     assert_eq!(
         app.verify_access_token(&tokens.access_token, &client.id)
@@ -236,21 +248,15 @@ async fn rfc6749_3_2_1_a_public_client_authenticates_by_client_id_alone() {
 #[tokio::test]
 async fn rfc6749_2_3_a_public_client_sending_a_secret_is_invalid_client() {
     let app = TestApp::spawn().await;
-    let user = app.create_user(crate::helpers::UserSpec::default()).await;
     let client = app.create_client(ClientSpec::public()).await;
+    let mut params = UNKNOWN_CODE.to_vec();
+    params.push(("client_id", &client.id));
+    expect_error(post_without_header(&app, &params).await, 400, "invalid_grant").await;
 
-    let params = with_credentials(
-        &user,
-        &[("client_id", &client.id), ("client_secret", "anything")],
-    );
-    expect_error(
-        post_without_header(&app, &params).await,
-        401,
-        "invalid_client",
-    )
-    .await;
+    params.push(("client_secret", "anything"));
+    expect_error(post_without_header(&app, &params).await, 401, "invalid_client").await;
 
-    let response = post_with_basic(&app, &client.id, "anything", &password_params(&user)).await;
+    let response = post_with_basic(&app, &client.id, "anything", &UNKNOWN_CODE).await;
     expect_error(response, 401, "invalid_client").await;
 }
 
@@ -283,16 +289,20 @@ async fn rfc6749_2_3_a_request_without_any_client_is_invalid_client() {
 
 /// Issue 17: requests-oauthlib sends a public client's credentials as HTTP Basic with an empty password. An empty
 /// password is no secret (§2.3.1), as an empty `client_secret` in the body already is: the public client
-/// authenticates; a confidential client doing the same is still refused, and so is a public client with a non-empty
-/// password.
+/// authenticates (and reaches the grant, which refuses the unknown code); a confidential client doing the same is
+/// still refused, and so is a public client with a non-empty password.
 #[tokio::test]
 async fn rfc6749_2_3_1_an_empty_basic_password_is_no_secret() {
     let app = TestApp::spawn().await;
-    let user = app.create_user(crate::helpers::UserSpec::default()).await;
     let public = app.create_client(ClientSpec::public()).await;
-    expect_tokens(post_with_basic(&app, &public.id, "", &password_params(&user)).await).await;
     expect_error(
-        post_with_basic(&app, &public.id, "x", &password_params(&user)).await,
+        post_with_basic(&app, &public.id, "", &UNKNOWN_CODE).await,
+        400,
+        "invalid_grant",
+    )
+    .await;
+    expect_error(
+        post_with_basic(&app, &public.id, "x", &UNKNOWN_CODE).await,
         401,
         "invalid_client",
     )

@@ -483,10 +483,12 @@ impl Default for ClientSpec {
 }
 
 impl ClientSpec {
+    /// A public client of the authorization code flow (with refresh): an SPA or a native app. Public clients
+    /// can't have the password grant (RFC 9700 §2.4).
     pub(crate) fn public() -> Self {
         Self {
             public: true,
-            ..Self::default()
+            ..Self::web_app()
         }
     }
 

@@ -382,3 +382,79 @@ async fn a_login_rehashes_a_password_stored_with_older_argon2_parameters() {
     );
     new.login(&client, &user).await;
 }
+
+/// Issue 17, RFC 9700 §2.4: the password grant is for first-party confidential clients only. A public client can't
+/// be registered with it, through the admin API or the domain the CLI uses, nor given it by an update; a public
+/// client stored with it before this rule (written straight to the store here) is refused at `/token` with
+/// `unauthorized_client` (RFC 6749 §5.2) and its password is never checked.
+#[tokio::test]
+async fn rfc9700_2_4_a_public_client_never_gets_the_password_grant() {
+    use latchkey::domain::clients::{GrantType, NewClient, create_client};
+    use serde_json::json;
+
+    let app = TestApp::spawn().await;
+    let refused = create_client(
+        &app.state.store,
+        NewClient {
+            id: format!("spa-{}", tag()),
+            public: true,
+            grants: vec![GrantType::Password, GrantType::RefreshToken],
+            ..Default::default()
+        },
+        &crate::helpers::operator(),
+        app.state.clock.now(),
+    )
+    .await;
+    let message = refused.expect_err("a public client with the password grant").to_string();
+    assert!(message.contains("password grant"), "{message}");
+
+    let api = app.admin_api(crate::helpers::ADMIN).await;
+    let id = format!("spa-{}", tag());
+    let (problem, _) = crate::helpers::expect_problem(
+        api.post(
+            "/admin/v1/clients",
+            &json!({ "client_id": id, "public": true, "grant_types": ["password"] }),
+        )
+        .send()
+        .await
+        .unwrap(),
+        400,
+    )
+    .await;
+    assert!(problem["detail"].as_str().unwrap().contains("password grant"));
+
+    let spa = app.create_client(ClientSpec::public()).await;
+    let (fetched, etag) = api.expect(api.get(&format!("/admin/v1/clients/{}", spa.id)), 200).await;
+    assert_eq!(fetched["public"], true);
+    crate::helpers::expect_problem(
+        api.patch(
+            &format!("/admin/v1/clients/{}", spa.id),
+            &json!({ "grant_types": ["authorization_code", "password"] }),
+            etag.as_deref(),
+        )
+        .send()
+        .await
+        .unwrap(),
+        400,
+    )
+    .await;
+
+    // A row from before the rule.
+    let legacy = format!("legacy-spa-{}", tag());
+    let mut row = app
+        .state
+        .store
+        .find_client(&spa.id.as_str().into())
+        .await
+        .unwrap()
+        .expect("the client's row");
+    row.id = legacy.as_str().into();
+    row.grant_types = latchkey::store::types::GrantTypes::new([GrantType::Password]);
+    app.state.store.insert_client(&row).await.unwrap();
+    let user = app.create_user(UserSpec::default()).await;
+    let legacy = crate::helpers::TestClient {
+        id: legacy,
+        secret: None,
+    };
+    expect_error(app.password_grant(&legacy, &user).await, 400, "unauthorized_client").await;
+}
