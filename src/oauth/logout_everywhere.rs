@@ -1,6 +1,10 @@
 //! `POST /account/logout-everywhere`: the bearer of a valid access token about a user logs that user out
 //! everywhere: every hosted session, every refresh-token family and every access token issued so far (including
 //! the one presented) is revoked. Answers 204.
+//!
+//! The token must carry the dedicated scope [`SCOPE`]: any resource server that receives a user's token could
+//! otherwise end all of that user's sessions. A client gets the scope only when an operator registers it, and a
+//! token only when the app asks for it (RFC 6750 §3.1: `insufficient_scope` otherwise).
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -8,6 +12,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use super::bearer::{Refusal, authorize, bearer_header, refuse};
 use crate::state::AppState;
 use crate::values::ids::UserId;
+
+/// The scope an access token needs to log its user out everywhere.
+pub const SCOPE: &str = "latchkey:logout_everywhere";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -30,6 +37,9 @@ async fn logout_everywhere(req: HttpRequest, state: web::Data<AppState>) -> Http
             return refuse(&Refusal::InvalidToken(
                 "the access token is not about a user".into(),
             ));
+        }
+        Ok(claims) if !claims.has_scope(SCOPE) => {
+            return refuse(&Refusal::InsufficientScope(SCOPE));
         }
         Ok(claims) => claims,
         Err(refusal) => return refuse(&refusal),

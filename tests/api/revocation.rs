@@ -19,7 +19,7 @@ pub(crate) async fn resource_server(app: &TestApp) -> TestClient {
     .await
 }
 
-async fn introspect(app: &TestApp, caller: &TestClient, token: &str) -> Value {
+pub(crate) async fn introspect(app: &TestApp, caller: &TestClient, token: &str) -> Value {
     let response = app
         .post_as(caller, "/introspect", &[("token", token)])
         .await;
@@ -292,6 +292,16 @@ async fn rfc7662_2_1_only_clients_allowed_to_introspect_may() {
     );
 }
 
+/// A client registered with the scope that logging out everywhere needs (besides `read write`).
+fn logout_everywhere_client() -> ClientSpec {
+    ClientSpec {
+        scopes: vec!["read".into(), "write".into(), LOGOUT_EVERYWHERE.into()],
+        ..ClientSpec::default()
+    }
+}
+
+const LOGOUT_EVERYWHERE: &str = "latchkey:logout_everywhere";
+
 async fn logout_everywhere(app: &TestApp, access_token: &str) -> reqwest::Response {
     app.http
         .post(app.url("/account/logout-everywhere"))
@@ -304,7 +314,8 @@ async fn logout_everywhere(app: &TestApp, access_token: &str) -> reqwest::Respon
 #[tokio::test]
 async fn logging_out_everywhere_revokes_every_family_and_access_token_of_the_user_only() {
     let app = TestApp::spawn().await;
-    let (user, client) = app.user_and_client().await;
+    let user = app.create_user(crate::helpers::UserSpec::default()).await;
+    let client = app.create_client(logout_everywhere_client()).await;
     let (bystander, _) = app.user_and_client().await;
     let rs = resource_server(&app).await;
     let phone = app.login(&client, &user).await;
@@ -351,6 +362,30 @@ async fn logout_everywhere_needs_a_valid_user_token() {
         401
     );
     assert_eq!(logout_everywhere(&app, "garbage").await.status(), 401);
+    // Issue 17: a user's token without the dedicated scope (any resource server may hold one) can't do it:
+    // 403 insufficient_scope naming the scope (RFC 6750 §3.1), and nothing is revoked.
+    let user = app.create_user(crate::helpers::UserSpec::default()).await;
+    let client = app.create_client(logout_everywhere_client()).await;
+    let narrow = expect_tokens(
+        app.password_grant_as(&client, &user.email, &user.password, Some("read"))
+            .await,
+    )
+    .await;
+    let refused = logout_everywhere(&app, &narrow.access_token).await;
+    assert_eq!(refused.status(), 403);
+    let challenge = refused.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        challenge.contains("insufficient_scope") && challenge.contains(LOGOUT_EVERYWHERE),
+        "{challenge}"
+    );
+    let rs = resource_server(&app).await;
+    assert_eq!(
+        introspect(&app, &rs, &narrow.access_token).await["active"],
+        true
+    );
     let missing = app
         .http
         .post(app.url("/account/logout-everywhere"))

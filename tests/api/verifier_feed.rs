@@ -120,7 +120,10 @@ async fn logging_out_everywhere_makes_the_verifier_refuse_older_tokens_of_the_us
     let bystander = app.create_user(crate::helpers::UserSpec::default()).await;
     // No refresh token, so no `sid`: only the user entry can refuse these tokens.
     let client = app
-        .create_client(ClientSpec::with_grants(&["password"]))
+        .create_client(ClientSpec {
+            scopes: vec!["read".into(), "latchkey:logout_everywhere".into()],
+            ..ClientSpec::with_grants(&["password"])
+        })
         .await;
     let older = app.login(&client, &user).await;
     let theirs = app.login(&client, &bystander).await;
