@@ -55,6 +55,9 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
         resolve_issuer(&mut config, port)?;
+        for warning in config.warnings() {
+            tracing::warn!("{warning}");
+        }
         // Bound before anything else starts, so a taken port fails the start at once.
         let metrics_listener = config
             .metrics_bind

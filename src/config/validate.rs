@@ -34,6 +34,30 @@ impl Config {
     }
 }
 
+/// How long common JWKS clients keep a key set whatever its `Cache-Control` says: PyJWT's `PyJWKClient` 5 minutes,
+/// `jose` (under openid-client) 10 minutes; on an unknown `kid` they refetch only after a 30-60 s cool-down. A key
+/// must be published at least this long before it signs, or such clients refuse valid tokens for a while.
+pub(super) const CLIENT_JWKS_CACHE: Duration = Duration::from_secs(600);
+
+impl Config {
+    /// Values that are valid but likely to hurt someone, for the operator to read at start-up.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self.key_publish_ahead.0 < CLIENT_JWKS_CACHE {
+            warnings.push(format!(
+                "key_publish_ahead is {}s: common JWKS clients (PyJWKClient, jose/openid-client, oauth4webapi) keep \
+                 a key set for up to {}s whatever Cache-Control says, so for a while after each rotation they will \
+                 refuse valid tokens signed by the new key; use at least {}m unless every verifier honours \
+                 Cache-Control (the latchkey-verifier crate does)",
+                self.key_publish_ahead.0.as_secs(),
+                CLIENT_JWKS_CACHE.as_secs(),
+                CLIENT_JWKS_CACHE.as_secs() / 60
+            ));
+        }
+        warnings
+    }
+}
+
 fn abuse_defence(config: &Config) -> Check {
     ensure(
         config.login_failure_limit != 0
@@ -181,4 +205,36 @@ fn password_hashing(config: &Config) -> Check {
     )
     .map(|_| ())
     .map_err(|e| format!("password_hash_* parameters are invalid for argon2id: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::HumanDuration;
+
+    /// Issue 17: with 12 s ahead, PyJWKClient, openid-client and oauth4webapi refused valid tokens for up to a
+    /// minute after a rotation. Such a value still starts (tests and single-verifier set-ups use it) but is
+    /// reported; the default is not.
+    #[test]
+    fn a_key_publish_ahead_shorter_than_client_jwks_caches_is_reported() {
+        assert!(Config::default().warnings().is_empty());
+        let short = Config {
+            key_publish_ahead: HumanDuration::from_secs(12),
+            key_rotation_interval: HumanDuration::from_secs(3_600),
+            ..Config::default()
+        };
+        assert!(short.validate().is_ok());
+        let warnings = short.warnings();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].contains("key_publish_ahead is 12s"),
+            "{}",
+            warnings[0]
+        );
+        let enough = Config {
+            key_publish_ahead: HumanDuration::from_secs(600),
+            ..Config::default()
+        };
+        assert!(enough.warnings().is_empty());
+    }
 }
