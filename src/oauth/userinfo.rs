@@ -7,6 +7,8 @@ use serde::Serialize;
 
 use super::bearer::{Refusal, authorize, bearer_header, refuse};
 use crate::domain::form::Form;
+use crate::domain::tokens::identity_claims::IdentityClaims;
+use crate::domain::users::User;
 use crate::state::AppState;
 use crate::store::StoreError;
 use crate::values::ids::UserId;
@@ -24,13 +26,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[derive(Serialize)]
 struct UserInfo {
     sub: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    email: Option<String>,
-    /// Latchkey does not verify addresses yet: it says so rather than claim otherwise.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    email_verified: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    preferred_username: Option<String>,
+    /// The same claims the ID token carries for the granted scopes.
+    #[serde(flatten)]
+    identity: IdentityClaims,
 }
 
 async fn userinfo_get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
@@ -98,15 +96,9 @@ async fn lookup(state: &AppState, token: &str) -> Result<UserInfo, Refusal> {
             return Err(Refusal::Unavailable);
         }
     };
-    let email = scopes.contains(&"email");
+    let user = User::from_row(&user);
     Ok(UserInfo {
+        identity: IdentityClaims::released(&user, |s| scopes.contains(&s)),
         sub: user.id.into_string(),
-        email: email.then_some(user.email),
-        email_verified: email.then_some(false),
-        preferred_username: if scopes.contains(&"profile") {
-            user.username
-        } else {
-            None
-        },
     })
 }

@@ -69,6 +69,52 @@ async fn oidc_5_3_userinfo_returns_the_claims_the_scope_allows() {
     );
 }
 
+/// The payload of a JWT, unverified (the signature is checked elsewhere).
+fn jwt_payload(token: &str) -> Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).expect("a JWT");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64url");
+    serde_json::from_slice(&bytes).expect("JSON claims")
+}
+
+/// Issue 17, OIDC Core §5.4: the ID token carries the claims the granted `profile` and `email` scopes release
+/// (apps read `email` and `preferred_username` from it, as with Keycloak and Auth0), the same as `/userinfo`, and
+/// none of them without those scopes.
+#[tokio::test]
+async fn oidc_5_4_the_id_token_carries_the_claims_of_the_granted_scopes_only() {
+    let app = TestApp::spawn().await;
+    let user = app.create_user(UserSpec::default()).await;
+    let client = app.create_client(ClientSpec::web_app()).await;
+
+    let email_only = code_flow_tokens(&app, &user, &client, "openid email").await;
+    let claims = jwt_payload(email_only.id_token.as_deref().expect("an ID token"));
+    assert_eq!(claims["email"], user.email.as_str());
+    assert_eq!(claims["email_verified"], false);
+    assert!(claims.get("preferred_username").is_none(), "{claims}");
+    let info: Value = userinfo(&app, &email_only.access_token)
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(info["email"], claims["email"]);
+
+    let profile_only = code_flow_tokens(&app, &user, &client, "openid profile").await;
+    let claims = jwt_payload(profile_only.id_token.as_deref().expect("an ID token"));
+    assert_eq!(
+        claims["preferred_username"],
+        user.username.as_deref().expect("a username")
+    );
+    assert!(claims.get("email").is_none(), "{claims}");
+
+    let bare = code_flow_tokens(&app, &user, &client, "openid").await;
+    let claims = jwt_payload(bare.id_token.as_deref().expect("an ID token"));
+    for absent in ["email", "email_verified", "preferred_username"] {
+        assert!(claims.get(absent).is_none(), "{absent} in {claims}");
+    }
+}
+
 #[tokio::test]
 async fn rfc6750_3_userinfo_refuses_missing_invalid_and_insufficient_tokens() {
     let app = TestApp::spawn().await;
@@ -307,6 +353,16 @@ async fn the_openidconnect_crate_signs_in_from_discovery_alone_and_verifies_the_
     )
     .expect("at_hash");
     assert_eq!(claims.access_token_hash(), Some(&expected));
+    // Issue 17: the claims of the granted profile and email scopes are in the ID token too, as at /userinfo.
+    assert_eq!(
+        claims.email().map(|e| e.as_str()),
+        Some(user.email.as_str())
+    );
+    assert_eq!(claims.email_verified(), Some(false));
+    assert_eq!(
+        claims.preferred_username().map(|u| u.as_str()),
+        user.username.as_deref()
+    );
 
     let info: CoreUserInfoClaims = oidc
         .user_info(

@@ -5,9 +5,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 
 use super::TokenSettings;
+use super::identity_claims::IdentityClaims;
 use crate::domain::signing::SigningKey;
+use crate::domain::users::User;
+use crate::values::scope::Scope;
 
-/// Claims of an ID token. Only what identifies the sign-in: profile claims are at `/userinfo`.
+/// Claims of an ID token: what identifies the sign-in, and the claims the granted `profile` and `email` scopes
+/// release (as at `/userinfo`; many apps read them from the ID token alone).
 #[derive(Debug, Serialize)]
 pub struct IdTokenClaims<'a> {
     pub iss: &'a str,
@@ -23,6 +27,16 @@ pub struct IdTokenClaims<'a> {
     pub nonce: Option<&'a str>,
     /// Binds the ID token to the access token issued with it (§3.1.3.6).
     pub at_hash: String,
+    #[serde(flatten)]
+    pub identity: IdentityClaims,
+}
+
+/// Whom an ID token is for: the signed-in user, the client, and the scope granted to it.
+#[derive(Debug, Clone, Copy)]
+pub struct Recipient<'a> {
+    pub user: &'a User,
+    pub client_id: &'a str,
+    pub scope: &'a Scope,
 }
 
 /// What an ID token says about a sign-in, besides the tokens issued with it.
@@ -32,27 +46,27 @@ pub struct SignIn {
     pub nonce: Option<String>,
 }
 
-/// Signs an ID token for `subject` and `client_id`, issued with `access_token`. It lives as long as the access
-/// token: it is consumed at sign-in and not meant to be refreshed or presented to APIs.
+/// Signs an ID token for `recipient`, issued with `access_token`. It lives as long as the access token: it is
+/// consumed at sign-in and not meant to be refreshed or presented to APIs.
 pub fn sign(
     key: &SigningKey,
     settings: &TokenSettings,
-    subject: &str,
-    client_id: &str,
+    recipient: Recipient<'_>,
     sign_in: &SignIn,
     access_token: &str,
     now: i64,
 ) -> anyhow::Result<String> {
     let claims = IdTokenClaims {
         iss: &settings.issuer,
-        sub: subject,
-        aud: client_id,
-        azp: client_id,
+        sub: recipient.user.id.as_str(),
+        aud: recipient.client_id,
+        azp: recipient.client_id,
         exp: now + settings.access_token_ttl,
         iat: now,
         auth_time: sign_in.auth_time,
         nonce: sign_in.nonce.as_deref(),
         at_hash: at_hash(access_token),
+        identity: IdentityClaims::released(recipient.user, |s| recipient.scope.contains(s)),
     };
     key.sign_id_token(&claims)
 }

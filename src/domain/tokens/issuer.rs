@@ -154,13 +154,21 @@ impl TokenIssuer {
             });
             let sid = family.as_ref().map(|(_, family, _)| family.id.as_str());
             let subject = Subject::from(user).in_family(sid);
-            let access_token = self.sign(keys, subject, client, scope, now)?;
+            let SignedAccessToken {
+                token: access_token,
+                jti,
+                expires_at,
+            } = self.sign(keys, subject, client, scope, now)?;
             let id_token = if scope.contains("openid") {
+                let recipient = id_token::Recipient {
+                    user,
+                    client_id: client.id.as_str(),
+                    scope,
+                };
                 let token = id_token::sign(
                     &keys.active,
                     &self.settings,
-                    user.id.as_str(),
-                    client.id.as_str(),
+                    recipient,
                     &redemption.sign_in,
                     &access_token,
                     now,

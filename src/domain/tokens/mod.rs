@@ -2,6 +2,7 @@
 
 pub mod access_token;
 pub mod id_token;
+pub mod identity_claims;
 pub mod issuer;
 pub mod presented;
 pub mod verify;

@@ -1,0 +1,35 @@
+//! The standard claims about a user that the granted scopes release (OIDC Core §5.4): the same in the ID token and
+//! at `/userinfo`, so an app reading either sees the same user.
+
+use serde::Serialize;
+
+use crate::domain::users::User;
+
+/// `email` and `email_verified` with the `email` scope, `preferred_username` with `profile` (when the user has a
+/// username). Nothing without those scopes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct IdentityClaims {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Latchkey does not verify addresses yet: it says so rather than claim otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_verified: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preferred_username: Option<String>,
+}
+
+impl IdentityClaims {
+    /// What `granted` (a scope test) releases about `user`.
+    pub fn released(user: &User, granted: impl Fn(&str) -> bool) -> Self {
+        let email = granted("email");
+        Self {
+            email: email.then(|| user.email.clone()),
+            email_verified: email.then_some(false),
+            preferred_username: if granted("profile") {
+                user.username.clone()
+            } else {
+                None
+            },
+        }
+    }
+}
