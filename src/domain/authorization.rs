@@ -343,6 +343,8 @@ impl AuthorizationRequest {
                 expires_at: now + ttl,
                 used_at: None,
                 family_id: None,
+                access_token_jti: None,
+                access_token_expires_at: None,
             })
             .await?;
         Ok(code)

@@ -4,11 +4,12 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::refresh_tokens::{Claim, FamilyRow, TokenRow};
+use super::revocations::{NewRevocation, SerialRevocations};
 use super::schema::{
     authorization_codes as codes, refresh_token_families as families, refresh_tokens as tokens,
-    sessions, signing_keys as keys, users,
+    revocations, sessions, signing_keys as keys, users,
 };
-use super::types::KeyState;
+use super::types::{KeyState, RevocationKind};
 use super::{Store, StoreError, with_conn, write_tx};
 use crate::values::ids::ClientId;
 use crate::values::ids::UserId;
@@ -35,7 +36,22 @@ pub struct CodeRow {
     pub used_at: Option<i64>,
     /// The refresh-token family the redemption started, if any: revoked when the code is presented again.
     pub family_id: Option<String>,
+    /// The access token the redemption issued (`jti`, `exp`): put on the denylist when the code is presented again.
+    pub access_token_jti: Option<String>,
+    pub access_token_expires_at: Option<i64>,
 }
+
+/// What a redemption issued, stored with it: a family with its first refresh token (when the client refreshes) and
+/// the access token's `jti` and `exp`.
+#[derive(Debug)]
+pub struct CodeIssue {
+    pub family: Option<(FamilyRow, TokenRow)>,
+    pub access_token_jti: String,
+    pub access_token_expires_at: i64,
+}
+
+/// A used code's record: when it was used, the family and the access token its redemption issued.
+type CodeReplay = (Option<i64>, Option<String>, Option<String>, Option<i64>);
 
 impl Store {
     pub async fn insert_code(&self, row: CodeRow) -> Result<(), StoreError> {
@@ -58,14 +74,15 @@ impl Store {
 
     /// Redeems a code exactly once (DESIGN.md §18): only while it is unused and unexpired, presented by
     /// `client_id`, its user enabled, its session (if any) not ended and the signing key `kid` not revoked. On
-    /// success `issued` (a family with its first refresh token, when the client refreshes) is stored in the same
-    /// transaction. A code already used is a replay: what its first redemption issued is revoked (RFC 6749
-    /// §4.1.2) and the answer is [`Claim::Reused`].
+    /// success `issued` is stored in the same transaction. A code already used is a replay: what its first
+    /// redemption issued (the family, and the access token, also without a family) is revoked (RFC 6749 §4.1.2)
+    /// and the answer is [`Claim::Reused`]. The caller presents a used code here only when the replay would
+    /// otherwise have been a valid redemption (redirect URI and PKCE verifier checked).
     pub async fn redeem_code(
         &self,
         hash: TokenHash,
         client_id: &ClientId,
-        issued: Option<(FamilyRow, TokenRow)>,
+        issued: CodeIssue,
         kid: &str,
         now: i64,
     ) -> Result<Claim, StoreError> {
@@ -101,25 +118,51 @@ impl Store {
             .execute(conn)
             .await?;
             if claimed == 1 {
-                if let Some((family, first)) = &issued {
+                if let Some((family, first)) = &issued.family {
                     diesel::insert_into(families::table).values(family).execute(conn).await?;
                     diesel::insert_into(tokens::table).values(first).execute(conn).await?;
-                    diesel::update(codes::table.find(hash))
-                        .set(codes::family_id.eq(Some(&family.id)))
-                        .execute(conn)
-                        .await?;
                 }
+                diesel::update(codes::table.find(hash))
+                    .set((
+                        codes::family_id.eq(issued.family.as_ref().map(|(family, _)| &family.id)),
+                        codes::access_token_jti.eq(Some(&issued.access_token_jti)),
+                        codes::access_token_expires_at.eq(Some(issued.access_token_expires_at)),
+                    ))
+                    .execute(conn)
+                    .await?;
                 return Ok(Claim::Done);
             }
-            let row: Option<(Option<i64>, Option<String>)> = codes::table
+            let row: Option<CodeReplay> = codes::table
                 .find(hash)
                 .filter(codes::client_id.eq(&client_id))
-                .select((codes::used_at, codes::family_id))
+                .select((
+                    codes::used_at,
+                    codes::family_id,
+                    codes::access_token_jti,
+                    codes::access_token_expires_at,
+                ))
                 .get_result(conn)
                 .await
                 .optional()?;
             match row {
-                Some((Some(_), family_id)) => {
+                Some((Some(_), family_id, jti, expires_at)) => {
+                    // The access token, whether or not a family covers it too: a client without the
+                    // refresh_token grant has no family, and its token must not outlive the replay either.
+                    if let (Some(jti), Some(expires_at)) = (jti, expires_at)
+                        && expires_at > now
+                    {
+                        conn.serialize_revocations().await?;
+                        diesel::insert_into(revocations::table)
+                            .values(&NewRevocation {
+                                kind: RevocationKind::Token,
+                                value: jti,
+                                revoked_at: now,
+                                expires_at,
+                            })
+                            .on_conflict_do_nothing()
+                            .execute(conn)
+                            .await?;
+                    }
                     if let Some(family_id) = family_id {
                         diesel::update(
                             families::table

@@ -129,6 +129,8 @@ diesel::table! {
         expires_at -> BigInt,
         used_at -> Nullable<BigInt>,
         family_id -> Nullable<Text>,
+        access_token_jti -> Nullable<Text>,
+        access_token_expires_at -> Nullable<BigInt>,
     }
 }
 

@@ -9,6 +9,7 @@ use crate::helpers::{
     AuthRequest, Browser, ClientSpec, REDIRECT_URI, Redirect, TestApp, UserSpec, expect_error,
     expect_tokens,
 };
+use crate::revocation::{introspect, resource_server};
 
 /// Claims of an ID token (OIDC Core §2).
 #[derive(Debug, Deserialize)]
@@ -395,6 +396,106 @@ async fn rfc6749_4_1_2_a_code_is_single_use_and_a_replay_revokes_what_it_issued(
         .refresh_grant(&client, tokens.refresh_token(), None)
         .await;
     expect_error(refresh, 400, "invalid_grant").await;
+}
+
+/// Issue 17 (conformance `oidcc-codereuse`): a client without the refresh_token grant has no family, and the
+/// replay used to revoke nothing: the first redemption's access token stayed active. It is refused at once now.
+#[tokio::test]
+async fn rfc6749_4_1_2_a_replay_revokes_the_access_token_also_without_a_refresh_token() {
+    let app = TestApp::spawn().await;
+    let user = app.create_user(UserSpec::default()).await;
+    let client = app
+        .create_client(ClientSpec {
+            grants: vec!["authorization_code".into()],
+            ..ClientSpec::web_app()
+        })
+        .await;
+    let rs = resource_server(&app).await;
+    let request = AuthRequest::new(&client).with("scope", Some("openid read"));
+    let redirect = Browser::new(&app).sign_in(&app, &request, &user).await;
+    let code = redirect.param("code").expect("a code");
+    let verifier = Some(request.pkce.verifier.as_str());
+    let tokens = expect_tokens(app.code_grant(&client, code, REDIRECT_URI, verifier).await).await;
+    assert!(tokens.refresh_token.is_none());
+    assert_eq!(
+        introspect(&app, &rs, &tokens.access_token).await["active"],
+        true
+    );
+
+    let replay = app.code_grant(&client, code, REDIRECT_URI, verifier).await;
+    expect_error(replay, 400, "invalid_grant").await;
+
+    assert_eq!(
+        introspect(&app, &rs, &tokens.access_token).await["active"],
+        false
+    );
+    let userinfo = app
+        .http
+        .get(app.url("/userinfo"))
+        .bearer_auth(&tokens.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(userinfo.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// Issue 17: only a replay that would otherwise have been a valid redemption (same client, redirect URI and PKCE
+/// verifier) revokes. Someone who saw a used code (browser history, a log) but has no verifier, or sends another
+/// redirect URI, gets `invalid_grant` and the user's login goes on.
+#[tokio::test]
+async fn rfc6749_4_1_2_an_invalid_replay_of_a_used_code_revokes_nothing() {
+    let app = TestApp::spawn().await;
+    let (user, client) = app.user_and_web_app().await;
+    let other = app.create_client(ClientSpec::web_app()).await;
+    let rs = resource_server(&app).await;
+    let request = AuthRequest::new(&client);
+    let redirect = Browser::new(&app).sign_in(&app, &request, &user).await;
+    let code = redirect.param("code").expect("a code");
+    let verifier = request.pkce.verifier.as_str();
+    let tokens = expect_tokens(
+        app.code_grant(&client, code, REDIRECT_URI, Some(verifier))
+            .await,
+    )
+    .await;
+
+    let wrong_verifier = "x".repeat(43);
+    let attempts = [
+        app.code_grant(&client, code, REDIRECT_URI, None).await,
+        app.code_grant(&client, code, REDIRECT_URI, Some(&wrong_verifier))
+            .await,
+        app.code_grant(
+            &client,
+            code,
+            "https://app.example.com/other",
+            Some(verifier),
+        )
+        .await,
+        app.code_grant(&other, code, REDIRECT_URI, Some(verifier))
+            .await,
+    ];
+    for attempt in attempts {
+        expect_error(attempt, 400, "invalid_grant").await;
+    }
+
+    assert_eq!(
+        introspect(&app, &rs, &tokens.access_token).await["active"],
+        true
+    );
+    let refreshed = app.refresh(&client, tokens.refresh_token()).await;
+    assert_eq!(
+        introspect(&app, &rs, &refreshed.access_token).await["active"],
+        true
+    );
+
+    // The genuine replay still revokes.
+    let replay = app
+        .code_grant(&client, code, REDIRECT_URI, Some(verifier))
+        .await;
+    expect_error(replay, 400, "invalid_grant").await;
+    assert_eq!(
+        introspect(&app, &rs, &refreshed.access_token).await["active"],
+        false
+    );
 }
 
 #[tokio::test]

@@ -78,6 +78,15 @@ impl<'a> Subject<'a> {
     }
 }
 
+/// A signed access token with what the issuer records about it.
+#[derive(Debug)]
+pub struct SignedAccessToken {
+    pub token: String,
+    pub jti: String,
+    /// `exp`.
+    pub expires_at: i64,
+}
+
 /// Signs an access token for `subject`, obtained through `client`, carrying `scope`.
 pub fn sign(
     key: &SigningKey,
@@ -87,7 +96,7 @@ pub fn sign(
     audiences: &[String],
     scope: &Scope,
     now: i64,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<SignedAccessToken> {
     let aud = match audiences {
         [one] => Audience::One(one),
         many => Audience::Many(many),
@@ -106,5 +115,9 @@ pub fn sign(
         roles: subject.roles,
         tenant: subject.tenant,
     };
-    key.sign_jwt(&claims)
+    Ok(SignedAccessToken {
+        token: key.sign_jwt(&claims)?,
+        expires_at: claims.exp,
+        jti: claims.jti,
+    })
 }

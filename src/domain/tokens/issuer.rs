@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use super::access_token::Subject;
+use super::access_token::{SignedAccessToken, Subject};
 use super::id_token::{self, SignIn};
 use super::{REFRESH_TOKEN_PREFIX, TokenSettings, access_token};
 use crate::domain::clients::{Client, GrantType};
@@ -18,6 +18,7 @@ use crate::domain::signing::{KeyRing, KeySet, MasterKey};
 use crate::domain::users::User;
 use crate::infra::clock::SharedClock;
 use crate::infra::metrics::Metrics;
+use crate::store::authorization_codes::CodeIssue;
 use crate::store::refresh_tokens::{Claim, FamilyRow, TokenRow};
 use crate::store::{Store, StoreError};
 use crate::values::ids::Kid;
@@ -94,7 +95,7 @@ impl TokenIssuer {
                 .then(|| self.new_family(user, client, granted, keys, None, now));
             let sid = family.as_ref().map(|(_, family, _)| family.id.as_str());
             let subject = Subject::from(user).in_family(sid);
-            let access_token = self.sign(keys, subject, client, scope, now)?;
+            let access_token = self.sign(keys, subject, client, scope, now)?.token;
             let Some((token, family, first)) = family else {
                 return Ok(Claimed::Done(self.issued(access_token, None, None, scope)));
             };
@@ -183,9 +184,14 @@ impl TokenIssuer {
                 Some((token, family, first)) => (Some(token), Some((family, first))),
                 None => (None, None),
             };
+            let issue = CodeIssue {
+                family: rows,
+                access_token_jti: jti,
+                access_token_expires_at: expires_at,
+            };
             let claim = self
                 .store
-                .redeem_code(redemption.code, &client.id, rows, keys.active.kid(), now)
+                .redeem_code(redemption.code, &client.id, issue, keys.active.kid(), now)
                 .await?;
             if claim == Claim::Reused {
                 tracing::warn!(client = %client.id, "authorization code used twice; what it issued is revoked");
@@ -204,7 +210,9 @@ impl TokenIssuer {
     pub async fn for_client(&self, client: &Client, scope: &Scope) -> Result<Issued, IssueError> {
         let keys = self.keys.snapshot();
         let now = self.clock.now();
-        let access_token = self.sign(&keys, Subject::client(client), client, scope, now)?;
+        let access_token = self
+            .sign(&keys, Subject::client(client), client, scope, now)?
+            .token;
         self.usage.signed(keys.active.kid(), now).await;
         Ok(self.issued(access_token, None, None, scope))
     }
@@ -271,7 +279,7 @@ impl TokenIssuer {
         client: &Client,
         scope: &Scope,
         now: i64,
-    ) -> Result<String, IssueError> {
+    ) -> Result<SignedAccessToken, IssueError> {
         let token = access_token::sign(
             &keys.active,
             &self.settings,

@@ -67,37 +67,39 @@ pub async fn grant(
         return Err(invalid());
     }
     let now = state.clock.now();
-    if code.used_at.is_none() {
-        if now >= code.expires_at {
-            return Err(invalid());
-        }
-        // §4.1.3: the same redirect_uri as in the authorization request, compared as a string.
-        if code.redirect_uri != request.redirect_uri {
-            return Err(OAuthError::invalid_grant(
-                "redirect_uri differs from the authorization request's",
-            ));
-        }
-        match (&code.code_challenge, &request.code_verifier) {
-            (Some(challenge), Some(verifier)) => {
-                if !verifier_matches(challenge, verifier) {
-                    return Err(OAuthError::invalid_grant(
-                        "code_verifier does not match the code_challenge",
-                    ));
-                }
-            }
-            (Some(_), None) => {
-                return Err(OAuthError::invalid_grant("code_verifier is required"));
-            }
-            // RFC 9700 §4.8.2: a verifier without a challenge is a PKCE downgrade attempt.
-            (None, Some(_)) => {
+    // An unused code past its expiry is dead. A used one is judged as a replay below, whatever its age (it is kept
+    // a day after use, so a late replay still revokes).
+    if code.used_at.is_none() && now >= code.expires_at {
+        return Err(invalid());
+    }
+    // §4.1.3: the same redirect_uri as in the authorization request, compared as a string.
+    if code.redirect_uri != request.redirect_uri {
+        return Err(OAuthError::invalid_grant(
+            "redirect_uri differs from the authorization request's",
+        ));
+    }
+    match (&code.code_challenge, &request.code_verifier) {
+        (Some(challenge), Some(verifier)) => {
+            if !verifier_matches(challenge, verifier) {
                 return Err(OAuthError::invalid_grant(
-                    "the authorization request had no code_challenge",
+                    "code_verifier does not match the code_challenge",
                 ));
             }
-            (None, None) => {}
         }
+        (Some(_), None) => {
+            return Err(OAuthError::invalid_grant("code_verifier is required"));
+        }
+        // RFC 9700 §4.8.2: a verifier without a challenge is a PKCE downgrade attempt.
+        (None, Some(_)) => {
+            return Err(OAuthError::invalid_grant(
+                "the authorization request had no code_challenge",
+            ));
+        }
+        (None, None) => {}
     }
-    // A used code goes on to the claim, which revokes what its first redemption issued (§4.1.2).
+    // A used code that passed the checks above is a replay that would have been a valid redemption: the claim
+    // revokes what its first redemption issued (§4.1.2). One that failed them changed nothing: anyone who saw a
+    // used code (history, logs) must not be able to end the user's login with it.
     let Some(user_row) = state.store.find_user(&code.user_id).await? else {
         return Err(invalid());
     };
