@@ -8,10 +8,13 @@
 use crate::domain::clients::{Client, GrantType};
 use crate::domain::form::Form;
 use crate::domain::oauth_error::{ErrorCode, OAuthError};
+use crate::domain::signing::KeySet;
+use crate::domain::tokens::verify::verify_id_token_hint;
+use crate::domain::users::Login;
 use crate::store::authorization_codes::CodeRow;
 use crate::store::sessions::SessionRow;
 use crate::store::{Store, StoreError};
-use crate::values::ids::ClientId;
+use crate::values::ids::{ClientId, UserId};
 use crate::values::scope::Scope;
 use crate::values::secret::PlainToken;
 
@@ -31,12 +34,11 @@ pub const PARAMETERS: &[&str] = &[
     "prompt",
     "max_age",
     "login_hint",
+    "id_token_hint",
     "response_mode",
 ];
 
-/// OpenID Connect scopes every client with the authorization code grant may ask for: they concern the user's
-/// identity, not an API (OIDC Core §5.4).
-pub const IDENTITY_SCOPES: &[&str] = &["openid", "profile", "email"];
+pub use crate::domain::clients::IDENTITY_SCOPES;
 
 /// Longest `state` or `nonce` kept: they travel back in a URL and are stored with the code.
 const MAX_OPAQUE_LEN: usize = 512;
@@ -100,7 +102,13 @@ pub struct AuthorizationRequest {
     /// Seconds since the last password entry beyond which the user must sign in again.
     pub max_age: Option<i64>,
     pub login_hint: Option<String>,
+    /// An ID token this issuer gave the client, naming whom it believes is signed in (checked by
+    /// [`Self::hinted_subject`]).
+    pub id_token_hint: Option<String>,
 }
+
+/// Longest `id_token_hint` accepted (an ID token is well under 2 KiB).
+const MAX_ID_TOKEN_HINT_LEN: usize = 8 * 1024;
 
 impl AuthorizationRequest {
     /// Checks an authorization request: first the client and redirection URI (errors shown, not redirected), then
@@ -263,6 +271,13 @@ impl AuthorizationRequest {
             .get("login_hint")
             .filter(|h| h.len() <= 320)
             .map(str::to_owned);
+        let id_token_hint = form.get("id_token_hint").map(str::to_owned);
+        if id_token_hint
+            .as_ref()
+            .is_some_and(|h| h.len() > MAX_ID_TOKEN_HINT_LEN)
+        {
+            return Err(fail(ErrorCode::InvalidRequest, "id_token_hint is too long"));
+        }
         Ok(Self {
             client,
             redirect_uri,
@@ -273,7 +288,50 @@ impl AuthorizationRequest {
             prompt,
             max_age,
             login_hint,
+            id_token_hint,
         })
+    }
+
+    /// The user `id_token_hint` names, if the request has one (OIDC Core §3.1.2.1): it must be an ID token this
+    /// issuer signed for this client (expired is fine), else the request is refused with `invalid_request`.
+    pub fn hinted_subject(
+        &self,
+        keys: &KeySet,
+        issuer: &str,
+    ) -> Result<Option<UserId>, Box<ErrorRedirect>> {
+        let Some(hint) = &self.id_token_hint else {
+            return Ok(None);
+        };
+        verify_id_token_hint(keys, issuer, self.client.id.as_str(), hint)
+            .map(|hint| Some(UserId::new(hint.sub)))
+            .map_err(|_| {
+                Box::new(self.error(
+                    ErrorCode::InvalidRequest,
+                    "id_token_hint is not an ID token this server issued to the client",
+                ))
+            })
+    }
+
+    /// Whether the user of `session` is the one the request's hints name, if they name one (OIDC Core
+    /// §3.1.2.1): `hinted` (from `id_token_hint`) must be the session's user, and `login_hint` (an email address
+    /// or a username) must name that user. A session of anyone else does not answer the request.
+    pub async fn hints_match(
+        &self,
+        store: &Store,
+        session: &SessionRow,
+        hinted: Option<&UserId>,
+    ) -> Result<bool, StoreError> {
+        if hinted.is_some_and(|sub| *sub != session.user_id) {
+            return Ok(false);
+        }
+        let Some(login_hint) = &self.login_hint else {
+            return Ok(true);
+        };
+        let login = Login::parse(login_hint);
+        Ok(store
+            .find_user(&session.user_id)
+            .await?
+            .is_some_and(|user| login.names(&user.email, user.username.as_deref())))
     }
 
     /// Whether `session` may approve this request without asking for the password again. OIDC Core §3.1.2.1:

@@ -119,6 +119,14 @@ impl Login {
         }
     }
 
+    /// Whether this login names the user with `email` (stored lowercased) and `username`.
+    pub fn names(&self, email: &str, username: Option<&str>) -> bool {
+        match self {
+            Self::Email(login) => login == email,
+            Self::Username(login) => username == Some(login.as_str()),
+        }
+    }
+
     /// The login as one string for counting attempts (`e:` or `u:` before it, so the two never collide).
     pub fn account_key(&self) -> String {
         match self {

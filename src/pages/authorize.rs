@@ -58,13 +58,23 @@ async fn authorize(
         Ok(request) => request,
         Err(e) => return refused(state, pages, e),
     };
+    let hinted = match request.hinted_subject(&state.keys.snapshot(), &state.tokens.issuer) {
+        Ok(hinted) => hinted,
+        Err(error) => return Ok(redirect_error(state, pages, &error)),
+    };
     let now = state.clock.now();
     let cookie = pages.cookie.presented(req);
     let session = match &cookie {
         Some(secret) => sessions::resume(&state.store, state.sessions, secret, now).await?,
         None => None,
     };
-    if let Some(session) = session.filter(|s| request.accepts(s, now)) {
+    if let Some(session) = session.filter(|s| request.accepts(s, now))
+        // OIDC Core §3.1.2.1: a session of another user than the hints name does not answer the request: with
+        // prompt=none that is login_required, otherwise the sign-in form (for the hinted login).
+        && request
+            .hints_match(&state.store, &session, hinted.as_ref())
+            .await?
+    {
         return approve(state, pages, &request, &session, None).await;
     }
     if request.prompt.none {

@@ -5,7 +5,8 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::helpers::{
-    AuthRequest, Browser, ClientSpec, REDIRECT_URI, TestApp, TestClient, TestUser, Tokens, UserSpec,
+    AuthRequest, Browser, ClientSpec, REDIRECT_URI, Redirect, TestApp, TestClient, TestUser,
+    Tokens, UserSpec,
 };
 
 /// The tokens of a code flow for `user` asking for `scope`.
@@ -378,4 +379,77 @@ async fn the_openidconnect_crate_signs_in_from_discovery_alone_and_verifies_the_
         info.preferred_username().map(|u| u.as_str()),
         user.username.as_deref()
     );
+}
+
+/// Issue 17, OIDC Core §3.1.2.1: `id_token_hint` and `login_hint` name whom the client expects. A session of
+/// another user does not answer such a request: `prompt=none` gets `login_required` (never a code for someone
+/// else), an interactive request the sign-in form (prefilled with the `login_hint`). A session of the hinted user
+/// answers at once; a hint that is not an ID token this server gave the client is `invalid_request`.
+#[tokio::test]
+async fn oidc_3_1_2_1_a_session_of_another_user_than_the_hints_name_does_not_answer() {
+    let app = TestApp::spawn().await;
+    let ada = app.create_user(UserSpec::default()).await;
+    let bob = app.create_user(UserSpec::default()).await;
+    let client = app.create_client(ClientSpec::web_app()).await;
+    let (ada_browser, ada_tokens) = app
+        .code_flow(&ada, &client, &AuthRequest::new(&client))
+        .await;
+    let (_, bob_tokens) = app
+        .code_flow(&bob, &client, &AuthRequest::new(&client))
+        .await;
+    let ada_hint = ada_tokens.id_token.as_deref().expect("an ID token");
+    let bob_hint = bob_tokens.id_token.as_deref().expect("an ID token");
+    let silent = |hint: (&str, &str)| {
+        AuthRequest::new(&client)
+            .with("prompt", Some("none"))
+            .with(hint.0, Some(hint.1))
+    };
+
+    // Ada's session, Bob named: no code, whichever hint names him.
+    for hint in [
+        ("id_token_hint", bob_hint),
+        ("login_hint", bob.email.as_str()),
+    ] {
+        let redirect = Redirect::from(&ada_browser.authorize(&app, &silent(hint)).await);
+        assert_eq!(redirect.param("error"), Some("login_required"), "{hint:?}");
+        assert_eq!(redirect.param("code"), None);
+    }
+    // Interactive: the sign-in form, for Bob.
+    let request = AuthRequest::new(&client).with("login_hint", Some(&bob.email));
+    let page = ada_browser.authorize(&app, &request).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains(&format!("value=\"{}\"", bob.email)), "{html}");
+
+    // Ada named, by ID token or by login (email in any case, or username): a code at once.
+    let ada_login = ada.email.to_uppercase();
+    let ada_username = ada.username.clone().expect("a username");
+    for hint in [
+        ("id_token_hint", ada_hint),
+        ("login_hint", ada_login.as_str()),
+        ("login_hint", ada_username.as_str()),
+    ] {
+        let redirect = Redirect::from(&ada_browser.authorize(&app, &silent(hint)).await);
+        assert!(
+            redirect.param("code").is_some(),
+            "{hint:?}: {:?}",
+            redirect.param("error")
+        );
+    }
+
+    // Not an ID token of this server for this client: an access token, garbage, another client's ID token.
+    let other = app.create_client(ClientSpec::web_app()).await;
+    let (_, other_tokens) = app.code_flow(&ada, &other, &AuthRequest::new(&other)).await;
+    for bad in [
+        ada_tokens.access_token.as_str(),
+        "not.a.jwt",
+        other_tokens.id_token.as_deref().unwrap(),
+    ] {
+        let redirect = Redirect::from(
+            &ada_browser
+                .authorize(&app, &silent(("id_token_hint", bad)))
+                .await,
+        );
+        assert_eq!(redirect.param("error"), Some("invalid_request"));
+    }
 }

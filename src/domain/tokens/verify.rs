@@ -88,3 +88,42 @@ pub fn verify_access_token(
     }
     Ok(claims)
 }
+
+/// What an `id_token_hint` says: whom the client believes is signed in.
+#[derive(Debug, Clone, Deserialize)]
+pub struct IdTokenHint {
+    pub sub: String,
+}
+
+/// Checks an `id_token_hint` (OIDC Core §3.1.2.1): an ID token this issuer signed (RS256, `typ: JWT`, a published
+/// key, this `iss`) for `client_id` (its `aud`). It may have expired: a hint names a past sign-in, so `exp` is not
+/// judged, and the hint grants nothing by itself.
+pub fn verify_id_token_hint(
+    keys: &KeySet,
+    issuer: &str,
+    client_id: &str,
+    token: &str,
+) -> Result<IdTokenHint, TokenInvalid> {
+    let header = jsonwebtoken::decode_header(token).map_err(|_| TokenInvalid::Malformed)?;
+    // An access token is not an ID token (RFC 8725 §3.11).
+    if header
+        .typ
+        .as_deref()
+        .is_some_and(|t| !t.eq_ignore_ascii_case("JWT"))
+    {
+        return Err(TokenInvalid::Invalid);
+    }
+    let key = header
+        .kid
+        .as_deref()
+        .and_then(|kid| keys.verifying.get(kid))
+        .ok_or(TokenInvalid::UnknownKey)?;
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.set_issuer(&[issuer]);
+    validation.set_audience(&[client_id]);
+    validation.validate_exp = false;
+    validation.set_required_spec_claims(&["iss", "sub", "aud"]);
+    jsonwebtoken::decode::<IdTokenHint>(token, key, &validation)
+        .map(|data| data.claims)
+        .map_err(|_| TokenInvalid::Invalid)
+}
