@@ -5,7 +5,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::helpers::{
-    AuthRequest, ClientSpec, REDIRECT_URI, TestApp, TestClient, TestUser, expect_error, expect_tokens,
+    AuthRequest, ClientSpec, REDIRECT_URI, TestApp, TestClient, TestUser, expect_error,
+    expect_tokens,
 };
 
 fn password_params(user: &TestUser) -> [(&'static str, &str); 3] {
@@ -251,10 +252,20 @@ async fn rfc6749_2_3_a_public_client_sending_a_secret_is_invalid_client() {
     let client = app.create_client(ClientSpec::public()).await;
     let mut params = UNKNOWN_CODE.to_vec();
     params.push(("client_id", &client.id));
-    expect_error(post_without_header(&app, &params).await, 400, "invalid_grant").await;
+    expect_error(
+        post_without_header(&app, &params).await,
+        400,
+        "invalid_grant",
+    )
+    .await;
 
     params.push(("client_secret", "anything"));
-    expect_error(post_without_header(&app, &params).await, 401, "invalid_client").await;
+    expect_error(
+        post_without_header(&app, &params).await,
+        401,
+        "invalid_client",
+    )
+    .await;
 
     let response = post_with_basic(&app, &client.id, "anything", &UNKNOWN_CODE).await;
     expect_error(response, 401, "invalid_client").await;

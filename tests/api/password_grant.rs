@@ -405,7 +405,9 @@ async fn rfc9700_2_4_a_public_client_never_gets_the_password_grant() {
         app.state.clock.now(),
     )
     .await;
-    let message = refused.expect_err("a public client with the password grant").to_string();
+    let message = refused
+        .expect_err("a public client with the password grant")
+        .to_string();
     assert!(message.contains("password grant"), "{message}");
 
     let api = app.admin_api(crate::helpers::ADMIN).await;
@@ -421,10 +423,17 @@ async fn rfc9700_2_4_a_public_client_never_gets_the_password_grant() {
         400,
     )
     .await;
-    assert!(problem["detail"].as_str().unwrap().contains("password grant"));
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("password grant")
+    );
 
     let spa = app.create_client(ClientSpec::public()).await;
-    let (fetched, etag) = api.expect(api.get(&format!("/admin/v1/clients/{}", spa.id)), 200).await;
+    let (fetched, etag) = api
+        .expect(api.get(&format!("/admin/v1/clients/{}", spa.id)), 200)
+        .await;
     assert_eq!(fetched["public"], true);
     crate::helpers::expect_problem(
         api.patch(
@@ -456,5 +465,10 @@ async fn rfc9700_2_4_a_public_client_never_gets_the_password_grant() {
         id: legacy,
         secret: None,
     };
-    expect_error(app.password_grant(&legacy, &user).await, 400, "unauthorized_client").await;
+    expect_error(
+        app.password_grant(&legacy, &user).await,
+        400,
+        "unauthorized_client",
+    )
+    .await;
 }
