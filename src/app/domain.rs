@@ -41,6 +41,7 @@ pub(super) async fn app_state(config: &Config, parts: Parts) -> AppState {
         access_token_ttl: config.access_token_ttl.as_secs(),
         refresh_token_idle_ttl: config.refresh_token_ttl.as_secs(),
         refresh_token_max_lifetime: config.refresh_token_max_lifetime.as_secs(),
+        refresh_reuse_grace: config.refresh_reuse_grace.as_secs(),
     };
     let revocations = services.revocations(clock.clone(), tokens.access_token_ttl);
     revocations.refill().await;
@@ -54,6 +55,7 @@ pub(super) async fn app_state(config: &Config, parts: Parts) -> AppState {
         metrics: metrics.clone(),
         usage: SigningUsage::new(services.store.clone()),
         revocations: revocations.clone(),
+        successor_key: services.master.derive_hmac_key("refresh-token-successor"),
     };
     let throttle = Throttle::new(
         services.redis.clone(),

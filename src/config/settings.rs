@@ -38,6 +38,8 @@ pub struct Config {
     pub refresh_token_ttl: HumanDuration,
     /// Absolute lifetime of a refresh-token family, counted from the login.
     pub refresh_token_max_lifetime: HumanDuration,
+    /// A repeated refresh of the token just rotated, within this window, gets the same successor (0: off).
+    pub refresh_reuse_grace: HumanDuration,
     /// argon2id memory cost in KiB.
     pub password_hash_memory_kib: u32,
     /// argon2id iterations.
@@ -133,6 +135,7 @@ impl Default for Config {
             access_token_ttl: HumanDuration::from_secs(15 * 60),
             refresh_token_ttl: HumanDuration::from_secs(7 * 86_400),
             refresh_token_max_lifetime: HumanDuration::from_secs(30 * 86_400),
+            refresh_reuse_grace: HumanDuration::from_secs(10),
             password_hash_memory_kib: 19_456,
             password_hash_iterations: 2,
             password_hash_parallelism: 1,
@@ -191,6 +194,7 @@ impl fmt::Debug for Config {
                 "refresh_token_max_lifetime",
                 &self.refresh_token_max_lifetime,
             )
+            .field("refresh_reuse_grace", &self.refresh_reuse_grace)
             .field("master_key", &self.master_key)
             .field("master_key_previous", &self.master_key_previous)
             .field("master_key_file", &self.master_key_file)

@@ -107,6 +107,11 @@ fn token_lifetimes(config: &Config) -> Check {
     ensure(
         config.refresh_token_max_lifetime.0 >= config.refresh_token_ttl.0,
         || "refresh_token_max_lifetime must not be shorter than refresh_token_ttl".into(),
+    )?;
+    // Longer would let a stolen, already rotated token be exchanged unnoticed for that long.
+    ensure(
+        config.refresh_reuse_grace.0 <= Duration::from_secs(60),
+        || "refresh_reuse_grace must be at most 60s (0 turns it off)".into(),
     )
 }
 

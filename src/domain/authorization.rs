@@ -201,8 +201,7 @@ impl AuthorizationRequest {
                 .map_err(|_| fail(ErrorCode::InvalidScope, "the scope is malformed"))?,
             None => client.scope.clone(),
         };
-        let identity = Scope::from_tokens(IDENTITY_SCOPES).unwrap_or_default();
-        if !requested.is_subset_of(&client.scope.union(&identity)) {
+        if !requested.is_subset_of(&client.grantable_scope()) {
             return Err(fail(
                 ErrorCode::InvalidScope,
                 "the requested scope exceeds what the client may ask for",

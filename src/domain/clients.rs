@@ -11,6 +11,10 @@ use crate::values::secret::{PlainToken, TokenHash};
 
 pub use crate::store::types::{GrantType, GrantTypes, TokenEndpointAuthMethod};
 
+/// OpenID Connect scopes every client with the authorization code grant may ask for: they concern the user's
+/// identity, not an API (OIDC Core §5.4).
+pub const IDENTITY_SCOPES: &[&str] = &["openid", "profile", "email"];
+
 /// Prefix of generated client secrets, so secret scanners can recognise a leaked one.
 pub const CLIENT_SECRET_PREFIX: &str = "lk_cs_";
 
@@ -137,6 +141,17 @@ impl Client {
 
     pub fn is_public(&self) -> bool {
         self.secret_hash.is_none()
+    }
+
+    /// Every scope the client may be granted: its registered scopes, and with the authorization code grant the
+    /// OpenID Connect identity scopes.
+    pub fn grantable_scope(&self) -> Scope {
+        if self.allows(GrantType::AuthorizationCode) {
+            let identity = Scope::from_tokens(IDENTITY_SCOPES).unwrap_or_default();
+            self.scope.union(&identity)
+        } else {
+            self.scope.clone()
+        }
     }
 
     /// Whether the client may use `grant`. A public client never may use the password grant (RFC 9700 §2.4), even
@@ -444,8 +459,9 @@ pub async fn get_client(store: &Store, id: &str) -> Result<Client, ClientError> 
 }
 
 /// Updates a client's grants, scopes, audiences or URIs, checked as on creation. With `if_match`, only while the
-/// client is still at a tag it names (RFC 9110 §13.1.1); without, the change applies to the latest version. Tokens
-/// already issued keep what they were issued with until they expire or are refreshed.
+/// client is still at a tag it names (RFC 9110 §13.1.1); without, the change applies to the latest version. Access
+/// tokens already issued keep what they were issued with until they expire; narrowed scopes reach live logins at
+/// their next refresh, which grants only what the client may still have (the refresh grant intersects).
 pub async fn update_client(
     store: &Store,
     actor: &Actor,

@@ -54,21 +54,57 @@ macro_rules! signer_revoked {
 
 /// After a claim matched nothing: a token already used means reuse, and the family is revoked; anything else
 /// (revoked or expired family, idle-expired token, disabled user, another client) is dead and changes nothing.
+///
+/// Except a repeat within the grace window (issue 17: two tabs or two threads refreshing at once): the token was
+/// rotated fewer than `grace` seconds ago, its successor `next` (derived from it, so the same hash) is still unused
+/// and live, and the family is still live for this client with its user enabled. Then nothing is revoked and the
+/// same successor is handed out again; the family row is updated first, as in a claim, so a concurrent revocation
+/// is either seen or waits.
 macro_rules! judge_failed_claim {
-    ($conn:expr, $old:expr, $family_id:expr, $now:expr) => {{
+    ($conn:expr, $old:expr, $next:expr, $client_id:expr, $grace:expr, $now:expr) => {{
         let used: Option<Option<i64>> = tokens::table
             .find($old)
             .select(tokens::used_at)
             .get_result($conn)
             .await
             .optional()?;
-        if matches!(used, Some(Some(_))) {
-            revoke_family_stmt!($family_id, "refresh token reused", $now)
-                .execute($conn)
-                .await?;
-            Ok(Claim::Reused)
-        } else {
-            Ok(Claim::Dead)
+        match used {
+            Some(Some(used_at)) => {
+                if $now - used_at < $grace {
+                    let live_user = users::table
+                        .filter(users::id.eq(families::user_id))
+                        .filter(users::disabled.eq(false));
+                    let family = diesel::update(
+                        families::table
+                            .find(&$next.family_id)
+                            .filter(families::client_id.eq($client_id))
+                            .filter(families::revoked_at.is_null())
+                            .filter(families::expires_at.gt($now))
+                            .filter(diesel::dsl::exists(live_user)),
+                    )
+                    .set(families::last_used_at.eq(Some($now)))
+                    .execute($conn)
+                    .await?;
+                    let successor_live = family == 1
+                        && tokens::table
+                            .find($next.token_hash)
+                            .filter(tokens::family_id.eq(&$next.family_id))
+                            .filter(tokens::used_at.is_null())
+                            .filter(tokens::idle_expires_at.gt($now))
+                            .count()
+                            .get_result::<i64>($conn)
+                            .await?
+                            == 1;
+                    if successor_live {
+                        return Ok(Claim::Repeated);
+                    }
+                }
+                revoke_family_stmt!(&$next.family_id, "refresh token reused", $now)
+                    .execute($conn)
+                    .await?;
+                Ok(Claim::Reused)
+            }
+            _ => Ok(Claim::Dead),
         }
     }};
 }
@@ -145,6 +181,9 @@ use claim_functions::{latchkey_create_family, latchkey_rotate_refresh_token};
 pub enum Claim {
     /// Stored: the tokens may be handed out.
     Done,
+    /// The token was rotated moments ago (within the grace window) into the very successor asked for, which is
+    /// still live: hand out that successor again; nothing was stored or revoked.
+    Repeated,
     /// The token was used before (a replay or a concurrent request that won): the family is now revoked
     /// (RFC 9700 §4.14.2).
     Reused,
@@ -232,12 +271,14 @@ impl Store {
     /// Retires `old` in favour of `next` (same family), exactly once and only while the family is live for
     /// `client_id`, its user enabled and `next`'s signing key not revoked, all checked in the claim itself. Of N
     /// concurrent callers one rotates; the others find the token used and the family is revoked (RFC 9700
-    /// §4.14.2: a refresh token used twice is a breach signal).
+    /// §4.14.2: a refresh token used twice is a breach signal), unless they come within `grace` seconds of the
+    /// rotation for the same successor (see `judge_failed_claim`): then the answer is [`Claim::Repeated`].
     pub async fn rotate_refresh_token(
         &self,
         old: TokenHash,
         client_id: &ClientId,
         next: TokenRow,
+        grace: i64,
         now: i64,
     ) -> Result<Claim, StoreError> {
         if let Pool::Postgres(pool) = &self.pool {
@@ -260,12 +301,12 @@ impl Store {
                 return Ok(Claim::Done);
             }
             // Why it failed, and the revocation a reuse calls for, in a transaction of its own (rare path).
-            let (family_id, kid) = (next.family_id.clone(), next.access_token_kid.clone());
+            let client_id = client_id.to_owned();
             return write_tx!(self, StoreError, conn => {
-                if signer_revoked!(conn, &kid) {
+                if signer_revoked!(conn, &next.access_token_kid) {
                     return Ok(Claim::SignerRevoked);
                 }
-                judge_failed_claim!(conn, old, &family_id, now)
+                judge_failed_claim!(conn, old, next, &client_id, grace, now)
             });
         }
         let client_id = client_id.to_owned();
@@ -309,7 +350,7 @@ impl Store {
             } else if signer_revoked!(conn, &next.access_token_kid) {
                 return Ok(Claim::SignerRevoked);
             }
-            judge_failed_claim!(conn, old, &next.family_id, now)
+            judge_failed_claim!(conn, old, next, &client_id, grace, now)
         })
     }
 

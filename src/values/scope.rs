@@ -84,6 +84,12 @@ impl Scope {
         self.0.contains(token)
     }
 
+    /// The tokens in both sets.
+    #[must_use]
+    pub fn intersection(&self, other: &Scope) -> Scope {
+        Self(self.0.intersection(&other.0).cloned().collect())
+    }
+
     /// The union of two sets.
     #[must_use]
     pub fn union(&self, other: &Scope) -> Scope {

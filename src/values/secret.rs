@@ -59,6 +59,14 @@ impl PlainToken {
         Self(format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes)))
     }
 
+    /// `prefix` + HMAC-SHA256(`key`, `from`), base64url: as unpredictable as a generated token to anyone without
+    /// `key`, and the same every time for the same `from` (a refresh token's successor, so that a repeated refresh
+    /// within the grace window gets the same one back without anything secret being stored).
+    pub fn derived(prefix: &str, key: &ring::hmac::Key, from: &PlainToken) -> Self {
+        let tag = ring::hmac::sign(key, from.0.as_bytes());
+        Self(format!("{prefix}{}", URL_SAFE_NO_PAD.encode(tag.as_ref())))
+    }
+
     pub fn from_presented(value: &str) -> Self {
         Self(value.to_owned())
     }

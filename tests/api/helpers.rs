@@ -63,6 +63,9 @@ pub(crate) fn test_config(database_url: &str) -> Config {
         password_hash_iterations: 1,
         password_hash_parallelism: 1,
         master_key: Some(SecretString::from(TEST_MASTER_KEY)),
+        // Reuse detection is checked at once by most tests; the grace window's own tests (refresh_grant.rs) turn
+        // it back on, one of them at the default.
+        refresh_reuse_grace: latchkey::config::HumanDuration::from_secs(0),
         ..Config::default()
     }
 }

@@ -280,3 +280,158 @@ async fn an_unknown_refresh_token_is_invalid_grant_and_a_missing_one_invalid_req
         .await;
     expect_error(missing, 400, "invalid_request").await;
 }
+
+/// A server with the default `refresh_reuse_grace` (10 s; the other tests run with none).
+async fn with_default_grace() -> TestApp {
+    TestApp::spawn_with(|config| {
+        config.refresh_reuse_grace = latchkey::config::Config::default().refresh_reuse_grace;
+    })
+    .await
+}
+
+/// Issue 17: two tabs or two threads of one app refreshing the same token at once used to log the user out (the
+/// second refresh was a reuse). Within `refresh_reuse_grace`, a repeat by the same client gets the **same**
+/// successor (never a second live branch) and a fresh access token, and nothing is revoked; once the successor has
+/// been used, the old token is a reuse again and revokes the family (RFC 9700 §4.14.2).
+#[tokio::test]
+async fn refresh_reuse_grace_a_repeat_within_the_window_gets_the_same_successor() {
+    let app = with_default_grace().await;
+    let (user, client) = app.user_and_client().await;
+    let login = app.login(&client, &user).await;
+
+    let first = app.refresh(&client, login.refresh_token()).await;
+    let repeat = app.refresh(&client, login.refresh_token()).await;
+    assert_eq!(
+        repeat.refresh_token(),
+        first.refresh_token(),
+        "the same successor"
+    );
+    assert_eq!(repeat.scope, first.scope);
+    let claims = app
+        .verify_access_token(&repeat.access_token, &client.id)
+        .await;
+    assert_eq!(claims.sub, user.id);
+
+    // The successor rotates once, as any token; after that the old token is a reuse, even within the window.
+    let second = app.refresh(&client, first.refresh_token()).await;
+    let late = app
+        .refresh_grant(&client, login.refresh_token(), None)
+        .await;
+    expect_error(late, 400, "invalid_grant").await;
+    let newest = app
+        .refresh_grant(&client, second.refresh_token(), None)
+        .await;
+    expect_error(newest, 400, "invalid_grant").await;
+}
+
+/// Issue 17: eight concurrent refreshes of one token within the window all get the same successor: exactly one
+/// rotation happened (one live branch), which then rotates exactly once, on both backends.
+#[tokio::test]
+async fn refresh_reuse_grace_concurrent_refreshes_share_one_successor() {
+    let app = with_default_grace().await;
+    let (user, client) = app.user_and_client().await;
+    let login = app.login(&client, &user).await;
+
+    let responses =
+        join_all((0..8).map(|_| app.refresh_grant(&client, login.refresh_token(), None))).await;
+    let mut successors = std::collections::BTreeSet::new();
+    for response in responses {
+        successors.insert(expect_tokens(response).await.refresh_token().to_owned());
+    }
+    assert_eq!(successors.len(), 1, "one successor for all: {successors:?}");
+    let successor = successors.pop_first().unwrap();
+
+    let responses = join_all((0..4).map(|_| {
+        let app = &app;
+        let client = &client;
+        let successor = successor.clone();
+        async move {
+            app.http
+                .post(app.token_url())
+                .basic_auth(&client.id, client.secret.as_deref())
+                .form(&[
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", &successor),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    }))
+    .await;
+    let mut next = std::collections::BTreeSet::new();
+    for response in responses {
+        next.insert(expect_tokens(response).await.refresh_token().to_owned());
+    }
+    assert_eq!(next.len(), 1, "{next:?}");
+}
+
+/// Issue 17: after the window, a repeat is a reuse as before: the family is revoked, successor included. A repeat
+/// by another client, or after the family was revoked, never gets the successor.
+#[tokio::test]
+async fn refresh_reuse_grace_after_the_window_or_for_another_client_or_a_revoked_family_is_refused()
+{
+    let app = with_default_grace().await;
+    let (user, client) = app.user_and_client().await;
+    let other = app.create_client(ClientSpec::default()).await;
+
+    let login = app.login(&client, &user).await;
+    let first = app.refresh(&client, login.refresh_token()).await;
+    let stolen = app.refresh_grant(&other, login.refresh_token(), None).await;
+    expect_error(stolen, 400, "invalid_grant").await;
+    app.clock.advance(Duration::from_secs(10));
+    let late = app
+        .refresh_grant(&client, login.refresh_token(), None)
+        .await;
+    expect_error(late, 400, "invalid_grant").await;
+    let successor = app
+        .refresh_grant(&client, first.refresh_token(), None)
+        .await;
+    expect_error(successor, 400, "invalid_grant").await;
+
+    let login = app.login(&client, &user).await;
+    let first = app.refresh(&client, login.refresh_token()).await;
+    let response = app
+        .post_as(&client, "/revoke", &[("token", first.refresh_token())])
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let repeat = app
+        .refresh_grant(&client, login.refresh_token(), None)
+        .await;
+    expect_error(repeat, 400, "invalid_grant").await;
+}
+
+/// Issue 17: narrowing a client's scopes (admin API PATCH) reaches its live logins at their next refresh: the
+/// refresh grants only what the client may still have, and asking for a removed scope is invalid_scope. Before,
+/// refreshes minted the removed scope for the family's whole lifetime (30 days).
+#[tokio::test]
+async fn narrowing_a_clients_scopes_reaches_its_live_refresh_tokens() {
+    let app = TestApp::spawn().await;
+    let (user, client) = app.user_and_client().await;
+    let login = app.login(&client, &user).await;
+    assert_eq!(login.scope, "read write");
+
+    let api = app.admin_api(crate::helpers::ADMIN).await;
+    api.expect(
+        api.patch(
+            &format!("/admin/v1/clients/{}", client.id),
+            &serde_json::json!({ "scope": "read" }),
+            None,
+        ),
+        200,
+    )
+    .await;
+
+    let refreshed = app.refresh(&client, login.refresh_token()).await;
+    assert_eq!(refreshed.scope, "read");
+    let claims = app
+        .verify_access_token(&refreshed.access_token, &client.id)
+        .await;
+    assert_eq!(claims.scope, "read");
+    let asked = app
+        .refresh_grant(&client, refreshed.refresh_token(), Some("write"))
+        .await;
+    expect_error(asked, 400, "invalid_scope").await;
+    // The refused request spent nothing.
+    app.refresh(&client, refreshed.refresh_token()).await;
+}

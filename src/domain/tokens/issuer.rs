@@ -57,9 +57,9 @@ pub struct CodeRedemption {
     pub session_id: Option<String>,
 }
 
-/// A refresh token being rotated: its hash and the family it belongs to (as read before the claim).
+/// A refresh token being rotated: the token and the family it belongs to (as read before the claim).
 pub struct Rotation<'a> {
-    pub presented: TokenHash,
+    pub presented: &'a PlainToken,
     pub family: &'a FamilyRow,
 }
 
@@ -76,6 +76,8 @@ pub struct TokenIssuer {
     /// A claim that finds its token or code reused revokes in its own transaction; the shared denylist learns it
     /// through here before the refusal is sent.
     pub revocations: Revocations,
+    /// Derives a refresh token's successor from it (the same on every replica: from the master key).
+    pub successor_key: ring::hmac::Key,
 }
 
 impl TokenIssuer {
@@ -109,6 +111,11 @@ impl TokenIssuer {
 
     /// Tokens for a refresh: rotates `rotation.presented` into a successor in the same family, atomically with
     /// every check that could have revoked it since it was read (DESIGN.md §18).
+    ///
+    /// The successor is derived from the presented token under a key from the master key, not drawn at random:
+    /// a repeat of the same refresh within `refresh_reuse_grace` (two tabs, a retry) computes the same successor,
+    /// and the store hands it out again when it is still the family's live token. Nothing secret is stored for it,
+    /// and there is never a second live branch.
     pub async fn rotate(
         &self,
         user: &User,
@@ -120,16 +127,33 @@ impl TokenIssuer {
             let now = self.clock.now();
             let family = rotation.family;
             let subject = Subject::from(user).in_family(Some(&family.id));
-            let access_token = self.sign(keys, subject, client, scope, now)?;
-            let token = PlainToken::generate(REFRESH_TOKEN_PREFIX);
+            let access_token = self.sign(keys, subject, client, scope, now)?.token;
+            let token = PlainToken::derived(
+                REFRESH_TOKEN_PREFIX,
+                &self.successor_key,
+                rotation.presented,
+            );
             let next = self.token_row(&token, &family.id, family.expires_at, keys, now);
             let claim = self
                 .store
-                .rotate_refresh_token(rotation.presented, &client.id, next, now)
+                .rotate_refresh_token(
+                    rotation.presented.hash(),
+                    &client.id,
+                    next,
+                    self.settings.refresh_reuse_grace,
+                    now,
+                )
                 .await?;
-            if claim == Claim::Reused {
-                tracing::warn!(family = %family.id, "refresh token used twice; family revoked");
-                self.revocations.refill().await;
+            match claim {
+                Claim::Reused => {
+                    tracing::warn!(family = %family.id, "refresh token used twice; family revoked");
+                    self.revocations.refill().await;
+                }
+                Claim::Repeated => {
+                    tracing::info!(family = %family.id, "refresh repeated within the grace window");
+                    self.metrics.refresh_repeated();
+                }
+                _ => {}
             }
             Ok(Claimed::from_claim(claim, || {
                 self.issued(access_token, Some(token), None, scope)
@@ -339,7 +363,7 @@ enum Claimed {
 impl Claimed {
     fn from_claim(claim: Claim, issued: impl FnOnce() -> Issued) -> Self {
         match claim {
-            Claim::Done => Self::Done(issued()),
+            Claim::Done | Claim::Repeated => Self::Done(issued()),
             Claim::Reused | Claim::Dead => Self::Rejected,
             Claim::SignerRevoked => Self::SignerRevoked,
         }

@@ -17,4 +17,6 @@ pub struct TokenSettings {
     pub access_token_ttl: i64,
     pub refresh_token_idle_ttl: i64,
     pub refresh_token_max_lifetime: i64,
+    /// Seconds after a rotation during which repeating it returns the same successor (0: never).
+    pub refresh_reuse_grace: i64,
 }

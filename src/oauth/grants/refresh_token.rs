@@ -61,8 +61,13 @@ pub async fn grant(
     if family.revoked_at.is_some() {
         return Err(invalid());
     }
-    if found.token.used_at.is_some() {
-        // RFC 9700 §4.14.2: a rotated token used again means it leaked; revoke the family, newest token included.
+    // RFC 9700 §4.14.2: a rotated token used again means it leaked; revoke the family, newest token included.
+    // Within `refresh_reuse_grace` of the rotation it may instead be the same app asking twice at once (two tabs,
+    // two threads, a retry): the issuer's claim fails and the store hands out the same successor if it is still
+    // the family's live token, or revokes the family if not.
+    if let Some(used_at) = found.token.used_at
+        && now - used_at >= state.tokens.refresh_reuse_grace
+    {
         tracing::warn!(family = %family.id, "rotated refresh token reused; revoking its family");
         state
             .revocations
@@ -89,11 +94,23 @@ pub async fn grant(
             .await?;
         return Err(invalid());
     }
-    // §6: narrower is allowed; the new refresh token keeps the originally granted scope.
-    let scope = within(request.scope.as_ref(), &family.scope)?;
+    // §6: narrower is allowed; the new refresh token keeps the originally granted scope. What the client may no
+    // longer have (an operator narrowed its scopes since the login) is left out: a refresh never mints a scope the
+    // client has lost, and asking for one is invalid_scope. Widening the client again brings back what the login
+    // was granted, never more.
+    let still_granted = family.scope.intersection(&client.grantable_scope());
+    if still_granted.is_empty() && !family.scope.is_empty() {
+        return Err(OAuthError::invalid_scope(
+            "the client may no longer have any of the scopes this login was granted",
+        ));
+    }
+    let scope = within(request.scope.as_ref(), &still_granted)?;
     // The user row came with the token (one query): its roles and tenant as they are now.
     let user = User::from_row(&found.user);
-    let rotation = Rotation { presented, family };
+    let rotation = Rotation {
+        presented: &request.refresh_token,
+        family,
+    };
     let issued = state
         .issuer
         .rotate(&user, client, &scope, rotation)

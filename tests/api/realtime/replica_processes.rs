@@ -32,6 +32,8 @@ impl Replica {
             .env("LATCHKEY_BIND", &bind)
             .env("LATCHKEY_ISSUER", ISSUER)
             .env("LATCHKEY_WORKERS", "1")
+            // The test reuses a rotated token at once: no grace window.
+            .env("LATCHKEY_REFRESH_REUSE_GRACE", "0s")
             .env("LATCHKEY_LOGIN_FAILURE_LIMIT", "4");
         let process = command.spawn().expect("starting latchkey serve");
         let base = format!("http://{bind}");
