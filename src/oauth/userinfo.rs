@@ -2,11 +2,13 @@
 //! issued for. The token is one of Latchkey's own, checked against its own published keys and clock.
 
 use actix_web::http::header;
+use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
 use super::bearer::{Refusal, authorize, bearer_header, refuse};
 use crate::domain::form::Form;
+use crate::http::cors;
 use crate::state::AppState;
 use crate::store::StoreError;
 use crate::values::ids::UserId;
@@ -15,6 +17,7 @@ use crate::values::ids::UserId;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/userinfo")
+            .wrap(from_fn(cors::clients_get_post))
             .app_data(web::PayloadConfig::new(16 * 1024))
             .route(web::get().to(userinfo_get))
             .route(web::post().to(userinfo_post)),

@@ -14,6 +14,7 @@ mod brute_force;
 mod cli;
 mod client_authentication;
 mod client_credentials;
+mod cors;
 mod discovery_and_jwks;
 mod file_permissions;
 mod helpers;
