@@ -10,6 +10,7 @@ mod admin_openapi;
 mod admin_users;
 mod authorization_code;
 mod browser;
+mod browser_spa;
 mod brute_force;
 mod cli;
 mod client_authentication;
