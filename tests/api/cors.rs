@@ -514,6 +514,20 @@ async fn by_default_a_clients_web_origins_are_those_of_its_redirect_uris_and_the
 async fn the_admin_api_refuses_what_is_not_one_web_origin() {
     let app = TestApp::spawn().await;
     let admin = app.admin_api(ADMIN).await;
+    let good = admin
+        .post(
+            "/admin/v1/clients",
+            &json!({
+                "client_id": "spa", "public": true, "grant_types": ["authorization_code"],
+                "redirect_uris": [SPA_CALLBACK], "web_origins": ["http://[::1]:5173", "https://SPA.example.com:443"],
+            }),
+        )
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(good.status(), StatusCode::CREATED);
+    let body: serde_json::Value = good.json().await.expect("JSON");
+    assert_eq!(body["web_origins"], json!(["http://[::1]:5173", SPA]));
     for bad in [
         "*",
         "null",
