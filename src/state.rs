@@ -12,6 +12,7 @@ use crate::domain::signing::{KeyRing, MasterKey};
 use crate::domain::throttle::Throttle;
 use crate::domain::tokens::TokenSettings;
 use crate::domain::tokens::issuer::TokenIssuer;
+use crate::domain::web_origins::KnownOrigins;
 use crate::infra::clock::SharedClock;
 use crate::infra::metrics::Metrics;
 use crate::store::Store;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub mail_wake: Arc<tokio::sync::Notify>,
     /// Wakes the handler of forgot-password requests when one was queued.
     pub reset_wake: Arc<tokio::sync::Notify>,
+    /// Every client's web origins, for the CORS answers of `/token`, `/revoke` and `/userinfo`.
+    pub web_origins: KnownOrigins,
     /// Where requests, grants and signatures are counted (a no-op unless `metrics_bind` is set).
     pub metrics: Metrics,
 }

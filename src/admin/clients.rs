@@ -1,4 +1,5 @@
-//! `/admin/v1/clients`: register, list, show, change (grants, scopes, audiences, URIs), rotate the secret, delete.
+//! `/admin/v1/clients`: register, list, show, change (grants, scopes, audiences, URIs, web origins), rotate the
+//! secret, delete.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -52,6 +53,12 @@ pub struct CreateClient {
     pub redirect_uris: Vec<String>,
     #[serde(default)]
     pub post_logout_redirect_uris: Vec<String>,
+    /// Browser origins (`https://host[:port]`, or `http://` on a loopback host; no path) whose single-page apps may
+    /// call `/token`, `/revoke` and `/userinfo` (CORS). Empty (the default): the origins of the https and loopback
+    /// `redirect_uris`. `*` and `null` are refused.
+    #[serde(default)]
+    #[schema(example = json!(["https://app.example.com"]))]
+    pub web_origins: Vec<String>,
     /// `client_secret_basic` (default) or `client_secret_post`; `none` for a public client.
     pub token_endpoint_auth_method: Option<String>,
     /// `false` lets a confidential client redeem codes without PKCE (it must then send a nonce).
@@ -97,6 +104,8 @@ pub struct ClientPatch {
     pub audiences: Option<Vec<String>>,
     pub redirect_uris: Option<Vec<String>>,
     pub post_logout_redirect_uris: Option<Vec<String>>,
+    /// Replaces the web origins; `[]` returns to the default (the redirect URIs' origins).
+    pub web_origins: Option<Vec<String>>,
 }
 
 /// A client just created, with its secret (shown this once; Latchkey keeps only its SHA-256).
@@ -154,6 +163,7 @@ pub async fn create_client(
             audiences: new.audiences,
             redirect_uris: new.redirect_uris,
             post_logout_redirect_uris: new.post_logout_redirect_uris,
+            web_origins: new.web_origins,
             auth_method: new
                 .token_endpoint_auth_method
                 .as_deref()
@@ -166,6 +176,7 @@ pub async fn create_client(
         state.clock.now(),
     )
     .await?;
+    state.web_origins.invalidate();
     let created = CreatedClient {
         client: client.view(),
         client_secret: secret.as_ref().map(|s| s.expose().to_owned()),
@@ -221,11 +232,13 @@ pub async fn update_client(
             audiences: patch.audiences,
             redirect_uris: patch.redirect_uris,
             post_logout_redirect_uris: patch.post_logout_redirect_uris,
+            web_origins: patch.web_origins,
         },
         condition.as_ref(),
         state.clock.now(),
     )
     .await?;
+    state.web_origins.invalidate();
     Ok(tagged(StatusCode::OK, &client.view(), &client.entity_tag()))
 }
 
@@ -283,6 +296,7 @@ pub async fn delete_client(
         state.clock.now(),
     )
     .await?;
+    state.web_origins.invalidate();
     Ok(HttpResponse::NoContent()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .finish())

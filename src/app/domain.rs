@@ -11,6 +11,7 @@ use crate::domain::signing::usage::SigningUsage;
 use crate::domain::throttle::{DeviceCookies, Limits, Throttle};
 use crate::domain::tokens::TokenSettings;
 use crate::domain::tokens::issuer::TokenIssuer;
+use crate::domain::web_origins::KnownOrigins;
 use crate::infra::clock::SharedClock;
 use crate::infra::metrics::Metrics;
 use crate::state::AppState;
@@ -74,7 +75,9 @@ pub(super) async fn app_state(config: &Config, parts: Parts) -> AppState {
             reset_mails: config.reset_mail_limit,
         },
     );
+    let web_origins = KnownOrigins::new(services.store.clone(), clock.clone());
     AppState {
+        web_origins,
         revocations,
         throttle,
         store: services.store,

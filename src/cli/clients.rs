@@ -1,4 +1,4 @@
-//! `latchkey clients`: register, list and delete OAuth clients.
+//! `latchkey clients`: register, list, change and delete OAuth clients.
 
 use clap::Subcommand;
 use serde_json::json;
@@ -7,7 +7,7 @@ use super::output::Output;
 use crate::app::Services;
 use crate::config::Config;
 use crate::domain::audit::Actor;
-use crate::domain::clients::{self, GrantType, NewClient, TokenEndpointAuthMethod};
+use crate::domain::clients::{self, ClientChanges, GrantType, NewClient, TokenEndpointAuthMethod};
 
 #[derive(Debug, Subcommand)]
 pub enum ClientsCommand {
@@ -38,6 +38,11 @@ pub enum ClientsCommand {
         /// A URI a logout may return to (repeatable)
         #[arg(long = "post-logout-redirect-uri", value_name = "URI")]
         post_logout_redirect_uris: Vec<String>,
+        /// A browser origin (https://host[:port], or http on a loopback host) whose single-page app may call
+        /// /token, /revoke and /userinfo (CORS); repeatable. Default: the origins of the https and loopback
+        /// redirect URIs
+        #[arg(long = "web-origin", value_name = "ORIGIN")]
+        web_origins: Vec<String>,
         /// How a confidential client authenticates: client_secret_basic (default) or client_secret_post
         #[arg(long, value_name = "METHOD", value_parser = auth_method)]
         auth_method: Option<TokenEndpointAuthMethod>,
@@ -47,6 +52,34 @@ pub enum ClientsCommand {
         /// Let this confidential client call POST /introspect (a resource server; needs no grant)
         #[arg(long)]
         can_introspect: bool,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Change a client: each list given replaces the stored one (other settings stay as they are)
+    Update {
+        id: String,
+        /// The allowed grants (repeatable; replaces them)
+        #[arg(long = "grant", value_name = "GRANT", value_parser = grant)]
+        grants: Vec<GrantType>,
+        /// The scopes the client may request (repeatable; replaces them)
+        #[arg(long = "scope", value_name = "SCOPE")]
+        scopes: Vec<String>,
+        /// The redirection URIs (repeatable; replaces them)
+        #[arg(long = "redirect-uri", value_name = "URI")]
+        redirect_uris: Vec<String>,
+        /// The URIs a logout may return to (repeatable; replaces them)
+        #[arg(long = "post-logout-redirect-uri", value_name = "URI")]
+        post_logout_redirect_uris: Vec<String>,
+        /// The browser origins whose apps may call /token, /revoke and /userinfo (CORS; repeatable; replaces them)
+        #[arg(
+            long = "web-origin",
+            value_name = "ORIGIN",
+            conflicts_with = "default_web_origins"
+        )]
+        web_origins: Vec<String>,
+        /// Forget the web origins set: the origins of the redirect URIs apply again
+        #[arg(long)]
+        default_web_origins: bool,
         #[command(flatten)]
         output: Output,
     },
@@ -85,6 +118,7 @@ pub(super) async fn run(command: ClientsCommand, config: &Config) -> anyhow::Res
             audiences,
             redirect_uris,
             post_logout_redirect_uris,
+            web_origins,
             auth_method,
             allow_no_pkce,
             can_introspect,
@@ -100,6 +134,7 @@ pub(super) async fn run(command: ClientsCommand, config: &Config) -> anyhow::Res
                     audiences,
                     redirect_uris,
                     post_logout_redirect_uris,
+                    web_origins,
                     auth_method,
                     allow_no_pkce,
                     can_introspect,
@@ -115,6 +150,47 @@ pub(super) async fn run(command: ClientsCommand, config: &Config) -> anyhow::Res
                     client.id
                 ),
                 None => format!("created public client {}", client.id),
+            });
+        }
+        ClientsCommand::Update {
+            id,
+            grants,
+            scopes,
+            redirect_uris,
+            post_logout_redirect_uris,
+            web_origins,
+            default_web_origins,
+            output,
+        } => {
+            let given = |list: Vec<String>| (!list.is_empty()).then_some(list);
+            let web_origins = if default_web_origins {
+                Some(Vec::new())
+            } else {
+                given(web_origins)
+            };
+            let client = clients::update_client(
+                &services.store,
+                &Actor::command_line(),
+                &id,
+                ClientChanges {
+                    grants: (!grants.is_empty()).then_some(grants),
+                    scopes: given(scopes),
+                    audiences: None,
+                    redirect_uris: given(redirect_uris),
+                    post_logout_redirect_uris: given(post_logout_redirect_uris),
+                    web_origins,
+                },
+                None,
+                crate::store::now(),
+            )
+            .await?;
+            let view = client.view();
+            output.print(serde_json::to_value(&view)?, || {
+                format!(
+                    "updated client {}\nweb origins: {}",
+                    client.id,
+                    view.effective_web_origins.join(" ")
+                )
             });
         }
         ClientsCommand::List { output } => {
@@ -133,10 +209,11 @@ pub(super) async fn run(command: ClientsCommand, config: &Config) -> anyhow::Res
                         };
                         let grants: Vec<_> = c.grants.iter().map(|g| g.as_str()).collect();
                         format!(
-                            "{}  {kind}  grants={}  scope={}",
+                            "{}  {kind}  grants={}  scope={}  web_origins={}",
                             c.id,
                             grants.join(","),
-                            c.scope
+                            c.scope,
+                            c.cors_origins().join(",")
                         )
                     })
                     .collect::<Vec<_>>()

@@ -6,6 +6,7 @@ use crate::domain::validation::is_plain_identifier;
 use crate::store::clients::{ClientRow, ClientSettingsRow};
 use crate::store::{Store, StoreError};
 use crate::values::ids::ClientId;
+use crate::values::origin::{origin_of_redirect_uri, parse_web_origins};
 use crate::values::scope::Scope;
 use crate::values::secret::{PlainToken, TokenHash};
 
@@ -58,6 +59,9 @@ pub struct Client {
     /// Registered redirection URIs, matched as exact strings (RFC 9700 §2.1).
     pub redirect_uris: Vec<String>,
     pub post_logout_redirect_uris: Vec<String>,
+    /// Browser origins its app runs on, as set (normalized); empty: the origins of its redirection URIs
+    /// ([`Client::cors_origins`]).
+    pub web_origins: Vec<String>,
     pub token_endpoint_auth_method: TokenEndpointAuthMethod,
     pub require_pkce: bool,
     /// May call `POST /introspect` (RFC 7662 §2.1), with or without grants of its own.
@@ -80,6 +84,11 @@ pub struct ClientView {
     pub audiences: Vec<String>,
     pub redirect_uris: Vec<String>,
     pub post_logout_redirect_uris: Vec<String>,
+    /// Browser origins (`https://host[:port]`) whose apps may call `/token`, `/revoke` and `/userinfo` across
+    /// origins (CORS). Empty: the origins of the https (or loopback http) `redirect_uris`.
+    pub web_origins: Vec<String>,
+    /// The origins actually allowed: `web_origins`, or the default from the redirect URIs when it is empty.
+    pub effective_web_origins: Vec<String>,
     /// `client_secret_basic`, `client_secret_post`, or `none` for a public client.
     pub token_endpoint_auth_method: String,
     pub require_pkce: bool,
@@ -97,6 +106,8 @@ impl Client {
             serde_json::from_str(&row.redirect_uris).map_err(|_| corrupt("redirect_uris"))?;
         let post_logout_redirect_uris = serde_json::from_str(&row.post_logout_redirect_uris)
             .map_err(|_| corrupt("post_logout_redirect_uris"))?;
+        let web_origins =
+            serde_json::from_str(&row.web_origins).map_err(|_| corrupt("web_origins"))?;
         Ok(Self {
             id: row.id,
             secret_hash: row.secret_hash,
@@ -106,6 +117,7 @@ impl Client {
             created_at: row.created_at,
             redirect_uris,
             post_logout_redirect_uris,
+            web_origins,
             token_endpoint_auth_method: row.token_endpoint_auth_method,
             require_pkce: row.require_pkce,
             can_introspect: row.can_introspect,
@@ -132,6 +144,8 @@ impl Client {
             audiences: self.audiences.clone(),
             redirect_uris: self.redirect_uris.clone(),
             post_logout_redirect_uris: self.post_logout_redirect_uris.clone(),
+            web_origins: self.web_origins.clone(),
+            effective_web_origins: self.cors_origins(),
             token_endpoint_auth_method: self.token_endpoint_auth_method.as_str().to_owned(),
             require_pkce: self.require_pkce,
             can_introspect: self.can_introspect,
@@ -173,6 +187,37 @@ impl Client {
         })
     }
 
+    /// The browser origins this client's app may call from (CORS): its web origins, or when it has none set, the
+    /// origins of its https and loopback-http redirection URIs (where its app runs, in the usual SPA).
+    pub fn cors_origins(&self) -> Vec<String> {
+        if !self.web_origins.is_empty() {
+            return self.web_origins.clone();
+        }
+        let mut origins: Vec<String> = Vec::new();
+        for origin in self
+            .redirect_uris
+            .iter()
+            .filter_map(|u| origin_of_redirect_uri(u))
+        {
+            if !origins.contains(&origin) {
+                origins.push(origin);
+            }
+        }
+        origins
+    }
+
+    /// Whether a request to `/token` or `/revoke` that carries `origin` (a browser's `Origin` header) may act as
+    /// this client. A public client, or one with web origins set, only from [`Client::cors_origins`]: otherwise a
+    /// page on an origin allowed for another client could redeem this one's codes, which its app could never
+    /// read. A confidential client without web origins set is a server-side client: its secret proves it, and some
+    /// proxies and server HTTP stacks add an `Origin` of their own, so the header is not checked.
+    pub fn accepts_origin(&self, origin: &str) -> bool {
+        if !self.is_public() && self.web_origins.is_empty() {
+            return true;
+        }
+        self.cors_origins().iter().any(|o| o == origin)
+    }
+
     /// `aud` of the client's access tokens: its audiences, or its own id when it has none (RFC 9068 §3).
     pub fn token_audiences(&self) -> Vec<String> {
         if self.audiences.is_empty() {
@@ -194,6 +239,8 @@ pub struct NewClient {
     pub audiences: Vec<String>,
     pub redirect_uris: Vec<String>,
     pub post_logout_redirect_uris: Vec<String>,
+    /// Browser origins of its app (CORS), parsed with [`crate::values::origin::parse_web_origin`]; empty: the redirect URIs' origins.
+    pub web_origins: Vec<String>,
     /// `client_secret_basic` (the default for confidential clients) or `client_secret_post`; public clients are
     /// always `none`. Parsed with [`auth_method`].
     pub auth_method: Option<TokenEndpointAuthMethod>,
@@ -302,6 +349,13 @@ pub fn auth_method(name: &str) -> Result<TokenEndpointAuthMethod, ClientError> {
     })
 }
 
+/// Where a client's browser parts live: its redirection URIs, logout return URIs and web origins.
+struct ClientUris<'a> {
+    redirect: &'a [String],
+    post_logout: &'a [String],
+    web_origins: &'a [String],
+}
+
 /// Checks what an operator asks a client to be allowed, on creation and on every update: grants, scopes, audiences
 /// and URIs, together (they constrain each other).
 fn check_settings(
@@ -310,9 +364,13 @@ fn check_settings(
     grants: &[GrantType],
     scopes: &[String],
     audiences: &[String],
-    redirect_uris: &[String],
-    post_logout_redirect_uris: &[String],
+    uris: &ClientUris<'_>,
 ) -> Result<ClientSettingsRow, ClientError> {
+    let ClientUris {
+        redirect: redirect_uris,
+        post_logout: post_logout_redirect_uris,
+        web_origins,
+    } = *uris;
     let invalid = |msg: String| ClientError::Invalid(msg);
     if grants.is_empty() && !can_introspect {
         return Err(invalid(
@@ -345,6 +403,7 @@ fn check_settings(
     for uri in redirect_uris.iter().chain(post_logout_redirect_uris) {
         check_redirect_uri(uri).map_err(invalid)?;
     }
+    let web_origins = parse_web_origins(web_origins).map_err(invalid)?;
     if grants.contains(GrantType::AuthorizationCode) && redirect_uris.is_empty() {
         return Err(invalid(
             "a client with the authorization_code grant needs at least one redirect URI".into(),
@@ -357,6 +416,7 @@ fn check_settings(
         audiences: json(audiences),
         redirect_uris: json(redirect_uris),
         post_logout_redirect_uris: json(post_logout_redirect_uris),
+        web_origins: json(&web_origins),
     })
 }
 
@@ -385,8 +445,11 @@ pub async fn create_client(
         &new.grants,
         &new.scopes,
         &new.audiences,
-        &new.redirect_uris,
-        &new.post_logout_redirect_uris,
+        &ClientUris {
+            redirect: &new.redirect_uris,
+            post_logout: &new.post_logout_redirect_uris,
+            web_origins: &new.web_origins,
+        },
     )?;
     let auth_method = match (new.public, new.auth_method) {
         (true, None | Some(TokenEndpointAuthMethod::None)) => TokenEndpointAuthMethod::None,
@@ -423,6 +486,7 @@ pub async fn create_client(
         require_pkce: !new.allow_no_pkce,
         can_introspect: new.can_introspect,
         version: 0,
+        web_origins: settings.web_origins,
     };
     store.insert_client(&row).await.map_err(|e| match e {
         StoreError::Conflict => ClientError::Conflict(new.id.clone()),
@@ -449,6 +513,8 @@ pub struct ClientChanges {
     pub audiences: Option<Vec<String>>,
     pub redirect_uris: Option<Vec<String>>,
     pub post_logout_redirect_uris: Option<Vec<String>>,
+    /// An empty list returns to the default (the redirect URIs' origins).
+    pub web_origins: Option<Vec<String>>,
 }
 
 pub async fn get_client(store: &Store, id: &str) -> Result<Client, ClientError> {
@@ -458,10 +524,11 @@ pub async fn get_client(store: &Store, id: &str) -> Result<Client, ClientError> 
     }
 }
 
-/// Updates a client's grants, scopes, audiences or URIs, checked as on creation. With `if_match`, only while the
-/// client is still at a tag it names (RFC 9110 §13.1.1); without, the change applies to the latest version. Access
-/// tokens already issued keep what they were issued with until they expire; narrowed scopes reach live logins at
-/// their next refresh, which grants only what the client may still have (the refresh grant intersects).
+/// Updates a client's grants, scopes, audiences, URIs or web origins, checked as on creation. With `if_match`, only
+/// while the client is still at a tag it names (RFC 9110 §13.1.1); without, the change applies to the latest
+/// version. Access tokens already issued keep what they were issued with until they expire; narrowed scopes reach
+/// live logins at their next refresh, which grants only what the client may still have (the refresh grant
+/// intersects).
 pub async fn update_client(
     store: &Store,
     actor: &Actor,
@@ -495,14 +562,18 @@ pub async fn update_client(
             &changes.post_logout_redirect_uris,
             &view.post_logout_redirect_uris,
         );
+        let web_origins = pick(&changes.web_origins, &view.web_origins);
         let settings = check_settings(
             current.is_public(),
             current.can_introspect,
             &grants,
             &scopes,
             &audiences,
-            &redirect_uris,
-            &post_logout,
+            &ClientUris {
+                redirect: &redirect_uris,
+                post_logout: &post_logout,
+                web_origins: &web_origins,
+            },
         )?;
         if store
             .update_client_settings(&current.id, current.version, settings)
@@ -519,6 +590,7 @@ pub async fn update_client(
                     "post_logout_redirect_uris",
                     changes.post_logout_redirect_uris.is_some(),
                 ),
+                ("web_origins", changes.web_origins.is_some()),
             ];
             let view = serde_json::to_value(updated.view()).unwrap_or_default();
             let detail: serde_json::Map<_, _> = changed

@@ -19,3 +19,4 @@ pub mod throttle;
 pub mod tokens;
 pub mod users;
 pub mod validation;
+pub mod web_origins;

@@ -5,6 +5,7 @@ pub mod bearer;
 pub mod body_deadline;
 pub mod client_addr;
 pub mod connection;
+pub mod cors;
 pub mod health;
 pub mod jwks;
 pub mod request_span;
@@ -15,7 +16,11 @@ pub mod source;
 pub fn configure(cfg: &mut actix_web::web::ServiceConfig, jwks_max_age: jwks::JwksMaxAge) {
     use actix_web::web;
     cfg.app_data(web::Data::new(jwks_max_age))
-        .route("/.well-known/jwks.json", web::get().to(jwks::jwks))
+        .service(
+            web::resource("/.well-known/jwks.json")
+                .wrap(actix_web::middleware::from_fn(cors::public))
+                .route(web::get().to(jwks::jwks)),
+        )
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz));
 }

@@ -2,12 +2,14 @@
 //! path-inserted one when the issuer has a path (§3.1).
 
 use actix_web::http::header;
+use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
 use crate::domain::authorization::IDENTITY_SCOPES;
 use crate::domain::clients::{SUPPORTED_GRANTS, TokenEndpointAuthMethod};
 use crate::domain::oauth_error::OAuthError;
+use crate::http::cors;
 use crate::state::AppState;
 use crate::values::scope::Scope;
 
@@ -46,14 +48,19 @@ struct Metadata<'a> {
 }
 
 /// Registers the metadata routes: both well-known paths, and the path-inserted one when the issuer has a path.
+/// Public documents: any origin may read them (CORS, DESIGN.md §21), as browser apps start from them.
 pub fn configure(cfg: &mut web::ServiceConfig, issuer: &str) {
-    cfg.route(
-        "/.well-known/oauth-authorization-server",
-        web::get().to(metadata),
-    )
-    .route("/.well-known/openid-configuration", web::get().to(metadata));
-    if let Some(path) = path_inserted_metadata_path(issuer) {
-        cfg.route(&path, web::get().to(metadata));
+    let paths = [
+        Some("/.well-known/oauth-authorization-server".to_owned()),
+        Some("/.well-known/openid-configuration".to_owned()),
+        path_inserted_metadata_path(issuer),
+    ];
+    for path in paths.into_iter().flatten() {
+        cfg.service(
+            web::resource(path)
+                .wrap(from_fn(cors::public))
+                .route(web::get().to(metadata)),
+        );
     }
 }
 

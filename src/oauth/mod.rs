@@ -12,6 +12,7 @@ pub mod revocation_endpoint;
 pub mod revocation_feed;
 pub mod token_endpoint;
 pub mod userinfo;
+pub mod web_origin;
 
 /// Registers the OAuth endpoints.
 pub fn configure(cfg: &mut actix_web::web::ServiceConfig, issuer: &str) {

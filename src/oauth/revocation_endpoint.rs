@@ -2,14 +2,17 @@
 //! access tokens issued in it; revoking an access token puts its `jti` on the denylist until its `exp`.
 
 use actix_web::http::header;
+use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::client_auth::authenticate_request;
 use super::post_body::{MAX_BODY_BYTES, read_form};
+use super::web_origin::check_origin;
 use crate::domain::form::Form;
 use crate::domain::oauth_error::OAuthError;
 use crate::domain::revocation::RevocationError;
 use crate::domain::tokens::presented::{Presented, identify};
+use crate::http::cors;
 use crate::state::AppState;
 
 /// The endpoint's parameters, besides client authentication's.
@@ -18,6 +21,7 @@ const PARAMETERS: [&str; 4] = ["token", "token_type_hint", "client_id", "client_
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/revoke")
+            .wrap(from_fn(cors::clients_post))
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
             .route(web::post().to(revoke))
             .default_service(web::to(super::http_response::post_only)),
@@ -41,6 +45,7 @@ async fn revoke(
     // §2.1: the client authenticates first (public clients by their id), so that it can only revoke its own.
     let client = authenticate_request(&state, &req, &form).await?;
     tracing::Span::current().record("client_id", client.id.as_str());
+    check_origin(&req, &client)?;
     let now = state.clock.now();
     let revoked = match presented_token(&state, &form, now).await? {
         // §2.1: a token of another client is not revoked, and the answer doesn't say so (§2.2).

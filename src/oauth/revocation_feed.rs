@@ -18,7 +18,12 @@ use crate::store::types::RevocationKind;
 pub const MAX_PAGE: i64 = 1000;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/revocations").route(web::get().to(feed)));
+    // Public like the JWKS (any origin, no credentials: DESIGN.md §21).
+    cfg.service(
+        web::resource("/revocations")
+            .wrap(actix_web::middleware::from_fn(crate::http::cors::public))
+            .route(web::get().to(feed)),
+    );
 }
 
 #[derive(Deserialize)]

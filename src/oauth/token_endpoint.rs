@@ -2,15 +2,18 @@
 //! request and dispatches to its grant.
 
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::client_auth::authenticate_request;
 use super::grants::{self, TokenResponse, known_parameter};
 use super::post_body::{MAX_BODY_BYTES, read_form};
+use super::web_origin::check_origin;
 use crate::domain::clients::{GrantType, SUPPORTED_GRANTS};
 use crate::domain::form::Form;
 use crate::domain::oauth_error::OAuthError;
 use crate::domain::throttle::Source;
+use crate::http::cors;
 use crate::http::source::source_address;
 use crate::state::AppState;
 
@@ -18,6 +21,7 @@ use crate::state::AppState;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/token")
+            .wrap(from_fn(cors::clients_post))
             // actix enforces the limit: a declared length above it is refused before any byte is read, a chunked
             // body as soon as it crosses it.
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
@@ -61,6 +65,8 @@ async fn dispatch(
     let client = authenticate_request(state, req, form).await?;
     let span = tracing::Span::current();
     span.record("client_id", client.id.as_str());
+    // Before any grant runs: a code is never redeemed for a page that can't read the answer.
+    check_origin(req, &client)?;
     let grant = GrantType::parse(grant_type)
         .filter(|g| SUPPORTED_GRANTS.contains(g))
         .ok_or_else(OAuthError::unsupported_grant_type)?;

@@ -2,6 +2,7 @@
 //! issued for. The token is one of Latchkey's own, checked against its own published keys and clock.
 
 use actix_web::http::header;
+use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
@@ -9,6 +10,7 @@ use super::bearer::{Refusal, authorize, bearer_header, refuse};
 use crate::domain::form::Form;
 use crate::domain::tokens::identity_claims::IdentityClaims;
 use crate::domain::users::User;
+use crate::http::cors;
 use crate::state::AppState;
 use crate::store::StoreError;
 use crate::values::ids::UserId;
@@ -17,6 +19,7 @@ use crate::values::ids::UserId;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/userinfo")
+            .wrap(from_fn(cors::clients_get_post))
             .app_data(web::PayloadConfig::new(16 * 1024))
             .route(web::get().to(userinfo_get))
             .route(web::post().to(userinfo_post)),

@@ -33,9 +33,12 @@ pub struct ClientRow {
     pub can_introspect: bool,
     /// Bumped by every change (the admin API's entity tags are built from it).
     pub version: i64,
+    /// JSON array of browser origins allowed to call across origins (CORS); empty: the redirect URIs' origins.
+    pub web_origins: String,
 }
 
-/// What an update of a client may change: its grants, scopes, audiences and URIs (JSON arrays, as stored).
+/// What an update of a client may change: its grants, scopes, audiences, URIs and web origins (JSON arrays, as
+/// stored).
 #[derive(Debug, Clone, AsChangeset)]
 #[diesel(table_name = clients)]
 pub struct ClientSettingsRow {
@@ -44,6 +47,7 @@ pub struct ClientSettingsRow {
     pub audiences: String,
     pub redirect_uris: String,
     pub post_logout_redirect_uris: String,
+    pub web_origins: String,
 }
 
 impl Store {

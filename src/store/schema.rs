@@ -30,6 +30,7 @@ diesel::table! {
         require_pkce -> Bool,
         can_introspect -> Bool,
         version -> BigInt,
+        web_origins -> Text,
     }
 }
 

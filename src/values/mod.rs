@@ -4,6 +4,7 @@
 
 pub mod address;
 pub mod ids;
+pub mod origin;
 pub mod roles;
 pub mod scope;
 pub mod secret;

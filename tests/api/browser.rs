@@ -14,7 +14,7 @@ use crate::helpers::{
 use crate::password_reset::{reset_link, wait_for_mails};
 
 /// Waits (bounded) until the browser is at a URL starting with `prefix`, and returns it.
-async fn wait_for_url(chrome: &Chrome, prefix: &str) -> url::Url {
+pub(crate) async fn wait_for_url(chrome: &Chrome, prefix: &str) -> url::Url {
     eventually(
         &format!("the browser reaches {prefix}"),
         Duration::from_secs(10),
@@ -44,7 +44,7 @@ async fn check_page(chrome: &Chrome, name: &str) {
     );
 }
 
-async fn fill(chrome: &Chrome, id: &str, text: &str) {
+pub(crate) async fn fill(chrome: &Chrome, id: &str, text: &str) {
     chrome
         .client
         .find(Locator::Id(id))
@@ -55,7 +55,7 @@ async fn fill(chrome: &Chrome, id: &str, text: &str) {
         .expect("typing");
 }
 
-async fn submit(chrome: &Chrome) {
+pub(crate) async fn submit(chrome: &Chrome) {
     chrome
         .client
         .find(Locator::Css("button[type=submit]"))

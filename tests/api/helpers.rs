@@ -211,6 +211,7 @@ impl TestApp {
                 audiences: spec.audiences,
                 redirect_uris: spec.redirect_uris,
                 post_logout_redirect_uris: spec.post_logout_redirect_uris,
+                web_origins: spec.web_origins,
                 allow_no_pkce: spec.allow_no_pkce,
                 can_introspect: spec.can_introspect,
                 ..NewClient::default()
@@ -220,6 +221,8 @@ impl TestApp {
         )
         .await
         .expect("cannot create the test client");
+        // As the admin API does after a change: the CORS answers know the new client at once.
+        self.state.web_origins.invalidate();
         TestClient {
             id: client.id.into_string(),
             secret: secret.map(|s| s.expose().to_owned()),
@@ -465,6 +468,7 @@ pub(crate) struct ClientSpec {
     pub audiences: Vec<String>,
     pub redirect_uris: Vec<String>,
     pub post_logout_redirect_uris: Vec<String>,
+    pub web_origins: Vec<String>,
     pub allow_no_pkce: bool,
     pub can_introspect: bool,
 }
@@ -479,6 +483,7 @@ impl Default for ClientSpec {
             audiences: Vec::new(),
             redirect_uris: Vec::new(),
             post_logout_redirect_uris: Vec::new(),
+            web_origins: Vec::new(),
             allow_no_pkce: false,
             can_introspect: false,
         }

@@ -336,6 +336,7 @@ async fn a_stored_redirect_uri_with_control_characters_is_never_a_500_or_a_redir
             require_pkce: true,
             can_introspect: false,
             version: 0,
+            web_origins: "[]".into(),
         })
         .await
         .expect("a row written as an older version would have");

@@ -28,6 +28,13 @@ fn axe_path() -> PathBuf {
     )
 }
 
+/// The browser build of an npm package `.ci/run` installs under `target/browser-tools`.
+pub(crate) fn browser_tool(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/browser-tools/node_modules")
+        .join(relative)
+}
+
 /// Folder of the screenshots the browser tests save (`target/browser-screenshots`).
 pub(crate) fn screenshot_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser-screenshots")
@@ -44,10 +51,16 @@ impl Chrome {
     /// Starts chromedriver and a headless Chromium, or `None` (skipped) when they or axe-core are missing
     /// outside CI. Under `CI=true` a missing piece fails the test: it could not check what it exists for.
     pub(crate) async fn start(test: &str) -> Option<Self> {
+        Self::start_needing(test, &[]).await
+    }
+
+    /// [`Chrome::start`], when the test also needs `files` (npm packages `.ci/run` installs).
+    pub(crate) async fn start_needing(test: &str, files: &[PathBuf]) -> Option<Self> {
         let missing: Vec<String> = [CHROMIUM, CHROMEDRIVER]
             .into_iter()
             .map(PathBuf::from)
             .chain([axe_path()])
+            .chain(files.iter().cloned())
             .filter(|p| !p.exists())
             .map(|p| p.display().to_string())
             .collect();
@@ -192,6 +205,75 @@ impl AppEndpoint {
 }
 
 impl Drop for AppEndpoint {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A static site on a port of its own (another origin than Latchkey's): `files` maps a path to its content type
+/// and body; any other path answers `fallback`'s file (a single-page app's routes). Records the request targets.
+pub(crate) struct StaticSite {
+    pub origin: String,
+    hits: Arc<Mutex<Vec<String>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl StaticSite {
+    pub(crate) async fn start(
+        files: Vec<(&'static str, &'static str, String)>,
+        fallback: &'static str,
+    ) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
+        let origin = format!(
+            "http://127.0.0.1:{}",
+            listener.local_addr().expect("an address").port()
+        );
+        let files = Arc::new(files);
+        let hits = Arc::new(Mutex::new(Vec::new()));
+        let seen = hits.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let (seen, files) = (seen.clone(), files.clone());
+                tokio::spawn(async move {
+                    let mut head = Vec::new();
+                    let mut buffer = [0u8; 4096];
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65_536 {
+                        match socket.read(&mut buffer).await {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => head.extend_from_slice(&buffer[..n]),
+                        }
+                    }
+                    let request = String::from_utf8_lossy(&head);
+                    let target = request.split(' ').nth(1).unwrap_or("/").to_owned();
+                    seen.lock().expect("lock").push(target.clone());
+                    let path = target.split('?').next().unwrap_or("/");
+                    let file = files
+                        .iter()
+                        .find(|(p, _, _)| *p == path)
+                        .or_else(|| files.iter().find(|(p, _, _)| *p == fallback));
+                    let (status, content_type, body) = match file {
+                        _ if path == "/favicon.ico" => ("404 Not Found", "text/plain", ""),
+                        Some((_, content_type, body)) => ("200 OK", *content_type, body.as_str()),
+                        None => ("404 Not Found", "text/plain", ""),
+                    };
+                    let response = format!(
+                        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = socket.write_all(response.as_bytes()).await;
+                });
+            }
+        });
+        Self { origin, hits, task }
+    }
+
+    /// The request targets (path and query) received so far.
+    pub(crate) fn hits(&self) -> Vec<String> {
+        self.hits.lock().expect("lock").clone()
+    }
+}
+
+impl Drop for StaticSite {
     fn drop(&mut self) {
         self.task.abort();
     }
