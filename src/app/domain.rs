@@ -41,6 +41,7 @@ pub(super) async fn app_state(config: &Config, parts: Parts) -> AppState {
         access_token_ttl: config.access_token_ttl.as_secs(),
         refresh_token_idle_ttl: config.refresh_token_ttl.as_secs(),
         refresh_token_max_lifetime: config.refresh_token_max_lifetime.as_secs(),
+        clock: clock.clone(),
     };
     let revocations = services.revocations(clock.clone(), tokens.access_token_ttl);
     revocations.refill().await;
