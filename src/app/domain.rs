@@ -43,6 +43,7 @@ pub(super) async fn app_state(config: &Config, parts: Parts) -> AppState {
         refresh_token_idle_ttl: config.refresh_token_ttl.as_secs(),
         refresh_token_max_lifetime: config.refresh_token_max_lifetime.as_secs(),
         refresh_reuse_grace: config.refresh_reuse_grace.as_secs(),
+        clock: clock.clone(),
     };
     let revocations = services.revocations(clock.clone(), tokens.access_token_ttl);
     revocations.refill().await;

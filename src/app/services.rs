@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::domain::passwords::PasswordHasher;
-use crate::domain::revocation::{RedisDenylist, Revocations};
+use crate::domain::revocation::{FeedKey, RedisDenylist, Revocations};
 use crate::domain::signing::{KeyPolicy, MasterKey};
 use crate::infra::clock::SharedClock;
 use crate::infra::key_notices::KeyNotices;
@@ -30,8 +30,15 @@ impl Services {
         let redis = self
             .redis
             .as_ref()
-            .map(|redis| Arc::new(RedisDenylist::new(redis.clone(), clock)));
-        Revocations::new(self.store.clone(), redis, access_token_ttl)
+            .map(|redis| Arc::new(RedisDenylist::new(redis.clone(), clock.clone())));
+        let feed_key = FeedKey::new(self.master.derive_bytes("revocation-feed-sub"));
+        Revocations::new(
+            self.store.clone(),
+            redis,
+            access_token_ttl,
+            clock.clone(),
+            feed_key,
+        )
     }
 
     /// For an operator command: the embedded SQLite default is migrated implicitly (a first command on a new

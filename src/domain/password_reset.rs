@@ -186,8 +186,17 @@ pub async fn complete(
         text: texts.changed_text.to_owned(),
     }
     .into_outbox(master, now)?;
+    // Read after the new password's hash, just before the transaction: the user's tokens signed up to here die.
+    let revoked_at_ms = revocations.user_revocation_ms(now);
     let done = store
-        .complete_password_reset(hash, &reset.user_id, password_hash, notice, now)
+        .complete_password_reset(
+            hash,
+            &reset.user_id,
+            password_hash,
+            notice,
+            now,
+            revoked_at_ms,
+        )
         .await?;
     if !done {
         return Ok(None);

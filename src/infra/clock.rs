@@ -5,9 +5,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-/// A source of the current time in UNIX seconds, the unit of every stored timestamp.
-pub trait Clock: Send + Sync + 'static {
-    fn now(&self) -> i64;
+/// A source of the current time in UNIX seconds, the unit of every stored timestamp, and in milliseconds, the unit of
+/// the few instants that must be ordered within a second (an access token's issue and a user's revocation).
+pub trait Clock: Send + Sync + std::fmt::Debug + 'static {
+    /// Milliseconds since the Unix epoch.
+    fn now_ms(&self) -> i64;
+
+    /// Whole seconds since the Unix epoch: the second `now_ms` falls in, so both readings of one instant agree.
+    fn now(&self) -> i64 {
+        self.now_ms().div_euclid(1000)
+    }
 }
 
 /// The clock every shared component holds.
@@ -18,8 +25,9 @@ pub type SharedClock = Arc<dyn Clock>;
 pub struct SystemClock;
 
 impl Clock for SystemClock {
-    fn now(&self) -> i64 {
-        time::OffsetDateTime::now_utc().unix_timestamp()
+    fn now_ms(&self) -> i64 {
+        let nanos = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
+        i64::try_from(nanos.div_euclid(1_000_000)).unwrap_or(i64::MAX)
     }
 }
 
@@ -42,8 +50,8 @@ impl ManualClock {
 }
 
 impl Clock for ManualClock {
-    fn now(&self) -> i64 {
-        SystemClock.now() + self.offset.load(Ordering::SeqCst)
+    fn now_ms(&self) -> i64 {
+        SystemClock.now_ms() + self.offset.load(Ordering::SeqCst) * 1000
     }
 }
 
@@ -64,5 +72,14 @@ mod tests {
         clock.advance(Duration::from_secs(3_600));
         assert!(other.now() >= before + 3_600);
         assert!(other.now() < before + 3_700);
+    }
+
+    #[test]
+    fn seconds_are_the_second_the_milliseconds_fall_in() {
+        let clock = ManualClock::new();
+        clock.advance(Duration::from_secs(7));
+        let (ms, s, ms_after) = (clock.now_ms(), clock.now(), clock.now_ms());
+        assert!(ms.div_euclid(1000) <= s && s <= ms_after.div_euclid(1000));
+        assert!(clock.now_ms() - SystemClock.now_ms() >= 6_000);
     }
 }

@@ -158,6 +158,8 @@ impl Store {
                                 value: jti,
                                 revoked_at: now,
                                 expires_at,
+                                // A token entry covers its token whenever it was issued.
+                                revoked_at_ms: None,
                             })
                             .on_conflict_do_nothing()
                             .execute(conn)

@@ -120,8 +120,8 @@ impl Store {
 
     /// Uses a reset token exactly once (DESIGN.md §18: conditional on it being unused, unexpired and its user
     /// enabled) to set `password_hash`; in the same transaction every other reset token of the user stops
-    /// working, every session and refresh-token family of the user is revoked and `notice` is queued. `false`
-    /// when the token could not be used.
+    /// working, every session and refresh-token family of the user is revoked, its access tokens issued at or
+    /// before `revoked_at_ms` are put on the log, and `notice` is queued. `false` when the token could not be used.
     pub async fn complete_password_reset(
         &self,
         hash: TokenHash,
@@ -129,6 +129,7 @@ impl Store {
         password_hash: String,
         notice: OutboxRow,
         now: i64,
+        revoked_at_ms: i64,
     ) -> Result<bool, StoreError> {
         let user_id = user_id.to_owned();
         write_tx!(self, StoreError, conn => {
@@ -177,7 +178,7 @@ impl Store {
             .set((families::revoked_at.eq(Some(now)), families::revoked_reason.eq(Some("password reset"))))
             .execute(conn)
             .await?;
-            upsert_user_entry!(conn, &user_id, now, now + MAX_ACCESS_TOKEN_TTL);
+            upsert_user_entry!(conn, &user_id, now, revoked_at_ms, now + MAX_ACCESS_TOKEN_TTL);
             diesel::insert_into(mail_outbox::table).values(&notice).execute(conn).await?;
             Ok(true)
         })

@@ -11,10 +11,11 @@ use super::types::RevocationKind;
 use super::{SqliteConn, Store, StoreError, with_conn, write_tx};
 use crate::values::ids::UserId;
 
-/// Puts user `$user_id` on the log as revoked at `$now`. An older entry for the user is replaced by a new row (a
+/// Puts user `$user_id` on the log as revoked at `$now` (seconds), precisely at `$now_ms` (milliseconds: the entry
+/// covers the user's access tokens issued at or before it). An older entry for the user is replaced by a new row (a
 /// new `seq`), so feed readers past the old one see the later revocation.
 macro_rules! upsert_user_entry {
-    ($conn:expr, $user_id:expr, $now:expr, $expires_at:expr) => {
+    ($conn:expr, $user_id:expr, $now:expr, $now_ms:expr, $expires_at:expr) => {
         diesel::delete(
             revocations::table
                 .filter(revocations::kind.eq(RevocationKind::User))
@@ -28,6 +29,7 @@ macro_rules! upsert_user_entry {
                 value: $user_id.to_string(),
                 revoked_at: $now,
                 expires_at: $expires_at,
+                revoked_at_ms: Some($now_ms),
             })
             .execute($conn)
             .await?
@@ -53,6 +55,18 @@ pub struct RevocationRow {
     pub revoked_at: i64,
     /// When every token the row covers has expired: the row can go.
     pub expires_at: i64,
+    /// The revocation's millisecond, when its writer recorded one (see [`RevocationRow::revoked_ms`]).
+    pub revoked_at_ms: Option<i64>,
+}
+
+impl RevocationRow {
+    /// The revocation's instant in milliseconds: as recorded, or else the last millisecond of `revoked_at`'s second
+    /// (rows from before migration 2026-12-06-000006 or from the family trigger), so that an entry covers every
+    /// token of that second rather than none of them.
+    pub fn revoked_ms(&self) -> i64 {
+        self.revoked_at_ms
+            .unwrap_or_else(|| self.revoked_at.saturating_mul(1000).saturating_add(999))
+    }
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -62,6 +76,7 @@ pub struct NewRevocation {
     pub value: String,
     pub revoked_at: i64,
     pub expires_at: i64,
+    pub revoked_at_ms: Option<i64>,
 }
 
 /// Makes writers of the log draw `seq` one at a time, so that a feed reader at cursor N never misses a row that
@@ -108,12 +123,13 @@ impl Store {
     }
 
     /// Ends every session and refresh-token family of `user_id` and puts the user on the log (its access tokens
-    /// issued before `now` are refused), in one transaction.
+    /// issued at or before `now_ms` are refused), in one transaction.
     pub async fn revoke_user_everywhere(
         &self,
         user_id: &UserId,
         reason: &'static str,
         now: i64,
+        now_ms: i64,
         entry_expires_at: i64,
     ) -> Result<UserRevocation, StoreError> {
         let user_id = user_id.clone();
@@ -135,7 +151,7 @@ impl Store {
             .set((families::revoked_at.eq(Some(now)), families::revoked_reason.eq(Some(reason))))
             .execute(conn)
             .await?;
-            upsert_user_entry!(conn, &user_id, now, entry_expires_at);
+            upsert_user_entry!(conn, &user_id, now, now_ms, entry_expires_at);
             Ok(UserRevocation { families, sessions })
         })
     }

@@ -175,6 +175,7 @@ diesel::table! {
         value -> Text,
         revoked_at -> BigInt,
         expires_at -> BigInt,
+        revoked_at_ms -> Nullable<BigInt>,
     }
 }
 diesel::joinable!(refresh_tokens -> refresh_token_families (family_id));

@@ -296,7 +296,7 @@ pub enum RevocationKind {
     /// Every access token issued in a refresh-token family, by the `sid` they carry.
     #[serde(rename = "sid")]
     Family,
-    /// Every access token of a user (`sub`) issued before the entry's `revoked_at`.
+    /// Every access token of a user (`sub`) issued at or before the entry's millisecond (`RevocationRow::revoked_ms`).
     #[serde(rename = "sub")]
     User,
 }

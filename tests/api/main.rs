@@ -37,6 +37,7 @@ mod realtime;
 mod refresh_grant;
 mod request_validation;
 mod revocation;
+mod revocation_precision;
 mod revocation_races;
 mod revocation_replicas;
 mod slow_clients;

@@ -1,6 +1,7 @@
 //! `latchkey-verifier` polling the real server's revocation feed (`GET /revocations`): a token revoked at Latchkey,
-//! by `jti`, by family (`sid`) or by user (`sub`), is refused by the verifier within a poll interval plus the
-//! request; a verifier that can no longer read the feed fails closed after its staleness bound.
+//! by `jti`, by family (`sid`) or by user (a keyed hash of `sub`, to the millisecond), is refused by the verifier
+//! within a poll interval plus the request; a verifier that can no longer read the feed fails closed after its
+//! staleness bound.
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -11,6 +12,7 @@ use tokio::task::JoinHandle;
 
 use crate::helpers::eventually;
 use crate::helpers::{ClientSpec, TestApp, TestClient};
+use crate::revocation_precision::{logout_everywhere, mint_around, user_without_refresh};
 
 /// Short, so the tests take a fraction of a second per revocation.
 const POLL: Duration = Duration::from_millis(200);
@@ -129,8 +131,6 @@ async fn logging_out_everywhere_makes_the_verifier_refuse_older_tokens_of_the_us
     let theirs = app.login(&client, &bystander).await;
     let verifier = feed_verifier(&app, &client).await;
     assert_eq!(verifies(&verifier, &older.access_token).await.sid(), None);
-    // A user entry covers tokens issued strictly before its second: move the server's clock past `older`'s.
-    app.clock.advance(Duration::from_secs(1));
 
     let response = app
         .http
@@ -145,6 +145,43 @@ async fn logging_out_everywhere_makes_the_verifier_refuse_older_tokens_of_the_us
     verifies(&verifier, &theirs.access_token).await;
     let newer = app.login(&client, &user).await;
     verifies(&verifier, &newer.access_token).await;
+}
+
+#[tokio::test]
+async fn a_verifier_refuses_exactly_the_tokens_signed_before_a_user_revocation_even_in_its_second()
+{
+    let app = TestApp::spawn().await;
+    let (user, client) = user_without_refresh(&app).await;
+    let verifier = feed_verifier(&app, &client).await;
+    let around = mint_around(&app, &client, &user, async || {
+        logout_everywhere(&app, &user).await;
+        user.clone()
+    })
+    .await;
+    let last_before = around.before.last().expect("tokens before");
+    refused_within(
+        &verifier,
+        last_before,
+        "the last token before the revocation",
+    )
+    .await;
+
+    let mut survivors = 0;
+    for token in &around.before {
+        survivors += usize::from(verifier.verify(token).await.is_ok());
+    }
+    let mut refused_after = 0;
+    for token in &around.after {
+        refused_after += usize::from(verifier.verify(token).await.is_err());
+    }
+    assert_eq!(
+        (survivors, refused_after),
+        (0, 0),
+        "of {} tokens signed before the revocation {survivors} verify; of {} signed after it {refused_after} \
+         are refused",
+        around.before.len(),
+        around.after.len(),
+    );
 }
 
 #[tokio::test]

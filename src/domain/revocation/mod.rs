@@ -11,6 +11,7 @@
 
 mod coverage;
 mod error;
+mod feed;
 mod redis_denylist;
 
 use std::sync::Arc;
@@ -18,11 +19,13 @@ use std::time::Duration;
 
 use coverage::covers;
 pub use error::RevocationError;
+pub use feed::{FeedEntry, FeedKey, FeedKind};
 pub use redis_denylist::RedisDenylist;
 
 use crate::domain::tokens::verify::AccessClaims;
+use crate::infra::clock::SharedClock;
 use crate::store::Store;
-use crate::store::revocations::{NewRevocation, RevocationRow, UserRevocation};
+use crate::store::revocations::{NewRevocation, UserRevocation};
 use crate::store::types::RevocationKind;
 use crate::values::ids::UserId;
 
@@ -38,14 +41,25 @@ pub struct Revocations {
     redis: Option<Arc<RedisDenylist>>,
     /// Entries for users and families outlive every access token issued before them by this much.
     access_token_ttl: i64,
+    /// Read for the millisecond of a user's revocation.
+    clock: SharedClock,
+    feed_key: Arc<FeedKey>,
 }
 
 impl Revocations {
-    pub fn new(store: Store, redis: Option<Arc<RedisDenylist>>, access_token_ttl: i64) -> Self {
+    pub fn new(
+        store: Store,
+        redis: Option<Arc<RedisDenylist>>,
+        access_token_ttl: i64,
+        clock: SharedClock,
+        feed_key: FeedKey,
+    ) -> Self {
         Self {
             store,
             redis,
             access_token_ttl,
+            clock,
+            feed_key: Arc::new(feed_key),
         }
     }
 
@@ -94,6 +108,7 @@ impl Revocations {
                 value: claims.jti.clone(),
                 revoked_at: now,
                 expires_at: claims.exp,
+                revoked_at_ms: Some(self.clock.now_ms().max(now.saturating_mul(1000))),
             })
             .await?;
         self.refill().await;
@@ -101,30 +116,43 @@ impl Revocations {
     }
 
     /// Logout everywhere: ends every session and refresh-token family of the user, and refuses every access token
-    /// issued to the user before now.
+    /// issued to the user up to now, to the millisecond.
     pub async fn revoke_user(
         &self,
         user_id: &UserId,
         reason: &'static str,
         now: i64,
     ) -> Result<UserRevocation, RevocationError> {
+        let revoked_at_ms = self.user_revocation_ms(now);
         let ended = self
             .store
-            .revoke_user_everywhere(user_id, reason, now, self.user_entry_expiry(now))
+            .revoke_user_everywhere(
+                user_id,
+                reason,
+                now,
+                revoked_at_ms,
+                self.user_entry_expiry(revoked_at_ms),
+            )
             .await?;
         self.refill().await;
         Ok(ended)
     }
 
-    /// When a user entry written at `now` can go: every access token issued before it has expired by then.
-    pub fn user_entry_expiry(&self, now: i64) -> i64 {
-        now + self.access_token_ttl.min(MAX_ACCESS_TOKEN_TTL)
+    /// The millisecond a user revocation about to be written at `now` records: the clock read as late as possible
+    /// (just before the transaction, after anything slow such as hashing a new password), and never before `now`'s
+    /// second. Every access token signed before this reading, on this clock, is covered; with replicas, the order
+    /// of instants on different hosts is as good as their clock synchronisation (README, security notes).
+    pub fn user_revocation_ms(&self, now: i64) -> i64 {
+        self.clock.now_ms().max(now.saturating_mul(1000))
     }
 
-    /// Whether the access token with these claims was revoked: its `jti`, its family, or its user before it was
-    /// issued. An entry about the user applies to tokens issued strictly before the revocation's second: a token
-    /// issued in that same second, before it, stays valid (at most one second; tokens issued in a family are
-    /// covered by the family entry exactly).
+    /// When a user entry made at `revoked_at_ms` can go: every access token issued up to it has expired by then.
+    pub fn user_entry_expiry(&self, revoked_at_ms: i64) -> i64 {
+        revoked_at_ms.div_euclid(1000) + self.access_token_ttl.min(MAX_ACCESS_TOKEN_TTL)
+    }
+
+    /// Whether the access token with these claims was revoked: its `jti`, its family, or its user at or after the
+    /// millisecond it was issued in (`coverage`).
     pub async fn is_revoked(&self, claims: &AccessClaims) -> Result<bool, RevocationError> {
         if let Some(redis) = &self.redis {
             redis.is_revoked(claims).await
@@ -135,22 +163,32 @@ impl Revocations {
                 .await?;
             Ok(rows
                 .iter()
-                .any(|row| covers(row.kind, row.revoked_at, claims)))
+                .any(|row| covers(row.kind, row.revoked_ms(), claims)))
         }
     }
 
-    /// Entries after `cursor` that are live or expired less than `FEED_GRACE_SECS` ago (the revocation feed).
+    /// Entries after `cursor` that are live or expired less than `FEED_GRACE_SECS` ago, as the revocation feed
+    /// publishes them (user ids hashed, `feed`).
     pub async fn feed(
         &self,
         cursor: i64,
         now: i64,
         limit: i64,
-    ) -> Result<Vec<RevocationRow>, RevocationError> {
+    ) -> Result<Vec<FeedEntry>, RevocationError> {
         let expired_before = now - crate::store::revocations::FEED_GRACE_SECS;
-        Ok(self
+        let rows = self
             .store
             .revocations_after(cursor, expired_before, limit)
-            .await?)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| FeedEntry::publish(row, &self.feed_key))
+            .collect())
+    }
+
+    /// The key the feed's user entries are hashed under (published as `sub_key`).
+    pub fn feed_key(&self) -> &FeedKey {
+        &self.feed_key
     }
 
     /// Copies what the log holds and Redis lacks into Redis (nothing to do without Redis). Failures are logged and

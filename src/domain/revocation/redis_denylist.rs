@@ -1,7 +1,11 @@
-//! The denylist in Redis, shared by replicas: `{prefix}:revoked:{kind}:{value}` holds the revocation time and
-//! expires with what it covers (bounded size by construction); `{prefix}:revoked:cursor` is the last log `seq`
-//! copied. A Redis that lost its data (restarted: it keeps nothing on disk) has no cursor, and is refilled from the
-//! log before any check trusts it.
+//! The denylist in Redis, shared by replicas: `{prefix}:revoked-ms:{kind}:{value}` holds the revocation's
+//! millisecond and expires with what it covers (bounded size by construction); `{prefix}:revoked-ms:cursor` is the
+//! last log `seq` copied. A Redis that lost its data (restarted: it keeps nothing on disk) has no cursor, and is
+//! refilled from the log before any check trusts it.
+//!
+//! The namespace was `revoked:` while values were whole seconds (before migration 2026-12-06-000006). A new one
+//! keeps the two releases apart during a rolling upgrade: a value in seconds read as milliseconds would cover
+//! nothing. The new namespace starts without a cursor, so this release refills it from the log before it answers.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -41,14 +45,14 @@ impl RedisDenylist {
             in_sync: AtomicBool::new(false),
             refilling: tokio::sync::Mutex::new(()),
             advance: redis::Script::new(ADVANCE_CURSOR),
-            cursor_key: redis.key("revoked:cursor"),
+            cursor_key: redis.key("revoked-ms:cursor"),
             redis,
         }
     }
 
     fn key(&self, kind: RevocationKind, value: &str) -> String {
         self.redis
-            .key(&format!("revoked:{}:{value}", kind.as_str()))
+            .key(&format!("revoked-ms:{}:{value}", kind.as_str()))
     }
 
     /// One round trip: the token's `jti`, `sid` and `sub` entries and the cursor.
@@ -134,7 +138,7 @@ impl RedisDenylist {
                 let ttl_ms = (row.expires_at - now).max(1) * 1000;
                 pipe.cmd("SET")
                     .arg(self.key(row.kind, &row.value))
-                    .arg(row.revoked_at)
+                    .arg(row.revoked_ms())
                     .arg("PX")
                     .arg(ttl_ms)
                     .ignore();

@@ -160,8 +160,16 @@ impl MasterKey {
     /// An HMAC-SHA256 key for `purpose`, derived from the master key (HMAC as a PRF, as in HKDF-Expand): the
     /// same on every replica, independent of the encryption key and of every other purpose.
     pub fn derive_hmac_key(&self, purpose: &str) -> ring::hmac::Key {
+        ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &self.derive_bytes(purpose))
+    }
+
+    /// The 32 bytes [`derive_hmac_key`](Self::derive_hmac_key) keys its HMAC with, for a key that is published (the
+    /// revocation feed's): learning it reveals nothing of the master key or of any other purpose's key.
+    pub fn derive_bytes(&self, purpose: &str) -> [u8; 32] {
         let tag = ring::hmac::sign(&self.derivation, format!("latchkey/{purpose}").as_bytes());
-        ring::hmac::Key::new(ring::hmac::HMAC_SHA256, tag.as_ref())
+        let mut bytes = [0; 32];
+        bytes.copy_from_slice(tag.as_ref());
+        bytes
     }
 
     pub fn id(&self) -> &str {

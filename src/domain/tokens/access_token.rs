@@ -108,7 +108,7 @@ pub fn sign(
         exp: now + settings.access_token_ttl,
         iat: now,
         nbf: now,
-        jti: uuid::Uuid::new_v4().to_string(),
+        jti: settings.access_token_jti(now),
         client_id: client.id.as_str(),
         scope: scope.to_string(),
         sid: subject.sid,

@@ -4,7 +4,10 @@
 //! Rules:
 //! - a poll reads pages from the cursor until `more` is false; each page's entries apply as it arrives (entries only
 //!   ever refuse more), and the poll counts as a success only once it has read to the end;
-//! - a token an entry covers is refused ([`VerifyError::Revoked`]);
+//! - a token an entry covers is refused ([`VerifyError::Revoked`]); user entries name a keyed hash of `sub` and
+//!   cover tokens issued up to their millisecond (`revoked`);
+//! - a page the verifier can't fully use (a user entry without a usable `sub_key`, an entry without its time) fails
+//!   the poll like an unreachable feed: an entry is never skipped in a way that would accept what it revokes;
 //! - a failed poll keeps the list as it is, logs a warning, and the next one comes after a growing delay; once the
 //!   last success is older than the staleness bound every token is refused ([`VerifyError::RevocationsStale`]):
 //!   a stale list could be missing the very revocation that matters;

@@ -127,6 +127,73 @@ async fn entries_by_jti_sid_and_sub_refuse_what_they_cover_and_nothing_else() {
 }
 
 #[tokio::test]
+async fn a_user_entry_names_no_sub_and_refuses_the_users_tokens_up_to_its_millisecond() {
+    let idp = MockIdp::start(&[key_a()]).await;
+    let verifier = feed_verifier(&idp, Duration::from_millis(50));
+    let now = support::now();
+    let revoked_ms = now * 1000 + 400;
+    let issued_at = |ms: i64| {
+        token_with(|c| {
+            c["jti"] = support::jti_at(ms).into();
+            c["iat"] = ms.div_euclid(1000).into();
+        })
+    };
+    let before = issued_at(revoked_ms - 1);
+    let same_ms = issued_at(revoked_ms);
+    let after = issued_at(revoked_ms + 1);
+    let in_second_without_ms = token_with(|c| {
+        c["jti"] = "0190-jti".into();
+        c["iat"] = now.into();
+    });
+
+    idp.revoke_at_ms("sub", "user-1", revoked_ms, now + 300);
+    eventually(
+        "the user entry applies",
+        Duration::from_secs(2),
+        async || matches!(verifier.verify(&before).await, Err(VerifyError::Revoked)),
+    )
+    .await;
+    for (token, what) in [
+        (&same_ms, "the same millisecond"),
+        (&in_second_without_ms, "no millisecond"),
+    ] {
+        assert!(
+            matches!(verifier.verify(token).await, Err(VerifyError::Revoked)),
+            "{what}"
+        );
+    }
+    verifier.verify(&after).await.unwrap();
+    verifier
+        .verify(&token_with(|c| c["sub"] = "user-2".into()))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_user_entry_without_a_usable_key_stops_the_feed_rather_than_being_skipped() {
+    let idp = MockIdp::start(&[key_a()]).await;
+    let verifier = support::builder()
+        .revocation_feed(Duration::from_millis(50))
+        .revocation_feed_max_staleness(Duration::from_millis(400))
+        .revocation_feed_uri(idp.feed_uri())
+        .jwks_uri(idp.jwks_uri())
+        .expect("verifier");
+    let token = key_a().token();
+    verifier.verify(&token).await.unwrap();
+
+    // A page with a user entry but no key to match it with (a broken feed): unreadable, never skipped.
+    idp.set_sub_key(None);
+    idp.revoke("sub", "user-1");
+    eventually("failing closed", Duration::from_secs(5), async || {
+        matches!(
+            verifier.verify(&token).await,
+            Err(VerifyError::RevocationsStale { .. })
+        )
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_feed_that_fails_for_longer_than_the_bound_fails_closed_and_recovers_by_itself() {
     let idp = MockIdp::start(&[key_a()]).await;
     let clock = TestClock::new();

@@ -119,6 +119,24 @@ pub(crate) fn now() -> i64 {
         .expect("seconds fit in i64")
 }
 
+/// The key the mock issuer's feed hashes `sub`s under (bytes 0..32, base64url).
+pub(crate) const SUB_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
+
+/// What Latchkey's feed lists for `sub`: `HMAC-SHA256(SUB_KEY, sub)`, base64url.
+pub(crate) fn sub_hmac(sub: &str) -> String {
+    let key = URL_SAFE_NO_PAD
+        .decode(SUB_KEY)
+        .expect("the key is base64url");
+    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &key);
+    URL_SAFE_NO_PAD.encode(aws_lc_rs::hmac::sign(&key, sub.as_bytes()))
+}
+
+/// A `jti` as Latchkey makes it: a `UUIDv7` carrying `ms`.
+pub(crate) fn jti_at(ms: i64) -> String {
+    let hex = format!("{ms:012x}");
+    format!("{}-{}-7123-8456-0123456789ab", &hex[..8], &hex[8..])
+}
+
 /// The claims Latchkey puts in an access token, valid for five minutes.
 pub(crate) fn claims() -> Value {
     let now = now();
@@ -149,6 +167,8 @@ struct IdpState {
     /// Feed entries in `seq` order, as Latchkey serves them.
     revocations: Vec<Value>,
     feed_page_size: usize,
+    /// The feed's `sub_key` (`None`: left out).
+    sub_key: Option<&'static str>,
     feed_fails: bool,
     /// The `after` of each feed request, in order.
     feed_cursors: Vec<i64>,
@@ -179,6 +199,7 @@ impl MockIdp {
             not_modified: 0,
             revocations: Vec::new(),
             feed_page_size: 1000,
+            sub_key: Some(SUB_KEY),
             feed_fails: false,
             feed_cursors: Vec::new(),
         }));
@@ -256,17 +277,43 @@ impl MockIdp {
         self.revoke_at(kind, value, now(), now() + 300);
     }
 
+    /// Adds an entry revoked at the start of second `revoked_at`, as Latchkey lists it: a `sub` as `sub_hmac`,
+    /// hashed under [`SUB_KEY`].
     pub(crate) fn revoke_at(&self, kind: &str, value: &str, revoked_at: i64, expires_at: i64) {
-        let mut state = self.state();
-        let seq = state.revocations.len() + 1;
-        state.revocations.push(json!({
-            "seq": seq, "kind": kind, "value": value, "revoked_at": revoked_at, "expires_at": expires_at,
+        self.revoke_at_ms(kind, value, revoked_at * 1000, expires_at);
+    }
+
+    pub(crate) fn revoke_at_ms(
+        &self,
+        kind: &str,
+        value: &str,
+        revoked_at_ms: i64,
+        expires_at: i64,
+    ) {
+        let (kind, value) = match kind {
+            "sub" => ("sub_hmac", sub_hmac(value)),
+            other => (other, value.to_owned()),
+        };
+        self.add_entry(json!({
+            "kind": kind, "value": value, "revoked_at_ms": revoked_at_ms, "expires_at": expires_at,
         }));
+    }
+
+    /// Adds `entry` as it is (its `seq` is set).
+    pub(crate) fn add_entry(&self, mut entry: Value) {
+        let mut state = self.state();
+        entry["seq"] = (state.revocations.len() + 1).into();
+        state.revocations.push(entry);
     }
 
     /// At most `size` entries per feed page (Latchkey's default is 1000).
     pub(crate) fn set_feed_page_size(&self, size: usize) {
         self.state().feed_page_size = size;
+    }
+
+    /// The `sub_key` the feed publishes (`None`: none).
+    pub(crate) fn set_sub_key(&self, key: Option<&'static str>) {
+        self.state().sub_key = key;
     }
 
     /// Makes the feed answer 500 (true) or serve again (false).
@@ -351,6 +398,7 @@ async fn revocations(req: HttpRequest, state: web::Data<Mutex<IdpState>>) -> Htt
         .json(json!({
             "cursor": cursor,
             "more": page.len() == state.feed_page_size,
+            "sub_key": state.sub_key,
             "revocations": page,
         }))
 }
