@@ -70,6 +70,10 @@ pub(crate) fn test_config(database_url: &str) -> Config {
     }
 }
 
+/// How long the tests' HTTP clients keep an idle connection for reuse: well below the server's 5 s keep-alive, so a
+/// request never goes out on a connection the server is closing at that moment (hyper's `IncompleteMessage`).
+pub(crate) const IDLE_CONNECTION_REUSE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Who the tests' direct calls of the domain functions are, in the audit trail.
 pub(crate) fn operator() -> latchkey::domain::audit::Actor {
     latchkey::domain::audit::Actor {
@@ -138,6 +142,7 @@ impl TestApp {
         tokio::spawn(application.run_until_stopped());
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(IDLE_CONNECTION_REUSE)
             .build()
             .expect("cannot build the HTTP client");
         Self {

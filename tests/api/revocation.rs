@@ -549,9 +549,13 @@ async fn a_redis_that_lost_the_denylist_fails_closed_until_it_is_refilled() {
 /// Deletes every key of this app's Redis prefix, as a Redis restart would.
 async fn forget_everything(app: &TestApp) {
     let url = app.config.redis_url.as_ref().unwrap().expose().to_owned();
+    // KEYS walks the whole keyspace, which other tests' keys (rate counters of floods) can make large: give it
+    // time rather than the default half-second response timeout.
+    let config = redis::AsyncConnectionConfig::new()
+        .set_response_timeout(Some(std::time::Duration::from_secs(30)));
     let mut conn = redis::Client::open(url)
         .unwrap()
-        .get_multiplexed_async_connection()
+        .get_multiplexed_async_connection_with_config(&config)
         .await
         .unwrap();
     let keys: Vec<String> = redis::cmd("KEYS")

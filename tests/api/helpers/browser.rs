@@ -127,6 +127,7 @@ impl Browser {
         let jar = Arc::new(Jar::default());
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(crate::helpers::IDLE_CONNECTION_REUSE)
             .cookie_provider(jar.clone())
             .build()
             .expect("HTTP client");
