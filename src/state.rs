@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::domain::password_reset::ResetSettings;
 use crate::domain::passwords::PasswordHasher;
+use crate::domain::registration::RegistrationSettings;
 use crate::domain::revocation::Revocations;
 use crate::domain::sessions::SessionSettings;
 use crate::domain::signing::{KeyRing, MasterKey};
@@ -33,9 +34,11 @@ pub struct AppState {
     pub clock: SharedClock,
     pub sessions: SessionSettings,
     pub reset: ResetSettings,
+    /// Who may register, and how addresses are verified.
+    pub registration: RegistrationSettings,
     /// Wakes the mail sender when a request queued mail.
     pub mail_wake: Arc<tokio::sync::Notify>,
-    /// Wakes the handler of forgot-password requests when one was queued.
+    /// Wakes the handler of forgot-password and registration requests when one was queued.
     pub reset_wake: Arc<tokio::sync::Notify>,
     /// Every client's web origins, for the CORS answers of `/token`, `/revoke` and `/userinfo`.
     pub web_origins: KnownOrigins,

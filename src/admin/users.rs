@@ -61,6 +61,9 @@ pub struct CreateUser {
     #[serde(default)]
     pub roles: Vec<String>,
     pub tenant: Option<String>,
+    /// The operator vouches for the address: `email_verified` is true from the start (default false).
+    #[serde(default)]
+    pub email_verified: bool,
 }
 
 /// Changes to a user (JSON merge patch, RFC 7396): absent fields stay as they are; `tenant: null` removes it.
@@ -146,6 +149,7 @@ pub async fn create_user(
             roles: new.roles,
             tenant: new.tenant,
             password,
+            email_verified: new.email_verified,
         },
         &caller.actor(),
         state.clock.now(),

@@ -12,6 +12,7 @@ use super::services::Services;
 use crate::config::Config;
 use crate::domain::password_reset::{RequestHandling, ResetMailTexts};
 use crate::domain::passwords::PasswordHasher;
+use crate::domain::registration::{self, RegistrationMailTexts};
 use crate::domain::signing::KeyRing;
 use crate::domain::signing::manager::KeyManager;
 use crate::infra::clock::SharedClock;
@@ -53,6 +54,7 @@ impl Background {
         &mut self,
         state: web::Data<AppState>,
         texts: ResetMailTexts,
+        registration_texts: RegistrationMailTexts,
     ) {
         self.reset_requests = Some(tokio::spawn(async move {
             loop {
@@ -68,6 +70,20 @@ impl Background {
                     Ok(_) => state.mail_wake.notify_one(),
                     Err(e) => {
                         tracing::warn!(error = %e, "forgot-password requests unavailable; will retry");
+                    }
+                }
+                let registrations = registration::RequestHandling {
+                    store: &state.store,
+                    master: &state.master,
+                    throttle: &state.throttle,
+                    settings: &state.registration,
+                    texts: &registration_texts,
+                };
+                match registrations.handle_requests(state.clock.now()).await {
+                    Ok(0) => {}
+                    Ok(_) => state.mail_wake.notify_one(),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "registration requests unavailable; will retry");
                     }
                 }
                 tokio::select! {

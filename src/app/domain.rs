@@ -5,6 +5,7 @@ use std::sync::Arc;
 use super::services::Services;
 use crate::config::Config;
 use crate::domain::password_reset::ResetSettings;
+use crate::domain::registration::RegistrationSettings;
 use crate::domain::sessions::SessionSettings;
 use crate::domain::signing::KeyRing;
 use crate::domain::signing::usage::SigningUsage;
@@ -94,6 +95,17 @@ pub(super) async fn app_state(config: &Config, parts: Parts) -> AppState {
         },
         reset: ResetSettings {
             ttl: config.password_reset_ttl.as_secs(),
+            public_url: config.public_url(),
+        },
+        registration: RegistrationSettings {
+            mode: config.registration,
+            email_domains: config
+                .registration_email_domains
+                .iter()
+                .map(|d| d.to_ascii_lowercase())
+                .collect(),
+            require_verified_email: config.require_verified_email,
+            verification_ttl: config.email_verification_ttl.as_secs(),
             public_url: config.public_url(),
         },
         mail_wake,

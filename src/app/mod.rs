@@ -113,6 +113,7 @@ impl Application {
         };
         let secure_cookies = surfaces.pages.cookie.secure;
         let reset_texts = surfaces.pages.chrome.messages.reset_mail_texts();
+        let registration_texts = surfaces.pages.chrome.messages.registration_mail_texts();
         let parts = domain::Parts {
             services,
             keys,
@@ -122,7 +123,7 @@ impl Application {
             secure_cookies,
         };
         let state = web::Data::new(domain::app_state(&config, parts).await);
-        background.handle_reset_requests(state.clone(), reset_texts);
+        background.handle_reset_requests(state.clone(), reset_texts, registration_texts);
         let server = server::serve(&config, state.clone(), surfaces, listener)?;
         tracing::info!(
             address = %std::net::SocketAddr::new(config.bind.ip(), port),

@@ -29,6 +29,9 @@ pub enum UsersCommand {
         /// Read the password from standard input (required)
         #[arg(long, required = true)]
         password_stdin: bool,
+        /// The address is known to be the user's: the email_verified claim is true from the start
+        #[arg(long)]
+        email_verified: bool,
         #[command(flatten)]
         output: Output,
     },
@@ -71,6 +74,7 @@ pub(super) async fn run(command: UsersCommand, config: &Config) -> anyhow::Resul
             roles,
             tenant,
             password_stdin: _,
+            email_verified,
             output,
         } => {
             let password = Password::new(read_password_from_stdin()?)?;
@@ -83,6 +87,7 @@ pub(super) async fn run(command: UsersCommand, config: &Config) -> anyhow::Resul
                     roles,
                     tenant,
                     password,
+                    email_verified,
                 },
                 &Actor::command_line(),
                 crate::store::now(),

@@ -18,6 +18,7 @@ use std::path::Path;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 
+pub use crate::domain::registration::RegistrationMode;
 pub use duration::HumanDuration;
 pub use error::ConfigError;
 pub use issuer::IssuerUrl;

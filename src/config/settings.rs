@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::duration::HumanDuration;
 use super::issuer::IssuerUrl;
+use crate::domain::registration::RegistrationMode;
 use crate::domain::signing::lifecycle::KeyPolicy;
 use crate::domain::signing::master_key::MasterKeySource;
 use crate::http::client_addr::TrustedProxies;
@@ -99,6 +100,15 @@ pub struct Config {
     pub public_url: Option<IssuerUrl>,
     /// How long a password-reset link works.
     pub password_reset_ttl: HumanDuration,
+    /// Who may create an account on the hosted pages.
+    pub registration: RegistrationMode,
+    /// Addresses self-registration accepts, by domain (empty: any).
+    #[serde(deserialize_with = "list_or_comma_separated")]
+    pub registration_email_domains: Vec<String>,
+    /// A self-registered account signs in only once its address is verified.
+    pub require_verified_email: bool,
+    /// How long an email verification link works.
+    pub email_verification_ttl: HumanDuration,
     /// SMTP server for mail (lettre URL: `smtp://user:pass@host:587?tls=required`, `smtps://host`).
     pub smtp_url: Option<SecretString>,
     /// The `From` of every message.
@@ -166,6 +176,10 @@ impl Default for Config {
             theme_stylesheet: None,
             public_url: None,
             password_reset_ttl: HumanDuration::from_secs(3_600),
+            registration: RegistrationMode::Closed,
+            registration_email_domains: Vec::new(),
+            require_verified_email: true,
+            email_verification_ttl: HumanDuration::from_secs(86_400),
             smtp_url: None,
             mail_from: "Latchkey <no-reply@localhost>".to_owned(),
             mail_dir: None,
@@ -201,6 +215,28 @@ impl fmt::Debug for Config {
             .field("trusted_proxies", &self.trusted_proxies)
             .finish_non_exhaustive()
     }
+}
+
+/// A TOML array of strings, or one comma-separated string (how an environment variable carries a list); entries
+/// trimmed, empty ones dropped.
+fn list_or_comma_separated<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Written {
+        One(String),
+        Many(Vec<String>),
+    }
+    let entries = match Written::deserialize(deserializer)? {
+        Written::One(text) => text.split(',').map(str::to_owned).collect(),
+        Written::Many(entries) => entries,
+    };
+    Ok(entries
+        .into_iter()
+        .map(|e| e.trim().to_owned())
+        .filter(|e| !e.is_empty())
+        .collect())
 }
 
 /// How logs are written on standard error.

@@ -151,6 +151,21 @@ fn hosted_pages(config: &Config) -> Check {
         !config.product_name.trim().is_empty() && config.product_name.len() <= 64,
         || "product_name must be 1-64 characters".into(),
     )?;
+    let verification_ttl = config.email_verification_ttl.0;
+    ensure(
+        verification_ttl >= Duration::from_secs(600)
+            && verification_ttl <= Duration::from_secs(7 * 86_400),
+        || "email_verification_ttl must be between 10m and 7d".into(),
+    )?;
+    if let Some(domain) = config
+        .registration_email_domains
+        .iter()
+        .find(|d| d.contains('@') || !d.contains('.') || d.chars().any(char::is_whitespace))
+    {
+        return Err(format!(
+            "registration_email_domains: {domain:?} is not a domain (write example.org, without @)"
+        ));
+    }
     let reset_ttl = config.password_reset_ttl.0;
     ensure(
         reset_ttl >= Duration::from_secs(60) && reset_ttl <= Duration::from_secs(86_400),

@@ -366,6 +366,15 @@ impl AuthorizationRequest {
         fields
     }
 
+    /// [`Self::carried`] as a query string: how the pages link back into this request (`/authorize?…`).
+    pub fn carried_query(&self) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in self.carried() {
+            query.append_pair(name, &value);
+        }
+        query.finish()
+    }
+
     /// An error response for this request (e.g. `login_required`, `access_denied`).
     pub fn error(&self, code: ErrorCode, description: &'static str) -> ErrorRedirect {
         ErrorRedirect {

@@ -12,6 +12,7 @@ pub mod oauth_error;
 pub mod password_reset;
 pub mod passwords;
 pub mod preconditions;
+pub mod registration;
 pub mod revocation;
 pub mod sessions;
 pub mod signing;

@@ -67,6 +67,11 @@ pub struct User {
     pub tenant: Option<String>,
     /// A disabled user can't sign in and has no live session or token.
     pub disabled: bool,
+    /// The user proved control of `email` (a link mailed there was used, or an operator said so).
+    pub email_verified: bool,
+    /// How the account came to be: `operator` (CLI, admin API), `registration` (self-service), `invitation` or
+    /// `import`.
+    pub source: String,
     /// UNIX seconds.
     pub created_at: i64,
     #[serde(skip)]
@@ -96,11 +101,24 @@ impl User {
             roles,
             tenant: row.tenant.clone(),
             disabled: row.disabled,
+            email_verified: row.email_verified,
+            source: row.source.clone(),
             created_at: row.created_at,
             version: row.version,
         }
     }
+
+    /// Whether a correct password is enough to sign in: not while a self-registered account has not verified its
+    /// address and the policy requires it (operator-created and imported accounts are vouched for by the
+    /// operator).
+    pub fn may_sign_in(&self, require_verified_email: bool) -> bool {
+        !(require_verified_email && !self.email_verified && self.source == SOURCE_REGISTRATION)
+    }
 }
+
+/// How an account came to be (the `source` of a user).
+pub const SOURCE_OPERATOR: &str = "operator";
+pub const SOURCE_REGISTRATION: &str = "registration";
 
 /// What a user typed to say who they are: an email address (has `@`, matched lowercased) or a username (exact).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,6 +161,8 @@ pub struct NewUser {
     pub roles: Vec<String>,
     pub tenant: Option<String>,
     pub password: Password,
+    /// The operator vouches for the address (`email_verified` is true from the start).
+    pub email_verified: bool,
 }
 
 /// Checks the shape of an email address: one `@`, both sides non-empty, no spaces or controls, at most 254 bytes
@@ -225,6 +245,8 @@ pub async fn create_user(
         disabled: false,
         created_at: now,
         updated_at: now,
+        email_verified: new.email_verified,
+        source: SOURCE_OPERATOR.to_owned(),
     };
     store.insert_user(row).await?;
     let user = User {
@@ -234,6 +256,8 @@ pub async fn create_user(
         roles: new.roles,
         tenant: new.tenant,
         disabled: false,
+        email_verified: new.email_verified,
+        source: SOURCE_OPERATOR.to_owned(),
         created_at: now,
         version: 0,
     };

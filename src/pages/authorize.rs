@@ -83,7 +83,9 @@ async fn authorize(
         return Ok(redirect_error(state, pages, &error));
     }
     let username = request.login_hint.clone().unwrap_or_default();
-    Ok(sign_in_form(pages, &request, cookie, &username, None))
+    Ok(sign_in_form(
+        pages, state, &request, cookie, &username, None,
+    ))
 }
 
 /// `POST /login`: the sign-in form. Checks origin and CSRF token, then the request it carries, then the password.
@@ -133,9 +135,10 @@ pub async fn sign_in(
     let signed_in = match user {
         Ok(signed_in) => signed_in,
         Err(AuthError::InvalidCredentials) => {
-            let again = Some(pages.chrome.messages.bad_credentials);
+            let again = Some(Problem::BadCredentials);
             return Ok(sign_in_form(
                 &pages,
+                &state,
                 &request,
                 Some(cookie),
                 username,
@@ -144,6 +147,22 @@ pub async fn sign_in(
         }
         Err(e) => return Err(e.into()),
     };
+    // A self-registered account that has not verified its address yet (only after the right password, so this
+    // says nothing about accounts to someone who doesn't know it).
+    if !signed_in
+        .user
+        .may_sign_in(state.registration.require_verified_email)
+    {
+        let unverified = Some(Problem::Unverified);
+        return Ok(sign_in_form(
+            &pages,
+            &state,
+            &request,
+            Some(cookie),
+            username,
+            unverified,
+        ));
+    }
     // A new secret, and with it a new cookie and new CSRF tokens: whatever cookie the browser had before (maybe
     // planted) names nothing now (session fixation, OWASP ASVS 3.2.1).
     let user = &signed_in.user;
@@ -183,14 +202,34 @@ async fn approve(
     Ok(response.finish())
 }
 
-/// The sign-in form for `request`, its CSRF token bound to the browser cookie (created now if there is none).
+/// Why the sign-in form is shown again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Problem {
+    /// The one answer to every failed sign-in (no account enumeration).
+    BadCredentials,
+    /// The right password, for a self-registered account whose address is not verified yet.
+    Unverified,
+}
+
+/// The sign-in form for `request`, its CSRF token bound to the browser cookie (created now if there is none), with
+/// a link to registration (carrying the request) when registration is open.
 fn sign_in_form(
     pages: &PageSettings,
+    state: &AppState,
     request: &AuthorizationRequest,
     cookie: Option<PlainToken>,
     username: &str,
-    error: Option<&str>,
+    problem: Option<Problem>,
 ) -> HttpResponse {
+    let messages = pages.chrome.messages;
+    let error = problem.map(|p| match p {
+        Problem::BadCredentials => messages.bad_credentials,
+        Problem::Unverified => messages.unverified_email,
+    });
+    let register_href = state
+        .registration
+        .is_open()
+        .then(|| format!("/register?{}", request.carried_query()));
     let (cookie, set_cookie) = match cookie {
         Some(cookie) => (cookie, false),
         None => (PlainToken::generate(SESSION_PREFIX), true),
@@ -207,6 +246,8 @@ fn sign_in_form(
             carried: &carried,
             username,
             error,
+            register_href: register_href.as_deref(),
+            resend: problem == Some(Problem::Unverified),
         },
     );
     if set_cookie && let Err(e) = response.add_cookie(&pages.cookie.cookie(&cookie)) {

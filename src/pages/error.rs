@@ -17,6 +17,7 @@ use crate::domain::authentication::AuthError;
 use crate::domain::authorization::NoRedirect;
 use crate::domain::password_reset::ResetError;
 use crate::domain::passwords::PasswordError;
+use crate::domain::registration::RegistrationError;
 use crate::domain::revocation::RevocationError;
 use crate::domain::throttle::Throttled;
 use crate::http::retry_after::RETRY_AFTER_SECS;
@@ -40,6 +41,12 @@ pub enum PageError {
     /// A reset link that is unknown, used or expired.
     #[error("the reset link can't be used")]
     InvalidResetLink,
+    /// An email verification link that is unknown, used or expired.
+    #[error("the verification link can't be used")]
+    InvalidVerificationLink,
+    /// Self-service registration is not open (`registration` is `closed` or `invite`).
+    #[error("registration is not open")]
+    RegistrationClosed,
     /// Brute-force or abuse limits (RFC 6585 §4).
     #[error("too many attempts")]
     Throttled(Throttled),
@@ -71,6 +78,8 @@ impl PageError {
             },
             Self::BadIdTokenHint => m.error_bad_id_token_hint,
             Self::InvalidResetLink => m.reset_invalid_link,
+            Self::InvalidVerificationLink => m.verify_invalid_link,
+            Self::RegistrationClosed => m.register_closed,
             Self::Throttled(_) => m.error_too_many_attempts,
             Self::Unavailable(_) | Self::DenylistUnavailable | Self::Busy | Self::Unexpected(_) => {
                 m.error_unavailable
@@ -95,6 +104,8 @@ impl PageError {
             | Self::FormExpired
             | Self::BadIdTokenHint
             | Self::InvalidResetLink
+            | Self::InvalidVerificationLink
+            | Self::RegistrationClosed
             | Self::Throttled(_) => {}
         }
     }
@@ -130,7 +141,9 @@ impl ResponseError for PageError {
             Self::Malformed
             | Self::NoRedirect(_)
             | Self::BadIdTokenHint
-            | Self::InvalidResetLink => StatusCode::BAD_REQUEST,
+            | Self::InvalidResetLink
+            | Self::InvalidVerificationLink => StatusCode::BAD_REQUEST,
+            Self::RegistrationClosed => StatusCode::NOT_FOUND,
             Self::FormExpired => StatusCode::FORBIDDEN,
             Self::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) | Self::DenylistUnavailable | Self::Busy | Self::Unexpected(_) => {
@@ -186,6 +199,17 @@ impl From<ResetError> for PageError {
         match e {
             ResetError::Store(e) => Self::Unavailable(e),
             ResetError::Password(PasswordError::Busy) => Self::Busy,
+            other => Self::Unexpected(other.into()),
+        }
+    }
+}
+
+impl From<RegistrationError> for PageError {
+    fn from(e: RegistrationError) -> Self {
+        match e {
+            RegistrationError::Closed => Self::RegistrationClosed,
+            RegistrationError::Store(e) => Self::Unavailable(e),
+            RegistrationError::Password(PasswordError::Busy) => Self::Busy,
             other => Self::Unexpected(other.into()),
         }
     }

@@ -60,6 +60,40 @@ pub struct Messages {
     pub reset_mail_text: &'static str,
     pub password_changed_mail_subject: &'static str,
     pub password_changed_mail_text: &'static str,
+    pub register_link: &'static str,
+    pub register_title: &'static str,
+    pub register_heading: &'static str,
+    pub register_intro: &'static str,
+    pub register_button: &'static str,
+    pub register_closed: &'static str,
+    pub register_domain_not_allowed: &'static str,
+    pub register_invalid_email: &'static str,
+    pub register_sent_heading: &'static str,
+    pub register_sent_text: &'static str,
+    pub have_account_link: &'static str,
+    pub verify_title: &'static str,
+    pub verify_heading: &'static str,
+    pub verify_intro: &'static str,
+    pub verify_button: &'static str,
+    pub verify_invalid_link: &'static str,
+    pub verify_done_heading: &'static str,
+    pub verify_done_text: &'static str,
+    pub continue_link: &'static str,
+    pub sign_in_link: &'static str,
+    /// A correct password for an account whose address is not verified yet.
+    pub unverified_email: &'static str,
+    pub resend_link: &'static str,
+    pub resend_title: &'static str,
+    pub resend_heading: &'static str,
+    pub resend_intro: &'static str,
+    pub resend_button: &'static str,
+    pub resend_sent_text: &'static str,
+    pub verify_mail_subject: &'static str,
+    /// `{link}` and `{hours}` are replaced.
+    pub verify_mail_text: &'static str,
+    pub exists_mail_subject: &'static str,
+    /// `{link}` (the forgot-password page) is replaced.
+    pub exists_mail_text: &'static str,
 }
 
 pub static ENGLISH: Messages = Messages {
@@ -123,9 +157,54 @@ pub static ENGLISH: Messages = Messages {
     password_changed_mail_subject: "Your password was changed",
     password_changed_mail_text: "The password of your account was just changed, and every session was signed \
         out.\n\nIf you did not do this, reset your password at once and contact your administrator.\n",
+    register_link: "Create an account",
+    register_title: "Create an account",
+    register_heading: "Create an account",
+    register_intro: "We will send a link to your email address to confirm that it is yours.",
+    register_button: "Create the account",
+    register_closed: "You can't create an account here. Ask your administrator for an invitation.",
+    register_domain_not_allowed: "Accounts can't be created with addresses of this domain. Use your work address.",
+    register_invalid_email: "Enter an email address, such as name@example.org.",
+    register_sent_heading: "Check your email",
+    register_sent_text: "We sent a message to the address you entered. Open the link in it to confirm your address \
+        and finish creating your account.",
+    have_account_link: "Already have an account? Sign in",
+    verify_title: "Confirm your email address",
+    verify_heading: "Confirm your email address",
+    verify_intro: "Confirm that this address is yours to finish setting up your account.",
+    verify_button: "Confirm my address",
+    verify_invalid_link: "This link has expired or was already used. Ask for a new one.",
+    verify_done_heading: "Your address is confirmed",
+    verify_done_text: "Your account is ready. Sign in to continue.",
+    continue_link: "Continue",
+    sign_in_link: "Sign in",
+    unverified_email: "Confirm your email address first: open the link we sent you. No message? Ask for a new link.",
+    resend_link: "Send a new confirmation link",
+    resend_title: "Confirm your email address",
+    resend_heading: "Get a new confirmation link",
+    resend_intro: "Enter the email address of your account. If it still needs confirming, we will send a new link.",
+    resend_button: "Send the link",
+    resend_sent_text: "If this address has an account that still needs confirming, a new link is on its way.",
+    verify_mail_subject: "Confirm your email address",
+    verify_mail_text: "Welcome! To confirm that this address is yours and finish creating your account, open \
+        this link within {hours} hours:\n\n{link}\n\nIf you did not create an account, ignore this message.\n",
+    exists_mail_subject: "Someone tried to create an account with your address",
+    exists_mail_text: "Someone (maybe you) tried to create a new account with this email address, which already \
+        has one. No new account was created.\n\nIf it was you and you forgot your password, reset it here:\n\n\
+        {link}\n\nIf it was not you, you can ignore this message.\n",
 };
 
 impl Messages {
+    /// The registration mails in this catalogue's language.
+    pub fn registration_mail_texts(&self) -> crate::domain::registration::RegistrationMailTexts {
+        crate::domain::registration::RegistrationMailTexts {
+            verify_subject: self.verify_mail_subject,
+            verify_text: self.verify_mail_text,
+            exists_subject: self.exists_mail_subject,
+            exists_text: self.exists_mail_text,
+        }
+    }
+
     /// The password-reset mails in this catalogue's language.
     pub fn reset_mail_texts(&self) -> crate::domain::password_reset::ResetMailTexts {
         crate::domain::password_reset::ResetMailTexts {

@@ -8,6 +8,7 @@ mod forms;
 pub mod logout;
 pub mod messages;
 pub mod password;
+pub mod registration;
 pub mod render;
 pub mod security;
 pub mod settings;
@@ -47,6 +48,24 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: web::Data<PageSettings>
             page("/password/reset")
                 .route(web::get().to(password::reset_form))
                 .route(web::post().to(password::reset))
+                .wrap(from_fn(error::render_errors)),
+        )
+        .service(
+            page("/register")
+                .route(web::get().to(registration::register_form))
+                .route(web::post().to(registration::register))
+                .wrap(from_fn(error::render_errors)),
+        )
+        .service(
+            page("/verify-email")
+                .route(web::get().to(registration::verify_form))
+                .route(web::post().to(registration::verify))
+                .wrap(from_fn(error::render_errors)),
+        )
+        .service(
+            page("/verify-email/resend")
+                .route(web::get().to(registration::resend_form))
+                .route(web::post().to(registration::resend))
                 .wrap(from_fn(error::render_errors)),
         )
         .route("/assets/latchkey.css", web::get().to(assets::stylesheet))

@@ -10,6 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::error::PageError;
+use super::messages::Messages;
 use super::render::{message_page, render};
 use super::settings::{Chrome, PageSettings};
 use crate::domain::form::Form;
@@ -104,12 +105,7 @@ pub async fn reset(
     let password = match Password::new(first.to_owned()) {
         Ok(password) => password,
         Err(e) => {
-            let message = match e {
-                PasswordError::TooShort => messages.reset_too_short,
-                PasswordError::TooLong => messages.reset_too_long,
-                PasswordError::Common => messages.reset_common,
-                PasswordError::Hashing(_) | PasswordError::Busy => messages.error_unavailable,
-            };
+            let message = password_problem(&e, messages);
             return Ok(reset_page(&pages, &req, &token, Some(message)));
         }
     };
@@ -143,6 +139,16 @@ pub async fn reset(
     Ok(response)
 }
 
+/// What to tell someone whose new password the policy refused (length, the common-password list).
+pub(super) fn password_problem(e: &PasswordError, messages: &Messages) -> &'static str {
+    match e {
+        PasswordError::TooShort => messages.reset_too_short,
+        PasswordError::TooLong => messages.reset_too_long,
+        PasswordError::Common => messages.reset_common,
+        PasswordError::Hashing(_) | PasswordError::Busy => messages.error_unavailable,
+    }
+}
+
 /// The `token` parameter, when it has the shape of one of ours.
 fn presented_token(form: &Form) -> Option<PlainToken> {
     form.get("token")
@@ -171,7 +177,7 @@ fn reset_page(
     with_cookie(pages, render(pages, status, &page), &cookie, new)
 }
 
-fn with_cookie(
+pub(super) fn with_cookie(
     pages: &PageSettings,
     mut response: HttpResponse,
     cookie: &PlainToken,

@@ -16,6 +16,10 @@ pub(super) struct SignInPage<'a> {
     pub(super) carried: &'a [(&'static str, String)],
     pub(super) username: &'a str,
     pub(super) error: Option<&'a str>,
+    /// Registration, carrying this request (when registration is open).
+    pub(super) register_href: Option<&'a str>,
+    /// Offer a new verification link (the account's address is not verified).
+    pub(super) resend: bool,
 }
 
 /// A page with a heading and one paragraph (confirmations).

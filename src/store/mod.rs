@@ -12,6 +12,7 @@ pub mod password_resets;
 pub(crate) mod private_files;
 pub mod pruning;
 pub mod refresh_tokens;
+pub mod registrations;
 pub mod revocations;
 pub mod schema;
 pub mod sessions;

@@ -4,8 +4,8 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::schema::{
-    authorization_codes as codes, mail_outbox, password_reset_tokens as resets, revocations,
-    sessions,
+    authorization_codes as codes, email_verifications, mail_outbox,
+    password_reset_tokens as resets, revocations, sessions,
 };
 use super::{Store, StoreError, write_tx};
 
@@ -19,12 +19,13 @@ pub struct Pruned {
     pub codes: usize,
     pub sessions: usize,
     pub reset_tokens: usize,
+    pub verification_links: usize,
     pub sent_mail: usize,
     pub revocations: usize,
 }
 
 impl Store {
-    /// Deletes authorization codes, sessions and reset tokens that expired (or sessions that ended), and mail that
+    /// Deletes authorization codes, sessions, reset and verification links that expired (or sessions that ended), and mail that
     /// was delivered, more than [`RETENTION_SECS`] before `now`.
     pub async fn prune_expired(&self, now: i64) -> Result<Pruned, StoreError> {
         let before = now - RETENTION_SECS;
@@ -45,6 +46,11 @@ impl Store {
             let reset_tokens = diesel::delete(resets::table.filter(resets::expires_at.lt(before)))
                 .execute(conn)
                 .await?;
+            let verification_links = diesel::delete(
+                email_verifications::table.filter(email_verifications::expires_at.lt(before)),
+            )
+            .execute(conn)
+            .await?;
             let sent_mail = diesel::delete(mail_outbox::table.filter(mail_outbox::sent_at.lt(before)))
                 .execute(conn)
                 .await?;
@@ -54,7 +60,7 @@ impl Store {
                 diesel::delete(revocations::table.filter(revocations::expires_at.le(now - grace)))
                     .execute(conn)
                     .await?;
-            Ok(Pruned { codes, sessions, reset_tokens, sent_mail, revocations })
+            Ok(Pruned { codes, sessions, reset_tokens, verification_links, sent_mail, revocations })
         })
     }
 }

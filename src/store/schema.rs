@@ -13,6 +13,31 @@ diesel::table! {
         updated_at -> BigInt,
         version -> BigInt,
         password_changed_at -> BigInt,
+        email_verified -> Bool,
+        source -> Text,
+    }
+}
+
+diesel::table! {
+    registration_requests (id) {
+        id -> Text,
+        kind -> Text,
+        email -> Text,
+        password_hash -> Nullable<Text>,
+        return_to -> Nullable<Text>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    email_verifications (token_hash) {
+        token_hash -> Binary,
+        user_id -> Text,
+        email -> Text,
+        return_to -> Nullable<Text>,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
     }
 }
 
@@ -180,6 +205,7 @@ diesel::table! {
 }
 diesel::joinable!(refresh_tokens -> refresh_token_families (family_id));
 diesel::joinable!(password_reset_tokens -> users (user_id));
+diesel::joinable!(email_verifications -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(authorization_codes -> users (user_id));
 diesel::joinable!(refresh_token_families -> users (user_id));
@@ -197,5 +223,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     password_reset_tokens,
     password_reset_requests,
     mail_outbox,
-    revocations
+    revocations,
+    registration_requests,
+    email_verifications
 );

@@ -25,6 +25,10 @@ pub struct UserRow {
     pub version: i64,
     /// UNIX seconds of the last password reset (0: none); device cookies are bound to it.
     pub password_changed_at: i64,
+    /// The user proved control of `email` (the `email_verified` claim).
+    pub email_verified: bool,
+    /// How the account came to be (`users::SOURCE_*`).
+    pub source: String,
 }
 
 impl std::fmt::Debug for UserRow {
@@ -37,6 +41,8 @@ impl std::fmt::Debug for UserRow {
             .field("roles", &self.roles)
             .field("tenant", &self.tenant)
             .field("disabled", &self.disabled)
+            .field("email_verified", &self.email_verified)
+            .field("source", &self.source)
             .field("version", &self.version)
             .finish_non_exhaustive()
     }
@@ -55,6 +61,8 @@ pub struct NewUserRow {
     pub disabled: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    pub email_verified: bool,
+    pub source: String,
 }
 
 impl Store {

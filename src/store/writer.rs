@@ -214,6 +214,8 @@ mod tests {
             disabled: false,
             created_at: 0,
             updated_at: 0,
+            email_verified: false,
+            source: "operator".into(),
         }
     }
 

@@ -188,6 +188,7 @@ impl TestApp {
                 roles: spec.roles.clone(),
                 tenant: spec.tenant.clone(),
                 password,
+                email_verified: false,
             },
             &operator(),
             self.state.clock.now(),

@@ -35,6 +35,7 @@ mod password_grant;
 mod password_reset;
 mod realtime;
 mod refresh_grant;
+mod registration;
 mod request_validation;
 mod revocation;
 mod revocation_precision;

@@ -352,6 +352,7 @@ async fn the_stored_password_hash_costs_are_counted_per_parameter_set() {
             tenant: None,
             password: latchkey::domain::passwords::Password::new("an older passphrase".into())
                 .expect("a password"),
+            email_verified: false,
         },
         &crate::helpers::operator(),
         app.state.clock.now(),

@@ -11,7 +11,8 @@ use crate::domain::users::User;
 pub struct IdentityClaims {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// Latchkey does not verify addresses yet: it says so rather than claim otherwise.
+    /// True once the user proved control of the address (a verification link, an invitation, or an operator
+    /// vouching for it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_verified: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -24,7 +25,7 @@ impl IdentityClaims {
         let email = granted("email");
         Self {
             email: email.then(|| user.email.clone()),
-            email_verified: email.then_some(false),
+            email_verified: email.then_some(user.email_verified),
             preferred_username: if granted("profile") {
                 user.username.clone()
             } else {

@@ -61,6 +61,15 @@ pub async fn grant(
         state.clock.now(),
     )
     .await?;
+    // Only after the right password: says nothing about the account to someone who doesn't know it.
+    if !signed_in
+        .user
+        .may_sign_in(state.registration.require_verified_email)
+    {
+        return Err(OAuthError::invalid_grant(
+            "the account's email address is not verified yet: open the link that was mailed to it",
+        ));
+    }
     let issued = state
         .issuer
         .start(&signed_in.user, client, &scope, &scope)

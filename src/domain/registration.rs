@@ -1,0 +1,343 @@
+//! Self-service registration and email verification (DESIGN.md §22).
+//!
+//! A registration is answered the same way whether or not the address has an account: the page checks what it
+//! can check without looking anything up (the policy, the address's shape and domain, the password rules), hashes
+//! the password (every registration pays for one argon2 hash, on the bounded pool, so the slow hash is never a
+//! cheap way in for a flood: a full queue sheds with 503), and queues the request: one insert. Off the request path
+//! a background task looks the address up: a new address becomes an unverified account and a verification link by
+//! mail; an address that has an account gets a "someone tried to register with your address" notice instead (within
+//! the account's mail limit). Neither the page, its status nor its timing depends on which.
+//!
+//! The link's `GET` only shows a button, because mail scanners open links; the `POST` verifies the address once.
+
+use crate::domain::passwords::{Password, PasswordError, PasswordHasher};
+use crate::domain::signing::MasterKey;
+use crate::domain::throttle::{AccountKey, Throttle};
+use crate::domain::users::{SOURCE_REGISTRATION, normalize_email};
+use crate::infra::mail::Mail;
+use crate::store::registrations::{
+    KIND_REGISTER, KIND_RESEND, RegistrationRequestRow, VerificationRow,
+};
+use crate::store::users::NewUserRow;
+use crate::store::{Store, StoreError};
+use crate::values::ids::UserId;
+use crate::values::roles::Roles;
+use crate::values::secret::PlainToken;
+
+/// Who may create an account on the hosted pages (`registration`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RegistrationMode {
+    /// Only operators create accounts (CLI, admin API): an identity provider lets no stranger in unless told to.
+    Closed,
+    /// Only people an operator invited.
+    Invite,
+    /// Anyone with an address the policy accepts.
+    Open,
+}
+
+/// Prefix of email verification tokens, so secret scanners can recognise one.
+pub const VERIFICATION_PREFIX: &str = "lk_ev_";
+
+/// Longest authorization request carried through a registration (it goes back into a URL).
+const MAX_RETURN_TO: usize = 4096;
+
+/// Requests handled per round.
+const BATCH: i64 = 50;
+
+#[derive(Clone, Debug)]
+pub struct RegistrationSettings {
+    pub mode: RegistrationMode,
+    /// Accepted address domains, lowercase (empty: any).
+    pub email_domains: Vec<String>,
+    /// A self-registered account signs in only once verified.
+    pub require_verified_email: bool,
+    /// Seconds a verification link works.
+    pub verification_ttl: i64,
+    /// The base URL links are built from (`public_url`, else the issuer).
+    pub public_url: String,
+}
+
+impl RegistrationSettings {
+    /// Whether anyone may register on the page.
+    pub fn is_open(&self) -> bool {
+        self.mode == RegistrationMode::Open
+    }
+}
+
+/// Why a registration was not taken: each is about what the person typed or the policy, never about whether an
+/// account exists.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistrationError {
+    #[error("registration is not open")]
+    Closed,
+    #[error("that is not an email address")]
+    InvalidEmail,
+    #[error("addresses of this domain can't register")]
+    DomainNotAllowed,
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The texts of the mails, in the language of the page that asked. `verify_text` holds `{link}` and `{hours}`.
+#[derive(Debug, Clone, Copy)]
+pub struct RegistrationMailTexts {
+    pub verify_subject: &'static str,
+    pub verify_text: &'static str,
+    pub exists_subject: &'static str,
+    pub exists_text: &'static str,
+}
+
+/// What a person typed on the registration page.
+pub struct Registration<'a> {
+    pub email: &'a str,
+    pub password: &'a Password,
+    /// The authorization request the registration started from (a query string), if any.
+    pub return_to: Option<&'a str>,
+}
+
+/// Takes a registration: checked against the policy, the password hashed, and queued for
+/// [`RequestHandling::handle_requests`]. The same work for every address that passes the checks.
+pub async fn register(
+    store: &Store,
+    hasher: &PasswordHasher,
+    settings: &RegistrationSettings,
+    registration: Registration<'_>,
+    now: i64,
+) -> Result<(), RegistrationError> {
+    if !settings.is_open() {
+        return Err(RegistrationError::Closed);
+    }
+    let email = normalize_email(registration.email).map_err(|_| RegistrationError::InvalidEmail)?;
+    if !domain_allowed(&settings.email_domains, &email) {
+        return Err(RegistrationError::DomainNotAllowed);
+    }
+    let password_hash = hasher.hash(registration.password).await?;
+    store
+        .queue_registration_request(RegistrationRequestRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            kind: KIND_REGISTER.to_owned(),
+            email,
+            password_hash: Some(password_hash),
+            return_to: registration
+                .return_to
+                .filter(|r| r.len() <= MAX_RETURN_TO)
+                .map(str::to_owned),
+            created_at: now,
+        })
+        .await?;
+    Ok(())
+}
+
+/// Asks for a new verification link for `email`: queued when it is an address at all, answered the same either way.
+/// `true` when something was queued.
+pub async fn resend(store: &Store, email: &str, now: i64) -> Result<bool, StoreError> {
+    let Ok(email) = normalize_email(email) else {
+        return Ok(false);
+    };
+    store
+        .queue_registration_request(RegistrationRequestRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            kind: KIND_RESEND.to_owned(),
+            email,
+            password_hash: None,
+            return_to: None,
+            created_at: now,
+        })
+        .await?;
+    Ok(true)
+}
+
+/// Whether `email` (normalised) is of an allowed domain: exactly, case-insensitively; an empty list allows all.
+fn domain_allowed(domains: &[String], email: &str) -> bool {
+    let domain = email.rsplit('@').next().unwrap_or_default();
+    domains.is_empty() || domains.iter().any(|d| d.eq_ignore_ascii_case(domain))
+}
+
+/// What handling queued requests needs.
+pub struct RequestHandling<'a> {
+    pub store: &'a Store,
+    pub master: &'a MasterKey,
+    pub throttle: &'a Throttle,
+    pub settings: &'a RegistrationSettings,
+    pub texts: &'a RegistrationMailTexts,
+}
+
+impl RequestHandling<'_> {
+    /// Handles the waiting requests, oldest first. Answers how many mails were queued.
+    pub async fn handle_requests(&self, now: i64) -> anyhow::Result<usize> {
+        let mut queued = 0;
+        for request in self.store.waiting_registration_requests(BATCH).await? {
+            if self.handle(&request, now).await? {
+                queued += 1;
+            } else {
+                self.store.drop_registration_request(&request.id).await?;
+            }
+        }
+        Ok(queued)
+    }
+
+    /// `false` when no mail is due (the request is then dropped) or another replica handled the request.
+    async fn handle(&self, request: &RegistrationRequestRow, now: i64) -> anyhow::Result<bool> {
+        let existing = self.store.find_user_by_email(&request.email).await?;
+        match (request.kind.as_str(), existing) {
+            (KIND_REGISTER, None) => {
+                let Some(password_hash) = request.password_hash.clone() else {
+                    return Ok(false);
+                };
+                let user = NewUserRow {
+                    id: UserId::new(uuid::Uuid::now_v7().to_string()),
+                    email: request.email.clone(),
+                    username: None,
+                    password_hash,
+                    roles: Roles::default(),
+                    tenant: None,
+                    disabled: false,
+                    created_at: now,
+                    updated_at: now,
+                    email_verified: false,
+                    source: SOURCE_REGISTRATION.to_owned(),
+                };
+                let (link, mail) = self.verification(&user.id, &user.email, request, now)?;
+                let done = self
+                    .store
+                    .complete_registration_request(
+                        &request.id,
+                        Some(user.clone()),
+                        Some(link),
+                        mail,
+                    )
+                    .await?;
+                if done {
+                    tracing::info!(user = %user.id, "registered; verification link mailed");
+                }
+                Ok(done)
+            }
+            // Someone registers with an address that has an account: its owner is told, within the account's mail
+            // limit; the person registering sees what a new registration sees.
+            (KIND_REGISTER, Some(user)) => {
+                if user.disabled || self.mail_limited(&user.id).await {
+                    return Ok(false);
+                }
+                let mail = Mail {
+                    to: user.email.clone(),
+                    subject: self.texts.exists_subject.to_owned(),
+                    text: self
+                        .texts
+                        .exists_text
+                        .replace("{link}", &self.page("/password/forgot")),
+                }
+                .into_outbox(self.master, now)?;
+                Ok(self
+                    .store
+                    .complete_registration_request(&request.id, None, None, mail)
+                    .await?)
+            }
+            (KIND_RESEND, Some(user)) if !user.email_verified && !user.disabled => {
+                if self.mail_limited(&user.id).await {
+                    return Ok(false);
+                }
+                let (link, mail) = self.verification(&user.id, &user.email, request, now)?;
+                Ok(self
+                    .store
+                    .complete_registration_request(&request.id, None, Some(link), mail)
+                    .await?)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// Per account, whoever asks from wherever: a victim's mailbox can't be flooded from many addresses.
+    async fn mail_limited(&self, user: &UserId) -> bool {
+        let limited = self
+            .throttle
+            .reset_mail(&AccountKey::user(user))
+            .await
+            .is_err();
+        if limited {
+            tracing::info!(%user, "account mail limit reached: no mail for this request");
+        }
+        limited
+    }
+
+    /// A new verification link for `email` of `user`, and its mail.
+    fn verification(
+        &self,
+        user: &UserId,
+        email: &str,
+        request: &RegistrationRequestRow,
+        now: i64,
+    ) -> anyhow::Result<(VerificationRow, crate::store::outbox::OutboxRow)> {
+        let token = PlainToken::generate(VERIFICATION_PREFIX);
+        let link = self.page(&format!("/verify-email?token={}", token.expose()));
+        let mail = Mail {
+            to: email.to_owned(),
+            subject: self.texts.verify_subject.to_owned(),
+            text: self.texts.verify_text.replace("{link}", &link).replace(
+                "{hours}",
+                &(self.settings.verification_ttl / 3600).to_string(),
+            ),
+        }
+        .into_outbox(self.master, now)?;
+        let row = VerificationRow {
+            token_hash: token.hash(),
+            user_id: user.clone(),
+            email: email.to_owned(),
+            return_to: request.return_to.clone(),
+            created_at: now,
+            expires_at: now + self.settings.verification_ttl,
+            used_at: None,
+        };
+        Ok((row, mail))
+    }
+
+    fn page(&self, path: &str) -> String {
+        format!("{}{path}", self.settings.public_url.trim_end_matches('/'))
+    }
+}
+
+/// Whether a verification link can still be used (the page shows its button only then). Consumes nothing.
+pub async fn usable(store: &Store, token: &PlainToken, now: i64) -> Result<bool, StoreError> {
+    Ok(store
+        .find_usable_verification(&token.hash(), now)
+        .await?
+        .is_some())
+}
+
+/// A verified address: where the person was going, if the registration started from an authorization request.
+#[derive(Debug)]
+pub struct Verified {
+    pub return_to: Option<String>,
+}
+
+/// Verifies the address through the link's `token`, once. `None` when the link is unknown, used, expired, its user
+/// disabled or no longer at that address.
+pub async fn verify(
+    store: &Store,
+    token: &PlainToken,
+    now: i64,
+) -> Result<Option<Verified>, StoreError> {
+    Ok(store
+        .use_verification(token.hash(), now)
+        .await?
+        .map(|link| Verified {
+            return_to: link.return_to,
+        }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_domain_list_admits_its_domains_exactly_and_an_empty_one_admits_all() {
+        let domains = vec!["example.org".to_owned()];
+        assert!(domain_allowed(&domains, "ada@example.org"));
+        assert!(domain_allowed(&domains, "ada@EXAMPLE.org"));
+        assert!(!domain_allowed(&domains, "ada@mail.example.org"));
+        assert!(!domain_allowed(&domains, "ada@example.org.evil.test"));
+        assert!(domain_allowed(&[], "ada@anything.test"));
+    }
+}

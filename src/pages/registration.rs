@@ -1,0 +1,270 @@
+//! `/register`, `/verify-email` and `/verify-email/resend`: self-service accounts (DESIGN.md §22).
+//!
+//! The registration page answers the same page, status and cookies whether or not the address has an account,
+//! after the same work (see [`crate::domain::registration`]). A registration started from `/authorize` carries that
+//! request, checked again at every step, so that the verified user ends up back in it. The link's `GET` only shows
+//! a button, because mail scanners open links; the `POST` verifies the address once.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+use super::error::PageError;
+use super::password::{password_problem, with_cookie};
+use super::render::{message_page, render};
+use super::settings::{Chrome, PageSettings};
+use crate::domain::authorization::AuthorizationRequest;
+use crate::domain::form::Form;
+use crate::domain::passwords::Password;
+use crate::domain::registration::{self, Registration, RegistrationError, VERIFICATION_PREFIX};
+use crate::http::source::source_address;
+use crate::state::AppState;
+use crate::values::secret::PlainToken;
+
+#[derive(Template)]
+#[template(path = "register.html")]
+struct RegisterPage<'a> {
+    chrome: &'a Chrome,
+    csrf_token: &'a str,
+    return_to: Option<&'a str>,
+    email: &'a str,
+    error: Option<&'a str>,
+    sign_in_href: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "verify_email.html")]
+struct VerifyPage<'a> {
+    chrome: &'a Chrome,
+    csrf_token: &'a str,
+    token: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "resend.html")]
+struct ResendPage<'a> {
+    chrome: &'a Chrome,
+    csrf_token: &'a str,
+}
+
+/// A confirmation with one link onward.
+#[derive(Template)]
+#[template(path = "next_step.html")]
+struct NextStepPage<'a> {
+    chrome: &'a Chrome,
+    heading: &'a str,
+    text: &'a str,
+    href: &'a str,
+    link: &'a str,
+}
+
+/// `GET /register[?<authorization request>]`.
+pub async fn register_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    pages: web::Data<PageSettings>,
+) -> Result<HttpResponse, PageError> {
+    if !state.registration.is_open() {
+        return Err(PageError::RegistrationClosed);
+    }
+    let return_to = checked_return_to(&state, Some(req.query_string())).await;
+    Ok(register_page(&pages, &req, return_to.as_deref(), "", None))
+}
+
+/// `POST /register`.
+pub async fn register(
+    req: HttpRequest,
+    body: Result<web::Bytes, actix_web::Error>,
+    state: web::Data<AppState>,
+    pages: web::Data<PageSettings>,
+) -> Result<HttpResponse, PageError> {
+    if !state.registration.is_open() {
+        return Err(PageError::RegistrationClosed);
+    }
+    let messages = pages.chrome.messages;
+    let form = pages.checked_form(&req, &body)?;
+    // The same per-address limit as every form that sends mail.
+    state.throttle.forgot_password(source_address(&req)).await?;
+    let return_to = checked_return_to(&state, form.get("return_to")).await;
+    let email = form.get("email").unwrap_or_default();
+    let again = |error| register_page(&pages, &req, return_to.as_deref(), email, Some(error));
+    let (first, second) = (
+        form.get("password").unwrap_or_default(),
+        form.get("password_again").unwrap_or_default(),
+    );
+    if first != second {
+        return Ok(again(messages.reset_mismatch));
+    }
+    let password = match Password::new(first.to_owned()) {
+        Ok(password) => password,
+        Err(e) => return Ok(again(password_problem(&e, messages))),
+    };
+    let registration = Registration {
+        email,
+        password: &password,
+        return_to: return_to.as_deref(),
+    };
+    match registration::register(
+        &state.store,
+        &state.hasher,
+        &state.registration,
+        registration,
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(()) => {}
+        Err(RegistrationError::InvalidEmail) => return Ok(again(messages.register_invalid_email)),
+        Err(RegistrationError::DomainNotAllowed) => {
+            return Ok(again(messages.register_domain_not_allowed));
+        }
+        Err(RegistrationError::Password(e))
+            if !matches!(e, crate::domain::passwords::PasswordError::Busy) =>
+        {
+            return Ok(again(password_problem(&e, messages)));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    state.reset_wake.notify_one();
+    Ok(message_page(
+        &pages,
+        StatusCode::OK,
+        messages.register_sent_heading,
+        messages.register_sent_text,
+    ))
+}
+
+/// `GET /verify-email?token=…`: the button, if the link can be used. Consumes nothing.
+pub async fn verify_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    pages: web::Data<PageSettings>,
+) -> Result<HttpResponse, PageError> {
+    let form = Form::parse(req.query_string().as_bytes()).unwrap_or_default();
+    let token = presented_token(&form).ok_or(PageError::InvalidVerificationLink)?;
+    if !registration::usable(&state.store, &token, state.clock.now()).await? {
+        return Err(PageError::InvalidVerificationLink);
+    }
+    let (cookie, new) = pages.browser_cookie(&req);
+    let page = VerifyPage {
+        chrome: &pages.chrome,
+        csrf_token: &pages.csrf.token(&cookie),
+        token: token.expose(),
+    };
+    Ok(with_cookie(
+        &pages,
+        render(&pages, StatusCode::OK, &page),
+        &cookie,
+        new,
+    ))
+}
+
+/// `POST /verify-email`: verifies the address once, then points the way on: back into the authorization request
+/// the registration started from, if any.
+pub async fn verify(
+    req: HttpRequest,
+    body: Result<web::Bytes, actix_web::Error>,
+    state: web::Data<AppState>,
+    pages: web::Data<PageSettings>,
+) -> Result<HttpResponse, PageError> {
+    let messages = pages.chrome.messages;
+    let form = pages.checked_form(&req, &body)?;
+    let token = presented_token(&form).ok_or(PageError::InvalidVerificationLink)?;
+    let verified = registration::verify(&state.store, &token, state.clock.now())
+        .await?
+        .ok_or(PageError::InvalidVerificationLink)?;
+    tracing::info!("email address verified");
+    let onward = checked_return_to(&state, verified.return_to.as_deref()).await;
+    Ok(match onward {
+        Some(request) => render(
+            &pages,
+            StatusCode::OK,
+            &NextStepPage {
+                chrome: &pages.chrome,
+                heading: messages.verify_done_heading,
+                text: messages.verify_done_text,
+                href: &format!("/authorize?{request}"),
+                link: messages.continue_link,
+            },
+        ),
+        None => message_page(
+            &pages,
+            StatusCode::OK,
+            messages.verify_done_heading,
+            messages.verify_done_text,
+        ),
+    })
+}
+
+/// `GET /verify-email/resend`.
+pub async fn resend_form(req: HttpRequest, pages: web::Data<PageSettings>) -> HttpResponse {
+    let (cookie, new) = pages.browser_cookie(&req);
+    let page = ResendPage {
+        chrome: &pages.chrome,
+        csrf_token: &pages.csrf.token(&cookie),
+    };
+    with_cookie(&pages, render(&pages, StatusCode::OK, &page), &cookie, new)
+}
+
+/// `POST /verify-email/resend`: the same answer whatever the address.
+pub async fn resend(
+    req: HttpRequest,
+    body: Result<web::Bytes, actix_web::Error>,
+    state: web::Data<AppState>,
+    pages: web::Data<PageSettings>,
+) -> Result<HttpResponse, PageError> {
+    let messages = pages.chrome.messages;
+    let form = pages.checked_form(&req, &body)?;
+    state.throttle.forgot_password(source_address(&req)).await?;
+    let email = form.get("email").unwrap_or_default();
+    if registration::resend(&state.store, email, state.clock.now()).await? {
+        state.reset_wake.notify_one();
+    }
+    Ok(message_page(
+        &pages,
+        StatusCode::OK,
+        messages.register_sent_heading,
+        messages.resend_sent_text,
+    ))
+}
+
+/// `raw` (a query string) when it is a valid authorization request, in the form the sign-in page carries it;
+/// anything else is dropped, so no link is ever built from unchecked input.
+async fn checked_return_to(state: &AppState, raw: Option<&str>) -> Option<String> {
+    let raw = raw.filter(|r| !r.is_empty())?;
+    let request = AuthorizationRequest::parse(&state.store, raw.as_bytes())
+        .await
+        .ok()?;
+    Some(request.carried_query())
+}
+
+fn register_page(
+    pages: &PageSettings,
+    req: &HttpRequest,
+    return_to: Option<&str>,
+    email: &str,
+    error: Option<&str>,
+) -> HttpResponse {
+    let (cookie, new) = pages.browser_cookie(req);
+    let page = RegisterPage {
+        chrome: &pages.chrome,
+        csrf_token: &pages.csrf.token(&cookie),
+        return_to,
+        email,
+        error,
+        sign_in_href: return_to.map(|r| format!("/authorize?{r}")),
+    };
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    with_cookie(pages, render(pages, status, &page), &cookie, new)
+}
+
+/// The `token` parameter, when it has the shape of one of ours.
+fn presented_token(form: &Form) -> Option<PlainToken> {
+    form.get("token")
+        .filter(|t| t.starts_with(VERIFICATION_PREFIX) && t.len() <= 128)
+        .map(PlainToken::from_presented)
+}
