@@ -78,6 +78,7 @@ impl Background {
                     throttle: &state.throttle,
                     settings: &state.registration,
                     texts: &registration_texts,
+                    metrics: &state.metrics,
                 };
                 match registrations.handle_requests(state.clock.now()).await {
                     Ok(0) => {}

@@ -1,5 +1,6 @@
-//! The audit trail: every change an operator makes, through the admin API or the CLI, is recorded with who made
-//! it, when and from where, and can be read back (`latchkey audit list`, `GET /admin/v1/audit`).
+//! The audit trail: every change an operator makes, through the admin API or the CLI, and every self-service
+//! change to an account (registration, verification), is recorded with who made it, when and from where, and can
+//! be read back (`latchkey audit list`, `GET /admin/v1/audit`).
 //!
 //! Records are written by the domain functions that make the changes (users, clients, keys), so no surface can
 //! change something without a record. The emergency key revocation writes its record in the revoking transaction;
@@ -19,6 +20,14 @@ impl Actor {
         Self {
             name: format!("client:{client_id}"),
             source: Some(address.to_string()),
+        }
+    }
+
+    /// The person a self-service change is about (registration, verification), from `address` when known.
+    pub fn end_user(user: &str, address: Option<std::net::IpAddr>) -> Self {
+        Self {
+            name: format!("user:{user}"),
+            source: address.map(|a| a.to_string()),
         }
     }
 
@@ -45,7 +54,7 @@ pub struct AuditRecord {
     /// Orders the records (UUIDv7).
     pub id: String,
     pub at: i64,
-    /// `client:<id>` (admin API), `cli:<os user>` (command line).
+    /// `client:<id>` (admin API), `cli:<os user>` (command line), `user:<id>` (self-service).
     pub actor: String,
     /// The caller's address, or the CLI's host.
     pub source: Option<String>,

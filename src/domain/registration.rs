@@ -10,11 +10,13 @@
 //!
 //! The link's `GET` only shows a button, because mail scanners open links; the `POST` verifies the address once.
 
+use crate::domain::audit::{self, Actor, AuditAction};
 use crate::domain::passwords::{Password, PasswordError, PasswordHasher};
 use crate::domain::signing::MasterKey;
 use crate::domain::throttle::{AccountKey, Throttle};
 use crate::domain::users::{SOURCE_REGISTRATION, normalize_email};
 use crate::infra::mail::Mail;
+use crate::infra::metrics::Metrics;
 use crate::store::registrations::{
     KIND_REGISTER, KIND_RESEND, RegistrationRequestRow, VerificationRow,
 };
@@ -163,6 +165,7 @@ pub struct RequestHandling<'a> {
     pub throttle: &'a Throttle,
     pub settings: &'a RegistrationSettings,
     pub texts: &'a RegistrationMailTexts,
+    pub metrics: &'a Metrics,
 }
 
 impl RequestHandling<'_> {
@@ -212,12 +215,24 @@ impl RequestHandling<'_> {
                     .await?;
                 if done {
                     tracing::info!(user = %user.id, "registered; verification link mailed");
+                    self.metrics.account_event("registered");
+                    audit::record(
+                        self.store,
+                        &Actor::end_user(user.id.as_str(), None),
+                        AuditAction::UserRegister,
+                        &format!("user:{}", user.id),
+                        serde_json::json!({ "source": SOURCE_REGISTRATION }),
+                        now,
+                    )
+                    .await;
                 }
                 Ok(done)
             }
             // Someone registers with an address that has an account: its owner is told, within the account's mail
             // limit; the person registering sees what a new registration sees.
             (KIND_REGISTER, Some(user)) => {
+                self.metrics
+                    .account_event("registration_for_existing_address");
                 if user.disabled || self.mail_limited(&user.id).await {
                     return Ok(false);
                 }
@@ -312,19 +327,31 @@ pub struct Verified {
     pub return_to: Option<String>,
 }
 
-/// Verifies the address through the link's `token`, once. `None` when the link is unknown, used, expired, its user
-/// disabled or no longer at that address.
+/// Verifies the address through the link's `token`, once, for a person at `address`. `None` when the link is
+/// unknown, used, expired, its user disabled or no longer at that address.
 pub async fn verify(
     store: &Store,
+    metrics: &Metrics,
     token: &PlainToken,
+    address: std::net::IpAddr,
     now: i64,
 ) -> Result<Option<Verified>, StoreError> {
-    Ok(store
-        .use_verification(token.hash(), now)
-        .await?
-        .map(|link| Verified {
-            return_to: link.return_to,
-        }))
+    let Some(link) = store.use_verification(token.hash(), now).await? else {
+        return Ok(None);
+    };
+    metrics.account_event("email_verified");
+    audit::record(
+        store,
+        &Actor::end_user(link.user_id.as_str(), Some(address)),
+        AuditAction::UserVerifyEmail,
+        &format!("user:{}", link.user_id),
+        serde_json::json!({}),
+        now,
+    )
+    .await;
+    Ok(Some(Verified {
+        return_to: link.return_to,
+    }))
 }
 
 #[cfg(test)]

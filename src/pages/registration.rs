@@ -170,9 +170,15 @@ pub async fn verify(
     let messages = pages.chrome.messages;
     let form = pages.checked_form(&req, &body)?;
     let token = presented_token(&form).ok_or(PageError::InvalidVerificationLink)?;
-    let verified = registration::verify(&state.store, &token, state.clock.now())
-        .await?
-        .ok_or(PageError::InvalidVerificationLink)?;
+    let verified = registration::verify(
+        &state.store,
+        &state.metrics,
+        &token,
+        source_address(&req),
+        state.clock.now(),
+    )
+    .await?
+    .ok_or(PageError::InvalidVerificationLink)?;
     tracing::info!("email address verified");
     let onward = checked_return_to(&state, verified.return_to.as_deref()).await;
     Ok(match onward {

@@ -51,6 +51,8 @@ pub enum AuditAction {
     UserRevokeSessions,
     UserDisable,
     UserEnable,
+    UserRegister,
+    UserVerifyEmail,
     ClientCreate,
     ClientUpdate,
     ClientRotateSecret,
@@ -61,12 +63,14 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 12] = [
+    pub const ALL: [AuditAction; 14] = [
         Self::UserCreate,
         Self::UserUpdate,
         Self::UserRevokeSessions,
         Self::UserDisable,
         Self::UserEnable,
+        Self::UserRegister,
+        Self::UserVerifyEmail,
         Self::ClientCreate,
         Self::ClientUpdate,
         Self::ClientRotateSecret,
@@ -87,6 +91,8 @@ impl AuditAction {
             Self::UserRevokeSessions => "user.revoke_sessions",
             Self::UserDisable => "user.disable",
             Self::UserEnable => "user.enable",
+            Self::UserRegister => "user.register",
+            Self::UserVerifyEmail => "user.verify_email",
             Self::ClientCreate => "client.create",
             Self::ClientUpdate => "client.update",
             Self::ClientRotateSecret => "client.rotate_secret",

@@ -360,4 +360,18 @@ async fn an_expired_link_is_refused_and_a_new_one_can_be_asked_for() {
         .unwrap();
     assert!(user.email_verified);
     assert_eq!(user.source, "registration");
+
+    // Both steps are in the audit trail, by the user, without secrets.
+    let records = latchkey::domain::audit::list(&app.state.store, None, 50)
+        .await
+        .unwrap();
+    let subject = format!("user:{}", user.id);
+    for action in ["user.register", "user.verify_email"] {
+        let record = records
+            .iter()
+            .find(|r| r.action == action && r.subject == subject)
+            .unwrap_or_else(|| panic!("no {action} record"));
+        assert_eq!(record.actor, subject);
+        assert!(!record.detail.to_string().contains("lk_ev_"));
+    }
 }

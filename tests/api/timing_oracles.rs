@@ -245,3 +245,40 @@ async fn after_an_argon2_parameter_change_a_failed_sign_in_to_an_old_hash_takes_
     )
     .await;
 }
+
+/// Issue 18: registering an address that has an account takes as long as registering a new one: both check the
+/// policy, hash the password and queue one insert; the account is looked up off the request path.
+#[tokio::test]
+async fn registering_takes_as_long_for_an_existing_address_as_for_a_new_one() {
+    let _measuring = MEASURING.lock().await;
+    let app = measured_app(|c| c.registration = latchkey::config::RegistrationMode::Open).await;
+    let (user, _) = app.user_and_client().await;
+    let browser = Browser::new(&app);
+    let page = browser.get(&app.url("/register")).await;
+    let fields = hidden_fields(&page.text().await.expect("the registration page"));
+    let form_for = |email: &str| {
+        let mut form = fields.clone();
+        form.push(("email".into(), email.to_owned()));
+        form.push(("password".into(), "a long enough passphrase".into()));
+        form.push(("password_again".into(), "a long enough passphrase".into()));
+        form
+    };
+    let known_form = form_for(&user.email);
+
+    let tolerance = Tolerance {
+        floor: Duration::from_micros(250),
+        relative: 0.25,
+    };
+    assert_alike("POST /register", &tolerance, async |known| {
+        // A new address each time: one registered before is an existing address by now.
+        let fresh = form_for(&format!("new-{}@example.org", tag()));
+        let form = if known { &known_form } else { &fresh };
+        let request = browser
+            .http
+            .post(app.url("/register"))
+            .header("origin", &app.address)
+            .form(form);
+        timed(request, StatusCode::OK).await
+    })
+    .await;
+}

@@ -46,6 +46,7 @@ pub const KEY_STATE: &str = "latchkey_signing_key_state";
 pub const TOKENS_SIGNED: &str = "latchkey_tokens_signed_total";
 pub const REFRESH_PRESENTED: &str = "latchkey_refresh_presented_total";
 pub const REFRESH_REPEATED: &str = "latchkey_refresh_repeated_total";
+pub const ACCOUNT_EVENTS: &str = "latchkey_account_events_total";
 pub const CONNECTIONS_CUT: &str = "latchkey_connections_cut_total";
 
 /// Request latency buckets, seconds: a token grant is milliseconds (argon2 ~15 ms, RS256 < 1 ms); the top buckets
@@ -79,6 +80,7 @@ const DESCRIPTIONS: &[(Kind, &str, &str)] = &[
     (Kind::Gauge, KEY_STATE, "1 for the state each signing key is in, 0 for the other states"),
     (Kind::Counter, TOKENS_SIGNED, "JWTs (access and ID tokens) signed, by kid"),
     (Kind::Counter, REFRESH_PRESENTED, "Refresh grants presenting a token issued under kid"),
+    (Kind::Counter, ACCOUNT_EVENTS, "Self-service account events (registered, registration_for_existing_address, email_verified)"),
     (Kind::Counter, REFRESH_REPEATED, "Refreshes repeated within refresh_reuse_grace, answered with the same successor"),
     (Kind::Counter, CONNECTIONS_CUT, "Connections closed by a bound: over_source_cap, head_timeout"),
 ];
@@ -153,6 +155,11 @@ impl Metrics {
     /// A refresh grant presented a refresh token issued alongside an access token signed with `kid`.
     pub fn refresh_presented(&self, kid: &str) {
         self.increment(REFRESH_PRESENTED, &[Label::new("kid", kid.to_owned())]);
+    }
+
+    /// A self-service account event: `registered`, `registration_for_existing_address`, `email_verified`.
+    pub fn account_event(&self, event: &'static str) {
+        self.increment(ACCOUNT_EVENTS, &[Label::from_static_parts("event", event)]);
     }
 
     /// A refresh repeated within the grace window got the successor already issued.
