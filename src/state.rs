@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::domain::invitations::InvitationSettings;
 use crate::domain::password_reset::ResetSettings;
 use crate::domain::passwords::PasswordHasher;
 use crate::domain::registration::RegistrationSettings;
@@ -36,6 +37,7 @@ pub struct AppState {
     pub reset: ResetSettings,
     /// Who may register, and how addresses are verified.
     pub registration: RegistrationSettings,
+    pub invitations: InvitationSettings,
     /// Wakes the mail sender when a request queued mail.
     pub mail_wake: Arc<tokio::sync::Notify>,
     /// Wakes the handler of forgot-password and registration requests when one was queued.

@@ -8,6 +8,7 @@
 pub mod access;
 pub mod audit;
 pub mod clients;
+pub mod invitations;
 pub mod keys;
 pub mod openapi;
 pub mod paging;
@@ -33,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: web::Data<AdminSettings
             web::scope("/admin/v1")
                 .app_data(web::PayloadConfig::new(MAX_BODY))
                 .configure(users::configure)
+                .configure(invitations::configure)
                 .configure(clients::configure)
                 .configure(keys::configure)
                 .configure(audit::configure)

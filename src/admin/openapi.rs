@@ -13,7 +13,7 @@ use utoipa::{Modify, OpenApi};
 use super::access::{ADMIN_READ_SCOPE, ADMIN_SCOPE};
 use super::problem::Problem;
 use super::settings::AdminSettings;
-use super::{audit, clients, keys, users};
+use super::{audit, clients, invitations, keys, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -27,6 +27,7 @@ use super::{audit, clients, keys, users};
     ),
     paths(
         users::list_users, users::create_user, users::get_user, users::update_user, users::revoke_sessions,
+        invitations::list_invitations, invitations::create_invitation, invitations::revoke_invitation,
         clients::list_clients, clients::create_client, clients::get_client, clients::update_client,
         clients::rotate_secret, clients::delete_client,
         keys::list_keys, keys::rotate, keys::revoke,

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use super::services::Services;
 use crate::config::Config;
+use crate::domain::invitations::InvitationSettings;
 use crate::domain::password_reset::ResetSettings;
 use crate::domain::registration::RegistrationSettings;
 use crate::domain::sessions::SessionSettings;
@@ -95,6 +96,10 @@ pub(super) async fn app_state(config: &Config, parts: Parts) -> AppState {
         },
         reset: ResetSettings {
             ttl: config.password_reset_ttl.as_secs(),
+            public_url: config.public_url(),
+        },
+        invitations: InvitationSettings {
+            ttl: config.invitation_ttl.as_secs(),
             public_url: config.public_url(),
         },
         registration: RegistrationSettings {

@@ -1,4 +1,4 @@
-//! `latchkey users`: create, list, disable and enable end users, and log one out everywhere.
+//! `latchkey users`: create, list, disable and enable end users, log one out everywhere, and invite people.
 
 use std::io::Read;
 
@@ -9,6 +9,7 @@ use super::output::Output;
 use crate::app::Services;
 use crate::config::Config;
 use crate::domain::audit::Actor;
+use crate::domain::invitations::{self, InvitationSettings, NewInvitation};
 use crate::domain::passwords::Password;
 use crate::domain::users::{self, NewUser};
 
@@ -55,6 +56,32 @@ pub enum UsersCommand {
     /// Enable a disabled user
     Enable {
         user: String,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Invite someone by email: they get a link to choose a password (and a username); their address is verified
+    /// by it. The link works for invitation_ttl (the mail goes out through the running service's outbox)
+    Invite {
+        #[arg(long)]
+        email: String,
+        /// A role for the new account's `roles` claim (repeatable)
+        #[arg(long = "role", value_name = "ROLE")]
+        roles: Vec<String>,
+        /// The new account's `tenant` claim
+        #[arg(long)]
+        tenant: Option<String>,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// List invitations (pending, accepted, expired, revoked), newest first
+    Invitations {
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Withdraw a pending invitation: its link stops working
+    RevokeInvitation {
+        /// The invitation's id (see `users invitations`)
+        id: String,
         #[command(flatten)]
         output: Output,
     },
@@ -151,6 +178,58 @@ pub(super) async fn run(command: UsersCommand, config: &Config) -> anyhow::Resul
                     )
                 },
             );
+        }
+        UsersCommand::Invite {
+            email,
+            roles,
+            tenant,
+            output,
+        } => {
+            let settings = InvitationSettings {
+                ttl: config.invitation_ttl.as_secs(),
+                public_url: config.public_url(),
+            };
+            let invitation = invitations::invite(
+                &services.store,
+                &services.master,
+                &settings,
+                &crate::pages::messages::ENGLISH.invitation_mail_texts(),
+                NewInvitation {
+                    email,
+                    roles,
+                    tenant,
+                },
+                &Actor::command_line(),
+                crate::store::now(),
+            )
+            .await?;
+            output.print(serde_json::to_value(&invitation)?, || {
+                format!(
+                    "invited {} (invitation {}); the link works until {}",
+                    invitation.email, invitation.id, invitation.expires_at
+                )
+            });
+        }
+        UsersCommand::Invitations { output } => {
+            let all = invitations::list(&services.store, crate::store::now()).await?;
+            output.print(serde_json::to_value(&all)?, || {
+                all.iter()
+                    .map(|i| format!("{}  {}  {}", i.id, i.email, i.status))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        UsersCommand::RevokeInvitation { id, output } => {
+            invitations::revoke(
+                &services.store,
+                &id,
+                &Actor::command_line(),
+                crate::store::now(),
+            )
+            .await?;
+            output.print(json!({ "id": id, "status": "revoked" }), || {
+                format!("revoked invitation {id}")
+            });
         }
         UsersCommand::Enable { user, output } => {
             let user = users::set_disabled(

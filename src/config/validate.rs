@@ -157,6 +157,12 @@ fn hosted_pages(config: &Config) -> Check {
             && verification_ttl <= Duration::from_secs(7 * 86_400),
         || "email_verification_ttl must be between 10m and 7d".into(),
     )?;
+    let invitation_ttl = config.invitation_ttl.0;
+    ensure(
+        invitation_ttl >= Duration::from_secs(3600)
+            && invitation_ttl <= Duration::from_secs(30 * 86_400),
+        || "invitation_ttl must be between 1h and 30d".into(),
+    )?;
     if let Some(domain) = config
         .registration_email_domains
         .iter()

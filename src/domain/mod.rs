@@ -8,6 +8,7 @@ pub mod authorization;
 pub mod clients;
 pub(crate) mod dummy_hashes;
 pub mod form;
+pub mod invitations;
 pub mod oauth_error;
 pub mod password_reset;
 pub mod passwords;

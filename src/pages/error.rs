@@ -44,6 +44,9 @@ pub enum PageError {
     /// An email verification link that is unknown, used or expired.
     #[error("the verification link can't be used")]
     InvalidVerificationLink,
+    /// An invitation link that is unknown, used, revoked or expired.
+    #[error("the invitation link can't be used")]
+    InvalidInvitationLink,
     /// Self-service registration is not open (`registration` is `closed` or `invite`).
     #[error("registration is not open")]
     RegistrationClosed,
@@ -79,6 +82,7 @@ impl PageError {
             Self::BadIdTokenHint => m.error_bad_id_token_hint,
             Self::InvalidResetLink => m.reset_invalid_link,
             Self::InvalidVerificationLink => m.verify_invalid_link,
+            Self::InvalidInvitationLink => m.invitation_invalid_link,
             Self::RegistrationClosed => m.register_closed,
             Self::Throttled(_) => m.error_too_many_attempts,
             Self::Unavailable(_) | Self::DenylistUnavailable | Self::Busy | Self::Unexpected(_) => {
@@ -105,6 +109,7 @@ impl PageError {
             | Self::BadIdTokenHint
             | Self::InvalidResetLink
             | Self::InvalidVerificationLink
+            | Self::InvalidInvitationLink
             | Self::RegistrationClosed
             | Self::Throttled(_) => {}
         }
@@ -142,7 +147,8 @@ impl ResponseError for PageError {
             | Self::NoRedirect(_)
             | Self::BadIdTokenHint
             | Self::InvalidResetLink
-            | Self::InvalidVerificationLink => StatusCode::BAD_REQUEST,
+            | Self::InvalidVerificationLink
+            | Self::InvalidInvitationLink => StatusCode::BAD_REQUEST,
             Self::RegistrationClosed => StatusCode::NOT_FOUND,
             Self::FormExpired => StatusCode::FORBIDDEN,
             Self::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,

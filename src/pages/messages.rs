@@ -94,6 +94,20 @@ pub struct Messages {
     pub exists_mail_subject: &'static str,
     /// `{link}` (the forgot-password page) is replaced.
     pub exists_mail_text: &'static str,
+    pub invitation_title: &'static str,
+    pub invitation_heading: &'static str,
+    pub invitation_intro: &'static str,
+    pub invitation_username_label: &'static str,
+    pub invitation_username_hint: &'static str,
+    pub invitation_button: &'static str,
+    pub invitation_invalid_link: &'static str,
+    pub invitation_username_taken: &'static str,
+    pub invitation_username_invalid: &'static str,
+    pub invitation_done_heading: &'static str,
+    pub invitation_done_text: &'static str,
+    pub invitation_mail_subject: &'static str,
+    /// `{link}` and `{days}` are replaced.
+    pub invitation_mail_text: &'static str,
 }
 
 pub static ENGLISH: Messages = Messages {
@@ -192,9 +206,33 @@ pub static ENGLISH: Messages = Messages {
     exists_mail_text: "Someone (maybe you) tried to create a new account with this email address, which already \
         has one. No new account was created.\n\nIf it was you and you forgot your password, reset it here:\n\n\
         {link}\n\nIf it was not you, you can ignore this message.\n",
+    invitation_title: "Accept your invitation",
+    invitation_heading: "Accept your invitation",
+    invitation_intro: "Choose a password to create your account for",
+    invitation_username_label: "Username (optional)",
+    invitation_username_hint: "Up to 64 letters, digits and . _ - ~. You can also sign in with your email address.",
+    invitation_button: "Create my account",
+    invitation_invalid_link: "This invitation has expired, was already used or was withdrawn. Ask the person who \
+        invited you for a new one.",
+    invitation_username_taken: "This username is taken. Choose another, or leave it empty.",
+    invitation_username_invalid: "A username is up to 64 letters, digits and . _ - ~.",
+    invitation_done_heading: "Your account is ready",
+    invitation_done_text: "Your address is confirmed and your account is ready. Go to your application and sign \
+        in.",
+    invitation_mail_subject: "You are invited",
+    invitation_mail_text: "You are invited to create an account. To choose your password, open this link within \
+        {days} days:\n\n{link}\n\nIf you did not expect this invitation, ignore this message.\n",
 };
 
 impl Messages {
+    /// The invitation mail in this catalogue's language.
+    pub fn invitation_mail_texts(&self) -> crate::domain::invitations::InvitationMailTexts {
+        crate::domain::invitations::InvitationMailTexts {
+            subject: self.invitation_mail_subject,
+            text: self.invitation_mail_text,
+        }
+    }
+
     /// The registration mails in this catalogue's language.
     pub fn registration_mail_texts(&self) -> crate::domain::registration::RegistrationMailTexts {
         crate::domain::registration::RegistrationMailTexts {

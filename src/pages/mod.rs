@@ -5,6 +5,7 @@ mod assets;
 pub mod authorize;
 pub mod error;
 mod forms;
+pub mod invitation;
 pub mod logout;
 pub mod messages;
 pub mod password;
@@ -60,6 +61,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: web::Data<PageSettings>
             page("/verify-email")
                 .route(web::get().to(registration::verify_form))
                 .route(web::post().to(registration::verify))
+                .wrap(from_fn(error::render_errors)),
+        )
+        .service(
+            page("/invitation")
+                .route(web::get().to(invitation::invitation_form))
+                .route(web::post().to(invitation::accept))
                 .wrap(from_fn(error::render_errors)),
         )
         .service(

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod authorization_codes;
 pub mod clients;
 mod error;
+pub mod invitations;
 pub mod outbox;
 pub mod password_resets;
 pub(crate) mod private_files;

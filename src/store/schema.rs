@@ -30,6 +30,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    invitations (id) {
+        id -> Text,
+        token_hash -> Binary,
+        email -> Text,
+        roles -> Text,
+        tenant -> Nullable<Text>,
+        invited_by -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        accepted_at -> Nullable<BigInt>,
+        revoked_at -> Nullable<BigInt>,
+        user_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     email_verifications (token_hash) {
         token_hash -> Binary,
         user_id -> Text,
@@ -225,5 +241,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     mail_outbox,
     revocations,
     registration_requests,
-    email_verifications
+    email_verifications,
+    invitations
 );

@@ -53,6 +53,9 @@ pub enum AuditAction {
     UserEnable,
     UserRegister,
     UserVerifyEmail,
+    UserInvite,
+    UserInviteRevoke,
+    UserAcceptInvitation,
     ClientCreate,
     ClientUpdate,
     ClientRotateSecret,
@@ -63,7 +66,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 14] = [
+    pub const ALL: [AuditAction; 17] = [
         Self::UserCreate,
         Self::UserUpdate,
         Self::UserRevokeSessions,
@@ -71,6 +74,9 @@ impl AuditAction {
         Self::UserEnable,
         Self::UserRegister,
         Self::UserVerifyEmail,
+        Self::UserInvite,
+        Self::UserInviteRevoke,
+        Self::UserAcceptInvitation,
         Self::ClientCreate,
         Self::ClientUpdate,
         Self::ClientRotateSecret,
@@ -93,6 +99,9 @@ impl AuditAction {
             Self::UserEnable => "user.enable",
             Self::UserRegister => "user.register",
             Self::UserVerifyEmail => "user.verify_email",
+            Self::UserInvite => "user.invite",
+            Self::UserInviteRevoke => "user.invite_revoke",
+            Self::UserAcceptInvitation => "user.accept_invitation",
             Self::ClientCreate => "client.create",
             Self::ClientUpdate => "client.update",
             Self::ClientRotateSecret => "client.rotate_secret",

@@ -20,6 +20,7 @@ mod discovery_and_jwks;
 mod file_permissions;
 mod helpers;
 mod hosted_pages;
+mod invitations;
 mod key_cli;
 mod key_encryption;
 mod key_helpers;
