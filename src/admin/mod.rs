@@ -15,6 +15,7 @@ pub mod problem;
 mod request;
 mod respond;
 pub mod settings;
+pub mod user_import;
 pub mod users;
 
 use actix_web::{ResponseError, web};
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: web::Data<AdminSettings
         .service(
             web::scope("/admin/v1")
                 .app_data(web::PayloadConfig::new(MAX_BODY))
+                .configure(user_import::configure)
                 .configure(users::configure)
                 .configure(clients::configure)
                 .configure(keys::configure)

@@ -13,7 +13,7 @@ use utoipa::{Modify, OpenApi};
 use super::access::{ADMIN_READ_SCOPE, ADMIN_SCOPE};
 use super::problem::Problem;
 use super::settings::AdminSettings;
-use super::{audit, clients, keys, users};
+use super::{audit, clients, keys, user_import, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -26,7 +26,7 @@ use super::{audit, clients, keys, users};
             users and clients have ETags and honour If-Match; lists page with an opaque cursor."
     ),
     paths(
-        users::list_users, users::create_user, users::get_user, users::update_user, users::revoke_sessions,
+        users::list_users, users::create_user, user_import::import_users, users::get_user, users::update_user, users::revoke_sessions,
         clients::list_clients, clients::create_client, clients::get_client, clients::update_client,
         clients::rotate_secret, clients::delete_client,
         keys::list_keys, keys::rotate, keys::revoke,
@@ -35,7 +35,7 @@ use super::{audit, clients, keys, users};
     components(schemas(Problem)),
     modifiers(&CommonResponses),
     tags(
-        (name = "users", description = "End users: create, list, change roles and tenant, disable, log out everywhere"),
+        (name = "users", description = "End users: create, import with existing password hashes, list, change roles and tenant, disable, log out everywhere"),
         (name = "clients", description = "OAuth clients: register, change, rotate secrets, delete"),
         (name = "keys", description = "Signing keys: list, rotate, emergency revocation"),
         (name = "audit", description = "Who changed what, when and from where"),

@@ -172,7 +172,7 @@ fn is_role(role: &str) -> bool {
         && role.chars().any(|c| c != ':')
 }
 
-fn check_roles(roles: &[String]) -> Result<(), UserError> {
+pub(crate) fn check_roles(roles: &[String]) -> Result<(), UserError> {
     match roles.iter().find(|role| !is_role(role)) {
         Some(role) => Err(UserError::Invalid(format!(
             "role {role:?} must be 1-64 characters of A-Z a-z 0-9 . _ - ~ :"
@@ -182,7 +182,7 @@ fn check_roles(roles: &[String]) -> Result<(), UserError> {
     }
 }
 
-fn check_tenant(tenant: Option<&str>) -> Result<(), UserError> {
+pub(crate) fn check_tenant(tenant: Option<&str>) -> Result<(), UserError> {
     match tenant {
         Some(tenant)
             if tenant.is_empty() || tenant.len() > 128 || tenant.chars().any(char::is_control) =>
@@ -195,6 +195,17 @@ fn check_tenant(tenant: Option<&str>) -> Result<(), UserError> {
     }
 }
 
+/// No '@' in usernames, so a login string names at most one user.
+pub(crate) fn check_username(username: &str) -> Result<(), UserError> {
+    if is_plain_identifier(username, 64) {
+        Ok(())
+    } else {
+        Err(UserError::Invalid(
+            "usernames are 1-64 characters of A-Z a-z 0-9 . _ - ~".into(),
+        ))
+    }
+}
+
 pub async fn create_user(
     store: &Store,
     hasher: &PasswordHasher,
@@ -203,13 +214,8 @@ pub async fn create_user(
     now: i64,
 ) -> Result<User, UserError> {
     let email = normalize_email(&new.email)?;
-    // No '@' in usernames, so a login string names at most one user.
-    if let Some(username) = &new.username
-        && !is_plain_identifier(username, 64)
-    {
-        return Err(UserError::Invalid(
-            "usernames are 1-64 characters of A-Z a-z 0-9 . _ - ~".into(),
-        ));
+    if let Some(username) = &new.username {
+        check_username(username)?;
     }
     check_roles(&new.roles)?;
     check_tenant(new.tenant.as_deref())?;

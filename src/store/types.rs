@@ -51,6 +51,7 @@ pub enum AuditAction {
     UserRevokeSessions,
     UserDisable,
     UserEnable,
+    UserImport,
     ClientCreate,
     ClientUpdate,
     ClientRotateSecret,
@@ -61,12 +62,13 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 12] = [
+    pub const ALL: [AuditAction; 13] = [
         Self::UserCreate,
         Self::UserUpdate,
         Self::UserRevokeSessions,
         Self::UserDisable,
         Self::UserEnable,
+        Self::UserImport,
         Self::ClientCreate,
         Self::ClientUpdate,
         Self::ClientRotateSecret,
@@ -87,6 +89,7 @@ impl AuditAction {
             Self::UserRevokeSessions => "user.revoke_sessions",
             Self::UserDisable => "user.disable",
             Self::UserEnable => "user.enable",
+            Self::UserImport => "user.import",
             Self::ClientCreate => "client.create",
             Self::ClientUpdate => "client.update",
             Self::ClientRotateSecret => "client.rotate_secret",
