@@ -219,19 +219,17 @@ impl PasswordHasher {
                 let Some(real) = real else {
                     return verify_stored(&params, password.bytes(), &dummy);
                 };
-                match verify_stored(&params, password.bytes(), &real) {
-                    Ok(verified) => Ok(verified),
-                    Err(_) => {
-                        // The same work as any other failure, then no match.
-                        let _ = verify_stored(&params, password.bytes(), &dummy);
-                        Ok(Verified {
-                            matches: false,
-                            needs_rehash: false,
-                            format: HashFormat::Argon2,
-                            unreadable: true,
-                        })
-                    }
+                if let Ok(verified) = verify_stored(&params, password.bytes(), &real) {
+                    return Ok(verified);
                 }
+                // The same work as any other failure, then no match.
+                let _ = verify_stored(&params, password.bytes(), &dummy);
+                Ok(Verified {
+                    matches: false,
+                    needs_rehash: false,
+                    format: HashFormat::Argon2,
+                    unreadable: true,
+                })
             })
             .await?;
         let matches = verified.matches && is_real;

@@ -108,7 +108,7 @@ fn hashes_of_every_format(password: &str) -> Vec<(&'static str, String, String)>
 
 /// `POST /admin/v1/users/import` with JSON lines.
 fn import_lines(admin: &AdminApi, rows: &[Value]) -> reqwest::RequestBuilder {
-    let body: String = rows.iter().map(|r| format!("{r}\n")).collect();
+    let body: String = rows.iter().map(|r| r.to_string() + "\n").collect();
     admin
         .request(Method::POST, "/admin/v1/users/import")
         .header(CONTENT_TYPE, "application/x-ndjson")
@@ -560,7 +560,10 @@ async fn the_cli_imports_a_json_lines_file_and_the_users_sign_in_with_their_old_
     let file = cli.cwd.path().join("users.jsonl");
     std::fs::write(
         &file,
-        lines.iter().map(|l| format!("{l}\n")).collect::<String>(),
+        lines
+            .iter()
+            .map(|l| l.to_string() + "\n")
+            .collect::<String>(),
     )
     .unwrap();
     let path = file.to_str().unwrap();
