@@ -222,18 +222,30 @@ pub fn parse(text: &str) -> Result<ParsedHash<'_>, HashFormatError> {
     }
 }
 
-/// The text to store for an imported hash: checked by [`parse`], and an argon2 hash without a version field (the
-/// original 1.0, `v=16` implied) spelled with it, so that every stored argon2 hash names its version and its cost
-/// head is the same shape (see the census in `store::users`). Verification is unchanged.
+/// The text to store for an imported hash: checked by [`parse`], and spelled so that its head (what the census in
+/// `store::users` counts) says its whole cost: an argon2 hash without a version field (the original 1.0, `v=16`
+/// implied) gets it, a PBKDF2 PHC string without `l=` gets its output length. Verification is unchanged.
 pub fn normalize_imported(text: &str) -> Result<(HashFormat, String), HashFormatError> {
     let parsed = parse(text)?;
     let format = parsed.format();
-    if format == HashFormat::Argon2 {
-        let (_, mut phc) = parse_argon2(text)?;
-        if phc.version.is_none() {
-            phc.version = Some(0x10);
-            return Ok((format, phc.to_string()));
+    match &parsed {
+        ParsedHash::Argon2 { .. } => {
+            let (_, mut phc) = parse_argon2(text)?;
+            if phc.version.is_none() {
+                phc.version = Some(0x10);
+                return Ok((format, phc.to_string()));
+            }
         }
+        ParsedHash::Pbkdf2Sha256 { expected, .. } if format == HashFormat::Pbkdf2Sha256 => {
+            let mut parts: Vec<String> = text.split('$').map(str::to_owned).collect();
+            if let Some(params) = parts.get_mut(2)
+                && !params.split(',').any(|p| p.starts_with("l="))
+            {
+                *params = format!("{params},l={}", expected.len());
+                return Ok((format, parts.join("$")));
+            }
+        }
+        _ => {}
     }
     Ok((format, text.to_owned()))
 }
@@ -633,6 +645,29 @@ mod tests {
         ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_pbkdf2_hash_without_its_length_is_stored_with_it() {
+        let hash = hash_legacy(
+            Cost::Pbkdf2Sha256 {
+                rounds: 1000,
+                blocks: 2,
+            },
+            b"pw",
+        )
+        .unwrap()
+        .replace(",l=64", "");
+        let (_, stored) = normalize_imported(&hash).unwrap();
+        assert!(
+            stored.starts_with("$pbkdf2-sha256$i=1000,l=64$"),
+            "{stored}"
+        );
+        assert_eq!(
+            cost_of_head("$pbkdf2-sha256$i=1000,l=64$"),
+            Some(parse(&stored).unwrap().cost())
+        );
+        assert!(parse(&stored).unwrap().verify_legacy(b"pw").unwrap());
     }
 
     #[test]
