@@ -32,7 +32,7 @@ use super::{audit, clients, keys, user_import, users};
         keys::list_keys, keys::rotate, keys::revoke,
         audit::list_audit,
     ),
-    components(schemas(Problem)),
+    components(schemas(Problem, crate::domain::user_import::ImportRow)),
     modifiers(&CommonResponses),
     tags(
         (name = "users", description = "End users: create, import with existing password hashes, list, change roles and tenant, disable, log out everywhere"),

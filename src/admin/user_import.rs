@@ -23,10 +23,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[utoipa::path(post, path = "/admin/v1/users/import", tag = "users",
     request_body(
         description = "Users with their existing password hashes: a JSON array (application/json) or one JSON \
-            object per line (application/x-ndjson or application/jsonl), at most 10,000 rows and 8 MiB. Unknown \
-            fields are refused per row.",
+            object per line (application/x-ndjson or application/jsonl), at most 10,000 rows and 8 MiB. Each row \
+            should be an ImportRow (see components/schemas/ImportRow); a row that isn't (not an object, a missing \
+            or unknown field, a bad value or hash) is reported invalid with its reason in the 200 answer and \
+            never fails the other rows, so the array's items are any JSON values here.",
         content(
-            (Vec<ImportRow> = "application/json"),
+            (Vec<serde_json::Value> = "application/json"),
             (ImportRow = "application/x-ndjson"),
         )),
     responses(
