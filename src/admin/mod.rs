@@ -16,6 +16,7 @@ pub mod problem;
 mod request;
 mod respond;
 pub mod settings;
+pub mod user_import;
 pub mod users;
 
 use actix_web::{ResponseError, web};
@@ -33,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: web::Data<AdminSettings
         .service(
             web::scope("/admin/v1")
                 .app_data(web::PayloadConfig::new(MAX_BODY))
+                .configure(user_import::configure)
                 .configure(users::configure)
                 .configure(invitations::configure)
                 .configure(clients::configure)

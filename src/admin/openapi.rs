@@ -13,7 +13,7 @@ use utoipa::{Modify, OpenApi};
 use super::access::{ADMIN_READ_SCOPE, ADMIN_SCOPE};
 use super::problem::Problem;
 use super::settings::AdminSettings;
-use super::{audit, clients, invitations, keys, users};
+use super::{audit, clients, invitations, keys, user_import, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -26,17 +26,18 @@ use super::{audit, clients, invitations, keys, users};
             users and clients have ETags and honour If-Match; lists page with an opaque cursor."
     ),
     paths(
-        users::list_users, users::create_user, users::get_user, users::update_user, users::revoke_sessions,
+        users::list_users, users::create_user, user_import::import_users, users::get_user, users::update_user,
+        users::revoke_sessions,
         invitations::list_invitations, invitations::create_invitation, invitations::revoke_invitation,
         clients::list_clients, clients::create_client, clients::get_client, clients::update_client,
         clients::rotate_secret, clients::delete_client,
         keys::list_keys, keys::rotate, keys::revoke,
         audit::list_audit,
     ),
-    components(schemas(Problem)),
+    components(schemas(Problem, crate::domain::user_import::ImportRow)),
     modifiers(&CommonResponses),
     tags(
-        (name = "users", description = "End users: create, list, change roles and tenant, disable, log out everywhere"),
+        (name = "users", description = "End users: create, import with existing password hashes, list, change roles and tenant, disable, log out everywhere"),
         (name = "clients", description = "OAuth clients: register, change, rotate secrets, delete"),
         (name = "keys", description = "Signing keys: list, rotate, emergency revocation"),
         (name = "audit", description = "Who changed what, when and from where"),

@@ -1,4 +1,5 @@
-//! `latchkey users`: create, list, disable and enable end users, log one out everywhere, and invite people.
+//! `latchkey users`: create, import, list, disable and enable end users, log one out everywhere, and invite
+//! people.
 
 use std::io::Read;
 
@@ -11,6 +12,7 @@ use crate::config::Config;
 use crate::domain::audit::Actor;
 use crate::domain::invitations::{self, InvitationSettings, NewInvitation};
 use crate::domain::passwords::Password;
+use crate::domain::user_import::{self, ImportReport};
 use crate::domain::users::{self, NewUser};
 
 #[derive(Debug, Subcommand)]
@@ -82,6 +84,15 @@ pub enum UsersCommand {
     RevokeInvitation {
         /// The invitation's id (see `users invitations`)
         id: String,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Import users with their existing password hashes from FILE (`-`: standard input): JSON lines, or a JSON
+    /// array. Each row: {"email", "password_hash" (argon2, bcrypt, scrypt, PBKDF2-SHA256 or Django's
+    /// pbkdf2_sha256$…; null: the user must reset), "username"?, "roles"?, "tenant"?, "disabled"?}. An existing
+    /// email is left as it is; invalid rows are reported (exit code 1) and the others imported
+    Import {
+        file: std::path::PathBuf,
         #[command(flatten)]
         output: Output,
     },
@@ -231,6 +242,7 @@ pub(super) async fn run(command: UsersCommand, config: &Config) -> anyhow::Resul
                 format!("revoked invitation {id}")
             });
         }
+        UsersCommand::Import { file, output } => import(&services, &file, &output).await?,
         UsersCommand::Enable { user, output } => {
             let user = users::set_disabled(
                 &services.store,
@@ -245,6 +257,65 @@ pub(super) async fn run(command: UsersCommand, config: &Config) -> anyhow::Resul
                 format!("enabled {}", user.email)
             });
         }
+    }
+    Ok(())
+}
+
+/// `users import FILE`: the file in parts of at most `MAX_IMPORT_ROWS` rows (one audit record each).
+async fn import(
+    services: &Services,
+    file: &std::path::Path,
+    output: &Output,
+) -> anyhow::Result<()> {
+    let text = if file.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text)?;
+        text
+    } else {
+        std::fs::read_to_string(file)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?
+    };
+    let items = if text.trim_start().starts_with('[') {
+        user_import::read_json_array(text.as_bytes()).map_err(|e| anyhow::anyhow!(e))?
+    } else {
+        user_import::read_json_lines(&text)
+    };
+    let mut report = ImportReport::default();
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        let part: Vec<_> = items.by_ref().take(user_import::MAX_IMPORT_ROWS).collect();
+        report.extend(
+            user_import::import_users(
+                &services.store,
+                &crate::infra::metrics::Metrics::disabled(),
+                &Actor::command_line(),
+                part,
+                crate::store::now(),
+            )
+            .await?,
+        );
+    }
+    output.print(serde_json::to_value(&report)?, || {
+        let mut lines = vec![format!(
+            "created {}, already existed {}, invalid {}",
+            report.created, report.exists, report.invalid
+        )];
+        lines.extend(report.results.iter().filter_map(|r| {
+            r.reason.as_ref().map(|reason| {
+                format!(
+                    "row {} ({}): {reason}",
+                    r.row,
+                    r.email.as_deref().unwrap_or("-")
+                )
+            })
+        }));
+        lines.join("\n")
+    });
+    if report.invalid > 0 {
+        anyhow::bail!(
+            "{} rows were invalid and not imported (listed above); the others were",
+            report.invalid
+        );
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 use actix_web::cookie::Cookie;
 
+use crate::domain::password_formats::HashFormat;
 use crate::domain::passwords::{Password, PasswordError, PasswordHasher};
 use crate::domain::throttle::{
     AccountKey, Device, DeviceCookies, Refused, Source, Throttle, Throttled,
@@ -77,8 +78,9 @@ impl From<PasswordError> for AuthError {
 /// - argon2id runs on the hasher's bounded pool, never on an HTTP worker;
 /// - an unknown user costs one verification against a dummy hash (no timing oracle, OWASP ASVS 2.2.x);
 /// - a disabled user gets the same answer as a wrong password, after the same work;
-/// - a hash made with other parameters than the configured ones is replaced (rehash on login); a failure there
-///   only postpones the upgrade.
+/// - a hash made with other parameters than the configured ones, or imported in another format (bcrypt, scrypt,
+///   PBKDF2), is replaced by the configured argon2id (rehash on login); a failure there only postpones the upgrade;
+/// - a stored hash that can't be read fails closed (a wrong password, after the same work) and is logged.
 pub async fn authenticate(
     store: &Store,
     hasher: &PasswordHasher,
@@ -135,12 +137,17 @@ async fn check(
             &login.account_key(),
         )
         .await?;
+    if verified.unreadable
+        && let Some(row) = &row
+    {
+        tracing::warn!(user = %row.id, "the stored password hash can't be read; the sign-in fails");
+    }
     let row = match row {
         Some(row) if verified.matches && !row.disabled => row,
         _ => return Err(AuthError::InvalidCredentials),
     };
     if verified.needs_rehash {
-        rehash(store, hasher, &row, password, now).await;
+        rehash(store, hasher, &row, password, verified.format, now).await;
     }
     Ok(User::from_row(&row))
 }
@@ -150,6 +157,7 @@ async fn rehash(
     hasher: &PasswordHasher,
     row: &UserRow,
     password: &Password,
+    format: HashFormat,
     now: i64,
 ) {
     let result = match hasher.hash(password).await {
@@ -160,7 +168,11 @@ async fn rehash(
         Err(e) => Err(e.into()),
     };
     match result {
-        Ok(_) => tracing::info!(user = %row.id, "password rehashed with the current parameters"),
+        Ok(true) => {
+            hasher.rehashed(format);
+            tracing::info!(user = %row.id, from = format.as_str(), "password rehashed with the current parameters");
+        }
+        Ok(false) => {}
         Err(e) if matches!(e.downcast_ref::<PasswordError>(), Some(PasswordError::Busy)) => {
             tracing::info!(user = %row.id, "password rehash postponed: the hasher is saturated");
         }

@@ -7,10 +7,15 @@
 //! cost until their owner signs in; a dummy with the new parameters alone would make every unknown login slower
 //! than almost every account. With costs drawn like the accounts', a login's time says nothing about whether it
 //! exists, whatever mix of costs is stored.
+//!
+//! Imported users bring other formats (bcrypt, scrypt, PBKDF2; see `domain::password_formats`): a cost there is a
+//! format and its parameters, and the dummy for it is a hash of that format, verified by the same code. A store of
+//! 10,000 bcrypt users and 10 argon2id ones gives almost every unknown login a bcrypt dummy, as almost every account
+//! is bcrypt; as users sign in and are rehashed to argon2id, the census (every 10 minutes) moves the shares along.
 
 use std::sync::Arc;
 
-use argon2::{Algorithm, Params, PasswordHash};
+use crate::domain::password_formats::{self, Cost};
 
 /// The text every dummy hash is made from (no login ever matches a dummy: the hasher says so).
 pub(crate) const DUMMY_PASSWORD: &[u8] = b"latchkey-dummy-password";
@@ -52,10 +57,10 @@ impl Dummies {
     }
 
     /// The dummy already made with `params`, if any (so that following the census hashes only new costs).
-    pub(crate) fn made_with(&self, params: &Params) -> Option<Arc<str>> {
+    pub(crate) fn made_with(&self, cost: Cost) -> Option<Arc<str>> {
         self.choices
             .iter()
-            .find(|(_, hash)| params_of(hash).is_some_and(|p| cost(&p) == cost(params)))
+            .find(|(_, hash)| password_formats::cost_of_head(hash) == Some(cost))
             .map(|(_, hash)| hash.clone())
     }
 
@@ -74,23 +79,23 @@ impl Dummies {
     }
 }
 
-/// The costs to make dummies for, with their shares: `census` holds the stored hashes' PHC heads
-/// (`$argon2id$v=19$m=…,t=…,p=…`) and how many hashes use each. Heads that can't be read are left out, equal costs
+/// The costs to make dummies for, with their shares: `census` holds the stored hashes' heads
+/// (`$argon2id$v=19$m=…,t=…,p=…$`, `$2b$12$`, …: see [`password_formats::cost_of_head`]) and how many hashes use each. Heads that can't be read are left out, equal costs
 /// merged, and the most common [`MAX_DUMMIES`] kept (the rest count as the most common); `configured` alone when
 /// nothing is stored. The result is ordered by cost, not by share: as shares shift (users signing in get rehashed),
 /// only the logins at the edges of the shares change dummy, never all of them at once when two shares swap rank.
 pub(crate) fn costs_to_follow(
     census: impl IntoIterator<Item = (String, u64)>,
-    configured: &Params,
-) -> Vec<(Params, u64)> {
-    let mut costs: Vec<(Params, u64)> = Vec::new();
+    configured: Cost,
+) -> Vec<(Cost, u64)> {
+    let mut costs: Vec<(Cost, u64)> = Vec::new();
     for (head, count) in census {
-        let Some(params) = params_of(&head) else {
+        let Some(cost) = password_formats::cost_of_head(&head) else {
             continue;
         };
-        match costs.iter_mut().find(|(p, _)| cost(p) == cost(&params)) {
+        match costs.iter_mut().find(|(c, _)| *c == cost) {
             Some((_, n)) => *n += count,
-            None => costs.push((params, count)),
+            None => costs.push((cost, count)),
         }
     }
     costs.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
@@ -98,29 +103,25 @@ pub(crate) fn costs_to_follow(
     costs.truncate(MAX_DUMMIES);
     match costs.first_mut() {
         Some((_, most)) => *most += rest,
-        None => costs.push((configured.clone(), 1)),
+        None => costs.push((configured, 1)),
     }
-    costs.sort_by_key(|(params, _)| cost(params));
+    costs.sort_by_key(|(cost, _)| *cost);
     costs
-}
-
-/// The parameters of a PHC string's head (`$argon2id$v=19$m=…,t=…,p=…`, with or without what follows).
-pub(crate) fn params_of(head: &str) -> Option<Params> {
-    let parsed = PasswordHash::new(head.trim_end_matches('$')).ok()?;
-    Algorithm::try_from(parsed.algorithm.as_str()).ok()?;
-    Params::try_from(&parsed).ok()
-}
-
-fn cost(params: &Params) -> (u32, u32, u32) {
-    (params.m_cost(), params.t_cost(), params.p_cost())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn params(m: u32, t: u32) -> Params {
-        Params::new(m, t, 1, None).unwrap()
+    fn params(m: u32, t: u32) -> Cost {
+        Cost::Argon2 { m_kib: m, t, p: 1 }
+    }
+
+    fn memory(cost: &Cost) -> u32 {
+        match cost {
+            Cost::Argon2 { m_kib, .. } => *m_kib,
+            _ => 0,
+        }
     }
 
     #[test]
@@ -132,9 +133,9 @@ mod tests {
             ("not a hash".to_owned(), 100),
         ];
         census.extend((0..10).map(|i| (format!("$argon2id$v=19$m={},t=2,p=1$", 512 + i), 1)));
-        let costs = costs_to_follow(census, &params(1024, 1));
+        let costs = costs_to_follow(census, params(1024, 1));
         assert_eq!(costs.len(), MAX_DUMMIES);
-        let share = |m: u32| costs.iter().find(|(p, _)| p.m_cost() == m).map(|(_, n)| *n);
+        let share = |m: u32| costs.iter().find(|(p, _)| memory(p) == m).map(|(_, n)| *n);
         assert_eq!(
             share(256),
             Some(4 + 4),
@@ -143,7 +144,7 @@ mod tests {
         assert_eq!(share(128), Some(2));
         assert_eq!(costs.iter().map(|(_, n)| n).sum::<u64>(), 3 + 1 + 2 + 10);
         assert!(
-            costs.windows(2).all(|w| cost(&w[0].0) < cost(&w[1].0)),
+            costs.windows(2).all(|w| w[0].0 < w[1].0),
             "ordered by cost, so that shares swapping rank move no login"
         );
     }
@@ -166,9 +167,45 @@ mod tests {
 
     #[test]
     fn without_stored_hashes_the_configured_cost_is_followed() {
-        let costs = costs_to_follow(Vec::new(), &params(1024, 3));
-        assert_eq!(costs.len(), 1);
-        assert_eq!((costs[0].0.m_cost(), costs[0].0.t_cost()), (1024, 3));
+        let costs = costs_to_follow(Vec::new(), params(1024, 3));
+        assert_eq!(costs, vec![(params(1024, 3), 1)]);
+    }
+
+    #[test]
+    fn imported_formats_are_followed_by_their_share() {
+        let census = vec![
+            ("$2b$12$".to_owned(), 9_000),
+            ("$2y$12$".to_owned(), 500),
+            ("$argon2id$v=19$m=1024,t=1,p=1$".to_owned(), 400),
+            ("pbkdf2_sha256$600000$".to_owned(), 50),
+            ("$pbkdf2-sha256$i=600000,l=32$".to_owned(), 30),
+            ("$scrypt$ln=14,r=8,p=1$".to_owned(), 20),
+            ("!".to_owned(), 7),
+        ];
+        let costs = costs_to_follow(census, params(1024, 1));
+        assert_eq!(
+            costs,
+            vec![
+                (params(1024, 1), 400),
+                (Cost::Bcrypt { cost: 12 }, 9_500),
+                (
+                    Cost::Scrypt {
+                        log_n: 14,
+                        r: 8,
+                        p: 1
+                    },
+                    20
+                ),
+                (
+                    Cost::Pbkdf2Sha256 {
+                        rounds: 600_000,
+                        blocks: 1
+                    },
+                    80
+                ),
+            ],
+            "bcrypt variants and PBKDF2 spellings merged; users without a password are no cost"
+        );
     }
 
     #[test]

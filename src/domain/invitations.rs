@@ -221,7 +221,9 @@ pub async fn accept(
     else {
         return Err(AcceptError::Unusable);
     };
-    check_username(username)?;
+    if let Some(username) = username {
+        check_username(username)?;
+    }
     let password_hash = hasher.hash(password).await.map_err(UserError::from)?;
     let id = UserId::new(uuid::Uuid::now_v7().to_string());
     let user = NewUserRow {

@@ -1,4 +1,6 @@
-//! Password hashing: argon2id PHC strings, verified on a bounded pool of threads (DESIGN.md §4).
+//! Password hashing: argon2id PHC strings, verified on a bounded pool of threads (DESIGN.md §4). Imported legacy
+//! hashes (bcrypt, scrypt, PBKDF2: `domain::password_formats`) are verified on the same pool, and replaced by argon2id
+//! at their owner's first successful sign-in.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -9,6 +11,7 @@ use subtle::ConstantTimeEq;
 use tokio::sync::{Semaphore, TryAcquireError};
 
 use crate::domain::dummy_hashes::{self, DUMMY_PASSWORD, Dummies};
+use crate::domain::password_formats::{self, Cost, HashFormat, NO_PASSWORD, ParsedHash};
 use crate::infra::metrics::Metrics;
 use crate::values::secret::SecretString;
 
@@ -87,8 +90,13 @@ pub fn is_common(password: &str) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Verified {
     pub matches: bool,
-    /// The stored hash used other parameters than the configured ones: rehash it now that we know the password.
+    /// The stored hash used other parameters than the configured ones, or another format: rehash it now that we
+    /// know the password.
     pub needs_rehash: bool,
+    /// The stored hash's format.
+    pub format: HashFormat,
+    /// The stored hash could not be read (it fails closed: no match, after a dummy's work).
+    pub unreadable: bool,
 }
 
 /// Hashes and verifies passwords with the configured argon2id parameters on a fixed pool of `concurrency` threads.
@@ -148,18 +156,21 @@ impl PasswordHasher {
     ) -> Result<(), PasswordError> {
         let current = self.dummies.load_full();
         let mut hashes = Vec::new();
-        for (params, share) in dummy_hashes::costs_to_follow(census, &self.params) {
-            // A cost that already has its dummy keeps it: only new costs cost an argon2 run (and its memory).
-            if let Some(made) = current.made_with(&params) {
+        let configured = Cost::Argon2 {
+            m_kib: self.params.m_cost(),
+            t: self.params.t_cost(),
+            p: self.params.p_cost(),
+        };
+        for (cost, share) in dummy_hashes::costs_to_follow(census, configured) {
+            // A cost that already has its dummy keeps it: only new costs cost a hash run (and its memory).
+            if let Some(made) = current.made_with(cost) {
                 hashes.push((share, made.to_string()));
                 continue;
             }
             // Not a password check: kept out of the queue's metrics.
             let hash = self
                 .pool
-                .run(&Metrics::disabled(), move || {
-                    hash_with(&params, DUMMY_PASSWORD)
-                })
+                .run(&Metrics::disabled(), move || dummy_for(cost))
                 .await?;
             hashes.push((share, hash));
         }
@@ -188,29 +199,82 @@ impl PasswordHasher {
             .await
     }
 
-    /// Verifies `password` against `stored`, or, when there is no user, against the dummy hash `login` gets (see
-    /// [`Self::follow_stored_costs`]). The dummy is picked either way, so both paths do the same work.
+    /// Verifies `password` against `stored`, or, when there is no user (or a user without a password), against the
+    /// dummy hash `login` gets (see [`Self::follow_stored_costs`]). The dummy is picked either way, so both paths do
+    /// the same work. A stored hash that can't be read fails closed, after the dummy's work.
     pub async fn verify(
         &self,
         password: &Password,
         stored: Option<&str>,
         login: &str,
     ) -> Result<Verified, PasswordError> {
-        let is_real = stored.is_some();
         let dummy = self.dummies.load().pick(login);
-        let stored: Arc<str> = stored.map_or(dummy, Arc::from);
+        let real: Option<Arc<str>> = stored.filter(|s| *s != NO_PASSWORD).map(Arc::from);
+        let is_real = real.is_some();
         let params = self.params.clone();
         let password = password.clone();
         let verified = self
             .pool
             .run(&self.metrics, move || {
-                verify_phc(&params, password.bytes(), &stored)
+                let Some(real) = real else {
+                    return verify_stored(&params, password.bytes(), &dummy);
+                };
+                if let Ok(verified) = verify_stored(&params, password.bytes(), &real) {
+                    return Ok(verified);
+                }
+                // The same work as any other failure, then no match.
+                let _ = verify_stored(&params, password.bytes(), &dummy);
+                Ok(Verified {
+                    matches: false,
+                    needs_rehash: false,
+                    format: HashFormat::Argon2,
+                    unreadable: true,
+                })
             })
             .await?;
+        let matches = verified.matches && is_real;
+        if matches && verified.format != HashFormat::Argon2 {
+            self.metrics.legacy_password_login(verified.format.as_str());
+        }
         Ok(Verified {
-            matches: verified.matches && is_real,
-            needs_rehash: verified.needs_rehash,
+            matches,
+            ..verified
         })
+    }
+
+    /// Counts a stored hash of `format` replaced by the configured argon2id.
+    pub fn rehashed(&self, format: HashFormat) {
+        self.metrics.password_rehashed(format.as_str());
+    }
+}
+
+/// Verifies `password` against a stored hash of any supported format (argon2 with this thread's memory).
+pub fn verify_stored(
+    configured: &Params,
+    password: &[u8],
+    stored: &str,
+) -> anyhow::Result<Verified> {
+    let parsed = password_formats::parse(stored)?;
+    if let ParsedHash::Argon2 { .. } = parsed {
+        return verify_phc(configured, password, stored);
+    }
+    Ok(Verified {
+        matches: parsed.verify_legacy(password)?,
+        needs_rehash: true,
+        format: parsed.format(),
+        unreadable: false,
+    })
+}
+
+/// A dummy hash of `cost`, in its format.
+fn dummy_for(cost: Cost) -> anyhow::Result<String> {
+    match cost {
+        Cost::Argon2 { m_kib, t, p } => {
+            let params = Params::new(m_kib, t, p, None)
+                .map_err(|e| anyhow::anyhow!("invalid argon2 parameters: {e}"))?;
+            hash_with(&params, DUMMY_PASSWORD)
+        }
+        other => password_formats::hash_legacy(other, DUMMY_PASSWORD),
     }
 }
 
@@ -243,12 +307,18 @@ pub fn verify_phc(configured: &Params, password: &[u8], phc: &str) -> anyhow::Re
                 memory.resize(blocks, Block::default());
             }
             // Every block is overwritten before it is read, so the buffer needs no clearing between uses.
-            argon2.hash_password_into_with_memory(
+            let result = argon2.hash_password_into_with_memory(
                 password,
                 salt,
                 &mut computed,
                 &mut memory[..blocks],
-            )
+            );
+            // An imported hash may cost more memory than the configured ones: not kept beyond its use.
+            if memory.len() > configured.block_count() {
+                memory.truncate(configured.block_count());
+                memory.shrink_to_fit();
+            }
+            result
         })
         .map_err(|e| anyhow::anyhow!("argon2 verification failed: {e}"))?;
     let matches = bool::from(computed.ct_eq(expected.as_bytes()));
@@ -256,6 +326,8 @@ pub fn verify_phc(configured: &Params, password: &[u8], phc: &str) -> anyhow::Re
     Ok(Verified {
         matches,
         needs_rehash,
+        format: HashFormat::Argon2,
+        unreadable: false,
     })
 }
 
@@ -439,7 +511,10 @@ mod tests {
     /// The memory cost of the dummy `login` gets.
     fn dummy_memory(h: &PasswordHasher, login: &str) -> u32 {
         let dummy = h.dummies.load().pick(login);
-        dummy_hashes::params_of(&dummy).unwrap().m_cost()
+        match password_formats::cost_of_head(&dummy).unwrap() {
+            Cost::Argon2 { m_kib, .. } => m_kib,
+            other => panic!("{other:?}"),
+        }
     }
 
     #[tokio::test]

@@ -192,16 +192,6 @@ fn is_role(role: &str) -> bool {
         && role.chars().any(|c| c != ':')
 }
 
-/// No '@' in usernames, so a login string names at most one user.
-pub(crate) fn check_username(username: Option<&str>) -> Result<(), UserError> {
-    match username {
-        Some(username) if !is_plain_identifier(username, 64) => Err(UserError::Invalid(
-            "usernames are 1-64 characters of A-Z a-z 0-9 . _ - ~".into(),
-        )),
-        _ => Ok(()),
-    }
-}
-
 pub(crate) fn check_roles(roles: &[String]) -> Result<(), UserError> {
     match roles.iter().find(|role| !is_role(role)) {
         Some(role) => Err(UserError::Invalid(format!(
@@ -225,6 +215,17 @@ pub(crate) fn check_tenant(tenant: Option<&str>) -> Result<(), UserError> {
     }
 }
 
+/// No '@' in usernames, so a login string names at most one user.
+pub(crate) fn check_username(username: &str) -> Result<(), UserError> {
+    if is_plain_identifier(username, 64) {
+        Ok(())
+    } else {
+        Err(UserError::Invalid(
+            "usernames are 1-64 characters of A-Z a-z 0-9 . _ - ~".into(),
+        ))
+    }
+}
+
 pub async fn create_user(
     store: &Store,
     hasher: &PasswordHasher,
@@ -233,7 +234,9 @@ pub async fn create_user(
     now: i64,
 ) -> Result<User, UserError> {
     let email = normalize_email(&new.email)?;
-    check_username(new.username.as_deref())?;
+    if let Some(username) = &new.username {
+        check_username(username)?;
+    }
     check_roles(&new.roles)?;
     check_tenant(new.tenant.as_deref())?;
     let password_hash = hasher.hash(&new.password).await?;

@@ -56,6 +56,7 @@ pub enum AuditAction {
     UserInvite,
     UserInviteRevoke,
     UserAcceptInvitation,
+    UserImport,
     ClientCreate,
     ClientUpdate,
     ClientRotateSecret,
@@ -66,7 +67,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 17] = [
+    pub const ALL: [AuditAction; 18] = [
         Self::UserCreate,
         Self::UserUpdate,
         Self::UserRevokeSessions,
@@ -77,6 +78,7 @@ impl AuditAction {
         Self::UserInvite,
         Self::UserInviteRevoke,
         Self::UserAcceptInvitation,
+        Self::UserImport,
         Self::ClientCreate,
         Self::ClientUpdate,
         Self::ClientRotateSecret,
@@ -102,6 +104,7 @@ impl AuditAction {
             Self::UserInvite => "user.invite",
             Self::UserInviteRevoke => "user.invite_revoke",
             Self::UserAcceptInvitation => "user.accept_invitation",
+            Self::UserImport => "user.import",
             Self::ClientCreate => "client.create",
             Self::ClientUpdate => "client.update",
             Self::ClientRotateSecret => "client.rotate_secret",

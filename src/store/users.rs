@@ -177,6 +177,67 @@ impl Store {
     }
 }
 
+/// What an import did with one row (see [`Store::import_users`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportedRow {
+    Created,
+    /// A user with this email exists (or came earlier in the batch): nothing changed.
+    Exists(UserId),
+    /// Another user (or an earlier row) has this username.
+    UsernameTaken,
+}
+
+impl Store {
+    /// Inserts `rows` in one transaction, deciding in order: a row whose email exists (or came earlier) is left as
+    /// it is, one whose username another user has is refused, the others are inserted. A
+    /// concurrent insert of the same email or username (PostgreSQL) fails the whole call with
+    /// [`StoreError::Conflict`] and changes nothing: run it again.
+    pub async fn import_users(
+        &self,
+        rows: Vec<NewUserRow>,
+    ) -> Result<Vec<ImportedRow>, StoreError> {
+        use std::collections::{HashMap, HashSet};
+        write_tx!(self, StoreError, conn => {
+            let emails: Vec<&str> = rows.iter().map(|r| r.email.as_str()).collect();
+            let names: Vec<&str> = rows.iter().filter_map(|r| r.username.as_deref()).collect();
+            let mut by_email: HashMap<String, UserId> = users::table
+                .filter(users::email.eq_any(&emails))
+                .select((users::email, users::id))
+                .load::<(String, UserId)>(conn)
+                .await?
+                .into_iter()
+                .collect();
+            let mut taken: HashSet<String> = users::table
+                .filter(users::username.eq_any(&names))
+                .select(users::username)
+                .load::<Option<String>>(conn)
+                .await?
+                .into_iter()
+                .flatten()
+                .collect();
+            let mut outcomes = Vec::with_capacity(rows.len());
+            for row in &rows {
+                if let Some(id) = by_email.get(&row.email) {
+                    outcomes.push(ImportedRow::Exists(id.clone()));
+                    continue;
+                }
+                if let Some(name) = &row.username
+                    && !taken.insert(name.clone())
+                {
+                    outcomes.push(ImportedRow::UsernameTaken);
+                    continue;
+                }
+                by_email.insert(row.email.clone(), row.id.clone());
+                outcomes.push(ImportedRow::Created);
+                // One statement per row (diesel-async has no multi-row insert on SQLite), all in this transaction:
+                // one commit for the chunk, which is what costs.
+                diesel::insert_into(users::table).values(row).execute(conn).await?;
+            }
+            Ok(outcomes)
+        })
+    }
+}
+
 impl Store {
     /// Disables (or re-enables) a user; disabling also revokes every refresh-token family and hosted session the
     /// user has.
@@ -216,7 +277,8 @@ impl Store {
     }
 }
 
-/// The head of a PHC string up to its parameters (`$argon2id$v=19$m=19456,t=2,p=1$`) and how many stored password
+/// The head of a stored hash up to its parameters (`$argon2id$v=19$m=19456,t=2,p=1$`, `$2b$12$`,
+/// `$scrypt$ln=17,r=8,p=1$`, `$pbkdf2-sha256$i=600000,l=32$`, `pbkdf2_sha256$600000$`) and how many stored password
 /// hashes start with it.
 #[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
 pub struct HashCostCount {
@@ -226,15 +288,21 @@ pub struct HashCostCount {
     pub hashes: i64,
 }
 
-/// Cuts each hash after its third `$` past the first (algorithm, version, parameters) and counts the heads; the
-/// same text on both backends but for the name of the string search (`instr` / `strpos`).
-const HASH_COSTS_SQL: &str = "SELECT substr(h, 1, p3) AS head, count(*) AS hashes FROM (
-    SELECT h, p2 + FIND(substr(h, p2 + 1), '$') AS p3 FROM (
-        SELECT h, p1 + FIND(substr(h, p1 + 1), '$') AS p2 FROM (
-            SELECT password_hash AS h, 1 + FIND(substr(password_hash, 2), '$') AS p1 FROM users
-        ) AS a
-    ) AS b
-) AS c GROUP BY substr(h, 1, p3) ORDER BY hashes DESC LIMIT 16";
+/// Cuts each hash after its parameters and counts the heads: argon2 after its third `$` past the first (algorithm,
+/// version, parameters), every other format after its second (bcrypt `$2b$12$`, scrypt and PBKDF2 PHC strings have
+/// no version; Django's `pbkdf2_sha256$600000$` has no leading `$`, so its first two `$` are its own). Users without
+/// a password (`!`) cost nothing and are left out. The same text on both backends but for the name of the string
+/// search (`instr` / `strpos`).
+const HASH_COSTS_SQL: &str = "SELECT head, count(*) AS hashes FROM (
+    SELECT CASE WHEN substr(h, 1, 7) = '$argon2' THEN substr(h, 1, p3) ELSE substr(h, 1, p2) END AS head FROM (
+        SELECT h, p2, p2 + FIND(substr(h, p2 + 1), '$') AS p3 FROM (
+            SELECT h, p1 + FIND(substr(h, p1 + 1), '$') AS p2 FROM (
+                SELECT password_hash AS h, 1 + FIND(substr(password_hash, 2), '$') AS p1 FROM users
+                WHERE password_hash <> '!'
+            ) AS a
+        ) AS b
+    ) AS c
+) AS d GROUP BY head ORDER BY hashes DESC LIMIT 16";
 
 impl Store {
     /// The password-hash costs in use: the most common parameter heads (at most 16) and how many hashes use each.

@@ -29,6 +29,7 @@ async fn the_openapi_document_is_3_1_and_describes_every_admin_operation() {
     let operations = [
         ("/admin/v1/users", "get"),
         ("/admin/v1/users", "post"),
+        ("/admin/v1/users/import", "post"),
         ("/admin/v1/users/{id}", "get"),
         ("/admin/v1/users/{id}", "patch"),
         ("/admin/v1/users/{id}/revoke-sessions", "post"),

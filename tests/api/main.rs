@@ -46,4 +46,5 @@ mod slow_clients;
 mod sqlite_writer;
 mod storage;
 mod timing_oracles;
+mod user_import;
 mod verifier_feed;

@@ -282,3 +282,68 @@ async fn registering_takes_as_long_for_an_existing_address_as_for_a_new_one() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn with_a_store_of_imported_bcrypt_hashes_a_failed_sign_in_takes_as_long_as_to_an_unknown_account()
+ {
+    let _measuring = MEASURING.lock().await;
+    let app = measured_app(|_| {}).await;
+    let client = app
+        .create_client(crate::helpers::ClientSpec::with_grants(&["password"]))
+        .await;
+    let admin = app.admin_api(crate::helpers::ADMIN).await;
+    // Every stored hash is an imported bcrypt one, of a cost ten times the test argon2id's (1 MiB, one pass):
+    // without dummies of their format, an unknown login would cost argon2id and answer ten times faster.
+    let rows: Vec<serde_json::Value> = (0..20)
+        .map(|i| {
+            let mut salt = [0u8; 16];
+            salt.copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+            serde_json::json!({
+                "email": format!("imported-{i}-{}@example.org", tag()),
+                "password_hash": bcrypt::hash_with_salt("their old password", 7, salt).expect("bcrypt").to_string(),
+            })
+        })
+        .collect();
+    let (report, _) = admin
+        .expect(
+            admin.post(
+                "/admin/v1/users/import",
+                &serde_json::Value::from(rows.clone()),
+            ),
+            200,
+        )
+        .await;
+    assert_eq!(report["created"], 20);
+    // The census that runs every 10 minutes, now.
+    let costs = app
+        .state
+        .store
+        .password_hash_costs()
+        .await
+        .expect("the census");
+    app.state
+        .hasher
+        .follow_stored_costs(costs.into_iter().map(|c| (c.head, c.hashes as u64)))
+        .await
+        .expect("dummies for the stored costs");
+    let known = rows[0]["email"].as_str().expect("an email").to_owned();
+    let unknown = format!("nobody-{}@example.org", tag());
+
+    let tolerance = Tolerance {
+        floor: Duration::from_micros(250),
+        relative: 0.25,
+    };
+    assert_alike(
+        "failed password grant, imported bcrypt hashes",
+        &tolerance,
+        async |is_known| {
+            let login = if is_known { &known } else { &unknown };
+            timed(
+                wrong_password(&app, &client, login),
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        },
+    )
+    .await;
+}

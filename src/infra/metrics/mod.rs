@@ -48,6 +48,9 @@ pub const REFRESH_PRESENTED: &str = "latchkey_refresh_presented_total";
 pub const REFRESH_REPEATED: &str = "latchkey_refresh_repeated_total";
 pub const ACCOUNT_EVENTS: &str = "latchkey_account_events_total";
 pub const CONNECTIONS_CUT: &str = "latchkey_connections_cut_total";
+pub const USERS_IMPORTED: &str = "latchkey_users_imported_total";
+pub const LEGACY_PASSWORD_LOGINS: &str = "latchkey_legacy_password_logins_total";
+pub const PASSWORD_REHASHES: &str = "latchkey_password_rehashes_total";
 
 /// Request latency buckets, seconds: a token grant is milliseconds (argon2 ~15 ms, RS256 < 1 ms); the top buckets
 /// catch database and Redis timeouts (3 s, 0.5 s).
@@ -83,6 +86,9 @@ const DESCRIPTIONS: &[(Kind, &str, &str)] = &[
     (Kind::Counter, ACCOUNT_EVENTS, "Self-service account events (registered, registration_for_existing_address, email_verified)"),
     (Kind::Counter, REFRESH_REPEATED, "Refreshes repeated within refresh_reuse_grace, answered with the same successor"),
     (Kind::Counter, CONNECTIONS_CUT, "Connections closed by a bound: over_source_cap, head_timeout"),
+    (Kind::Counter, USERS_IMPORTED, "Rows of user imports through the admin API, by result (created, exists, invalid)"),
+    (Kind::Counter, LEGACY_PASSWORD_LOGINS, "Successful sign-ins with an imported hash, by format (bcrypt, scrypt, …)"),
+    (Kind::Counter, PASSWORD_REHASHES, "Stored hashes replaced by the configured argon2id at sign-in, by the format they had"),
 ];
 
 #[derive(Clone, Copy)]
@@ -186,11 +192,40 @@ impl Metrics {
         );
     }
 
+    /// Rows of a user import ended with `result` (`created`, `exists`, `invalid`).
+    pub fn users_imported(&self, result: &'static str, rows: u64) {
+        self.add(
+            USERS_IMPORTED,
+            &[Label::from_static_parts("result", result)],
+            rows,
+        );
+    }
+
+    /// A sign-in succeeded with an imported hash of `format`.
+    pub fn legacy_password_login(&self, format: &'static str) {
+        self.increment(
+            LEGACY_PASSWORD_LOGINS,
+            &[Label::from_static_parts("format", format)],
+        );
+    }
+
+    /// A stored hash of `format` was replaced by the configured argon2id.
+    pub fn password_rehashed(&self, format: &'static str) {
+        self.increment(
+            PASSWORD_REHASHES,
+            &[Label::from_static_parts("from", format)],
+        );
+    }
+
     fn increment(&self, name: &'static str, labels: &[Label]) {
+        self.add(name, labels, 1);
+    }
+
+    fn add(&self, name: &'static str, labels: &[Label], by: u64) {
         if let Some(recorder) = &self.0 {
             recorder
                 .register_counter(&Key::from_parts(name, labels.iter()), &METADATA)
-                .increment(1);
+                .increment(by);
         }
     }
 
