@@ -53,6 +53,10 @@ pub enum AuditAction {
     UserEnable,
     UserRegister,
     UserVerifyEmail,
+    // The account page (issue 18).
+    UserChangePassword,
+    UserDelete,
+    SessionRevoke,
     ClientCreate,
     ClientUpdate,
     ClientRotateSecret,
@@ -63,7 +67,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 14] = [
+    pub const ALL: [AuditAction; 17] = [
         Self::UserCreate,
         Self::UserUpdate,
         Self::UserRevokeSessions,
@@ -71,6 +75,9 @@ impl AuditAction {
         Self::UserEnable,
         Self::UserRegister,
         Self::UserVerifyEmail,
+        Self::UserChangePassword,
+        Self::UserDelete,
+        Self::SessionRevoke,
         Self::ClientCreate,
         Self::ClientUpdate,
         Self::ClientRotateSecret,
@@ -93,6 +100,9 @@ impl AuditAction {
             Self::UserEnable => "user.enable",
             Self::UserRegister => "user.register",
             Self::UserVerifyEmail => "user.verify_email",
+            Self::UserChangePassword => "user.change_password",
+            Self::UserDelete => "user.delete",
+            Self::SessionRevoke => "session.revoke",
             Self::ClientCreate => "client.create",
             Self::ClientUpdate => "client.update",
             Self::ClientRotateSecret => "client.rotate_secret",
