@@ -109,6 +109,8 @@ pub struct Config {
     pub require_verified_email: bool,
     /// How long an email verification link works.
     pub email_verification_ttl: HumanDuration,
+    /// Whether signed-in users may delete their own account on the account page.
+    pub account_deletion: bool,
     /// SMTP server for mail (lettre URL: `smtp://user:pass@host:587?tls=required`, `smtps://host`).
     pub smtp_url: Option<SecretString>,
     /// The `From` of every message.
@@ -180,6 +182,7 @@ impl Default for Config {
             registration_email_domains: Vec::new(),
             require_verified_email: true,
             email_verification_ttl: HumanDuration::from_secs(86_400),
+            account_deletion: true,
             smtp_url: None,
             mail_from: "Latchkey <no-reply@localhost>".to_owned(),
             mail_dir: None,

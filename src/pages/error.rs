@@ -13,6 +13,7 @@ use actix_web::{HttpResponse, ResponseError, web};
 use super::messages::Messages;
 use super::render::render_error;
 use super::settings::PageSettings;
+use crate::domain::account::AccountError;
 use crate::domain::authentication::AuthError;
 use crate::domain::authorization::NoRedirect;
 use crate::domain::password_reset::ResetError;
@@ -47,6 +48,9 @@ pub enum PageError {
     /// Self-service registration is not open (`registration` is `closed` or `invite`).
     #[error("registration is not open")]
     RegistrationClosed,
+    /// `account_deletion` is off.
+    #[error("account deletion is off")]
+    AccountDeletionOff,
     /// Brute-force or abuse limits (RFC 6585 §4).
     #[error("too many attempts")]
     Throttled(Throttled),
@@ -80,6 +84,7 @@ impl PageError {
             Self::InvalidResetLink => m.reset_invalid_link,
             Self::InvalidVerificationLink => m.verify_invalid_link,
             Self::RegistrationClosed => m.register_closed,
+            Self::AccountDeletionOff => m.account_deletion_off,
             Self::Throttled(_) => m.error_too_many_attempts,
             Self::Unavailable(_) | Self::DenylistUnavailable | Self::Busy | Self::Unexpected(_) => {
                 m.error_unavailable
@@ -106,6 +111,7 @@ impl PageError {
             | Self::InvalidResetLink
             | Self::InvalidVerificationLink
             | Self::RegistrationClosed
+            | Self::AccountDeletionOff
             | Self::Throttled(_) => {}
         }
     }
@@ -143,7 +149,7 @@ impl ResponseError for PageError {
             | Self::BadIdTokenHint
             | Self::InvalidResetLink
             | Self::InvalidVerificationLink => StatusCode::BAD_REQUEST,
-            Self::RegistrationClosed => StatusCode::NOT_FOUND,
+            Self::RegistrationClosed | Self::AccountDeletionOff => StatusCode::NOT_FOUND,
             Self::FormExpired => StatusCode::FORBIDDEN,
             Self::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) | Self::DenylistUnavailable | Self::Busy | Self::Unexpected(_) => {
@@ -210,6 +216,20 @@ impl From<RegistrationError> for PageError {
             RegistrationError::Closed => Self::RegistrationClosed,
             RegistrationError::Store(e) => Self::Unavailable(e),
             RegistrationError::Password(PasswordError::Busy) => Self::Busy,
+            other => Self::Unexpected(other.into()),
+        }
+    }
+}
+
+/// An account action that failed for a reason the account page does not answer with its form.
+impl From<AccountError> for PageError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Auth(e) => e.into(),
+            AccountError::Store(e) => Self::Unavailable(e),
+            AccountError::Revocation(e) => e.into(),
+            AccountError::Password(PasswordError::Busy) => Self::Busy,
+            AccountError::NotFound => Self::Malformed,
             other => Self::Unexpected(other.into()),
         }
     }
