@@ -157,6 +157,8 @@ pub async fn change_password(
         return refuse(messages.account_wrong_password).await;
     };
     let source = source(&req, &state);
+    // The sign-in page's per-address limit comes first, as there: a password check is never the cheap way in.
+    state.throttle.request(source.address).await?;
     let result = account::change_password(
         &services(&state),
         &actor(&signed_in, &source),
@@ -310,6 +312,7 @@ pub async fn delete(
         return refuse().await;
     };
     let source = source(&req, &state);
+    state.throttle.request(source.address).await?;
     let result = account::delete_account(
         &services(&state),
         &actor(&signed_in, &source),
