@@ -558,3 +558,30 @@ async fn account_deletion_can_be_turned_off() {
             .is_some()
     );
 }
+
+#[tokio::test]
+async fn guessing_the_current_password_is_throttled_like_a_sign_in() {
+    let app = TestApp::spawn_with(|c| c.login_failure_limit = 3).await;
+    let (user, client) = app.user_and_web_app().await;
+    let (browser, _) = signed_in(&app, &user, &client).await;
+    let guess = |n: usize| format!("guess number {n}");
+
+    let mut statuses = Vec::new();
+    for n in 0..5 {
+        let current = guess(n);
+        let response = post(
+            &app,
+            &browser,
+            "/account/password",
+            &[
+                ("current_password", &current),
+                ("password", "a brand new passphrase"),
+                ("password_again", "a brand new passphrase"),
+            ],
+        )
+        .await;
+        statuses.push(response.status());
+    }
+    assert_eq!(statuses[0], StatusCode::BAD_REQUEST);
+    assert_eq!(statuses[4], StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
+}
