@@ -55,6 +55,7 @@ pub(super) fn page_settings(
         csrf: Csrf::new(master.derive_hmac_key("csrf")),
         theme_css,
         code_ttl: config.authorization_code_ttl.as_secs(),
+        account_deletion: config.account_deletion,
     })
 }
 

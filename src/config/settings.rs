@@ -111,6 +111,8 @@ pub struct Config {
     pub email_verification_ttl: HumanDuration,
     /// How long an invitation link works.
     pub invitation_ttl: HumanDuration,
+    /// Whether signed-in users may delete their own account on the account page.
+    pub account_deletion: bool,
     /// SMTP server for mail (lettre URL: `smtp://user:pass@host:587?tls=required`, `smtps://host`).
     pub smtp_url: Option<SecretString>,
     /// The `From` of every message.
@@ -183,6 +185,7 @@ impl Default for Config {
             require_verified_email: true,
             email_verification_ttl: HumanDuration::from_secs(86_400),
             invitation_ttl: HumanDuration::from_secs(7 * 86_400),
+            account_deletion: true,
             smtp_url: None,
             mail_from: "Latchkey <no-reply@localhost>".to_owned(),
             mail_dir: None,

@@ -67,7 +67,7 @@ pub struct AuditRecord {
 }
 
 impl AuditRecord {
-    fn from_row(row: AuditRow) -> Self {
+    pub(crate) fn from_row(row: AuditRow) -> Self {
         Self {
             detail: serde_json::from_str(&row.detail).unwrap_or(serde_json::Value::Null),
             id: row.id,

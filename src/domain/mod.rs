@@ -2,6 +2,7 @@
 //! authenticate, authorization requests and codes, hosted sessions, tokens and the keys that sign them, revocation,
 //! brute-force limits, password reset and the audit trail. Every surface calls these; they call the store.
 
+pub mod account;
 pub mod audit;
 pub mod authentication;
 pub mod authorization;

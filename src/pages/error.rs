@@ -13,6 +13,7 @@ use actix_web::{HttpResponse, ResponseError, web};
 use super::messages::Messages;
 use super::render::render_error;
 use super::settings::PageSettings;
+use crate::domain::account::AccountError;
 use crate::domain::authentication::AuthError;
 use crate::domain::authorization::NoRedirect;
 use crate::domain::password_reset::ResetError;
@@ -50,6 +51,9 @@ pub enum PageError {
     /// Self-service registration is not open (`registration` is `closed` or `invite`).
     #[error("registration is not open")]
     RegistrationClosed,
+    /// `account_deletion` is off.
+    #[error("account deletion is off")]
+    AccountDeletionOff,
     /// Brute-force or abuse limits (RFC 6585 §4).
     #[error("too many attempts")]
     Throttled(Throttled),
@@ -84,6 +88,7 @@ impl PageError {
             Self::InvalidVerificationLink => m.verify_invalid_link,
             Self::InvalidInvitationLink => m.invitation_invalid_link,
             Self::RegistrationClosed => m.register_closed,
+            Self::AccountDeletionOff => m.account_deletion_off,
             Self::Throttled(_) => m.error_too_many_attempts,
             Self::Unavailable(_) | Self::DenylistUnavailable | Self::Busy | Self::Unexpected(_) => {
                 m.error_unavailable
@@ -111,6 +116,7 @@ impl PageError {
             | Self::InvalidVerificationLink
             | Self::InvalidInvitationLink
             | Self::RegistrationClosed
+            | Self::AccountDeletionOff
             | Self::Throttled(_) => {}
         }
     }
@@ -149,7 +155,7 @@ impl ResponseError for PageError {
             | Self::InvalidResetLink
             | Self::InvalidVerificationLink
             | Self::InvalidInvitationLink => StatusCode::BAD_REQUEST,
-            Self::RegistrationClosed => StatusCode::NOT_FOUND,
+            Self::RegistrationClosed | Self::AccountDeletionOff => StatusCode::NOT_FOUND,
             Self::FormExpired => StatusCode::FORBIDDEN,
             Self::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) | Self::DenylistUnavailable | Self::Busy | Self::Unexpected(_) => {
@@ -216,6 +222,20 @@ impl From<RegistrationError> for PageError {
             RegistrationError::Closed => Self::RegistrationClosed,
             RegistrationError::Store(e) => Self::Unavailable(e),
             RegistrationError::Password(PasswordError::Busy) => Self::Busy,
+            other => Self::Unexpected(other.into()),
+        }
+    }
+}
+
+/// An account action that failed for a reason the account page does not answer with its form.
+impl From<AccountError> for PageError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Auth(e) => e.into(),
+            AccountError::Store(e) => Self::Unavailable(e),
+            AccountError::Revocation(e) => e.into(),
+            AccountError::Password(PasswordError::Busy) => Self::Busy,
+            AccountError::NotFound => Self::Malformed,
             other => Self::Unexpected(other.into()),
         }
     }

@@ -1,6 +1,7 @@
 //! Hosted pages for end users (DESIGN.md §12): the authorization endpoint and its sign-in form, logout and password
 //! reset. askama templates in `templates/`, one base layout, every text from a message catalogue, theming by CSS only.
 
+pub mod account;
 mod assets;
 pub mod authorize;
 pub mod error;
@@ -73,6 +74,37 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: web::Data<PageSettings>
             page("/verify-email/resend")
                 .route(web::get().to(registration::resend_form))
                 .route(web::post().to(registration::resend))
+                .wrap(from_fn(error::render_errors)),
+        )
+        // The account page (issue 18).
+        .service(
+            page("/account")
+                .route(web::get().to(account::account_get))
+                .wrap(from_fn(error::render_errors)),
+        )
+        .service(
+            page("/account/password")
+                .route(web::post().to(account::change_password))
+                .wrap(from_fn(error::render_errors)),
+        )
+        .service(
+            page("/account/sessions/revoke")
+                .route(web::post().to(account::revoke))
+                .wrap(from_fn(error::render_errors)),
+        )
+        .service(
+            page("/account/sessions/end-all")
+                .route(web::post().to(account::logout_everywhere))
+                .wrap(from_fn(error::render_errors)),
+        )
+        .service(
+            page("/account/data")
+                .route(web::get().to(account::download))
+                .wrap(from_fn(error::render_errors)),
+        )
+        .service(
+            page("/account/delete")
+                .route(web::post().to(account::delete))
                 .wrap(from_fn(error::render_errors)),
         )
         .route("/assets/latchkey.css", web::get().to(assets::stylesheet))

@@ -17,6 +17,8 @@ pub struct PageSettings {
     pub theme_css: Option<String>,
     /// Seconds an authorization code lives.
     pub code_ttl: i64,
+    /// Whether the account page offers "Delete my account" (setting `account_deletion`).
+    pub account_deletion: bool,
 }
 
 impl PageSettings {

@@ -3,6 +3,7 @@
 //! Query code is written once and compiled for each backend by [`with_conn!`] and [`write_tx!`]. Every state change
 //! that must be atomic is one transaction or one conditional `UPDATE`.
 
+pub mod account;
 pub mod audit;
 pub mod authorization_codes;
 pub mod clients;

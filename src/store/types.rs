@@ -57,6 +57,10 @@ pub enum AuditAction {
     UserInviteRevoke,
     UserAcceptInvitation,
     UserImport,
+    // The account page (issue 18).
+    UserChangePassword,
+    UserDelete,
+    SessionRevoke,
     ClientCreate,
     ClientUpdate,
     ClientRotateSecret,
@@ -67,7 +71,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 18] = [
+    pub const ALL: [AuditAction; 21] = [
         Self::UserCreate,
         Self::UserUpdate,
         Self::UserRevokeSessions,
@@ -79,6 +83,9 @@ impl AuditAction {
         Self::UserInviteRevoke,
         Self::UserAcceptInvitation,
         Self::UserImport,
+        Self::UserChangePassword,
+        Self::UserDelete,
+        Self::SessionRevoke,
         Self::ClientCreate,
         Self::ClientUpdate,
         Self::ClientRotateSecret,
@@ -105,6 +112,9 @@ impl AuditAction {
             Self::UserInviteRevoke => "user.invite_revoke",
             Self::UserAcceptInvitation => "user.accept_invitation",
             Self::UserImport => "user.import",
+            Self::UserChangePassword => "user.change_password",
+            Self::UserDelete => "user.delete",
+            Self::SessionRevoke => "session.revoke",
             Self::ClientCreate => "client.create",
             Self::ClientUpdate => "client.update",
             Self::ClientRotateSecret => "client.rotate_secret",

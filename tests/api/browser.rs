@@ -215,3 +215,79 @@ async fn in_a_real_browser_a_user_signs_in_gets_single_sign_on_signs_out_and_res
 
     chrome.close().await;
 }
+
+#[tokio::test]
+async fn in_a_real_browser_the_account_page_changes_the_password_and_signs_out_everywhere() {
+    let test = "in_a_real_browser_the_account_page_changes_the_password_and_signs_out_everywhere";
+    let Some(chrome) = Chrome::start(test).await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let endpoint = AppEndpoint::start().await;
+    let callback = format!("{}/callback", endpoint.base);
+    let client = app
+        .create_client(ClientSpec {
+            redirect_uris: vec![callback.clone()],
+            ..ClientSpec::web_app()
+        })
+        .await;
+    let user = app.create_user(UserSpec::default()).await;
+    let request = AuthRequest::new(&client).with("redirect_uri", Some(&callback));
+    chrome
+        .client
+        .goto(&format!("{}/authorize?{}", app.address, request.query()))
+        .await
+        .expect("opening /authorize");
+    fill(&chrome, "username", &user.email).await;
+    fill(&chrome, "password", &user.password).await;
+    submit(&chrome).await;
+    wait_for_url(&chrome, &callback).await;
+
+    chrome
+        .client
+        .goto(&app.url("/account"))
+        .await
+        .expect("opening /account");
+    check_page(&chrome, "account-01-page").await;
+    assert!(page_text(&chrome).await.contains(&user.email));
+
+    // The first form on the page is the password change.
+    fill(&chrome, "current_password", "not the password").await;
+    fill(&chrome, "password", "a brand new passphrase").await;
+    fill(&chrome, "password_again", "a brand new passphrase").await;
+    submit(&chrome).await;
+    check_page(&chrome, "account-02-wrong-current-password").await;
+    assert!(page_text(&chrome).await.contains("not right"));
+    fill(&chrome, "current_password", &user.password).await;
+    fill(&chrome, "password", "a brand new passphrase").await;
+    fill(&chrome, "password_again", "a brand new passphrase").await;
+    submit(&chrome).await;
+    wait_for_url(&chrome, &app.url("/account?done=password")).await;
+    check_page(&chrome, "account-03-password-changed").await;
+
+    chrome
+        .client
+        .find(Locator::Css(
+            "form[action='/account/sessions/end-all'] button",
+        ))
+        .await
+        .expect("the sign-out-everywhere button")
+        .click()
+        .await
+        .expect("clicking");
+    wait_for_url(&chrome, &app.url("/account/sessions/end-all")).await;
+    check_page(&chrome, "account-04-signed-out-everywhere").await;
+    assert!(page_text(&chrome).await.contains("signed out everywhere"));
+    chrome
+        .client
+        .goto(&app.url("/account"))
+        .await
+        .expect("opening /account");
+    check_page(&chrome, "account-05-not-signed-in").await;
+    assert!(
+        page_text(&chrome)
+            .await
+            .contains("Sign in to see your account")
+    );
+    chrome.close().await;
+}

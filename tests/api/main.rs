@@ -3,6 +3,7 @@
 //! `realtime` (`cargo test --test api -- --skip realtime` leaves them out). Tests that measure response times (known
 //! against unknown accounts, a few seconds) are grouped in `timing_oracles`.
 
+mod account;
 mod admin_access;
 mod admin_clients;
 mod admin_keys;

@@ -163,7 +163,8 @@ impl Metrics {
         self.increment(REFRESH_PRESENTED, &[Label::new("kid", kid.to_owned())]);
     }
 
-    /// A self-service account event: `registered`, `registration_for_existing_address`, `email_verified`.
+    /// A self-service account event: `registered`, `registration_for_existing_address`, `email_verified`,
+    /// `password_changed`, `deleted`.
     pub fn account_event(&self, event: &'static str) {
         self.increment(ACCOUNT_EVENTS, &[Label::from_static_parts("event", event)]);
     }

@@ -1,0 +1,369 @@
+//! Self-service account management for a signed-in user (the hosted `/account` page): the profile, a password
+//! change, the user's sessions and refresh-token families, an export of what is held about the user, and the
+//! deletion of the account.
+//!
+//! Every action that needs the password goes through [`authentication::authenticate`], the one path that checks a
+//! password (argon2 on the bounded pool, brute-force limits: a stolen session can't be used to guess the password
+//! faster than the sign-in form allows). Every revocation goes through [`Revocations`] or, for the changes that
+//! revoke in the same transaction as they change the user, refills it right after.
+
+use crate::domain::audit::{self, Actor, AuditAction, AuditRecord};
+use crate::domain::authentication::{self, AuthError, SignInAttempt};
+use crate::domain::passwords::{Password, PasswordError, PasswordHasher};
+use crate::domain::revocation::{RevocationError, Revocations};
+use crate::domain::signing::MasterKey;
+use crate::domain::throttle::{Source, Throttle};
+use crate::domain::users::{Login, User};
+use crate::infra::mail::Mail;
+use crate::infra::metrics::Metrics;
+use crate::store::account::{FamilySummary, PasswordChange};
+use crate::store::sessions::SessionRow;
+use crate::store::{Store, StoreError};
+use crate::values::ids::UserId;
+
+/// Why an account action was not done.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// The current password was not right (or the account changed meanwhile): the form asks again.
+    #[error("the current password is not right")]
+    WrongPassword,
+    /// The user (or the session's user) is gone.
+    #[error("the account no longer exists")]
+    Gone,
+    /// The session or family named is not the user's.
+    #[error("no such session of this user")]
+    NotFound,
+    #[error(transparent)]
+    Auth(AuthError),
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+    #[error(transparent)]
+    Revocation(#[from] RevocationError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Mail(anyhow::Error),
+}
+
+impl From<AuthError> for AccountError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::InvalidCredentials => Self::WrongPassword,
+            AuthError::Store(e) => Self::Store(e),
+            other => Self::Auth(other),
+        }
+    }
+}
+
+/// The services an account action uses.
+pub struct AccountServices<'a> {
+    pub store: &'a Store,
+    pub hasher: &'a PasswordHasher,
+    pub throttle: &'a Throttle,
+    pub revocations: &'a Revocations,
+    pub master: &'a MasterKey,
+    pub metrics: &'a Metrics,
+}
+
+/// Who acts: the signed-in user, in which session, from where.
+pub struct AccountActor<'a> {
+    pub user_id: &'a UserId,
+    pub session_id: &'a str,
+    pub source: &'a Source,
+}
+
+impl AccountActor<'_> {
+    fn audit_actor(&self) -> Actor {
+        Actor::end_user(self.user_id.as_str(), Some(self.source.address))
+    }
+
+    fn subject(&self) -> String {
+        format!("user:{}", self.user_id)
+    }
+}
+
+/// The notice a password change mails, in the page's language.
+#[derive(Debug, Clone, Copy)]
+pub struct ChangedMailTexts {
+    pub subject: &'static str,
+    pub text: &'static str,
+}
+
+/// Where the user is signed in: browser sessions and the apps' refresh-token families.
+#[derive(Debug, Clone)]
+pub struct Devices {
+    pub sessions: Vec<SessionRow>,
+    pub families: Vec<FamilySummary>,
+}
+
+/// What a revoke names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceKind {
+    /// A browser session on the hosted pages.
+    Session,
+    /// An app's refresh-token family.
+    Family,
+}
+
+/// The user, if the account still exists.
+pub async fn profile(store: &Store, user_id: &UserId) -> Result<Option<User>, StoreError> {
+    Ok(store
+        .find_user(user_id)
+        .await?
+        .map(|row| User::from_row(&row)))
+}
+
+/// The user's live sessions and refresh-token families.
+pub async fn devices(store: &Store, user_id: &UserId, now: i64) -> Result<Devices, StoreError> {
+    Ok(Devices {
+        sessions: store.live_sessions_of(user_id, now).await?,
+        families: store.live_families_of(user_id, now).await?,
+    })
+}
+
+/// Checks `current` for the actor's account through the one authentication path. Answers the user and the hash
+/// that was verified (read after the check, so a rehash on this check is the hash a change must still find).
+async fn check_password(
+    services: &AccountServices<'_>,
+    actor: &AccountActor<'_>,
+    current: &Password,
+    now: i64,
+) -> Result<(User, String), AccountError> {
+    let user = profile(services.store, actor.user_id)
+        .await?
+        .ok_or(AccountError::Gone)?;
+    let login = Login::Email(user.email.clone());
+    let signed_in = authentication::authenticate(
+        services.store,
+        services.hasher,
+        services.throttle,
+        SignInAttempt {
+            login: &login,
+            password: current,
+            source: actor.source,
+        },
+        now,
+    )
+    .await?;
+    if &signed_in.user.id != actor.user_id {
+        return Err(AccountError::WrongPassword);
+    }
+    let row = services
+        .store
+        .find_user(actor.user_id)
+        .await?
+        .ok_or(AccountError::Gone)?;
+    Ok((signed_in.user, row.password_hash))
+}
+
+/// Changes the actor's password: `current` must be right; every other session and every refresh-token family
+/// ends (this session stays), the user's earlier access tokens are refused, the owner is told by mail, and the
+/// change is audited.
+pub async fn change_password(
+    services: &AccountServices<'_>,
+    actor: &AccountActor<'_>,
+    current: &Password,
+    new: &Password,
+    texts: ChangedMailTexts,
+    now: i64,
+) -> Result<(), AccountError> {
+    let (user, verified_hash) = check_password(services, actor, current, now).await?;
+    let new_hash = services.hasher.hash(new).await?;
+    let notice = Mail {
+        to: user.email.clone(),
+        subject: texts.subject.to_owned(),
+        text: texts.text.to_owned(),
+    }
+    .into_outbox(services.master, now)
+    .map_err(AccountError::Mail)?;
+    // Read after the slow hash, just before the transaction: every access token signed up to here dies.
+    let revoked_at_ms = services.revocations.user_revocation_ms(now);
+    let changed = services
+        .store
+        .change_password(PasswordChange {
+            user_id: actor.user_id.clone(),
+            verified_hash,
+            new_hash,
+            keep_session: actor.session_id.to_owned(),
+            notice,
+            now,
+            revoked_at_ms,
+            entry_expires_at: services.revocations.user_entry_expiry(revoked_at_ms),
+        })
+        .await?;
+    if !changed {
+        return Err(AccountError::WrongPassword);
+    }
+    services.revocations.refill().await;
+    services.metrics.account_event("password_changed");
+    audit::record(
+        services.store,
+        &actor.audit_actor(),
+        AuditAction::UserChangePassword,
+        &actor.subject(),
+        serde_json::json!({ "kept_session": actor.session_id }),
+        now,
+    )
+    .await;
+    Ok(())
+}
+
+/// Ends one of the actor's sessions or refresh-token families; one that is not the actor's is
+/// [`AccountError::NotFound`], whether or not it exists.
+pub async fn revoke_device(
+    services: &AccountServices<'_>,
+    actor: &AccountActor<'_>,
+    kind: DeviceKind,
+    id: &str,
+    now: i64,
+) -> Result<(), AccountError> {
+    let (owned, what) = match kind {
+        DeviceKind::Session => (
+            services.store.session_belongs_to(id, actor.user_id).await?,
+            "session",
+        ),
+        DeviceKind::Family => (
+            services.store.family_belongs_to(id, actor.user_id).await?,
+            "refresh_token_family",
+        ),
+    };
+    if !owned {
+        return Err(AccountError::NotFound);
+    }
+    match kind {
+        DeviceKind::Session => {
+            services
+                .revocations
+                .revoke_session(id, "revoked by the user", now)
+                .await?;
+        }
+        DeviceKind::Family => {
+            services
+                .revocations
+                .revoke_family(id, "revoked by the user", now)
+                .await?;
+        }
+    }
+    audit::record(
+        services.store,
+        &actor.audit_actor(),
+        AuditAction::SessionRevoke,
+        &actor.subject(),
+        serde_json::json!({ "kind": what, "id": id }),
+        now,
+    )
+    .await;
+    Ok(())
+}
+
+/// Logs the actor out everywhere, this browser included.
+pub async fn log_out_everywhere(
+    services: &AccountServices<'_>,
+    actor: &AccountActor<'_>,
+    now: i64,
+) -> Result<(), AccountError> {
+    let ended = services
+        .revocations
+        .revoke_user(actor.user_id, "logged out everywhere", now)
+        .await?;
+    audit::record(
+        services.store,
+        &actor.audit_actor(),
+        AuditAction::UserRevokeSessions,
+        &actor.subject(),
+        serde_json::json!({
+            "sessions": ended.sessions,
+            "refresh_token_families": ended.families,
+            "by": "user",
+        }),
+        now,
+    )
+    .await;
+    Ok(())
+}
+
+/// Deletes the actor's account: `password` must be right. Everything the user holds is revoked and the user's
+/// access tokens are refused until they expire; the audit records about the user stay (they are the record).
+pub async fn delete_account(
+    services: &AccountServices<'_>,
+    actor: &AccountActor<'_>,
+    password: &Password,
+    now: i64,
+) -> Result<(), AccountError> {
+    let (user, verified_hash) = check_password(services, actor, password, now).await?;
+    let revoked_at_ms = services.revocations.user_revocation_ms(now);
+    let deleted = services
+        .store
+        .delete_user_everywhere(
+            actor.user_id,
+            &verified_hash,
+            now,
+            revoked_at_ms,
+            services.revocations.user_entry_expiry(revoked_at_ms),
+        )
+        .await?;
+    if !deleted {
+        return Err(AccountError::WrongPassword);
+    }
+    services.revocations.refill().await;
+    services.metrics.account_event("deleted");
+    audit::record(
+        services.store,
+        &actor.audit_actor(),
+        AuditAction::UserDelete,
+        &actor.subject(),
+        serde_json::json!({ "source": user.source }),
+        now,
+    )
+    .await;
+    Ok(())
+}
+
+/// What Latchkey holds about the user, as JSON: the profile, the live sessions and refresh-token families, and the
+/// audit records about the user. Never a password hash or a token.
+pub async fn export(
+    store: &Store,
+    user_id: &UserId,
+    now: i64,
+) -> Result<serde_json::Value, AccountError> {
+    let user = profile(store, user_id).await?.ok_or(AccountError::Gone)?;
+    let devices = devices(store, user_id, now).await?;
+    let sessions: Vec<_> = devices
+        .sessions
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "id": s.id,
+                "created_at": s.created_at,
+                "last_seen_at": s.last_seen_at,
+                "expires_at": s.expires_at,
+            })
+        })
+        .collect();
+    let families: Vec<_> = devices
+        .families
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "id": f.id,
+                "client_id": f.client_id,
+                "created_at": f.created_at,
+                "last_used_at": f.last_used_at,
+                "expires_at": f.expires_at,
+            })
+        })
+        .collect();
+    let audit: Vec<AuditRecord> = store
+        .audit_about(&format!("user:{user_id}"))
+        .await?
+        .into_iter()
+        .map(AuditRecord::from_row)
+        .collect();
+    Ok(serde_json::json!({
+        "exported_at": now,
+        "profile": user,
+        "sessions": sessions,
+        "refresh_token_families": families,
+        "audit": audit,
+    }))
+}
