@@ -291,3 +291,94 @@ async fn in_a_real_browser_the_account_page_changes_the_password_and_signs_out_e
     );
     chrome.close().await;
 }
+
+/// Issue 18 in a real browser: from an application's sign-in page, "Create an account", the verification mail, its
+/// link's confirmation, "Continue" back into the same authorization request, sign-in into the application, and the
+/// account page showing the address as confirmed. Every page checked by axe-core.
+#[tokio::test]
+async fn in_a_real_browser_someone_registers_verifies_the_address_and_lands_in_the_application() {
+    let test =
+        "in_a_real_browser_someone_registers_verifies_the_address_and_lands_in_the_application";
+    let Some(chrome) = Chrome::start(test).await else {
+        return;
+    };
+    let mail = TempDir::new();
+    let mail_path = mail.path().to_owned();
+    let app = TestApp::spawn_with(move |c| {
+        c.mail_dir = Some(mail_path);
+        c.registration = latchkey::config::RegistrationMode::Open;
+    })
+    .await;
+    let endpoint = AppEndpoint::start().await;
+    let callback = format!("{}/callback", endpoint.base);
+    let client = app
+        .create_client(ClientSpec {
+            redirect_uris: vec![callback.clone()],
+            ..ClientSpec::web_app()
+        })
+        .await;
+    let request = AuthRequest::new(&client).with("redirect_uri", Some(&callback));
+    chrome
+        .client
+        .goto(&format!("{}/authorize?{}", app.address, request.query()))
+        .await
+        .expect("opening /authorize");
+    chrome
+        .client
+        .find(Locator::LinkText("Create an account"))
+        .await
+        .expect("the registration link on the sign-in page")
+        .click()
+        .await
+        .expect("clicking");
+    wait_for_url(&chrome, &app.url("/register?")).await;
+    check_page(&chrome, "register-01-form").await;
+    let email = format!("newcomer-{}@example.org", crate::helpers::tag());
+    let password = "a newcomer's long passphrase";
+    fill(&chrome, "email", &email).await;
+    fill(&chrome, "password", password).await;
+    fill(&chrome, "password_again", password).await;
+    submit(&chrome).await;
+    wait_for_url(&chrome, &app.url("/register")).await;
+    check_page(&chrome, "register-02-check-your-email").await;
+    assert!(page_text(&chrome).await.contains("Check your email"));
+
+    let link = reset_link(&wait_for_mails(mail.path(), 1).await[0]);
+    chrome.client.goto(&link).await.expect("opening the link");
+    check_page(&chrome, "register-03-confirm").await;
+    submit(&chrome).await;
+    wait_for_url(&chrome, &app.url("/verify-email")).await;
+    check_page(&chrome, "register-04-confirmed").await;
+    chrome
+        .client
+        .find(Locator::LinkText("Continue"))
+        .await
+        .expect("the way back into the application's request")
+        .click()
+        .await
+        .expect("clicking");
+    wait_for_url(&chrome, &app.url("/authorize?")).await;
+    fill(&chrome, "username", &email).await;
+    fill(&chrome, "password", password).await;
+    submit(&chrome).await;
+    let landed = wait_for_url(&chrome, &callback).await;
+    assert_eq!(
+        param(&landed, "state").as_deref(),
+        Some(request.state.as_str())
+    );
+    assert!(param(&landed, "code").is_some());
+
+    chrome
+        .client
+        .goto(&app.url("/account"))
+        .await
+        .expect("opening /account");
+    check_page(&chrome, "register-05-account").await;
+    let account = page_text(&chrome).await;
+    assert!(account.contains(&email), "{account}");
+    assert!(
+        account.contains("confirmed") && !account.contains("not confirmed yet"),
+        "the address shows as confirmed: {account}"
+    );
+    chrome.close().await;
+}
