@@ -1,11 +1,13 @@
 //! The form of a hosted page's POST that may change something: read strictly, from our own origin, with the CSRF
 //! token of the browser's cookie (DESIGN.md §15).
 
-use actix_web::{HttpRequest, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::error::PageError;
 use super::settings::PageSettings;
 use crate::domain::form::Form;
+use crate::values::secret::PlainToken;
 
 impl PageSettings {
     /// The form of a POST that may change something: parsed strictly and accepted by [`Self::accepts_form`]; a
@@ -25,4 +27,37 @@ impl PageSettings {
         }
         Ok(form)
     }
+}
+
+impl PageSettings {
+    /// A page holding a form: `page` renders it with the CSRF token bound to the browser cookie, which is set with
+    /// the page when the browser has none yet.
+    pub(super) fn form_page(
+        &self,
+        req: &HttpRequest,
+        page: impl FnOnce(&str) -> HttpResponse,
+    ) -> HttpResponse {
+        let (cookie, new) = self.browser_cookie(req);
+        let mut response = page(&self.csrf.token(&cookie));
+        if new && let Err(e) = response.add_cookie(&self.cookie.cookie(&cookie)) {
+            tracing::error!(error = %e, "cannot set the browser cookie");
+        }
+        response
+    }
+}
+
+/// 400 for a form shown again with the reason it was refused, 200 for a fresh one.
+pub(super) fn form_status(error: Option<&str>) -> StatusCode {
+    if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    }
+}
+
+/// The `token` parameter of a mailed link, when it has the shape of one of ours: `prefix`, at most 128 bytes.
+pub(super) fn link_token(form: &Form, prefix: &str) -> Option<PlainToken> {
+    form.get("token")
+        .filter(|t| t.starts_with(prefix) && t.len() <= 128)
+        .map(PlainToken::from_presented)
 }

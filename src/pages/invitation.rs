@@ -6,7 +6,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::error::PageError;
-use super::password::{password_problem, with_cookie};
+use super::forms::{form_status, link_token};
+use super::password::password_problem;
 use super::render::{message_page, render};
 use super::settings::{Chrome, PageSettings};
 use crate::domain::form::Form;
@@ -35,7 +36,7 @@ pub async fn invitation_form(
     pages: web::Data<PageSettings>,
 ) -> Result<HttpResponse, PageError> {
     let form = Form::parse(req.query_string().as_bytes()).unwrap_or_default();
-    let token = presented_token(&form).ok_or(PageError::InvalidInvitationLink)?;
+    let token = link_token(&form, INVITATION_PREFIX).ok_or(PageError::InvalidInvitationLink)?;
     let invitation = invitations::usable(&state.store, &token, state.clock.now())
         .await?
         .ok_or(PageError::InvalidInvitationLink)?;
@@ -58,7 +59,7 @@ pub async fn accept(
 ) -> Result<HttpResponse, PageError> {
     let messages = pages.chrome.messages;
     let form = pages.checked_form(&req, &body)?;
-    let token = presented_token(&form).ok_or(PageError::InvalidInvitationLink)?;
+    let token = link_token(&form, INVITATION_PREFIX).ok_or(PageError::InvalidInvitationLink)?;
     let now = state.clock.now();
     let invitation = invitations::usable(&state.store, &token, now)
         .await?
@@ -117,13 +118,6 @@ pub async fn accept(
     ))
 }
 
-/// The `token` parameter, when it has the shape of one of ours.
-fn presented_token(form: &Form) -> Option<PlainToken> {
-    form.get("token")
-        .filter(|t| t.starts_with(INVITATION_PREFIX) && t.len() <= 128)
-        .map(PlainToken::from_presented)
-}
-
 fn invitation_page(
     pages: &PageSettings,
     req: &HttpRequest,
@@ -132,19 +126,15 @@ fn invitation_page(
     username: &str,
     error: Option<&str>,
 ) -> HttpResponse {
-    let (cookie, new) = pages.browser_cookie(req);
-    let page = InvitationPage {
-        chrome: &pages.chrome,
-        csrf_token: &pages.csrf.token(&cookie),
-        token: token.expose(),
-        email,
-        username,
-        error,
-    };
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    with_cookie(pages, render(pages, status, &page), &cookie, new)
+    pages.form_page(req, |csrf_token| {
+        let page = InvitationPage {
+            chrome: &pages.chrome,
+            csrf_token,
+            token: token.expose(),
+            email,
+            username,
+            error,
+        };
+        render(pages, form_status(error), &page)
+    })
 }

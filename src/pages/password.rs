@@ -10,6 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::error::PageError;
+use super::forms::{form_status, link_token};
 use super::messages::Messages;
 use super::render::{message_page, render};
 use super::settings::{Chrome, PageSettings};
@@ -37,12 +38,13 @@ struct ResetPage<'a> {
 }
 
 pub async fn forgot_form(req: HttpRequest, pages: web::Data<PageSettings>) -> HttpResponse {
-    let (cookie, new) = pages.browser_cookie(&req);
-    let page = ForgotPage {
-        chrome: &pages.chrome,
-        csrf_token: &pages.csrf.token(&cookie),
-    };
-    with_cookie(&pages, render(&pages, StatusCode::OK, &page), &cookie, new)
+    pages.form_page(&req, |csrf_token| {
+        let page = ForgotPage {
+            chrome: &pages.chrome,
+            csrf_token,
+        };
+        render(&pages, StatusCode::OK, &page)
+    })
 }
 
 pub async fn forgot(
@@ -73,7 +75,7 @@ pub async fn reset_form(
     pages: web::Data<PageSettings>,
 ) -> Result<HttpResponse, PageError> {
     let form = Form::parse(req.query_string().as_bytes()).unwrap_or_default();
-    let token = presented_token(&form).ok_or(PageError::InvalidResetLink)?;
+    let token = link_token(&form, RESET_PREFIX).ok_or(PageError::InvalidResetLink)?;
     // Only looks: a mail scanner opening the link must not use it up.
     if !password_reset::usable(&state.store, &token, state.clock.now()).await? {
         return Err(PageError::InvalidResetLink);
@@ -89,7 +91,7 @@ pub async fn reset(
 ) -> Result<HttpResponse, PageError> {
     let messages = pages.chrome.messages;
     let form = pages.checked_form(&req, &body)?;
-    let token = presented_token(&form).ok_or(PageError::InvalidResetLink)?;
+    let token = link_token(&form, RESET_PREFIX).ok_or(PageError::InvalidResetLink)?;
     let (first, again) = (
         form.get("password").unwrap_or_default(),
         form.get("password_again").unwrap_or_default(),
@@ -149,42 +151,19 @@ pub(super) fn password_problem(e: &PasswordError, messages: &Messages) -> &'stat
     }
 }
 
-/// The `token` parameter, when it has the shape of one of ours.
-fn presented_token(form: &Form) -> Option<PlainToken> {
-    form.get("token")
-        .filter(|t| t.starts_with(RESET_PREFIX) && t.len() <= 128)
-        .map(PlainToken::from_presented)
-}
-
 fn reset_page(
     pages: &PageSettings,
     req: &HttpRequest,
     token: &PlainToken,
     error: Option<&str>,
 ) -> HttpResponse {
-    let (cookie, new) = pages.browser_cookie(req);
-    let page = ResetPage {
-        chrome: &pages.chrome,
-        csrf_token: &pages.csrf.token(&cookie),
-        token: token.expose(),
-        error,
-    };
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    with_cookie(pages, render(pages, status, &page), &cookie, new)
-}
-
-pub(super) fn with_cookie(
-    pages: &PageSettings,
-    mut response: HttpResponse,
-    cookie: &PlainToken,
-    new: bool,
-) -> HttpResponse {
-    if new && let Err(e) = response.add_cookie(&pages.cookie.cookie(cookie)) {
-        tracing::error!(error = %e, "cannot set the browser cookie");
-    }
-    response
+    pages.form_page(req, |csrf_token| {
+        let page = ResetPage {
+            chrome: &pages.chrome,
+            csrf_token,
+            token: token.expose(),
+            error,
+        };
+        render(pages, form_status(error), &page)
+    })
 }

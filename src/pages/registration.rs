@@ -10,7 +10,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::error::PageError;
-use super::password::{password_problem, with_cookie};
+use super::forms::{form_status, link_token};
+use super::password::password_problem;
 use super::render::{message_page, render};
 use super::settings::{Chrome, PageSettings};
 use crate::domain::authorization::AuthorizationRequest;
@@ -19,7 +20,6 @@ use crate::domain::passwords::Password;
 use crate::domain::registration::{self, Registration, RegistrationError, VERIFICATION_PREFIX};
 use crate::http::source::source_address;
 use crate::state::AppState;
-use crate::values::secret::PlainToken;
 
 #[derive(Template)]
 #[template(path = "register.html")]
@@ -141,22 +141,18 @@ pub async fn verify_form(
     pages: web::Data<PageSettings>,
 ) -> Result<HttpResponse, PageError> {
     let form = Form::parse(req.query_string().as_bytes()).unwrap_or_default();
-    let token = presented_token(&form).ok_or(PageError::InvalidVerificationLink)?;
+    let token = link_token(&form, VERIFICATION_PREFIX).ok_or(PageError::InvalidVerificationLink)?;
     if !registration::usable(&state.store, &token, state.clock.now()).await? {
         return Err(PageError::InvalidVerificationLink);
     }
-    let (cookie, new) = pages.browser_cookie(&req);
-    let page = VerifyPage {
-        chrome: &pages.chrome,
-        csrf_token: &pages.csrf.token(&cookie),
-        token: token.expose(),
-    };
-    Ok(with_cookie(
-        &pages,
-        render(&pages, StatusCode::OK, &page),
-        &cookie,
-        new,
-    ))
+    Ok(pages.form_page(&req, |csrf_token| {
+        let page = VerifyPage {
+            chrome: &pages.chrome,
+            csrf_token,
+            token: token.expose(),
+        };
+        render(&pages, StatusCode::OK, &page)
+    }))
 }
 
 /// `POST /verify-email`: verifies the address once, then points the way on: back into the authorization request
@@ -169,7 +165,7 @@ pub async fn verify(
 ) -> Result<HttpResponse, PageError> {
     let messages = pages.chrome.messages;
     let form = pages.checked_form(&req, &body)?;
-    let token = presented_token(&form).ok_or(PageError::InvalidVerificationLink)?;
+    let token = link_token(&form, VERIFICATION_PREFIX).ok_or(PageError::InvalidVerificationLink)?;
     let verified = registration::verify(
         &state.store,
         &state.metrics,
@@ -204,12 +200,13 @@ pub async fn verify(
 
 /// `GET /verify-email/resend`.
 pub async fn resend_form(req: HttpRequest, pages: web::Data<PageSettings>) -> HttpResponse {
-    let (cookie, new) = pages.browser_cookie(&req);
-    let page = ResendPage {
-        chrome: &pages.chrome,
-        csrf_token: &pages.csrf.token(&cookie),
-    };
-    with_cookie(&pages, render(&pages, StatusCode::OK, &page), &cookie, new)
+    pages.form_page(&req, |csrf_token| {
+        let page = ResendPage {
+            chrome: &pages.chrome,
+            csrf_token,
+        };
+        render(&pages, StatusCode::OK, &page)
+    })
 }
 
 /// `POST /verify-email/resend`: the same answer whatever the address.
@@ -251,26 +248,15 @@ fn register_page(
     email: &str,
     error: Option<&str>,
 ) -> HttpResponse {
-    let (cookie, new) = pages.browser_cookie(req);
-    let page = RegisterPage {
-        chrome: &pages.chrome,
-        csrf_token: &pages.csrf.token(&cookie),
-        return_to,
-        email,
-        error,
-        sign_in_href: return_to.map(|r| format!("/authorize?{r}")),
-    };
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    with_cookie(pages, render(pages, status, &page), &cookie, new)
-}
-
-/// The `token` parameter, when it has the shape of one of ours.
-fn presented_token(form: &Form) -> Option<PlainToken> {
-    form.get("token")
-        .filter(|t| t.starts_with(VERIFICATION_PREFIX) && t.len() <= 128)
-        .map(PlainToken::from_presented)
+    pages.form_page(req, |csrf_token| {
+        let page = RegisterPage {
+            chrome: &pages.chrome,
+            csrf_token,
+            return_to,
+            email,
+            error,
+            sign_in_href: return_to.map(|r| format!("/authorize?{r}")),
+        };
+        render(pages, form_status(error), &page)
+    })
 }
