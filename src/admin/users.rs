@@ -10,6 +10,7 @@ use super::problem::Problem;
 use super::request::{caller, if_match, json_body, path_param};
 use super::respond::{json, page_response, resource, tagged};
 use crate::domain::passwords::Password;
+use crate::domain::registration;
 use crate::domain::users::{self, NewUser, User, UserChanges};
 use crate::state::AppState;
 use crate::values::ids::UserId;
@@ -55,6 +56,8 @@ pub struct CreateUser {
     pub email: String,
     /// 1-64 characters of `A-Z a-z 0-9 . _ - ~`.
     pub username: Option<String>,
+    /// The name the user is shown by (the `name` claim), at most 100 characters.
+    pub display_name: Option<String>,
     /// 8-1024 characters; not one of the most common passwords.
     #[schema(min_length = 8, format = Password)]
     pub password: String,
@@ -64,6 +67,11 @@ pub struct CreateUser {
     /// The operator vouches for the address: `email_verified` is true from the start (default false).
     #[serde(default)]
     pub email_verified: bool,
+    /// Registration for automation: the account is created as the `/register` page creates one (source
+    /// `registration`, address unverified, `require_verified_email` applies) and a verification link is mailed to
+    /// it. Can't be combined with `email_verified: true`.
+    #[serde(default)]
+    pub send_verification_email: bool,
 }
 
 /// Changes to a user (JSON merge patch, RFC 7396): absent fields stay as they are; `tenant: null` removes it.
@@ -77,6 +85,14 @@ pub struct UserPatch {
     pub tenant: Option<Option<String>>,
     /// `true` also logs the user out everywhere.
     pub disabled: Option<bool>,
+    /// `null` removes the username.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub username: Option<Option<String>>,
+    /// `null` removes the display name.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub display_name: Option<Option<String>>,
 }
 
 /// Distinguishes `"tenant": null` (`Some(None)`) from an absent field (`None`).
@@ -140,21 +156,46 @@ pub async fn create_user(
     let caller = caller(&req, &state, Access::Change).await?;
     let new: CreateUser = json_body(&req, &body)?;
     let password = Password::new(new.password).map_err(|e| Problem::bad_request(e.to_string()))?;
-    let user = users::create_user(
-        &state.store,
-        &state.hasher,
-        NewUser {
-            email: new.email,
-            username: new.username,
-            roles: new.roles,
-            tenant: new.tenant,
-            password,
-            email_verified: new.email_verified,
-        },
-        &caller.actor(),
-        state.clock.now(),
-    )
-    .await?;
+    if new.send_verification_email && new.email_verified {
+        return Err(Problem::bad_request(
+            "send_verification_email asks the user to verify the address; email_verified says it is verified",
+        ));
+    }
+    let user = NewUser {
+        email: new.email,
+        username: new.username,
+        display_name: new.display_name,
+        roles: new.roles,
+        tenant: new.tenant,
+        password,
+        email_verified: new.email_verified,
+    };
+    let user = if new.send_verification_email {
+        let user = registration::register_for_operator(
+            &state.store,
+            &state.hasher,
+            registration::LinkMailer {
+                settings: &state.registration,
+                master: &state.master,
+                texts: crate::pages::messages::ENGLISH.verify_link_mail(),
+            },
+            user,
+            &caller.actor(),
+            state.clock.now(),
+        )
+        .await?;
+        state.mail_wake.notify_one();
+        user
+    } else {
+        users::create_user(
+            &state.store,
+            &state.hasher,
+            user,
+            &caller.actor(),
+            state.clock.now(),
+        )
+        .await?
+    };
     Ok(super::respond::created(
         &user,
         &user.entity_tag(),
@@ -200,6 +241,8 @@ pub async fn update_user(
             roles: patch.roles,
             tenant: patch.tenant,
             disabled: patch.disabled,
+            username: patch.username,
+            display_name: patch.display_name,
         },
         condition.as_ref(),
         state.clock.now(),

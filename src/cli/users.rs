@@ -23,6 +23,9 @@ pub enum UsersCommand {
         email: String,
         #[arg(long)]
         username: Option<String>,
+        /// The name the user is shown by (the `name` claim), at most 100 characters
+        #[arg(long)]
+        display_name: Option<String>,
         /// A role for the `roles` claim (repeatable)
         #[arg(long = "role", value_name = "ROLE")]
         roles: Vec<String>,
@@ -109,6 +112,7 @@ pub(super) async fn run(command: UsersCommand, config: &Config) -> anyhow::Resul
         UsersCommand::Create {
             email,
             username,
+            display_name,
             roles,
             tenant,
             password_stdin: _,
@@ -122,6 +126,7 @@ pub(super) async fn run(command: UsersCommand, config: &Config) -> anyhow::Resul
                 NewUser {
                     email,
                     username,
+                    display_name,
                     roles,
                     tenant,
                     password,

@@ -10,10 +10,12 @@
 use crate::domain::audit::{self, Actor, AuditAction, AuditRecord};
 use crate::domain::authentication::{self, AuthError, SignInAttempt};
 use crate::domain::passwords::{Password, PasswordError, PasswordHasher};
+use crate::domain::registration::{self, LinkMail, NewLink, RegistrationSettings};
 use crate::domain::revocation::{RevocationError, Revocations};
 use crate::domain::signing::MasterKey;
+use crate::domain::throttle::AccountKey;
 use crate::domain::throttle::{Source, Throttle};
-use crate::domain::users::{Login, User};
+use crate::domain::users::{self, Login, User, UserChanges, UserError};
 use crate::infra::mail::Mail;
 use crate::infra::metrics::Metrics;
 use crate::store::account::{FamilySummary, PasswordChange};
@@ -43,6 +45,35 @@ pub enum AccountError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Mail(anyhow::Error),
+    /// A profile field is not acceptable (the message says which rule).
+    #[error("{0}")]
+    Invalid(String),
+    /// Someone else has that username.
+    #[error("the username is taken")]
+    UsernameTaken,
+    /// The new address is the current one.
+    #[error("that is already the account's address")]
+    SameAddress,
+    /// Too many address changes asked for this account: no more mail for a while.
+    #[error("too many address changes; try again later")]
+    Throttled,
+}
+
+impl From<UserError> for AccountError {
+    fn from(e: UserError) -> Self {
+        match e {
+            UserError::Invalid(why) => Self::Invalid(why),
+            UserError::Conflict => Self::UsernameTaken,
+            UserError::NotFound(_) => Self::Gone,
+            UserError::Password(e) => Self::Password(e),
+            UserError::Store(e) => Self::Store(e),
+            UserError::PreconditionFailed | UserError::Busy => {
+                Self::Store(StoreError::Unavailable(anyhow::anyhow!(
+                    "the account is being changed concurrently"
+                )))
+            }
+        }
+    }
 }
 
 impl From<AuthError> for AccountError {
@@ -206,6 +237,102 @@ pub async fn change_password(
     )
     .await;
     Ok(())
+}
+
+/// What the profile form sends: both fields, as typed (empty removes).
+pub struct ProfileChange<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+}
+
+/// Changes the actor's username and display name. A username someone else has is [`AccountError::UsernameTaken`]
+/// (usernames are public handles: saying so tells no more than the sign-in form would).
+pub async fn update_profile(
+    services: &AccountServices<'_>,
+    actor: &AccountActor<'_>,
+    change: ProfileChange<'_>,
+    now: i64,
+) -> Result<User, AccountError> {
+    let username = change.username.trim();
+    let changes = UserChanges {
+        username: Some((!username.is_empty()).then(|| username.to_owned())),
+        display_name: Some(Some(change.display_name.to_owned())),
+        ..UserChanges::default()
+    };
+    let user = users::update_user(
+        services.store,
+        services.revocations,
+        &actor.audit_actor(),
+        actor.user_id,
+        changes,
+        None,
+        now,
+    )
+    .await?;
+    services.metrics.account_event("profile_updated");
+    Ok(user)
+}
+
+/// Asks to move the actor's account to `new_email`: `password` must be right; a link goes to the new address and
+/// the account changes only when it is used there (the old address is then told). Nothing about the new address
+/// is looked up now, so the answer is the same whether or not another account has it; the link's page says so to
+/// whoever holds that mailbox. At most as many such mails per account as reset mails.
+pub async fn request_email_change(
+    services: &AccountServices<'_>,
+    actor: &AccountActor<'_>,
+    settings: &RegistrationSettings,
+    new_email: &str,
+    password: &Password,
+    texts: LinkMail,
+    now: i64,
+) -> Result<String, AccountError> {
+    let new_email = users::normalize_email(new_email)?;
+    let (user, _) = check_password(services, actor, password, now).await?;
+    if new_email == user.email {
+        return Err(AccountError::SameAddress);
+    }
+    if services
+        .throttle
+        .reset_mail(&AccountKey::user(actor.user_id))
+        .await
+        .is_err()
+    {
+        return Err(AccountError::Throttled);
+    }
+    let (link, mail) = registration::verification_link(
+        settings,
+        services.master,
+        texts,
+        NewLink {
+            user: actor.user_id,
+            email: &new_email,
+            previous_email: Some(&user.email),
+            return_to: None,
+        },
+        now,
+    )
+    .map_err(AccountError::Mail)?;
+    services.store.insert_verification(None, link, mail).await?;
+    services.metrics.account_event("email_change_requested");
+    audit::record(
+        services.store,
+        &actor.audit_actor(),
+        AuditAction::UserRequestEmailChange,
+        &actor.subject(),
+        serde_json::json!({}),
+        now,
+    )
+    .await;
+    Ok(new_email)
+}
+
+/// The address the user asked to move to and has not confirmed yet, if any.
+pub async fn pending_email_change(
+    store: &Store,
+    user: &User,
+    now: i64,
+) -> Result<Option<String>, StoreError> {
+    store.pending_email_change(&user.id, &user.email, now).await
 }
 
 /// Ends one of the actor's sessions or refresh-token families; one that is not the actor's is

@@ -23,6 +23,11 @@ impl Actor {
         }
     }
 
+    /// Whether the actor is an end user acting on their own account (rather than an operator).
+    pub fn is_end_user(&self) -> bool {
+        self.name.starts_with("user:")
+    }
+
     /// The person a self-service change is about (registration, verification), from `address` when known.
     pub fn end_user(user: &str, address: Option<std::net::IpAddr>) -> Self {
         Self {

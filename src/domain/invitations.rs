@@ -238,6 +238,7 @@ pub async fn accept(
         updated_at: now,
         email_verified: true,
         source: SOURCE_INVITATION.to_owned(),
+        display_name: None,
     };
     match store.accept_invitation(hash, user, now).await {
         Ok(true) => {}

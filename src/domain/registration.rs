@@ -14,11 +14,11 @@ use crate::domain::audit::{self, Actor, AuditAction};
 use crate::domain::passwords::{Password, PasswordError, PasswordHasher};
 use crate::domain::signing::MasterKey;
 use crate::domain::throttle::{AccountKey, Throttle};
-use crate::domain::users::{SOURCE_REGISTRATION, normalize_email};
+use crate::domain::users::{self, NewUser, SOURCE_REGISTRATION, User, UserError, normalize_email};
 use crate::infra::mail::Mail;
 use crate::infra::metrics::Metrics;
 use crate::store::registrations::{
-    KIND_REGISTER, KIND_RESEND, RegistrationRequestRow, VerificationRow,
+    KIND_REGISTER, KIND_RESEND, RegistrationRequestRow, UsedVerification, VerificationRow,
 };
 use crate::store::users::NewUserRow;
 use crate::store::{Store, StoreError};
@@ -133,6 +133,49 @@ pub async fn register(
     Ok(())
 }
 
+/// Registers a user on behalf of an application (the admin API, for automation): an account as `/register`
+/// creates it (source `registration`, address unverified, `require_verified_email` applies) and a verification
+/// link mailed to it, in one transaction, audited as a registration by the operator's client. Unlike the page, the
+/// answer says when the address or username is taken: the caller is trusted with the directory.
+pub async fn register_for_operator(
+    store: &Store,
+    hasher: &PasswordHasher,
+    mailer: LinkMailer<'_>,
+    new: NewUser,
+    actor: &Actor,
+    now: i64,
+) -> Result<User, UserError> {
+    let new = NewUser {
+        email_verified: false,
+        ..new
+    };
+    let (row, user) = users::prepare_user(hasher, new, SOURCE_REGISTRATION, now).await?;
+    let (link, mail) = verification_link(
+        mailer.settings,
+        mailer.master,
+        mailer.texts,
+        NewLink {
+            user: &user.id,
+            email: &user.email,
+            previous_email: None,
+            return_to: None,
+        },
+        now,
+    )
+    .map_err(|e| UserError::Store(StoreError::Unavailable(e)))?;
+    store.insert_verification(Some(row), link, mail).await?;
+    audit::record(
+        store,
+        actor,
+        AuditAction::UserRegister,
+        &format!("user:{}", user.id),
+        serde_json::json!({ "source": SOURCE_REGISTRATION, "by": "operator" }),
+        now,
+    )
+    .await;
+    Ok(user)
+}
+
 /// Asks for a new verification link for `email`: queued when it is an address at all, answered the same either way.
 /// `true` when something was queued.
 pub async fn resend(store: &Store, email: &str, now: i64) -> Result<bool, StoreError> {
@@ -202,6 +245,7 @@ impl RequestHandling<'_> {
                     updated_at: now,
                     email_verified: false,
                     source: SOURCE_REGISTRATION.to_owned(),
+                    display_name: None,
                 };
                 let (link, mail) = self.verification(&user.id, &user.email, request, now)?;
                 let done = self
@@ -285,27 +329,21 @@ impl RequestHandling<'_> {
         request: &RegistrationRequestRow,
         now: i64,
     ) -> anyhow::Result<(VerificationRow, crate::store::outbox::OutboxRow)> {
-        let token = PlainToken::generate(VERIFICATION_PREFIX);
-        let link = self.page(&format!("/verify-email?token={}", token.expose()));
-        let mail = Mail {
-            to: email.to_owned(),
-            subject: self.texts.verify_subject.to_owned(),
-            text: self.texts.verify_text.replace("{link}", &link).replace(
-                "{hours}",
-                &(self.settings.verification_ttl / 3600).to_string(),
-            ),
-        }
-        .into_outbox(self.master, now)?;
-        let row = VerificationRow {
-            token_hash: token.hash(),
-            user_id: user.clone(),
-            email: email.to_owned(),
-            return_to: request.return_to.clone(),
-            created_at: now,
-            expires_at: now + self.settings.verification_ttl,
-            used_at: None,
-        };
-        Ok((row, mail))
+        verification_link(
+            self.settings,
+            self.master,
+            LinkMail {
+                subject: self.texts.verify_subject,
+                text: self.texts.verify_text,
+            },
+            NewLink {
+                user,
+                email,
+                previous_email: None,
+                return_to: request.return_to.clone(),
+            },
+            now,
+        )
     }
 
     fn page(&self, path: &str) -> String {
@@ -313,45 +351,193 @@ impl RequestHandling<'_> {
     }
 }
 
-/// Whether a verification link can still be used (the page shows its button only then). Consumes nothing.
-pub async fn usable(store: &Store, token: &PlainToken, now: i64) -> Result<bool, StoreError> {
-    Ok(store
-        .find_usable_verification(&token.hash(), now)
-        .await?
-        .is_some())
+/// The texts of a mailed link: `text` holds `{link}` and `{hours}`.
+#[derive(Debug, Clone, Copy)]
+pub struct LinkMail {
+    pub subject: &'static str,
+    pub text: &'static str,
 }
 
-/// A verified address: where the person was going, if the registration started from an authorization request.
-#[derive(Debug)]
-pub struct Verified {
+/// What mailing a verification link needs.
+#[derive(Clone, Copy)]
+pub struct LinkMailer<'a> {
+    pub settings: &'a RegistrationSettings,
+    pub master: &'a MasterKey,
+    pub texts: LinkMail,
+}
+
+/// What a new verification link is for.
+pub struct NewLink<'a> {
+    pub user: &'a UserId,
+    /// The address the link proves (and mail goes to).
+    pub email: &'a str,
+    /// For a change of address: the user's address now, which the link replaces with `email`.
+    pub previous_email: Option<&'a str>,
     pub return_to: Option<String>,
 }
 
-/// Verifies the address through the link's `token`, once, for a person at `address`. `None` when the link is
-/// unknown, used, expired, its user disabled or no longer at that address.
+/// A new verification link, stored only as its hash, and its mail (sealed into the outbox row).
+pub fn verification_link(
+    settings: &RegistrationSettings,
+    master: &MasterKey,
+    texts: LinkMail,
+    link: NewLink<'_>,
+    now: i64,
+) -> anyhow::Result<(VerificationRow, crate::store::outbox::OutboxRow)> {
+    let token = PlainToken::generate(VERIFICATION_PREFIX);
+    let url = format!(
+        "{}/verify-email?token={}",
+        settings.public_url.trim_end_matches('/'),
+        token.expose()
+    );
+    let mail = Mail {
+        to: link.email.to_owned(),
+        subject: texts.subject.to_owned(),
+        text: texts
+            .text
+            .replace("{link}", &url)
+            .replace("{hours}", &(settings.verification_ttl / 3600).to_string()),
+    }
+    .into_outbox(master, now)?;
+    let row = VerificationRow {
+        token_hash: token.hash(),
+        user_id: link.user.clone(),
+        email: link.email.to_owned(),
+        return_to: link.return_to,
+        created_at: now,
+        expires_at: now + settings.verification_ttl,
+        used_at: None,
+        previous_email: link.previous_email.map(str::to_owned),
+    };
+    Ok((row, mail))
+}
+
+/// What a usable link would do when confirmed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkPurpose {
+    /// Verify the user's address.
+    Verify,
+    /// Move the user to a new address.
+    ChangeAddress,
+}
+
+/// What a verification link can still do (the page shows its button only then), `None` when it can't be used.
+/// Consumes nothing.
+pub async fn usable(
+    store: &Store,
+    token: &PlainToken,
+    now: i64,
+) -> Result<Option<LinkPurpose>, StoreError> {
+    Ok(store
+        .find_usable_verification(&token.hash(), now)
+        .await?
+        .map(|link| match link.previous_email {
+            Some(_) => LinkPurpose::ChangeAddress,
+            None => LinkPurpose::Verify,
+        }))
+}
+
+/// What confirming a link did.
+#[derive(Debug)]
+pub enum Verified {
+    /// The address is verified; where the person was going, if the registration started from an authorization
+    /// request.
+    Address { return_to: Option<String> },
+    /// The account moved to the new address (verified); the old address was told.
+    Changed,
+    /// The account stays at its address: another account has the new one by now.
+    AddressTaken,
+}
+
+/// The notice a change of address mails to the old address: `text` holds `{email}` (the new address).
+#[derive(Debug, Clone, Copy)]
+pub struct ChangedAddressMail {
+    pub subject: &'static str,
+    pub text: &'static str,
+}
+
+/// Verifies the address through the link's `token`, once, for a person at `address`; a change link moves the
+/// account to its address and mails `notice` to the old one. `None` when the link is unknown, used, expired, its
+/// user disabled or no longer at the address it starts from.
 pub async fn verify(
     store: &Store,
+    master: &MasterKey,
     metrics: &Metrics,
     token: &PlainToken,
+    notice: ChangedAddressMail,
     address: std::net::IpAddr,
     now: i64,
-) -> Result<Option<Verified>, StoreError> {
-    let Some(link) = store.use_verification(token.hash(), now).await? else {
-        return Ok(None);
+) -> Result<Option<Verified>, VerifyError> {
+    let hash = token.hash();
+    // The old address is told in the same transaction as the change: sealed now, stored only if the change is made.
+    let notice = match store.find_verification(&hash).await? {
+        Some(link) => match &link.previous_email {
+            Some(previous) => Some(
+                Mail {
+                    to: previous.clone(),
+                    subject: notice.subject.to_owned(),
+                    text: notice.text.replace("{email}", &link.email),
+                }
+                .into_outbox(master, now)
+                .map_err(VerifyError::Mail)?,
+            ),
+            None => None,
+        },
+        None => return Ok(None),
     };
-    metrics.account_event("email_verified");
-    audit::record(
-        store,
-        &Actor::end_user(link.user_id.as_str(), Some(address)),
-        AuditAction::UserVerifyEmail,
-        &format!("user:{}", link.user_id),
-        serde_json::json!({}),
-        now,
-    )
-    .await;
-    Ok(Some(Verified {
-        return_to: link.return_to,
+    let used = match store.use_verification(hash, notice, now).await {
+        Ok(Some(used)) => used,
+        Ok(None) => return Ok(None),
+        // Another account took the address between the check and the change (a unique index): nothing changed.
+        Err(StoreError::Conflict) => return Ok(Some(Verified::AddressTaken)),
+        Err(e) => return Err(e.into()),
+    };
+    let user = used.link().user_id.clone();
+    let actor = Actor::end_user(user.as_str(), Some(address));
+    let subject = format!("user:{user}");
+    Ok(Some(match used {
+        UsedVerification::Verified(link) => {
+            metrics.account_event("email_verified");
+            audit::record(
+                store,
+                &actor,
+                AuditAction::UserVerifyEmail,
+                &subject,
+                serde_json::json!({}),
+                now,
+            )
+            .await;
+            Verified::Address {
+                return_to: link.return_to,
+            }
+        }
+        UsedVerification::Changed(_) => {
+            metrics.account_event("email_changed");
+            audit::record(
+                store,
+                &actor,
+                AuditAction::UserChangeEmail,
+                &subject,
+                serde_json::json!({}),
+                now,
+            )
+            .await;
+            Verified::Changed
+        }
+        UsedVerification::AddressTaken(_) => {
+            metrics.account_event("email_change_address_taken");
+            Verified::AddressTaken
+        }
     }))
+}
+
+/// Why a link could not be confirmed for a reason other than the link itself.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Mail(anyhow::Error),
 }
 
 #[cfg(test)]

@@ -15,7 +15,9 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::domain::audit::{self, Actor};
 use crate::domain::password_formats::{self, NO_PASSWORD};
-use crate::domain::users::{UserError, check_roles, check_tenant, check_username, normalize_email};
+use crate::domain::users::{
+    UserError, check_display_name, check_roles, check_tenant, check_username, normalize_email,
+};
 use crate::infra::metrics::Metrics;
 use crate::store::users::{ImportedRow, NewUserRow};
 use crate::store::{Store, StoreError};
@@ -39,6 +41,9 @@ pub struct ImportRow {
     /// 1-64 characters of `A-Z a-z 0-9 . _ - ~`.
     #[serde(default)]
     pub username: Option<String>,
+    /// The name the user is shown by (the `name` claim), at most 100 characters.
+    #[serde(default)]
+    pub display_name: Option<String>,
     #[serde(default)]
     pub roles: Vec<String>,
     #[serde(default)]
@@ -310,6 +315,10 @@ fn validate(
     if let Some(username) = &row.username {
         check_username(username).map_err(|e| fail(e.to_string()))?;
     }
+    let display_name = match &row.display_name {
+        Some(name) => check_display_name(name).map_err(|e| fail(e.to_string()))?,
+        None => None,
+    };
     check_roles(&row.roles).map_err(|e| fail(e.to_string()))?;
     check_tenant(row.tenant.as_deref()).map_err(|e| fail(e.to_string()))?;
     let (password_hash, format) = match &row.password_hash {
@@ -333,6 +342,7 @@ fn validate(
             updated_at: now,
             email_verified: row.email_verified,
             source: SOURCE_IMPORT.to_owned(),
+            display_name,
         },
         format,
     ))

@@ -6,7 +6,7 @@ use crate::domain::preconditions::IfMatch;
 use crate::domain::revocation::{RevocationError, Revocations};
 use crate::domain::validation::is_plain_identifier;
 use crate::store::revocations::UserRevocation;
-use crate::store::users::{NewUserRow, UserRow};
+use crate::store::users::{NewUserRow, UserAttributes, UserRow};
 use crate::store::{Store, StoreError};
 use crate::values::ids::UserId;
 use crate::values::roles::Roles;
@@ -61,6 +61,8 @@ pub struct User {
     /// Lowercased.
     pub email: String,
     pub username: Option<String>,
+    /// The name the user is shown by: the `name` claim (OIDC Core §5.1) with the `profile` scope.
+    pub display_name: Option<String>,
     /// The `roles` claim of the user's access tokens.
     pub roles: Vec<String>,
     /// The `tenant` claim.
@@ -98,6 +100,7 @@ impl User {
             id: row.id.clone(),
             email: row.email.clone(),
             username: row.username.clone(),
+            display_name: row.display_name.clone(),
             roles,
             tenant: row.tenant.clone(),
             disabled: row.disabled,
@@ -158,6 +161,7 @@ impl Login {
 pub struct NewUser {
     pub email: String,
     pub username: Option<String>,
+    pub display_name: Option<String>,
     pub roles: Vec<String>,
     pub tenant: Option<String>,
     pub password: Password,
@@ -215,6 +219,21 @@ pub(crate) fn check_tenant(tenant: Option<&str>) -> Result<(), UserError> {
     }
 }
 
+/// Longest display name, in characters.
+pub const MAX_DISPLAY_NAME: usize = 100;
+
+/// A display name as typed: trimmed; empty means none. At most [`MAX_DISPLAY_NAME`] characters, no control
+/// characters (it goes into tokens and onto pages).
+pub fn check_display_name(name: &str) -> Result<Option<String>, UserError> {
+    let name = name.trim();
+    if name.chars().count() > MAX_DISPLAY_NAME || name.chars().any(char::is_control) {
+        return Err(UserError::Invalid(format!(
+            "a display name is at most {MAX_DISPLAY_NAME} characters, without control characters"
+        )));
+    }
+    Ok((!name.is_empty()).then(|| name.to_owned()))
+}
+
 /// No '@' in usernames, so a login string names at most one user.
 pub(crate) fn check_username(username: &str) -> Result<(), UserError> {
     if is_plain_identifier(username, 64) {
@@ -226,6 +245,7 @@ pub(crate) fn check_username(username: &str) -> Result<(), UserError> {
     }
 }
 
+/// Creates a user an operator asked for (CLI, admin API), audited.
 pub async fn create_user(
     store: &Store,
     hasher: &PasswordHasher,
@@ -233,10 +253,35 @@ pub async fn create_user(
     actor: &Actor,
     now: i64,
 ) -> Result<User, UserError> {
+    let (row, user) = prepare_user(hasher, new, SOURCE_OPERATOR, now).await?;
+    store.insert_user(row).await?;
+    audit::record(
+        store,
+        actor,
+        audit::AuditAction::UserCreate,
+        &format!("user:{}", user.id),
+        serde_json::to_value(&user).unwrap_or_default(),
+        now,
+    )
+    .await;
+    Ok(user)
+}
+
+/// The row for a new user (checked, the password hashed on the pool) and the user it becomes, from `source`.
+pub(crate) async fn prepare_user(
+    hasher: &PasswordHasher,
+    new: NewUser,
+    source: &str,
+    now: i64,
+) -> Result<(NewUserRow, User), UserError> {
     let email = normalize_email(&new.email)?;
     if let Some(username) = &new.username {
         check_username(username)?;
     }
+    let display_name = match &new.display_name {
+        Some(name) => check_display_name(name)?,
+        None => None,
+    };
     check_roles(&new.roles)?;
     check_tenant(new.tenant.as_deref())?;
     let password_hash = hasher.hash(&new.password).await?;
@@ -252,31 +297,23 @@ pub async fn create_user(
         created_at: now,
         updated_at: now,
         email_verified: new.email_verified,
-        source: SOURCE_OPERATOR.to_owned(),
+        source: source.to_owned(),
+        display_name: display_name.clone(),
     };
-    store.insert_user(row).await?;
     let user = User {
         id,
         email,
         username: new.username,
+        display_name,
         roles: new.roles,
         tenant: new.tenant,
         disabled: false,
         email_verified: new.email_verified,
-        source: SOURCE_OPERATOR.to_owned(),
+        source: source.to_owned(),
         created_at: now,
         version: 0,
     };
-    audit::record(
-        store,
-        actor,
-        audit::AuditAction::UserCreate,
-        &format!("user:{}", user.id),
-        serde_json::to_value(&user).unwrap_or_default(),
-        now,
-    )
-    .await;
-    Ok(user)
+    Ok((row, user))
 }
 
 /// Up to `limit` users after the user id `after`, in creation order.
@@ -316,6 +353,10 @@ pub struct UserChanges {
     pub roles: Option<Vec<String>>,
     pub tenant: Option<Option<String>>,
     pub disabled: Option<bool>,
+    /// `Some(None)` removes the username.
+    pub username: Option<Option<String>>,
+    /// `Some(None)` removes the display name.
+    pub display_name: Option<Option<String>>,
 }
 
 /// Changes a user's roles, tenant or disabled flag. With `if_match`, only while the user is still at a tag it names
@@ -336,6 +377,14 @@ pub async fn update_user(
     if let Some(tenant) = &changes.tenant {
         check_tenant(tenant.as_deref())?;
     }
+    if let Some(Some(username)) = &changes.username {
+        check_username(username)?;
+    }
+    let display_name = match &changes.display_name {
+        Some(Some(name)) => Some(check_display_name(name)?),
+        Some(None) => Some(None),
+        None => None,
+    };
     // Without a precondition, a concurrent change is retried on the new version rather than lost or refused.
     for _ in 0..3 {
         let current = get_user(store, id).await?;
@@ -347,16 +396,17 @@ pub async fn update_user(
         let roles = changes.roles.clone().unwrap_or(current.roles.clone());
         let tenant = changes.tenant.clone().unwrap_or(current.tenant.clone());
         let disabled = changes.disabled.unwrap_or(current.disabled);
-        let stored_roles = Roles::new(roles.clone());
+        let username = changes.username.clone().unwrap_or(current.username.clone());
+        let display_name = display_name.clone().unwrap_or(current.display_name.clone());
+        let attributes = UserAttributes {
+            roles: Roles::new(roles.clone()),
+            tenant: tenant.clone(),
+            disabled,
+            username: username.clone(),
+            display_name: display_name.clone(),
+        };
         if store
-            .update_user_attributes(
-                id,
-                current.version,
-                stored_roles,
-                tenant.clone(),
-                disabled,
-                now,
-            )
+            .update_user_attributes(id, current.version, attributes, now)
             .await?
         {
             if disabled && !current.disabled {
@@ -373,10 +423,21 @@ pub async fn update_user(
             if let Some(disabled) = changes.disabled {
                 detail.insert("disabled".into(), disabled.into());
             }
+            if changes.username.is_some() {
+                detail.insert("username".into(), username.into());
+            }
+            if changes.display_name.is_some() {
+                detail.insert("display_name".into(), display_name.into());
+            }
+            let action = if actor.is_end_user() {
+                audit::AuditAction::UserUpdateProfile
+            } else {
+                audit::AuditAction::UserUpdate
+            };
             audit::record(
                 store,
                 actor,
-                audit::AuditAction::UserUpdate,
+                action,
                 &format!("user:{id}"),
                 detail.into(),
                 now,

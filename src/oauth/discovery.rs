@@ -38,7 +38,7 @@ struct Metadata<'a> {
     id_token_signing_alg_values_supported: [&'static str; 1],
     /// RFC 7636: S256 only (RFC 9700 §2.1.1).
     code_challenge_methods_supported: [&'static str; 1],
-    claims_supported: [&'static str; 12],
+    claims_supported: [&'static str; 13],
     prompt_values_supported: [&'static str; 4],
     /// RFC 9207: every authorization response carries `iss`.
     authorization_response_iss_parameter_supported: bool,
@@ -124,6 +124,7 @@ async fn metadata(state: web::Data<AppState>) -> Result<HttpResponse, OAuthError
             "email",
             "email_verified",
             "preferred_username",
+            "name",
         ],
         prompt_values_supported: ["none", "login", "consent", "select_account"],
         authorization_response_iss_parameter_supported: true,

@@ -18,7 +18,7 @@ use crate::domain::authentication::AuthError;
 use crate::domain::authorization::NoRedirect;
 use crate::domain::password_reset::ResetError;
 use crate::domain::passwords::PasswordError;
-use crate::domain::registration::RegistrationError;
+use crate::domain::registration::{RegistrationError, VerifyError};
 use crate::domain::revocation::RevocationError;
 use crate::domain::throttle::Throttled;
 use crate::http::retry_after::RETRY_AFTER_SECS;
@@ -223,6 +223,15 @@ impl From<RegistrationError> for PageError {
             RegistrationError::Store(e) => Self::Unavailable(e),
             RegistrationError::Password(PasswordError::Busy) => Self::Busy,
             other => Self::Unexpected(other.into()),
+        }
+    }
+}
+
+impl From<VerifyError> for PageError {
+    fn from(e: VerifyError) -> Self {
+        match e {
+            VerifyError::Store(e) => Self::Unavailable(e),
+            VerifyError::Mail(e) => Self::Unexpected(e),
         }
     }
 }

@@ -158,6 +158,34 @@ pub struct Messages {
     pub account_deleted_text: &'static str,
     pub account_changed_mail_subject: &'static str,
     pub account_changed_mail_text: &'static str,
+    // lead: the profile and address change (issue 18).
+    pub account_display_name_label: &'static str,
+    pub account_display_name_hint: &'static str,
+    pub account_no_display_name: &'static str,
+    pub account_profile_button: &'static str,
+    pub account_profile_saved: &'static str,
+    pub account_display_name_invalid: &'static str,
+    pub account_email_heading: &'static str,
+    pub account_new_email_label: &'static str,
+    pub account_email_password_label: &'static str,
+    pub account_email_button: &'static str,
+    /// `{email}` is replaced.
+    pub account_email_pending: &'static str,
+    pub account_email_sent: &'static str,
+    pub account_email_same: &'static str,
+    pub account_email_throttled: &'static str,
+    pub account_link: &'static str,
+    pub verify_change_intro: &'static str,
+    pub verify_changed_heading: &'static str,
+    pub verify_changed_text: &'static str,
+    pub verify_taken_heading: &'static str,
+    pub verify_taken_text: &'static str,
+    pub change_mail_subject: &'static str,
+    /// `{link}` and `{hours}` are replaced.
+    pub change_mail_text: &'static str,
+    pub address_changed_mail_subject: &'static str,
+    /// `{email}` (the new address) is replaced.
+    pub address_changed_mail_text: &'static str,
 }
 
 pub static ENGLISH: Messages = Messages {
@@ -322,6 +350,30 @@ pub static ENGLISH: Messages = Messages {
     account_deleted_text: "Your account is gone and you are signed out everywhere. You can close this window.",
     account_changed_mail_subject: "Your password was changed",
     account_changed_mail_text: "The password of your account was just changed on the account page. The browser that changed it stays signed in; every other session and app was signed out.\n\nIf you did not do this, reset your password at once and contact your administrator.\n",
+    account_display_name_label: "Display name",
+    account_display_name_hint: "How applications greet you. Leave it empty to show none.",
+    account_no_display_name: "none",
+    account_profile_button: "Save profile",
+    account_profile_saved: "Your profile is saved.",
+    account_display_name_invalid: "A display name is at most 100 characters.",
+    account_email_heading: "Change your email address",
+    account_new_email_label: "New email address",
+    account_email_password_label: "Your password",
+    account_email_button: "Send a confirmation link",
+    account_email_pending: "We sent a confirmation link to {email}. Your address changes when you open it there.",
+    account_email_sent: "Check the new address's inbox: your address changes when you open the link we sent there.",
+    account_email_same: "That is already your address.",
+    account_email_throttled: "Too many confirmation links were sent for your account. Try again in a while.",
+    account_link: "Go to your account",
+    verify_change_intro: "Confirm that this address is yours to make it your account's new address.",
+    verify_changed_heading: "Your new address is confirmed",
+    verify_changed_text: "Your account now uses this address. Sign in with it from now on.",
+    verify_taken_heading: "This address can't be used",
+    verify_taken_text: "This address already belongs to another account, so your account keeps its old address. Sign in to that other account, or choose another address on your account page.",
+    change_mail_subject: "Confirm your new email address",
+    change_mail_text: "Someone (we hope you) asked to use this address for their account. To confirm it, open this link within {hours} hours:\n\n{link}\n\nUntil then the account keeps its old address. If you did not ask for this, ignore this message.\n",
+    address_changed_mail_subject: "Your email address was changed",
+    address_changed_mail_text: "The email address of your account was just changed to {email}. This address gets no more mail about your account.\n\nIf you did not do this, contact your administrator at once.\n",
 };
 
 impl Messages {
@@ -340,6 +392,30 @@ impl Messages {
             verify_text: self.verify_mail_text,
             exists_subject: self.exists_mail_subject,
             exists_text: self.exists_mail_text,
+        }
+    }
+
+    /// The verification mail alone (a registration through the admin API).
+    pub fn verify_link_mail(&self) -> crate::domain::registration::LinkMail {
+        crate::domain::registration::LinkMail {
+            subject: self.verify_mail_subject,
+            text: self.verify_mail_text,
+        }
+    }
+
+    /// The link mailed to a new address on the account page.
+    pub fn change_link_mail(&self) -> crate::domain::registration::LinkMail {
+        crate::domain::registration::LinkMail {
+            subject: self.change_mail_subject,
+            text: self.change_mail_text,
+        }
+    }
+
+    /// The notice to the old address once the change is made.
+    pub fn address_changed_mail(&self) -> crate::domain::registration::ChangedAddressMail {
+        crate::domain::registration::ChangedAddressMail {
+            subject: self.address_changed_mail_subject,
+            text: self.address_changed_mail_text,
         }
     }
 

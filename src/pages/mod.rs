@@ -88,6 +88,16 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: web::Data<PageSettings>
                 .wrap(from_fn(error::render_errors)),
         )
         .service(
+            page("/account/profile")
+                .route(web::post().to(account::update_profile))
+                .wrap(from_fn(error::render_errors)),
+        )
+        .service(
+            page("/account/email")
+                .route(web::post().to(account::change_email))
+                .wrap(from_fn(error::render_errors)),
+        )
+        .service(
             page("/account/sessions/revoke")
                 .route(web::post().to(account::revoke))
                 .wrap(from_fn(error::render_errors)),

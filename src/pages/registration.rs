@@ -17,7 +17,9 @@ use super::settings::{Chrome, PageSettings};
 use crate::domain::authorization::AuthorizationRequest;
 use crate::domain::form::Form;
 use crate::domain::passwords::Password;
-use crate::domain::registration::{self, Registration, RegistrationError, VERIFICATION_PREFIX};
+use crate::domain::registration::{
+    self, LinkPurpose, Registration, RegistrationError, VERIFICATION_PREFIX, Verified,
+};
 use crate::http::source::source_address;
 use crate::state::AppState;
 
@@ -38,6 +40,8 @@ struct VerifyPage<'a> {
     chrome: &'a Chrome,
     csrf_token: &'a str,
     token: &'a str,
+    /// What confirming does: finish setting up the account, or make the address the account's new one.
+    intro: &'a str,
 }
 
 #[derive(Template)]
@@ -142,14 +146,19 @@ pub async fn verify_form(
 ) -> Result<HttpResponse, PageError> {
     let form = Form::parse(req.query_string().as_bytes()).unwrap_or_default();
     let token = link_token(&form, VERIFICATION_PREFIX).ok_or(PageError::InvalidVerificationLink)?;
-    if !registration::usable(&state.store, &token, state.clock.now()).await? {
-        return Err(PageError::InvalidVerificationLink);
-    }
+    let purpose = registration::usable(&state.store, &token, state.clock.now())
+        .await?
+        .ok_or(PageError::InvalidVerificationLink)?;
+    let messages = pages.chrome.messages;
     Ok(pages.form_page(&req, |csrf_token| {
         let page = VerifyPage {
             chrome: &pages.chrome,
             csrf_token,
             token: token.expose(),
+            intro: match purpose {
+                LinkPurpose::Verify => messages.verify_intro,
+                LinkPurpose::ChangeAddress => messages.verify_change_intro,
+            },
         };
         render(&pages, StatusCode::OK, &page)
     }))
@@ -168,33 +177,65 @@ pub async fn verify(
     let token = link_token(&form, VERIFICATION_PREFIX).ok_or(PageError::InvalidVerificationLink)?;
     let verified = registration::verify(
         &state.store,
+        &state.master,
         &state.metrics,
         &token,
+        messages.address_changed_mail(),
         source_address(&req),
         state.clock.now(),
     )
     .await?
     .ok_or(PageError::InvalidVerificationLink)?;
-    tracing::info!("email address verified");
-    let onward = checked_return_to(&state, verified.return_to.as_deref()).await;
-    Ok(match onward {
-        Some(request) => render(
+    let next_step = |heading, text, href: &str, link| {
+        render(
             &pages,
             StatusCode::OK,
             &NextStepPage {
                 chrome: &pages.chrome,
-                heading: messages.verify_done_heading,
-                text: messages.verify_done_text,
-                href: &format!("/authorize?{request}"),
-                link: messages.continue_link,
+                heading,
+                text,
+                href,
+                link,
             },
-        ),
-        None => message_page(
-            &pages,
-            StatusCode::OK,
-            messages.verify_done_heading,
-            messages.verify_done_text,
-        ),
+        )
+    };
+    Ok(match verified {
+        Verified::Address { return_to } => {
+            tracing::info!("email address verified");
+            match checked_return_to(&state, return_to.as_deref()).await {
+                Some(request) => next_step(
+                    messages.verify_done_heading,
+                    messages.verify_done_text,
+                    &format!("/authorize?{request}"),
+                    messages.continue_link,
+                ),
+                None => next_step(
+                    messages.verify_done_heading,
+                    messages.verify_done_text,
+                    "/account",
+                    messages.account_link,
+                ),
+            }
+        }
+        Verified::Changed => {
+            state.mail_wake.notify_one();
+            tracing::info!("email address changed");
+            next_step(
+                messages.verify_changed_heading,
+                messages.verify_changed_text,
+                "/account",
+                messages.account_link,
+            )
+        }
+        Verified::AddressTaken => {
+            tracing::info!("address change not made: the address has another account");
+            next_step(
+                messages.verify_taken_heading,
+                messages.verify_taken_text,
+                "/account",
+                messages.account_link,
+            )
+        }
     })
 }
 

@@ -7,7 +7,8 @@ use diesel_async::RunQueryDsl;
 
 use super::outbox::OutboxRow;
 use super::schema::{
-    email_verifications as verifications, mail_outbox, registration_requests as requests, users,
+    email_verifications as verifications, mail_outbox, password_reset_tokens,
+    registration_requests as requests, users,
 };
 use super::users::NewUserRow;
 use super::{Store, StoreError, with_conn, write_tx};
@@ -45,6 +46,8 @@ pub struct VerificationRow {
     pub created_at: i64,
     pub expires_at: i64,
     pub used_at: Option<i64>,
+    /// Set on a link that changes the user's address from this one to `email`.
+    pub previous_email: Option<String>,
 }
 
 impl Store {
@@ -139,7 +142,7 @@ impl Store {
                 .filter(verifications::used_at.is_null())
                 .filter(verifications::expires_at.gt(now))
                 .filter(users::disabled.eq(false))
-                .filter(users::email.eq(verifications::email))
+                .filter(still_at_start())
                 .select(VerificationRow::as_select())
                 .get_result(conn)
                 .await
@@ -148,13 +151,16 @@ impl Store {
     }
 
     /// Uses a verification link exactly once (DESIGN.md §18: conditional on it being unused, unexpired, its user
-    /// enabled and still at the link's address) and marks the address verified; every other link of the user ends
-    /// with it. The link's row when it was used, `None` when it could not be.
+    /// enabled and still at the address the link starts from) and marks the address verified; every other link of
+    /// the user ends with it. A change link also moves the user to its address, mails `notice` (to the old
+    /// address) and ends the user's unused password reset links (they went to the old address). `None` when the
+    /// link could not be used.
     pub async fn use_verification(
         &self,
         hash: TokenHash,
+        notice: Option<OutboxRow>,
         now: i64,
-    ) -> Result<Option<VerificationRow>, StoreError> {
+    ) -> Result<Option<UsedVerification>, StoreError> {
         write_tx!(self, StoreError, conn => {
             let Some(link) = verifications::table
                 .find(hash)
@@ -168,7 +174,7 @@ impl Store {
             let live_user = users::table
                 .filter(users::id.eq(verifications::user_id))
                 .filter(users::disabled.eq(false))
-                .filter(users::email.eq(verifications::email));
+                .filter(still_at_start());
             let claimed = diesel::update(
                 verifications::table
                     .find(hash)
@@ -182,14 +188,6 @@ impl Store {
             if claimed == 0 {
                 return Ok(None);
             }
-            diesel::update(users::table.find(&link.user_id))
-                .set((
-                    users::email_verified.eq(true),
-                    users::updated_at.eq(now),
-                    users::version.eq(users::version + 1),
-                ))
-                .execute(conn)
-                .await?;
             diesel::update(
                 verifications::table
                     .filter(verifications::user_id.eq(&link.user_id))
@@ -198,7 +196,137 @@ impl Store {
             .set(verifications::used_at.eq(Some(now)))
             .execute(conn)
             .await?;
-            Ok(Some(link))
+            if link.previous_email.is_some() {
+                // Another account has the address by now: the link is spent and nothing changes.
+                let taken: i64 = users::table
+                    .filter(users::email.eq(&link.email))
+                    .filter(users::id.ne(&link.user_id))
+                    .count()
+                    .get_result(conn)
+                    .await?;
+                if taken > 0 {
+                    return Ok(Some(UsedVerification::AddressTaken(link)));
+                }
+                diesel::update(users::table.find(&link.user_id))
+                    .set((
+                        users::email.eq(&link.email),
+                        users::email_verified.eq(true),
+                        users::updated_at.eq(now),
+                        users::version.eq(users::version + 1),
+                    ))
+                    .execute(conn)
+                    .await?;
+                diesel::update(
+                    password_reset_tokens::table
+                        .filter(password_reset_tokens::user_id.eq(&link.user_id))
+                        .filter(password_reset_tokens::used_at.is_null()),
+                )
+                .set(password_reset_tokens::used_at.eq(Some(now)))
+                .execute(conn)
+                .await?;
+                if let Some(notice) = &notice {
+                    diesel::insert_into(mail_outbox::table).values(notice).execute(conn).await?;
+                }
+                return Ok(Some(UsedVerification::Changed(link)));
+            }
+            diesel::update(users::table.find(&link.user_id))
+                .set((
+                    users::email_verified.eq(true),
+                    users::updated_at.eq(now),
+                    users::version.eq(users::version + 1),
+                ))
+                .execute(conn)
+                .await?;
+            Ok(Some(UsedVerification::Verified(link)))
         })
     }
+
+    /// Any verification link by its hash, used or not (what a change link would change, before it is used).
+    pub async fn find_verification(
+        &self,
+        hash: &TokenHash,
+    ) -> Result<Option<VerificationRow>, StoreError> {
+        with_conn!(self, conn => {
+            Ok(verifications::table
+                .find(hash)
+                .select(VerificationRow::as_select())
+                .get_result(conn)
+                .await
+                .optional()?)
+        })
+    }
+
+    /// Stores a verification link with its mail, and the new user it is for, if any: one transaction.
+    pub async fn insert_verification(
+        &self,
+        user: Option<NewUserRow>,
+        link: VerificationRow,
+        mail: OutboxRow,
+    ) -> Result<(), StoreError> {
+        write_tx!(self, StoreError, conn => {
+            if let Some(user) = &user {
+                diesel::insert_into(users::table).values(user).execute(conn).await?;
+            }
+            diesel::insert_into(verifications::table).values(&link).execute(conn).await?;
+            diesel::insert_into(mail_outbox::table).values(&mail).execute(conn).await?;
+            Ok(())
+        })
+    }
+
+    /// The address `user` asked to move to from `email` (the newest change link still usable), if any.
+    pub async fn pending_email_change(
+        &self,
+        user: &UserId,
+        email: &str,
+        now: i64,
+    ) -> Result<Option<String>, StoreError> {
+        with_conn!(self, conn => {
+            Ok(verifications::table
+                .filter(verifications::user_id.eq(user))
+                .filter(verifications::previous_email.eq(email))
+                .filter(verifications::used_at.is_null())
+                .filter(verifications::expires_at.gt(now))
+                .order(verifications::created_at.desc())
+                .select(verifications::email)
+                .first(conn)
+                .await
+                .optional()?)
+        })
+    }
+}
+
+/// What using a verification link did.
+#[derive(Debug)]
+pub enum UsedVerification {
+    /// The user's address is verified.
+    Verified(VerificationRow),
+    /// The user's address changed to the link's, verified.
+    Changed(VerificationRow),
+    /// A change link, used up, but another account has that address by now: nothing changed.
+    AddressTaken(VerificationRow),
+}
+
+impl UsedVerification {
+    pub fn link(&self) -> &VerificationRow {
+        match self {
+            Self::Verified(link) | Self::Changed(link) | Self::AddressTaken(link) => link,
+        }
+    }
+}
+
+/// The link's user still has the address the link starts from: its own for a verification, the previous one for a
+/// change.
+type StillAtStart = diesel::dsl::Or<
+    diesel::dsl::And<
+        diesel::dsl::IsNull<verifications::previous_email>,
+        diesel::dsl::Eq<users::email, verifications::email>,
+    >,
+    diesel::dsl::Eq<verifications::previous_email, diesel::dsl::Nullable<users::email>>,
+>;
+
+fn still_at_start() -> StillAtStart {
+    verifications::previous_email
+        .is_null()
+        .and(users::email.eq(verifications::email))
+        .or(verifications::previous_email.eq(users::email.nullable()))
 }

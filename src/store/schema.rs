@@ -15,6 +15,7 @@ diesel::table! {
         password_changed_at -> BigInt,
         email_verified -> Bool,
         source -> Text,
+        display_name -> Nullable<Text>,
     }
 }
 
@@ -54,6 +55,7 @@ diesel::table! {
         created_at -> BigInt,
         expires_at -> BigInt,
         used_at -> Nullable<BigInt>,
+        previous_email -> Nullable<Text>,
     }
 }
 

@@ -60,6 +60,9 @@ pub enum AuditAction {
     // The account page (issue 18).
     UserChangePassword,
     UserDelete,
+    UserUpdateProfile,
+    UserRequestEmailChange,
+    UserChangeEmail,
     SessionRevoke,
     ClientCreate,
     ClientUpdate,
@@ -71,7 +74,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 21] = [
+    pub const ALL: [AuditAction; 24] = [
         Self::UserCreate,
         Self::UserUpdate,
         Self::UserRevokeSessions,
@@ -85,6 +88,9 @@ impl AuditAction {
         Self::UserImport,
         Self::UserChangePassword,
         Self::UserDelete,
+        Self::UserUpdateProfile,
+        Self::UserRequestEmailChange,
+        Self::UserChangeEmail,
         Self::SessionRevoke,
         Self::ClientCreate,
         Self::ClientUpdate,
@@ -114,6 +120,9 @@ impl AuditAction {
             Self::UserImport => "user.import",
             Self::UserChangePassword => "user.change_password",
             Self::UserDelete => "user.delete",
+            Self::UserUpdateProfile => "user.update_profile",
+            Self::UserRequestEmailChange => "user.request_email_change",
+            Self::UserChangeEmail => "user.change_email",
             Self::SessionRevoke => "session.revoke",
             Self::ClientCreate => "client.create",
             Self::ClientUpdate => "client.update",

@@ -29,6 +29,8 @@ pub struct UserRow {
     pub email_verified: bool,
     /// How the account came to be (`users::SOURCE_*`).
     pub source: String,
+    /// The name the user is shown by (the `name` claim).
+    pub display_name: Option<String>,
 }
 
 impl std::fmt::Debug for UserRow {
@@ -43,6 +45,7 @@ impl std::fmt::Debug for UserRow {
             .field("disabled", &self.disabled)
             .field("email_verified", &self.email_verified)
             .field("source", &self.source)
+            .field("display_name", &self.display_name)
             .field("version", &self.version)
             .finish_non_exhaustive()
     }
@@ -63,6 +66,17 @@ pub struct NewUserRow {
     pub updated_at: i64,
     pub email_verified: bool,
     pub source: String,
+    pub display_name: Option<String>,
+}
+
+/// The changeable attributes of a user, as a whole.
+#[derive(Debug, Clone)]
+pub struct UserAttributes {
+    pub roles: Roles,
+    pub tenant: Option<String>,
+    pub disabled: bool,
+    pub username: Option<String>,
+    pub display_name: Option<String>,
 }
 
 impl Store {
@@ -133,22 +147,24 @@ impl Store {
 
     /// Sets roles (JSON), tenant and the disabled flag, if the row is still at `version`; bumps the version.
     /// Returns false when the row changed meanwhile (or is gone).
+    /// Sets what an operator (or, for the username and display name, the user) may change, while the user is
+    /// still at `version`. A username someone else has is [`StoreError::Conflict`].
     pub async fn update_user_attributes(
         &self,
         id: &UserId,
         version: i64,
-        roles: Roles,
-        tenant: Option<String>,
-        disabled: bool,
+        attributes: UserAttributes,
         now: i64,
     ) -> Result<bool, StoreError> {
         let id = id.to_owned();
         write_tx!(self, StoreError, conn => {
             let n = diesel::update(users::table.find(&id).filter(users::version.eq(version)))
                 .set((
-                    users::roles.eq(&roles),
-                    users::tenant.eq(&tenant),
-                    users::disabled.eq(disabled),
+                    users::roles.eq(&attributes.roles),
+                    users::tenant.eq(&attributes.tenant),
+                    users::disabled.eq(attributes.disabled),
+                    users::username.eq(&attributes.username),
+                    users::display_name.eq(&attributes.display_name),
                     users::updated_at.eq(now),
                     users::version.eq(version + 1),
                 ))

@@ -216,6 +216,7 @@ mod tests {
             updated_at: 0,
             email_verified: false,
             source: "operator".into(),
+            display_name: None,
         }
     }
 

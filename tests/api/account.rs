@@ -253,6 +253,8 @@ async fn a_cross_site_or_tokenless_post_is_refused() {
 
     for path in [
         "/account/password",
+        "/account/profile",
+        "/account/email",
         "/account/sessions/revoke",
         "/account/sessions/end-all",
         "/account/delete",

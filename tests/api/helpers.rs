@@ -185,6 +185,7 @@ impl TestApp {
             NewUser {
                 email: spec.email,
                 username: spec.username.clone(),
+                display_name: None,
                 roles: spec.roles.clone(),
                 tenant: spec.tenant.clone(),
                 password,

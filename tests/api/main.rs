@@ -4,6 +4,7 @@
 //! against unknown accounts, a few seconds) are grouped in `timing_oracles`.
 
 mod account;
+mod account_profile;
 mod admin_access;
 mod admin_clients;
 mod admin_keys;

@@ -71,7 +71,7 @@ async fn oidc_5_3_userinfo_returns_the_claims_the_scope_allows() {
 }
 
 /// The payload of a JWT, unverified (the signature is checked elsewhere).
-fn jwt_payload(token: &str) -> Value {
+pub(crate) fn jwt_payload(token: &str) -> Value {
     use base64::Engine;
     let payload = token.split('.').nth(1).expect("a JWT");
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD

@@ -348,6 +348,7 @@ async fn the_stored_password_hash_costs_are_counted_per_parameter_set() {
         latchkey::domain::users::NewUser {
             email: format!("older-{}@example.org", crate::helpers::tag()),
             username: None,
+            display_name: None,
             roles: Vec::new(),
             tenant: None,
             password: latchkey::domain::passwords::Password::new("an older passphrase".into())

@@ -83,7 +83,7 @@ const DESCRIPTIONS: &[(Kind, &str, &str)] = &[
     (Kind::Gauge, KEY_STATE, "1 for the state each signing key is in, 0 for the other states"),
     (Kind::Counter, TOKENS_SIGNED, "JWTs (access and ID tokens) signed, by kid"),
     (Kind::Counter, REFRESH_PRESENTED, "Refresh grants presenting a token issued under kid"),
-    (Kind::Counter, ACCOUNT_EVENTS, "Self-service account events (registered, registration_for_existing_address, email_verified)"),
+    (Kind::Counter, ACCOUNT_EVENTS, "Self-service account events (registered, registration_for_existing_address, email_verified, password_changed, deleted, profile_updated, email_change_requested, email_changed, email_change_address_taken)"),
     (Kind::Counter, REFRESH_REPEATED, "Refreshes repeated within refresh_reuse_grace, answered with the same successor"),
     (Kind::Counter, CONNECTIONS_CUT, "Connections closed by a bound: over_source_cap, head_timeout"),
     (Kind::Counter, USERS_IMPORTED, "Rows of user imports through the admin API, by result (created, exists, invalid)"),
@@ -164,7 +164,8 @@ impl Metrics {
     }
 
     /// A self-service account event: `registered`, `registration_for_existing_address`, `email_verified`,
-    /// `password_changed`, `deleted`.
+    /// `password_changed`, `deleted`, `profile_updated`, `email_change_requested`, `email_changed`,
+    /// `email_change_address_taken`.
     pub fn account_event(&self, event: &'static str) {
         self.increment(ACCOUNT_EVENTS, &[Label::from_static_parts("event", event)]);
     }

@@ -12,9 +12,11 @@ mod data;
 mod devices;
 mod page;
 mod password;
+mod profile;
 mod session;
 
 pub use data::{delete, download};
 pub use devices::{logout_everywhere, revoke};
 pub use page::account_get;
 pub use password::change_password;
+pub use profile::{change_email, update_profile};

@@ -25,6 +25,10 @@ struct AccountPage<'a> {
     apps: Vec<AppView>,
     pub(super) notice: Option<&'a str>,
     pub(super) password_error: Option<&'a str>,
+    profile_error: Option<&'a str>,
+    email_error: Option<&'a str>,
+    /// "We sent a confirmation link to …" while an address change waits for its link.
+    pending_email: Option<String>,
     devices_error: Option<&'a str>,
     delete_error: Option<&'a str>,
     deletion: bool,
@@ -49,6 +53,8 @@ struct AppView {
 pub(super) struct Feedback<'a> {
     pub(super) notice: Option<&'a str>,
     pub(super) password_error: Option<&'a str>,
+    pub(super) profile_error: Option<&'a str>,
+    pub(super) email_error: Option<&'a str>,
     pub(super) devices_error: Option<&'a str>,
     pub(super) delete_error: Option<&'a str>,
 }
@@ -72,6 +78,8 @@ pub async fn account_get(
     let notice = match query.get("done") {
         Some("password") => Some(messages.account_password_changed),
         Some("revoked") => Some(messages.account_revoked),
+        Some("profile") => Some(messages.account_profile_saved),
+        Some("email") => Some(messages.account_email_sent),
         _ => None,
     };
     let feedback = Feedback {
@@ -98,7 +106,11 @@ pub(super) async fn account_page(
             messages.account_signed_out_text,
         ));
     };
-    let devices = account::devices(&state.store, user_id, state.clock.now()).await?;
+    let now = state.clock.now();
+    let devices = account::devices(&state.store, user_id, now).await?;
+    let pending_email = account::pending_email_change(&state.store, &user, now)
+        .await?
+        .map(|email| messages.account_email_pending.replace("{email}", &email));
     let sessions = devices
         .sessions
         .iter()
@@ -128,6 +140,9 @@ pub(super) async fn account_page(
         apps,
         notice: feedback.notice,
         password_error: feedback.password_error,
+        profile_error: feedback.profile_error,
+        email_error: feedback.email_error,
+        pending_email,
         devices_error: feedback.devices_error,
         delete_error: feedback.delete_error,
         deletion: pages.account_deletion,

@@ -1,0 +1,116 @@
+//! `POST /account/profile` (username and display name) and `POST /account/email` (a change of address, confirmed
+//! by a link mailed to the new address).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::page::{Feedback, account_page};
+use super::session::{
+    SignedIn, actor, presented_password, services, signed_in, source, to_account,
+};
+use crate::domain::account::{self, AccountError, ProfileChange};
+use crate::pages::error::PageError;
+use crate::pages::settings::PageSettings;
+use crate::state::AppState;
+
+/// `POST /account/profile`: `username`, `display_name` (empty removes either).
+pub async fn update_profile(
+    req: HttpRequest,
+    body: Result<web::Bytes, actix_web::Error>,
+    state: web::Data<AppState>,
+    pages: web::Data<PageSettings>,
+) -> Result<HttpResponse, PageError> {
+    let messages = pages.chrome.messages;
+    let form = pages.checked_form(&req, &body)?;
+    let Some(signed_in) = signed_in(&req, &state, &pages).await? else {
+        return Ok(to_account(&pages, None));
+    };
+    let source = source(&req, &state);
+    let change = ProfileChange {
+        username: form.get("username").unwrap_or_default(),
+        display_name: form.get("display_name").unwrap_or_default(),
+    };
+    let result = account::update_profile(
+        &services(&state),
+        &actor(&signed_in, &source),
+        change,
+        state.clock.now(),
+    )
+    .await;
+    let error = match result {
+        Ok(_) => return Ok(to_account(&pages, Some("profile"))),
+        Err(AccountError::UsernameTaken) => messages.invitation_username_taken,
+        Err(AccountError::Invalid(why)) if why.starts_with("username") => {
+            messages.invitation_username_invalid
+        }
+        Err(AccountError::Invalid(_)) => messages.account_display_name_invalid,
+        Err(AccountError::Gone) => return Ok(to_account(&pages, None)),
+        Err(e) => return Err(e.into()),
+    };
+    refuse(&state, &pages, &signed_in, |f| {
+        f.profile_error = Some(error);
+    })
+    .await
+}
+
+/// `POST /account/email`: `email` (the new address), `password` (the current one).
+pub async fn change_email(
+    req: HttpRequest,
+    body: Result<web::Bytes, actix_web::Error>,
+    state: web::Data<AppState>,
+    pages: web::Data<PageSettings>,
+) -> Result<HttpResponse, PageError> {
+    let messages = pages.chrome.messages;
+    let form = pages.checked_form(&req, &body)?;
+    let Some(signed_in) = signed_in(&req, &state, &pages).await? else {
+        return Ok(to_account(&pages, None));
+    };
+    let Some(password) = presented_password(&form, "password") else {
+        return refuse(&state, &pages, &signed_in, |f| {
+            f.email_error = Some(messages.account_wrong_password);
+        })
+        .await;
+    };
+    let source = source(&req, &state);
+    // The sign-in page's per-address limit comes first, as there: a password check is never the cheap way in.
+    state.throttle.request(source.address).await?;
+    let result = account::request_email_change(
+        &services(&state),
+        &actor(&signed_in, &source),
+        &state.registration,
+        form.get("email").unwrap_or_default(),
+        &password,
+        messages.change_link_mail(),
+        state.clock.now(),
+    )
+    .await;
+    let error = match result {
+        Ok(_) => {
+            state.mail_wake.notify_one();
+            tracing::info!(user = %signed_in.session.user_id, "address change asked; link mailed to the new address");
+            return Ok(to_account(&pages, Some("email")));
+        }
+        Err(AccountError::WrongPassword) => messages.account_wrong_password,
+        Err(AccountError::Invalid(_)) => messages.register_invalid_email,
+        Err(AccountError::SameAddress) => messages.account_email_same,
+        Err(AccountError::Throttled) => messages.account_email_throttled,
+        Err(AccountError::Gone) => return Ok(to_account(&pages, None)),
+        Err(e) => return Err(e.into()),
+    };
+    refuse(&state, &pages, &signed_in, |f| {
+        f.email_error = Some(error);
+    })
+    .await
+}
+
+/// The page again, `400`, with the reason next to the form.
+async fn refuse(
+    state: &AppState,
+    pages: &PageSettings,
+    signed_in: &SignedIn,
+    set: impl FnOnce(&mut Feedback<'static>),
+) -> Result<HttpResponse, PageError> {
+    let mut feedback = Feedback::default();
+    set(&mut feedback);
+    account_page(state, pages, signed_in, StatusCode::BAD_REQUEST, feedback).await
+}
