@@ -23,13 +23,14 @@
 #                   (N = the first of BENCH_REFRESH_CONNECTIONS): throughput >= 0.8, p99 <= 3x
 #   sign-in         POST /login, the hosted sign-in form (argon2id, a session and a code each)   (bench/sign_in.lua)
 #   sso-8           single sign-on flows: GET /authorize with a session, then the code at /token     (bench/sso.lua)
+#   register        POST /register with open registration, a new address from a new source each   (bench/register.lua)
 #   client-credentials  POST /token grant_type=client_credentials, 8 conns        (bench/client_credentials.lua)
 #   jwks            GET /.well-known/jwks.json                                                      (bench/jwks.lua)
 # then on a fresh PostgreSQL database `latchkey_bench_<random>`, created with psql from BENCH_POSTGRES_URL and
 # dropped at exit, even on failure:
 #   pg-password     as password
 #   pg-refresh-N    as refresh-N, at the same concurrencies
-#   pg-sign-in, pg-sso-8, pg-client-credentials  as on SQLite
+#   pg-sign-in, pg-sso-8, pg-register, pg-client-credentials  as on SQLite
 # Each database is migrated with `latchkey migrate` before any other command touches it (later versions will not
 # migrate PostgreSQL implicitly); a user and a confidential client are then created with the CLI. The PostgreSQL
 # processes get LATCHKEY_MASTER_KEY (32 random bytes, a key file is only created for an embedded database). Every
@@ -653,6 +654,50 @@ PY
     stop_server
 }
 
+# register: POST /register with open registration (LATCHKEY_REGISTRATION=open), 4 connections like sign-in: one
+# argon2id hash and one queued request per registration; the server trusts 127.0.0.1 as its proxy so that each
+# request can come from its own address (bench/register.lua). The form and cookie come from one GET /register.
+register_phase() { # $1 = phase name
+    local saved=("${LATCHKEY_ENV[@]}")
+    LATCHKEY_ENV+=("LATCHKEY_REGISTRATION=open" "LATCHKEY_TRUSTED_PROXIES=127.0.0.1/32")
+    start_server "$1"
+    python3 -B - "$BASE_URL" >"$WORK/$1.env" <<'PY' ||
+import html, http.client, re, shlex, sys, urllib.parse as up
+base = sys.argv[1]
+host = up.urlsplit(base)
+c = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
+c.request("GET", "/register")
+r = c.getresponse()
+page = r.read().decode()
+if r.status != 200:
+    raise SystemExit(f"GET /register answered {r.status}")
+anon = next((v.split(";")[0] for k, v in r.getheaders() if k.lower() == "set-cookie" and v.startswith("latchkey=")),
+            None) or sys.exit("no latchkey cookie")
+fields = [(html.unescape(n), html.unescape(v))
+          for n, v in re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)">', page)]
+body = up.urlencode(fields)
+sanity = body + "&" + up.urlencode({"email": "sanity@example.test", "password": "a long enough passphrase",
+                                    "password_again": "a long enough passphrase"})
+c = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
+c.request("POST", "/register", sanity, {"Content-Type": "application/x-www-form-urlencoded", "Cookie": anon,
+                                        "Origin": base})
+r = c.getresponse()
+r.read()
+if r.status != 200:
+    raise SystemExit(f"sanity registration answered {r.status}")
+for name, value in [("BENCH_REGISTER_BODY", body), ("BENCH_ANON_COOKIE", anon), ("BENCH_ORIGIN", base)]:
+    print(f"{name}={shlex.quote(value)}")
+PY
+        die "registration setup failed ($BACKEND)"
+    set -a
+    # shellcheck disable=SC1090
+    source "$WORK/$1.env"
+    set +a
+    run_phase "$1" "$WRK_THREADS" "$PASSWORD_CONNS" register.lua
+    stop_server
+    LATCHKEY_ENV=("${saved[@]}")
+}
+
 # client-credentials: POST /token grant_type=client_credentials by a service client (bench/client_credentials.lua),
 # 8 connections: one RS256 signature per request, nothing stored.
 client_credentials_phase() { # $1 = phase name
@@ -781,6 +826,7 @@ else
     fi
 
     hosted_phases ""
+    register_phase register
     client_credentials_phase client-credentials
     revocation_phases ""
 
@@ -806,6 +852,7 @@ if [[ $POSTGRES == 1 ]]; then
         refresh_phase "pg-refresh-$n" "$n"
     done
     hosted_phases pg-
+    register_phase pg-register
     client_credentials_phase pg-client-credentials
     revocation_phases pg-
     LATCHKEY_ENV=("${SQLITE_ENV[@]}")
