@@ -13,8 +13,11 @@ use super::security;
 use super::settings::PageSettings;
 use crate::domain::authentication::{self, AuthError, SignInAttempt};
 use crate::domain::authorization::{
-    AuthorizationRequest, AuthorizeError, ErrorRedirect, redirect_with,
+    AuthorizationRequest, AuthorizeError, ErrorRedirect, NoRedirect, redirect_with,
 };
+use crate::domain::clients;
+use crate::domain::consent::{self, ConsentNeed};
+use crate::domain::form::Form;
 use crate::domain::oauth_error::ErrorCode;
 use crate::domain::passwords::Password;
 use crate::domain::sessions::{self, SESSION_PREFIX};
@@ -56,7 +59,7 @@ async fn authorize(
 ) -> Result<HttpResponse, PageError> {
     let request = match AuthorizationRequest::parse(&state.store, raw).await {
         Ok(request) => request,
-        Err(e) => return refused(state, pages, e),
+        Err(e) => return refused(state, pages, e, raw).await,
     };
     let hinted = match request.hinted_subject(&state.keys.snapshot(), &state.tokens.issuer) {
         Ok(hinted) => hinted,
@@ -68,14 +71,14 @@ async fn authorize(
         Some(secret) => sessions::resume(&state.store, state.sessions, secret, now).await?,
         None => None,
     };
-    if let Some(session) = session.filter(|s| request.accepts(s, now))
+    if let (Some(session), Some(cookie)) = (session.filter(|s| request.accepts(s, now)), &cookie)
         // OIDC Core §3.1.2.1: a session of another user than the hints name does not answer the request: with
         // prompt=none that is login_required, otherwise the sign-in form (for the hinted login).
         && request
             .hints_match(&state.store, &session, hinted.as_ref())
             .await?
     {
-        return approve(state, pages, &request, &session, None).await;
+        return approve(state, pages, &request, &session, cookie, false).await;
     }
     if request.prompt.none {
         // OIDC Core §3.1.2.6: no interaction allowed, and it would be needed.
@@ -101,7 +104,7 @@ pub async fn sign_in(
     };
     let request = match AuthorizationRequest::parse(&state.store, &body).await {
         Ok(request) => request,
-        Err(e) => return refused(&state, &pages, e),
+        Err(e) => return refused(&state, &pages, e, &body).await,
     };
     let username = form.get("username").unwrap_or_default();
     let login = Login::parse(username);
@@ -169,7 +172,7 @@ pub async fn sign_in(
     let (secret, session) =
         sessions::start(&state.store, state.sessions, user, state.clock.now()).await?;
     tracing::info!(user = %user.id, client = %request.client.id, "signed in on the hosted page");
-    let mut response = approve(&state, &pages, &request, &session, Some(secret)).await?;
+    let mut response = approve(&state, &pages, &request, &session, &secret, true).await?;
     // This browser is now a known device for the account (see `throttle`).
     let device = signed_in.device_cookie(&state.throttle.devices);
     if let Err(e) = response.add_cookie(&device) {
@@ -178,8 +181,44 @@ pub async fn sign_in(
     Ok(response)
 }
 
-/// Issues a code for `request` approved by `session` and sends the user agent back to the client (§4.1.2).
+/// Answers `request`, approved by `session`: a code, once a third-party client has the user's consent for every
+/// scope requested; else the consent page, or with `prompt=none` `consent_required` (OIDC Core §3.1.2.6).
+/// `cookie`: the browser cookie of `session`; `new` when a sign-in just made it (it is set with the answer).
 async fn approve(
+    state: &AppState,
+    pages: &PageSettings,
+    request: &AuthorizationRequest,
+    session: &SessionRow,
+    cookie: &PlainToken,
+    new: bool,
+) -> Result<HttpResponse, PageError> {
+    let need = consent::need(
+        &state.store,
+        &request.client,
+        &session.user_id,
+        &request.scope,
+        request.prompt.consent,
+    )
+    .await?;
+    match need {
+        ConsentNeed::Granted => {
+            issue_code(state, pages, request, session, new.then(|| cookie.clone())).await
+        }
+        ConsentNeed::Ask(_) if request.prompt.none => {
+            let error = request.error(
+                ErrorCode::ConsentRequired,
+                "the user has not allowed this client",
+            );
+            Ok(redirect_error(state, pages, &error))
+        }
+        ConsentNeed::Ask(scope) => {
+            super::consent::consent_page(state, pages, request, session, &scope, cookie, new).await
+        }
+    }
+}
+
+/// Issues a code for `request` approved by `session` and sends the user agent back to the client (§4.1.2).
+pub(super) async fn issue_code(
     state: &AppState,
     pages: &PageSettings,
     request: &AuthorizationRequest,
@@ -240,8 +279,7 @@ fn sign_in_form(
         pages,
         StatusCode::OK,
         &SignInPage {
-            chrome: &pages.chrome,
-            client_id: request.client.id.as_str(),
+            chrome: &pages.chrome.for_client(&request.client),
             csrf_token: &csrf_token,
             carried: &carried,
             username,
@@ -256,19 +294,40 @@ fn sign_in_form(
     response
 }
 
-/// A refused request: an error page when the client or redirection URI is in doubt, else a redirect.
-fn refused(
+/// A refused request: an error page when the client or redirection URI is in doubt, else a redirect. A
+/// registered client whose request names a redirection URI it has not registered is named on the page, with its
+/// own links (registered by the operator, so they lead nowhere the request chose).
+pub(super) async fn refused(
     state: &AppState,
     pages: &PageSettings,
     error: AuthorizeError,
+    raw: &[u8],
 ) -> Result<HttpResponse, PageError> {
     match error {
+        AuthorizeError::NoRedirect(why @ NoRedirect::UnregisteredRedirectUri) => {
+            let error = PageError::NoRedirect(why);
+            let client_id = Form::parse_noting_repeats(raw)
+                .ok()
+                .and_then(|(form, _)| form.get("client_id").map(str::to_owned));
+            let client = match client_id {
+                Some(id) => clients::get_client(&state.store, &id).await.ok(),
+                None => None,
+            };
+            match client {
+                Some(client) => Ok(error.render_for_app(pages, &pages.chrome.for_client(&client))),
+                None => Err(error),
+            }
+        }
         AuthorizeError::NoRedirect(why) => Err(PageError::NoRedirect(why)),
         AuthorizeError::Redirect(error) => Ok(redirect_error(state, pages, &error)),
         AuthorizeError::Store(e) => Err(e.into()),
     }
 }
 
-fn redirect_error(state: &AppState, pages: &PageSettings, error: &ErrorRedirect) -> HttpResponse {
+pub(super) fn redirect_error(
+    state: &AppState,
+    pages: &PageSettings,
+    error: &ErrorRedirect,
+) -> HttpResponse {
     security::see_other(&error.location(&state.tokens.issuer), pages.hsts()).finish()
 }

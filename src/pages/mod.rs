@@ -4,6 +4,7 @@
 pub mod account;
 mod assets;
 pub mod authorize;
+pub mod consent;
 pub mod error;
 mod forms;
 pub mod invitation;
@@ -27,6 +28,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: web::Data<PageSettings>
             page("/authorize")
                 .route(web::get().to(authorize::authorize_get))
                 .route(web::post().to(authorize::authorize_post))
+                .wrap(from_fn(error::render_errors)),
+        )
+        .service(
+            page("/authorize/consent")
+                .route(web::post().to(consent::consent_post))
                 .wrap(from_fn(error::render_errors)),
         )
         .service(
@@ -95,6 +101,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: web::Data<PageSettings>
         .service(
             page("/account/sessions/end-all")
                 .route(web::post().to(account::logout_everywhere))
+                .wrap(from_fn(error::render_errors)),
+        )
+        .service(
+            page("/account/consents/revoke")
+                .route(web::post().to(account::revoke_consent))
                 .wrap(from_fn(error::render_errors)),
         )
         .service(

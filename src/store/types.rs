@@ -61,6 +61,9 @@ pub enum AuditAction {
     UserChangePassword,
     UserDelete,
     SessionRevoke,
+    // Consent to third-party clients (issue 19).
+    ConsentGrant,
+    ConsentRevoke,
     ClientCreate,
     ClientUpdate,
     ClientRotateSecret,
@@ -71,7 +74,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 21] = [
+    pub const ALL: [AuditAction; 23] = [
         Self::UserCreate,
         Self::UserUpdate,
         Self::UserRevokeSessions,
@@ -86,6 +89,8 @@ impl AuditAction {
         Self::UserChangePassword,
         Self::UserDelete,
         Self::SessionRevoke,
+        Self::ConsentGrant,
+        Self::ConsentRevoke,
         Self::ClientCreate,
         Self::ClientUpdate,
         Self::ClientRotateSecret,
@@ -115,6 +120,8 @@ impl AuditAction {
             Self::UserChangePassword => "user.change_password",
             Self::UserDelete => "user.delete",
             Self::SessionRevoke => "session.revoke",
+            Self::ConsentGrant => "consent.grant",
+            Self::ConsentRevoke => "consent.revoke",
             Self::ClientCreate => "client.create",
             Self::ClientUpdate => "client.update",
             Self::ClientRotateSecret => "client.rotate_secret",
