@@ -423,6 +423,13 @@ struct ClientUris<'a> {
     web_origins: &'a [String],
 }
 
+/// How a client meets users: its display metadata, and whether it is the operator's own (no consent page).
+#[derive(Clone, Copy)]
+struct Face<'a> {
+    display: &'a ClientDisplay,
+    first_party: bool,
+}
+
 /// Checks what an operator asks a client to be allowed, on creation and on every update: grants, scopes, audiences
 /// and URIs, together (they constrain each other).
 fn check_settings(
@@ -432,9 +439,12 @@ fn check_settings(
     scopes: &[String],
     audiences: &[String],
     uris: &ClientUris<'_>,
-    display: &ClientDisplay,
-    first_party: bool,
+    face: Face<'_>,
 ) -> Result<ClientSettingsRow, ClientError> {
+    let Face {
+        display,
+        first_party,
+    } = face;
     let ClientUris {
         redirect: redirect_uris,
         post_logout: post_logout_redirect_uris,
@@ -608,8 +618,10 @@ pub async fn create_client(
             post_logout: &new.post_logout_redirect_uris,
             web_origins: &new.web_origins,
         },
-        &new.display,
-        !new.third_party,
+        Face {
+            display: &new.display,
+            first_party: !new.third_party,
+        },
     )?;
     let auth_method = match (new.public, new.auth_method) {
         (true, None | Some(TokenEndpointAuthMethod::None)) => TokenEndpointAuthMethod::None,
@@ -756,8 +768,10 @@ pub async fn update_client(
                 post_logout: &post_logout,
                 web_origins: &web_origins,
             },
-            &display,
-            first_party,
+            Face {
+                display: &display,
+                first_party,
+            },
         )?;
         if store
             .update_client_settings(&current.id, current.version, settings)

@@ -12,7 +12,7 @@ use askama::Template;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use super::authorize::{issue_code, redirect_error, refused};
+use super::answer::{issue_code, redirect_error, refused};
 use super::error::PageError;
 use super::render::render;
 use super::settings::{Chrome, PageSettings};

@@ -2,6 +2,7 @@
 //! reset. askama templates in `templates/`, one base layout, every text from a message catalogue, theming by CSS only.
 
 pub mod account;
+mod answer;
 mod assets;
 pub mod authorize;
 pub mod consent;

@@ -80,6 +80,7 @@ pub struct AppFrame {
 
 impl Chrome {
     /// This frame for a page about `client`.
+    #[must_use]
     pub fn for_client(&self, client: &Client) -> Chrome {
         let m = self.messages;
         let name = client.display_name().to_owned();

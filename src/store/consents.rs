@@ -56,29 +56,25 @@ impl Store {
                 .get_result(conn)
                 .await
                 .optional()?;
-            match existing {
-                Some(granted) => {
-                    let all = granted.union(&scope);
-                    diesel::update(consents::table.find((&user_id, &client_id)))
-                        .set((consents::scope.eq(&all), consents::updated_at.eq(now)))
-                        .execute(conn)
-                        .await?;
-                    Ok(all)
-                }
-                None => {
-                    diesel::insert_into(consents::table)
-                        .values(&ConsentRow {
-                            user_id: user_id.clone(),
-                            client_id: client_id.clone(),
-                            scope: scope.clone(),
-                            granted_at: now,
-                            updated_at: now,
-                        })
-                        .execute(conn)
-                        .await?;
-                    Ok(scope)
-                }
+            if let Some(granted) = existing {
+                let all = granted.union(&scope);
+                diesel::update(consents::table.find((&user_id, &client_id)))
+                    .set((consents::scope.eq(&all), consents::updated_at.eq(now)))
+                    .execute(conn)
+                    .await?;
+                return Ok(all);
             }
+            diesel::insert_into(consents::table)
+                .values(&ConsentRow {
+                    user_id: user_id.clone(),
+                    client_id: client_id.clone(),
+                    scope: scope.clone(),
+                    granted_at: now,
+                    updated_at: now,
+                })
+                .execute(conn)
+                .await?;
+            Ok(scope)
         })
     }
 

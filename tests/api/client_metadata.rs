@@ -225,7 +225,7 @@ async fn the_password_grant_is_refused_to_a_client_stored_as_third_party_rfc_970
     use latchkey::values::secret::PlainToken;
 
     let app = TestApp::spawn().await;
-    let user = app.create_user(Default::default()).await;
+    let user = app.create_user(crate::helpers::UserSpec::default()).await;
     // As a row edited by hand (registration refuses the combination): `Client::allows` still says no.
     let secret = PlainToken::generate("lk_cs_");
     let id = format!("legacy-{}", tag());
