@@ -1,5 +1,5 @@
-//! `/admin/v1/clients`: register, list, show, change (grants, scopes, audiences, URIs, web origins), rotate the
-//! secret, delete.
+//! `/admin/v1/clients`: register, list, show, change (grants, scopes, audiences, URIs, web origins, display
+//! metadata, first or third party), rotate the secret, delete.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -67,10 +67,33 @@ pub struct CreateClient {
     /// May call `POST /introspect` (a resource server; needs no grant).
     #[serde(default)]
     pub can_introspect: bool,
+    /// The name the hosted pages show (1-100 characters; RFC 7591 §2). Unset: the client id.
+    #[schema(example = "Acme Dashboard")]
+    pub client_name: Option<String>,
+    /// An https URL of the app's logo, shown beside its name.
+    #[schema(example = "https://acme.example/logo.svg")]
+    pub logo_uri: Option<String>,
+    /// The app's home page: the pages' "back to" link (https; http only on a loopback host).
+    pub client_uri: Option<String>,
+    /// The app's privacy policy, linked from the pages.
+    pub policy_uri: Option<String>,
+    /// The app's terms of service, linked from the pages.
+    pub tos_uri: Option<String>,
+    /// `true` (default): the operator's own app, no consent page. `false`: a third-party client; users are asked
+    /// consent, and the password grant is refused.
+    #[serde(default = "yes")]
+    pub first_party: bool,
 }
 
 fn yes() -> bool {
     true
+}
+
+/// A merge-patch member that may be `null`: absent is `None` (unchanged), `null` is `Some(None)` (cleared).
+fn nullable<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(deserializer).map(Some)
 }
 
 /// Refuses a change of the caller's own client: an automation must not lock itself out by deleting itself or
@@ -106,6 +129,28 @@ pub struct ClientPatch {
     pub post_logout_redirect_uris: Option<Vec<String>>,
     /// Replaces the web origins; `[]` returns to the default (the redirect URIs' origins).
     pub web_origins: Option<Vec<String>>,
+    /// `null` clears it (the pages show the client id).
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub client_name: Option<Option<String>>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub logo_uri: Option<Option<String>>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub client_uri: Option<Option<String>>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub policy_uri: Option<Option<String>>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub tos_uri: Option<Option<String>>,
+    /// `false` makes the client third-party (consent page, no password grant).
+    pub first_party: Option<bool>,
 }
 
 /// A client just created, with its secret (shown this once; Latchkey keeps only its SHA-256).
@@ -171,6 +216,14 @@ pub async fn create_client(
                 .transpose()?,
             allow_no_pkce: !new.require_pkce,
             can_introspect: new.can_introspect,
+            display: clients::ClientDisplay {
+                client_name: new.client_name,
+                logo_uri: new.logo_uri,
+                client_uri: new.client_uri,
+                policy_uri: new.policy_uri,
+                tos_uri: new.tos_uri,
+            },
+            third_party: !new.first_party,
         },
         &caller.actor(),
         state.clock.now(),
@@ -233,6 +286,12 @@ pub async fn update_client(
             redirect_uris: patch.redirect_uris,
             post_logout_redirect_uris: patch.post_logout_redirect_uris,
             web_origins: patch.web_origins,
+            client_name: patch.client_name,
+            logo_uri: patch.logo_uri,
+            client_uri: patch.client_uri,
+            policy_uri: patch.policy_uri,
+            tos_uri: patch.tos_uri,
+            first_party: patch.first_party,
         },
         condition.as_ref(),
         state.clock.now(),

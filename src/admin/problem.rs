@@ -31,7 +31,8 @@ pub struct Problem {
     /// What went wrong, for a person.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    /// For 401 and 403: the RFC 6750 error code (`invalid_token`, `insufficient_scope`).
+    /// For 401 and 403: the RFC 6750 error code (`invalid_token`, `insufficient_scope`); for a client's refused
+    /// display metadata or party, `invalid_client_metadata` (RFC 7591 §3.2.2).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
     pub error: Option<&'static str>,
@@ -67,6 +68,14 @@ impl Problem {
 
     pub fn bad_request(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, detail)
+    }
+
+    /// 400 with the RFC 7591 §3.2.2 error code: a client's metadata was refused.
+    pub fn invalid_client_metadata(detail: impl Into<String>) -> Self {
+        Self {
+            error: Some("invalid_client_metadata"),
+            ..Self::bad_request(detail)
+        }
     }
 
     pub fn not_found(detail: impl Into<String>) -> Self {
@@ -196,6 +205,7 @@ impl From<ClientError> for Problem {
     fn from(e: ClientError) -> Self {
         match e {
             ClientError::Invalid(why) => Self::bad_request(why),
+            ClientError::InvalidMetadata(why) => Self::invalid_client_metadata(why),
             ClientError::Conflict(_) => Self::conflict("a client with this id already exists"),
             ClientError::NotFound(_) => Self::not_found("no client has this id"),
             ClientError::PreconditionFailed => Self::precondition_failed(e.to_string()),

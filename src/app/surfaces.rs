@@ -50,12 +50,15 @@ pub(super) fn page_settings(
             logo_url: config.logo_url.clone(),
             theme_stylesheet: theme_css.is_some(),
             messages: &messages::ENGLISH,
+            app: None,
         },
         cookie: CookiePolicy::for_issuer(issuer).with_public_url(&config.public_url()),
         csrf: Csrf::new(master.derive_hmac_key("csrf")),
         theme_css,
         code_ttl: config.authorization_code_ttl.as_secs(),
         account_deletion: config.account_deletion,
+        consent_key: master.derive_hmac_key("consent"),
+        scope_descriptions: config.scope_descriptions.clone(),
     })
 }
 

@@ -7,7 +7,9 @@ use super::output::Output;
 use crate::app::Services;
 use crate::config::Config;
 use crate::domain::audit::Actor;
-use crate::domain::clients::{self, ClientChanges, GrantType, NewClient, TokenEndpointAuthMethod};
+use crate::domain::clients::{
+    self, ClientChanges, ClientView, GrantType, NewClient, TokenEndpointAuthMethod,
+};
 
 #[derive(Debug, Subcommand)]
 pub enum ClientsCommand {
@@ -53,6 +55,12 @@ pub enum ClientsCommand {
         #[arg(long)]
         can_introspect: bool,
         #[command(flatten)]
+        display: DisplayArgs,
+        /// A client someone else runs: users are asked consent on a consent page, and the password grant is
+        /// refused (default: first-party, the operator's own app)
+        #[arg(long)]
+        third_party: bool,
+        #[command(flatten)]
         output: Output,
     },
     /// Change a client: each list given replaces the stored one (other settings stay as they are)
@@ -81,6 +89,20 @@ pub enum ClientsCommand {
         #[arg(long)]
         default_web_origins: bool,
         #[command(flatten)]
+        display: DisplayArgs,
+        /// Make it a third-party client (consent page, no password grant)
+        #[arg(long, conflicts_with = "first_party")]
+        third_party: bool,
+        /// Make it a first-party client (no consent page)
+        #[arg(long)]
+        first_party: bool,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Show one client: its settings, display metadata and party
+    Show {
+        id: String,
+        #[command(flatten)]
         output: Output,
     },
     /// List clients
@@ -94,6 +116,74 @@ pub enum ClientsCommand {
         #[command(flatten)]
         output: Output,
     },
+}
+
+/// Display metadata shown on the hosted pages (RFC 7591 §2). On `update`, an empty value clears the field.
+#[derive(Debug, clap::Args)]
+pub struct DisplayArgs {
+    /// The name the pages show ("to continue to NAME"), 1-100 characters; default: the client id
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// An https URL of the app's logo, shown beside its name
+    #[arg(long, value_name = "URL")]
+    logo_uri: Option<String>,
+    /// The app's home page, the pages' "back to" link (https; http only on a loopback host)
+    #[arg(long, value_name = "URL")]
+    client_uri: Option<String>,
+    /// The app's privacy policy (https)
+    #[arg(long, value_name = "URL")]
+    policy_uri: Option<String>,
+    /// The app's terms of service (https)
+    #[arg(long, value_name = "URL")]
+    tos_uri: Option<String>,
+}
+
+impl DisplayArgs {
+    /// As set on `create`.
+    fn into_display(self) -> clients::ClientDisplay {
+        clients::ClientDisplay {
+            client_name: self.name,
+            logo_uri: self.logo_uri,
+            client_uri: self.client_uri,
+            policy_uri: self.policy_uri,
+            tos_uri: self.tos_uri,
+        }
+    }
+}
+
+/// On `update`: absent leaves a field, empty clears it, a value sets it.
+fn change(value: Option<String>) -> Option<Option<String>> {
+    value.map(|v| (!v.is_empty()).then_some(v))
+}
+
+/// The display metadata and party of a client, for people.
+fn describe(view: &ClientView) -> String {
+    let unset = || "-".to_owned();
+    let field = |value: &Option<String>| value.clone().unwrap_or_else(unset);
+    format!(
+        "client_id: {}\nkind: {}\nparty: {}\ngrants: {}\nscope: {}\nredirect_uris: {}\nweb_origins: {}\n\
+         client_name: {}\nlogo_uri: {}\nclient_uri: {}\npolicy_uri: {}\ntos_uri: {}",
+        view.client_id,
+        if view.public {
+            "public"
+        } else {
+            "confidential"
+        },
+        if view.first_party {
+            "first-party"
+        } else {
+            "third-party"
+        },
+        view.grant_types.join(","),
+        view.scope,
+        view.redirect_uris.join(" "),
+        view.effective_web_origins.join(" "),
+        field(&view.client_name),
+        field(&view.logo_uri),
+        field(&view.client_uri),
+        field(&view.policy_uri),
+        field(&view.tos_uri),
+    )
 }
 
 /// `--grant`, parsed as the admin API parses `grant_types`.
@@ -122,6 +212,8 @@ pub(super) async fn run(command: ClientsCommand, config: &Config) -> anyhow::Res
             auth_method,
             allow_no_pkce,
             can_introspect,
+            display,
+            third_party,
             output,
         } => {
             let (client, secret) = clients::create_client(
@@ -138,6 +230,8 @@ pub(super) async fn run(command: ClientsCommand, config: &Config) -> anyhow::Res
                     auth_method,
                     allow_no_pkce,
                     can_introspect,
+                    display: display.into_display(),
+                    third_party,
                 },
                 &Actor::command_line(),
                 crate::store::now(),
@@ -160,6 +254,9 @@ pub(super) async fn run(command: ClientsCommand, config: &Config) -> anyhow::Res
             post_logout_redirect_uris,
             web_origins,
             default_web_origins,
+            display,
+            third_party,
+            first_party,
             output,
         } => {
             let given = |list: Vec<String>| (!list.is_empty()).then_some(list);
@@ -179,6 +276,16 @@ pub(super) async fn run(command: ClientsCommand, config: &Config) -> anyhow::Res
                     redirect_uris: given(redirect_uris),
                     post_logout_redirect_uris: given(post_logout_redirect_uris),
                     web_origins,
+                    client_name: change(display.name),
+                    logo_uri: change(display.logo_uri),
+                    client_uri: change(display.client_uri),
+                    policy_uri: change(display.policy_uri),
+                    tos_uri: change(display.tos_uri),
+                    first_party: match (first_party, third_party) {
+                        (true, _) => Some(true),
+                        (_, true) => Some(false),
+                        _ => None,
+                    },
                 },
                 None,
                 crate::store::now(),
@@ -192,6 +299,10 @@ pub(super) async fn run(command: ClientsCommand, config: &Config) -> anyhow::Res
                     view.effective_web_origins.join(" ")
                 )
             });
+        }
+        ClientsCommand::Show { id, output } => {
+            let view = clients::get_client(&services.store, &id).await?.view();
+            output.print(serde_json::to_value(&view)?, || describe(&view));
         }
         ClientsCommand::List { output } => {
             let all = clients::list_clients(&services.store).await?;
@@ -207,9 +318,15 @@ pub(super) async fn run(command: ClientsCommand, config: &Config) -> anyhow::Res
                         } else {
                             "confidential"
                         };
+                        let party = if c.first_party {
+                            "first-party"
+                        } else {
+                            "third-party"
+                        };
                         let grants: Vec<_> = c.grants.iter().map(|g| g.as_str()).collect();
+                        let name = c.display.client_name.as_deref().unwrap_or("-");
                         format!(
-                            "{}  {kind}  grants={}  scope={}  web_origins={}",
+                            "{}  {kind}  {party}  name={name:?}  grants={}  scope={}  web_origins={}",
                             c.id,
                             grants.join(","),
                             c.scope,

@@ -134,6 +134,9 @@ pub struct Config {
     /// IPv6 sources are counted per network of this many leading bits (every per-address limit and the
     /// per-source connection cap); IPv4 sources per address.
     pub ipv6_source_prefix: u8,
+    /// What each scope lets an app do, as the consent page says it (a TOML table, last in the file); scopes without
+    /// an entry show the built-in text (openid, profile, email, offline_access) or their name.
+    pub scope_descriptions: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for Config {
@@ -196,6 +199,7 @@ impl Default for Config {
             forgot_password_limit: 10,
             reset_mail_limit: 3,
             ipv6_source_prefix: crate::values::address::DEFAULT_IPV6_PREFIX,
+            scope_descriptions: std::collections::BTreeMap::new(),
         }
     }
 }

@@ -151,6 +151,22 @@ fn hosted_pages(config: &Config) -> Check {
         !config.product_name.trim().is_empty() && config.product_name.len() <= 64,
         || "product_name must be 1-64 characters".into(),
     )?;
+    for (scope, text) in &config.scope_descriptions {
+        ensure(
+            crate::values::scope::Scope::parse(scope).is_ok_and(|s| s.iter().count() == 1),
+            || format!("scope_descriptions: {scope:?} is not one scope token"),
+        )?;
+        ensure(
+            !text.trim().is_empty()
+                && text.chars().count() <= 200
+                && !text.chars().any(char::is_control),
+            || {
+                format!(
+                    "scope_descriptions.{scope} must be 1-200 characters without control characters"
+                )
+            },
+        )?;
+    }
     let verification_ttl = config.email_verification_ttl.0;
     ensure(
         verification_ttl >= Duration::from_secs(600)

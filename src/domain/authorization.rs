@@ -86,6 +86,9 @@ pub struct Prompt {
     pub none: bool,
     /// Ask for the password even with a session.
     pub login: bool,
+    /// Show a third-party client's consent page even when consent was given before (first-party clients have
+    /// none).
+    pub consent: bool,
 }
 
 /// A checked authorization request.
@@ -342,7 +345,8 @@ impl AuthorizationRequest {
     }
 
     /// The parameters to carry through the sign-in form, so that its POST repeats this request (without
-    /// `prompt` and `max_age`: signing in satisfies both).
+    /// `max_age` and `prompt=login`: signing in satisfies both; `prompt=consent` is carried, as only the consent
+    /// page satisfies it).
     pub fn carried(&self) -> Vec<(&'static str, String)> {
         let mut fields = vec![
             ("response_type", "code".to_owned()),
@@ -362,6 +366,9 @@ impl AuthorizationRequest {
         }
         if self.code_challenge.is_some() {
             fields.push(("code_challenge_method", "S256".to_owned()));
+        }
+        if self.prompt.consent {
+            fields.push(("prompt", "consent".to_owned()));
         }
         fields
     }
@@ -444,7 +451,7 @@ impl ErrorRedirect {
 }
 
 /// `prompt`: a space-separated set of `none`, `login`, `consent`, `select_account`; `none` stands alone. There is
-/// no consent screen (first-party sign-in) nor account chooser, so those two change nothing.
+/// no account chooser, so `select_account` changes nothing; `consent` matters for third-party clients only.
 fn parse_prompt(value: Option<&str>) -> Option<Prompt> {
     let mut prompt = Prompt::default();
     let Some(value) = value else {
@@ -456,7 +463,8 @@ fn parse_prompt(value: Option<&str>) -> Option<Prompt> {
         match word {
             "none" => prompt.none = true,
             "login" => prompt.login = true,
-            "consent" | "select_account" => {}
+            "consent" => prompt.consent = true,
+            "select_account" => {}
             _ => return None,
         }
     }
@@ -481,7 +489,8 @@ mod tests {
             parse_prompt(Some("none")),
             Some(Prompt {
                 none: true,
-                login: false
+                login: false,
+                consent: false
             })
         );
         assert_eq!(parse_prompt(Some("none login")), None);
@@ -490,7 +499,8 @@ mod tests {
             parse_prompt(Some("login consent")),
             Some(Prompt {
                 none: false,
-                login: true
+                login: true,
+                consent: true
             })
         );
     }

@@ -4,6 +4,7 @@ use crate::domain::audit::{self, Actor};
 use crate::domain::preconditions::IfMatch;
 use crate::domain::validation::is_plain_identifier;
 use crate::store::clients::{ClientRow, ClientSettingsRow};
+
 use crate::store::{Store, StoreError};
 use crate::values::ids::ClientId;
 use crate::values::origin::{origin_of_redirect_uri, parse_web_origins};
@@ -32,6 +33,9 @@ pub const SUPPORTED_GRANTS: [GrantType; 4] = [
 pub enum ClientError {
     #[error("{0}")]
     Invalid(String),
+    /// Display metadata or the party of the client refused (RFC 7591 §3.2.2 `invalid_client_metadata`).
+    #[error("{0}")]
+    InvalidMetadata(String),
     #[error("client {0:?} already exists")]
     Conflict(String),
     #[error("client {0:?} not found")]
@@ -44,6 +48,28 @@ pub enum ClientError {
     Busy,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// What the hosted pages show of a client (RFC 7591 §2 names); `None`: not set. Stored as one JSON object.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ClientDisplay {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tos_uri: Option<String>,
+}
+
+impl ClientDisplay {
+    /// Parses the stored JSON object.
+    pub fn from_stored(json: &str) -> Option<Self> {
+        serde_json::from_str(json).ok()
+    }
 }
 
 /// A registered client, parsed from its row.
@@ -68,6 +94,11 @@ pub struct Client {
     pub can_introspect: bool,
     /// Bumped by every change; see [`Client::entity_tag`].
     pub version: i64,
+    /// Name, logo and links the hosted pages show (RFC 7591 §2).
+    pub display: ClientDisplay,
+    /// The operator's own app: signs users in without a consent page. A third-party client asks consent, and
+    /// never uses the password grant.
+    pub first_party: bool,
 }
 
 /// A client as operators see it (CLI and admin API): everything but the secret.
@@ -95,6 +126,18 @@ pub struct ClientView {
     pub can_introspect: bool,
     /// UNIX seconds.
     pub created_at: i64,
+    /// The name the hosted pages show ("to continue to Acme Dashboard"); unset: the client id (RFC 7591 §2).
+    pub client_name: Option<String>,
+    /// An https URL of the app's logo, shown beside its name.
+    pub logo_uri: Option<String>,
+    /// The app's home page ("back to Acme").
+    pub client_uri: Option<String>,
+    /// The app's privacy policy.
+    pub policy_uri: Option<String>,
+    /// The app's terms of service.
+    pub tos_uri: Option<String>,
+    /// `false` for a third-party client: users are asked consent, and the password grant is refused.
+    pub first_party: bool,
 }
 
 impl Client {
@@ -108,6 +151,7 @@ impl Client {
             .map_err(|_| corrupt("post_logout_redirect_uris"))?;
         let web_origins =
             serde_json::from_str(&row.web_origins).map_err(|_| corrupt("web_origins"))?;
+        let display = ClientDisplay::from_stored(&row.display).ok_or_else(|| corrupt("display"))?;
         Ok(Self {
             id: row.id,
             secret_hash: row.secret_hash,
@@ -122,6 +166,8 @@ impl Client {
             require_pkce: row.require_pkce,
             can_introspect: row.can_introspect,
             version: row.version,
+            display,
+            first_party: row.first_party,
         })
     }
 
@@ -150,7 +196,21 @@ impl Client {
             require_pkce: self.require_pkce,
             can_introspect: self.can_introspect,
             created_at: self.created_at,
+            client_name: self.display.client_name.clone(),
+            logo_uri: self.display.logo_uri.clone(),
+            client_uri: self.display.client_uri.clone(),
+            policy_uri: self.display.policy_uri.clone(),
+            tos_uri: self.display.tos_uri.clone(),
+            first_party: self.first_party,
         }
+    }
+
+    /// What the pages call the client: its `client_name`, or its id when it has none.
+    pub fn display_name(&self) -> &str {
+        self.display
+            .client_name
+            .as_deref()
+            .unwrap_or(self.id.as_str())
     }
 
     pub fn is_public(&self) -> bool {
@@ -168,10 +228,12 @@ impl Client {
         }
     }
 
-    /// Whether the client may use `grant`. A public client never may use the password grant (RFC 9700 §2.4), even
-    /// one stored before registration refused that combination.
+    /// Whether the client may use `grant`. The password grant is for first-party confidential clients only (RFC
+    /// 9700 §2.4): never for a public client, nor for a third-party one, whose users would type their password
+    /// into someone else's app; even one stored before registration refused these combinations.
     pub fn allows(&self, grant: GrantType) -> bool {
-        self.grants.contains(grant) && !(grant == GrantType::Password && self.is_public())
+        self.grants.contains(grant)
+            && !(grant == GrantType::Password && (self.is_public() || !self.first_party))
     }
 
     /// Whether `presented` is one of the registered redirection URIs: the same string (RFC 9700 §2.1, no
@@ -248,6 +310,11 @@ pub struct NewClient {
     pub allow_no_pkce: bool,
     /// May call `POST /introspect`; such a client (a resource server) needs no grant.
     pub can_introspect: bool,
+    /// Name, logo and links for the hosted pages (checked with [`check_display`]).
+    pub display: ClientDisplay,
+    /// A client someone else runs: the consent page, no password grant. Operators' clients are first-party by
+    /// default.
+    pub third_party: bool,
 }
 
 /// A redirection URI a client may register (RFC 6749 §3.1.2, RFC 9700 §2.1, RFC 8252 §7.3): absolute, no
@@ -356,6 +423,13 @@ struct ClientUris<'a> {
     web_origins: &'a [String],
 }
 
+/// How a client meets users: its display metadata, and whether it is the operator's own (no consent page).
+#[derive(Clone, Copy)]
+struct Face<'a> {
+    display: &'a ClientDisplay,
+    first_party: bool,
+}
+
 /// Checks what an operator asks a client to be allowed, on creation and on every update: grants, scopes, audiences
 /// and URIs, together (they constrain each other).
 fn check_settings(
@@ -365,7 +439,12 @@ fn check_settings(
     scopes: &[String],
     audiences: &[String],
     uris: &ClientUris<'_>,
+    face: Face<'_>,
 ) -> Result<ClientSettingsRow, ClientError> {
+    let Face {
+        display,
+        first_party,
+    } = face;
     let ClientUris {
         redirect: redirect_uris,
         post_logout: post_logout_redirect_uris,
@@ -392,6 +471,14 @@ fn check_settings(
                 .into(),
         ));
     }
+    if !first_party && grants.contains(GrantType::Password) {
+        return Err(ClientError::InvalidMetadata(
+            "a third-party client can't use the password grant (RFC 9700 §2.4): its users would type their \
+             password into its app; use authorization_code"
+                .into(),
+        ));
+    }
+    check_display(display).map_err(ClientError::InvalidMetadata)?;
     let scope = Scope::from_tokens(scopes).map_err(|e| invalid(e.to_string()))?;
     for aud in audiences {
         if aud.is_empty() || aud.len() > 256 || aud.chars().any(|c| c.is_control() || c == ' ') {
@@ -417,7 +504,88 @@ fn check_settings(
         redirect_uris: json(redirect_uris),
         post_logout_redirect_uris: json(post_logout_redirect_uris),
         web_origins: json(&web_origins),
+        display: serde_json::to_string(display).unwrap_or_else(|_| "{}".to_owned()),
+        first_party,
     })
+}
+
+/// Longest `client_name`, in characters.
+pub const MAX_CLIENT_NAME_CHARS: usize = 100;
+/// Longest display URI, in bytes.
+pub const MAX_DISPLAY_URI_LEN: usize = 2048;
+
+/// Checks display metadata (RFC 7591 §2): a name of 1-100 characters without control characters or bidirectional
+/// overrides (which could make a name read as another one); `client_uri`, `policy_uri` and `tos_uri` absolute
+/// https (http only on a loopback host, for development), without credentials; `logo_uri` https only, because
+/// the pages' CSP loads images only over https (and an http image on an https page is mixed content).
+pub fn check_display(display: &ClientDisplay) -> Result<(), String> {
+    if let Some(name) = &display.client_name {
+        let chars = name.chars().count();
+        if chars == 0 || chars > MAX_CLIENT_NAME_CHARS || name.trim().is_empty() {
+            return Err(format!(
+                "client_name must be 1-{MAX_CLIENT_NAME_CHARS} characters, not only spaces"
+            ));
+        }
+        if name.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+            return Err(
+                "client_name must not contain control characters or bidirectional overrides".into(),
+            );
+        }
+    }
+    let uris = [
+        ("logo_uri", &display.logo_uri),
+        ("client_uri", &display.client_uri),
+        ("policy_uri", &display.policy_uri),
+        ("tos_uri", &display.tos_uri),
+    ];
+    for (field, uri) in uris {
+        if let Some(uri) = uri {
+            check_display_uri(field, uri)?;
+        }
+    }
+    Ok(())
+}
+
+/// Unicode's explicit directional formatting characters (UAX #9 §2): they can reorder what follows them.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+fn check_display_uri(field: &str, uri: &str) -> Result<(), String> {
+    if uri.len() > MAX_DISPLAY_URI_LEN {
+        return Err(format!(
+            "{field} must be at most {MAX_DISPLAY_URI_LEN} characters"
+        ));
+    }
+    if !is_plain_uri_text(uri) {
+        return Err(format!(
+            "{field} must not contain spaces or control characters (RFC 3986 §2)"
+        ));
+    }
+    let parsed =
+        url::Url::parse(uri).map_err(|_| format!("{field} {uri:?} is not an absolute URI"))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(format!("{field} must not contain credentials"));
+    }
+    match parsed.scheme() {
+        "https" if parsed.host().is_some() => Ok(()),
+        "http" if field != "logo_uri" && is_loopback(&parsed) => Ok(()),
+        _ if field == "logo_uri" => Err(format!(
+            "{field} {uri:?} must be an https URL (the pages load images over https only)"
+        )),
+        _ => Err(format!(
+            "{field} {uri:?} must be an https URL (http only on a loopback host)"
+        )),
+    }
+}
+
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d == "localhost",
+        None => false,
+    }
 }
 
 /// Registers a client. A confidential client gets a generated 256-bit secret, returned once and stored as SHA-256
@@ -449,6 +617,10 @@ pub async fn create_client(
             redirect: &new.redirect_uris,
             post_logout: &new.post_logout_redirect_uris,
             web_origins: &new.web_origins,
+        },
+        Face {
+            display: &new.display,
+            first_party: !new.third_party,
         },
     )?;
     let auth_method = match (new.public, new.auth_method) {
@@ -487,6 +659,8 @@ pub async fn create_client(
         can_introspect: new.can_introspect,
         version: 0,
         web_origins: settings.web_origins,
+        display: settings.display,
+        first_party: settings.first_party,
     };
     store.insert_client(&row).await.map_err(|e| match e {
         StoreError::Conflict => ClientError::Conflict(new.id.clone()),
@@ -515,6 +689,13 @@ pub struct ClientChanges {
     pub post_logout_redirect_uris: Option<Vec<String>>,
     /// An empty list returns to the default (the redirect URIs' origins).
     pub web_origins: Option<Vec<String>>,
+    /// Display metadata: `Some(None)` clears a field, `Some(Some(v))` sets it.
+    pub client_name: Option<Option<String>>,
+    pub logo_uri: Option<Option<String>>,
+    pub client_uri: Option<Option<String>>,
+    pub policy_uri: Option<Option<String>>,
+    pub tos_uri: Option<Option<String>>,
+    pub first_party: Option<bool>,
 }
 
 pub async fn get_client(store: &Store, id: &str) -> Result<Client, ClientError> {
@@ -524,7 +705,8 @@ pub async fn get_client(store: &Store, id: &str) -> Result<Client, ClientError> 
     }
 }
 
-/// Updates a client's grants, scopes, audiences, URIs or web origins, checked as on creation. With `if_match`, only
+/// Updates a client's grants, scopes, audiences, URIs, web origins, display metadata or party, checked as on
+/// creation. With `if_match`, only
 /// while the client is still at a tag it names (RFC 9110 §13.1.1); without, the change applies to the latest
 /// version. Access tokens already issued keep what they were issued with until they expire; narrowed scopes reach
 /// live logins at their next refresh, which grants only what the client may still have (the refresh grant
@@ -563,6 +745,18 @@ pub async fn update_client(
             &view.post_logout_redirect_uris,
         );
         let web_origins = pick(&changes.web_origins, &view.web_origins);
+        let field = |new: &Option<Option<String>>, old: &Option<String>| {
+            new.clone().unwrap_or_else(|| old.clone())
+        };
+        let old = &current.display;
+        let display = ClientDisplay {
+            client_name: field(&changes.client_name, &old.client_name),
+            logo_uri: field(&changes.logo_uri, &old.logo_uri),
+            client_uri: field(&changes.client_uri, &old.client_uri),
+            policy_uri: field(&changes.policy_uri, &old.policy_uri),
+            tos_uri: field(&changes.tos_uri, &old.tos_uri),
+        };
+        let first_party = changes.first_party.unwrap_or(current.first_party);
         let settings = check_settings(
             current.is_public(),
             current.can_introspect,
@@ -573,6 +767,10 @@ pub async fn update_client(
                 redirect: &redirect_uris,
                 post_logout: &post_logout,
                 web_origins: &web_origins,
+            },
+            Face {
+                display: &display,
+                first_party,
             },
         )?;
         if store
@@ -591,6 +789,12 @@ pub async fn update_client(
                     changes.post_logout_redirect_uris.is_some(),
                 ),
                 ("web_origins", changes.web_origins.is_some()),
+                ("client_name", changes.client_name.is_some()),
+                ("logo_uri", changes.logo_uri.is_some()),
+                ("client_uri", changes.client_uri.is_some()),
+                ("policy_uri", changes.policy_uri.is_some()),
+                ("tos_uri", changes.tos_uri.is_some()),
+                ("first_party", changes.first_party.is_some()),
             ];
             let view = serde_json::to_value(updated.view()).unwrap_or_default();
             let detail: serde_json::Map<_, _> = changed
@@ -713,7 +917,47 @@ pub async fn delete_client(
 
 #[cfg(test)]
 mod tests {
-    use super::check_redirect_uri;
+    use super::{ClientDisplay, check_display, check_redirect_uri};
+
+    #[test]
+    fn display_metadata_follows_rfc_7591_with_https_links() {
+        let name = |n: &str| ClientDisplay {
+            client_name: Some(n.to_owned()),
+            ..ClientDisplay::default()
+        };
+        assert!(check_display(&name("Acme Dashboard")).is_ok());
+        assert!(check_display(&name(&"é".repeat(100))).is_ok());
+        for bad in ["", "   ", "a\nb", "evil\u{202E}gnp.exe", &"x".repeat(101)] {
+            assert!(check_display(&name(bad)).is_err(), "{bad:?}");
+        }
+        let link = |field: &str, uri: &str| {
+            let mut display = ClientDisplay::default();
+            let value = Some(uri.to_owned());
+            match field {
+                "logo_uri" => display.logo_uri = value,
+                "client_uri" => display.client_uri = value,
+                _ => display.tos_uri = value,
+            }
+            check_display(&display)
+        };
+        assert!(link("client_uri", "https://acme.example/").is_ok());
+        assert!(link("client_uri", "http://localhost:3000/").is_ok());
+        assert!(link("tos_uri", "https://acme.example/terms#top").is_ok());
+        assert!(link("logo_uri", "https://cdn.acme.example/logo.svg").is_ok());
+        for (field, bad) in [
+            ("client_uri", "http://acme.example/"),
+            ("client_uri", "javascript:alert(1)"),
+            ("client_uri", "/relative"),
+            ("client_uri", "https://user:pw@acme.example/"),
+            ("tos_uri", "https://acme.example/a b"),
+            ("logo_uri", "http://127.0.0.1/logo.png"),
+            ("logo_uri", "data:image/png;base64,AAAA"),
+        ] {
+            assert!(link(field, bad).is_err(), "{field} {bad}");
+        }
+        let long = format!("https://acme.example/{}", "a".repeat(2048));
+        assert!(link("client_uri", &long).is_err());
+    }
 
     #[test]
     fn redirect_uris_follow_rfc_9700_and_rfc_8252() {

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod authentication;
 pub mod authorization;
 pub mod clients;
+pub mod consent;
 pub(crate) mod dummy_hashes;
 pub mod form;
 pub mod invitations;

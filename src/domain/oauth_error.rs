@@ -35,6 +35,8 @@ pub enum ErrorCode {
     UnsupportedTokenType,
     /// OpenID Connect Core §3.1.2.6: `prompt=none` without a session.
     LoginRequired,
+    /// OpenID Connect Core §3.1.2.6: `prompt=none` for a third-party client the user has not allowed (yet).
+    ConsentRequired,
     /// OpenID Connect Core §3.1.2.6: request objects (`request`, `request_uri`) are not supported.
     RequestNotSupported,
     RequestUriNotSupported,
@@ -56,6 +58,7 @@ impl ErrorCode {
             Self::InvalidToken => "invalid_token",
             Self::UnsupportedTokenType => "unsupported_token_type",
             Self::LoginRequired => "login_required",
+            Self::ConsentRequired => "consent_required",
             Self::RequestNotSupported => "request_not_supported",
             Self::RequestUriNotSupported => "request_uri_not_supported",
         }

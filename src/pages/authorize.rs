@@ -7,14 +7,13 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use super::answer::{issue_code, redirect_error, refused};
 use super::error::PageError;
 use super::render::{SignInPage, render};
-use super::security;
 use super::settings::PageSettings;
 use crate::domain::authentication::{self, AuthError, SignInAttempt};
-use crate::domain::authorization::{
-    AuthorizationRequest, AuthorizeError, ErrorRedirect, redirect_with,
-};
+use crate::domain::authorization::AuthorizationRequest;
+use crate::domain::consent::{self, ConsentNeed};
 use crate::domain::oauth_error::ErrorCode;
 use crate::domain::passwords::Password;
 use crate::domain::sessions::{self, SESSION_PREFIX};
@@ -56,7 +55,7 @@ async fn authorize(
 ) -> Result<HttpResponse, PageError> {
     let request = match AuthorizationRequest::parse(&state.store, raw).await {
         Ok(request) => request,
-        Err(e) => return refused(state, pages, e),
+        Err(e) => return refused(state, pages, e, raw).await,
     };
     let hinted = match request.hinted_subject(&state.keys.snapshot(), &state.tokens.issuer) {
         Ok(hinted) => hinted,
@@ -68,14 +67,14 @@ async fn authorize(
         Some(secret) => sessions::resume(&state.store, state.sessions, secret, now).await?,
         None => None,
     };
-    if let Some(session) = session.filter(|s| request.accepts(s, now))
+    if let (Some(session), Some(cookie)) = (session.filter(|s| request.accepts(s, now)), &cookie)
         // OIDC Core §3.1.2.1: a session of another user than the hints name does not answer the request: with
         // prompt=none that is login_required, otherwise the sign-in form (for the hinted login).
         && request
             .hints_match(&state.store, &session, hinted.as_ref())
             .await?
     {
-        return approve(state, pages, &request, &session, None).await;
+        return approve(state, pages, &request, &session, cookie, false).await;
     }
     if request.prompt.none {
         // OIDC Core §3.1.2.6: no interaction allowed, and it would be needed.
@@ -101,7 +100,7 @@ pub async fn sign_in(
     };
     let request = match AuthorizationRequest::parse(&state.store, &body).await {
         Ok(request) => request,
-        Err(e) => return refused(&state, &pages, e),
+        Err(e) => return refused(&state, &pages, e, &body).await,
     };
     let username = form.get("username").unwrap_or_default();
     let login = Login::parse(username);
@@ -169,7 +168,7 @@ pub async fn sign_in(
     let (secret, session) =
         sessions::start(&state.store, state.sessions, user, state.clock.now()).await?;
     tracing::info!(user = %user.id, client = %request.client.id, "signed in on the hosted page");
-    let mut response = approve(&state, &pages, &request, &session, Some(secret)).await?;
+    let mut response = approve(&state, &pages, &request, &session, &secret, true).await?;
     // This browser is now a known device for the account (see `throttle`).
     let device = signed_in.device_cookie(&state.throttle.devices);
     if let Err(e) = response.add_cookie(&device) {
@@ -178,28 +177,40 @@ pub async fn sign_in(
     Ok(response)
 }
 
-/// Issues a code for `request` approved by `session` and sends the user agent back to the client (§4.1.2).
+/// Answers `request`, approved by `session`: a code, once a third-party client has the user's consent for every
+/// scope requested; else the consent page, or with `prompt=none` `consent_required` (OIDC Core §3.1.2.6).
+/// `cookie`: the browser cookie of `session`; `new` when a sign-in just made it (it is set with the answer).
 async fn approve(
     state: &AppState,
     pages: &PageSettings,
     request: &AuthorizationRequest,
     session: &SessionRow,
-    new_cookie: Option<PlainToken>,
+    cookie: &PlainToken,
+    new: bool,
 ) -> Result<HttpResponse, PageError> {
-    let now = state.clock.now();
-    let code = request
-        .issue_code(&state.store, session, pages.code_ttl, now)
-        .await?;
-    let mut params = vec![("code", code.expose())];
-    if let Some(s) = &request.state {
-        params.push(("state", s.as_str()));
+    let need = consent::need(
+        &state.store,
+        &request.client,
+        &session.user_id,
+        &request.scope,
+        request.prompt.consent,
+    )
+    .await?;
+    match need {
+        ConsentNeed::Granted => {
+            issue_code(state, pages, request, session, new.then(|| cookie.clone())).await
+        }
+        ConsentNeed::Ask(_) if request.prompt.none => {
+            let error = request.error(
+                ErrorCode::ConsentRequired,
+                "the user has not allowed this client",
+            );
+            Ok(redirect_error(state, pages, &error))
+        }
+        ConsentNeed::Ask(scope) => {
+            super::consent::consent_page(state, pages, request, session, &scope, cookie, new).await
+        }
     }
-    let location = redirect_with(&request.redirect_uri, &params, &state.tokens.issuer);
-    let mut response = security::see_other(&location, pages.hsts());
-    if let Some(secret) = new_cookie {
-        response.cookie(pages.cookie.cookie(&secret));
-    }
-    Ok(response.finish())
 }
 
 /// Why the sign-in form is shown again.
@@ -240,8 +251,7 @@ fn sign_in_form(
         pages,
         StatusCode::OK,
         &SignInPage {
-            chrome: &pages.chrome,
-            client_id: request.client.id.as_str(),
+            chrome: &pages.chrome.for_client(&request.client),
             csrf_token: &csrf_token,
             carried: &carried,
             username,
@@ -254,21 +264,4 @@ fn sign_in_form(
         tracing::error!(error = %e, "cannot set the browser cookie");
     }
     response
-}
-
-/// A refused request: an error page when the client or redirection URI is in doubt, else a redirect.
-fn refused(
-    state: &AppState,
-    pages: &PageSettings,
-    error: AuthorizeError,
-) -> Result<HttpResponse, PageError> {
-    match error {
-        AuthorizeError::NoRedirect(why) => Err(PageError::NoRedirect(why)),
-        AuthorizeError::Redirect(error) => Ok(redirect_error(state, pages, &error)),
-        AuthorizeError::Store(e) => Err(e.into()),
-    }
-}
-
-fn redirect_error(state: &AppState, pages: &PageSettings, error: &ErrorRedirect) -> HttpResponse {
-    security::see_other(&error.location(&state.tokens.issuer), pages.hsts()).finish()
 }

@@ -12,7 +12,7 @@ use actix_web::{HttpResponse, ResponseError, web};
 
 use super::messages::Messages;
 use super::render::render_error;
-use super::settings::PageSettings;
+use super::settings::{Chrome, PageSettings};
 use crate::domain::account::AccountError;
 use crate::domain::authentication::AuthError;
 use crate::domain::authorization::NoRedirect;
@@ -33,6 +33,9 @@ pub enum PageError {
     /// A POST without our cookie's CSRF token, or from another origin.
     #[error("the form expired or was sent from another site")]
     FormExpired,
+    /// A consent form posted for another authorization request (or browser) than the one it was shown for.
+    #[error("the consent form does not belong to this authorization request")]
+    ConsentMismatch,
     /// An authorization request whose client or redirection URI is in doubt: no redirect (RFC 6749 §4.1.2.1).
     #[error("authorization request refused without redirect: {0}")]
     NoRedirect(NoRedirect),
@@ -76,6 +79,7 @@ impl PageError {
         match self {
             Self::Malformed => m.error_malformed,
             Self::FormExpired => m.error_form_expired,
+            Self::ConsentMismatch => m.error_consent_mismatch,
             Self::NoRedirect(why) => match why {
                 NoRedirect::Malformed => m.error_malformed,
                 NoRedirect::MissingClient => m.error_missing_client,
@@ -111,6 +115,7 @@ impl PageError {
             Self::Unexpected(e) => tracing::error!(error = %e, "hosted page failed"),
             Self::Malformed
             | Self::FormExpired
+            | Self::ConsentMismatch
             | Self::BadIdTokenHint
             | Self::InvalidResetLink
             | Self::InvalidVerificationLink
@@ -132,8 +137,19 @@ impl PageError {
 
     /// The branded error page for this error.
     pub fn render(&self, settings: &PageSettings) -> HttpResponse {
+        self.render_in(settings, &settings.chrome)
+    }
+
+    /// The error page in the frame of the application the request came from, logged as [`render_errors`] would.
+    pub fn render_for_app(&self, settings: &PageSettings, chrome: &Chrome) -> HttpResponse {
+        self.log();
+        self.render_in(settings, chrome)
+    }
+
+    fn render_in(&self, settings: &PageSettings, chrome: &Chrome) -> HttpResponse {
         let mut response = render_error(
             settings,
+            chrome,
             self.status_code(),
             self.message(settings.chrome.messages),
         );
@@ -156,7 +172,7 @@ impl ResponseError for PageError {
             | Self::InvalidVerificationLink
             | Self::InvalidInvitationLink => StatusCode::BAD_REQUEST,
             Self::RegistrationClosed | Self::AccountDeletionOff => StatusCode::NOT_FOUND,
-            Self::FormExpired => StatusCode::FORBIDDEN,
+            Self::FormExpired | Self::ConsentMismatch => StatusCode::FORBIDDEN,
             Self::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) | Self::DenylistUnavailable | Self::Busy | Self::Unexpected(_) => {
                 StatusCode::SERVICE_UNAVAILABLE

@@ -54,6 +54,8 @@ struct LogoutRequest {
     state: Option<String>,
     /// The parameters to carry through the confirmation form.
     carried: Vec<(&'static str, String)>,
+    /// The client the logout comes from, when it is named: the pages show its name and links.
+    client: Option<Client>,
 }
 
 pub async fn logout_get(
@@ -125,7 +127,7 @@ async fn logout(
             pages,
             StatusCode::OK,
             &LoggedOutPage {
-                chrome: &pages.chrome,
+                chrome: &request.chrome(pages),
             },
         ),
     };
@@ -203,7 +205,16 @@ impl LogoutRequest {
             redirect,
             state: state_param,
             carried,
+            client,
         }))
+    }
+
+    /// The pages' frame: with the client's name and links when the request names a client.
+    fn chrome(&self, pages: &PageSettings) -> Chrome {
+        match &self.client {
+            Some(client) => pages.chrome.for_client(client),
+            None => pages.chrome.clone(),
+        }
     }
 }
 
@@ -236,7 +247,7 @@ fn confirm_page(
         pages,
         StatusCode::OK,
         &ConfirmPage {
-            chrome: &pages.chrome,
+            chrome: &request.chrome(pages),
             csrf_token: &pages.csrf.token(&cookie),
             carried: &request.carried,
         },

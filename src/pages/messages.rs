@@ -186,6 +186,30 @@ pub struct Messages {
     pub address_changed_mail_subject: &'static str,
     /// `{email}` (the new address) is replaced.
     pub address_changed_mail_text: &'static str,
+    // Client display metadata and consent (branch consent, issue 19).
+    /// `{app}` is replaced by the application's name.
+    pub back_to_app: &'static str,
+    pub app_policy_link: &'static str,
+    pub app_terms_link: &'static str,
+    pub consent_title: &'static str,
+    pub consent_heading: &'static str,
+    pub consent_signed_in_as: &'static str,
+    pub consent_intro: &'static str,
+    pub consent_scope_openid: &'static str,
+    pub consent_scope_profile: &'static str,
+    pub consent_scope_email: &'static str,
+    pub consent_scope_offline_access: &'static str,
+    pub consent_withdraw_hint: &'static str,
+    pub consent_allow_button: &'static str,
+    pub consent_deny_button: &'static str,
+    pub error_consent_mismatch: &'static str,
+    pub account_connected_heading: &'static str,
+    pub account_connected_text: &'static str,
+    pub account_connected_access: &'static str,
+    pub account_connected_since: &'static str,
+    pub account_connected_remove_button: &'static str,
+    pub account_connected_removed: &'static str,
+    pub account_connected_unknown: &'static str,
 }
 
 pub static ENGLISH: Messages = Messages {
@@ -374,6 +398,29 @@ pub static ENGLISH: Messages = Messages {
     change_mail_text: "Someone (we hope you) asked to use this address for their account. To confirm it, open this link within {hours} hours:\n\n{link}\n\nUntil then the account keeps its old address. If you did not ask for this, ignore this message.\n",
     address_changed_mail_subject: "Your email address was changed",
     address_changed_mail_text: "The email address of your account was just changed to {email}. This address gets no more mail about your account.\n\nIf you did not do this, contact your administrator at once.\n",
+    // Client display metadata and consent (branch consent, issue 19).
+    back_to_app: "Back to {app}",
+    app_policy_link: "{app} privacy policy",
+    app_terms_link: "{app} terms of service",
+    consent_title: "Allow access",
+    consent_heading: "{app} wants to access your account",
+    consent_signed_in_as: "Signed in as",
+    consent_intro: "If you allow it, {app} will be able to:",
+    consent_scope_openid: "Know who you are: your account's identifier",
+    consent_scope_profile: "See your username and profile details",
+    consent_scope_email: "See your email address",
+    consent_scope_offline_access: "Keep this access when you are not using it",
+    consent_withdraw_hint: "You can withdraw this access at any time on your account page.",
+    consent_allow_button: "Allow",
+    consent_deny_button: "Deny",
+    error_consent_mismatch: "This consent form belongs to another sign-in. Go back to the application and start again.",
+    account_connected_heading: "Connected applications",
+    account_connected_text: "Applications from other publishers that you allowed to access your account. Removing one ends its access at once; it has to ask you again.",
+    account_connected_access: "Access",
+    account_connected_since: "Allowed",
+    account_connected_remove_button: "Remove access",
+    account_connected_removed: "The application no longer has access to your account.",
+    account_connected_unknown: "That application is not connected to your account.",
 };
 
 impl Messages {

@@ -2,8 +2,10 @@
 //! reset. askama templates in `templates/`, one base layout, every text from a message catalogue, theming by CSS only.
 
 pub mod account;
+mod answer;
 mod assets;
 pub mod authorize;
+pub mod consent;
 pub mod error;
 mod forms;
 pub mod invitation;
@@ -27,6 +29,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: web::Data<PageSettings>
             page("/authorize")
                 .route(web::get().to(authorize::authorize_get))
                 .route(web::post().to(authorize::authorize_post))
+                .wrap(from_fn(error::render_errors)),
+        )
+        .service(
+            page("/authorize/consent")
+                .route(web::post().to(consent::consent_post))
                 .wrap(from_fn(error::render_errors)),
         )
         .service(
@@ -105,6 +112,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: web::Data<PageSettings>
         .service(
             page("/account/sessions/end-all")
                 .route(web::post().to(account::logout_everywhere))
+                .wrap(from_fn(error::render_errors)),
+        )
+        .service(
+            page("/account/consents/revoke")
+                .route(web::post().to(account::revoke_consent))
                 .wrap(from_fn(error::render_errors)),
         )
         .service(

@@ -10,8 +10,8 @@ use super::settings::{Chrome, PageSettings};
 #[derive(Template)]
 #[template(path = "sign_in.html")]
 pub(super) struct SignInPage<'a> {
+    /// The frame for the request's client (its name and logo, [`Chrome::for_client`]).
     pub(super) chrome: &'a Chrome,
-    pub(super) client_id: &'a str,
     pub(super) csrf_token: &'a str,
     pub(super) carried: &'a [(&'static str, String)],
     pub(super) username: &'a str,
@@ -71,18 +71,13 @@ pub(super) fn render(
     }
 }
 
-/// The error page: the message only, never input echoed back (see [`super::error::PageError`]).
+/// The error page: the message only, never input echoed back (see [`super::error::PageError`]), in `chrome` (the
+/// frame of the application the request came from, when it is known).
 pub(super) fn render_error(
     settings: &PageSettings,
+    chrome: &Chrome,
     status: StatusCode,
     message: &str,
 ) -> HttpResponse {
-    render(
-        settings,
-        status,
-        &ErrorPage {
-            chrome: &settings.chrome,
-            message,
-        },
-    )
+    render(settings, status, &ErrorPage { chrome, message })
 }

@@ -4,6 +4,7 @@ use actix_web::HttpRequest;
 
 use super::messages::Messages;
 use super::security::{CookiePolicy, Csrf};
+use crate::domain::clients::Client;
 use crate::domain::form::Form;
 use crate::domain::sessions::SESSION_PREFIX;
 use crate::values::secret::PlainToken;
@@ -19,6 +20,10 @@ pub struct PageSettings {
     pub code_ttl: i64,
     /// Whether the account page offers "Delete my account" (setting `account_deletion`).
     pub account_deletion: bool,
+    /// Binds a consent form to its authorization request and browser (see `consent`).
+    pub consent_key: ring::hmac::Key,
+    /// The operator's texts for scopes on the consent page (setting `scope_descriptions`).
+    pub scope_descriptions: std::collections::BTreeMap<String, String>,
 }
 
 impl PageSettings {
@@ -54,4 +59,45 @@ pub struct Chrome {
     pub logo_url: Option<String>,
     pub theme_stylesheet: bool,
     pub messages: &'static Messages,
+    /// The application the user came from, on the pages that know it: its links in the frame.
+    pub app: Option<AppFrame>,
+}
+
+/// What the frame shows of the application the user came from (its RFC 7591 display metadata): a link back to
+/// it and to its privacy policy and terms, each with its text ready (the app's name put in).
+#[derive(Debug, Clone)]
+pub struct AppFrame {
+    /// `client_name`, or the client id when it has none.
+    pub name: String,
+    pub logo_uri: Option<String>,
+    /// `client_uri`, with the text "Back to {app}".
+    pub back: Option<(String, String)>,
+    /// `policy_uri`, with its text.
+    pub policy: Option<(String, String)>,
+    /// `tos_uri`, with its text.
+    pub terms: Option<(String, String)>,
+}
+
+impl Chrome {
+    /// This frame for a page about `client`.
+    #[must_use]
+    pub fn for_client(&self, client: &Client) -> Chrome {
+        let m = self.messages;
+        let name = client.display_name().to_owned();
+        let link = |uri: &Option<String>, text: &str| {
+            uri.clone().map(|uri| (uri, text.replace("{app}", &name)))
+        };
+        let display = &client.display;
+        let app = AppFrame {
+            back: link(&display.client_uri, m.back_to_app),
+            policy: link(&display.policy_uri, m.app_policy_link),
+            terms: link(&display.tos_uri, m.app_terms_link),
+            logo_uri: display.logo_uri.clone(),
+            name,
+        };
+        Chrome {
+            app: Some(app),
+            ..self.clone()
+        }
+    }
 }

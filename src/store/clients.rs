@@ -35,10 +35,15 @@ pub struct ClientRow {
     pub version: i64,
     /// JSON array of browser origins allowed to call across origins (CORS); empty: the redirect URIs' origins.
     pub web_origins: String,
+    /// JSON object of display metadata (RFC 7591 §2 names), shown on the hosted pages.
+    pub display: String,
+    /// The operator's own app: no consent page. A third-party client asks consent and never uses the password
+    /// grant.
+    pub first_party: bool,
 }
 
 /// What an update of a client may change: its grants, scopes, audiences, URIs and web origins (JSON arrays, as
-/// stored).
+/// stored), its display metadata and whether it is first-party.
 #[derive(Debug, Clone, AsChangeset)]
 #[diesel(table_name = clients)]
 pub struct ClientSettingsRow {
@@ -48,6 +53,8 @@ pub struct ClientSettingsRow {
     pub redirect_uris: String,
     pub post_logout_redirect_uris: String,
     pub web_origins: String,
+    pub display: String,
+    pub first_party: bool,
 }
 
 impl Store {

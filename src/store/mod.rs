@@ -7,6 +7,7 @@ pub mod account;
 pub mod audit;
 pub mod authorization_codes;
 pub mod clients;
+pub mod consents;
 mod error;
 pub mod invitations;
 pub mod outbox;

@@ -74,6 +74,18 @@ diesel::table! {
         can_introspect -> Bool,
         version -> BigInt,
         web_origins -> Text,
+        display -> Text,
+        first_party -> Bool,
+    }
+}
+
+diesel::table! {
+    consents (user_id, client_id) {
+        user_id -> Text,
+        client_id -> Text,
+        scope -> Text,
+        granted_at -> BigInt,
+        updated_at -> BigInt,
     }
 }
 
@@ -228,6 +240,8 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(authorization_codes -> users (user_id));
 diesel::joinable!(refresh_token_families -> users (user_id));
 diesel::joinable!(refresh_token_families -> clients (client_id));
+diesel::joinable!(consents -> clients (client_id));
+diesel::joinable!(consents -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     clients,
@@ -244,5 +258,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     revocations,
     registration_requests,
     email_verifications,
-    invitations
+    invitations,
+    consents
 );

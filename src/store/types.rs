@@ -64,6 +64,9 @@ pub enum AuditAction {
     UserRequestEmailChange,
     UserChangeEmail,
     SessionRevoke,
+    // Consent to third-party clients (issue 19).
+    ConsentGrant,
+    ConsentRevoke,
     ClientCreate,
     ClientUpdate,
     ClientRotateSecret,
@@ -74,7 +77,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 24] = [
+    pub const ALL: [AuditAction; 26] = [
         Self::UserCreate,
         Self::UserUpdate,
         Self::UserRevokeSessions,
@@ -92,6 +95,8 @@ impl AuditAction {
         Self::UserRequestEmailChange,
         Self::UserChangeEmail,
         Self::SessionRevoke,
+        Self::ConsentGrant,
+        Self::ConsentRevoke,
         Self::ClientCreate,
         Self::ClientUpdate,
         Self::ClientRotateSecret,
@@ -124,6 +129,8 @@ impl AuditAction {
             Self::UserRequestEmailChange => "user.request_email_change",
             Self::UserChangeEmail => "user.change_email",
             Self::SessionRevoke => "session.revoke",
+            Self::ConsentGrant => "consent.grant",
+            Self::ConsentRevoke => "consent.revoke",
             Self::ClientCreate => "client.create",
             Self::ClientUpdate => "client.update",
             Self::ClientRotateSecret => "client.rotate_secret",

@@ -221,6 +221,8 @@ impl TestApp {
                 web_origins: spec.web_origins,
                 allow_no_pkce: spec.allow_no_pkce,
                 can_introspect: spec.can_introspect,
+                display: spec.display,
+                third_party: spec.third_party,
                 ..NewClient::default()
             },
             &operator(),
@@ -478,6 +480,10 @@ pub(crate) struct ClientSpec {
     pub web_origins: Vec<String>,
     pub allow_no_pkce: bool,
     pub can_introspect: bool,
+    /// Name, logo and links for the pages (RFC 7591 §2).
+    pub display: latchkey::domain::clients::ClientDisplay,
+    /// Asks consent; no password grant.
+    pub third_party: bool,
 }
 
 impl Default for ClientSpec {
@@ -493,6 +499,8 @@ impl Default for ClientSpec {
             web_origins: Vec::new(),
             allow_no_pkce: false,
             can_introspect: false,
+            display: latchkey::domain::clients::ClientDisplay::default(),
+            third_party: false,
         }
     }
 }

@@ -17,6 +17,8 @@ mod brute_force;
 mod cli;
 mod client_authentication;
 mod client_credentials;
+mod client_metadata;
+mod consent;
 mod cors;
 mod discovery_and_jwks;
 mod file_permissions;

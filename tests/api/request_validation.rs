@@ -337,6 +337,8 @@ async fn a_stored_redirect_uri_with_control_characters_is_never_a_500_or_a_redir
             can_introspect: false,
             version: 0,
             web_origins: "[]".into(),
+            display: "{}".into(),
+            first_party: true,
         })
         .await
         .expect("a row written as an older version would have");

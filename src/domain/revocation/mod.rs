@@ -27,7 +27,7 @@ use crate::infra::clock::SharedClock;
 use crate::store::Store;
 use crate::store::revocations::{NewRevocation, UserRevocation};
 use crate::store::types::RevocationKind;
-use crate::values::ids::UserId;
+use crate::values::ids::{ClientId, UserId};
 
 pub use crate::store::revocations::MAX_ACCESS_TOKEN_TTL;
 
@@ -94,6 +94,23 @@ impl Revocations {
         self.store.revoke_session(session_id, reason, now).await?;
         self.refill().await;
         Ok(())
+    }
+
+    /// Ends what `client_id` holds for the user (consent withdrawn): its unredeemed codes and its refresh-token
+    /// families, whose access tokens go on the denylist with them (the family trigger). Answers the families ended.
+    pub async fn end_client_access(
+        &self,
+        user_id: &UserId,
+        client_id: &ClientId,
+        reason: &'static str,
+        now: i64,
+    ) -> Result<usize, RevocationError> {
+        let ended = self
+            .store
+            .end_client_access(user_id, client_id, reason, now)
+            .await?;
+        self.refill().await;
+        Ok(ended)
     }
 
     /// Puts one access token on the denylist until its `exp`.

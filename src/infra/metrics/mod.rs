@@ -51,6 +51,7 @@ pub const CONNECTIONS_CUT: &str = "latchkey_connections_cut_total";
 pub const USERS_IMPORTED: &str = "latchkey_users_imported_total";
 pub const LEGACY_PASSWORD_LOGINS: &str = "latchkey_legacy_password_logins_total";
 pub const PASSWORD_REHASHES: &str = "latchkey_password_rehashes_total";
+pub const CONSENTS: &str = "latchkey_consents_total";
 
 /// Request latency buckets, seconds: a token grant is milliseconds (argon2 ~15 ms, RS256 < 1 ms); the top buckets
 /// catch database and Redis timeouts (3 s, 0.5 s).
@@ -89,6 +90,7 @@ const DESCRIPTIONS: &[(Kind, &str, &str)] = &[
     (Kind::Counter, USERS_IMPORTED, "Rows of user imports through the admin API, by result (created, exists, invalid)"),
     (Kind::Counter, LEGACY_PASSWORD_LOGINS, "Successful sign-ins with an imported hash, by format (bcrypt, scrypt, …)"),
     (Kind::Counter, PASSWORD_REHASHES, "Stored hashes replaced by the configured argon2id at sign-in, by the format they had"),
+    (Kind::Counter, CONSENTS, "Consent to third-party clients, by decision (granted, denied, revoked)"),
 ];
 
 #[derive(Clone, Copy)]
@@ -168,6 +170,12 @@ impl Metrics {
     /// `email_change_address_taken`.
     pub fn account_event(&self, event: &'static str) {
         self.increment(ACCOUNT_EVENTS, &[Label::from_static_parts("event", event)]);
+    }
+
+    /// A user decided on a third-party client's consent page (`granted`, `denied`), or withdrew consent on the
+    /// account page (`revoked`).
+    pub fn consent(&self, decision: &'static str) {
+        self.increment(CONSENTS, &[Label::from_static_parts("decision", decision)]);
     }
 
     /// A refresh repeated within the grace window got the successor already issued.

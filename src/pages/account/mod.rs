@@ -1,6 +1,7 @@
 //! `/account`: the signed-in user's own page (issue 18). The profile, a password change, where the user is signed
-//! in (revoke one, or sign out everywhere), a download of the user's data, and the deletion of the account; the
-//! place where second factors will be enrolled is marked ("Two-step verification").
+//! in (revoke one, or sign out everywhere), the third-party applications the user allowed (withdraw one, issue 19),
+//! a download of the user's data, and the deletion of the account; the place where second factors will be enrolled
+//! is marked ("Two-step verification").
 //!
 //! The page belongs to the browser's hosted session (the cookie the sign-in page sets). Without one it explains how
 //! to get signed in: a sign-in needs an authorization request, which only the user's application can start, so
@@ -8,6 +9,7 @@
 //! ended meanwhile is sent (303) to `/account`, which then explains. A successful POST redirects (303) to
 //! `/account` with a notice; a refused one shows the page again with the reason next to the form.
 
+mod consents;
 mod data;
 mod devices;
 mod page;
@@ -15,6 +17,7 @@ mod password;
 mod profile;
 mod session;
 
+pub use consents::revoke_consent;
 pub use data::{delete, download};
 pub use devices::{logout_everywhere, revoke};
 pub use page::account_get;

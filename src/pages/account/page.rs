@@ -6,9 +6,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::session::{SignedIn, signed_in};
-use crate::domain::account;
 use crate::domain::form::Form;
 use crate::domain::users::User;
+use crate::domain::{account, clients, consent};
+use crate::pages::consent::scope_lines;
 use crate::pages::error::PageError;
 use crate::pages::render::{message_page, render};
 use crate::pages::settings::{Chrome, PageSettings};
@@ -23,6 +24,7 @@ struct AccountPage<'a> {
     created: String,
     sessions: Vec<SessionView>,
     apps: Vec<AppView>,
+    connected: Vec<ConnectedView>,
     pub(super) notice: Option<&'a str>,
     pub(super) password_error: Option<&'a str>,
     profile_error: Option<&'a str>,
@@ -30,8 +32,18 @@ struct AccountPage<'a> {
     /// "We sent a confirmation link to …" while an address change waits for its link.
     pending_email: Option<String>,
     devices_error: Option<&'a str>,
+    connected_error: Option<&'a str>,
     delete_error: Option<&'a str>,
     deletion: bool,
+}
+
+/// A third-party application the user allowed (issue 19).
+struct ConnectedView {
+    client_id: String,
+    name: String,
+    logo: Option<String>,
+    access: Vec<String>,
+    since: String,
 }
 
 struct SessionView {
@@ -56,6 +68,7 @@ pub(super) struct Feedback<'a> {
     pub(super) profile_error: Option<&'a str>,
     pub(super) email_error: Option<&'a str>,
     pub(super) devices_error: Option<&'a str>,
+    pub(super) connected_error: Option<&'a str>,
     pub(super) delete_error: Option<&'a str>,
 }
 
@@ -80,6 +93,7 @@ pub async fn account_get(
         Some("revoked") => Some(messages.account_revoked),
         Some("profile") => Some(messages.account_profile_saved),
         Some("email") => Some(messages.account_email_sent),
+        Some("disconnected") => Some(messages.account_connected_removed),
         _ => None,
     };
     let feedback = Feedback {
@@ -121,14 +135,41 @@ pub(super) async fn account_page(
             current: s.id == signed_in.session.id,
         })
         .collect();
+    // Apps by name, never the raw client id when the client has one (issue 19).
+    let mut names = std::collections::HashMap::new();
+    for family in &devices.families {
+        if !names.contains_key(&family.client_id) {
+            let name = clients::get_client(&state.store, &family.client_id)
+                .await
+                .map_or_else(
+                    |_| family.client_id.clone(),
+                    |c| c.display_name().to_owned(),
+                );
+            names.insert(family.client_id.clone(), name);
+        }
+    }
     let apps = devices
         .families
         .iter()
         .map(|f| AppView {
             id: f.id.clone(),
-            client: f.client_id.clone(),
+            client: names
+                .get(&f.client_id)
+                .cloned()
+                .unwrap_or_else(|| f.client_id.clone()),
             created: when(f.created_at),
             last_used: f.last_used_at.map(when),
+        })
+        .collect();
+    let connected = consent::connected(&state.store, user_id)
+        .await?
+        .into_iter()
+        .map(|c| ConnectedView {
+            client_id: c.client_id.to_string(),
+            name: c.name().to_owned(),
+            logo: c.display.logo_uri.clone(),
+            access: scope_lines(pages, &c.scope),
+            since: when(c.granted_at),
         })
         .collect();
     let page = AccountPage {
@@ -138,12 +179,14 @@ pub(super) async fn account_page(
         user: &user,
         sessions,
         apps,
+        connected,
         notice: feedback.notice,
         password_error: feedback.password_error,
         profile_error: feedback.profile_error,
         email_error: feedback.email_error,
         pending_email,
         devices_error: feedback.devices_error,
+        connected_error: feedback.connected_error,
         delete_error: feedback.delete_error,
         deletion: pages.account_deletion,
     };
