@@ -191,6 +191,7 @@ diesel::table! {
         id -> Text,
         email -> Text,
         created_at -> BigInt,
+        return_to -> Nullable<Text>,
     }
 }
 

@@ -17,6 +17,7 @@ mod cli;
 mod client_authentication;
 mod client_credentials;
 mod cors;
+mod dead_ends;
 mod discovery_and_jwks;
 mod file_permissions;
 mod helpers;
