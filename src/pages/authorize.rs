@@ -28,8 +28,7 @@ use crate::state::AppState;
 use crate::store::sessions::SessionRow;
 use crate::values::secret::PlainToken;
 
-/// Largest form accepted on the pages: an authorization request and a password fit in far less.
-pub const MAX_FORM_BYTES: usize = 16 * 1024;
+pub use super::forms::MAX_FORM_BYTES;
 
 pub async fn authorize_get(
     req: HttpRequest,
@@ -221,17 +220,14 @@ pub async fn sign_in(
     let user = &signed_in.user;
     let (secret, session) =
         sessions::start(&state.store, state.sessions, user, state.clock.now()).await?;
-    let mut response = match &request {
-        Some(request) => {
-            tracing::info!(user = %user.id, client = %request.client.id, "signed in on the hosted page");
-            approve(&state, &pages, request, &session, Some(secret)).await?
-        }
-        None => {
-            tracing::info!(user = %user.id, "signed in on the account's sign-in page");
-            security::see_other(ACCOUNT, pages.hsts())
-                .cookie(pages.cookie.cookie(&secret))
-                .finish()
-        }
+    let mut response = if let Some(request) = &request {
+        tracing::info!(user = %user.id, client = %request.client.id, "signed in on the hosted page");
+        approve(&state, &pages, request, &session, Some(secret)).await?
+    } else {
+        tracing::info!(user = %user.id, "signed in on the account's sign-in page");
+        security::see_other(ACCOUNT, pages.hsts())
+            .cookie(pages.cookie.cookie(&secret))
+            .finish()
     };
     // This browser is now a known device for the account (see `throttle`).
     let device = signed_in.device_cookie(&state.throttle.devices);

@@ -264,12 +264,10 @@ fn wait(m: &Messages, secs: u64) -> String {
 /// Where a refused form starts again: its own page where it has one that needs nothing but the path.
 fn start_again(path: &str) -> &'static str {
     match path {
-        "/password/forgot" => "/password/forgot",
+        "/password/forgot" | "/password/reset" => "/password/forgot",
         "/register" => "/register",
-        "/verify-email/resend" => "/verify-email/resend",
+        "/verify-email/resend" | "/verify-email" => "/verify-email/resend",
         "/login" => "/login",
-        "/password/reset" => "/password/forgot",
-        "/verify-email" => "/verify-email/resend",
         _ => "/account",
     }
 }

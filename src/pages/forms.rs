@@ -11,6 +11,9 @@ use crate::domain::form::Form;
 use crate::state::AppState;
 use crate::values::secret::PlainToken;
 
+/// Largest form accepted on the pages: an authorization request and a password fit in far less.
+pub const MAX_FORM_BYTES: usize = 16 * 1024;
+
 impl PageSettings {
     /// The form of a POST that may change something: parsed strictly and accepted by [`Self::accepts_form`]; a
     /// malformed body is a 400, a missing token or a foreign origin a 403.
@@ -68,7 +71,7 @@ pub(super) fn link_token(form: &Form, prefix: &str) -> Option<PlainToken> {
 /// anything else is dropped, so no link is ever built from unchecked input: a return target is always
 /// `/authorize?<this>` on our own origin, with a registered client and redirection URI (no open redirect).
 pub(super) async fn checked_return_to(state: &AppState, raw: Option<&str>) -> Option<String> {
-    let raw = raw.filter(|r| !r.is_empty() && r.len() <= super::authorize::MAX_FORM_BYTES)?;
+    let raw = raw.filter(|r| !r.is_empty() && r.len() <= MAX_FORM_BYTES)?;
     let request = AuthorizationRequest::parse(&state.store, raw.as_bytes())
         .await
         .ok()?;
