@@ -11,6 +11,7 @@ mod admin_openapi;
 mod admin_users;
 mod authorization_code;
 mod browser;
+mod browser_pages;
 mod browser_spa;
 mod brute_force;
 mod cli;
