@@ -48,7 +48,18 @@ pub(super) fn page_settings(
         chrome: Chrome {
             product_name: config.product_name.clone(),
             logo_url: config.logo_url.clone(),
+            logo_dark_url: config.logo_dark_url.clone(),
+            favicon_url: config
+                .favicon_url
+                .clone()
+                .unwrap_or_else(|| "/assets/favicon.svg".to_owned()),
             theme_stylesheet: theme_css.is_some(),
+            footer_links: Chrome::footer_links(
+                &messages::ENGLISH,
+                config.terms_url.as_deref(),
+                config.privacy_url.as_deref(),
+                config.support_url.as_deref(),
+            ),
             messages: &messages::ENGLISH,
             app: None,
         },

@@ -96,6 +96,14 @@ pub struct Config {
     pub logo_url: Option<String>,
     /// A CSS file served after the built-in stylesheet (override its custom properties to theme the pages).
     pub theme_stylesheet: Option<PathBuf>,
+    /// An https URL of the logo shown instead of `logo_url` when the browser prefers a dark colour scheme.
+    pub logo_dark_url: Option<String>,
+    /// An https URL of the pages' icon (favicon); unset, the built-in one at `/assets/favicon.svg`.
+    pub favicon_url: Option<String>,
+    /// https URLs of the terms of service, privacy policy and support page, linked in every page's footer.
+    pub terms_url: Option<String>,
+    pub privacy_url: Option<String>,
+    pub support_url: Option<String>,
     /// The public base URL users reach the pages at; links in mail are built from it. Defaults to the issuer.
     pub public_url: Option<IssuerUrl>,
     /// How long a password-reset link works.
@@ -181,6 +189,11 @@ impl Default for Config {
             product_name: "Latchkey".to_owned(),
             logo_url: None,
             theme_stylesheet: None,
+            logo_dark_url: None,
+            favicon_url: None,
+            terms_url: None,
+            privacy_url: None,
+            support_url: None,
             public_url: None,
             password_reset_ttl: HumanDuration::from_secs(3_600),
             registration: RegistrationMode::Closed,

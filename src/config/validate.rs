@@ -202,13 +202,22 @@ fn hosted_pages(config: &Config) -> Check {
             )
         },
     )?;
-    ensure(
-        config
-            .logo_url
-            .as_deref()
-            .is_none_or(|logo| url::Url::parse(logo).is_ok_and(|u| u.scheme() == "https")),
-        || "logo_url must be an absolute https URL".into(),
-    )
+    let https = |value: Option<&str>| {
+        value.is_none_or(|v| url::Url::parse(v).is_ok_and(|u| u.scheme() == "https"))
+    };
+    for (name, value) in [
+        ("logo_url", &config.logo_url),
+        ("logo_dark_url", &config.logo_dark_url),
+        ("favicon_url", &config.favicon_url),
+        ("terms_url", &config.terms_url),
+        ("privacy_url", &config.privacy_url),
+        ("support_url", &config.support_url),
+    ] {
+        ensure(https(value.as_deref()), || {
+            format!("{name} must be an absolute https URL")
+        })?;
+    }
+    Ok(())
 }
 
 fn signing_keys(config: &Config) -> Check {

@@ -48,9 +48,15 @@ pub struct ResetMailTexts {
 
 /// Takes "I forgot my password" for `email`: queued, when it is an address at all, for
 /// [`RequestHandling::handle_requests`]. The same single insert whatever the address: nothing here depends on
-/// whether an account exists, so neither does the answer's timing (DESIGN.md §20). `true` when something was
-/// queued.
-pub async fn request(store: &Store, email: &str, now: i64) -> Result<bool, ResetError> {
+/// whether an account exists, so neither does the answer's timing (DESIGN.md §20). `return_to` (an authorization
+/// request the caller checked) goes into the mailed link, so the user ends up back in the application (DESIGN.md
+/// §23). `true` when something was queued.
+pub async fn request(
+    store: &Store,
+    email: &str,
+    return_to: Option<&str>,
+    now: i64,
+) -> Result<bool, ResetError> {
     let Ok(email) = normalize_email(email) else {
         return Ok(false);
     };
@@ -59,6 +65,7 @@ pub async fn request(store: &Store, email: &str, now: i64) -> Result<bool, Reset
             id: uuid::Uuid::now_v7().to_string(),
             email,
             created_at: now,
+            return_to: return_to.map(str::to_owned),
         })
         .await?;
     Ok(true)
@@ -110,9 +117,9 @@ impl RequestHandling<'_> {
         }
         let token = PlainToken::generate(RESET_PREFIX);
         let link = format!(
-            "{}/password/reset?token={}",
+            "{}/password/reset?{}",
             self.settings.public_url.trim_end_matches('/'),
-            token.expose()
+            link_query(&token, request.return_to.as_deref())
         );
         let mail = Mail {
             to: user.email.clone(),
@@ -137,9 +144,27 @@ impl RequestHandling<'_> {
     }
 }
 
-/// Whether a link's token can still be used (the page shows the form only then). Consumes nothing.
-pub async fn usable(store: &Store, token: &PlainToken, now: i64) -> Result<bool, StoreError> {
-    Ok(store.find_usable_reset(&token.hash(), now).await?.is_some())
+/// The mailed link's query: the token, and the authorization request to return to.
+fn link_query(token: &PlainToken, return_to: Option<&str>) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("token", token.expose());
+    if let Some(return_to) = return_to {
+        query.append_pair("return_to", return_to);
+    }
+    query.finish()
+}
+
+/// The address of the account whose link `token` is, while the link can still be used (the page shows the form
+/// only then, with the address for password managers). Consumes nothing.
+pub async fn usable(
+    store: &Store,
+    token: &PlainToken,
+    now: i64,
+) -> Result<Option<String>, StoreError> {
+    Ok(store
+        .find_usable_reset(&token.hash(), now)
+        .await?
+        .map(|(_, email)| email))
 }
 
 /// A completed reset: whose it was, and the cookie that makes the browser that completed it a known device.

@@ -1,7 +1,7 @@
 //! How an authorization request is answered once it is decided (shared by the sign-in and consent pages): a code
 //! sent back to the client, an error sent back to it, or an error page when nothing may be redirected.
 
-use actix_web::HttpResponse;
+use actix_web::{HttpRequest, HttpResponse};
 
 use super::error::PageError;
 use super::security;
@@ -45,6 +45,7 @@ pub(super) async fn issue_code(
 pub(super) async fn refused(
     state: &AppState,
     pages: &PageSettings,
+    req: &HttpRequest,
     error: AuthorizeError,
     raw: &[u8],
 ) -> Result<HttpResponse, PageError> {
@@ -59,7 +60,9 @@ pub(super) async fn refused(
                 None => None,
             };
             match client {
-                Some(client) => Ok(error.render_for_app(pages, &pages.chrome.for_client(&client))),
+                Some(client) => {
+                    Ok(error.render_for_app(pages, &pages.chrome.for_client(&client), req))
+                }
                 None => Err(error),
             }
         }

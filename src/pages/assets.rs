@@ -1,4 +1,4 @@
-//! The stylesheet every page links, and the operator's theme (setting `theme_stylesheet`).
+//! What every page links (the stylesheet, the operator's theme, the script and the icon) and `/robots.txt`.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -8,20 +8,42 @@ use super::settings::PageSettings;
 /// The stylesheet every page links; themes override its custom properties.
 const STYLESHEET: &str = include_str!("../../templates/assets/latchkey.css");
 
+/// The show-password toggle and Caps Lock hint: the only script the pages' CSP allows (`script-src 'self'`, and
+/// this is the one script served), and nothing depends on it.
+const SCRIPT: &str = include_str!("../../templates/assets/latchkey.js");
+
+/// The built-in icon, used unless `favicon_url` is set.
+const FAVICON: &str = include_str!("../../templates/assets/favicon.svg");
+
+/// The pages are for the people an application sends, not for search engines.
+const ROBOTS: &str = "User-agent: *\nDisallow: /\n";
+
 pub(super) async fn stylesheet() -> HttpResponse {
-    css(STYLESHEET.to_owned())
+    asset("text/css; charset=utf-8", STYLESHEET.to_owned())
+}
+
+pub(super) async fn script() -> HttpResponse {
+    asset("text/javascript; charset=utf-8", SCRIPT.to_owned())
+}
+
+pub(super) async fn favicon() -> HttpResponse {
+    asset("image/svg+xml", FAVICON.to_owned())
+}
+
+pub(super) async fn robots() -> HttpResponse {
+    asset("text/plain; charset=utf-8", ROBOTS.to_owned())
 }
 
 pub(super) async fn theme_stylesheet(pages: web::Data<PageSettings>) -> HttpResponse {
     match &pages.theme_css {
-        Some(text) => css(text.clone()),
+        Some(text) => asset("text/css; charset=utf-8", text.clone()),
         None => HttpResponse::NotFound().finish(),
     }
 }
 
-fn css(body: String) -> HttpResponse {
+fn asset(content_type: &'static str, body: String) -> HttpResponse {
     HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/css; charset=utf-8"))
+        .insert_header((header::CONTENT_TYPE, content_type))
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .body(body)

@@ -2,18 +2,22 @@
 //!
 //! With a session that satisfies the request, the answer is at once a 303 to the client with a code (single
 //! sign-on); with `prompt=none` and no such session, `login_required`; otherwise the sign-in form, which carries
-//! the request in hidden fields so that its POST repeats it, checked again from scratch.
+//! the request in hidden fields so that its POST repeats it, checked again from scratch. `GET /login` is the same
+//! form without an application: the account's own sign-in, which leads to `/account`.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::answer::{issue_code, redirect_error, refused};
 use super::error::PageError;
+use super::forms::query;
 use super::render::{SignInPage, render};
+use super::security;
 use super::settings::PageSettings;
 use crate::domain::authentication::{self, AuthError, SignInAttempt};
 use crate::domain::authorization::AuthorizationRequest;
 use crate::domain::consent::{self, ConsentNeed};
+use crate::domain::form::Form;
 use crate::domain::oauth_error::ErrorCode;
 use crate::domain::passwords::Password;
 use crate::domain::sessions::{self, SESSION_PREFIX};
@@ -24,8 +28,7 @@ use crate::state::AppState;
 use crate::store::sessions::SessionRow;
 use crate::values::secret::PlainToken;
 
-/// Largest form accepted on the pages: an authorization request and a password fit in far less.
-pub const MAX_FORM_BYTES: usize = 16 * 1024;
+pub use super::forms::MAX_FORM_BYTES;
 
 pub async fn authorize_get(
     req: HttpRequest,
@@ -55,7 +58,7 @@ async fn authorize(
 ) -> Result<HttpResponse, PageError> {
     let request = match AuthorizationRequest::parse(&state.store, raw).await {
         Ok(request) => request,
-        Err(e) => return refused(state, pages, e, raw).await,
+        Err(e) => return refused(state, pages, req, e, raw).await,
     };
     let hinted = match request.hinted_subject(&state.keys.snapshot(), &state.tokens.issuer) {
         Ok(hinted) => hinted,
@@ -67,42 +70,109 @@ async fn authorize(
         Some(secret) => sessions::resume(&state.store, state.sessions, secret, now).await?,
         None => None,
     };
-    if let (Some(session), Some(cookie)) = (session.filter(|s| request.accepts(s, now)), &cookie)
+    if let (Some(session), Some(cookie)) =
+        (session.as_ref().filter(|s| request.accepts(s, now)), &cookie)
         // OIDC Core §3.1.2.1: a session of another user than the hints name does not answer the request: with
         // prompt=none that is login_required, otherwise the sign-in form (for the hinted login).
         && request
-            .hints_match(&state.store, &session, hinted.as_ref())
+            .hints_match(&state.store, session, hinted.as_ref())
             .await?
     {
-        return approve(state, pages, &request, &session, cookie, false).await;
+        return approve(state, pages, &request, session, cookie, false).await;
     }
     if request.prompt.none {
         // OIDC Core §3.1.2.6: no interaction allowed, and it would be needed.
         let error = request.error(ErrorCode::LoginRequired, "the user must sign in");
         return Ok(redirect_error(state, pages, &error));
     }
-    let username = request.login_hint.clone().unwrap_or_default();
-    Ok(sign_in_form(
-        pages, state, &request, cookie, &username, None,
-    ))
+    // prompt=login, max_age, or hints naming someone else: the form says who is signed in (their address, to
+    // the browser that holds their session) and offers to continue as them or as another account.
+    let signed_in_as = match &session {
+        Some(session) => state
+            .store
+            .find_user(&session.user_id)
+            .await?
+            .map(|user| user.email),
+        None => None,
+    };
+    let query = Form::parse(raw).unwrap_or_default();
+    let problem = query.get("problem").and_then(Problem::from_code);
+    let username = request
+        .login_hint
+        .clone()
+        .or_else(|| signed_in_as.clone())
+        .unwrap_or_default();
+    let form = SignInForm {
+        onward: Onward::Authorization(&request),
+        username: &username,
+        problem,
+        signed_in_as: signed_in_as.as_deref(),
+    };
+    Ok(form.render(pages, state, cookie))
+}
+
+/// `GET /login[?problem=…&login_hint=…]`: the account's own sign-in (no application: it leads to `/account`), or
+/// at once `/account` when this browser is signed in.
+pub async fn sign_in_form_get(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    pages: web::Data<PageSettings>,
+) -> Result<HttpResponse, PageError> {
+    let cookie = pages.cookie.presented(&req);
+    if let Some(secret) = &cookie
+        && sessions::resume(&state.store, state.sessions, secret, state.clock.now())
+            .await?
+            .is_some()
+    {
+        return Ok(security::see_other(ACCOUNT, pages.hsts()).finish());
+    }
+    let query = Form::parse(req.query_string().as_bytes()).unwrap_or_default();
+    let username = query
+        .get("login_hint")
+        .filter(|h| h.len() <= MAX_LOGIN_LEN)
+        .unwrap_or_default();
+    let form = SignInForm {
+        onward: Onward::Account,
+        username,
+        problem: query.get("problem").and_then(Problem::from_code),
+        signed_in_as: None,
+    };
+    Ok(form.render(&pages, &state, cookie))
 }
 
 /// `POST /login`: the sign-in form. Checks origin and CSRF token, then the request it carries, then the password.
+/// Every refusal that the form answers is a 303 to the form again (POST-redirect-GET: Back and Reload never post
+/// twice), with the typed login (never the password), the authorization request, and a code from a fixed set for
+/// the reason, so nobody can make the page say anything else.
 pub async fn sign_in(
     req: HttpRequest,
     body: Result<web::Bytes, actix_web::Error>,
     state: web::Data<AppState>,
     pages: web::Data<PageSettings>,
 ) -> Result<HttpResponse, PageError> {
-    let form = pages.checked_form(&req, &body)?;
-    let (Some(cookie), Ok(body)) = (pages.cookie.presented(&req), body) else {
+    let body = body.map_err(|_| PageError::Malformed)?;
+    let form = Form::parse(&body).map_err(|_| PageError::Malformed)?;
+    // A cross-site POST stays refused (DESIGN.md §15).
+    if !pages.cookie.same_origin(&req) {
         return Err(PageError::FormExpired);
+    }
+    let request = match form.get(RETURN_TO) {
+        // The account's own sign-in: the one target it may name.
+        Some(ACCOUNT) if form.get("client_id").is_none() => None,
+        Some(_) => return Err(PageError::Malformed),
+        None => match AuthorizationRequest::parse(&state.store, &body).await {
+            Ok(request) => Some(request),
+            Err(e) => return refused(&state, &pages, &req, e, &body).await,
+        },
     };
-    let request = match AuthorizationRequest::parse(&state.store, &body).await {
-        Ok(request) => request,
-        Err(e) => return refused(&state, &pages, e, &body).await,
-    };
+    let onward = request
+        .as_ref()
+        .map_or(Onward::Account, Onward::Authorization);
     let username = form.get("username").unwrap_or_default();
+    let cookie = pages.cookie.presented(&req);
+    if !pages.accepts_form(&req, &form) {
+        return stale_form(&state, &pages, onward, cookie.as_ref(), username).await;
+    }
     let login = Login::parse(username);
     let source = Source {
         address: source_address(&req),
@@ -134,15 +204,7 @@ pub async fn sign_in(
     let signed_in = match user {
         Ok(signed_in) => signed_in,
         Err(AuthError::InvalidCredentials) => {
-            let again = Some(Problem::BadCredentials);
-            return Ok(sign_in_form(
-                &pages,
-                &state,
-                &request,
-                Some(cookie),
-                username,
-                again,
-            ));
+            return Ok(onward.again(&pages, username, Problem::BadCredentials));
         }
         Err(e) => return Err(e.into()),
     };
@@ -152,29 +214,59 @@ pub async fn sign_in(
         .user
         .may_sign_in(state.registration.require_verified_email)
     {
-        let unverified = Some(Problem::Unverified);
-        return Ok(sign_in_form(
-            &pages,
-            &state,
-            &request,
-            Some(cookie),
-            username,
-            unverified,
-        ));
+        return Ok(onward.again(&pages, username, Problem::Unverified));
     }
     // A new secret, and with it a new cookie and new CSRF tokens: whatever cookie the browser had before (maybe
     // planted) names nothing now (session fixation, OWASP ASVS 3.2.1).
     let user = &signed_in.user;
     let (secret, session) =
         sessions::start(&state.store, state.sessions, user, state.clock.now()).await?;
-    tracing::info!(user = %user.id, client = %request.client.id, "signed in on the hosted page");
-    let mut response = approve(&state, &pages, &request, &session, &secret, true).await?;
+    let mut response = if let Some(request) = &request {
+        tracing::info!(user = %user.id, client = %request.client.id, "signed in on the hosted page");
+        approve(&state, &pages, request, &session, &secret, true).await?
+    } else {
+        tracing::info!(user = %user.id, "signed in on the account's sign-in page");
+        security::see_other(ACCOUNT, pages.hsts())
+            .cookie(pages.cookie.cookie(&secret))
+            .finish()
+    };
     // This browser is now a known device for the account (see `throttle`).
     let device = signed_in.device_cookie(&state.throttle.devices);
     if let Err(e) = response.add_cookie(&device) {
         tracing::warn!(error = %e, "cannot set the device cookie");
     }
     Ok(response)
+}
+
+/// A same-origin sign-in whose CSRF token no longer matches the browser's cookie: typically two tabs, and the
+/// other one signed in (which replaced the cookie) or out. Never a dead end: when this browser's session already
+/// answers the request, it continues (no more than `GET /authorize` would do for any link, so nothing a forged
+/// form could gain); otherwise the form again, with a notice.
+async fn stale_form(
+    state: &AppState,
+    pages: &PageSettings,
+    onward: Onward<'_>,
+    cookie: Option<&PlainToken>,
+    username: &str,
+) -> Result<HttpResponse, PageError> {
+    let now = state.clock.now();
+    let session = match cookie {
+        Some(secret) => sessions::resume(&state.store, state.sessions, secret, now).await?,
+        None => None,
+    };
+    if let (Some(session), Some(secret)) = (session, cookie) {
+        match onward {
+            Onward::Account => return Ok(security::see_other(ACCOUNT, pages.hsts()).finish()),
+            Onward::Authorization(request)
+                if request.accepts(&session, now)
+                    && request.hints_match(&state.store, &session, None).await? =>
+            {
+                return approve(state, pages, request, &session, secret, false).await;
+            }
+            Onward::Authorization(_) => {}
+        }
+    }
+    Ok(onward.again(pages, username, Problem::Expired))
 }
 
 /// Answers `request`, approved by `session`: a code, once a third-party client has the user's consent for every
@@ -213,55 +305,151 @@ async fn approve(
     }
 }
 
-/// Why the sign-in form is shown again.
+/// Why the sign-in form is shown again: a code from this fixed set travels in the redirect, never a text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Problem {
     /// The one answer to every failed sign-in (no account enumeration).
     BadCredentials,
     /// The right password, for a self-registered account whose address is not verified yet.
     Unverified,
+    /// The form's CSRF token was stale (another tab signed in or out): nothing was checked.
+    Expired,
 }
 
-/// The sign-in form for `request`, its CSRF token bound to the browser cookie (created now if there is none), with
-/// a link to registration (carrying the request) when registration is open.
-fn sign_in_form(
-    pages: &PageSettings,
-    state: &AppState,
-    request: &AuthorizationRequest,
-    cookie: Option<PlainToken>,
-    username: &str,
-    problem: Option<Problem>,
-) -> HttpResponse {
-    let messages = pages.chrome.messages;
-    let error = problem.map(|p| match p {
-        Problem::BadCredentials => messages.bad_credentials,
-        Problem::Unverified => messages.unverified_email,
-    });
-    let register_href = state
-        .registration
-        .is_open()
-        .then(|| format!("/register?{}", request.carried_query()));
-    let (cookie, set_cookie) = match cookie {
-        Some(cookie) => (cookie, false),
-        None => (PlainToken::generate(SESSION_PREFIX), true),
-    };
-    let csrf_token = pages.csrf.token(&cookie);
-    let carried = request.carried();
-    let mut response = render(
-        pages,
-        StatusCode::OK,
-        &SignInPage {
-            chrome: &pages.chrome.for_client(&request.client),
-            csrf_token: &csrf_token,
-            carried: &carried,
-            username,
-            error,
-            register_href: register_href.as_deref(),
-            resend: problem == Some(Problem::Unverified),
-        },
-    );
-    if set_cookie && let Err(e) = response.add_cookie(&pages.cookie.cookie(&cookie)) {
-        tracing::error!(error = %e, "cannot set the browser cookie");
+impl Problem {
+    fn code(self) -> &'static str {
+        match self {
+            Self::BadCredentials => "credentials",
+            Self::Unverified => "unverified",
+            Self::Expired => "expired",
+        }
     }
-    response
+
+    fn from_code(code: &str) -> Option<Self> {
+        [Self::BadCredentials, Self::Unverified, Self::Expired]
+            .into_iter()
+            .find(|p| p.code() == code)
+    }
+}
+
+/// The account page: where the account's own sign-in leads, the one `return_to` it accepts.
+const ACCOUNT: &str = "/account";
+/// The field of the account's own sign-in that names where it leads.
+const RETURN_TO: &str = "return_to";
+/// Longest login carried back into the form (an email address is at most 320 characters).
+const MAX_LOGIN_LEN: usize = 320;
+
+/// Where a sign-in leads: back to the application that sent the user, or to the account page.
+#[derive(Clone, Copy)]
+enum Onward<'a> {
+    Authorization(&'a AuthorizationRequest),
+    Account,
+}
+
+impl Onward<'_> {
+    /// 303 to the sign-in form again, keeping the request and the typed login.
+    fn again(self, pages: &PageSettings, username: &str, problem: Problem) -> HttpResponse {
+        let login = Some(username).filter(|u| !u.is_empty() && u.len() <= MAX_LOGIN_LEN);
+        let location = match self {
+            // prompt=login: the form again, even if a session (of someone else) would answer the request.
+            Onward::Authorization(request) => format!(
+                "/authorize?{}&{}",
+                request.carried_query(),
+                query(&[
+                    ("prompt", Some("login")),
+                    ("login_hint", login),
+                    ("problem", Some(problem.code())),
+                ])
+            ),
+            Onward::Account => format!(
+                "/login?{}",
+                query(&[("login_hint", login), ("problem", Some(problem.code()))])
+            ),
+        };
+        security::see_other(&location, pages.hsts()).finish()
+    }
+
+    /// `/password/forgot` carrying the request and the login typed so far.
+    fn forgot_href(self, username: &str) -> String {
+        let login = Some(username).filter(|u| !u.is_empty());
+        match self {
+            Onward::Authorization(request) => format!(
+                "/password/forgot?{}&{}",
+                request.carried_query(),
+                query(&[("login_hint", login)])
+            ),
+            Onward::Account => format!("/password/forgot?{}", query(&[("login_hint", login)])),
+        }
+        .trim_end_matches(['?', '&'])
+        .to_owned()
+    }
+}
+
+/// The sign-in form: for an authorization request, or for the account page.
+struct SignInForm<'a> {
+    onward: Onward<'a>,
+    username: &'a str,
+    problem: Option<Problem>,
+    /// Whom this browser is signed in as (prompt=login, max_age, another account hinted).
+    signed_in_as: Option<&'a str>,
+}
+
+impl SignInForm<'_> {
+    /// The form, its CSRF token bound to the browser cookie (created now if there is none), with a link to
+    /// registration (carrying the request) when registration is open.
+    fn render(
+        &self,
+        pages: &PageSettings,
+        state: &AppState,
+        cookie: Option<PlainToken>,
+    ) -> HttpResponse {
+        let messages = pages.chrome.messages;
+        let error = self.problem.and_then(|p| match p {
+            Problem::BadCredentials => Some(messages.bad_credentials),
+            Problem::Unverified => Some(messages.unverified_email),
+            Problem::Expired => None,
+        });
+        let (chrome, carried, register_href) = match self.onward {
+            Onward::Authorization(request) => (
+                pages.chrome.for_client(&request.client),
+                request.carried(),
+                state
+                    .registration
+                    .is_open()
+                    .then(|| format!("/register?{}", request.carried_query())),
+            ),
+            Onward::Account => (
+                pages.chrome.clone(),
+                vec![(RETURN_TO, ACCOUNT.to_owned())],
+                None,
+            ),
+        };
+        let (cookie, set_cookie) = match cookie {
+            Some(cookie) => (cookie, false),
+            None => (PlainToken::generate(SESSION_PREFIX), true),
+        };
+        let csrf_token = pages.csrf.token(&cookie);
+        let mut response = render(
+            pages,
+            StatusCode::OK,
+            &SignInPage {
+                chrome: &chrome,
+                csrf_token: &csrf_token,
+                carried: &carried,
+                username: self.username,
+                error,
+                disabled_hint: self.problem == Some(Problem::BadCredentials),
+                notice: (self.problem == Some(Problem::Expired))
+                    .then_some(messages.sign_in_expired_notice),
+                signed_in_as: self.signed_in_as,
+                forgot_href: &self.onward.forgot_href(self.username),
+                register_href: register_href.as_deref(),
+                resend: self.problem == Some(Problem::Unverified),
+            },
+        );
+        if set_cookie && let Err(e) = response.add_cookie(&pages.cookie.cookie(&cookie)) {
+            tracing::error!(error = %e, "cannot set the browser cookie");
+        }
+        response
+    }
 }

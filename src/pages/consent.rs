@@ -153,7 +153,7 @@ pub async fn consent_post(
     };
     let request = match AuthorizationRequest::parse(&state.store, &body).await {
         Ok(request) => request,
-        Err(e) => return refused(&state, &pages, e, &body).await,
+        Err(e) => return refused(&state, &pages, &req, e, &body).await,
     };
     if !consent_token_matches(&pages, &cookie, &request, form.get("consent_token")) {
         return Err(PageError::ConsentMismatch);

@@ -8,14 +8,17 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{HttpResponse, ResponseError, web};
+use std::borrow::Cow;
+
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 
 use super::messages::Messages;
-use super::render::render_error;
+use super::render::{Link, render_error};
 use super::settings::{Chrome, PageSettings};
 use crate::domain::account::AccountError;
 use crate::domain::authentication::AuthError;
 use crate::domain::authorization::NoRedirect;
+use crate::domain::form::Form;
 use crate::domain::password_reset::ResetError;
 use crate::domain::passwords::PasswordError;
 use crate::domain::registration::{RegistrationError, VerifyError};
@@ -72,30 +75,124 @@ pub enum PageError {
     /// Anything else; the cause is logged, the user is told to retry.
     #[error(transparent)]
     Unexpected(anyhow::Error),
+    /// No page at this path (a browser's request; API paths answer their own way).
+    #[error("no such page")]
+    NotFound,
+    /// A page asked with a method it does not have; `Allow` lists those it has (RFC 9110 §15.5.6).
+    #[error("method not allowed")]
+    MethodNotAllowed(&'static str),
+}
+
+/// What the error page says about an error: a heading and a text for its kind, maybe advice, and the next steps.
+struct Explained {
+    heading: &'static str,
+    text: Cow<'static, str>,
+    note: Option<&'static str>,
+    links: Vec<Link>,
 }
 
 impl PageError {
-    fn message(&self, m: &Messages) -> &'static str {
+    /// Each kind of problem its own heading, text and way on, from the request's page (`req`) where the way on
+    /// depends on it. Links are built from our own paths and checked values only.
+    fn explain(&self, m: &'static Messages, req: &HttpRequest) -> Explained {
+        let explained = |heading, text: &'static str, note, links| Explained {
+            heading,
+            text: Cow::Borrowed(text),
+            note,
+            links,
+        };
+        let account = || vec![Link::new("/account", m.account_link)];
         match self {
-            Self::Malformed => m.error_malformed,
-            Self::FormExpired => m.error_form_expired,
-            Self::ConsentMismatch => m.error_consent_mismatch,
-            Self::NoRedirect(why) => match why {
-                NoRedirect::Malformed => m.error_malformed,
-                NoRedirect::MissingClient => m.error_missing_client,
-                NoRedirect::UnknownClient => m.error_unknown_client,
-                NoRedirect::MissingRedirectUri => m.error_missing_redirect_uri,
-                NoRedirect::UnregisteredRedirectUri => m.error_bad_redirect_uri,
+            Self::Malformed => explained(
+                m.error_heading,
+                m.error_malformed,
+                Some(m.error_go_back),
+                account(),
+            ),
+            Self::NoRedirect(why) => {
+                let text = match why {
+                    NoRedirect::Malformed => m.error_malformed,
+                    NoRedirect::MissingClient => m.error_missing_client,
+                    NoRedirect::UnknownClient => m.error_unknown_client,
+                    NoRedirect::MissingRedirectUri => m.error_missing_redirect_uri,
+                    NoRedirect::UnregisteredRedirectUri => m.error_bad_redirect_uri,
+                };
+                explained(m.error_heading, text, Some(m.error_go_back), account())
+            }
+            Self::BadIdTokenHint => explained(
+                m.error_heading,
+                m.error_bad_id_token_hint,
+                Some(m.error_go_back),
+                account(),
+            ),
+            Self::ConsentMismatch => explained(
+                m.error_expired_heading,
+                m.error_consent_mismatch,
+                Some(m.error_go_back),
+                account(),
+            ),
+            Self::FormExpired => explained(
+                m.error_expired_heading,
+                m.error_expired_text,
+                None,
+                vec![Link::new(start_again(req.path()), m.try_again_link)],
+            ),
+            Self::InvalidResetLink => explained(
+                m.error_link_heading,
+                m.reset_invalid_link,
+                None,
+                vec![Link::new(forgot_href(req), m.send_new_link)],
+            ),
+            Self::InvalidVerificationLink => explained(
+                m.error_link_heading,
+                m.verify_invalid_link,
+                None,
+                vec![Link::new("/verify-email/resend", m.send_new_link)],
+            ),
+            Self::InvalidInvitationLink => explained(
+                m.error_link_heading,
+                m.invitation_invalid_link,
+                None,
+                account(),
+            ),
+            Self::RegistrationClosed => explained(
+                m.error_not_available_heading,
+                m.register_closed,
+                None,
+                vec![Link::new("/login", m.sign_in_link)],
+            ),
+            Self::AccountDeletionOff => explained(
+                m.error_not_available_heading,
+                m.account_deletion_off,
+                None,
+                account(),
+            ),
+            // The real wait, from the limit that refused (not "a few minutes"); a reset is the way out now.
+            Self::Throttled(throttled) => Explained {
+                heading: m.error_throttled_heading,
+                text: Cow::Owned(
+                    m.error_throttled_text
+                        .replace("{wait}", &wait(m, throttled.retry_after_secs())),
+                ),
+                note: Some(m.disabled_hint),
+                links: vec![Link::new("/password/forgot", m.reset_password_link)],
             },
-            Self::BadIdTokenHint => m.error_bad_id_token_hint,
-            Self::InvalidResetLink => m.reset_invalid_link,
-            Self::InvalidVerificationLink => m.verify_invalid_link,
-            Self::InvalidInvitationLink => m.invitation_invalid_link,
-            Self::RegistrationClosed => m.register_closed,
-            Self::AccountDeletionOff => m.account_deletion_off,
-            Self::Throttled(_) => m.error_too_many_attempts,
             Self::Unavailable(_) | Self::DenylistUnavailable | Self::Busy | Self::Unexpected(_) => {
-                m.error_unavailable
+                explained(
+                    m.error_unavailable_heading,
+                    m.error_unavailable,
+                    None,
+                    vec![Link::new(retry_href(req), m.try_again_link)],
+                )
+            }
+            Self::NotFound => explained(
+                m.error_not_found_heading,
+                m.error_not_found_text,
+                None,
+                account(),
+            ),
+            Self::MethodNotAllowed(_) => {
+                explained(m.error_method_heading, m.error_method_text, None, account())
             }
         }
     }
@@ -114,6 +211,8 @@ impl PageError {
             Self::Busy => tracing::info!("hosted page shed: the password hashing queue is full"),
             Self::Unexpected(e) => tracing::error!(error = %e, "hosted page failed"),
             Self::Malformed
+            | Self::NotFound
+            | Self::MethodNotAllowed(_)
             | Self::FormExpired
             | Self::ConsentMismatch
             | Self::BadIdTokenHint
@@ -135,30 +234,101 @@ impl PageError {
         }
     }
 
-    /// The branded error page for this error.
-    pub fn render(&self, settings: &PageSettings) -> HttpResponse {
-        self.render_in(settings, &settings.chrome)
+    /// The branded error page for this error, for the page `req` asked.
+    pub fn render(&self, settings: &PageSettings, req: &HttpRequest) -> HttpResponse {
+        self.render_in(settings, &settings.chrome, req)
     }
 
     /// The error page in the frame of the application the request came from, logged as [`render_errors`] would.
-    pub fn render_for_app(&self, settings: &PageSettings, chrome: &Chrome) -> HttpResponse {
+    pub fn render_for_app(
+        &self,
+        settings: &PageSettings,
+        chrome: &Chrome,
+        req: &HttpRequest,
+    ) -> HttpResponse {
         self.log();
-        self.render_in(settings, chrome)
+        self.render_in(settings, chrome, req)
     }
 
-    fn render_in(&self, settings: &PageSettings, chrome: &Chrome) -> HttpResponse {
+    fn render_in(
+        &self,
+        settings: &PageSettings,
+        chrome: &Chrome,
+        req: &HttpRequest,
+    ) -> HttpResponse {
+        let explained = self.explain(chrome.messages, req);
         let mut response = render_error(
             settings,
             chrome,
             self.status_code(),
-            self.message(settings.chrome.messages),
+            explained.heading,
+            &explained.text,
+            explained.note,
+            &explained.links,
         );
-        if let Some(secs) = self.retry_after() {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-        }
+        self.add_headers(response.headers_mut());
         response
+    }
+
+    /// `Retry-After` for a 429 or 503, `Allow` for a 405.
+    fn add_headers(&self, headers: &mut actix_web::http::header::HeaderMap) {
+        if let Some(secs) = self.retry_after() {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if let Self::MethodNotAllowed(allow) = self {
+            headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+    }
+}
+
+/// How long to wait, for people: seconds under a minute, else whole minutes rounded up.
+fn wait(m: &Messages, secs: u64) -> String {
+    match secs {
+        0..=59 => m.wait_seconds.replace("{n}", &secs.to_string()),
+        60 => m.wait_one_minute.to_owned(),
+        _ => m
+            .wait_minutes
+            .replace("{n}", &secs.div_ceil(60).to_string()),
+    }
+}
+
+/// Where a refused form starts again: its own page where it has one that needs nothing but the path.
+fn start_again(path: &str) -> &'static str {
+    match path {
+        "/password/forgot" | "/password/reset" => "/password/forgot",
+        "/register" => "/register",
+        "/verify-email/resend" | "/verify-email" => "/verify-email/resend",
+        "/login" => "/login",
+        _ => "/account",
+    }
+}
+
+/// The forgot-password page, keeping the authorization request a reset link carried (checked again there).
+fn forgot_href(req: &HttpRequest) -> String {
+    let query = Form::parse(req.query_string().as_bytes()).unwrap_or_default();
+    match query.get("return_to") {
+        Some(return_to) => {
+            let mut carried = url::form_urlencoded::Serializer::new(String::new());
+            carried.append_pair("return_to", return_to);
+            format!("/password/forgot?{}", carried.finish())
+        }
+        None => "/password/forgot".to_owned(),
+    }
+}
+
+/// The same page again: a GET with its query (one of our own paths: only page resources render errors), a POST's
+/// page by its path.
+fn retry_href(req: &HttpRequest) -> String {
+    let path = req.path();
+    if !path.starts_with('/') || path.starts_with("//") {
+        return "/account".to_owned();
+    }
+    match (
+        req.method() == actix_web::http::Method::GET,
+        req.query_string(),
+    ) {
+        (true, query) if !query.is_empty() => format!("{path}?{query}"),
+        _ => path.to_owned(),
     }
 }
 
@@ -171,7 +341,10 @@ impl ResponseError for PageError {
             | Self::InvalidResetLink
             | Self::InvalidVerificationLink
             | Self::InvalidInvitationLink => StatusCode::BAD_REQUEST,
-            Self::RegistrationClosed | Self::AccountDeletionOff => StatusCode::NOT_FOUND,
+            Self::RegistrationClosed | Self::AccountDeletionOff | Self::NotFound => {
+                StatusCode::NOT_FOUND
+            }
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::FormExpired | Self::ConsentMismatch => StatusCode::FORBIDDEN,
             Self::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) | Self::DenylistUnavailable | Self::Busy | Self::Unexpected(_) => {
@@ -184,11 +357,10 @@ impl ResponseError for PageError {
     fn error_response(&self) -> HttpResponse {
         self.log();
         let mut response = HttpResponse::build(self.status_code());
-        if let Some(secs) = self.retry_after() {
-            response.insert_header((header::RETRY_AFTER, secs));
-        }
         response.insert_header((header::CACHE_CONTROL, "no-store"));
-        response.finish()
+        let mut response = response.finish();
+        self.add_headers(response.headers_mut());
+        response
     }
 }
 
@@ -277,7 +449,7 @@ pub async fn render_errors(
             error.as_error::<PageError>(),
             response.request().app_data::<web::Data<PageSettings>>(),
         ) {
-            (Some(error), Some(settings)) => Some(error.render(settings)),
+            (Some(error), Some(settings)) => Some(error.render(settings, response.request())),
             _ => None,
         },
         None => None,

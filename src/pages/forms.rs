@@ -6,8 +6,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::error::PageError;
 use super::settings::PageSettings;
+use crate::domain::authorization::AuthorizationRequest;
 use crate::domain::form::Form;
+use crate::state::AppState;
 use crate::values::secret::PlainToken;
+
+/// Largest form accepted on the pages: an authorization request and a password fit in far less.
+pub const MAX_FORM_BYTES: usize = 16 * 1024;
 
 impl PageSettings {
     /// The form of a POST that may change something: parsed strictly and accepted by [`Self::accepts_form`]; a
@@ -60,4 +65,34 @@ pub(super) fn link_token(form: &Form, prefix: &str) -> Option<PlainToken> {
     form.get("token")
         .filter(|t| t.starts_with(prefix) && t.len() <= 128)
         .map(PlainToken::from_presented)
+}
+
+/// `raw` (a query string) when it is a valid authorization request, in the form the sign-in page carries it;
+/// anything else is dropped, so no link is ever built from unchecked input: a return target is always
+/// `/authorize?<this>` on our own origin, with a registered client and redirection URI (no open redirect).
+pub(super) async fn checked_return_to(state: &AppState, raw: Option<&str>) -> Option<String> {
+    let raw = raw.filter(|r| !r.is_empty() && r.len() <= MAX_FORM_BYTES)?;
+    let request = AuthorizationRequest::parse(&state.store, raw.as_bytes())
+        .await
+        .ok()?;
+    Some(request.carried_query())
+}
+
+/// Where "Sign in" leads after a detour: back into the authorization request, else the account's own sign-in.
+pub(super) fn sign_in_href(return_to: Option<&str>) -> String {
+    match return_to {
+        Some(request) => format!("/authorize?{request}"),
+        None => "/login".to_owned(),
+    }
+}
+
+/// A query string of `pairs`, leaving out absent values.
+pub(super) fn query(pairs: &[(&str, Option<&str>)]) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in pairs {
+        if let Some(value) = value {
+            query.append_pair(name, value);
+        }
+    }
+    query.finish()
 }

@@ -13,7 +13,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::error::PageError;
-use super::render::render;
+use super::render::{Link, render, steps_page_in};
 use super::security;
 use super::settings::{Chrome, PageSettings};
 use crate::domain::authorization::redirect_with;
@@ -30,12 +30,10 @@ struct ConfirmPage<'a> {
     chrome: &'a Chrome,
     csrf_token: &'a str,
     carried: &'a [(&'static str, String)],
-}
-
-#[derive(Template)]
-#[template(path = "logged_out.html")]
-struct LoggedOutPage<'a> {
-    chrome: &'a Chrome,
+    /// Whose session ends (the browser holds it).
+    email: Option<&'a str>,
+    /// Where "Cancel" leads: nothing is signed out.
+    cancel_href: &'a str,
 }
 
 /// The claims of an ID token used as a hint.
@@ -104,7 +102,12 @@ async fn logout(
             .as_ref()
             .is_some_and(|user| session.user_id == user.as_str());
         if !proven && !confirmed {
-            return confirm_page(pages, req, &request);
+            let email = state
+                .store
+                .find_user(&session.user_id)
+                .await?
+                .map(|user| user.email);
+            return confirm_page(pages, req, &request, email.as_deref());
         }
         state
             .revocations
@@ -123,12 +126,17 @@ async fn logout(
             let location = redirect_with(uri, &params, &state.tokens.issuer);
             security::see_other(&location, pages.hsts()).finish()
         }
-        None => render(
+        // No registered place to send the user agent: the way on is signing in again.
+        None => steps_page_in(
             pages,
-            StatusCode::OK,
-            &LoggedOutPage {
-                chrome: &request.chrome(pages),
-            },
+            &request.chrome(pages),
+            pages.chrome.messages.logged_out_heading,
+            pages.chrome.messages.logged_out_next_text,
+            None,
+            &[Link::new(
+                "/login",
+                pages.chrome.messages.sign_in_again_link,
+            )],
         ),
     };
     // The cookie goes too (its session is over either way).
@@ -240,6 +248,7 @@ fn confirm_page(
     pages: &PageSettings,
     req: &HttpRequest,
     request: &LogoutRequest,
+    email: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
     // There is a session, hence a cookie to bind the token to.
     let cookie = pages.cookie.presented(req).ok_or(PageError::FormExpired)?;
@@ -250,6 +259,9 @@ fn confirm_page(
             chrome: &request.chrome(pages),
             csrf_token: &pages.csrf.token(&cookie),
             carried: &request.carried,
+            email,
+            // Not the post_logout_redirect_uri: the application would take it for a completed logout.
+            cancel_href: "/account",
         },
     ))
 }

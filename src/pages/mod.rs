@@ -7,6 +7,7 @@ mod assets;
 pub mod authorize;
 pub mod consent;
 pub mod error;
+mod fallback;
 mod forms;
 pub mod invitation;
 pub mod logout;
@@ -18,122 +19,109 @@ pub mod security;
 pub mod settings;
 
 use actix_web::middleware::from_fn;
-use actix_web::web;
+use actix_web::{guard, web};
 
-pub use settings::{Chrome, PageSettings};
+pub use settings::{Chrome, FooterLink, PageSettings};
 
-/// Registers the pages and their assets; every page's errors are rendered by [`error::render_errors`].
+/// Registers the pages and their assets; every page's errors are rendered by [`error::render_errors`], every
+/// other path answers a branded 404 to browsers ([`fallback`]).
 pub fn configure(cfg: &mut web::ServiceConfig, settings: web::Data<PageSettings>) {
     cfg.app_data(settings)
         .service(
-            page("/authorize")
-                .route(web::get().to(authorize::authorize_get))
-                .route(web::post().to(authorize::authorize_post))
-                .wrap(from_fn(error::render_errors)),
+            page("/authorize", GET_POST)
+                .route(get().to(authorize::authorize_get))
+                .route(web::post().to(authorize::authorize_post)),
+        )
+        .service(page("/authorize/consent", POST).route(web::post().to(consent::consent_post)))
+        .service(
+            page("/login", GET_POST)
+                .route(get().to(authorize::sign_in_form_get))
+                .route(web::post().to(authorize::sign_in)),
         )
         .service(
-            page("/authorize/consent")
-                .route(web::post().to(consent::consent_post))
-                .wrap(from_fn(error::render_errors)),
+            page("/logout", GET_POST)
+                .route(get().to(logout::logout_get))
+                .route(web::post().to(logout::logout_post)),
         )
         .service(
-            page("/login")
-                .route(web::post().to(authorize::sign_in))
-                .wrap(from_fn(error::render_errors)),
+            page("/password/forgot", GET_POST)
+                .route(get().to(password::forgot_form))
+                .route(web::post().to(password::forgot)),
         )
         .service(
-            page("/logout")
-                .route(web::get().to(logout::logout_get))
-                .route(web::post().to(logout::logout_post))
-                .wrap(from_fn(error::render_errors)),
+            page("/password/reset", GET_POST)
+                .route(get().to(password::reset_form))
+                .route(web::post().to(password::reset)),
         )
         .service(
-            page("/password/forgot")
-                .route(web::get().to(password::forgot_form))
-                .route(web::post().to(password::forgot))
-                .wrap(from_fn(error::render_errors)),
+            page("/register", GET_POST)
+                .route(get().to(registration::register_form))
+                .route(web::post().to(registration::register)),
         )
         .service(
-            page("/password/reset")
-                .route(web::get().to(password::reset_form))
-                .route(web::post().to(password::reset))
-                .wrap(from_fn(error::render_errors)),
+            page("/verify-email", GET_POST)
+                .route(get().to(registration::verify_form))
+                .route(web::post().to(registration::verify)),
         )
         .service(
-            page("/register")
-                .route(web::get().to(registration::register_form))
-                .route(web::post().to(registration::register))
-                .wrap(from_fn(error::render_errors)),
+            page("/invitation", GET_POST)
+                .route(get().to(invitation::invitation_form))
+                .route(web::post().to(invitation::accept)),
         )
         .service(
-            page("/verify-email")
-                .route(web::get().to(registration::verify_form))
-                .route(web::post().to(registration::verify))
-                .wrap(from_fn(error::render_errors)),
-        )
-        .service(
-            page("/invitation")
-                .route(web::get().to(invitation::invitation_form))
-                .route(web::post().to(invitation::accept))
-                .wrap(from_fn(error::render_errors)),
-        )
-        .service(
-            page("/verify-email/resend")
-                .route(web::get().to(registration::resend_form))
-                .route(web::post().to(registration::resend))
-                .wrap(from_fn(error::render_errors)),
+            page("/verify-email/resend", GET_POST)
+                .route(get().to(registration::resend_form))
+                .route(web::post().to(registration::resend)),
         )
         // The account page (issue 18).
+        .service(page("/account", GET).route(get().to(account::account_get)))
+        .service(page("/account/password", POST).route(web::post().to(account::change_password)))
+        .service(page("/account/profile", POST).route(web::post().to(account::update_profile)))
+        .service(page("/account/email", POST).route(web::post().to(account::change_email)))
         .service(
-            page("/account")
-                .route(web::get().to(account::account_get))
-                .wrap(from_fn(error::render_errors)),
+            page("/account/consents/revoke", POST).route(web::post().to(account::revoke_consent)),
         )
+        .service(page("/account/sessions/revoke", POST).route(web::post().to(account::revoke)))
         .service(
-            page("/account/password")
-                .route(web::post().to(account::change_password))
-                .wrap(from_fn(error::render_errors)),
+            page("/account/sessions/end-all", POST)
+                .route(web::post().to(account::logout_everywhere)),
         )
-        .service(
-            page("/account/profile")
-                .route(web::post().to(account::update_profile))
-                .wrap(from_fn(error::render_errors)),
-        )
-        .service(
-            page("/account/email")
-                .route(web::post().to(account::change_email))
-                .wrap(from_fn(error::render_errors)),
-        )
-        .service(
-            page("/account/sessions/revoke")
-                .route(web::post().to(account::revoke))
-                .wrap(from_fn(error::render_errors)),
-        )
-        .service(
-            page("/account/sessions/end-all")
-                .route(web::post().to(account::logout_everywhere))
-                .wrap(from_fn(error::render_errors)),
-        )
-        .service(
-            page("/account/consents/revoke")
-                .route(web::post().to(account::revoke_consent))
-                .wrap(from_fn(error::render_errors)),
-        )
-        .service(
-            page("/account/data")
-                .route(web::get().to(account::download))
-                .wrap(from_fn(error::render_errors)),
-        )
-        .service(
-            page("/account/delete")
-                .route(web::post().to(account::delete))
-                .wrap(from_fn(error::render_errors)),
-        )
-        .route("/assets/latchkey.css", web::get().to(assets::stylesheet))
-        .route("/assets/theme.css", web::get().to(assets::theme_stylesheet));
+        .service(page("/account/data", GET).route(get().to(account::download)))
+        .service(page("/account/delete", POST).route(web::post().to(account::delete)))
+        .route("/assets/latchkey.css", get().to(assets::stylesheet))
+        .route("/assets/theme.css", get().to(assets::theme_stylesheet))
+        .route("/assets/latchkey.js", get().to(assets::script))
+        .route("/assets/favicon.svg", get().to(assets::favicon))
+        .route("/robots.txt", get().to(assets::robots))
+        .default_service(web::to(fallback::not_found));
 }
 
-/// A hosted page's resource: forms up to [`authorize::MAX_FORM_BYTES`].
-fn page(path: &str) -> actix_web::Resource {
-    web::resource(path).app_data(web::PayloadConfig::new(authorize::MAX_FORM_BYTES))
+/// `Allow` values of the pages (RFC 9110 §10.2.1); HEAD goes with GET.
+const GET: &str = "GET, HEAD";
+const POST: &str = "POST";
+const GET_POST: &str = "GET, HEAD, POST";
+
+/// GET, and HEAD answered like it without the body (RFC 9110 §9.3.2; actix drops a HEAD response's body).
+fn get() -> actix_web::Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
+/// A hosted page's resource: forms up to [`authorize::MAX_FORM_BYTES`], errors rendered as branded pages, and
+/// other methods than `allow` answered 405.
+fn page(
+    path: &str,
+    allow: &'static str,
+) -> actix_web::Resource<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    web::resource(path)
+        .app_data(web::PayloadConfig::new(authorize::MAX_FORM_BYTES))
+        .default_service(web::to(fallback::method_not_allowed(allow)))
+        .wrap(from_fn(error::render_errors))
 }

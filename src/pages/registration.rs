@@ -10,11 +10,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::error::PageError;
-use super::forms::{form_status, link_token};
+use super::forms::{checked_return_to, form_status, link_token, sign_in_href};
 use super::password::password_problem;
-use super::render::{message_page, render};
+use super::render::{Link, render, steps_page};
 use super::settings::{Chrome, PageSettings};
-use crate::domain::authorization::AuthorizationRequest;
 use crate::domain::form::Form;
 use crate::domain::passwords::Password;
 use crate::domain::registration::{
@@ -130,11 +129,18 @@ pub async fn register(
         Err(e) => return Err(e.into()),
     }
     state.reset_wake.notify_one();
-    Ok(message_page(
+    Ok(steps_page(
         &pages,
-        StatusCode::OK,
         messages.register_sent_heading,
         messages.register_sent_text,
+        None,
+        &[
+            Link::new(
+                sign_in_href(return_to.as_deref()),
+                messages.back_to_sign_in_link,
+            ),
+            Link::new("/verify-email/resend", messages.send_again_link),
+        ],
     ))
 }
 
@@ -209,11 +215,12 @@ pub async fn verify(
                     &format!("/authorize?{request}"),
                     messages.continue_link,
                 ),
-                None => next_step(
+                None => steps_page(
+                    &pages,
                     messages.verify_done_heading,
                     messages.verify_done_text,
-                    "/account",
-                    messages.account_link,
+                    None,
+                    &[Link::new("/login", messages.sign_in_link)],
                 ),
             }
         }
@@ -264,22 +271,13 @@ pub async fn resend(
     if registration::resend(&state.store, email, state.clock.now()).await? {
         state.reset_wake.notify_one();
     }
-    Ok(message_page(
+    Ok(steps_page(
         &pages,
-        StatusCode::OK,
         messages.register_sent_heading,
         messages.resend_sent_text,
+        None,
+        &[Link::new("/login", messages.back_to_sign_in_link)],
     ))
-}
-
-/// `raw` (a query string) when it is a valid authorization request, in the form the sign-in page carries it;
-/// anything else is dropped, so no link is ever built from unchecked input.
-async fn checked_return_to(state: &AppState, raw: Option<&str>) -> Option<String> {
-    let raw = raw.filter(|r| !r.is_empty())?;
-    let request = AuthorizationRequest::parse(&state.store, raw.as_bytes())
-        .await
-        .ok()?;
-    Some(request.carried_query())
 }
 
 fn register_page(
@@ -296,7 +294,7 @@ fn register_page(
             return_to,
             email,
             error,
-            sign_in_href: return_to.map(|r| format!("/authorize?{r}")),
+            sign_in_href: return_to.map(|r| sign_in_href(Some(r))),
         };
         render(pages, form_status(error), &page)
     })

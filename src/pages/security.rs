@@ -11,10 +11,11 @@ use crate::domain::sessions::SESSION_PREFIX;
 use crate::values::secret::PlainToken;
 
 /// No inline script or style, nothing framed, nothing loaded from elsewhere but images (a configured logo).
+/// `script-src 'self'` admits the one script this service serves (`/assets/latchkey.js`), never an inline one.
 /// `form-action` is left out on purpose: browsers apply it to the redirect that follows a form POST, and the
 /// sign-in form's POST ends with a redirect to the client.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' https:; \
-     frame-ancestors 'none'; base-uri 'none'";
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     img-src 'self' https:; frame-ancestors 'none'; base-uri 'none'";
 
 /// How the browser cookie is named and flagged, from the public URL.
 #[derive(Clone, Debug)]
@@ -143,7 +144,12 @@ pub fn page(status: actix_web::http::StatusCode, hsts: bool) -> HttpResponseBuil
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
         ))
-        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        // Also for what a `<meta>` can't cover (redirects); /robots.txt asks crawlers not to come at all.
+        .insert_header((
+            "x-robots-tag",
+            HeaderValue::from_static("noindex, nofollow"),
+        ));
     if hsts {
         response.insert_header((
             header::STRICT_TRANSPORT_SECURITY,

@@ -57,7 +57,13 @@ impl PageSettings {
 pub struct Chrome {
     pub product_name: String,
     pub logo_url: Option<String>,
+    /// Shown instead of `logo_url` when the browser prefers a dark colour scheme (setting `logo_dark_url`).
+    pub logo_dark_url: Option<String>,
+    /// The pages' icon: the setting `favicon_url`, else the built-in one.
+    pub favicon_url: String,
     pub theme_stylesheet: bool,
+    /// The operator's terms, privacy and support links, in the footer of every page.
+    pub footer_links: Vec<FooterLink>,
     pub messages: &'static Messages,
     /// The application the user came from, on the pages that know it: its links in the frame.
     pub app: Option<AppFrame>,
@@ -99,5 +105,36 @@ impl Chrome {
             app: Some(app),
             ..self.clone()
         }
+    }
+}
+
+/// A link in the footer of every page (a page may add its own, e.g. an application's policy, after these).
+#[derive(Debug, Clone)]
+pub struct FooterLink {
+    pub href: String,
+    pub label: &'static str,
+}
+
+impl Chrome {
+    /// The footer links from the settings `terms_url`, `privacy_url` and `support_url`, labelled from `messages`.
+    pub fn footer_links(
+        messages: &'static Messages,
+        terms: Option<&str>,
+        privacy: Option<&str>,
+        support: Option<&str>,
+    ) -> Vec<FooterLink> {
+        [
+            (terms, messages.footer_terms),
+            (privacy, messages.footer_privacy),
+            (support, messages.footer_support),
+        ]
+        .into_iter()
+        .filter_map(|(href, label)| {
+            href.map(|href| FooterLink {
+                href: href.to_owned(),
+                label,
+            })
+        })
+        .collect()
     }
 }

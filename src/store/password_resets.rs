@@ -35,6 +35,8 @@ pub struct ResetRequestRow {
     pub id: String,
     pub email: String,
     pub created_at: i64,
+    /// The authorization request the forgot page carried (a checked query string), for the mailed link.
+    pub return_to: Option<String>,
 }
 
 impl Store {

@@ -205,6 +205,7 @@ diesel::table! {
         id -> Text,
         email -> Text,
         created_at -> BigInt,
+        return_to -> Nullable<Text>,
     }
 }
 

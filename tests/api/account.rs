@@ -108,7 +108,8 @@ async fn the_account_page_shows_the_profile_and_a_place_for_two_step_verificatio
         html.contains(&client.id),
         "the app's refresh tokens are listed"
     );
-    assert!(!html.contains("<script") && !html.contains("style="));
+    // No inline script or style: the one script is the external /assets/latchkey.js.
+    assert!(!html.contains("<script>") && !html.contains("style="));
 }
 
 #[tokio::test]

@@ -55,6 +55,20 @@ pub(crate) async fn fill(chrome: &Chrome, id: &str, text: &str) {
         .expect("typing");
 }
 
+/// Submits the form posting to `action` (a page with several forms).
+pub(crate) async fn submit_form(chrome: &Chrome, action: &str) {
+    chrome
+        .client
+        .find(Locator::Css(&format!(
+            "form[action='{action}'] button[type=submit]"
+        )))
+        .await
+        .unwrap_or_else(|e| panic!("no form posting to {action}: {e}"))
+        .click()
+        .await
+        .expect("clicking");
+}
+
 pub(crate) async fn submit(chrome: &Chrome) {
     chrome
         .client
@@ -251,17 +265,27 @@ async fn in_a_real_browser_the_account_page_changes_the_password_and_signs_out_e
     check_page(&chrome, "account-01-page").await;
     assert!(page_text(&chrome).await.contains(&user.email));
 
-    // The first form on the page is the password change.
+    fill(&chrome, "display_name", "Ada Lovelace").await;
+    submit_form(&chrome, "/account/profile").await;
+    wait_for_url(&chrome, &app.url("/account?done=profile")).await;
+    check_page(&chrome, "account-01b-profile-saved").await;
+    assert!(page_text(&chrome).await.contains("Ada Lovelace"));
+    fill(&chrome, "new_email", &user.email).await;
+    fill(&chrome, "email_password", &user.password).await;
+    submit_form(&chrome, "/account/email").await;
+    check_page(&chrome, "account-01c-same-address-refused").await;
+    assert!(page_text(&chrome).await.contains("already your address"));
+
     fill(&chrome, "current_password", "not the password").await;
     fill(&chrome, "password", "a brand new passphrase").await;
     fill(&chrome, "password_again", "a brand new passphrase").await;
-    submit(&chrome).await;
+    submit_form(&chrome, "/account/password").await;
     check_page(&chrome, "account-02-wrong-current-password").await;
     assert!(page_text(&chrome).await.contains("not right"));
     fill(&chrome, "current_password", &user.password).await;
     fill(&chrome, "password", "a brand new passphrase").await;
     fill(&chrome, "password_again", "a brand new passphrase").await;
-    submit(&chrome).await;
+    submit_form(&chrome, "/account/password").await;
     wait_for_url(&chrome, &app.url("/account?done=password")).await;
     check_page(&chrome, "account-03-password-changed").await;
 

@@ -217,8 +217,8 @@ async fn the_hosted_page_shares_the_account_counter_and_honours_device_cookies()
         .await;
     assert_eq!(
         failed.status(),
-        StatusCode::OK,
-        "the last failure still shows the form"
+        StatusCode::SEE_OTHER,
+        "the last failure still leads to the form (POST-redirect-GET)"
     );
 
     let locked = attacker
@@ -266,7 +266,7 @@ async fn password_reset_is_never_locked_per_account() {
     let response = browser
         .post_form(&app, "/password/forgot", &fields, Some(&app.address))
         .await;
-    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
@@ -285,7 +285,7 @@ async fn forgot_password_requests_are_limited_per_address() {
         let response = browser
             .post_form(&app, "/password/forgot", &fields, Some(&app.address))
             .await;
-        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
     }
     let response = browser
         .post_form(&app, "/password/forgot", &fields, Some(&app.address))

@@ -152,6 +152,7 @@ async fn a_registration_started_from_an_application_ends_back_in_it_verified() {
     let held = browser
         .submit_sign_in(&app, &sign_in, &email, PASSWORD)
         .await;
+    let held = crate::password_reset::follow_see_other(&app, &browser, held).await;
     assert_eq!(held.status(), StatusCode::OK);
     let held = held.text().await.unwrap();
     assert!(

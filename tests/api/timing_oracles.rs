@@ -181,7 +181,8 @@ async fn forgot_password_takes_as_long_for_an_existing_account_as_for_an_unknown
             .post(app.url("/password/forgot"))
             .header("origin", &app.address)
             .form(form);
-        timed(request, StatusCode::OK).await
+        // POST-redirect-GET: the same 303 to "check your email" for every address.
+        timed(request, StatusCode::SEE_OTHER).await
     })
     .await;
 }

@@ -3,9 +3,9 @@
 //! a download of the user's data, and the deletion of the account; the place where second factors will be enrolled
 //! is marked ("Two-step verification").
 //!
-//! The page belongs to the browser's hosted session (the cookie the sign-in page sets). Without one it explains how
-//! to get signed in: a sign-in needs an authorization request, which only the user's application can start, so
-//! there is nothing to redirect to. Every form is a CSRF-checked POST from our own origin; a POST whose session has
+//! The page belongs to the browser's hosted session (the cookie the sign-in page sets). Without one it links the
+//! account's own sign-in (`/login`: the sign-in form without an application, which creates the hosted session and
+//! leads back here). Every form is a CSRF-checked POST from our own origin; a POST whose session has
 //! ended meanwhile is sent (303) to `/account`, which then explains. A successful POST redirects (303) to
 //! `/account` with a notice; a refused one shows the page again with the reason next to the form.
 

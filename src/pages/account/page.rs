@@ -11,7 +11,7 @@ use crate::domain::users::User;
 use crate::domain::{account, clients, consent};
 use crate::pages::consent::scope_lines;
 use crate::pages::error::PageError;
-use crate::pages::render::{message_page, render};
+use crate::pages::render::{Link, render, steps_page};
 use crate::pages::settings::{Chrome, PageSettings};
 use crate::state::AppState;
 
@@ -80,12 +80,7 @@ pub async fn account_get(
 ) -> Result<HttpResponse, PageError> {
     let messages = pages.chrome.messages;
     let Some(signed_in) = signed_in(&req, &state, &pages).await? else {
-        return Ok(message_page(
-            &pages,
-            StatusCode::OK,
-            messages.account_signed_out_heading,
-            messages.account_signed_out_text,
-        ));
+        return Ok(not_signed_in(&pages));
     };
     let query = Form::parse(req.query_string().as_bytes()).unwrap_or_default();
     let notice = match query.get("done") {
@@ -110,21 +105,21 @@ pub(super) async fn account_page(
     status: StatusCode,
     feedback: Feedback<'_>,
 ) -> Result<HttpResponse, PageError> {
-    let messages = pages.chrome.messages;
     let user_id = &signed_in.session.user_id;
     let Some(user) = account::profile(&state.store, user_id).await? else {
-        return Ok(message_page(
-            pages,
-            StatusCode::OK,
-            messages.account_signed_out_heading,
-            messages.account_signed_out_text,
-        ));
+        return Ok(not_signed_in(pages));
     };
     let now = state.clock.now();
     let devices = account::devices(&state.store, user_id, now).await?;
     let pending_email = account::pending_email_change(&state.store, &user, now)
         .await?
-        .map(|email| messages.account_email_pending.replace("{email}", &email));
+        .map(|email| {
+            pages
+                .chrome
+                .messages
+                .account_email_pending
+                .replace("{email}", &email)
+        });
     let sessions = devices
         .sessions
         .iter()
@@ -191,6 +186,18 @@ pub(super) async fn account_page(
         deletion: pages.account_deletion,
     };
     Ok(render(pages, status, &page))
+}
+
+/// Without a session: the account's own sign-in (`/login`, which leads back here) is the way on.
+fn not_signed_in(pages: &PageSettings) -> HttpResponse {
+    let messages = pages.chrome.messages;
+    steps_page(
+        pages,
+        messages.account_signed_out_heading,
+        messages.account_signed_out_next_text,
+        None,
+        &[Link::new("/login", messages.sign_in_link)],
+    )
 }
 
 /// A time for people: `2026-12-06 18:05 UTC`.

@@ -56,6 +56,11 @@ impl Chrome {
 
     /// [`Chrome::start`], when the test also needs `files` (npm packages `.ci/run` installs).
     pub(crate) async fn start_needing(test: &str, files: &[PathBuf]) -> Option<Self> {
+        Self::start_with(test, files, &[]).await
+    }
+
+    /// [`Chrome::start_needing`] with more Chromium flags (e.g. `--force-dark-mode`).
+    pub(crate) async fn start_with(test: &str, files: &[PathBuf], flags: &[&str]) -> Option<Self> {
         let missing: Vec<String> = [CHROMIUM, CHROMEDRIVER]
             .into_iter()
             .map(PathBuf::from)
@@ -87,14 +92,19 @@ impl Chrome {
             .kill_on_drop(true)
             .spawn()
             .expect("chromedriver starts");
+        let mut args = vec![
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--window-size=1024,900",
+            "--lang=en-US",
+        ];
+        args.extend_from_slice(flags);
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
             "goog:chromeOptions".into(),
-            json!({
-                "binary": CHROMIUM,
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--window-size=1024,900", "--lang=en-US"],
-            }),
+            json!({ "binary": CHROMIUM, "args": args }),
         );
         // rustls finds two crypto backends in this tree (aws-lc-rs and ring): pick the one the service uses.
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
@@ -151,6 +161,28 @@ impl Chrome {
             .into_iter()
             .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
             .collect()
+    }
+
+    /// Runs axe-core on the current page with the WCAG 2.0, 2.1 and 2.2 A and AA rules; returns every violation,
+    /// whatever its impact.
+    pub(crate) async fn wcag_violations(&self) -> Vec<Value> {
+        self.client
+            .execute(&self.axe, vec![])
+            .await
+            .expect("axe-core loads");
+        let result = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
+                 axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })
+                    .then(r => done(r.violations))
+                    .catch(e => done([{ id: 'axe-error', impact: 'critical', description: String(e) }]));",
+                vec![],
+            )
+            .await
+            .expect("axe-core runs");
+        result.as_array().cloned().unwrap_or_default()
     }
 
     pub(crate) async fn close(mut self) {
