@@ -7,8 +7,11 @@ use super::services::Services;
 use crate::config::Config;
 use crate::domain::signing::MasterKey;
 use crate::infra::clock::SharedClock;
+use crate::pages::catalogue::{CatalogueSettings, Catalogues};
+use crate::pages::letters::Letters;
 use crate::pages::security::{CookiePolicy, Csrf};
-use crate::pages::{Chrome, PageSettings, messages};
+use crate::pages::{Chrome, PageSettings};
+use crate::values::locale::Locale;
 
 /// The service's own clock as the admin verifier's wall clock (intervals stay monotonic), so that what the issuer
 /// dates and what the admin API checks are one time.
@@ -44,19 +47,54 @@ pub(super) fn page_settings(
         ),
         None => None,
     };
+    let catalogues = Arc::new(catalogues(config)?);
     Ok(PageSettings {
-        chrome: Chrome {
-            product_name: config.product_name.clone(),
-            logo_url: config.logo_url.clone(),
-            theme_stylesheet: theme_css.is_some(),
-            messages: &messages::ENGLISH,
-        },
+        chromes: Chrome::for_each_language(
+            &catalogues,
+            &config.product_name,
+            config.logo_url.as_deref(),
+            theme_css.is_some(),
+        ),
+        letters: Arc::new(Letters::new(catalogues.clone(), &config.product_name)),
+        catalogues,
         cookie: CookiePolicy::for_issuer(issuer).with_public_url(&config.public_url()),
         csrf: Csrf::new(master.derive_hmac_key("csrf")),
         theme_css,
         code_ttl: config.authorization_code_ttl.as_secs(),
         account_deletion: config.account_deletion,
     })
+}
+
+/// The message catalogues: the shipped languages and the operator's `locales_dir`, checked and worded once (a
+/// broken file stops the start, naming file and line); what they lack or don't use is logged.
+pub(crate) fn catalogues(config: &Config) -> anyhow::Result<Catalogues> {
+    let default_locale = Locale::parse(&config.default_locale).ok_or_else(|| {
+        anyhow::anyhow!(
+            "default_locale {}: not a language tag",
+            config.default_locale
+        )
+    })?;
+    let (catalogues, warnings) = Catalogues::load(&CatalogueSettings {
+        product_name: config.product_name.clone(),
+        reset_ttl: config.password_reset_ttl.as_secs(),
+        verification_ttl: config.email_verification_ttl.as_secs(),
+        invitation_ttl: config.invitation_ttl.as_secs(),
+        default_locale,
+        locales_dir: config.locales_dir.clone(),
+    })
+    .map_err(|e| anyhow::anyhow!("message catalogues: {e}"))?;
+    for warning in warnings {
+        tracing::warn!("message catalogues: {warning}");
+    }
+    Ok(catalogues)
+}
+
+/// The mails, worded from the catalogues: for the command line, which mails without serving pages.
+pub fn letters(config: &Config) -> anyhow::Result<Letters> {
+    Ok(Letters::new(
+        Arc::new(catalogues(config)?),
+        &config.product_name,
+    ))
 }
 
 /// The admin API's settings. Its verifier reads this process's own JWKS over loopback, as a resource server reads

@@ -96,6 +96,10 @@ pub struct Config {
     pub logo_url: Option<String>,
     /// A CSS file served after the built-in stylesheet (override its custom properties to theme the pages).
     pub theme_stylesheet: Option<PathBuf>,
+    /// The language of pages and mail when neither `ui_locales` nor `Accept-Language` names one Latchkey speaks.
+    pub default_locale: String,
+    /// A folder of the operator's Fluent catalogues, `<language>/*.ftl`: override any message, or add a language.
+    pub locales_dir: Option<PathBuf>,
     /// The public base URL users reach the pages at; links in mail are built from it. Defaults to the issuer.
     pub public_url: Option<IssuerUrl>,
     /// How long a password-reset link works.
@@ -178,6 +182,8 @@ impl Default for Config {
             product_name: "Latchkey".to_owned(),
             logo_url: None,
             theme_stylesheet: None,
+            default_locale: "en".to_owned(),
+            locales_dir: None,
             public_url: None,
             password_reset_ttl: HumanDuration::from_secs(3_600),
             registration: RegistrationMode::Closed,

@@ -151,6 +151,10 @@ fn hosted_pages(config: &Config) -> Check {
         !config.product_name.trim().is_empty() && config.product_name.len() <= 64,
         || "product_name must be 1-64 characters".into(),
     )?;
+    ensure(
+        crate::values::locale::Locale::parse(&config.default_locale).is_some(),
+        || "default_locale must be a language tag such as en, de or pt-BR".into(),
+    )?;
     let verification_ttl = config.email_verification_ttl.0;
     ensure(
         verification_ttl >= Duration::from_secs(600)

@@ -9,12 +9,12 @@
 
 use crate::domain::audit::{self, Actor, AuditAction, AuditRecord};
 use crate::domain::authentication::{self, AuthError, SignInAttempt};
+use crate::domain::letters::{Letter, Wording};
 use crate::domain::passwords::{Password, PasswordError, PasswordHasher};
 use crate::domain::revocation::{RevocationError, Revocations};
 use crate::domain::signing::MasterKey;
 use crate::domain::throttle::{Source, Throttle};
 use crate::domain::users::{Login, User};
-use crate::infra::mail::Mail;
 use crate::infra::metrics::Metrics;
 use crate::store::account::{FamilySummary, PasswordChange};
 use crate::store::sessions::SessionRow;
@@ -80,13 +80,6 @@ impl AccountActor<'_> {
     fn subject(&self) -> String {
         format!("user:{}", self.user_id)
     }
-}
-
-/// The notice a password change mails, in the page's language.
-#[derive(Debug, Clone, Copy)]
-pub struct ChangedMailTexts {
-    pub subject: &'static str,
-    pub text: &'static str,
 }
 
 /// Where the user is signed in: browser sessions and the apps' refresh-token families.
@@ -164,18 +157,16 @@ pub async fn change_password(
     actor: &AccountActor<'_>,
     current: &Password,
     new: &Password,
-    texts: ChangedMailTexts,
+    wording: Wording<'_>,
     now: i64,
 ) -> Result<(), AccountError> {
     let (user, verified_hash) = check_password(services, actor, current, now).await?;
     let new_hash = services.hasher.hash(new).await?;
-    let notice = Mail {
-        to: user.email.clone(),
-        subject: texts.subject.to_owned(),
-        text: texts.text.to_owned(),
-    }
-    .into_outbox(services.master, now)
-    .map_err(AccountError::Mail)?;
+    let notice = wording
+        .write(Letter::AccountPasswordChanged)
+        .to(&user.email)
+        .into_outbox(services.master, now)
+        .map_err(AccountError::Mail)?;
     // Read after the slow hash, just before the transaction: every access token signed up to here dies.
     let revoked_at_ms = services.revocations.user_revocation_ms(now);
     let changed = services

@@ -4,14 +4,15 @@
 
 use actix_web::cookie::Cookie;
 
+use crate::domain::letters::{Letter, LetterWriter, Wording};
 use crate::domain::passwords::{Password, PasswordError, PasswordHasher};
 use crate::domain::revocation::Revocations;
 use crate::domain::signing::MasterKey;
 use crate::domain::throttle::{AccountKey, DeviceCookies, Throttle};
 use crate::domain::users::normalize_email;
-use crate::infra::mail::Mail;
 use crate::store::password_resets::{ResetRequestRow, ResetRow};
 use crate::store::{Store, StoreError};
+use crate::values::locale::Locale;
 use crate::values::secret::PlainToken;
 
 /// Prefix of reset tokens, so secret scanners can recognise one.
@@ -36,21 +37,17 @@ pub enum ResetError {
     Password(#[from] PasswordError),
 }
 
-/// The texts of the mails a reset sends, in the language of the page that asked (the surface picks them from its
-/// catalogue). `reset_text` holds `{link}` and `{minutes}` where the link and its lifetime go.
-#[derive(Debug, Clone, Copy)]
-pub struct ResetMailTexts {
-    pub reset_subject: &'static str,
-    pub reset_text: &'static str,
-    pub changed_subject: &'static str,
-    pub changed_text: &'static str,
-}
-
 /// Takes "I forgot my password" for `email`: queued, when it is an address at all, for
 /// [`RequestHandling::handle_requests`]. The same single insert whatever the address: nothing here depends on
 /// whether an account exists, so neither does the answer's timing (DESIGN.md §20). `true` when something was
 /// queued.
-pub async fn request(store: &Store, email: &str, now: i64) -> Result<bool, ResetError> {
+/// `locale` is the language of the page that asked: the mail, written later, speaks it.
+pub async fn request(
+    store: &Store,
+    email: &str,
+    locale: Option<&Locale>,
+    now: i64,
+) -> Result<bool, ResetError> {
     let Ok(email) = normalize_email(email) else {
         return Ok(false);
     };
@@ -59,6 +56,7 @@ pub async fn request(store: &Store, email: &str, now: i64) -> Result<bool, Reset
             id: uuid::Uuid::now_v7().to_string(),
             email,
             created_at: now,
+            locale: locale.map(ToString::to_string),
         })
         .await?;
     Ok(true)
@@ -73,7 +71,7 @@ pub struct RequestHandling<'a> {
     pub master: &'a MasterKey,
     pub throttle: &'a Throttle,
     pub settings: &'a ResetSettings,
-    pub texts: &'a ResetMailTexts,
+    pub letters: &'a dyn LetterWriter,
 }
 
 impl RequestHandling<'_> {
@@ -114,15 +112,11 @@ impl RequestHandling<'_> {
             self.settings.public_url.trim_end_matches('/'),
             token.expose()
         );
-        let mail = Mail {
-            to: user.email.clone(),
-            subject: self.texts.reset_subject.to_owned(),
-            text: self
-                .texts
-                .reset_text
-                .replace("{link}", &link)
-                .replace("{minutes}", &(self.settings.ttl / 60).to_string()),
-        };
+        let locale = request.locale.as_deref().and_then(Locale::parse);
+        let mail = self
+            .letters
+            .write(locale.as_ref(), Letter::PasswordReset { link: &link })
+            .to(&user.email);
         let row = ResetRow {
             token_hash: token.hash(),
             user_id: user.id,
@@ -170,7 +164,7 @@ pub async fn complete(
     master: &MasterKey,
     revocations: &Revocations,
     throttle: &Throttle,
-    texts: &ResetMailTexts,
+    wording: Wording<'_>,
     token: &PlainToken,
     password: &Password,
     now: i64,
@@ -180,12 +174,10 @@ pub async fn complete(
         return Ok(None);
     };
     let password_hash = hasher.hash(password).await?;
-    let notice = Mail {
-        to: email,
-        subject: texts.changed_subject.to_owned(),
-        text: texts.changed_text.to_owned(),
-    }
-    .into_outbox(master, now)?;
+    let notice = wording
+        .write(Letter::PasswordChanged)
+        .to(&email)
+        .into_outbox(master, now)?;
     // Read after the new password's hash, just before the transaction: the user's tokens signed up to here die.
     let revoked_at_ms = revocations.user_revocation_ms(now);
     let done = store

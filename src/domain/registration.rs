@@ -11,11 +11,11 @@
 //! The link's `GET` only shows a button, because mail scanners open links; the `POST` verifies the address once.
 
 use crate::domain::audit::{self, Actor, AuditAction};
+use crate::domain::letters::{Letter, LetterWriter};
 use crate::domain::passwords::{Password, PasswordError, PasswordHasher};
 use crate::domain::signing::MasterKey;
 use crate::domain::throttle::{AccountKey, Throttle};
 use crate::domain::users::{SOURCE_REGISTRATION, normalize_email};
-use crate::infra::mail::Mail;
 use crate::infra::metrics::Metrics;
 use crate::store::registrations::{
     KIND_REGISTER, KIND_RESEND, RegistrationRequestRow, VerificationRow,
@@ -23,6 +23,7 @@ use crate::store::registrations::{
 use crate::store::users::NewUserRow;
 use crate::store::{Store, StoreError};
 use crate::values::ids::UserId;
+use crate::values::locale::Locale;
 use crate::values::roles::Roles;
 use crate::values::secret::PlainToken;
 
@@ -83,21 +84,14 @@ pub enum RegistrationError {
     Store(#[from] StoreError),
 }
 
-/// The texts of the mails, in the language of the page that asked. `verify_text` holds `{link}` and `{hours}`.
-#[derive(Debug, Clone, Copy)]
-pub struct RegistrationMailTexts {
-    pub verify_subject: &'static str,
-    pub verify_text: &'static str,
-    pub exists_subject: &'static str,
-    pub exists_text: &'static str,
-}
-
 /// What a person typed on the registration page.
 pub struct Registration<'a> {
     pub email: &'a str,
     pub password: &'a Password,
     /// The authorization request the registration started from (a query string), if any.
     pub return_to: Option<&'a str>,
+    /// The language of the page: the verification mail speaks it.
+    pub locale: Option<&'a Locale>,
 }
 
 /// Takes a registration: checked against the policy, the password hashed, and queued for
@@ -128,6 +122,7 @@ pub async fn register(
                 .filter(|r| r.len() <= MAX_RETURN_TO)
                 .map(str::to_owned),
             created_at: now,
+            locale: registration.locale.map(ToString::to_string),
         })
         .await?;
     Ok(())
@@ -135,7 +130,12 @@ pub async fn register(
 
 /// Asks for a new verification link for `email`: queued when it is an address at all, answered the same either way.
 /// `true` when something was queued.
-pub async fn resend(store: &Store, email: &str, now: i64) -> Result<bool, StoreError> {
+pub async fn resend(
+    store: &Store,
+    email: &str,
+    locale: Option<&Locale>,
+    now: i64,
+) -> Result<bool, StoreError> {
     let Ok(email) = normalize_email(email) else {
         return Ok(false);
     };
@@ -147,6 +147,7 @@ pub async fn resend(store: &Store, email: &str, now: i64) -> Result<bool, StoreE
             password_hash: None,
             return_to: None,
             created_at: now,
+            locale: locale.map(ToString::to_string),
         })
         .await?;
     Ok(true)
@@ -164,7 +165,7 @@ pub struct RequestHandling<'a> {
     pub master: &'a MasterKey,
     pub throttle: &'a Throttle,
     pub settings: &'a RegistrationSettings,
-    pub texts: &'a RegistrationMailTexts,
+    pub letters: &'a dyn LetterWriter,
     pub metrics: &'a Metrics,
 }
 
@@ -236,15 +237,15 @@ impl RequestHandling<'_> {
                 if user.disabled || self.mail_limited(&user.id).await {
                     return Ok(false);
                 }
-                let mail = Mail {
-                    to: user.email.clone(),
-                    subject: self.texts.exists_subject.to_owned(),
-                    text: self
-                        .texts
-                        .exists_text
-                        .replace("{link}", &self.page("/password/forgot")),
-                }
-                .into_outbox(self.master, now)?;
+                let link = self.page("/password/forgot");
+                let mail = self
+                    .letters
+                    .write(
+                        locale(request).as_ref(),
+                        Letter::AddressTaken { link: &link },
+                    )
+                    .to(&user.email)
+                    .into_outbox(self.master, now)?;
                 Ok(self
                     .store
                     .complete_registration_request(&request.id, None, None, mail)
@@ -287,15 +288,14 @@ impl RequestHandling<'_> {
     ) -> anyhow::Result<(VerificationRow, crate::store::outbox::OutboxRow)> {
         let token = PlainToken::generate(VERIFICATION_PREFIX);
         let link = self.page(&format!("/verify-email?token={}", token.expose()));
-        let mail = Mail {
-            to: email.to_owned(),
-            subject: self.texts.verify_subject.to_owned(),
-            text: self.texts.verify_text.replace("{link}", &link).replace(
-                "{hours}",
-                &(self.settings.verification_ttl / 3600).to_string(),
-            ),
-        }
-        .into_outbox(self.master, now)?;
+        let mail = self
+            .letters
+            .write(
+                locale(request).as_ref(),
+                Letter::VerifyEmail { link: &link },
+            )
+            .to(email)
+            .into_outbox(self.master, now)?;
         let row = VerificationRow {
             token_hash: token.hash(),
             user_id: user.clone(),
@@ -311,6 +311,11 @@ impl RequestHandling<'_> {
     fn page(&self, path: &str) -> String {
         format!("{}{path}", self.settings.public_url.trim_end_matches('/'))
     }
+}
+
+/// The language of the page a queued request came from.
+fn locale(request: &RegistrationRequestRow) -> Option<Locale> {
+    request.locale.as_deref().and_then(Locale::parse)
 }
 
 /// Whether a verification link can still be used (the page shows its button only then). Consumes nothing.

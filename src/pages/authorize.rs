@@ -8,6 +8,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::error::PageError;
+use super::language::remember_ui_locales;
 use super::render::{SignInPage, render};
 use super::security;
 use super::settings::PageSettings;
@@ -15,6 +16,7 @@ use crate::domain::authentication::{self, AuthError, SignInAttempt};
 use crate::domain::authorization::{
     AuthorizationRequest, AuthorizeError, ErrorRedirect, redirect_with,
 };
+use crate::domain::form::Form;
 use crate::domain::oauth_error::ErrorCode;
 use crate::domain::passwords::Password;
 use crate::domain::sessions::{self, SESSION_PREFIX};
@@ -54,6 +56,11 @@ async fn authorize(
     pages: &PageSettings,
     raw: &[u8],
 ) -> Result<HttpResponse, PageError> {
+    // OIDC Core §3.1.2.1 `ui_locales`, from the query or the POSTed request: the pages (and any error page) of
+    // this request speak it; the sign-in form carries it on.
+    if let Ok(form) = Form::parse(raw) {
+        remember_ui_locales(req, &form);
+    }
     let request = match AuthorizationRequest::parse(&state.store, raw).await {
         Ok(request) => request,
         Err(e) => return refused(state, pages, e),
@@ -84,7 +91,7 @@ async fn authorize(
     }
     let username = request.login_hint.clone().unwrap_or_default();
     Ok(sign_in_form(
-        pages, state, &request, cookie, &username, None,
+        pages, req, state, &request, cookie, &username, None,
     ))
 }
 
@@ -138,6 +145,7 @@ pub async fn sign_in(
             let again = Some(Problem::BadCredentials);
             return Ok(sign_in_form(
                 &pages,
+                &req,
                 &state,
                 &request,
                 Some(cookie),
@@ -156,6 +164,7 @@ pub async fn sign_in(
         let unverified = Some(Problem::Unverified);
         return Ok(sign_in_form(
             &pages,
+            &req,
             &state,
             &request,
             Some(cookie),
@@ -215,13 +224,14 @@ enum Problem {
 /// a link to registration (carrying the request) when registration is open.
 fn sign_in_form(
     pages: &PageSettings,
+    req: &HttpRequest,
     state: &AppState,
     request: &AuthorizationRequest,
     cookie: Option<PlainToken>,
     username: &str,
     problem: Option<Problem>,
 ) -> HttpResponse {
-    let messages = pages.chrome.messages;
+    let messages = &pages.chrome(&req).messages;
     let error = problem.map(|p| match p {
         Problem::BadCredentials => messages.bad_credentials,
         Problem::Unverified => messages.unverified_email,
@@ -240,7 +250,7 @@ fn sign_in_form(
         pages,
         StatusCode::OK,
         &SignInPage {
-            chrome: &pages.chrome,
+            chrome: pages.chrome(&req),
             client_id: request.client.id.as_str(),
             csrf_token: &csrf_token,
             carried: &carried,

@@ -8,7 +8,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{HttpResponse, ResponseError, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 
 use super::messages::Messages;
 use super::render::render_error;
@@ -130,12 +130,13 @@ impl PageError {
         }
     }
 
-    /// The branded error page for this error.
-    pub fn render(&self, settings: &PageSettings) -> HttpResponse {
+    /// The branded error page for this error, in the language of `req`.
+    pub fn render(&self, settings: &PageSettings, req: &HttpRequest) -> HttpResponse {
         let mut response = render_error(
             settings,
+            req,
             self.status_code(),
-            self.message(settings.chrome.messages),
+            self.message(&settings.chrome(req).messages),
         );
         if let Some(secs) = self.retry_after() {
             response
@@ -252,7 +253,7 @@ pub async fn render_errors(
             error.as_error::<PageError>(),
             response.request().app_data::<web::Data<PageSettings>>(),
         ) {
-            (Some(error), Some(settings)) => Some(error.render(settings)),
+            (Some(error), Some(settings)) => Some(error.render(settings, response.request())),
             _ => None,
         },
         None => None,

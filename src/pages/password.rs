@@ -40,7 +40,7 @@ struct ResetPage<'a> {
 pub async fn forgot_form(req: HttpRequest, pages: web::Data<PageSettings>) -> HttpResponse {
     pages.form_page(&req, |csrf_token| {
         let page = ForgotPage {
-            chrome: &pages.chrome,
+            chrome: pages.chrome(&req),
             csrf_token,
         };
         render(&pages, StatusCode::OK, &page)
@@ -53,16 +53,18 @@ pub async fn forgot(
     state: web::Data<AppState>,
     pages: web::Data<PageSettings>,
 ) -> Result<HttpResponse, PageError> {
-    let messages = pages.chrome.messages;
     let form = pages.checked_form(&req, &body)?;
+    let messages = &pages.chrome(&req).messages;
     // Per address only: the answer must not depend on the account, and a reset is never locked per account.
     state.throttle.forgot_password(source_address(&req)).await?;
     let email = form.get("email").unwrap_or_default();
-    if password_reset::request(&state.store, email, state.clock.now()).await? {
+    let locale = pages.locale(&req);
+    if password_reset::request(&state.store, email, Some(&locale), state.clock.now()).await? {
         state.reset_wake.notify_one();
     }
     Ok(message_page(
         &pages,
+        &req,
         StatusCode::OK,
         messages.forgot_sent_heading,
         messages.forgot_sent_text,
@@ -89,8 +91,9 @@ pub async fn reset(
     state: web::Data<AppState>,
     pages: web::Data<PageSettings>,
 ) -> Result<HttpResponse, PageError> {
-    let messages = pages.chrome.messages;
     let form = pages.checked_form(&req, &body)?;
+    let messages = &pages.chrome(&req).messages;
+    let locale = pages.locale(&req);
     let token = link_token(&form, RESET_PREFIX).ok_or(PageError::InvalidResetLink)?;
     let (first, again) = (
         form.get("password").unwrap_or_default(),
@@ -117,7 +120,7 @@ pub async fn reset(
         &state.master,
         &state.revocations,
         &state.throttle,
-        &messages.reset_mail_texts(),
+        pages.wording(&locale),
         &token,
         &password,
         state.clock.now(),
@@ -130,6 +133,7 @@ pub async fn reset(
     tracing::info!("password reset completed");
     let mut response = message_page(
         &pages,
+        &req,
         StatusCode::OK,
         messages.reset_done_heading,
         messages.reset_done_text,
@@ -159,7 +163,7 @@ fn reset_page(
 ) -> HttpResponse {
     pages.form_page(req, |csrf_token| {
         let page = ResetPage {
-            chrome: &pages.chrome,
+            chrome: pages.chrome(&req),
             csrf_token,
             token: token.expose(),
             error,

@@ -81,8 +81,9 @@ pub async fn register(
     if !state.registration.is_open() {
         return Err(PageError::RegistrationClosed);
     }
-    let messages = pages.chrome.messages;
     let form = pages.checked_form(&req, &body)?;
+    let messages = &pages.chrome(&req).messages;
+    let locale = pages.locale(&req);
     // The same per-address limit as every form that sends mail.
     state.throttle.forgot_password(source_address(&req)).await?;
     let return_to = checked_return_to(&state, form.get("return_to")).await;
@@ -103,6 +104,7 @@ pub async fn register(
         email,
         password: &password,
         return_to: return_to.as_deref(),
+        locale: Some(&locale),
     };
     match registration::register(
         &state.store,
@@ -128,6 +130,7 @@ pub async fn register(
     state.reset_wake.notify_one();
     Ok(message_page(
         &pages,
+        &req,
         StatusCode::OK,
         messages.register_sent_heading,
         messages.register_sent_text,
@@ -147,7 +150,7 @@ pub async fn verify_form(
     }
     Ok(pages.form_page(&req, |csrf_token| {
         let page = VerifyPage {
-            chrome: &pages.chrome,
+            chrome: pages.chrome(&req),
             csrf_token,
             token: token.expose(),
         };
@@ -163,8 +166,8 @@ pub async fn verify(
     state: web::Data<AppState>,
     pages: web::Data<PageSettings>,
 ) -> Result<HttpResponse, PageError> {
-    let messages = pages.chrome.messages;
     let form = pages.checked_form(&req, &body)?;
+    let messages = &pages.chrome(&req).messages;
     let token = link_token(&form, VERIFICATION_PREFIX).ok_or(PageError::InvalidVerificationLink)?;
     let verified = registration::verify(
         &state.store,
@@ -182,7 +185,7 @@ pub async fn verify(
             &pages,
             StatusCode::OK,
             &NextStepPage {
-                chrome: &pages.chrome,
+                chrome: pages.chrome(&req),
                 heading: messages.verify_done_heading,
                 text: messages.verify_done_text,
                 href: &format!("/authorize?{request}"),
@@ -191,6 +194,7 @@ pub async fn verify(
         ),
         None => message_page(
             &pages,
+            &req,
             StatusCode::OK,
             messages.verify_done_heading,
             messages.verify_done_text,
@@ -202,7 +206,7 @@ pub async fn verify(
 pub async fn resend_form(req: HttpRequest, pages: web::Data<PageSettings>) -> HttpResponse {
     pages.form_page(&req, |csrf_token| {
         let page = ResendPage {
-            chrome: &pages.chrome,
+            chrome: pages.chrome(&req),
             csrf_token,
         };
         render(&pages, StatusCode::OK, &page)
@@ -216,15 +220,17 @@ pub async fn resend(
     state: web::Data<AppState>,
     pages: web::Data<PageSettings>,
 ) -> Result<HttpResponse, PageError> {
-    let messages = pages.chrome.messages;
     let form = pages.checked_form(&req, &body)?;
+    let messages = &pages.chrome(&req).messages;
     state.throttle.forgot_password(source_address(&req)).await?;
     let email = form.get("email").unwrap_or_default();
-    if registration::resend(&state.store, email, state.clock.now()).await? {
+    let locale = pages.locale(&req);
+    if registration::resend(&state.store, email, Some(&locale), state.clock.now()).await? {
         state.reset_wake.notify_one();
     }
     Ok(message_page(
         &pages,
+        &req,
         StatusCode::OK,
         messages.register_sent_heading,
         messages.resend_sent_text,
@@ -250,7 +256,7 @@ fn register_page(
 ) -> HttpResponse {
     pages.form_page(req, |csrf_token| {
         let page = RegisterPage {
-            chrome: &pages.chrome,
+            chrome: pages.chrome(&req),
             csrf_token,
             return_to,
             email,

@@ -1,7 +1,7 @@
 //! Rendering pages: the templates every page shares, and the error pages (the message only, never input echoed).
 
-use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::security;
@@ -31,9 +31,10 @@ struct MessagePage<'a> {
     text: &'a str,
 }
 
-/// A confirmation page.
+/// A confirmation page, in the language of `req`.
 pub fn message_page(
     settings: &PageSettings,
+    req: &HttpRequest,
     status: StatusCode,
     heading: &str,
     text: &str,
@@ -42,7 +43,7 @@ pub fn message_page(
         settings,
         status,
         &MessagePage {
-            chrome: &settings.chrome,
+            chrome: settings.chrome(req),
             heading,
             text,
         },
@@ -74,6 +75,7 @@ pub(super) fn render(
 /// The error page: the message only, never input echoed back (see [`super::error::PageError`]).
 pub(super) fn render_error(
     settings: &PageSettings,
+    req: &HttpRequest,
     status: StatusCode,
     message: &str,
 ) -> HttpResponse {
@@ -81,7 +83,7 @@ pub(super) fn render_error(
         settings,
         status,
         &ErrorPage {
-            chrome: &settings.chrome,
+            chrome: settings.chrome(req),
             message,
         },
     )

@@ -2,15 +2,25 @@
 
 use actix_web::HttpRequest;
 
+use std::sync::Arc;
+
+use super::catalogue::Catalogues;
+use super::letters::Letters;
 use super::messages::Messages;
 use super::security::{CookiePolicy, Csrf};
 use crate::domain::form::Form;
+use crate::domain::letters::Wording;
 use crate::domain::sessions::SESSION_PREFIX;
+use crate::values::locale::Locale;
 use crate::values::secret::PlainToken;
 
-/// What the pages share: the look, the cookie and the CSRF key.
+/// What the pages share: the look in every language, the cookie and the CSRF key.
 pub struct PageSettings {
-    pub chrome: Chrome,
+    /// The frame of every page, one per language of `catalogues`, in its order (see [`Self::chrome`]).
+    pub chromes: Vec<Chrome>,
+    pub catalogues: Arc<Catalogues>,
+    /// The mails, worded from the same catalogues (the application state holds them for the domain).
+    pub letters: Arc<Letters>,
     pub cookie: CookiePolicy,
     pub csrf: Csrf,
     /// The operator's stylesheet (setting `theme_stylesheet`), read once at start.
@@ -22,6 +32,14 @@ pub struct PageSettings {
 }
 
 impl PageSettings {
+    /// What a domain function that mails needs, for a reader of `locale`.
+    pub fn wording<'a>(&'a self, locale: &'a Locale) -> Wording<'a> {
+        Wording {
+            writer: self.letters.as_ref(),
+            locale: Some(locale),
+        }
+    }
+
     /// HSTS goes with https.
     pub fn hsts(&self) -> bool {
         self.cookie.secure
@@ -53,5 +71,26 @@ pub struct Chrome {
     pub product_name: String,
     pub logo_url: Option<String>,
     pub theme_stylesheet: bool,
-    pub messages: &'static Messages,
+    pub messages: Arc<Messages>,
+}
+
+impl Chrome {
+    /// The frame in every language of `catalogues`, in their order.
+    pub fn for_each_language(
+        catalogues: &Catalogues,
+        product_name: &str,
+        logo_url: Option<&str>,
+        theme_stylesheet: bool,
+    ) -> Vec<Self> {
+        catalogues
+            .languages()
+            .iter()
+            .map(|language| Self {
+                product_name: product_name.to_owned(),
+                logo_url: logo_url.map(str::to_owned),
+                theme_stylesheet,
+                messages: language.messages.clone(),
+            })
+            .collect()
+    }
 }

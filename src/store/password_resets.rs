@@ -35,6 +35,8 @@ pub struct ResetRequestRow {
     pub id: String,
     pub email: String,
     pub created_at: i64,
+    /// The language of the page that asked (the mail speaks it); `None`: the default.
+    pub locale: Option<String>,
 }
 
 impl Store {

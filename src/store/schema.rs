@@ -26,6 +26,7 @@ diesel::table! {
         password_hash -> Nullable<Text>,
         return_to -> Nullable<Text>,
         created_at -> BigInt,
+        locale -> Nullable<Text>,
     }
 }
 
@@ -191,6 +192,7 @@ diesel::table! {
         id -> Text,
         email -> Text,
         created_at -> BigInt,
+        locale -> Nullable<Text>,
     }
 }
 

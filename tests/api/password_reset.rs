@@ -547,6 +547,7 @@ async fn a_request_left_waiting_by_a_restart_or_another_replica_is_handled_witho
             id: uuid::Uuid::now_v7().to_string(),
             email: user.email.clone(),
             created_at: app.state.clock.now(),
+            locale: None,
         })
         .await
         .expect("queueing a request");

@@ -59,10 +59,11 @@ pub async fn account_get(
     state: web::Data<AppState>,
     pages: web::Data<PageSettings>,
 ) -> Result<HttpResponse, PageError> {
-    let messages = pages.chrome.messages;
+    let messages = &pages.chrome(&req).messages;
     let Some(signed_in) = signed_in(&req, &state, &pages).await? else {
         return Ok(message_page(
             &pages,
+            &req,
             StatusCode::OK,
             messages.account_signed_out_heading,
             messages.account_signed_out_text,
@@ -78,21 +79,23 @@ pub async fn account_get(
         notice,
         ..Feedback::default()
     };
-    account_page(&state, &pages, &signed_in, StatusCode::OK, feedback).await
+    account_page(&state, &pages, &req, &signed_in, StatusCode::OK, feedback).await
 }
 
 pub(super) async fn account_page(
     state: &AppState,
     pages: &PageSettings,
+    req: &HttpRequest,
     signed_in: &SignedIn,
     status: StatusCode,
     feedback: Feedback<'_>,
 ) -> Result<HttpResponse, PageError> {
-    let messages = pages.chrome.messages;
+    let messages = &pages.chrome(&req).messages;
     let user_id = &signed_in.session.user_id;
     let Some(user) = account::profile(&state.store, user_id).await? else {
         return Ok(message_page(
             pages,
+            req,
             StatusCode::OK,
             messages.account_signed_out_heading,
             messages.account_signed_out_text,
@@ -120,7 +123,7 @@ pub(super) async fn account_page(
         })
         .collect();
     let page = AccountPage {
-        chrome: &pages.chrome,
+        chrome: pages.chrome(&req),
         csrf_token: &pages.csrf.token(&signed_in.secret),
         created: when(user.created_at),
         user: &user,
