@@ -231,7 +231,7 @@ fn sign_in_form(
     username: &str,
     problem: Option<Problem>,
 ) -> HttpResponse {
-    let messages = &pages.chrome(&req).messages;
+    let messages = &pages.chrome(req).messages;
     let error = problem.map(|p| match p {
         Problem::BadCredentials => messages.bad_credentials,
         Problem::Unverified => messages.unverified_email,
@@ -250,7 +250,7 @@ fn sign_in_form(
         pages,
         StatusCode::OK,
         &SignInPage {
-            chrome: pages.chrome(&req),
+            chrome: pages.chrome(req),
             client_id: request.client.id.as_str(),
             csrf_token: &csrf_token,
             carried: &carried,

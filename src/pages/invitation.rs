@@ -129,7 +129,7 @@ fn invitation_page(
 ) -> HttpResponse {
     pages.form_page(req, |csrf_token| {
         let page = InvitationPage {
-            chrome: pages.chrome(&req),
+            chrome: pages.chrome(req),
             csrf_token,
             token: token.expose(),
             email,

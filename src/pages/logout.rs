@@ -125,7 +125,7 @@ async fn logout(
             pages,
             StatusCode::OK,
             &LoggedOutPage {
-                chrome: pages.chrome(&req),
+                chrome: pages.chrome(req),
             },
         ),
     };
@@ -236,7 +236,7 @@ fn confirm_page(
         pages,
         StatusCode::OK,
         &ConfirmPage {
-            chrome: pages.chrome(&req),
+            chrome: pages.chrome(req),
             csrf_token: &pages.csrf.token(&cookie),
             carried: &request.carried,
         },

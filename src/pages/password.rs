@@ -163,7 +163,7 @@ fn reset_page(
 ) -> HttpResponse {
     pages.form_page(req, |csrf_token| {
         let page = ResetPage {
-            chrome: pages.chrome(&req),
+            chrome: pages.chrome(req),
             csrf_token,
             token: token.expose(),
             error,

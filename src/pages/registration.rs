@@ -256,7 +256,7 @@ fn register_page(
 ) -> HttpResponse {
     pages.form_page(req, |csrf_token| {
         let page = RegisterPage {
-            chrome: pages.chrome(&req),
+            chrome: pages.chrome(req),
             csrf_token,
             return_to,
             email,

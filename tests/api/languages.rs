@@ -10,7 +10,8 @@ use base64::Engine as _;
 use reqwest::StatusCode;
 
 use crate::helpers::{
-    AuthRequest, Browser, TempDir, TestApp, TestClient, TestUser, hidden_fields, test_config,
+    AuthRequest, Browser, TempDir, TestApp, TestClient, TestUser, UserSpec, hidden_fields,
+    test_config,
 };
 use crate::password_reset::{forgot, wait_for_mails};
 use latchkey::config::HumanDuration;
@@ -203,7 +204,7 @@ fn an_invalid_override_file_stops_the_start_naming_the_file_and_line() {
         "fr/broken.ftl",
         "sign-in-title = Connexion\nsign-in-heading Connexion sans signe égal\n",
     );
-    let mut config = test_config("sqlite::memory:");
+    let mut config = test_config("sqlite://unused.db");
     config.locales_dir = Some(locales.path().to_owned());
     let error = latchkey::app::letters(&config)
         .expect_err("a syntax error must stop the start")
@@ -283,15 +284,12 @@ fn quoted_printable(body: &str) -> String {
             .then(|| std::str::from_utf8(&tail[..2]).ok())
             .flatten()
             .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match octet {
-            Some(byte) => {
-                out.push(byte);
-                rest = &tail[2..];
-            }
-            None => {
-                out.push(first);
-                rest = tail;
-            }
+        if let Some(byte) = octet {
+            out.push(byte);
+            rest = &tail[2..];
+        } else {
+            out.push(first);
+            rest = tail;
         }
     }
     String::from_utf8(out).expect("UTF-8")
@@ -306,7 +304,7 @@ async fn the_reset_mail_speaks_the_language_of_the_page_is_multipart_and_states_
         c.password_reset_ttl = HumanDuration(Duration::from_secs(90 * 60));
     })
     .await;
-    let user: TestUser = app.create_user(Default::default()).await;
+    let user: TestUser = app.create_user(UserSpec::default()).await;
     let browser = Browser::speaking(&app, "es-MX, en;q=0.5");
     let page = forgot(&app, &browser, &user.email).await;
     assert_eq!(page.status(), StatusCode::OK);
@@ -352,7 +350,7 @@ async fn the_forgot_page_states_a_one_minute_lifetime_in_the_singular() {
     let app =
         TestApp::spawn_with(|c| c.password_reset_ttl = HumanDuration(Duration::from_secs(60)))
             .await;
-    let user: TestUser = app.create_user(Default::default()).await;
+    let user: TestUser = app.create_user(UserSpec::default()).await;
     let page = forgot(&app, &Browser::new(&app), &user.email).await;
     let page = page.text().await.unwrap();
     assert!(page.contains("works once, for 1 minute."), "{page}");

@@ -90,7 +90,7 @@ pub(super) async fn account_page(
     status: StatusCode,
     feedback: Feedback<'_>,
 ) -> Result<HttpResponse, PageError> {
-    let messages = &pages.chrome(&req).messages;
+    let messages = &pages.chrome(req).messages;
     let user_id = &signed_in.session.user_id;
     let Some(user) = account::profile(&state.store, user_id).await? else {
         return Ok(message_page(
@@ -123,7 +123,7 @@ pub(super) async fn account_page(
         })
         .collect();
     let page = AccountPage {
-        chrome: pages.chrome(&req),
+        chrome: pages.chrome(req),
         csrf_token: &pages.csrf.token(&signed_in.secret),
         created: when(user.created_at),
         user: &user,
