@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use crate::domain::invitations::InvitationSettings;
+use crate::domain::letters::LetterWriter;
 use crate::domain::password_reset::ResetSettings;
 use crate::domain::passwords::PasswordHasher;
 use crate::domain::registration::RegistrationSettings;
@@ -38,6 +39,8 @@ pub struct AppState {
     /// Who may register, and how addresses are verified.
     pub registration: RegistrationSettings,
     pub invitations: InvitationSettings,
+    /// Words and renders every mail in its reader's language (the pages' catalogues).
+    pub letters: Arc<dyn LetterWriter>,
     /// Wakes the mail sender when a request queued mail.
     pub mail_wake: Arc<tokio::sync::Notify>,
     /// Wakes the handler of forgot-password and registration requests when one was queued.

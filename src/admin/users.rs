@@ -9,11 +9,13 @@ use super::paging::{self, Page, PageQuery, PageRequest};
 use super::problem::Problem;
 use super::request::{caller, if_match, json_body, path_param};
 use super::respond::{json, page_response, resource, tagged};
+use crate::domain::letters::Wording;
 use crate::domain::passwords::Password;
 use crate::domain::registration;
 use crate::domain::users::{self, NewUser, User, UserChanges};
 use crate::state::AppState;
 use crate::values::ids::UserId;
+use crate::values::locale::Locale;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -72,6 +74,8 @@ pub struct CreateUser {
     /// it. Can't be combined with `email_verified: true`.
     #[serde(default)]
     pub send_verification_email: bool,
+    /// The language of the verification mail (a language tag such as `de`; default `default_locale`).
+    pub locale: Option<String>,
 }
 
 /// Changes to a user (JSON merge patch, RFC 7396): absent fields stay as they are; `tenant: null` removes it.
@@ -170,6 +174,15 @@ pub async fn create_user(
         password,
         email_verified: new.email_verified,
     };
+    let locale = match new.locale.as_deref().map(Locale::parse) {
+        None => None,
+        Some(Some(locale)) => Some(locale),
+        Some(None) => {
+            return Err(Problem::bad_request(
+                "locale must be a language tag such as de",
+            ));
+        }
+    };
     let user = if new.send_verification_email {
         let user = registration::register_for_operator(
             &state.store,
@@ -177,7 +190,10 @@ pub async fn create_user(
             registration::LinkMailer {
                 settings: &state.registration,
                 master: &state.master,
-                texts: crate::pages::messages::ENGLISH.verify_link_mail(),
+                wording: Wording {
+                    writer: state.letters.as_ref(),
+                    locale: locale.as_ref(),
+                },
             },
             user,
             &caller.actor(),

@@ -36,6 +36,7 @@ pub const PARAMETERS: &[&str] = &[
     "login_hint",
     "id_token_hint",
     "response_mode",
+    "ui_locales",
 ];
 
 pub use crate::domain::clients::IDENTITY_SCOPES;
@@ -108,7 +109,13 @@ pub struct AuthorizationRequest {
     /// An ID token this issuer gave the client, naming whom it believes is signed in (checked by
     /// [`Self::hinted_subject`]).
     pub id_token_hint: Option<String>,
+    /// OIDC Core §3.1.2.1: the end user's preferred languages for the pages, space-separated (carried through the
+    /// request's pages so that each speaks them).
+    pub ui_locales: Option<String>,
 }
+
+/// Longest `ui_locales` carried (a handful of language tags).
+const MAX_UI_LOCALES_LEN: usize = 256;
 
 /// Longest `id_token_hint` accepted (an ID token is well under 2 KiB).
 const MAX_ID_TOKEN_HINT_LEN: usize = 8 * 1024;
@@ -280,6 +287,11 @@ impl AuthorizationRequest {
         {
             return Err(fail(ErrorCode::InvalidRequest, "id_token_hint is too long"));
         }
+        // A hint, never an error (OIDC Core §3.1.2.1: "an error SHOULD NOT result"): too long is dropped.
+        let ui_locales = form
+            .get("ui_locales")
+            .filter(|l| !l.trim().is_empty() && l.len() <= MAX_UI_LOCALES_LEN)
+            .map(str::to_owned);
         Ok(Self {
             client,
             redirect_uri,
@@ -291,6 +303,7 @@ impl AuthorizationRequest {
             max_age,
             login_hint,
             id_token_hint,
+            ui_locales,
         })
     }
 
@@ -358,6 +371,7 @@ impl AuthorizationRequest {
             ("state", &self.state),
             ("nonce", &self.nonce),
             ("code_challenge", &self.code_challenge),
+            ("ui_locales", &self.ui_locales),
         ];
         for (name, value) in optional {
             if let Some(value) = value {

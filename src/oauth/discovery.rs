@@ -40,6 +40,8 @@ struct Metadata<'a> {
     code_challenge_methods_supported: [&'static str; 1],
     claims_supported: [&'static str; 13],
     prompt_values_supported: [&'static str; 4],
+    /// OIDC Discovery §3: the languages of the pages, for `ui_locales` (OIDC Core §3.1.2.1).
+    ui_locales_supported: Vec<String>,
     /// RFC 9207: every authorization response carries `iss`.
     authorization_response_iss_parameter_supported: bool,
     claims_parameter_supported: bool,
@@ -127,6 +129,12 @@ async fn metadata(state: web::Data<AppState>) -> Result<HttpResponse, OAuthError
             "name",
         ],
         prompt_values_supported: ["none", "login", "consent", "select_account"],
+        ui_locales_supported: state
+            .letters
+            .locales()
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
         authorization_response_iss_parameter_supported: true,
         claims_parameter_supported: false,
         request_parameter_supported: false,
