@@ -249,4 +249,92 @@ async fn in_a_real_browser_every_dead_end_state_has_its_next_step_and_passes_wca
         .expect("a media query");
     assert_eq!(scheme, serde_json::Value::Bool(true), "dark mode is on");
     dark.close().await;
+
+    // A browser that asks for German (Accept-Language): the same states, in German, with `<html lang="de">`.
+    let Some(german) = Chrome::start_with(test, &[], &["--accept-lang=de-DE,de"]).await else {
+        return;
+    };
+    walk_links(&german, &app, &client, &callback, &user.email, "de").await;
+    let lang = german
+        .client
+        .execute("return document.documentElement.lang;", vec![])
+        .await
+        .expect("the page's language");
+    assert_eq!(lang, serde_json::Value::String("de".into()));
+    assert!(
+        text(&german).await.contains("Anmelden"),
+        "{}",
+        text(&german).await
+    );
+    german.close().await;
+}
+
+/// Issue 19: a third-party client's consent page, in German (Accept-Language) and in English, at both sizes, with
+/// the app's name and no WCAG 2.2 AA violation; Allow continues to the app.
+#[tokio::test]
+async fn in_a_real_browser_the_consent_page_names_the_app_in_the_users_language_and_passes_wcag_2_2_aa()
+ {
+    let test = "in_a_real_browser_the_consent_page_names_the_app_in_the_users_language_and_passes_wcag_2_2_aa";
+    let app = TestApp::spawn().await;
+    let endpoint = AppEndpoint::start().await;
+    let callback = format!("{}/callback", endpoint.base);
+    let client = app
+        .create_client(ClientSpec {
+            redirect_uris: vec![callback.clone()],
+            third_party: true,
+            ..ClientSpec::web_app()
+        })
+        .await;
+    let api = app.admin_api(crate::helpers::ADMIN).await;
+    api.expect(
+        api.patch(
+            &format!("/admin/v1/clients/{}", client.id),
+            &serde_json::json!({ "client_name": "Acme Dashboard" }),
+            None,
+        ),
+        200,
+    )
+    .await;
+    for (lang, flags, heading) in [
+        (
+            "de",
+            &["--accept-lang=de-DE,de"][..],
+            "Acme Dashboard möchte auf Ihr Konto zugreifen",
+        ),
+        ("en", &[][..], "Acme Dashboard wants to access your account"),
+    ] {
+        let Some(chrome) = Chrome::start_with(test, &[], flags).await else {
+            return;
+        };
+        let user = app.create_user(UserSpec::default()).await;
+        let request = AuthRequest::new(&client).with("redirect_uri", Some(&callback));
+        chrome
+            .client
+            .goto(&authorize_url(&app, &request, ""))
+            .await
+            .expect("opening /authorize");
+        fill(&chrome, "username", &user.email).await;
+        fill(&chrome, "password", &user.password).await;
+        submit(&chrome).await;
+        eventually("the consent page", Duration::from_secs(10), async || {
+            let page = chrome.client.source().await.map_err(|e| e.to_string())?;
+            if page.contains(heading) {
+                Ok(())
+            } else {
+                Err("still on the way".to_owned())
+            }
+        })
+        .await;
+        check_here(&chrome, "consent", lang).await;
+        chrome
+            .client
+            .find(Locator::Css("button[name=decision][value=allow]"))
+            .await
+            .expect("the Allow button")
+            .click()
+            .await
+            .expect("clicking");
+        wait_for_url(&chrome, &callback).await;
+        chrome.close().await;
+    }
 }
