@@ -141,6 +141,7 @@ account-this-browser = Dieser Browser
 account-browser = Browser
 account-created-column = Angemeldet
 account-last-used-column = Zuletzt verwendet
+account-source-column = Von
 account-never-used = noch nicht
 account-app-column = App
 account-revoke-button = Abmelden

@@ -147,6 +147,7 @@ account-this-browser = This browser
 account-browser = Browser
 account-created-column = Signed in
 account-last-used-column = Last used
+account-source-column = From
 account-never-used = not yet
 account-app-column = App
 account-revoke-button = Sign out

@@ -141,6 +141,7 @@ account-this-browser = Este navegador
 account-browser = Navegador
 account-created-column = Inicio de sesión
 account-last-used-column = Último uso
+account-source-column = Desde
 account-never-used = todavía no
 account-app-column = Aplicación
 account-revoke-button = Cerrar sesión

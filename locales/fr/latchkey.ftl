@@ -141,6 +141,7 @@ account-this-browser = Ce navigateur
 account-browser = Navigateur
 account-created-column = Connecté le
 account-last-used-column = Dernière utilisation
+account-source-column = Depuis
 account-never-used = pas encore
 account-app-column = Application
 account-revoke-button = Déconnecter

@@ -456,6 +456,7 @@ pub async fn export(
                 "id": s.id,
                 "created_at": s.created_at,
                 "last_seen_at": s.last_seen_at,
+                "source": s.source,
                 "expires_at": s.expires_at,
             })
         })

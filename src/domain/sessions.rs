@@ -26,6 +26,7 @@ pub async fn start(
     store: &Store,
     settings: SessionSettings,
     user: &User,
+    source: String,
     now: i64,
 ) -> Result<(PlainToken, SessionRow), StoreError> {
     let secret = PlainToken::generate(SESSION_PREFIX);
@@ -41,6 +42,7 @@ pub async fn start(
         expires_at,
         revoked_at: None,
         revoked_reason: None,
+        source: Some(source),
     };
     store.insert_session(row.clone()).await?;
     Ok((secret, row))

@@ -27,6 +27,7 @@ use crate::domain::users::Login;
 use crate::http::source::source_address;
 use crate::state::AppState;
 use crate::store::sessions::SessionRow;
+use crate::values::device::approximate_source;
 use crate::values::secret::PlainToken;
 
 pub use super::forms::MAX_FORM_BYTES;
@@ -225,8 +226,18 @@ pub async fn sign_in(
     // A new secret, and with it a new cookie and new CSRF tokens: whatever cookie the browser had before (maybe
     // planted) names nothing now (session fixation, OWASP ASVS 3.2.1).
     let user = &signed_in.user;
-    let (secret, session) =
-        sessions::start(&state.store, state.sessions, user, state.clock.now()).await?;
+    let user_agent = req
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    let (secret, session) = sessions::start(
+        &state.store,
+        state.sessions,
+        user,
+        approximate_source(source.address, user_agent),
+        state.clock.now(),
+    )
+    .await?;
     let mut response = if let Some(request) = &request {
         tracing::info!(user = %user.id, client = %request.client.id, "signed in on the hosted page");
         approve(&state, &pages, &req, request, &session, &secret, true).await?

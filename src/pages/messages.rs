@@ -156,6 +156,8 @@ messages! {
     account_browser,
     account_created_column,
     account_last_used_column,
+    /// Where a session was started (approximately).
+    account_source_column,
     account_never_used,
     account_app_column,
     account_revoke_button,

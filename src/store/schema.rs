@@ -168,6 +168,7 @@ diesel::table! {
         expires_at -> BigInt,
         revoked_at -> Nullable<BigInt>,
         revoked_reason -> Nullable<Text>,
+        source -> Nullable<Text>,
     }
 }
 

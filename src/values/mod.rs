@@ -3,6 +3,7 @@
 //! nothing else in the crate.
 
 pub mod address;
+pub mod device;
 pub mod ids;
 pub mod locale;
 pub mod origin;

@@ -104,6 +104,9 @@ async fn the_account_page_shows_the_profile_and_a_place_for_two_step_verificatio
     assert!(html.contains("not confirmed yet"));
     assert!(html.contains("Two-step verification"));
     assert!(html.contains("This browser"));
+    // Where the session was started, approximately: the network cut to its /24, no full address.
+    assert!(html.contains("From: 127.0.0.0/24"), "{html}");
+    assert!(!html.contains("127.0.0.1"));
     assert!(
         html.contains(&client.id),
         "the app's refresh tokens are listed"

@@ -50,6 +50,8 @@ struct SessionView {
     id: String,
     created: String,
     last_used: String,
+    /// Where it was started, approximately (the network and the browser).
+    source: Option<String>,
     current: bool,
 }
 
@@ -126,6 +128,7 @@ pub(super) async fn account_page(
         .iter()
         .map(|s| SessionView {
             id: s.id.clone(),
+            source: s.source.clone(),
             created: when(s.created_at),
             last_used: when(s.last_seen_at),
             current: s.id == signed_in.session.id,
