@@ -17,7 +17,7 @@ pub fn approximate_source(address: IpAddr, user_agent: Option<&str>) -> String {
 fn network(address: IpAddr) -> String {
     let address = match address {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
-        v4 => v4,
+        v4 @ IpAddr::V4(_) => v4,
     };
     match address {
         IpAddr::V4(v4) => {
