@@ -13,6 +13,7 @@ pub mod form;
 pub mod invitations;
 pub mod letters;
 pub mod oauth_error;
+pub mod passkeys;
 pub mod password_formats;
 pub mod password_reset;
 pub mod passwords;

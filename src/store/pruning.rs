@@ -5,7 +5,7 @@ use diesel_async::RunQueryDsl;
 
 use super::schema::{
     authorization_codes as codes, email_verifications, mail_outbox,
-    password_reset_tokens as resets, revocations, sessions,
+    password_reset_tokens as resets, revocations, sessions, webauthn_ceremonies,
 };
 use super::{Store, StoreError, write_tx};
 
@@ -22,6 +22,8 @@ pub struct Pruned {
     pub verification_links: usize,
     pub sent_mail: usize,
     pub revocations: usize,
+    /// Passkey ceremonies (registration, sign-in) that were never finished.
+    pub ceremonies: usize,
 }
 
 impl Store {
@@ -60,7 +62,21 @@ impl Store {
                 diesel::delete(revocations::table.filter(revocations::expires_at.le(now - grace)))
                     .execute(conn)
                     .await?;
-            Ok(Pruned { codes, sessions, reset_tokens, verification_links, sent_mail, revocations })
+            // A ceremony lives minutes: once expired it can only be refused, so it goes at once.
+            let ceremonies = diesel::delete(
+                webauthn_ceremonies::table.filter(webauthn_ceremonies::expires_at.le(now)),
+            )
+            .execute(conn)
+            .await?;
+            Ok(Pruned {
+                codes,
+                sessions,
+                reset_tokens,
+                verification_links,
+                sent_mail,
+                revocations,
+                ceremonies,
+            })
         })
     }
 }
