@@ -6,6 +6,7 @@ use super::services::Services;
 use crate::config::Config;
 use crate::domain::invitations::InvitationSettings;
 use crate::domain::letters::LetterWriter;
+use crate::domain::passkeys::Passkeys;
 use crate::domain::password_reset::ResetSettings;
 use crate::domain::registration::RegistrationSettings;
 use crate::domain::sessions::SessionSettings;
@@ -82,6 +83,13 @@ pub(super) async fn app_state(config: &Config, parts: Parts) -> AppState {
         },
     );
     let web_origins = KnownOrigins::new(services.store.clone(), clock.clone());
+    let passkeys = if config.passkeys {
+        Passkeys::new(&config.public_url(), &config.product_name)
+            .inspect_err(|e| tracing::warn!("{e}"))
+            .ok()
+    } else {
+        None
+    };
     AppState {
         web_origins,
         revocations,
@@ -119,6 +127,7 @@ pub(super) async fn app_state(config: &Config, parts: Parts) -> AppState {
         },
         mail_wake,
         reset_wake: Arc::new(tokio::sync::Notify::new()),
+        passkeys,
         metrics,
     }
 }

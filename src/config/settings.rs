@@ -125,6 +125,9 @@ pub struct Config {
     pub invitation_ttl: HumanDuration,
     /// Whether signed-in users may delete their own account on the account page.
     pub account_deletion: bool,
+    /// Whether users may register passkeys (WebAuthn) and sign in with them; needs a `public_url` (or issuer) whose
+    /// host is a domain name, the relying-party id.
+    pub passkeys: bool,
     /// SMTP server for mail (lettre URL: `smtp://user:pass@host:587?tls=required`, `smtps://host`).
     pub smtp_url: Option<SecretString>,
     /// The `From` of every message.
@@ -208,6 +211,7 @@ impl Default for Config {
             email_verification_ttl: HumanDuration::from_secs(86_400),
             invitation_ttl: HumanDuration::from_secs(7 * 86_400),
             account_deletion: true,
+            passkeys: true,
             smtp_url: None,
             mail_from: "Latchkey <no-reply@localhost>".to_owned(),
             mail_dir: None,

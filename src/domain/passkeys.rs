@@ -140,6 +140,32 @@ impl PasskeySignIn {
     }
 }
 
+// MINIMAL AMR, in this one place until branch mfa (issue 20's second factors) lands with `AuthMethods` carried by
+// sessions, codes and families: then a passkey sign-in starts its session with `hwk`/`swk` + `user` methods there,
+// `passkey_sign_ins` and these two functions go, and access tokens get `amr` too.
+/// The `amr` of the sign-in behind the hosted session `session_id` (RFC 8176): a passkey's values recorded when it
+/// started the session, else `pwd` (a password sign-in, the only other way a session starts).
+pub async fn session_amr(
+    store: &Store,
+    session_id: Option<&str>,
+) -> Result<Vec<&'static str>, StoreError> {
+    let recorded = match session_id {
+        Some(id) => store.passkey_sign_in_amr(id).await?,
+        None => None,
+    };
+    let Some(recorded) = recorded else {
+        return Ok(vec!["pwd"]);
+    };
+    Ok(recorded
+        .split(' ')
+        .filter_map(|word| {
+            ["hwk", "swk", "user", "mfa"]
+                .into_iter()
+                .find(|m| *m == word)
+        })
+        .collect())
+}
+
 fn amr(backup_eligible: bool, user_verified: bool) -> Vec<&'static str> {
     let mut amr = vec![if backup_eligible { "swk" } else { "hwk" }, "user"];
     if user_verified {

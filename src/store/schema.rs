@@ -254,6 +254,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    passkey_sign_ins (session_id) {
+        session_id -> Text,
+        amr -> Text,
+    }
+}
+
+diesel::table! {
     webauthn_ceremonies (id) {
         id -> Text,
         browser_hash -> Binary,
@@ -294,5 +301,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     invitations,
     consents,
     passkeys,
+    passkey_sign_ins,
     webauthn_ceremonies
 );

@@ -23,6 +23,9 @@ pub struct IdTokenClaims<'a> {
     pub iat: i64,
     /// When the user last entered their password.
     pub auth_time: i64,
+    /// How the user signed in (RFC 8176 values; see `domain::passkeys::session_amr`).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub amr: &'a [&'static str],
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nonce: Option<&'a str>,
     /// Binds the ID token to the access token issued with it (§3.1.3.6).
@@ -44,6 +47,8 @@ pub struct Recipient<'a> {
 pub struct SignIn {
     pub auth_time: i64,
     pub nonce: Option<String>,
+    /// The `amr` values (RFC 8176).
+    pub amr: Vec<&'static str>,
 }
 
 /// Signs an ID token for `recipient`, issued with `access_token`. It lives as long as the access token: it is
@@ -64,6 +69,7 @@ pub fn sign(
         exp: now + settings.access_token_ttl,
         iat: now,
         auth_time: sign_in.auth_time,
+        amr: &sign_in.amr,
         nonce: sign_in.nonce.as_deref(),
         at_hash: at_hash(access_token),
         identity: IdentityClaims::released(recipient.user, |s| recipient.scope.contains(s)),
