@@ -104,11 +104,11 @@ pub struct AccountActor<'a> {
 }
 
 impl AccountActor<'_> {
-    fn audit_actor(&self) -> Actor {
+    pub fn audit_actor(&self) -> Actor {
         Actor::end_user(self.user_id.as_str(), Some(self.source.address))
     }
 
-    fn subject(&self) -> String {
+    pub fn subject(&self) -> String {
         format!("user:{}", self.user_id)
     }
 }
@@ -147,7 +147,7 @@ pub async fn devices(store: &Store, user_id: &UserId, now: i64) -> Result<Device
 
 /// Checks `current` for the actor's account through the one authentication path. Answers the user and the hash
 /// that was verified (read after the check, so a rehash on this check is the hash a change must still find).
-async fn check_password(
+pub async fn check_password(
     services: &AccountServices<'_>,
     actor: &AccountActor<'_>,
     current: &Password,

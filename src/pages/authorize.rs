@@ -290,7 +290,7 @@ async fn stale_form(
 /// Answers `request`, approved by `session`: a code, once a third-party client has the user's consent for every
 /// scope requested; else the consent page, or with `prompt=none` `consent_required` (OIDC Core §3.1.2.6).
 /// `cookie`: the browser cookie of `session`; `new` when a sign-in just made it (it is set with the answer).
-async fn approve(
+pub(super) async fn approve(
     state: &AppState,
     pages: &PageSettings,
     req: &HttpRequest,
@@ -327,13 +327,15 @@ async fn approve(
 
 /// Why the sign-in form is shown again: a code from this fixed set travels in the redirect, never a text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Problem {
+pub(super) enum Problem {
     /// The one answer to every failed sign-in (no account enumeration).
     BadCredentials,
     /// The right password, for a self-registered account whose address is not verified yet.
     Unverified,
     /// The form's CSRF token was stale (another tab signed in or out): nothing was checked.
     Expired,
+    /// A passkey did not sign in (unknown, removed, refused, the ceremony used or expired): one answer for all.
+    Passkey,
 }
 
 impl Problem {
@@ -342,33 +344,44 @@ impl Problem {
             Self::BadCredentials => "credentials",
             Self::Unverified => "unverified",
             Self::Expired => "expired",
+            Self::Passkey => "passkey",
         }
     }
 
     fn from_code(code: &str) -> Option<Self> {
-        [Self::BadCredentials, Self::Unverified, Self::Expired]
-            .into_iter()
-            .find(|p| p.code() == code)
+        [
+            Self::BadCredentials,
+            Self::Unverified,
+            Self::Expired,
+            Self::Passkey,
+        ]
+        .into_iter()
+        .find(|p| p.code() == code)
     }
 }
 
 /// The account page: where the account's own sign-in leads, the one `return_to` it accepts.
-const ACCOUNT: &str = "/account";
+pub(super) const ACCOUNT: &str = "/account";
 /// The field of the account's own sign-in that names where it leads.
-const RETURN_TO: &str = "return_to";
+pub(super) const RETURN_TO: &str = "return_to";
 /// Longest login carried back into the form (an email address is at most 320 characters).
 const MAX_LOGIN_LEN: usize = 320;
 
 /// Where a sign-in leads: back to the application that sent the user, or to the account page.
 #[derive(Clone, Copy)]
-enum Onward<'a> {
+pub(super) enum Onward<'a> {
     Authorization(&'a AuthorizationRequest),
     Account,
 }
 
 impl Onward<'_> {
     /// 303 to the sign-in form again, keeping the request and the typed login.
-    fn again(self, pages: &PageSettings, username: &str, problem: Problem) -> HttpResponse {
+    pub(super) fn again(
+        self,
+        pages: &PageSettings,
+        username: &str,
+        problem: Problem,
+    ) -> HttpResponse {
         let login = Some(username).filter(|u| !u.is_empty() && u.len() <= MAX_LOGIN_LEN);
         let location = match self {
             // prompt=login: the form again, even if a session (of someone else) would answer the request.
@@ -429,6 +442,7 @@ impl SignInForm<'_> {
             Problem::BadCredentials => Some(messages.bad_credentials),
             Problem::Unverified => Some(messages.unverified_email),
             Problem::Expired => None,
+            Problem::Passkey => Some(messages.passkey_sign_in_failed),
         });
         let (chrome, carried, register_href) = match self.onward {
             Onward::Authorization(request) => (
@@ -466,6 +480,7 @@ impl SignInForm<'_> {
                 forgot_href: &self.onward.forgot_href(self.username),
                 register_href: register_href.as_deref(),
                 resend: self.problem == Some(Problem::Unverified),
+                passkeys: state.passkeys.is_some(),
             },
         );
         if set_cookie && let Err(e) = response.add_cookie(&pages.cookie.cookie(&cookie)) {

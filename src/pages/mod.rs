@@ -16,6 +16,7 @@ pub mod language;
 pub mod letters;
 pub mod logout;
 pub mod messages;
+pub mod passkey_sign_in;
 pub mod password;
 pub mod registration;
 pub mod render;
@@ -41,6 +42,15 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: web::Data<PageSettings>
             page("/login", GET_POST)
                 .route(get().to(authorize::sign_in_form_get))
                 .route(web::post().to(authorize::sign_in)),
+        )
+        // Passkeys (issue 20): the sign-in page's script asks for a ceremony, then posts the answer.
+        .service(
+            page("/login/passkey/options", POST)
+                .route(web::post().to(passkey_sign_in::sign_in_options)),
+        )
+        .service(
+            page("/login/passkey", POST)
+                .route(web::post().to(passkey_sign_in::sign_in_with_passkey)),
         )
         .service(
             page("/logout", GET_POST)
@@ -95,6 +105,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: web::Data<PageSettings>
         .route("/assets/latchkey.css", get().to(assets::stylesheet))
         .route("/assets/theme.css", get().to(assets::theme_stylesheet))
         .route("/assets/latchkey.js", get().to(assets::script))
+        .route("/assets/passkeys.js", get().to(assets::passkey_script))
         .route("/assets/favicon.svg", get().to(assets::favicon))
         .route("/robots.txt", get().to(assets::robots))
         .default_service(web::to(fallback::not_found));

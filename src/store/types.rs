@@ -67,6 +67,10 @@ pub enum AuditAction {
     // Consent to third-party clients (issue 19).
     ConsentGrant,
     ConsentRevoke,
+    // Passkeys (issue 20).
+    PasskeyAdd,
+    PasskeyRename,
+    PasskeyRemove,
     ClientCreate,
     ClientUpdate,
     ClientRotateSecret,
@@ -77,7 +81,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 26] = [
+    pub const ALL: [AuditAction; 29] = [
         Self::UserCreate,
         Self::UserUpdate,
         Self::UserRevokeSessions,
@@ -97,6 +101,9 @@ impl AuditAction {
         Self::SessionRevoke,
         Self::ConsentGrant,
         Self::ConsentRevoke,
+        Self::PasskeyAdd,
+        Self::PasskeyRename,
+        Self::PasskeyRemove,
         Self::ClientCreate,
         Self::ClientUpdate,
         Self::ClientRotateSecret,
@@ -131,6 +138,9 @@ impl AuditAction {
             Self::SessionRevoke => "session.revoke",
             Self::ConsentGrant => "consent.grant",
             Self::ConsentRevoke => "consent.revoke",
+            Self::PasskeyAdd => "passkey.add",
+            Self::PasskeyRename => "passkey.rename",
+            Self::PasskeyRemove => "passkey.remove",
             Self::ClientCreate => "client.create",
             Self::ClientUpdate => "client.update",
             Self::ClientRotateSecret => "client.rotate_secret",

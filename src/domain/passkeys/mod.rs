@@ -10,6 +10,8 @@
 //! origin accepted. WebAuthn needs a domain name there (`localhost` works for development); with an IP address
 //! passkeys are off.
 
+pub mod account;
+
 use std::sync::Arc;
 
 use rand::RngExt;
