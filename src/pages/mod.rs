@@ -100,6 +100,16 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: web::Data<PageSettings>
             page("/account/sessions/end-all", POST)
                 .route(web::post().to(account::logout_everywhere)),
         )
+        .service(
+            page("/account/passkeys/options", POST).route(web::post().to(account::passkey_options)),
+        )
+        .service(page("/account/passkeys", POST).route(web::post().to(account::add_passkey)))
+        .service(
+            page("/account/passkeys/rename", POST).route(web::post().to(account::rename_passkey)),
+        )
+        .service(
+            page("/account/passkeys/remove", POST).route(web::post().to(account::remove_passkey)),
+        )
         .service(page("/account/data", GET).route(get().to(account::download)))
         .service(page("/account/delete", POST).route(web::post().to(account::delete)))
         .route("/assets/latchkey.css", get().to(assets::stylesheet))

@@ -39,6 +39,7 @@ mod metrics;
 mod oauth2_client;
 mod openid_connect;
 mod outage;
+mod passkeys;
 mod password_grant;
 mod password_reset;
 mod realtime;

@@ -7,6 +7,7 @@ use askama::Template;
 
 use super::session::{SignedIn, signed_in};
 use crate::domain::form::Form;
+use crate::domain::passkeys::account as passkeys;
 use crate::domain::users::User;
 use crate::domain::{account, clients, consent};
 use crate::pages::consent::scope_lines;
@@ -35,6 +36,18 @@ struct AccountPage<'a> {
     connected_error: Option<&'a str>,
     delete_error: Option<&'a str>,
     deletion: bool,
+    /// The user's passkeys (issue 20), and whether new ones can be added (setting `passkeys`).
+    passkeys: Vec<PasskeyView>,
+    passkeys_on: bool,
+    passkeys_error: Option<&'a str>,
+}
+
+/// A passkey on the account page.
+struct PasskeyView {
+    id: String,
+    name: String,
+    created: String,
+    last_used: Option<String>,
 }
 
 /// A third-party application the user allowed (issue 19).
@@ -72,6 +85,7 @@ pub(super) struct Feedback<'a> {
     pub(super) devices_error: Option<&'a str>,
     pub(super) connected_error: Option<&'a str>,
     pub(super) delete_error: Option<&'a str>,
+    pub(super) passkeys_error: Option<&'a str>,
 }
 
 /// `GET /account[?done=…]`.
@@ -91,6 +105,9 @@ pub async fn account_get(
         Some("profile") => Some(messages.account_profile_saved),
         Some("email") => Some(messages.account_email_sent),
         Some("disconnected") => Some(messages.account_connected_removed),
+        Some("passkey-added") => Some(messages.account_passkey_added),
+        Some("passkey-renamed") => Some(messages.account_passkey_renamed),
+        Some("passkey-removed") => Some(messages.account_passkey_removed),
         _ => None,
     };
     let feedback = Feedback {
@@ -171,6 +188,16 @@ pub(super) async fn account_page(
             since: when(c.granted_at),
         })
         .collect();
+    let passkeys = passkeys::list(&state.store, user_id)
+        .await?
+        .into_iter()
+        .map(|p| PasskeyView {
+            id: p.id,
+            name: p.name,
+            created: when(p.created_at),
+            last_used: p.last_used_at.map(when),
+        })
+        .collect();
     let page = AccountPage {
         chrome: pages.chrome(req),
         csrf_token: &pages.csrf.token(&signed_in.secret),
@@ -188,6 +215,9 @@ pub(super) async fn account_page(
         connected_error: feedback.connected_error,
         delete_error: feedback.delete_error,
         deletion: pages.account_deletion,
+        passkeys,
+        passkeys_on: state.passkeys.is_some(),
+        passkeys_error: feedback.passkeys_error,
     };
     Ok(render(pages, status, &page))
 }
