@@ -13,6 +13,7 @@ mod admin_users;
 mod authorization_code;
 mod browser;
 mod browser_pages;
+mod browser_passkeys;
 mod browser_spa;
 mod brute_force;
 mod cli;

@@ -545,3 +545,66 @@ async fn an_operator_reset_removes_every_passkey() {
     assert_eq!(removed, 1);
     assert!(app.state.store.passkeys_of(&id).await.unwrap().is_empty());
 }
+
+/// CPU time of this process so far (user + system), from `/proc/self/stat` (Linux), in seconds.
+fn process_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").expect("/proc/self/stat");
+    // The fields after the command's closing parenthesis: state is field 3, utime 14 and stime 15.
+    let rest = &stat[stat.rfind(')').expect("a command") + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    ticks / 100.0 // USER_HZ is 100 on Linux
+}
+
+/// Issue 20's bench: the server CPU of a passkey sign-in. `N` whole sign-ins over HTTP (options, the
+/// authenticator's answer, the finish that verifies the ES256 signature and starts the session and the code), the
+/// process's CPU time measured; then the same client-side work alone (the software authenticator's signatures and
+/// the same number of requests to `/healthz`) is subtracted. Run it with
+/// `cargo test --test api -- --ignored passkey_sign_in_cpu --nocapture` (SQLite by default).
+#[tokio::test]
+#[ignore = "a measurement, not a check: run it by name with --ignored --nocapture"]
+async fn passkey_sign_in_cpu() {
+    const N: usize = 300;
+    let Setup {
+        app,
+        client,
+        mut authenticator,
+        ..
+    } = with_a_passkey().await;
+    let request = AuthRequest::new(&client);
+    let browser = Browser::new(&app);
+    // Warm up (connections, caches).
+    for _ in 0..10 {
+        let form = start_sign_in(&app, &browser, &request, &mut authenticator, 0).await;
+        let _ = finish_sign_in(&app, &browser, &form).await;
+    }
+    let started = (process_cpu_seconds(), std::time::Instant::now());
+    for _ in 0..N {
+        let fresh = Browser::new(&app);
+        let form = start_sign_in(&app, &fresh, &request, &mut authenticator, 0).await;
+        let response = finish_sign_in(&app, &fresh, &form).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    }
+    let whole = process_cpu_seconds() - started.0;
+    let wall = started.1.elapsed().as_secs_f64();
+    // The client's share: the authenticator's work and three requests per sign-in, against a trivial endpoint.
+    let options =
+        serde_json::json!({"publicKey": {"rpId": "id.example.test", "challenge": "AAAA"}});
+    let baseline = process_cpu_seconds();
+    for _ in 0..N {
+        let fresh = Browser::new(&app);
+        let _ = authenticator.get(&options, 0);
+        for _ in 0..3 {
+            let _ = fresh.get(&app.url("/healthz")).await;
+        }
+    }
+    let client_side = process_cpu_seconds() - baseline;
+    println!(
+        "passkey sign-in ({}): {N} sign-ins in {wall:.2}s wall; process CPU {:.2} ms per sign-in, of which the \
+         client side ~{:.2} ms: server ~{:.2} ms CPU per passkey sign-in",
+        app.state.store.backend(),
+        whole * 1000.0 / N as f64,
+        client_side * 1000.0 / N as f64,
+        (whole - client_side) * 1000.0 / N as f64,
+    );
+}
