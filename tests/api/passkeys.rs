@@ -572,9 +572,9 @@ async fn passkey_sign_in_cpu() {
         ..
     } = with_a_passkey().await;
     let request = AuthRequest::new(&client);
-    let browser = Browser::new(&app);
     // Warm up (connections, caches).
     for _ in 0..10 {
+        let browser = Browser::new(&app);
         let form = start_sign_in(&app, &browser, &request, &mut authenticator, 0).await;
         let _ = finish_sign_in(&app, &browser, &form).await;
     }
