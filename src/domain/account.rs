@@ -474,6 +474,21 @@ pub async fn export(
             })
         })
         .collect();
+    // Passkeys (issue 20): what the account page shows of them, never the key material.
+    let passkeys: Vec<_> = store
+        .passkeys_of(user_id)
+        .await?
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "id": p.id,
+                "name": p.name,
+                "created_at": p.created_at,
+                "last_used_at": p.last_used_at,
+                "backup_eligible": p.backup_eligible,
+            })
+        })
+        .collect();
     let audit: Vec<AuditRecord> = store
         .audit_about(&format!("user:{user_id}"))
         .await?
@@ -485,6 +500,7 @@ pub async fn export(
         "profile": user,
         "sessions": sessions,
         "refresh_token_families": families,
+        "passkeys": passkeys,
         "audit": audit,
     }))
 }

@@ -227,6 +227,46 @@ async fn a_passkey_registered_on_the_account_page_signs_in_alone_with_amr_hwk_us
         .map(|r| r.action)
         .collect();
     assert!(actions.contains(&"passkey.add".to_owned()));
+    // The data export lists it (never the key).
+    let export: Value = fresh
+        .get(&app.url("/account/data"))
+        .await
+        .json()
+        .await
+        .expect("the export");
+    assert_eq!(export["passkeys"][0]["name"], "Laptop");
+    assert!(export["passkeys"][0].get("passkey").is_none());
+}
+
+/// A disabled account can't sign in with its passkey either (the same refusal as any other).
+#[tokio::test]
+async fn a_disabled_accounts_passkey_does_not_sign_in() {
+    let Setup {
+        app,
+        client,
+        user,
+        mut authenticator,
+    } = with_a_passkey().await;
+    latchkey::domain::users::set_disabled(
+        &app.state.store,
+        &app.state.revocations,
+        &crate::helpers::operator(),
+        &user.email,
+        true,
+        app.state.clock.now(),
+    )
+    .await
+    .expect("disabling the user");
+    let browser = Browser::new(&app);
+    let form = start_sign_in(
+        &app,
+        &browser,
+        &AuthRequest::new(&client),
+        &mut authenticator,
+        0,
+    )
+    .await;
+    assert_refused(&finish_sign_in(&app, &browser, &form).await);
 }
 
 #[tokio::test]
