@@ -5,6 +5,8 @@
 use std::sync::Arc;
 
 use crate::domain::invitations::InvitationSettings;
+use crate::domain::mfa::MfaSettings;
+use crate::domain::mfa::trusted::TrustedBrowsers;
 use crate::domain::password_reset::ResetSettings;
 use crate::domain::passwords::PasswordHasher;
 use crate::domain::registration::RegistrationSettings;
@@ -38,6 +40,10 @@ pub struct AppState {
     /// Who may register, and how addresses are verified.
     pub registration: RegistrationSettings,
     pub invitations: InvitationSettings,
+    /// Second-factor policies and the limits of the second-factor step.
+    pub mfa: MfaSettings,
+    /// "Trust this browser" cookies of the second-factor step.
+    pub trusted_browsers: TrustedBrowsers,
     /// Wakes the mail sender when a request queued mail.
     pub mail_wake: Arc<tokio::sync::Notify>,
     /// Wakes the handler of forgot-password and registration requests when one was queued.

@@ -418,6 +418,7 @@ impl AuthorizationRequest {
                 family_id: None,
                 access_token_jti: None,
                 access_token_expires_at: None,
+                amr: session.amr.clone(),
             })
             .await?;
         Ok(code)

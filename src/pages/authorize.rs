@@ -18,6 +18,7 @@ use crate::domain::authentication::{self, AuthError, SignInAttempt};
 use crate::domain::authorization::AuthorizationRequest;
 use crate::domain::consent::{self, ConsentNeed};
 use crate::domain::form::Form;
+use crate::domain::mfa::amr::AuthMethods;
 use crate::domain::oauth_error::ErrorCode;
 use crate::domain::passwords::Password;
 use crate::domain::sessions::{self, SESSION_PREFIX};
@@ -219,8 +220,15 @@ pub async fn sign_in(
     // A new secret, and with it a new cookie and new CSRF tokens: whatever cookie the browser had before (maybe
     // planted) names nothing now (session fixation, OWASP ASVS 3.2.1).
     let user = &signed_in.user;
-    let (secret, session) =
-        sessions::start(&state.store, state.sessions, user, state.clock.now()).await?;
+    let (secret, session) = sessions::start(
+        &state.store,
+        state.sessions,
+        user,
+        &AuthMethods::password(),
+        state.clock.now(),
+        state.clock.now(),
+    )
+    .await?;
     let mut response = if let Some(request) = &request {
         tracing::info!(user = %user.id, client = %request.client.id, "signed in on the hosted page");
         approve(&state, &pages, request, &session, &secret, true).await?
