@@ -7,6 +7,7 @@
 
 use crate::domain::clients::{Client, GrantType};
 use crate::domain::form::Form;
+use crate::domain::mfa::amr::Acr;
 use crate::domain::oauth_error::{ErrorCode, OAuthError};
 use crate::domain::signing::KeySet;
 use crate::domain::tokens::verify::verify_id_token_hint;
@@ -36,6 +37,7 @@ pub const PARAMETERS: &[&str] = &[
     "login_hint",
     "id_token_hint",
     "response_mode",
+    "acr_values",
 ];
 
 pub use crate::domain::clients::IDENTITY_SCOPES;
@@ -108,6 +110,9 @@ pub struct AuthorizationRequest {
     /// An ID token this issuer gave the client, naming whom it believes is signed in (checked by
     /// [`Self::hinted_subject`]).
     pub id_token_hint: Option<String>,
+    /// The authentication level `acr_values` asks for (OIDC Core §3.1.2.1), when it names one Latchkey knows:
+    /// `urn:latchkey:acr:mfa` makes a password-only session pass a second factor (step-up).
+    pub acr: Option<Acr>,
 }
 
 /// Longest `id_token_hint` accepted (an ID token is well under 2 KiB).
@@ -280,7 +285,9 @@ impl AuthorizationRequest {
         {
             return Err(fail(ErrorCode::InvalidRequest, "id_token_hint is too long"));
         }
+        let acr = form.get("acr_values").and_then(Acr::requested);
         Ok(Self {
+            acr,
             client,
             redirect_uri,
             state,
@@ -369,6 +376,9 @@ impl AuthorizationRequest {
         }
         if self.prompt.consent {
             fields.push(("prompt", "consent".to_owned()));
+        }
+        if let Some(acr) = self.acr {
+            fields.push(("acr_values", acr.as_str().to_owned()));
         }
         fields
     }

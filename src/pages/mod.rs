@@ -6,15 +6,18 @@ mod answer;
 mod assets;
 pub mod authorize;
 pub mod consent;
+pub mod enrolment;
 pub mod error;
 mod fallback;
 mod forms;
 pub mod invitation;
 pub mod logout;
 pub mod messages;
+mod onward;
 pub mod password;
 pub mod registration;
 pub mod render;
+pub mod second_factor;
 pub mod security;
 pub mod settings;
 

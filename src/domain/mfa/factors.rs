@@ -42,13 +42,6 @@ pub enum FactorError {
     Mail(#[source] anyhow::Error),
 }
 
-/// A notice mail's text, in the user's language (the surface picks it).
-#[derive(Debug, Clone, Copy)]
-pub struct NoticeTexts {
-    pub subject: &'static str,
-    pub text: &'static str,
-}
-
 /// What the factor operations use.
 #[derive(Clone, Copy)]
 pub struct FactorServices<'a> {
@@ -208,17 +201,16 @@ pub enum Presented {
 
 /// Checks a presented second factor of `user_id`, under the account's brute-force limits (a wrong code counts
 /// like a wrong password, per account or device and per address). A recovery code is used up, audited and mailed
-/// (`recovery_notice`, to `email`). Answers the method it proved.
+/// (`recovery_notice`, worded by the surface in the user's language). Answers the method it proved.
 pub async fn verify(
     services: FactorServices<'_>,
-    user: (&UserId, &str),
+    user_id: &UserId,
     presented: &Presented,
     source: &Source,
     password_changed_at: i64,
-    recovery_notice: NoticeTexts,
+    recovery_notice: Mail,
     now: i64,
 ) -> Result<Method, FactorError> {
-    let (user_id, email) = user;
     let account = AccountKey::user(user_id);
     let device = source.device.as_ref().and_then(|presented| {
         services
@@ -234,16 +226,7 @@ pub async fn verify(
             Refused::Throttled(throttled) => FactorError::Throttled(throttled),
             Refused::Busy => FactorError::Busy,
         })?;
-    let result = check(
-        services,
-        user_id,
-        email,
-        presented,
-        source,
-        recovery_notice,
-        now,
-    )
-    .await;
+    let result = check(services, user_id, presented, source, recovery_notice, now).await;
     if matches!(result, Err(FactorError::WrongCode)) {
         services.throttle.failed(place).await;
     } else {
@@ -255,10 +238,10 @@ pub async fn verify(
 async fn check(
     services: FactorServices<'_>,
     user_id: &UserId,
-    email: &str,
+
     presented: &Presented,
     source: &Source,
-    recovery_notice: NoticeTexts,
+    recovery_notice: Mail,
     now: i64,
 ) -> Result<Method, FactorError> {
     let row = services
@@ -287,13 +270,9 @@ async fn check(
         }
         Presented::Recovery(text) => {
             let code = RecoveryCode::presented(text).ok_or(FactorError::WrongCode)?;
-            let notice = Mail {
-                to: email.to_owned(),
-                subject: recovery_notice.subject.to_owned(),
-                text: recovery_notice.text.to_owned(),
-            }
-            .into_outbox(services.master, now)
-            .map_err(FactorError::Mail)?;
+            let notice = recovery_notice
+                .into_outbox(services.master, now)
+                .map_err(FactorError::Mail)?;
             if !services
                 .store
                 .use_recovery_code(user_id, code.hash(), notice, now)
@@ -345,23 +324,18 @@ pub async fn regenerate_recovery_codes(
 }
 
 /// Removes every second factor of the user: by the user (`action` `UserRemoveMfa`, after re-entering their
-/// password) or by an operator (`UserResetMfa`). The user is told by mail (`notice`, to `email`); audited.
+/// password) or by an operator (`UserResetMfa`). The user is told by mail (`notice`, in their language); audited.
 pub async fn remove(
     services: FactorServices<'_>,
     actor: &Actor,
-    user: (&UserId, &str),
-    notice: NoticeTexts,
+    user_id: &UserId,
+    notice: Mail,
     action: AuditAction,
     now: i64,
 ) -> Result<bool, FactorError> {
-    let (user_id, email) = user;
-    let mail = Mail {
-        to: email.to_owned(),
-        subject: notice.subject.to_owned(),
-        text: notice.text.to_owned(),
-    }
-    .into_outbox(services.master, now)
-    .map_err(FactorError::Mail)?;
+    let mail = notice
+        .into_outbox(services.master, now)
+        .map_err(FactorError::Mail)?;
     let removed = services
         .store
         .remove_second_factors(user_id, Some(mail))

@@ -101,10 +101,10 @@ pub enum Demand {
 
 impl MfaSettings {
     /// Whether the rules require a second factor of `user` signing in to `client` (the global policy, the client's
-    /// `require_mfa`, or one of the user's roles).
-    pub fn required(&self, client: &Client, user: &User) -> bool {
+    /// `require_mfa`, or one of the user's roles); `None`: the account's own sign-in.
+    pub fn required(&self, client: Option<&Client>, user: &User) -> bool {
         self.policy == Policy::Required
-            || client.require_mfa
+            || client.is_some_and(|c| c.require_mfa)
             || user
                 .roles
                 .iter()
@@ -112,7 +112,7 @@ impl MfaSettings {
     }
 
     /// What a request for `client` by `user`, asking for `acr` (`acr_values`), demands.
-    pub fn demand(&self, client: &Client, user: &User, acr: Option<Acr>) -> Demand {
+    pub fn demand(&self, client: Option<&Client>, user: &User, acr: Option<Acr>) -> Demand {
         if acr == Some(Acr::MultiFactor) {
             Demand::StepUp
         } else if self.required(client, user) {

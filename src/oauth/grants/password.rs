@@ -75,7 +75,7 @@ pub async fn grant(
     // client's, a role's) requires to use one, would be signed in with a password alone: refused, unless the
     // operator explicitly allowed it for this client. Only after the right password, like the check above.
     if !client.password_grant_without_mfa
-        && (state.mfa.required(client, &signed_in.user)
+        && (state.mfa.required(Some(client), &signed_in.user)
             || factors::factors(&state.store, &signed_in.user.id)
                 .await?
                 .any())
