@@ -571,6 +571,15 @@ pub static ENGLISH: Messages = Messages {
 };
 
 impl Messages {
+    /// The notice of an operator's reset of the user's second factors, to `to`.
+    pub fn two_step_reset_mail(&self, to: &str) -> crate::infra::mail::Mail {
+        crate::infra::mail::Mail {
+            to: to.to_owned(),
+            subject: self.two_step_reset_mail_subject.to_owned(),
+            text: self.two_step_reset_mail_text.to_owned(),
+        }
+    }
+
     /// The invitation mail in this catalogue's language.
     pub fn invitation_mail_texts(&self) -> crate::domain::invitations::InvitationMailTexts {
         crate::domain::invitations::InvitationMailTexts {

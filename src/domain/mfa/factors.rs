@@ -326,23 +326,19 @@ pub async fn regenerate_recovery_codes(
 /// Removes every second factor of the user: by the user (`action` `UserRemoveMfa`, after re-entering their
 /// password) or by an operator (`UserResetMfa`). The user is told by mail (`notice`, in their language); audited.
 pub async fn remove(
-    services: FactorServices<'_>,
+    store: &Store,
+    master: &MasterKey,
     actor: &Actor,
     user_id: &UserId,
     notice: Mail,
     action: AuditAction,
     now: i64,
 ) -> Result<bool, FactorError> {
-    let mail = notice
-        .into_outbox(services.master, now)
-        .map_err(FactorError::Mail)?;
-    let removed = services
-        .store
-        .remove_second_factors(user_id, Some(mail))
-        .await?;
+    let mail = notice.into_outbox(master, now).map_err(FactorError::Mail)?;
+    let removed = store.remove_second_factors(user_id, Some(mail)).await?;
     if removed {
         audit::record(
-            services.store,
+            store,
             actor,
             action,
             &format!("user:{user_id}"),

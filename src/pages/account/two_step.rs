@@ -233,7 +233,8 @@ async fn confirmed_change(
                 text: messages.two_step_removed_mail_text.to_owned(),
             };
             factors::remove(
-                factor_services(&state),
+                &state.store,
+                &state.master,
                 &actor,
                 &user.id,
                 notice,
