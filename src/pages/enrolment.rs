@@ -81,11 +81,7 @@ pub(super) fn enrol_page(
     let qr = qr_svg(&uri).unwrap_or_default();
     render(
         pages,
-        if view.wrong {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::OK
-        },
+        StatusCode::OK,
         &EnrolPage {
             chrome: view.chrome,
             csrf_token: view.csrf_token,

@@ -261,13 +261,10 @@ pub async fn step_get(
     let offer_trust = state.mfa.trusted_browser_ttl > 0
         && pending.session_id.is_none()
         && demand(&state, onward, &user) == Demand::None;
+    // A GET after a refused POST (303): the page, saying why, is a success like the sign-in form's.
     Ok(render(
         &pages,
-        if wrong {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::OK
-        },
+        StatusCode::OK,
         &StepPage {
             chrome: &chrome,
             csrf_token: &pages.csrf.token(&cookie),

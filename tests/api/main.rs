@@ -35,6 +35,7 @@ mod load_shedding;
 mod lockout;
 mod logout;
 mod metrics;
+mod mfa;
 mod oauth2_client;
 mod openid_connect;
 mod outage;
