@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use crate::domain::invitations::InvitationSettings;
+use crate::domain::letters::LetterWriter;
 use crate::domain::mfa::MfaSettings;
 use crate::domain::mfa::trusted::TrustedBrowsers;
 use crate::domain::password_reset::ResetSettings;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub mfa: MfaSettings,
     /// "Trust this browser" cookies of the second-factor step.
     pub trusted_browsers: TrustedBrowsers,
+    /// Words and renders every mail in its reader's language (the pages' catalogues).
+    pub letters: Arc<dyn LetterWriter>,
     /// Wakes the mail sender when a request queued mail.
     pub mail_wake: Arc<tokio::sync::Notify>,
     /// Wakes the handler of forgot-password and registration requests when one was queued.

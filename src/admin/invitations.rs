@@ -9,7 +9,9 @@ use super::problem::Problem;
 use super::request::{caller, json_body, path_param};
 use super::respond::{json, resource};
 use crate::domain::invitations::{self, Invitation, NewInvitation};
+use crate::domain::letters::Wording;
 use crate::state::AppState;
+use crate::values::locale::Locale;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -31,6 +33,10 @@ pub struct CreateInvitation {
     pub roles: Vec<String>,
     /// The new account's tenant.
     pub tenant: Option<String>,
+    /// The language of the invitation mail (a BCP 47 tag such as `de`); unset, or a language the service does not
+    /// speak: `default_locale`.
+    #[schema(example = "de")]
+    pub locale: Option<String>,
 }
 
 #[utoipa::path(get, path = "/admin/v1/invitations", tag = "users",
@@ -59,11 +65,23 @@ pub async fn create_invitation(
 ) -> Result<HttpResponse, Problem> {
     let caller = caller(&req, &state, Access::Change).await?;
     let new: CreateInvitation = json_body(&req, &body)?;
+    let locale = match new.locale.as_deref().map(Locale::parse) {
+        None => None,
+        Some(Some(locale)) => Some(locale),
+        Some(None) => {
+            return Err(Problem::bad_request(
+                "locale must be a language tag such as de",
+            ));
+        }
+    };
     let invitation = invitations::invite(
         &state.store,
         &state.master,
         &state.invitations,
-        &crate::pages::messages::ENGLISH.invitation_mail_texts(),
+        Wording {
+            writer: state.letters.as_ref(),
+            locale: locale.as_ref(),
+        },
         NewInvitation {
             email: new.email,
             roles: new.roles,

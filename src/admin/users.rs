@@ -10,12 +10,14 @@ use super::problem::Problem;
 use super::request::{caller, if_match, json_body, path_param};
 use super::respond::{json, page_response, resource, tagged};
 use crate::domain::audit::AuditAction;
+use crate::domain::letters::{Letter, Wording};
 use crate::domain::mfa::factors;
 use crate::domain::passwords::Password;
 use crate::domain::registration;
 use crate::domain::users::{self, NewUser, User, UserChanges};
 use crate::state::AppState;
 use crate::values::ids::UserId;
+use crate::values::locale::Locale;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -73,6 +75,8 @@ pub struct CreateUser {
     /// it. Can't be combined with `email_verified: true`.
     #[serde(default)]
     pub send_verification_email: bool,
+    /// The language of the verification mail (a language tag such as `de`; default `default_locale`).
+    pub locale: Option<String>,
 }
 
 /// Changes to a user (JSON merge patch, RFC 7396): absent fields stay as they are; `tenant: null` removes it.
@@ -179,6 +183,15 @@ pub async fn create_user(
         password,
         email_verified: new.email_verified,
     };
+    let locale = match new.locale.as_deref().map(Locale::parse) {
+        None => None,
+        Some(Some(locale)) => Some(locale),
+        Some(None) => {
+            return Err(Problem::bad_request(
+                "locale must be a language tag such as de",
+            ));
+        }
+    };
     let user = if new.send_verification_email {
         let user = registration::register_for_operator(
             &state.store,
@@ -186,7 +199,10 @@ pub async fn create_user(
             registration::LinkMailer {
                 settings: &state.registration,
                 master: &state.master,
-                texts: crate::pages::messages::ENGLISH.verify_link_mail(),
+                wording: Wording {
+                    writer: state.letters.as_ref(),
+                    locale: locale.as_ref(),
+                },
             },
             user,
             &caller.actor(),
@@ -305,7 +321,13 @@ pub async fn reset_mfa(
     let caller = caller(&req, &state, Access::Change).await?;
     let user = users::get_user(&state.store, &UserId::new(path_param(&req, "id"))).await?;
     let now = state.clock.now();
-    let notice = crate::pages::messages::ENGLISH.two_step_reset_mail(&user.email);
+    // The operator's reset is mailed in the default language (an account has no language of its own).
+    let notice = Wording {
+        writer: state.letters.as_ref(),
+        locale: None,
+    }
+    .write(Letter::SecondFactorsReset)
+    .to(&user.email);
     let removed = factors::remove(
         &state.store,
         &state.master,

@@ -10,9 +10,9 @@ use tokio::task::JoinHandle;
 
 use super::services::Services;
 use crate::config::Config;
-use crate::domain::password_reset::{RequestHandling, ResetMailTexts};
+use crate::domain::password_reset::RequestHandling;
 use crate::domain::passwords::PasswordHasher;
-use crate::domain::registration::{self, RegistrationMailTexts};
+use crate::domain::registration;
 use crate::domain::signing::KeyRing;
 use crate::domain::signing::manager::KeyManager;
 use crate::infra::clock::SharedClock;
@@ -50,12 +50,7 @@ impl Background {
     /// Handles forgot-password requests off the request path: woken by each request, and every few seconds for
     /// any left over (a restart, another replica's). The answer to a request never waits for this, so its timing
     /// can't depend on the account; mails queued wake the sender.
-    pub(super) fn handle_reset_requests(
-        &mut self,
-        state: web::Data<AppState>,
-        texts: ResetMailTexts,
-        registration_texts: RegistrationMailTexts,
-    ) {
+    pub(super) fn handle_reset_requests(&mut self, state: web::Data<AppState>) {
         self.reset_requests = Some(tokio::spawn(async move {
             loop {
                 let handling = RequestHandling {
@@ -63,7 +58,7 @@ impl Background {
                     master: &state.master,
                     throttle: &state.throttle,
                     settings: &state.reset,
-                    texts: &texts,
+                    letters: state.letters.as_ref(),
                 };
                 match handling.handle_requests(state.clock.now()).await {
                     Ok(0) => {}
@@ -77,7 +72,7 @@ impl Background {
                     master: &state.master,
                     throttle: &state.throttle,
                     settings: &state.registration,
-                    texts: &registration_texts,
+                    letters: state.letters.as_ref(),
                     metrics: &state.metrics,
                 };
                 match registrations.handle_requests(state.clock.now()).await {

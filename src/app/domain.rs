@@ -5,6 +5,7 @@ use std::sync::Arc;
 use super::services::Services;
 use crate::config::Config;
 use crate::domain::invitations::InvitationSettings;
+use crate::domain::letters::LetterWriter;
 use crate::domain::mfa::MfaSettings;
 use crate::domain::mfa::trusted::TrustedBrowsers;
 use crate::domain::password_reset::ResetSettings;
@@ -29,6 +30,7 @@ pub(super) struct Parts {
     pub mail_wake: Arc<tokio::sync::Notify>,
     /// Whether the browser cookie is `Secure` (served over https): device cookies follow it.
     pub secure_cookies: bool,
+    pub letters: Arc<dyn LetterWriter>,
 }
 
 /// The application state. Redis, when configured, is filled from the revocation log before the first request.
@@ -40,6 +42,7 @@ pub(super) async fn app_state(config: &Config, parts: Parts) -> AppState {
         metrics,
         mail_wake,
         secure_cookies,
+        letters,
     } = parts;
     let tokens = TokenSettings {
         issuer: config.issuer(),
@@ -117,6 +120,7 @@ pub(super) async fn app_state(config: &Config, parts: Parts) -> AppState {
             ttl: config.invitation_ttl.as_secs(),
             public_url: config.public_url(),
         },
+        letters,
         registration: RegistrationSettings {
             mode: config.registration,
             email_domains: config

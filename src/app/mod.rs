@@ -14,6 +14,7 @@ use actix_web::dev::Server;
 use actix_web::web;
 
 pub use services::Services;
+pub use surfaces::letters;
 
 use crate::config::{Config, IssuerUrl};
 use crate::domain::signing::KeyRing;
@@ -112,8 +113,7 @@ impl Application {
             None => None,
         };
         let secure_cookies = surfaces.pages.cookie.secure;
-        let reset_texts = surfaces.pages.chrome.messages.reset_mail_texts();
-        let registration_texts = surfaces.pages.chrome.messages.registration_mail_texts();
+        let letters = surfaces.pages.letters.clone();
         let parts = domain::Parts {
             services,
             keys,
@@ -121,9 +121,10 @@ impl Application {
             metrics,
             mail_wake,
             secure_cookies,
+            letters,
         };
         let state = web::Data::new(domain::app_state(&config, parts).await);
-        background.handle_reset_requests(state.clone(), reset_texts, registration_texts);
+        background.handle_reset_requests(state.clone());
         let server = server::serve(&config, state.clone(), surfaces, listener)?;
         tracing::info!(
             address = %std::net::SocketAddr::new(config.bind.ip(), port),

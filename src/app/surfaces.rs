@@ -7,8 +7,12 @@ use super::services::Services;
 use crate::config::Config;
 use crate::domain::signing::MasterKey;
 use crate::infra::clock::SharedClock;
+use crate::pages::catalogue::{CatalogueSettings, Catalogues};
+use crate::pages::letters::Letters;
 use crate::pages::security::{CookiePolicy, Csrf};
-use crate::pages::{Chrome, PageSettings, messages};
+use crate::pages::settings::Branding;
+use crate::pages::{Chrome, PageSettings};
+use crate::values::locale::Locale;
 
 /// The service's own clock as the admin verifier's wall clock (intervals stay monotonic), so that what the issuer
 /// dates and what the admin API checks are one time.
@@ -44,25 +48,26 @@ pub(super) fn page_settings(
         ),
         None => None,
     };
+    let catalogues = Arc::new(catalogues(config)?);
     Ok(PageSettings {
-        chrome: Chrome {
-            product_name: config.product_name.clone(),
-            logo_url: config.logo_url.clone(),
-            logo_dark_url: config.logo_dark_url.clone(),
-            favicon_url: config
-                .favicon_url
-                .clone()
-                .unwrap_or_else(|| "/assets/favicon.svg".to_owned()),
-            theme_stylesheet: theme_css.is_some(),
-            footer_links: Chrome::footer_links(
-                &messages::ENGLISH,
-                config.terms_url.as_deref(),
-                config.privacy_url.as_deref(),
-                config.support_url.as_deref(),
-            ),
-            messages: &messages::ENGLISH,
-            app: None,
-        },
+        chromes: Chrome::for_each_language(
+            &catalogues,
+            &Branding {
+                product_name: config.product_name.clone(),
+                logo_url: config.logo_url.clone(),
+                logo_dark_url: config.logo_dark_url.clone(),
+                favicon_url: config
+                    .favicon_url
+                    .clone()
+                    .unwrap_or_else(|| "/assets/favicon.svg".to_owned()),
+                theme_stylesheet: theme_css.is_some(),
+                terms_url: config.terms_url.clone(),
+                privacy_url: config.privacy_url.clone(),
+                support_url: config.support_url.clone(),
+            },
+        ),
+        letters: Arc::new(Letters::new(catalogues.clone(), &config.product_name)),
+        catalogues,
         cookie: CookiePolicy::for_issuer(issuer).with_public_url(&config.public_url()),
         csrf: Csrf::new(master.derive_hmac_key("csrf")),
         theme_css,
@@ -71,6 +76,38 @@ pub(super) fn page_settings(
         consent_key: master.derive_hmac_key("consent"),
         scope_descriptions: config.scope_descriptions.clone(),
     })
+}
+
+/// The message catalogues: the shipped languages and the operator's `locales_dir`, checked and worded once (a
+/// broken file stops the start, naming file and line); what they lack or don't use is logged.
+pub(crate) fn catalogues(config: &Config) -> anyhow::Result<Catalogues> {
+    let default_locale = Locale::parse(&config.default_locale).ok_or_else(|| {
+        anyhow::anyhow!(
+            "default_locale {}: not a language tag",
+            config.default_locale
+        )
+    })?;
+    let (catalogues, warnings) = Catalogues::load(&CatalogueSettings {
+        product_name: config.product_name.clone(),
+        reset_ttl: config.password_reset_ttl.as_secs(),
+        verification_ttl: config.email_verification_ttl.as_secs(),
+        invitation_ttl: config.invitation_ttl.as_secs(),
+        default_locale,
+        locales_dir: config.locales_dir.clone(),
+    })
+    .map_err(|e| anyhow::anyhow!("message catalogues: {e}"))?;
+    for warning in warnings {
+        tracing::warn!("message catalogues: {warning}");
+    }
+    Ok(catalogues)
+}
+
+/// The mails, worded from the catalogues: for the command line, which mails without serving pages.
+pub fn letters(config: &Config) -> anyhow::Result<Letters> {
+    Ok(Letters::new(
+        Arc::new(catalogues(config)?),
+        &config.product_name,
+    ))
 }
 
 /// The admin API's settings. Its verifier reads this process's own JWKS over loopback, as a resource server reads

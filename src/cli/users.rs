@@ -11,9 +11,11 @@ use crate::app::Services;
 use crate::config::Config;
 use crate::domain::audit::Actor;
 use crate::domain::invitations::{self, InvitationSettings, NewInvitation};
+use crate::domain::letters::Wording;
 use crate::domain::passwords::Password;
 use crate::domain::user_import::{self, ImportReport};
 use crate::domain::users::{self, NewUser};
+use crate::values::locale::Locale;
 
 #[derive(Debug, Subcommand)]
 pub enum UsersCommand {
@@ -82,6 +84,9 @@ pub enum UsersCommand {
         /// The new account's `tenant` claim
         #[arg(long)]
         tenant: Option<String>,
+        /// The language of the invitation mail (en, de, fr, es or one added in locales_dir; default: default_locale)
+        #[arg(long, value_parser = parse_locale)]
+        locale: Option<Locale>,
         #[command(flatten)]
         output: Output,
     },
@@ -204,7 +209,13 @@ pub(super) async fn run(command: UsersCommand, config: &Config) -> anyhow::Resul
         }
         UsersCommand::ResetMfa { user, output } => {
             let user = users::lookup(&services.store, &user).await?;
-            let notice = crate::pages::messages::ENGLISH.two_step_reset_mail(&user.email);
+            let letters = crate::app::letters(config)?;
+            let notice = Wording {
+                writer: &letters,
+                locale: None,
+            }
+            .write(crate::domain::letters::Letter::SecondFactorsReset)
+            .to(&user.email);
             let removed = crate::domain::mfa::factors::remove(
                 &services.store,
                 &services.master,
@@ -230,8 +241,10 @@ pub(super) async fn run(command: UsersCommand, config: &Config) -> anyhow::Resul
             email,
             roles,
             tenant,
+            locale,
             output,
         } => {
+            let letters = crate::app::letters(config)?;
             let settings = InvitationSettings {
                 ttl: config.invitation_ttl.as_secs(),
                 public_url: config.public_url(),
@@ -240,7 +253,10 @@ pub(super) async fn run(command: UsersCommand, config: &Config) -> anyhow::Resul
                 &services.store,
                 &services.master,
                 &settings,
-                &crate::pages::messages::ENGLISH.invitation_mail_texts(),
+                Wording {
+                    writer: &letters,
+                    locale: locale.as_ref(),
+                },
                 NewInvitation {
                     email,
                     roles,
@@ -357,6 +373,11 @@ async fn import(
 }
 
 /// Reads a password from standard input: the whole input, without its final newline.
+/// `--locale`: a language tag.
+fn parse_locale(tag: &str) -> Result<Locale, String> {
+    Locale::parse(tag).ok_or_else(|| format!("{tag:?} is not a language tag (such as de or pt-BR)"))
+}
+
 fn read_password_from_stdin() -> anyhow::Result<String> {
     let mut text = String::new();
     std::io::stdin()

@@ -105,6 +105,10 @@ pub struct Config {
     pub terms_url: Option<String>,
     pub privacy_url: Option<String>,
     pub support_url: Option<String>,
+    /// The language of pages and mail when neither `ui_locales` nor `Accept-Language` names one Latchkey speaks.
+    pub default_locale: String,
+    /// A folder of the operator's Fluent catalogues, `<language>/*.ftl`: override any message, or add a language.
+    pub locales_dir: Option<PathBuf>,
     /// The public base URL users reach the pages at; links in mail are built from it. Defaults to the issuer.
     pub public_url: Option<IssuerUrl>,
     /// How long a password-reset link works.
@@ -204,6 +208,8 @@ impl Default for Config {
             terms_url: None,
             privacy_url: None,
             support_url: None,
+            default_locale: "en".to_owned(),
+            locales_dir: None,
             public_url: None,
             password_reset_ttl: HumanDuration::from_secs(3_600),
             registration: RegistrationMode::Closed,

@@ -167,6 +167,10 @@ fn hosted_pages(config: &Config) -> Check {
             },
         )?;
     }
+    ensure(
+        crate::values::locale::Locale::parse(&config.default_locale).is_some(),
+        || "default_locale must be a language tag such as en, de or pt-BR".into(),
+    )?;
     let verification_ttl = config.email_verification_ttl.0;
     ensure(
         verification_ttl >= Duration::from_secs(600)

@@ -9,14 +9,14 @@
 
 use crate::domain::audit::{self, Actor, AuditAction, AuditRecord};
 use crate::domain::authentication::{self, AuthError, SignInAttempt};
+use crate::domain::letters::{Letter, Wording};
 use crate::domain::passwords::{Password, PasswordError, PasswordHasher};
-use crate::domain::registration::{self, LinkMail, NewLink, RegistrationSettings};
+use crate::domain::registration::{self, LinkMailer, NewLink, RegistrationSettings};
 use crate::domain::revocation::{RevocationError, Revocations};
 use crate::domain::signing::MasterKey;
 use crate::domain::throttle::AccountKey;
 use crate::domain::throttle::{Source, Throttle};
 use crate::domain::users::{self, Login, User, UserChanges, UserError};
-use crate::infra::mail::Mail;
 use crate::infra::metrics::Metrics;
 use crate::store::account::{FamilySummary, PasswordChange};
 use crate::store::sessions::SessionRow;
@@ -113,13 +113,6 @@ impl AccountActor<'_> {
     }
 }
 
-/// The notice a password change mails, in the page's language.
-#[derive(Debug, Clone, Copy)]
-pub struct ChangedMailTexts {
-    pub subject: &'static str,
-    pub text: &'static str,
-}
-
 /// Where the user is signed in: browser sessions and the apps' refresh-token families.
 #[derive(Debug, Clone)]
 pub struct Devices {
@@ -208,18 +201,16 @@ pub async fn change_password(
     actor: &AccountActor<'_>,
     current: &Password,
     new: &Password,
-    texts: ChangedMailTexts,
+    wording: Wording<'_>,
     now: i64,
 ) -> Result<(), AccountError> {
     let (user, verified_hash) = check_password(services, actor, current, now).await?;
     let new_hash = services.hasher.hash(new).await?;
-    let notice = Mail {
-        to: user.email.clone(),
-        subject: texts.subject.to_owned(),
-        text: texts.text.to_owned(),
-    }
-    .into_outbox(services.master, now)
-    .map_err(AccountError::Mail)?;
+    let notice = wording
+        .write(Letter::AccountPasswordChanged)
+        .to(&user.email)
+        .into_outbox(services.master, now)
+        .map_err(AccountError::Mail)?;
     // Read after the slow hash, just before the transaction: every access token signed up to here dies.
     let revoked_at_ms = services.revocations.user_revocation_ms(now);
     let changed = services
@@ -296,7 +287,7 @@ pub async fn request_email_change(
     settings: &RegistrationSettings,
     new_email: &str,
     password: &Password,
-    texts: LinkMail,
+    wording: Wording<'_>,
     now: i64,
 ) -> Result<String, AccountError> {
     let new_email = users::normalize_email(new_email)?;
@@ -313,9 +304,11 @@ pub async fn request_email_change(
         return Err(AccountError::Throttled);
     }
     let (link, mail) = registration::verification_link(
-        settings,
-        services.master,
-        texts,
+        LinkMailer {
+            settings,
+            master: services.master,
+            wording,
+        },
         NewLink {
             user: actor.user_id,
             email: &new_email,

@@ -38,6 +38,7 @@ pub const PARAMETERS: &[&str] = &[
     "id_token_hint",
     "response_mode",
     "acr_values",
+    "ui_locales",
 ];
 
 pub use crate::domain::clients::IDENTITY_SCOPES;
@@ -113,7 +114,13 @@ pub struct AuthorizationRequest {
     /// The authentication level `acr_values` asks for (OIDC Core §3.1.2.1), when it names one Latchkey knows:
     /// `urn:latchkey:acr:mfa` makes a password-only session pass a second factor (step-up).
     pub acr: Option<Acr>,
+    /// OIDC Core §3.1.2.1: the end user's preferred languages for the pages, space-separated (carried through the
+    /// request's pages so that each speaks them).
+    pub ui_locales: Option<String>,
 }
+
+/// Longest `ui_locales` carried (a handful of language tags).
+const MAX_UI_LOCALES_LEN: usize = 256;
 
 /// Longest `id_token_hint` accepted (an ID token is well under 2 KiB).
 const MAX_ID_TOKEN_HINT_LEN: usize = 8 * 1024;
@@ -286,6 +293,11 @@ impl AuthorizationRequest {
             return Err(fail(ErrorCode::InvalidRequest, "id_token_hint is too long"));
         }
         let acr = form.get("acr_values").and_then(Acr::requested);
+        // A hint, never an error (OIDC Core §3.1.2.1: "an error SHOULD NOT result"): too long is dropped.
+        let ui_locales = form
+            .get("ui_locales")
+            .filter(|l| !l.trim().is_empty() && l.len() <= MAX_UI_LOCALES_LEN)
+            .map(str::to_owned);
         Ok(Self {
             acr,
             client,
@@ -298,6 +310,7 @@ impl AuthorizationRequest {
             max_age,
             login_hint,
             id_token_hint,
+            ui_locales,
         })
     }
 
@@ -365,6 +378,7 @@ impl AuthorizationRequest {
             ("state", &self.state),
             ("nonce", &self.nonce),
             ("code_challenge", &self.code_challenge),
+            ("ui_locales", &self.ui_locales),
         ];
         for (name, value) in optional {
             if let Some(value) = value {

@@ -6,10 +6,10 @@
 use serde::Serialize;
 
 use crate::domain::audit::{self, Actor, AuditAction};
+use crate::domain::letters::{Letter, Wording};
 use crate::domain::passwords::{Password, PasswordHasher};
 use crate::domain::signing::MasterKey;
 use crate::domain::users::{UserError, check_roles, check_tenant, check_username, normalize_email};
-use crate::infra::mail::Mail;
 use crate::store::invitations::InvitationRow;
 use crate::store::users::NewUserRow;
 use crate::store::{Store, StoreError};
@@ -32,13 +32,6 @@ pub struct InvitationSettings {
     pub ttl: i64,
     /// The base URL links are built from (`public_url`, else the issuer).
     pub public_url: String,
-}
-
-/// The texts of the invitation mail; `text` holds `{link}` and `{days}`.
-#[derive(Debug, Clone, Copy)]
-pub struct InvitationMailTexts {
-    pub subject: &'static str,
-    pub text: &'static str,
 }
 
 /// What an operator asks for.
@@ -97,7 +90,7 @@ pub async fn invite(
     store: &Store,
     master: &MasterKey,
     settings: &InvitationSettings,
-    texts: &InvitationMailTexts,
+    wording: Wording<'_>,
     new: NewInvitation,
     actor: &Actor,
     now: i64,
@@ -114,16 +107,11 @@ pub async fn invite(
         settings.public_url.trim_end_matches('/'),
         token.expose()
     );
-    let mail = Mail {
-        to: email.clone(),
-        subject: texts.subject.to_owned(),
-        text: texts
-            .text
-            .replace("{link}", &link)
-            .replace("{days}", &(settings.ttl / 86_400).max(1).to_string()),
-    }
-    .into_outbox(master, now)
-    .map_err(|e| UserError::Store(StoreError::Unavailable(e)))?;
+    let mail = wording
+        .write(Letter::Invitation { link: &link })
+        .to(&email)
+        .into_outbox(master, now)
+        .map_err(|e| UserError::Store(StoreError::Unavailable(e)))?;
     let row = InvitationRow {
         id: uuid::Uuid::now_v7().to_string(),
         token_hash: token.hash(),

@@ -11,6 +11,7 @@ pub mod consent;
 pub(crate) mod dummy_hashes;
 pub mod form;
 pub mod invitations;
+pub mod letters;
 pub mod mfa;
 pub mod oauth_error;
 pub mod password_formats;

@@ -4,14 +4,15 @@
 
 use actix_web::cookie::Cookie;
 
+use crate::domain::letters::{Letter, LetterWriter, Wording};
 use crate::domain::passwords::{Password, PasswordError, PasswordHasher};
 use crate::domain::revocation::Revocations;
 use crate::domain::signing::MasterKey;
 use crate::domain::throttle::{AccountKey, DeviceCookies, Throttle};
 use crate::domain::users::normalize_email;
-use crate::infra::mail::Mail;
 use crate::store::password_resets::{ResetRequestRow, ResetRow};
 use crate::store::{Store, StoreError};
+use crate::values::locale::Locale;
 use crate::values::secret::PlainToken;
 
 /// Prefix of reset tokens, so secret scanners can recognise one.
@@ -36,25 +37,17 @@ pub enum ResetError {
     Password(#[from] PasswordError),
 }
 
-/// The texts of the mails a reset sends, in the language of the page that asked (the surface picks them from its
-/// catalogue). `reset_text` holds `{link}` and `{minutes}` where the link and its lifetime go.
-#[derive(Debug, Clone, Copy)]
-pub struct ResetMailTexts {
-    pub reset_subject: &'static str,
-    pub reset_text: &'static str,
-    pub changed_subject: &'static str,
-    pub changed_text: &'static str,
-}
-
 /// Takes "I forgot my password" for `email`: queued, when it is an address at all, for
 /// [`RequestHandling::handle_requests`]. The same single insert whatever the address: nothing here depends on
 /// whether an account exists, so neither does the answer's timing (DESIGN.md §20). `return_to` (an authorization
 /// request the caller checked) goes into the mailed link, so the user ends up back in the application (DESIGN.md
-/// §23). `true` when something was queued.
+/// §23). `locale` is the language of the page that asked: the mail, written later, speaks it. `true` when
+/// something was queued.
 pub async fn request(
     store: &Store,
     email: &str,
     return_to: Option<&str>,
+    locale: Option<&Locale>,
     now: i64,
 ) -> Result<bool, ResetError> {
     let Ok(email) = normalize_email(email) else {
@@ -66,6 +59,7 @@ pub async fn request(
             email,
             created_at: now,
             return_to: return_to.map(str::to_owned),
+            locale: locale.map(ToString::to_string),
         })
         .await?;
     Ok(true)
@@ -80,7 +74,7 @@ pub struct RequestHandling<'a> {
     pub master: &'a MasterKey,
     pub throttle: &'a Throttle,
     pub settings: &'a ResetSettings,
-    pub texts: &'a ResetMailTexts,
+    pub letters: &'a dyn LetterWriter,
 }
 
 impl RequestHandling<'_> {
@@ -121,15 +115,11 @@ impl RequestHandling<'_> {
             self.settings.public_url.trim_end_matches('/'),
             link_query(&token, request.return_to.as_deref())
         );
-        let mail = Mail {
-            to: user.email.clone(),
-            subject: self.texts.reset_subject.to_owned(),
-            text: self
-                .texts
-                .reset_text
-                .replace("{link}", &link)
-                .replace("{minutes}", &(self.settings.ttl / 60).to_string()),
-        };
+        let locale = request.locale.as_deref().and_then(Locale::parse);
+        let mail = self
+            .letters
+            .write(locale.as_ref(), Letter::PasswordReset { link: &link })
+            .to(&user.email);
         let row = ResetRow {
             token_hash: token.hash(),
             user_id: user.id,
@@ -195,7 +185,7 @@ pub async fn complete(
     master: &MasterKey,
     revocations: &Revocations,
     throttle: &Throttle,
-    texts: &ResetMailTexts,
+    wording: Wording<'_>,
     token: &PlainToken,
     password: &Password,
     now: i64,
@@ -205,12 +195,10 @@ pub async fn complete(
         return Ok(None);
     };
     let password_hash = hasher.hash(password).await?;
-    let notice = Mail {
-        to: email,
-        subject: texts.changed_subject.to_owned(),
-        text: texts.changed_text.to_owned(),
-    }
-    .into_outbox(master, now)?;
+    let notice = wording
+        .write(Letter::PasswordChanged)
+        .to(&email)
+        .into_outbox(master, now)?;
     // Read after the new password's hash, just before the transaction: the user's tokens signed up to here die.
     let revoked_at_ms = revocations.user_revocation_ms(now);
     let done = store

@@ -11,11 +11,11 @@
 //! The link's `GET` only shows a button, because mail scanners open links; the `POST` verifies the address once.
 
 use crate::domain::audit::{self, Actor, AuditAction};
+use crate::domain::letters::{Letter, LetterWriter, Wording};
 use crate::domain::passwords::{Password, PasswordError, PasswordHasher};
 use crate::domain::signing::MasterKey;
 use crate::domain::throttle::{AccountKey, Throttle};
 use crate::domain::users::{self, NewUser, SOURCE_REGISTRATION, User, UserError, normalize_email};
-use crate::infra::mail::Mail;
 use crate::infra::metrics::Metrics;
 use crate::store::registrations::{
     KIND_REGISTER, KIND_RESEND, RegistrationRequestRow, UsedVerification, VerificationRow,
@@ -23,6 +23,7 @@ use crate::store::registrations::{
 use crate::store::users::NewUserRow;
 use crate::store::{Store, StoreError};
 use crate::values::ids::UserId;
+use crate::values::locale::Locale;
 use crate::values::roles::Roles;
 use crate::values::secret::PlainToken;
 
@@ -83,21 +84,14 @@ pub enum RegistrationError {
     Store(#[from] StoreError),
 }
 
-/// The texts of the mails, in the language of the page that asked. `verify_text` holds `{link}` and `{hours}`.
-#[derive(Debug, Clone, Copy)]
-pub struct RegistrationMailTexts {
-    pub verify_subject: &'static str,
-    pub verify_text: &'static str,
-    pub exists_subject: &'static str,
-    pub exists_text: &'static str,
-}
-
 /// What a person typed on the registration page.
 pub struct Registration<'a> {
     pub email: &'a str,
     pub password: &'a Password,
     /// The authorization request the registration started from (a query string), if any.
     pub return_to: Option<&'a str>,
+    /// The language of the page: the verification mail speaks it.
+    pub locale: Option<&'a Locale>,
 }
 
 /// Takes a registration: checked against the policy, the password hashed, and queued for
@@ -128,6 +122,7 @@ pub async fn register(
                 .filter(|r| r.len() <= MAX_RETURN_TO)
                 .map(str::to_owned),
             created_at: now,
+            locale: registration.locale.map(ToString::to_string),
         })
         .await?;
     Ok(())
@@ -151,9 +146,7 @@ pub async fn register_for_operator(
     };
     let (row, user) = users::prepare_user(hasher, new, SOURCE_REGISTRATION, now).await?;
     let (link, mail) = verification_link(
-        mailer.settings,
-        mailer.master,
-        mailer.texts,
+        mailer,
         NewLink {
             user: &user.id,
             email: &user.email,
@@ -178,7 +171,12 @@ pub async fn register_for_operator(
 
 /// Asks for a new verification link for `email`: queued when it is an address at all, answered the same either way.
 /// `true` when something was queued.
-pub async fn resend(store: &Store, email: &str, now: i64) -> Result<bool, StoreError> {
+pub async fn resend(
+    store: &Store,
+    email: &str,
+    locale: Option<&Locale>,
+    now: i64,
+) -> Result<bool, StoreError> {
     let Ok(email) = normalize_email(email) else {
         return Ok(false);
     };
@@ -190,6 +188,7 @@ pub async fn resend(store: &Store, email: &str, now: i64) -> Result<bool, StoreE
             password_hash: None,
             return_to: None,
             created_at: now,
+            locale: locale.map(ToString::to_string),
         })
         .await?;
     Ok(true)
@@ -207,7 +206,7 @@ pub struct RequestHandling<'a> {
     pub master: &'a MasterKey,
     pub throttle: &'a Throttle,
     pub settings: &'a RegistrationSettings,
-    pub texts: &'a RegistrationMailTexts,
+    pub letters: &'a dyn LetterWriter,
     pub metrics: &'a Metrics,
 }
 
@@ -280,15 +279,15 @@ impl RequestHandling<'_> {
                 if user.disabled || self.mail_limited(&user.id).await {
                     return Ok(false);
                 }
-                let mail = Mail {
-                    to: user.email.clone(),
-                    subject: self.texts.exists_subject.to_owned(),
-                    text: self
-                        .texts
-                        .exists_text
-                        .replace("{link}", &self.page("/password/forgot")),
-                }
-                .into_outbox(self.master, now)?;
+                let link = self.page("/password/forgot");
+                let mail = self
+                    .letters
+                    .write(
+                        locale(request).as_ref(),
+                        Letter::AddressTaken { link: &link },
+                    )
+                    .to(&user.email)
+                    .into_outbox(self.master, now)?;
                 Ok(self
                     .store
                     .complete_registration_request(&request.id, None, None, mail)
@@ -329,12 +328,15 @@ impl RequestHandling<'_> {
         request: &RegistrationRequestRow,
         now: i64,
     ) -> anyhow::Result<(VerificationRow, crate::store::outbox::OutboxRow)> {
+        let locale = locale(request);
         verification_link(
-            self.settings,
-            self.master,
-            LinkMail {
-                subject: self.texts.verify_subject,
-                text: self.texts.verify_text,
+            LinkMailer {
+                settings: self.settings,
+                master: self.master,
+                wording: Wording {
+                    writer: self.letters,
+                    locale: locale.as_ref(),
+                },
             },
             NewLink {
                 user,
@@ -351,11 +353,9 @@ impl RequestHandling<'_> {
     }
 }
 
-/// The texts of a mailed link: `text` holds `{link}` and `{hours}`.
-#[derive(Debug, Clone, Copy)]
-pub struct LinkMail {
-    pub subject: &'static str,
-    pub text: &'static str,
+/// The language of the page a queued request came from.
+fn locale(request: &RegistrationRequestRow) -> Option<Locale> {
+    request.locale.as_deref().and_then(Locale::parse)
 }
 
 /// What mailing a verification link needs.
@@ -363,7 +363,7 @@ pub struct LinkMail {
 pub struct LinkMailer<'a> {
     pub settings: &'a RegistrationSettings,
     pub master: &'a MasterKey,
-    pub texts: LinkMail,
+    pub wording: Wording<'a>,
 }
 
 /// What a new verification link is for.
@@ -376,36 +376,35 @@ pub struct NewLink<'a> {
     pub return_to: Option<String>,
 }
 
-/// A new verification link, stored only as its hash, and its mail (sealed into the outbox row).
+/// A new verification link, stored only as its hash, and its mail (sealed into the outbox row): a change of
+/// address gets the change letter, anything else the verification letter.
 pub fn verification_link(
-    settings: &RegistrationSettings,
-    master: &MasterKey,
-    texts: LinkMail,
+    mailer: LinkMailer<'_>,
     link: NewLink<'_>,
     now: i64,
 ) -> anyhow::Result<(VerificationRow, crate::store::outbox::OutboxRow)> {
     let token = PlainToken::generate(VERIFICATION_PREFIX);
     let url = format!(
         "{}/verify-email?token={}",
-        settings.public_url.trim_end_matches('/'),
+        mailer.settings.public_url.trim_end_matches('/'),
         token.expose()
     );
-    let mail = Mail {
-        to: link.email.to_owned(),
-        subject: texts.subject.to_owned(),
-        text: texts
-            .text
-            .replace("{link}", &url)
-            .replace("{hours}", &(settings.verification_ttl / 3600).to_string()),
-    }
-    .into_outbox(master, now)?;
+    let letter = match link.previous_email {
+        Some(_) => Letter::ChangeEmail { link: &url },
+        None => Letter::VerifyEmail { link: &url },
+    };
+    let mail = mailer
+        .wording
+        .write(letter)
+        .to(link.email)
+        .into_outbox(mailer.master, now)?;
     let row = VerificationRow {
         token_hash: token.hash(),
         user_id: link.user.clone(),
         email: link.email.to_owned(),
         return_to: link.return_to,
         created_at: now,
-        expires_at: now + settings.verification_ttl,
+        expires_at: now + mailer.settings.verification_ttl,
         used_at: None,
         previous_email: link.previous_email.map(str::to_owned),
     };
@@ -449,13 +448,6 @@ pub enum Verified {
     AddressTaken,
 }
 
-/// The notice a change of address mails to the old address: `text` holds `{email}` (the new address).
-#[derive(Debug, Clone, Copy)]
-pub struct ChangedAddressMail {
-    pub subject: &'static str,
-    pub text: &'static str,
-}
-
 /// Verifies the address through the link's `token`, once, for a person at `address`; a change link moves the
 /// account to its address and mails `notice` to the old one. `None` when the link is unknown, used, expired, its
 /// user disabled or no longer at the address it starts from.
@@ -464,7 +456,7 @@ pub async fn verify(
     master: &MasterKey,
     metrics: &Metrics,
     token: &PlainToken,
-    notice: ChangedAddressMail,
+    wording: Wording<'_>,
     address: std::net::IpAddr,
     now: i64,
 ) -> Result<Option<Verified>, VerifyError> {
@@ -473,13 +465,13 @@ pub async fn verify(
     let notice = match store.find_verification(&hash).await? {
         Some(link) => match &link.previous_email {
             Some(previous) => Some(
-                Mail {
-                    to: previous.clone(),
-                    subject: notice.subject.to_owned(),
-                    text: notice.text.replace("{email}", &link.email),
-                }
-                .into_outbox(master, now)
-                .map_err(VerifyError::Mail)?,
+                wording
+                    .write(Letter::AddressChanged {
+                        new_email: &link.email,
+                    })
+                    .to(previous)
+                    .into_outbox(master, now)
+                    .map_err(VerifyError::Mail)?,
             ),
             None => None,
         },

@@ -29,6 +29,10 @@ pub struct Mail {
     pub to: String,
     pub subject: String,
     pub text: String,
+    /// The same message in HTML, sent with `text` as multipart/alternative (RFC 2046 §5.1.4). Absent in rows
+    /// sealed before mail had it (they are still delivered, as plain text).
+    #[serde(default)]
+    pub html: Option<String>,
 }
 
 impl Mail {
@@ -171,12 +175,19 @@ impl Sender {
             .master
             .open(&context(&row.id), &row.master_key_id, &row.sealed_message)?;
         let mail: Mail = serde_json::from_slice(&plain)?;
-        let message = lettre::Message::builder()
+        let builder = lettre::Message::builder()
             .from(self.from.clone())
             .to(mail.to.parse()?)
-            .subject(mail.subject)
-            .header(lettre::message::header::ContentType::TEXT_PLAIN)
-            .body(mail.text)?;
+            .subject(mail.subject);
+        let message = match mail.html {
+            // Plain text first: clients show the last part they can render (RFC 2046 §5.1.4).
+            Some(html) => builder.multipart(lettre::message::MultiPart::alternative_plain_html(
+                mail.text, html,
+            ))?,
+            None => builder
+                .header(lettre::message::header::ContentType::TEXT_PLAIN)
+                .body(mail.text)?,
+        };
         self.transport.send(message).await
     }
 }

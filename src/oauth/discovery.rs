@@ -43,6 +43,8 @@ struct Metadata<'a> {
     prompt_values_supported: [&'static str; 4],
     /// Latchkey's authentication levels (OIDC Discovery §3): `acr_values` may ask for one (step-up).
     acr_values_supported: [&'static str; 2],
+    /// OIDC Discovery §3: the languages of the pages, for `ui_locales` (OIDC Core §3.1.2.1).
+    ui_locales_supported: Vec<String>,
     /// RFC 9207: every authorization response carries `iss`.
     authorization_response_iss_parameter_supported: bool,
     claims_parameter_supported: bool,
@@ -133,6 +135,12 @@ async fn metadata(state: web::Data<AppState>) -> Result<HttpResponse, OAuthError
         ],
         prompt_values_supported: ["none", "login", "consent", "select_account"],
         acr_values_supported: Acr::ALL.map(Acr::as_str),
+        ui_locales_supported: state
+            .letters
+            .locales()
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
         authorization_response_iss_parameter_supported: true,
         claims_parameter_supported: false,
         request_parameter_supported: false,

@@ -61,7 +61,7 @@ pub(super) async fn refused(
             };
             match client {
                 Some(client) => {
-                    Ok(error.render_for_app(pages, &pages.chrome.for_client(&client), req))
+                    Ok(error.render_for_app(pages, &pages.chrome(req).for_client(&client), req))
                 }
                 None => Err(error),
             }

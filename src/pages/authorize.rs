@@ -11,6 +11,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use super::answer::{redirect_error, refused};
 use super::error::PageError;
 use super::forms::query;
+use super::language::remember_ui_locales;
 use super::onward::{ACCOUNT, MAX_LOGIN_LEN, Onward, RETURN_TO};
 use super::render::{SignInPage, render};
 use super::second_factor;
@@ -56,6 +57,11 @@ async fn authorize(
     pages: &PageSettings,
     raw: &[u8],
 ) -> Result<HttpResponse, PageError> {
+    // OIDC Core §3.1.2.1 `ui_locales`, from the query or the POSTed request: the pages (and any error page) of
+    // this request speak it; the sign-in form carries it on.
+    if let Ok(form) = Form::parse(raw) {
+        remember_ui_locales(req, &form);
+    }
     let request = match AuthorizationRequest::parse(&state.store, raw).await {
         Ok(request) => request,
         Err(e) => return refused(state, pages, req, e, raw).await,
@@ -78,7 +84,7 @@ async fn authorize(
             .hints_match(&state.store, session, hinted.as_ref())
             .await?
     {
-        return second_factor::continue_session(state, pages, &request, session, cookie).await;
+        return second_factor::continue_session(state, pages, req, &request, session, cookie).await;
     }
     if request.prompt.none {
         // OIDC Core §3.1.2.6: no interaction allowed, and it would be needed.
@@ -108,7 +114,7 @@ async fn authorize(
         problem,
         signed_in_as: signed_in_as.as_deref(),
     };
-    Ok(form.render(pages, state, cookie))
+    Ok(form.render(pages, req, state, cookie))
 }
 
 /// `GET /login[?problem=…&login_hint=…]`: the account's own sign-in (no application: it leads to `/account`), or
@@ -137,7 +143,7 @@ pub async fn sign_in_form_get(
         problem: query.get("problem").and_then(Problem::from_code),
         signed_in_as: None,
     };
-    Ok(form.render(&pages, &state, cookie))
+    Ok(form.render(&pages, &req, &state, cookie))
 }
 
 /// `POST /login`: the sign-in form. Checks origin and CSRF token, then the request it carries, then the password.
@@ -171,7 +177,7 @@ pub async fn sign_in(
     let username = form.get("username").unwrap_or_default();
     let cookie = pages.cookie.presented(&req);
     if !pages.accepts_form(&req, &form) {
-        return stale_form(&state, &pages, onward, cookie.as_ref(), username).await;
+        return stale_form(&state, &pages, &req, onward, cookie.as_ref(), username).await;
     }
     let login = Login::parse(username);
     let source = Source {
@@ -227,6 +233,7 @@ pub async fn sign_in(
 async fn stale_form(
     state: &AppState,
     pages: &PageSettings,
+    req: &HttpRequest,
     onward: Onward<'_>,
     cookie: Option<&PlainToken>,
     username: &str,
@@ -243,8 +250,10 @@ async fn stale_form(
                 if request.accepts(&session, now)
                     && request.hints_match(&state.store, &session, None).await? =>
             {
-                return second_factor::continue_session(state, pages, request, &session, secret)
-                    .await;
+                return second_factor::continue_session(
+                    state, pages, req, request, &session, secret,
+                )
+                .await;
             }
             Onward::Authorization(_) => {}
         }
@@ -341,10 +350,11 @@ impl SignInForm<'_> {
     fn render(
         &self,
         pages: &PageSettings,
+        req: &HttpRequest,
         state: &AppState,
         cookie: Option<PlainToken>,
     ) -> HttpResponse {
-        let messages = pages.chrome.messages;
+        let messages = &pages.chrome(req).messages;
         let error = self.problem.and_then(|p| match p {
             Problem::BadCredentials => Some(messages.bad_credentials),
             Problem::Unverified => Some(messages.unverified_email),
@@ -353,7 +363,7 @@ impl SignInForm<'_> {
         });
         let (chrome, carried, register_href) = match self.onward {
             Onward::Authorization(request) => (
-                pages.chrome.for_client(&request.client),
+                pages.chrome(req).for_client(&request.client),
                 request.carried(),
                 state
                     .registration
@@ -361,7 +371,7 @@ impl SignInForm<'_> {
                     .then(|| format!("/register?{}", request.carried_query())),
             ),
             Onward::Account => (
-                pages.chrome.clone(),
+                pages.chrome(req).clone(),
                 vec![(RETURN_TO, ACCOUNT.to_owned())],
                 None,
             ),

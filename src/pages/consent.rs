@@ -78,8 +78,8 @@ fn bound(cookie: &PlainToken, request: &AuthorizationRequest) -> Vec<u8> {
 /// The user-facing line for each scope: the operator's text (setting `scope_descriptions`), the built-in one of
 /// the OpenID Connect scopes, or the scope's own name. An empty request still tells that the app learns who the
 /// user is.
-pub(crate) fn scope_lines(pages: &PageSettings, scope: &Scope) -> Vec<String> {
-    let m = pages.chrome.messages;
+pub(crate) fn scope_lines(pages: &PageSettings, req: &HttpRequest, scope: &Scope) -> Vec<String> {
+    let m = &pages.chrome(req).messages;
     let line = |name: &str| match pages.scope_descriptions.get(name) {
         Some(text) => text.clone(),
         None => match name {
@@ -101,20 +101,20 @@ pub(crate) fn scope_lines(pages: &PageSettings, scope: &Scope) -> Vec<String> {
 pub(super) async fn consent_page(
     state: &AppState,
     pages: &PageSettings,
+    req: &HttpRequest,
     request: &AuthorizationRequest,
     session: &SessionRow,
     scope: &Scope,
-    cookie: &PlainToken,
-    new: bool,
+    (cookie, new): (&PlainToken, bool),
 ) -> Result<HttpResponse, PageError> {
-    let m = pages.chrome.messages;
+    let m = &pages.chrome(req).messages;
     let account = state
         .store
         .find_user(&session.user_id)
         .await?
         .map(|user| user.email)
         .unwrap_or_default();
-    let chrome = pages.chrome.for_client(&request.client);
+    let chrome = pages.chrome(req).for_client(&request.client);
     let name = request.client.display_name();
     let carried = request.carried();
     let mut response = render(
@@ -126,7 +126,7 @@ pub(super) async fn consent_page(
             heading: &m.consent_heading.replace("{app}", name),
             intro: &m.consent_intro.replace("{app}", name),
             account: &account,
-            scopes: &scope_lines(pages, scope),
+            scopes: &scope_lines(pages, req, scope),
             csrf_token: &pages.csrf.token(cookie),
             consent_token: &consent_token(pages, cookie, request),
             carried: &carried,

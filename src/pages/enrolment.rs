@@ -165,7 +165,7 @@ pub async fn enrol_get(
         .unwrap_or_default()
         .get("problem")
         .is_some_and(|p| p == WRONG);
-    let chrome = onward.chrome(&pages);
+    let chrome = onward.chrome(&pages, &req);
     let carried = onward.carried();
     let view = EnrolView {
         chrome: &chrome,
@@ -239,7 +239,7 @@ pub async fn enrol_post(
         return Ok(restart(&pages, onward));
     }
     let methods = AuthMethods::password().with(Method::OneTimePassword);
-    let chrome = onward.chrome(&pages);
+    let chrome = onward.chrome(&pages, &req);
     let mut response = recovery_codes_page(&pages, &chrome, &codes, &continue_href(onward));
     match &pending.session_id {
         // A new session, which the link on the page continues with.

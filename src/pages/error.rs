@@ -95,7 +95,7 @@ struct Explained {
 impl PageError {
     /// Each kind of problem its own heading, text and way on, from the request's page (`req`) where the way on
     /// depends on it. Links are built from our own paths and checked values only.
-    fn explain(&self, m: &'static Messages, req: &HttpRequest) -> Explained {
+    fn explain(&self, m: &Messages, req: &HttpRequest) -> Explained {
         let explained = |heading, text: &'static str, note, links| Explained {
             heading,
             text: Cow::Borrowed(text),
@@ -237,7 +237,7 @@ impl PageError {
 
     /// The branded error page for this error, for the page `req` asked.
     pub fn render(&self, settings: &PageSettings, req: &HttpRequest) -> HttpResponse {
-        self.render_in(settings, &settings.chrome, req)
+        self.render_in(settings, settings.chrome(req), req)
     }
 
     /// The error page in the frame of the application the request came from, logged as [`render_errors`] would.
@@ -257,7 +257,7 @@ impl PageError {
         chrome: &Chrome,
         req: &HttpRequest,
     ) -> HttpResponse {
-        let explained = self.explain(chrome.messages, req);
+        let explained = self.explain(&chrome.messages, req);
         let mut response = render_error(
             settings,
             chrome,

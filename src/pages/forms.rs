@@ -27,6 +27,8 @@ impl PageSettings {
             .ok()
             .and_then(|b| Form::parse(b).ok())
             .ok_or(PageError::Malformed)?;
+        // Before the checks: a refused form's page speaks the language of the request it carried.
+        super::language::remember_ui_locales(req, &form);
         if !self.accepts_form(req, &form) {
             return Err(PageError::FormExpired);
         }

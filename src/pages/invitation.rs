@@ -57,7 +57,7 @@ pub async fn accept(
     state: web::Data<AppState>,
     pages: web::Data<PageSettings>,
 ) -> Result<HttpResponse, PageError> {
-    let messages = pages.chrome.messages;
+    let messages = &pages.chrome(&req).messages;
     let form = pages.checked_form(&req, &body)?;
     let token = link_token(&form, INVITATION_PREFIX).ok_or(PageError::InvalidInvitationLink)?;
     let now = state.clock.now();
@@ -112,6 +112,7 @@ pub async fn accept(
     }
     Ok(message_page(
         &pages,
+        &req,
         StatusCode::OK,
         messages.invitation_done_heading,
         messages.invitation_done_text,
@@ -128,7 +129,7 @@ fn invitation_page(
 ) -> HttpResponse {
     pages.form_page(req, |csrf_token| {
         let page = InvitationPage {
-            chrome: &pages.chrome,
+            chrome: pages.chrome(req),
             csrf_token,
             token: token.expose(),
             email,

@@ -115,29 +115,26 @@ async fn logout(
             .await?;
         tracing::info!(user = %session.user_id, "signed out");
     }
-    let mut response = match &request.redirect {
-        Some(uri) => {
-            let params: Vec<(&str, &str)> = request
-                .state
-                .as_deref()
-                .map(|s| ("state", s))
-                .into_iter()
-                .collect();
-            let location = redirect_with(uri, &params, &state.tokens.issuer);
-            security::see_other(&location, pages.hsts()).finish()
-        }
+    let mut response = if let Some(uri) = &request.redirect {
+        let params: Vec<(&str, &str)> = request
+            .state
+            .as_deref()
+            .map(|s| ("state", s))
+            .into_iter()
+            .collect();
+        let location = redirect_with(uri, &params, &state.tokens.issuer);
+        security::see_other(&location, pages.hsts()).finish()
+    } else {
         // No registered place to send the user agent: the way on is signing in again.
-        None => steps_page_in(
+        let chrome = request.chrome(pages, req);
+        steps_page_in(
             pages,
-            &request.chrome(pages),
-            pages.chrome.messages.logged_out_heading,
-            pages.chrome.messages.logged_out_next_text,
+            &chrome,
+            chrome.messages.logged_out_heading,
+            chrome.messages.logged_out_next_text,
             None,
-            &[Link::new(
-                "/login",
-                pages.chrome.messages.sign_in_again_link,
-            )],
-        ),
+            &[Link::new("/login", chrome.messages.sign_in_again_link)],
+        )
     };
     // The cookie goes too (its session is over either way).
     let mut removal = Cookie::build(pages.cookie.name, "")
@@ -218,10 +215,11 @@ impl LogoutRequest {
     }
 
     /// The pages' frame: with the client's name and links when the request names a client.
-    fn chrome(&self, pages: &PageSettings) -> Chrome {
+    fn chrome(&self, pages: &PageSettings, req: &HttpRequest) -> Chrome {
+        let chrome = pages.chrome(req);
         match &self.client {
-            Some(client) => pages.chrome.for_client(client),
-            None => pages.chrome.clone(),
+            Some(client) => chrome.for_client(client),
+            None => chrome.clone(),
         }
     }
 }
@@ -256,7 +254,7 @@ fn confirm_page(
         pages,
         StatusCode::OK,
         &ConfirmPage {
-            chrome: &request.chrome(pages),
+            chrome: &request.chrome(pages, req),
             csrf_token: &pages.csrf.token(&cookie),
             carried: &request.carried,
             email,

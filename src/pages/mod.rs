@@ -1,16 +1,20 @@
 //! Hosted pages for end users (DESIGN.md §12): the authorization endpoint and its sign-in form, logout and password
-//! reset. askama templates in `templates/`, one base layout, every text from a message catalogue, theming by CSS only.
+//! reset. askama templates in `templates/`, one base layout, every text from a message catalogue in the user's language
+//! (Fluent, `locales/`), theming by CSS only.
 
 pub mod account;
 mod answer;
 mod assets;
 pub mod authorize;
+pub mod catalogue;
 pub mod consent;
 pub mod enrolment;
 pub mod error;
 mod fallback;
 mod forms;
 pub mod invitation;
+pub mod language;
+pub mod letters;
 pub mod logout;
 pub mod messages;
 mod onward;

@@ -50,10 +50,10 @@ impl Onward<'_> {
     }
 
     /// The frame of its pages: the application's name and logo, or the plain one.
-    pub(super) fn chrome(self, pages: &PageSettings) -> Chrome {
+    pub(super) fn chrome(self, pages: &PageSettings, req: &HttpRequest) -> Chrome {
         match self {
-            Onward::Authorization(request) => pages.chrome.for_client(&request.client),
-            Onward::Account => pages.chrome.clone(),
+            Onward::Authorization(request) => pages.chrome(req).for_client(&request.client),
+            Onward::Account => pages.chrome(req).clone(),
         }
     }
 }
@@ -83,6 +83,7 @@ pub(super) async fn carried_request(
 pub(super) async fn finish_sign_in(
     state: &AppState,
     pages: &PageSettings,
+    req: &HttpRequest,
     onward: Onward<'_>,
     user: &User,
     methods: &AuthMethods,
@@ -94,7 +95,7 @@ pub(super) async fn finish_sign_in(
     Ok(match onward {
         Onward::Authorization(request) => {
             tracing::info!(user = %user.id, client = %request.client.id, amr = %session.amr, "signed in on the hosted page");
-            approve(state, pages, request, &session, &secret, true).await?
+            approve(state, pages, req, request, &session, &secret, true).await?
         }
         Onward::Account => {
             tracing::info!(user = %user.id, amr = %session.amr, "signed in on the account's sign-in page");
@@ -111,6 +112,7 @@ pub(super) async fn finish_sign_in(
 pub(super) async fn approve(
     state: &AppState,
     pages: &PageSettings,
+    req: &HttpRequest,
     request: &AuthorizationRequest,
     session: &SessionRow,
     cookie: &PlainToken,
@@ -136,7 +138,8 @@ pub(super) async fn approve(
             Ok(redirect_error(state, pages, &error))
         }
         ConsentNeed::Ask(scope) => {
-            super::consent::consent_page(state, pages, request, session, &scope, cookie, new).await
+            super::consent::consent_page(state, pages, req, request, session, &scope, (cookie, new))
+                .await
         }
     }
 }

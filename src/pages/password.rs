@@ -53,7 +53,7 @@ pub async fn forgot_form(
     state: web::Data<AppState>,
     pages: web::Data<PageSettings>,
 ) -> HttpResponse {
-    let messages = pages.chrome.messages;
+    let messages = &pages.chrome(&req).messages;
     let query = Form::parse(req.query_string().as_bytes()).unwrap_or_default();
     let raw = query.get("return_to").unwrap_or(req.query_string());
     let return_to = checked_return_to(&state, Some(raw)).await;
@@ -72,6 +72,7 @@ pub async fn forgot_form(
         );
         return steps_page(
             &pages,
+            &req,
             messages.forgot_sent_heading,
             messages.forgot_sent_text,
             Some(messages.disabled_hint),
@@ -83,7 +84,7 @@ pub async fn forgot_form(
     }
     pages.form_page(&req, |csrf_token| {
         let page = ForgotPage {
-            chrome: &pages.chrome,
+            chrome: pages.chrome(&req),
             csrf_token,
             return_to: return_to.as_deref(),
             email,
@@ -106,8 +107,16 @@ pub async fn forgot(
     state.throttle.forgot_password(source_address(&req)).await?;
     let email = form.get("email").unwrap_or_default();
     let return_to = checked_return_to(&state, form.get("return_to")).await;
-    if password_reset::request(&state.store, email, return_to.as_deref(), state.clock.now()).await?
-    {
+    let locale = pages.locale(&req);
+    let queued = password_reset::request(
+        &state.store,
+        email,
+        return_to.as_deref(),
+        Some(&locale),
+        state.clock.now(),
+    )
+    .await?;
+    if queued {
         state.reset_wake.notify_one();
     }
     let location = format!(
@@ -137,10 +146,10 @@ pub async fn reset_form(
     let error = query
         .get("problem")
         .and_then(ResetProblem::from_code)
-        .map(|p| p.message(pages.chrome.messages));
+        .map(|p| p.message(&pages.chrome(&req).messages));
     Ok(pages.form_page(&req, |csrf_token| {
         let page = ResetPage {
-            chrome: &pages.chrome,
+            chrome: pages.chrome(&req),
             csrf_token,
             token: token.expose(),
             return_to: return_to.as_deref(),
@@ -160,8 +169,9 @@ pub async fn reset(
     state: web::Data<AppState>,
     pages: web::Data<PageSettings>,
 ) -> Result<HttpResponse, PageError> {
-    let messages = pages.chrome.messages;
     let form = pages.checked_form(&req, &body)?;
+    let messages = &pages.chrome(&req).messages;
+    let locale = pages.locale(&req);
     let token = link_token(&form, RESET_PREFIX).ok_or(PageError::InvalidResetLink)?;
     let return_to = checked_return_to(&state, form.get("return_to")).await;
     let again = |problem: ResetProblem| {
@@ -196,7 +206,7 @@ pub async fn reset(
         &state.master,
         &state.revocations,
         &state.throttle,
-        &messages.reset_mail_texts(),
+        pages.wording(&locale),
         &token,
         &password,
         state.clock.now(),
@@ -215,6 +225,7 @@ pub async fn reset(
     };
     let mut response = steps_page(
         &pages,
+        &req,
         messages.reset_done_heading,
         messages.reset_done_continue_text,
         None,

@@ -84,8 +84,9 @@ pub async fn register(
     if !state.registration.is_open() {
         return Err(PageError::RegistrationClosed);
     }
-    let messages = pages.chrome.messages;
     let form = pages.checked_form(&req, &body)?;
+    let messages = &pages.chrome(&req).messages;
+    let locale = pages.locale(&req);
     // The same per-address limit as every form that sends mail.
     state.throttle.forgot_password(source_address(&req)).await?;
     let return_to = checked_return_to(&state, form.get("return_to")).await;
@@ -106,6 +107,7 @@ pub async fn register(
         email,
         password: &password,
         return_to: return_to.as_deref(),
+        locale: Some(&locale),
     };
     match registration::register(
         &state.store,
@@ -131,6 +133,7 @@ pub async fn register(
     state.reset_wake.notify_one();
     Ok(steps_page(
         &pages,
+        &req,
         messages.register_sent_heading,
         messages.register_sent_text,
         None,
@@ -155,10 +158,10 @@ pub async fn verify_form(
     let purpose = registration::usable(&state.store, &token, state.clock.now())
         .await?
         .ok_or(PageError::InvalidVerificationLink)?;
-    let messages = pages.chrome.messages;
+    let messages = &pages.chrome(&req).messages;
     Ok(pages.form_page(&req, |csrf_token| {
         let page = VerifyPage {
-            chrome: &pages.chrome,
+            chrome: pages.chrome(&req),
             csrf_token,
             token: token.expose(),
             intro: match purpose {
@@ -178,15 +181,15 @@ pub async fn verify(
     state: web::Data<AppState>,
     pages: web::Data<PageSettings>,
 ) -> Result<HttpResponse, PageError> {
-    let messages = pages.chrome.messages;
     let form = pages.checked_form(&req, &body)?;
+    let messages = &pages.chrome(&req).messages;
     let token = link_token(&form, VERIFICATION_PREFIX).ok_or(PageError::InvalidVerificationLink)?;
     let verified = registration::verify(
         &state.store,
         &state.master,
         &state.metrics,
         &token,
-        messages.address_changed_mail(),
+        pages.wording(&pages.locale(&req)),
         source_address(&req),
         state.clock.now(),
     )
@@ -197,7 +200,7 @@ pub async fn verify(
             &pages,
             StatusCode::OK,
             &NextStepPage {
-                chrome: &pages.chrome,
+                chrome: pages.chrome(&req),
                 heading,
                 text,
                 href,
@@ -217,6 +220,7 @@ pub async fn verify(
                 ),
                 None => steps_page(
                     &pages,
+                    &req,
                     messages.verify_done_heading,
                     messages.verify_done_text,
                     None,
@@ -250,7 +254,7 @@ pub async fn verify(
 pub async fn resend_form(req: HttpRequest, pages: web::Data<PageSettings>) -> HttpResponse {
     pages.form_page(&req, |csrf_token| {
         let page = ResendPage {
-            chrome: &pages.chrome,
+            chrome: pages.chrome(&req),
             csrf_token,
         };
         render(&pages, StatusCode::OK, &page)
@@ -264,15 +268,17 @@ pub async fn resend(
     state: web::Data<AppState>,
     pages: web::Data<PageSettings>,
 ) -> Result<HttpResponse, PageError> {
-    let messages = pages.chrome.messages;
     let form = pages.checked_form(&req, &body)?;
+    let messages = &pages.chrome(&req).messages;
     state.throttle.forgot_password(source_address(&req)).await?;
     let email = form.get("email").unwrap_or_default();
-    if registration::resend(&state.store, email, state.clock.now()).await? {
+    let locale = pages.locale(&req);
+    if registration::resend(&state.store, email, Some(&locale), state.clock.now()).await? {
         state.reset_wake.notify_one();
     }
     Ok(steps_page(
         &pages,
+        &req,
         messages.register_sent_heading,
         messages.resend_sent_text,
         None,
@@ -289,7 +295,7 @@ fn register_page(
 ) -> HttpResponse {
     pages.form_page(req, |csrf_token| {
         let page = RegisterPage {
-            chrome: &pages.chrome,
+            chrome: pages.chrome(req),
             csrf_token,
             return_to,
             email,

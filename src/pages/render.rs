@@ -1,7 +1,7 @@
 //! Rendering pages: the templates every page shares, and the error pages (the message only, never input echoed).
 
-use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::security;
@@ -40,9 +40,10 @@ struct MessagePage<'a> {
     text: &'a str,
 }
 
-/// A confirmation page.
+/// A confirmation page, in the language of `req`.
 pub fn message_page(
     settings: &PageSettings,
+    req: &HttpRequest,
     status: StatusCode,
     heading: &str,
     text: &str,
@@ -51,7 +52,7 @@ pub fn message_page(
         settings,
         status,
         &MessagePage {
-            chrome: &settings.chrome,
+            chrome: settings.chrome(req),
             heading,
             text,
         },
@@ -92,12 +93,13 @@ pub(super) struct StepsPage<'a> {
 /// A confirmation with its next steps.
 pub(super) fn steps_page(
     settings: &PageSettings,
+    req: &HttpRequest,
     heading: &str,
     text: &str,
     note: Option<&str>,
     links: &[Link],
 ) -> HttpResponse {
-    steps_page_in(settings, &settings.chrome, heading, text, note, links)
+    steps_page_in(settings, settings.chrome(req), heading, text, note, links)
 }
 
 /// A confirmation with its next steps, in `chrome` (the frame of the application the user came from).

@@ -21,6 +21,7 @@ use super::settings::{Chrome, PageSettings};
 use crate::domain::authentication::SignedIn;
 use crate::domain::authorization::AuthorizationRequest;
 use crate::domain::form::Form;
+use crate::domain::letters::Letter;
 use crate::domain::mfa::amr::{Acr, AuthMethods};
 use crate::domain::mfa::factors::{self, FactorError, FactorServices, Presented};
 use crate::domain::mfa::trusted::TrustBinding;
@@ -30,7 +31,6 @@ use crate::domain::sessions;
 use crate::domain::throttle::{AccountKey, Source};
 use crate::domain::users::User;
 use crate::http::source::source_address;
-use crate::infra::mail::Mail;
 use crate::state::AppState;
 use crate::store::sessions::SessionRow;
 use crate::values::secret::PlainToken;
@@ -97,7 +97,16 @@ pub(super) async fn after_password(
     let next = next_step(&factors, demand(state, onward, user), trusted);
     let mut response = match (next, cookie) {
         (NextStep::Done, _) => {
-            finish_sign_in(state, pages, onward, user, &AuthMethods::password(), now).await?
+            finish_sign_in(
+                state,
+                pages,
+                req,
+                onward,
+                user,
+                &AuthMethods::password(),
+                now,
+            )
+            .await?
         }
         (_, None) => return Err(PageError::FormExpired),
         (next, Some(cookie)) => {
@@ -120,17 +129,18 @@ pub(super) async fn after_password(
 pub(super) async fn continue_session(
     state: &AppState,
     pages: &PageSettings,
+    req: &HttpRequest,
     request: &AuthorizationRequest,
     session: &SessionRow,
     cookie: &PlainToken,
 ) -> Result<HttpResponse, PageError> {
     let user = match state.store.find_user(&session.user_id).await? {
         Some(row) => User::from_row(&row),
-        None => return approve(state, pages, request, session, cookie, false).await,
+        None => return approve(state, pages, req, request, session, cookie, false).await,
     };
     let demand = state.mfa.demand(Some(&request.client), &user, request.acr);
     if demand == Demand::None || AuthMethods::parse(&session.amr).is_multi_factor() {
-        return approve(state, pages, request, session, cookie, false).await;
+        return approve(state, pages, req, request, session, cookie, false).await;
     }
     if request.prompt.none {
         let error = request.error(
@@ -256,7 +266,7 @@ pub async fn step_get(
         .unwrap_or_default()
         .get("problem")
         .is_some_and(|p| p == WRONG);
-    let chrome = onward.chrome(&pages);
+    let chrome = onward.chrome(&pages, &req);
     let carried = onward.carried();
     let offer_trust = state.mfa.trusted_browser_ttl > 0
         && pending.session_id.is_none()
@@ -323,12 +333,11 @@ pub async fn step_post(
         (_, Some(code)) if !code.trim().is_empty() => Presented::Recovery(code.to_owned()),
         _ => Presented::Totp(String::new()),
     };
-    let messages = pages.chrome.messages;
-    let notice = Mail {
-        to: user.email.clone(),
-        subject: messages.recovery_used_mail_subject.to_owned(),
-        text: messages.recovery_used_mail_text.to_owned(),
-    };
+    let locale = pages.locale(&req);
+    let notice = pages
+        .wording(&locale)
+        .write(Letter::RecoveryCodeUsed)
+        .to(&user.email);
     let verified = factors::verify(
         services(&state),
         &user.id,
@@ -360,8 +369,21 @@ pub async fn step_post(
     }
     let methods = AuthMethods::password().with(method);
     let mut response = match &pending.session_id {
-        None => finish_sign_in(&state, &pages, onward, &user, &methods, pending.auth_time).await?,
-        Some(session_id) => step_up(&state, &pages, onward, session_id, &methods, &cookie).await?,
+        None => {
+            finish_sign_in(
+                &state,
+                &pages,
+                &req,
+                onward,
+                &user,
+                &methods,
+                pending.auth_time,
+            )
+            .await?
+        }
+        Some(session_id) => {
+            step_up(&state, &pages, &req, onward, session_id, &methods, &cookie).await?
+        }
     };
     let account = AccountKey::user(&user.id);
     let device = source.device.as_ref().and_then(|presented| {
@@ -395,6 +417,7 @@ pub async fn step_post(
 pub(super) async fn step_up(
     state: &AppState,
     pages: &PageSettings,
+    req: &HttpRequest,
     onward: Onward<'_>,
     session_id: &str,
     methods: &AuthMethods,
@@ -410,7 +433,7 @@ pub(super) async fn step_up(
     match (onward, session) {
         (Onward::Authorization(request), Some(session)) => {
             tracing::info!(user = %session.user_id, client = %request.client.id, amr = %session.amr, "session stepped up");
-            approve(state, pages, request, &session, cookie, false).await
+            approve(state, pages, req, request, &session, cookie, false).await
         }
         (Onward::Authorization(_), None) => Ok(restart(pages, onward)),
         (Onward::Account, _) => Ok(security::see_other(ACCOUNT, pages.hsts()).finish()),

@@ -2,16 +2,26 @@
 
 use actix_web::HttpRequest;
 
+use std::sync::Arc;
+
+use super::catalogue::Catalogues;
+use super::letters::Letters;
 use super::messages::Messages;
 use super::security::{CookiePolicy, Csrf};
 use crate::domain::clients::Client;
 use crate::domain::form::Form;
+use crate::domain::letters::Wording;
 use crate::domain::sessions::SESSION_PREFIX;
+use crate::values::locale::Locale;
 use crate::values::secret::PlainToken;
 
-/// What the pages share: the look, the cookie and the CSRF key.
+/// What the pages share: the look in every language, the cookie and the CSRF key.
 pub struct PageSettings {
-    pub chrome: Chrome,
+    /// The frame of every page, one per language of `catalogues`, in its order (see [`Self::chrome`]).
+    pub chromes: Vec<Chrome>,
+    pub catalogues: Arc<Catalogues>,
+    /// The mails, worded from the same catalogues (the application state holds them for the domain).
+    pub letters: Arc<Letters>,
     pub cookie: CookiePolicy,
     pub csrf: Csrf,
     /// The operator's stylesheet (setting `theme_stylesheet`), read once at start.
@@ -27,6 +37,14 @@ pub struct PageSettings {
 }
 
 impl PageSettings {
+    /// What a domain function that mails needs, for a reader of `locale`.
+    pub fn wording<'a>(&'a self, locale: &'a Locale) -> Wording<'a> {
+        Wording {
+            writer: self.letters.as_ref(),
+            locale: Some(locale),
+        }
+    }
+
     /// HSTS goes with https.
     pub fn hsts(&self) -> bool {
         self.cookie.secure
@@ -64,7 +82,7 @@ pub struct Chrome {
     pub theme_stylesheet: bool,
     /// The operator's terms, privacy and support links, in the footer of every page.
     pub footer_links: Vec<FooterLink>,
-    pub messages: &'static Messages,
+    pub messages: Arc<Messages>,
     /// The application the user came from, on the pages that know it: its links in the frame.
     pub app: Option<AppFrame>,
 }
@@ -88,7 +106,7 @@ impl Chrome {
     /// This frame for a page about `client`.
     #[must_use]
     pub fn for_client(&self, client: &Client) -> Chrome {
-        let m = self.messages;
+        let m = &self.messages;
         let name = client.display_name().to_owned();
         let link = |uri: &Option<String>, text: &str| {
             uri.clone().map(|uri| (uri, text.replace("{app}", &name)))
@@ -118,7 +136,7 @@ pub struct FooterLink {
 impl Chrome {
     /// The footer links from the settings `terms_url`, `privacy_url` and `support_url`, labelled from `messages`.
     pub fn footer_links(
-        messages: &'static Messages,
+        messages: &Messages,
         terms: Option<&str>,
         privacy: Option<&str>,
         support: Option<&str>,
@@ -137,4 +155,42 @@ impl Chrome {
         })
         .collect()
     }
+
+    /// The frame in every language of `catalogues`, in their order.
+    pub fn for_each_language(catalogues: &Catalogues, branding: &Branding) -> Vec<Self> {
+        catalogues
+            .languages()
+            .iter()
+            .map(|language| Self {
+                product_name: branding.product_name.clone(),
+                logo_url: branding.logo_url.clone(),
+                logo_dark_url: branding.logo_dark_url.clone(),
+                favicon_url: branding.favicon_url.clone(),
+                theme_stylesheet: branding.theme_stylesheet,
+                footer_links: Self::footer_links(
+                    &language.messages,
+                    branding.terms_url.as_deref(),
+                    branding.privacy_url.as_deref(),
+                    branding.support_url.as_deref(),
+                ),
+                messages: language.messages.clone(),
+                app: None,
+            })
+            .collect()
+    }
+}
+
+/// The operator's branding, the same in every language (settings `product_name`, `logo_url`, `logo_dark_url`,
+/// `favicon_url`, `theme_stylesheet`, `terms_url`, `privacy_url`, `support_url`).
+#[derive(Debug, Clone)]
+pub struct Branding {
+    pub product_name: String,
+    pub logo_url: Option<String>,
+    pub logo_dark_url: Option<String>,
+    /// The setting, else the built-in icon.
+    pub favicon_url: String,
+    pub theme_stylesheet: bool,
+    pub terms_url: Option<String>,
+    pub privacy_url: Option<String>,
+    pub support_url: Option<String>,
 }

@@ -37,6 +37,8 @@ pub struct ResetRequestRow {
     pub created_at: i64,
     /// The authorization request the forgot page carried (a checked query string), for the mailed link.
     pub return_to: Option<String>,
+    /// The language of the page that asked (the mail speaks it); `None`: the default.
+    pub locale: Option<String>,
 }
 
 impl Store {

@@ -30,6 +30,8 @@ pub struct RegistrationRequestRow {
     /// The authorization request (query string) to return to once verified.
     pub return_to: Option<String>,
     pub created_at: i64,
+    /// The language of the page that asked (the mail speaks it); `None`: the default.
+    pub locale: Option<String>,
 }
 
 pub const KIND_REGISTER: &str = "register";

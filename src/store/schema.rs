@@ -27,6 +27,7 @@ diesel::table! {
         password_hash -> Nullable<Text>,
         return_to -> Nullable<Text>,
         created_at -> BigInt,
+        locale -> Nullable<Text>,
     }
 }
 
@@ -242,6 +243,7 @@ diesel::table! {
         email -> Text,
         created_at -> BigInt,
         return_to -> Nullable<Text>,
+        locale -> Nullable<Text>,
     }
 }
 

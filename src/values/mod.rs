@@ -4,6 +4,7 @@
 
 pub mod address;
 pub mod ids;
+pub mod locale;
 pub mod origin;
 pub mod roles;
 pub mod scope;

@@ -189,7 +189,15 @@ async fn in_a_real_browser_every_dead_end_state_has_its_next_step_and_passes_wca
     walk(&chrome, &app.url("/logout"), "logout-confirm", "light").await;
     assert!(text(&chrome).await.contains("Cancel"));
     submit(&chrome).await;
-    assert!(text(&chrome).await.contains("Sign in again"));
+    eventually("the signed-out page", Duration::from_secs(10), async || {
+        let page = chrome.client.source().await.map_err(|e| e.to_string())?;
+        if page.contains("Sign in again") {
+            Ok(())
+        } else {
+            Err("still on the way".to_owned())
+        }
+    })
+    .await;
     check_here(&chrome, "logged-out", "light").await;
 
     // The lockout: the real wait and the way to a reset.

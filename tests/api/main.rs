@@ -31,6 +31,7 @@ mod key_cli;
 mod key_encryption;
 mod key_helpers;
 mod key_revocation;
+mod languages;
 mod load_shedding;
 mod lockout;
 mod logout;

@@ -577,6 +577,7 @@ async fn a_request_left_waiting_by_a_restart_or_another_replica_is_handled_witho
             email: user.email.clone(),
             created_at: app.state.clock.now(),
             return_to: None,
+            locale: None,
         })
         .await
         .expect("queueing a request");

@@ -48,10 +48,18 @@ pub async fn revoke_consent(
         }
         Err(ConsentError::NotFound) => {
             let feedback = Feedback {
-                connected_error: Some(pages.chrome.messages.account_connected_unknown),
+                connected_error: Some(pages.chrome(&req).messages.account_connected_unknown),
                 ..Feedback::default()
             };
-            account_page(&state, &pages, &signed_in, StatusCode::NOT_FOUND, feedback).await
+            account_page(
+                &state,
+                &pages,
+                &req,
+                &signed_in,
+                StatusCode::NOT_FOUND,
+                feedback,
+            )
+            .await
         }
         Err(ConsentError::Store(e)) => Err(e.into()),
         Err(ConsentError::Revocation(e)) => Err(e.into()),

@@ -50,7 +50,7 @@ pub async fn delete(
     state: web::Data<AppState>,
     pages: web::Data<PageSettings>,
 ) -> Result<HttpResponse, PageError> {
-    let messages = pages.chrome.messages;
+    let messages = &pages.chrome(&req).messages;
     if !pages.account_deletion {
         return Err(PageError::AccountDeletionOff);
     }
@@ -66,6 +66,7 @@ pub async fn delete(
         account_page(
             &state,
             &pages,
+            &req,
             &signed_in,
             StatusCode::BAD_REQUEST,
             feedback,
@@ -89,6 +90,7 @@ pub async fn delete(
             tracing::info!(user = %signed_in.session.user_id, "account deleted by its user");
             Ok(signed_out(
                 &pages,
+                &req,
                 messages.account_deleted_heading,
                 messages.account_deleted_text,
             ))

@@ -17,7 +17,7 @@ pub async fn revoke(
     state: web::Data<AppState>,
     pages: web::Data<PageSettings>,
 ) -> Result<HttpResponse, PageError> {
-    let messages = pages.chrome.messages;
+    let messages = &pages.chrome(&req).messages;
     let form = pages.checked_form(&req, &body)?;
     let Some(signed_in) = signed_in(&req, &state, &pages).await? else {
         return Ok(to_account(&pages, None));
@@ -47,7 +47,15 @@ pub async fn revoke(
                 devices_error: Some(messages.account_unknown_session),
                 ..Feedback::default()
             };
-            account_page(&state, &pages, &signed_in, StatusCode::NOT_FOUND, feedback).await
+            account_page(
+                &state,
+                &pages,
+                &req,
+                &signed_in,
+                StatusCode::NOT_FOUND,
+                feedback,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -60,7 +68,7 @@ pub async fn logout_everywhere(
     state: web::Data<AppState>,
     pages: web::Data<PageSettings>,
 ) -> Result<HttpResponse, PageError> {
-    let messages = pages.chrome.messages;
+    let messages = &pages.chrome(&req).messages;
     pages.checked_form(&req, &body)?;
     let Some(signed_in) = signed_in(&req, &state, &pages).await? else {
         return Ok(to_account(&pages, None));
@@ -75,6 +83,7 @@ pub async fn logout_everywhere(
     tracing::info!(user = %signed_in.session.user_id, "signed out everywhere from the account page");
     Ok(signed_out(
         &pages,
+        &req,
         messages.account_logged_out_everywhere_heading,
         messages.account_logged_out_everywhere_text,
     ))

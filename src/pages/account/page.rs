@@ -84,9 +84,9 @@ pub async fn account_get(
     state: web::Data<AppState>,
     pages: web::Data<PageSettings>,
 ) -> Result<HttpResponse, PageError> {
-    let messages = pages.chrome.messages;
+    let messages = &pages.chrome(&req).messages;
     let Some(signed_in) = signed_in(&req, &state, &pages).await? else {
-        return Ok(not_signed_in(&pages));
+        return Ok(not_signed_in(&pages, &req));
     };
     let query = Form::parse(req.query_string().as_bytes()).unwrap_or_default();
     let notice = match query.get("done") {
@@ -102,19 +102,20 @@ pub async fn account_get(
         notice,
         ..Feedback::default()
     };
-    account_page(&state, &pages, &signed_in, StatusCode::OK, feedback).await
+    account_page(&state, &pages, &req, &signed_in, StatusCode::OK, feedback).await
 }
 
 pub(super) async fn account_page(
     state: &AppState,
     pages: &PageSettings,
+    req: &HttpRequest,
     signed_in: &SignedIn,
     status: StatusCode,
     feedback: Feedback<'_>,
 ) -> Result<HttpResponse, PageError> {
     let user_id = &signed_in.session.user_id;
     let Some(user) = account::profile(&state.store, user_id).await? else {
-        return Ok(not_signed_in(pages));
+        return Ok(not_signed_in(pages, req));
     };
     let now = state.clock.now();
     let devices = account::devices(&state.store, user_id, now).await?;
@@ -122,7 +123,7 @@ pub(super) async fn account_page(
         .await?
         .map(|email| {
             pages
-                .chrome
+                .chrome(req)
                 .messages
                 .account_email_pending
                 .replace("{email}", &email)
@@ -170,12 +171,12 @@ pub(super) async fn account_page(
             client_id: c.client_id.to_string(),
             name: c.name().to_owned(),
             logo: c.display.logo_uri.clone(),
-            access: scope_lines(pages, &c.scope),
+            access: scope_lines(pages, req, &c.scope),
             since: when(c.granted_at),
         })
         .collect();
     let page = AccountPage {
-        chrome: &pages.chrome,
+        chrome: pages.chrome(req),
         csrf_token: &pages.csrf.token(&signed_in.secret),
         created: when(user.created_at),
         user: &user,
@@ -198,10 +199,11 @@ pub(super) async fn account_page(
 }
 
 /// Without a session: the account's own sign-in (`/login`, which leads back here) is the way on.
-fn not_signed_in(pages: &PageSettings) -> HttpResponse {
-    let messages = pages.chrome.messages;
+fn not_signed_in(pages: &PageSettings, req: &HttpRequest) -> HttpResponse {
+    let messages = &pages.chrome(req).messages;
     steps_page(
         pages,
+        req,
         messages.account_signed_out_heading,
         messages.account_signed_out_next_text,
         None,

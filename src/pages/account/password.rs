@@ -19,7 +19,7 @@ pub async fn change_password(
     state: web::Data<AppState>,
     pages: web::Data<PageSettings>,
 ) -> Result<HttpResponse, PageError> {
-    let messages = pages.chrome.messages;
+    let messages = &pages.chrome(&req).messages;
     let form = pages.checked_form(&req, &body)?;
     let Some(signed_in) = signed_in(&req, &state, &pages).await? else {
         return Ok(to_account(&pages, None));
@@ -32,6 +32,7 @@ pub async fn change_password(
         account_page(
             &state,
             &pages,
+            &req,
             &signed_in,
             StatusCode::BAD_REQUEST,
             feedback,
@@ -53,6 +54,7 @@ pub async fn change_password(
         return refuse(messages.account_wrong_password).await;
     };
     let source = source(&req, &state);
+    let locale = pages.locale(&req);
     // The sign-in page's per-address limit comes first, as there: a password check is never the cheap way in.
     state.throttle.request(source.address).await?;
     let result = account::change_password(
@@ -60,7 +62,7 @@ pub async fn change_password(
         &actor(&signed_in, &source),
         &current,
         &new,
-        messages.account_changed_mail_texts(),
+        pages.wording(&locale),
         state.clock.now(),
     )
     .await;

@@ -20,7 +20,7 @@ pub async fn update_profile(
     state: web::Data<AppState>,
     pages: web::Data<PageSettings>,
 ) -> Result<HttpResponse, PageError> {
-    let messages = pages.chrome.messages;
+    let messages = &pages.chrome(&req).messages;
     let form = pages.checked_form(&req, &body)?;
     let Some(signed_in) = signed_in(&req, &state, &pages).await? else {
         return Ok(to_account(&pages, None));
@@ -47,7 +47,7 @@ pub async fn update_profile(
         Err(AccountError::Gone) => return Ok(to_account(&pages, None)),
         Err(e) => return Err(e.into()),
     };
-    refuse(&state, &pages, &signed_in, |f| {
+    refuse(&state, &pages, &req, &signed_in, |f| {
         f.profile_error = Some(error);
     })
     .await
@@ -60,13 +60,13 @@ pub async fn change_email(
     state: web::Data<AppState>,
     pages: web::Data<PageSettings>,
 ) -> Result<HttpResponse, PageError> {
-    let messages = pages.chrome.messages;
+    let messages = &pages.chrome(&req).messages;
     let form = pages.checked_form(&req, &body)?;
     let Some(signed_in) = signed_in(&req, &state, &pages).await? else {
         return Ok(to_account(&pages, None));
     };
     let Some(password) = presented_password(&form, "password") else {
-        return refuse(&state, &pages, &signed_in, |f| {
+        return refuse(&state, &pages, &req, &signed_in, |f| {
             f.email_error = Some(messages.account_wrong_password);
         })
         .await;
@@ -80,7 +80,7 @@ pub async fn change_email(
         &state.registration,
         form.get("email").unwrap_or_default(),
         &password,
-        messages.change_link_mail(),
+        pages.wording(&pages.locale(&req)),
         state.clock.now(),
     )
     .await;
@@ -97,7 +97,7 @@ pub async fn change_email(
         Err(AccountError::Gone) => return Ok(to_account(&pages, None)),
         Err(e) => return Err(e.into()),
     };
-    refuse(&state, &pages, &signed_in, |f| {
+    refuse(&state, &pages, &req, &signed_in, |f| {
         f.email_error = Some(error);
     })
     .await
@@ -107,10 +107,19 @@ pub async fn change_email(
 async fn refuse(
     state: &AppState,
     pages: &PageSettings,
+    req: &HttpRequest,
     signed_in: &SignedIn,
     set: impl FnOnce(&mut Feedback<'static>),
 ) -> Result<HttpResponse, PageError> {
     let mut feedback = Feedback::default();
     set(&mut feedback);
-    account_page(state, pages, signed_in, StatusCode::BAD_REQUEST, feedback).await
+    account_page(
+        state,
+        pages,
+        req,
+        signed_in,
+        StatusCode::BAD_REQUEST,
+        feedback,
+    )
+    .await
 }

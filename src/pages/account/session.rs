@@ -81,8 +81,13 @@ pub(super) fn to_account(pages: &PageSettings, done: Option<&str>) -> HttpRespon
 }
 
 /// A confirmation after which the browser has no session: the cookie goes too.
-pub(super) fn signed_out(pages: &PageSettings, heading: &str, text: &str) -> HttpResponse {
-    let mut response = message_page(pages, StatusCode::OK, heading, text);
+pub(super) fn signed_out(
+    pages: &PageSettings,
+    req: &HttpRequest,
+    heading: &str,
+    text: &str,
+) -> HttpResponse {
+    let mut response = message_page(pages, req, StatusCode::OK, heading, text);
     let mut removal = Cookie::build(pages.cookie.name, "")
         .path("/")
         .http_only(true)

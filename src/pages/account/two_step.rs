@@ -12,9 +12,9 @@ use super::session::{
 };
 use crate::domain::account::{self, AccountError};
 use crate::domain::audit::{Actor, AuditAction};
+use crate::domain::letters::Letter;
 use crate::domain::mfa::factors::{self, FactorError};
 use crate::http::source::source_address;
-use crate::infra::mail::Mail;
 use crate::pages::enrolment::{EnrolView, enrol_page, recovery_codes_page};
 use crate::pages::error::PageError;
 use crate::pages::security;
@@ -62,12 +62,13 @@ pub async fn enrol_get(
         return Ok(to_account(&pages, None));
     };
     let wrong = req.query_string() == "problem=code";
-    enrolment(&state, &pages, &signed_in, wrong).await
+    enrolment(&state, &pages, &req, &signed_in, wrong).await
 }
 
 async fn enrolment(
     state: &AppState,
     pages: &PageSettings,
+    req: &HttpRequest,
     signed_in: &SignedIn,
     wrong: bool,
 ) -> Result<HttpResponse, PageError> {
@@ -79,7 +80,7 @@ async fn enrolment(
         return Ok(to_account(pages, None));
     };
     let view = EnrolView {
-        chrome: &pages.chrome,
+        chrome: pages.chrome(req),
         csrf_token: &pages.csrf.token(&signed_in.secret),
         action: CONFIRM,
         carried: &[],
@@ -123,7 +124,7 @@ pub async fn confirm(
             tracing::info!(user = %user_id, "enrolled an authenticator on the account page");
             Ok(recovery_codes_page(
                 &pages,
-                &pages.chrome,
+                pages.chrome(&req),
                 &codes,
                 "/account",
             ))
@@ -172,7 +173,7 @@ async fn confirmed_change(
     pages: web::Data<PageSettings>,
     change: Change,
 ) -> Result<HttpResponse, PageError> {
-    let messages = pages.chrome.messages;
+    let messages = &pages.chrome(&req).messages;
     let form = pages.checked_form(&req, &body)?;
     let Some(signed_in) = signed_in(&req, &state, &pages).await? else {
         return Ok(to_account(&pages, None));
@@ -185,6 +186,7 @@ async fn confirmed_change(
         account_page(
             &state,
             &pages,
+            &req,
             &signed_in,
             StatusCode::BAD_REQUEST,
             feedback,
@@ -218,7 +220,7 @@ async fn confirmed_change(
             {
                 Ok(codes) => Ok(recovery_codes_page(
                     &pages,
-                    &pages.chrome,
+                    pages.chrome(&req),
                     &codes,
                     "/account",
                 )),
@@ -227,11 +229,11 @@ async fn confirmed_change(
             }
         }
         Change::Remove => {
-            let notice = Mail {
-                to: user.email.clone(),
-                subject: messages.two_step_removed_mail_subject.to_owned(),
-                text: messages.two_step_removed_mail_text.to_owned(),
-            };
+            let locale = pages.locale(&req);
+            let notice = pages
+                .wording(&locale)
+                .write(Letter::SecondFactorsRemoved)
+                .to(&user.email);
             factors::remove(
                 &state.store,
                 &state.master,

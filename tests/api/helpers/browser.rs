@@ -124,8 +124,25 @@ pub(crate) struct Browser {
 
 impl Browser {
     pub(crate) fn new(app: &TestApp) -> Self {
+        Self::build(app, None)
+    }
+
+    /// A browser whose user prefers `accept_language` (the `Accept-Language` it sends with every request).
+    pub(crate) fn speaking(app: &TestApp, accept_language: &str) -> Self {
+        Self::build(app, Some(accept_language))
+    }
+
+    fn build(app: &TestApp, accept_language: Option<&str>) -> Self {
         let jar = Arc::new(Jar::default());
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(language) = accept_language {
+            headers.insert(
+                reqwest::header::ACCEPT_LANGUAGE,
+                language.parse().expect("an Accept-Language value"),
+            );
+        }
         let http = reqwest::Client::builder()
+            .default_headers(headers)
             .redirect(reqwest::redirect::Policy::none())
             .pool_idle_timeout(crate::helpers::IDLE_CONNECTION_REUSE)
             .cookie_provider(jar.clone())
