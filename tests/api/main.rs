@@ -12,6 +12,7 @@ mod admin_openapi;
 mod admin_users;
 mod authorization_code;
 mod browser;
+mod browser_mfa;
 mod browser_pages;
 mod browser_spa;
 mod brute_force;
