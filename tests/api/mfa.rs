@@ -810,3 +810,80 @@ async fn the_step_belongs_to_the_browser_that_entered_the_password() {
         .await;
     assert_eq!(cross.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_cli_resets_a_users_factors_and_sets_a_clients_mfa_policy() {
+    let cli = crate::helpers::Cli::new().await;
+    let app = cli.server().await;
+    let (user, client) = app.user_and_web_app().await;
+    enrolled(&app, &user, &client).await;
+    let reset = cli
+        .run(&["users", "reset-mfa", &user.email, "--json"])
+        .await;
+    reset.assert_succeeded();
+    assert_eq!(reset.json(), json!({ "id": user.id, "removed": true }));
+    assert!(
+        audit(&app, &user)
+            .await
+            .contains(&"user.mfa_reset".to_owned())
+    );
+    let (_, done) = after_password(&app, &user, &AuthRequest::new(&client)).await;
+    assert_eq!(Redirect::from(&done).target(), crate::helpers::REDIRECT_URI);
+    cli.run(&["users", "reset-mfa", "nobody@example.org"])
+        .await
+        .assert_failed_saying(&["not found"]);
+
+    let created = cli
+        .run(&[
+            "clients",
+            "create",
+            "--id",
+            "strict",
+            "--grant",
+            "authorization_code",
+            "--redirect-uri",
+            crate::helpers::REDIRECT_URI,
+            "--require-mfa",
+            "--json",
+        ])
+        .await;
+    created.assert_succeeded();
+    let shown = cli
+        .run(&["clients", "show", "strict", "--json"])
+        .await
+        .json();
+    assert_eq!(shown["require_mfa"], true);
+    assert_eq!(shown["allow_password_grant_without_mfa"], false);
+    let updated = cli
+        .run(&[
+            "clients",
+            "update",
+            "strict",
+            "--optional-mfa",
+            "--allow-password-grant-without-mfa",
+            "--json",
+        ])
+        .await
+        .json();
+    assert_eq!(updated["require_mfa"], false);
+    assert_eq!(updated["allow_password_grant_without_mfa"], true);
+}
+
+#[tokio::test]
+async fn a_second_factor_step_left_waiting_times_out_and_is_pruned() {
+    let app = TestApp::spawn().await;
+    let (user, client) = app.user_and_web_app().await;
+    enrolled(&app, &user, &client).await;
+    let (browser, to_step) = after_password(&app, &user, &AuthRequest::new(&client)).await;
+    // mfa_pending_ttl (5 minutes) later the step is gone: the sign-in form again, saying why.
+    app.clock.advance(Duration::from_secs(5 * 60 + 1));
+    let expired = browser.get(&app.url(&location(&to_step))).await;
+    assert!(location(&expired).contains("problem=two-step"));
+    let pruned = app
+        .state
+        .store
+        .prune_expired(app.state.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(pruned.pending_sign_ins, 1);
+}
