@@ -5,7 +5,7 @@ use diesel_async::RunQueryDsl;
 
 use super::schema::{
     authorization_codes as codes, email_verifications, mail_outbox,
-    password_reset_tokens as resets, revocations, sessions,
+    password_reset_tokens as resets, pending_sign_ins, revocations, sessions,
 };
 use super::{Store, StoreError, write_tx};
 
@@ -22,6 +22,8 @@ pub struct Pruned {
     pub verification_links: usize,
     pub sent_mail: usize,
     pub revocations: usize,
+    /// Second-factor steps that timed out (nothing to keep: they only ever let their own browser finish).
+    pub pending_sign_ins: usize,
 }
 
 impl Store {
@@ -60,7 +62,19 @@ impl Store {
                 diesel::delete(revocations::table.filter(revocations::expires_at.le(now - grace)))
                     .execute(conn)
                     .await?;
-            Ok(Pruned { codes, sessions, reset_tokens, verification_links, sent_mail, revocations })
+            let pending_sign_ins =
+                diesel::delete(pending_sign_ins::table.filter(pending_sign_ins::expires_at.le(now)))
+                    .execute(conn)
+                    .await?;
+            Ok(Pruned {
+                codes,
+                sessions,
+                reset_tokens,
+                verification_links,
+                sent_mail,
+                revocations,
+                pending_sign_ins,
+            })
         })
     }
 }

@@ -10,6 +10,7 @@ use super::parameters::required;
 use super::response::TokenResponse;
 use crate::domain::clients::Client;
 use crate::domain::form::Form;
+use crate::domain::mfa::amr::AuthMethods;
 use crate::domain::oauth_error::OAuthError;
 use crate::domain::tokens::id_token::SignIn;
 use crate::domain::tokens::issuer::{CodeRedemption, IssueError};
@@ -110,6 +111,7 @@ pub async fn grant(
         sign_in: SignIn {
             auth_time: code.auth_time,
             nonce: code.nonce,
+            methods: AuthMethods::parse(&code.amr),
         },
         session_id: code.session_id,
     };

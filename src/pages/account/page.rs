@@ -7,6 +7,8 @@ use askama::Template;
 
 use super::session::{SignedIn, signed_in};
 use crate::domain::form::Form;
+use crate::domain::mfa::Factors;
+use crate::domain::mfa::factors;
 use crate::domain::users::User;
 use crate::domain::{account, clients, consent};
 use crate::pages::consent::scope_lines;
@@ -35,6 +37,9 @@ struct AccountPage<'a> {
     connected_error: Option<&'a str>,
     delete_error: Option<&'a str>,
     deletion: bool,
+    /// The user's second factors (issue 20).
+    factors: Factors,
+    two_step_error: Option<&'a str>,
 }
 
 /// A third-party application the user allowed (issue 19).
@@ -72,6 +77,7 @@ pub(super) struct Feedback<'a> {
     pub(super) devices_error: Option<&'a str>,
     pub(super) connected_error: Option<&'a str>,
     pub(super) delete_error: Option<&'a str>,
+    pub(super) two_step_error: Option<&'a str>,
 }
 
 /// `GET /account[?done=…]`.
@@ -91,6 +97,7 @@ pub async fn account_get(
         Some("profile") => Some(messages.account_profile_saved),
         Some("email") => Some(messages.account_email_sent),
         Some("disconnected") => Some(messages.account_connected_removed),
+        Some("two-step-off") => Some(messages.account_two_step_removed),
         _ => None,
     };
     let feedback = Feedback {
@@ -188,6 +195,8 @@ pub(super) async fn account_page(
         connected_error: feedback.connected_error,
         delete_error: feedback.delete_error,
         deletion: pages.account_deletion,
+        factors: factors::factors(&state.store, user_id).await?,
+        two_step_error: feedback.two_step_error,
     };
     Ok(render(pages, status, &page))
 }
