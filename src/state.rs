@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use crate::domain::invitations::InvitationSettings;
 use crate::domain::letters::LetterWriter;
+use crate::domain::mfa::MfaSettings;
+use crate::domain::mfa::trusted::TrustedBrowsers;
 use crate::domain::passkeys::Passkeys;
 use crate::domain::password_reset::ResetSettings;
 use crate::domain::passwords::PasswordHasher;
@@ -40,6 +42,10 @@ pub struct AppState {
     /// Who may register, and how addresses are verified.
     pub registration: RegistrationSettings,
     pub invitations: InvitationSettings,
+    /// Second-factor policies and the limits of the second-factor step.
+    pub mfa: MfaSettings,
+    /// "Trust this browser" cookies of the second-factor step.
+    pub trusted_browsers: TrustedBrowsers,
     /// Words and renders every mail in its reader's language (the pages' catalogues).
     pub letters: Arc<dyn LetterWriter>,
     /// Wakes the mail sender when a request queued mail.

@@ -83,6 +83,13 @@ pub struct CreateClient {
     /// consent, and the password grant is refused.
     #[serde(default = "yes")]
     pub first_party: bool,
+    /// Sign-ins to this client need a second factor (users without one enrol right after the password).
+    #[serde(default)]
+    pub require_mfa: bool,
+    /// Let the password grant sign in users who have a second factor (or when require_mfa is set), although it
+    /// can't ask for it (RFC 9700 §2.4). Off by default.
+    #[serde(default)]
+    pub allow_password_grant_without_mfa: bool,
 }
 
 fn yes() -> bool {
@@ -151,6 +158,10 @@ pub struct ClientPatch {
     pub tos_uri: Option<Option<String>>,
     /// `false` makes the client third-party (consent page, no password grant).
     pub first_party: Option<bool>,
+    /// Sign-ins to this client need a second factor.
+    pub require_mfa: Option<bool>,
+    /// Let the password grant sign in users who have a second factor (RFC 9700 §2.4).
+    pub allow_password_grant_without_mfa: Option<bool>,
 }
 
 /// A client just created, with its secret (shown this once; Latchkey keeps only its SHA-256).
@@ -224,6 +235,8 @@ pub async fn create_client(
                 tos_uri: new.tos_uri,
             },
             third_party: !new.first_party,
+            require_mfa: new.require_mfa,
+            allow_password_grant_without_mfa: new.allow_password_grant_without_mfa,
         },
         &caller.actor(),
         state.clock.now(),
@@ -292,6 +305,8 @@ pub async fn update_client(
             policy_uri: patch.policy_uri,
             tos_uri: patch.tos_uri,
             first_party: patch.first_party,
+            require_mfa: patch.require_mfa,
+            allow_password_grant_without_mfa: patch.allow_password_grant_without_mfa,
         },
         condition.as_ref(),
         state.clock.now(),

@@ -27,7 +27,7 @@ use super::{audit, clients, invitations, keys, user_import, users};
     ),
     paths(
         users::list_users, users::create_user, user_import::import_users, users::get_user, users::update_user,
-        users::revoke_sessions,
+        users::revoke_sessions, users::reset_mfa,
         invitations::list_invitations, invitations::create_invitation, invitations::revoke_invitation,
         clients::list_clients, clients::create_client, clients::get_client, clients::update_client,
         clients::rotate_secret, clients::delete_client,
@@ -159,7 +159,7 @@ fn add_links(doc: &mut serde_json::Value) {
         (
             "/admin/v1/users",
             "$response.body#/id",
-            &["get_user", "update_user", "revoke_sessions"][..],
+            &["get_user", "update_user", "revoke_sessions", "reset_mfa"][..],
         ),
         (
             "/admin/v1/clients",

@@ -4,6 +4,7 @@
 //! is the status's reason phrase and `detail` says what to fix. Details never echo secrets; causes of 5xx answers
 //! are logged with the request id, never returned.
 
+use crate::domain::mfa::factors::FactorError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
@@ -197,6 +198,15 @@ impl From<UserError> for Problem {
             UserError::Password(PasswordError::Hashing(cause)) => Self::internal(&cause),
             UserError::Password(why) => Self::bad_request(why.to_string()),
             UserError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<FactorError> for Problem {
+    fn from(e: FactorError) -> Self {
+        match e {
+            FactorError::Store(e) => e.into(),
+            other => Self::internal(&anyhow::Error::from(other)),
         }
     }
 }

@@ -9,7 +9,9 @@ use super::paging::{self, Page, PageQuery, PageRequest};
 use super::problem::Problem;
 use super::request::{caller, if_match, json_body, path_param};
 use super::respond::{json, page_response, resource, tagged};
-use crate::domain::letters::Wording;
+use crate::domain::audit::AuditAction;
+use crate::domain::letters::{Letter, Wording};
+use crate::domain::mfa::factors;
 use crate::domain::passwords::Password;
 use crate::domain::registration;
 use crate::domain::users::{self, NewUser, User, UserChanges};
@@ -28,9 +30,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(get_user))
             .route(web::patch().to(update_user)),
     )
-    .service(
-        resource("/users/{id}/revoke-sessions", "POST").route(web::post().to(revoke_sessions)),
-    );
+    .service(resource("/users/{id}/revoke-sessions", "POST").route(web::post().to(revoke_sessions)))
+    .service(resource("/users/{id}/reset-mfa", "POST").route(web::post().to(reset_mfa)));
 }
 
 /// `?limit=&cursor=&email=` of the user list.
@@ -102,6 +103,14 @@ pub struct UserPatch {
 /// Distinguishes `"tenant": null` (`Some(None)`) from an absent field (`None`).
 fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
     Option::<String>::deserialize(d).map(Some)
+}
+
+/// What an operator's reset of a user's second factors did.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MfaReset {
+    pub user_id: String,
+    /// Whether the user had a second factor (an authenticator or recovery codes) that is now gone.
+    pub removed: bool,
 }
 
 /// What a logout everywhere ended.
@@ -295,6 +304,46 @@ pub async fn revoke_sessions(
             user_id: user.id.into_string(),
             families_revoked: ended.families as u64,
             sessions_revoked: ended.sessions as u64,
+        },
+    ))
+}
+
+#[utoipa::path(post, path = "/admin/v1/users/{id}/reset-mfa", tag = "users",
+    params(("id" = String, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "The user's authenticator and recovery codes are removed (a user who lost \
+            both); the user is told by mail and can enrol again on the account page", body = MfaReset)),
+    security(("oauth2" = ["latchkey:admin"])))]
+pub async fn reset_mfa(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    let caller = caller(&req, &state, Access::Change).await?;
+    let user = users::get_user(&state.store, &UserId::new(path_param(&req, "id"))).await?;
+    let now = state.clock.now();
+    // The operator's reset is mailed in the default language (an account has no language of its own).
+    let notice = Wording {
+        writer: state.letters.as_ref(),
+        locale: None,
+    }
+    .write(Letter::SecondFactorsReset)
+    .to(&user.email);
+    let removed = factors::remove(
+        &state.store,
+        &state.master,
+        &caller.actor(),
+        &user.id,
+        notice,
+        AuditAction::UserResetMfa,
+        now,
+    )
+    .await?;
+    state.mail_wake.notify_one();
+    Ok(json(
+        StatusCode::OK,
+        &MfaReset {
+            user_id: user.id.into_string(),
+            removed,
         },
     ))
 }

@@ -6,6 +6,8 @@ use super::services::Services;
 use crate::config::Config;
 use crate::domain::invitations::InvitationSettings;
 use crate::domain::letters::LetterWriter;
+use crate::domain::mfa::MfaSettings;
+use crate::domain::mfa::trusted::TrustedBrowsers;
 use crate::domain::passkeys::Passkeys;
 use crate::domain::password_reset::ResetSettings;
 use crate::domain::registration::RegistrationSettings;
@@ -90,7 +92,20 @@ pub(super) async fn app_state(config: &Config, parts: Parts) -> AppState {
     } else {
         None
     };
+    let trusted_browsers = TrustedBrowsers::new(
+        services.master.derive_hmac_key("trusted-browser"),
+        secure_cookies,
+    );
     AppState {
+        trusted_browsers,
+        mfa: MfaSettings {
+            policy: config.mfa,
+            required_roles: config.mfa_required_roles.clone(),
+            pending_ttl: config.mfa_pending_ttl.as_secs(),
+            pending_attempts: 5,
+            trusted_browser_ttl: config.mfa_trusted_browser_ttl.as_secs(),
+            totp_issuer: config.product_name.clone(),
+        },
         web_origins,
         revocations,
         throttle,

@@ -60,6 +60,13 @@ pub enum ClientsCommand {
         /// refused (default: first-party, the operator's own app)
         #[arg(long)]
         third_party: bool,
+        /// Sign-ins to this client need a second factor; users without one enrol right after the password
+        #[arg(long)]
+        require_mfa: bool,
+        /// Let the password grant sign in users who have a second factor (or when --require-mfa is set), although
+        /// it can't ask for it (RFC 9700 §2.4)
+        #[arg(long)]
+        allow_password_grant_without_mfa: bool,
         #[command(flatten)]
         output: Output,
     },
@@ -96,6 +103,8 @@ pub enum ClientsCommand {
         /// Make it a first-party client (no consent page)
         #[arg(long)]
         first_party: bool,
+        #[command(flatten)]
+        mfa: MfaArgs,
         #[command(flatten)]
         output: Output,
     },
@@ -214,6 +223,8 @@ pub(super) async fn run(command: ClientsCommand, config: &Config) -> anyhow::Res
             can_introspect,
             display,
             third_party,
+            require_mfa,
+            allow_password_grant_without_mfa,
             output,
         } => {
             let (client, secret) = clients::create_client(
@@ -232,6 +243,8 @@ pub(super) async fn run(command: ClientsCommand, config: &Config) -> anyhow::Res
                     can_introspect,
                     display: display.into_display(),
                     third_party,
+                    require_mfa,
+                    allow_password_grant_without_mfa,
                 },
                 &Actor::command_line(),
                 crate::store::now(),
@@ -257,6 +270,7 @@ pub(super) async fn run(command: ClientsCommand, config: &Config) -> anyhow::Res
             display,
             third_party,
             first_party,
+            mfa,
             output,
         } => {
             let given = |list: Vec<String>| (!list.is_empty()).then_some(list);
@@ -286,6 +300,11 @@ pub(super) async fn run(command: ClientsCommand, config: &Config) -> anyhow::Res
                         (_, true) => Some(false),
                         _ => None,
                     },
+                    require_mfa: either(mfa.require_mfa, mfa.optional_mfa),
+                    allow_password_grant_without_mfa: either(
+                        mfa.allow_password_grant_without_mfa,
+                        mfa.refuse_password_grant_without_mfa,
+                    ),
                 },
                 None,
                 crate::store::now(),
@@ -352,4 +371,30 @@ pub(super) async fn run(command: ClientsCommand, config: &Config) -> anyhow::Res
         }
     }
     Ok(())
+}
+
+/// The MFA policy flags of `clients update`, each with its opposite.
+#[derive(Debug, clap::Args)]
+pub struct MfaArgs {
+    /// Sign-ins to this client need a second factor
+    #[arg(long, conflicts_with = "optional_mfa")]
+    require_mfa: bool,
+    /// Sign-ins to this client need a second factor only where the global policy or a role says so
+    #[arg(long)]
+    optional_mfa: bool,
+    /// Let the password grant sign in users who have a second factor (RFC 9700 §2.4)
+    #[arg(long, conflicts_with = "refuse_password_grant_without_mfa")]
+    allow_password_grant_without_mfa: bool,
+    /// Refuse the password grant for users who have a second factor (the default)
+    #[arg(long)]
+    refuse_password_grant_without_mfa: bool,
+}
+
+/// `Some(true)` for the first flag, `Some(false)` for its opposite, `None` for neither.
+fn either(yes: bool, no: bool) -> Option<bool> {
+    match (yes, no) {
+        (true, _) => Some(true),
+        (_, true) => Some(false),
+        _ => None,
+    }
 }

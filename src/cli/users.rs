@@ -60,6 +60,13 @@ pub enum UsersCommand {
         #[command(flatten)]
         output: Output,
     },
+    /// Remove a user's second factors (authenticator app and recovery codes), e.g. after they lost both; the user
+    /// is told by mail and can set up two-step verification again on the account page. Audited (user.mfa_reset)
+    ResetMfa {
+        user: String,
+        #[command(flatten)]
+        output: Output,
+    },
     /// Enable a disabled user
     Enable {
         user: String,
@@ -199,6 +206,36 @@ pub(super) async fn run(command: UsersCommand, config: &Config) -> anyhow::Resul
                     )
                 },
             );
+        }
+        UsersCommand::ResetMfa { user, output } => {
+            let user = users::lookup(&services.store, &user).await?;
+            let letters = crate::app::letters(config)?;
+            let notice = Wording {
+                writer: &letters,
+                locale: None,
+            }
+            .write(crate::domain::letters::Letter::SecondFactorsReset)
+            .to(&user.email);
+            let removed = crate::domain::mfa::factors::remove(
+                &services.store,
+                &services.master,
+                &Actor::command_line(),
+                &user.id,
+                notice,
+                crate::domain::audit::AuditAction::UserResetMfa,
+                crate::store::now(),
+            )
+            .await?;
+            output.print(json!({ "id": user.id, "removed": removed }), || {
+                if removed {
+                    format!(
+                        "removed the second factors of {}; they were told by mail (sent by the running service)",
+                        user.email
+                    )
+                } else {
+                    format!("{} has no second factor; nothing changed", user.email)
+                }
+            });
         }
         UsersCommand::Invite {
             email,

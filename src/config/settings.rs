@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::duration::HumanDuration;
 use super::issuer::IssuerUrl;
+use crate::domain::mfa::Policy as MfaPolicy;
 use crate::domain::registration::RegistrationMode;
 use crate::domain::signing::lifecycle::KeyPolicy;
 use crate::domain::signing::master_key::MasterKeySource;
@@ -128,6 +129,15 @@ pub struct Config {
     /// Whether users may register passkeys (WebAuthn) and sign in with them; needs a `public_url` (or issuer) whose
     /// host is a domain name, the relying-party id.
     pub passkeys: bool,
+    /// `optional` (users choose to enrol a second factor) or `required` (every hosted sign-in needs one).
+    pub mfa: MfaPolicy,
+    /// Users with any of these roles need a second factor whatever `mfa` says.
+    #[serde(deserialize_with = "list_or_comma_separated")]
+    pub mfa_required_roles: Vec<String>,
+    /// How long a sign-in may wait between its password and its second factor.
+    pub mfa_pending_ttl: HumanDuration,
+    /// How long "trust this browser" skips the second factor where no rule requires it (0: not offered).
+    pub mfa_trusted_browser_ttl: HumanDuration,
     /// SMTP server for mail (lettre URL: `smtp://user:pass@host:587?tls=required`, `smtps://host`).
     pub smtp_url: Option<SecretString>,
     /// The `From` of every message.
@@ -212,6 +222,10 @@ impl Default for Config {
             invitation_ttl: HumanDuration::from_secs(7 * 86_400),
             account_deletion: true,
             passkeys: true,
+            mfa: MfaPolicy::Optional,
+            mfa_required_roles: Vec::new(),
+            mfa_pending_ttl: HumanDuration::from_secs(5 * 60),
+            mfa_trusted_browser_ttl: HumanDuration::from_secs(30 * 86_400),
             smtp_url: None,
             mail_from: "Latchkey <no-reply@localhost>".to_owned(),
             mail_dir: None,

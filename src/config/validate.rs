@@ -183,6 +183,15 @@ fn hosted_pages(config: &Config) -> Check {
             && invitation_ttl <= Duration::from_secs(30 * 86_400),
         || "invitation_ttl must be between 1h and 30d".into(),
     )?;
+    let pending_ttl = config.mfa_pending_ttl.0;
+    ensure(
+        pending_ttl >= Duration::from_secs(60) && pending_ttl <= Duration::from_secs(1800),
+        || "mfa_pending_ttl must be between 1m and 30m".into(),
+    )?;
+    ensure(
+        config.mfa_trusted_browser_ttl.0 <= Duration::from_secs(90 * 86_400),
+        || "mfa_trusted_browser_ttl must be at most 90d (0s turns it off)".into(),
+    )?;
     if let Some(domain) = config
         .registration_email_domains
         .iter()

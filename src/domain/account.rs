@@ -145,6 +145,19 @@ pub async fn devices(store: &Store, user_id: &UserId, now: i64) -> Result<Device
     })
 }
 
+/// Re-authentication before a sensitive change (second factors, issue 20): `current` must be the actor's password,
+/// checked through the one authentication path and its limits. Answers the user.
+pub async fn confirm_password(
+    services: &AccountServices<'_>,
+    actor: &AccountActor<'_>,
+    current: &Password,
+    now: i64,
+) -> Result<User, AccountError> {
+    check_password(services, actor, current, now)
+        .await
+        .map(|(user, _)| user)
+}
+
 /// Checks `current` for the actor's account through the one authentication path. Answers the user and the hash
 /// that was verified (read after the check, so a rehash on this check is the hash a change must still find).
 pub async fn check_password(

@@ -29,6 +29,11 @@ pub struct SignedIn {
 }
 
 impl SignedIn {
+    /// When the user's password last changed (what device and trusted-browser cookies are bound to).
+    pub fn password_changed_at(&self) -> i64 {
+        self.password_changed_at
+    }
+
     /// The cookie that makes the client a known device for this account (the same device id if it was one).
     pub fn device_cookie(&self, devices: &DeviceCookies) -> Cookie<'static> {
         devices.issue(

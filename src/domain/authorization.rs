@@ -7,6 +7,7 @@
 
 use crate::domain::clients::{Client, GrantType};
 use crate::domain::form::Form;
+use crate::domain::mfa::amr::Acr;
 use crate::domain::oauth_error::{ErrorCode, OAuthError};
 use crate::domain::signing::KeySet;
 use crate::domain::tokens::verify::verify_id_token_hint;
@@ -36,6 +37,7 @@ pub const PARAMETERS: &[&str] = &[
     "login_hint",
     "id_token_hint",
     "response_mode",
+    "acr_values",
     "ui_locales",
 ];
 
@@ -109,6 +111,9 @@ pub struct AuthorizationRequest {
     /// An ID token this issuer gave the client, naming whom it believes is signed in (checked by
     /// [`Self::hinted_subject`]).
     pub id_token_hint: Option<String>,
+    /// The authentication level `acr_values` asks for (OIDC Core §3.1.2.1), when it names one Latchkey knows:
+    /// `urn:latchkey:acr:mfa` makes a password-only session pass a second factor (step-up).
+    pub acr: Option<Acr>,
     /// OIDC Core §3.1.2.1: the end user's preferred languages for the pages, space-separated (carried through the
     /// request's pages so that each speaks them).
     pub ui_locales: Option<String>,
@@ -287,12 +292,14 @@ impl AuthorizationRequest {
         {
             return Err(fail(ErrorCode::InvalidRequest, "id_token_hint is too long"));
         }
+        let acr = form.get("acr_values").and_then(Acr::requested);
         // A hint, never an error (OIDC Core §3.1.2.1: "an error SHOULD NOT result"): too long is dropped.
         let ui_locales = form
             .get("ui_locales")
             .filter(|l| !l.trim().is_empty() && l.len() <= MAX_UI_LOCALES_LEN)
             .map(str::to_owned);
         Ok(Self {
+            acr,
             client,
             redirect_uri,
             state,
@@ -384,6 +391,9 @@ impl AuthorizationRequest {
         if self.prompt.consent {
             fields.push(("prompt", "consent".to_owned()));
         }
+        if let Some(acr) = self.acr {
+            fields.push(("acr_values", acr.as_str().to_owned()));
+        }
         fields
     }
 
@@ -432,6 +442,7 @@ impl AuthorizationRequest {
                 family_id: None,
                 access_token_jti: None,
                 access_token_expires_at: None,
+                amr: session.amr.clone(),
             })
             .await?;
         Ok(code)

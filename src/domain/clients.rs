@@ -99,6 +99,25 @@ pub struct Client {
     /// The operator's own app: signs users in without a consent page. A third-party client asks consent, and
     /// never uses the password grant.
     pub first_party: bool,
+    /// Sign-ins to this client need a second factor.
+    pub require_mfa: bool,
+    /// The password grant may sign in users who have a second factor, or when `require_mfa` is set (it can't
+    /// ask for a second factor, RFC 9700 §2.4): an explicit operator's choice.
+    pub password_grant_without_mfa: bool,
+}
+
+/// A client's MFA policy as stored (`clients.mfa_policy`, a JSON object; absent members are `false`).
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+struct ClientMfaPolicy {
+    require_mfa: bool,
+    allow_password_grant_without_mfa: bool,
+}
+
+impl ClientMfaPolicy {
+    fn stored(self) -> String {
+        serde_json::to_string(&self).unwrap_or_else(|_| "{}".to_owned())
+    }
 }
 
 /// A client as operators see it (CLI and admin API): everything but the secret.
@@ -138,6 +157,11 @@ pub struct ClientView {
     pub tos_uri: Option<String>,
     /// `false` for a third-party client: users are asked consent, and the password grant is refused.
     pub first_party: bool,
+    /// Sign-ins to this client need a second factor (a user without one enrols right after the password).
+    pub require_mfa: bool,
+    /// The password grant may sign in users who have a second factor (or when `require_mfa` is set), although it
+    /// can't ask for it (RFC 9700 §2.4). Off by default.
+    pub allow_password_grant_without_mfa: bool,
 }
 
 impl Client {
@@ -152,6 +176,8 @@ impl Client {
         let web_origins =
             serde_json::from_str(&row.web_origins).map_err(|_| corrupt("web_origins"))?;
         let display = ClientDisplay::from_stored(&row.display).ok_or_else(|| corrupt("display"))?;
+        let mfa_policy: ClientMfaPolicy =
+            serde_json::from_str(&row.mfa_policy).map_err(|_| corrupt("mfa_policy"))?;
         Ok(Self {
             id: row.id,
             secret_hash: row.secret_hash,
@@ -168,6 +194,8 @@ impl Client {
             version: row.version,
             display,
             first_party: row.first_party,
+            require_mfa: mfa_policy.require_mfa,
+            password_grant_without_mfa: mfa_policy.allow_password_grant_without_mfa,
         })
     }
 
@@ -202,6 +230,8 @@ impl Client {
             policy_uri: self.display.policy_uri.clone(),
             tos_uri: self.display.tos_uri.clone(),
             first_party: self.first_party,
+            require_mfa: self.require_mfa,
+            allow_password_grant_without_mfa: self.password_grant_without_mfa,
         }
     }
 
@@ -315,6 +345,10 @@ pub struct NewClient {
     /// A client someone else runs: the consent page, no password grant. Operators' clients are first-party by
     /// default.
     pub third_party: bool,
+    /// Sign-ins to this client need a second factor.
+    pub require_mfa: bool,
+    /// The password grant may sign in users with a second factor (RFC 9700 §2.4: it can't ask for one).
+    pub allow_password_grant_without_mfa: bool,
 }
 
 /// A redirection URI a client may register (RFC 6749 §3.1.2, RFC 9700 §2.1, RFC 8252 §7.3): absolute, no
@@ -506,6 +540,7 @@ fn check_settings(
         web_origins: json(&web_origins),
         display: serde_json::to_string(display).unwrap_or_else(|_| "{}".to_owned()),
         first_party,
+        mfa_policy: "{}".to_owned(),
     })
 }
 
@@ -661,6 +696,11 @@ pub async fn create_client(
         web_origins: settings.web_origins,
         display: settings.display,
         first_party: settings.first_party,
+        mfa_policy: ClientMfaPolicy {
+            require_mfa: new.require_mfa,
+            allow_password_grant_without_mfa: new.allow_password_grant_without_mfa,
+        }
+        .stored(),
     };
     store.insert_client(&row).await.map_err(|e| match e {
         StoreError::Conflict => ClientError::Conflict(new.id.clone()),
@@ -696,6 +736,8 @@ pub struct ClientChanges {
     pub policy_uri: Option<Option<String>>,
     pub tos_uri: Option<Option<String>>,
     pub first_party: Option<bool>,
+    pub require_mfa: Option<bool>,
+    pub allow_password_grant_without_mfa: Option<bool>,
 }
 
 pub async fn get_client(store: &Store, id: &str) -> Result<Client, ClientError> {
@@ -757,7 +799,7 @@ pub async fn update_client(
             tos_uri: field(&changes.tos_uri, &old.tos_uri),
         };
         let first_party = changes.first_party.unwrap_or(current.first_party);
-        let settings = check_settings(
+        let mut settings = check_settings(
             current.is_public(),
             current.can_introspect,
             &grants,
@@ -773,6 +815,13 @@ pub async fn update_client(
                 first_party,
             },
         )?;
+        settings.mfa_policy = ClientMfaPolicy {
+            require_mfa: changes.require_mfa.unwrap_or(current.require_mfa),
+            allow_password_grant_without_mfa: changes
+                .allow_password_grant_without_mfa
+                .unwrap_or(current.password_grant_without_mfa),
+        }
+        .stored();
         if store
             .update_client_settings(&current.id, current.version, settings)
             .await?
@@ -795,6 +844,11 @@ pub async fn update_client(
                 ("policy_uri", changes.policy_uri.is_some()),
                 ("tos_uri", changes.tos_uri.is_some()),
                 ("first_party", changes.first_party.is_some()),
+                ("require_mfa", changes.require_mfa.is_some()),
+                (
+                    "allow_password_grant_without_mfa",
+                    changes.allow_password_grant_without_mfa.is_some(),
+                ),
             ];
             let view = serde_json::to_value(updated.view()).unwrap_or_default();
             let detail: serde_json::Map<_, _> = changed

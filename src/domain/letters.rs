@@ -25,6 +25,12 @@ pub enum Letter<'a> {
     AddressChanged { new_email: &'a str },
     /// An invitation link (lives `invitation_ttl`).
     Invitation { link: &'a str },
+    /// A recovery code was used to sign in (issue 20).
+    RecoveryCodeUsed,
+    /// The user turned two-step verification off on the account page.
+    SecondFactorsRemoved,
+    /// An operator removed the user's second factors.
+    SecondFactorsReset,
 }
 
 /// A worded letter: the subject, the plain-text body and the HTML body (`None` only if it could not be rendered:

@@ -12,6 +12,7 @@ pub(crate) mod dummy_hashes;
 pub mod form;
 pub mod invitations;
 pub mod letters;
+pub mod mfa;
 pub mod oauth_error;
 pub mod passkeys;
 pub mod password_formats;

@@ -37,6 +37,8 @@ pub enum ErrorCode {
     LoginRequired,
     /// OpenID Connect Core §3.1.2.6: `prompt=none` for a third-party client the user has not allowed (yet).
     ConsentRequired,
+    /// OpenID Connect Core §3.1.2.6: `prompt=none`, but the user must interact (a second factor: a step-up).
+    InteractionRequired,
     /// OpenID Connect Core §3.1.2.6: request objects (`request`, `request_uri`) are not supported.
     RequestNotSupported,
     RequestUriNotSupported,
@@ -59,6 +61,7 @@ impl ErrorCode {
             Self::UnsupportedTokenType => "unsupported_token_type",
             Self::LoginRequired => "login_required",
             Self::ConsentRequired => "consent_required",
+            Self::InteractionRequired => "interaction_required",
             Self::RequestNotSupported => "request_not_supported",
             Self::RequestUriNotSupported => "request_uri_not_supported",
         }

@@ -1,6 +1,7 @@
 //! Hosted sign-in sessions (DESIGN.md §15): a random 256-bit secret in a cookie, a row keyed by its SHA-256 in
 //! the store, idle and absolute lifetimes. A new secret at every sign-in (no session fixation).
 
+use crate::domain::mfa::amr::AuthMethods;
 use crate::domain::users::User;
 use crate::store::sessions::SessionRow;
 use crate::store::{Store, StoreError};
@@ -21,11 +22,14 @@ pub struct SessionSettings {
 /// Use of a session moves its idle expiry at most this often: a write per page view would be wasteful.
 const TOUCH_INTERVAL: i64 = 60;
 
-/// Starts a session for `user`, who has just entered their password. The returned secret goes in the cookie.
+/// Starts a session for `user`, who entered their password at `auth_time` and proved `methods` in all. The returned
+/// secret goes in the cookie.
 pub async fn start(
     store: &Store,
     settings: SessionSettings,
     user: &User,
+    methods: &AuthMethods,
+    auth_time: i64,
     source: String,
     now: i64,
 ) -> Result<(PlainToken, SessionRow), StoreError> {
@@ -35,13 +39,14 @@ pub async fn start(
         id: uuid::Uuid::now_v7().to_string(),
         token_hash: secret.hash(),
         user_id: user.id.clone(),
-        auth_time: now,
+        auth_time,
         created_at: now,
         last_seen_at: now,
         idle_expires_at: (now + settings.idle_ttl).min(expires_at),
         expires_at,
         revoked_at: None,
         revoked_reason: None,
+        amr: methods.stored(),
         source: Some(source),
     };
     store.insert_session(row.clone()).await?;

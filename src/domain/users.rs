@@ -473,6 +473,11 @@ async fn find(store: &Store, who: &str) -> Result<UserRow, UserError> {
     }
 }
 
+/// The user `who` names: an id, an email address or a username (the CLI's way of naming users).
+pub async fn lookup(store: &Store, who: &str) -> Result<User, UserError> {
+    find(store, who).await.map(|row| User::from_row(&row))
+}
+
 /// Disables (or enables) a user. Disabling also logs the user out everywhere: every session, refresh-token family
 /// and access token issued so far is revoked.
 pub async fn set_disabled(

@@ -1,6 +1,7 @@
 //! Authorization server metadata (RFC 8414), served at both well-known paths clients look for, and at the
 //! path-inserted one when the issuer has a path (§3.1).
 
+use crate::domain::mfa::amr::Acr;
 use actix_web::http::header;
 use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, web};
@@ -38,8 +39,10 @@ struct Metadata<'a> {
     id_token_signing_alg_values_supported: [&'static str; 1],
     /// RFC 7636: S256 only (RFC 9700 §2.1.1).
     code_challenge_methods_supported: [&'static str; 1],
-    claims_supported: [&'static str; 13],
+    claims_supported: [&'static str; 15],
     prompt_values_supported: [&'static str; 4],
+    /// Latchkey's authentication levels (OIDC Discovery §3): `acr_values` may ask for one (step-up).
+    acr_values_supported: [&'static str; 2],
     /// OIDC Discovery §3: the languages of the pages, for `ui_locales` (OIDC Core §3.1.2.1).
     ui_locales_supported: Vec<String>,
     /// RFC 9207: every authorization response carries `iss`.
@@ -121,6 +124,8 @@ async fn metadata(state: web::Data<AppState>) -> Result<HttpResponse, OAuthError
             "exp",
             "iat",
             "auth_time",
+            "amr",
+            "acr",
             "nonce",
             "at_hash",
             "email",
@@ -129,6 +134,7 @@ async fn metadata(state: web::Data<AppState>) -> Result<HttpResponse, OAuthError
             "name",
         ],
         prompt_values_supported: ["none", "login", "consent", "select_account"],
+        acr_values_supported: Acr::ALL.map(Acr::as_str),
         ui_locales_supported: state
             .letters
             .locales()

@@ -8,16 +8,17 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::answer::{issue_code, redirect_error, refused};
+use super::answer::{redirect_error, refused};
 use super::error::PageError;
 use super::forms::query;
 use super::language::remember_ui_locales;
+use super::onward::{ACCOUNT, MAX_LOGIN_LEN, Onward, RETURN_TO};
 use super::render::{SignInPage, render};
+use super::second_factor;
 use super::security;
 use super::settings::PageSettings;
 use crate::domain::authentication::{self, AuthError, SignInAttempt};
 use crate::domain::authorization::AuthorizationRequest;
-use crate::domain::consent::{self, ConsentNeed};
 use crate::domain::form::Form;
 use crate::domain::oauth_error::ErrorCode;
 use crate::domain::passwords::Password;
@@ -26,8 +27,6 @@ use crate::domain::throttle::Source;
 use crate::domain::users::Login;
 use crate::http::source::source_address;
 use crate::state::AppState;
-use crate::store::sessions::SessionRow;
-use crate::values::device::approximate_source;
 use crate::values::secret::PlainToken;
 
 pub use super::forms::MAX_FORM_BYTES;
@@ -85,7 +84,7 @@ async fn authorize(
             .hints_match(&state.store, session, hinted.as_ref())
             .await?
     {
-        return approve(state, pages, req, &request, session, cookie, false).await;
+        return second_factor::continue_session(state, pages, req, &request, session, cookie).await;
     }
     if request.prompt.none {
         // OIDC Core §3.1.2.6: no interaction allowed, and it would be needed.
@@ -223,36 +222,8 @@ pub async fn sign_in(
     {
         return Ok(onward.again(&pages, username, Problem::Unverified));
     }
-    // A new secret, and with it a new cookie and new CSRF tokens: whatever cookie the browser had before (maybe
-    // planted) names nothing now (session fixation, OWASP ASVS 3.2.1).
-    let user = &signed_in.user;
-    let user_agent = req
-        .headers()
-        .get(actix_web::http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok());
-    let (secret, session) = sessions::start(
-        &state.store,
-        state.sessions,
-        user,
-        approximate_source(source.address, user_agent),
-        state.clock.now(),
-    )
-    .await?;
-    let mut response = if let Some(request) = &request {
-        tracing::info!(user = %user.id, client = %request.client.id, "signed in on the hosted page");
-        approve(&state, &pages, &req, request, &session, &secret, true).await?
-    } else {
-        tracing::info!(user = %user.id, "signed in on the account's sign-in page");
-        security::see_other(ACCOUNT, pages.hsts())
-            .cookie(pages.cookie.cookie(&secret))
-            .finish()
-    };
-    // This browser is now a known device for the account (see `throttle`).
-    let device = signed_in.device_cookie(&state.throttle.devices);
-    if let Err(e) = response.add_cookie(&device) {
-        tracing::warn!(error = %e, "cannot set the device cookie");
-    }
-    Ok(response)
+    // The second factor, or the enrolment a policy requires, comes next; or the sign-in is done.
+    second_factor::after_password(&state, &pages, &req, onward, &signed_in, cookie.as_ref()).await
 }
 
 /// A same-origin sign-in whose CSRF token no longer matches the browser's cookie: typically two tabs, and the
@@ -279,50 +250,15 @@ async fn stale_form(
                 if request.accepts(&session, now)
                     && request.hints_match(&state.store, &session, None).await? =>
             {
-                return approve(state, pages, req, request, &session, secret, false).await;
+                return second_factor::continue_session(
+                    state, pages, req, request, &session, secret,
+                )
+                .await;
             }
             Onward::Authorization(_) => {}
         }
     }
     Ok(onward.again(pages, username, Problem::Expired))
-}
-
-/// Answers `request`, approved by `session`: a code, once a third-party client has the user's consent for every
-/// scope requested; else the consent page, or with `prompt=none` `consent_required` (OIDC Core §3.1.2.6).
-/// `cookie`: the browser cookie of `session`; `new` when a sign-in just made it (it is set with the answer).
-pub(super) async fn approve(
-    state: &AppState,
-    pages: &PageSettings,
-    req: &HttpRequest,
-    request: &AuthorizationRequest,
-    session: &SessionRow,
-    cookie: &PlainToken,
-    new: bool,
-) -> Result<HttpResponse, PageError> {
-    let need = consent::need(
-        &state.store,
-        &request.client,
-        &session.user_id,
-        &request.scope,
-        request.prompt.consent,
-    )
-    .await?;
-    match need {
-        ConsentNeed::Granted => {
-            issue_code(state, pages, request, session, new.then(|| cookie.clone())).await
-        }
-        ConsentNeed::Ask(_) if request.prompt.none => {
-            let error = request.error(
-                ErrorCode::ConsentRequired,
-                "the user has not allowed this client",
-            );
-            Ok(redirect_error(state, pages, &error))
-        }
-        ConsentNeed::Ask(scope) => {
-            super::consent::consent_page(state, pages, req, request, session, &scope, (cookie, new))
-                .await
-        }
-    }
 }
 
 /// Why the sign-in form is shown again: a code from this fixed set travels in the redirect, never a text.
@@ -336,6 +272,8 @@ pub(super) enum Problem {
     Expired,
     /// A passkey did not sign in (unknown, removed, refused, the ceremony used or expired): one answer for all.
     Passkey,
+    /// The second-factor step ended (too many wrong codes, or it timed out): the password again.
+    SecondFactorEnded,
 }
 
 impl Problem {
@@ -345,6 +283,7 @@ impl Problem {
             Self::Unverified => "unverified",
             Self::Expired => "expired",
             Self::Passkey => "passkey",
+            Self::SecondFactorEnded => second_factor::ENDED,
         }
     }
 
@@ -354,24 +293,11 @@ impl Problem {
             Self::Unverified,
             Self::Expired,
             Self::Passkey,
+            Self::SecondFactorEnded,
         ]
         .into_iter()
         .find(|p| p.code() == code)
     }
-}
-
-/// The account page: where the account's own sign-in leads, the one `return_to` it accepts.
-pub(super) const ACCOUNT: &str = "/account";
-/// The field of the account's own sign-in that names where it leads.
-pub(super) const RETURN_TO: &str = "return_to";
-/// Longest login carried back into the form (an email address is at most 320 characters).
-const MAX_LOGIN_LEN: usize = 320;
-
-/// Where a sign-in leads: back to the application that sent the user, or to the account page.
-#[derive(Clone, Copy)]
-pub(super) enum Onward<'a> {
-    Authorization(&'a AuthorizationRequest),
-    Account,
 }
 
 impl Onward<'_> {
@@ -443,6 +369,7 @@ impl SignInForm<'_> {
             Problem::Unverified => Some(messages.unverified_email),
             Problem::Expired => None,
             Problem::Passkey => Some(messages.passkey_sign_in_failed),
+            Problem::SecondFactorEnded => Some(messages.two_step_ended),
         });
         let (chrome, carried, register_href) = match self.onward {
             Onward::Authorization(request) => (

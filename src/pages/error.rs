@@ -3,6 +3,7 @@
 //! headers, and [`render_errors`], which wraps every page resource, renders the branded error page with the
 //! request's [`PageSettings`]: the message only, never input echoed back.
 
+use crate::domain::mfa::factors::FactorError;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
@@ -420,6 +421,18 @@ impl From<VerifyError> for PageError {
         match e {
             VerifyError::Store(e) => Self::Unavailable(e),
             VerifyError::Mail(e) => Self::Unexpected(e),
+        }
+    }
+}
+
+/// A second-factor action that failed for a reason its form does not answer (a wrong code is answered by the form).
+impl From<FactorError> for PageError {
+    fn from(e: FactorError) -> Self {
+        match e {
+            FactorError::Throttled(throttled) => Self::Throttled(throttled),
+            FactorError::Busy => Self::Busy,
+            FactorError::Store(e) => Self::Unavailable(e),
+            other => Self::Unexpected(other.into()),
         }
     }
 }

@@ -110,6 +110,24 @@ fn parts<'a>(m: &Messages, letter: Letter<'a>) -> Parts<'a> {
             action: Some((link, m.invitation_mail_button)),
             footer: m.invitation_mail_footer,
         },
+        Letter::RecoveryCodeUsed => Parts {
+            subject: m.recovery_used_mail_subject,
+            text: Cow::Borrowed(m.recovery_used_mail_text),
+            action: None,
+            footer: m.recovery_used_mail_footer,
+        },
+        Letter::SecondFactorsRemoved => Parts {
+            subject: m.two_step_removed_mail_subject,
+            text: Cow::Borrowed(m.two_step_removed_mail_text),
+            action: None,
+            footer: m.two_step_removed_mail_footer,
+        },
+        Letter::SecondFactorsReset => Parts {
+            subject: m.two_step_reset_mail_subject,
+            text: Cow::Borrowed(m.two_step_reset_mail_text),
+            action: None,
+            footer: m.two_step_reset_mail_footer,
+        },
     }
 }
 

@@ -8,6 +8,7 @@ mod assets;
 pub mod authorize;
 pub mod catalogue;
 pub mod consent;
+pub mod enrolment;
 pub mod error;
 mod fallback;
 mod forms;
@@ -16,10 +17,12 @@ pub mod language;
 pub mod letters;
 pub mod logout;
 pub mod messages;
+mod onward;
 pub mod passkey_sign_in;
 pub mod password;
 pub mod registration;
 pub mod render;
+pub mod second_factor;
 pub mod security;
 pub mod settings;
 
@@ -51,6 +54,17 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: web::Data<PageSettings>
         .service(
             page("/login/passkey", POST)
                 .route(web::post().to(passkey_sign_in::sign_in_with_passkey)),
+        )
+        // The second-factor step and the enrolment a rule requires (issue 20).
+        .service(
+            page("/login/second-factor", GET_POST)
+                .route(get().to(second_factor::step_get))
+                .route(web::post().to(second_factor::step_post)),
+        )
+        .service(
+            page("/login/enrol", GET_POST)
+                .route(get().to(enrolment::enrol_get))
+                .route(web::post().to(enrolment::enrol_post)),
         )
         .service(
             page("/logout", GET_POST)
@@ -94,6 +108,22 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: web::Data<PageSettings>
         .service(page("/account/email", POST).route(web::post().to(account::change_email)))
         .service(
             page("/account/consents/revoke", POST).route(web::post().to(account::revoke_consent)),
+        )
+        // Two-step verification (issue 20).
+        .service(page("/account/two-step", GET).route(get().to(account::two_step_get)))
+        .service(
+            page("/account/two-step/start", POST).route(web::post().to(account::start_two_step)),
+        )
+        .service(
+            page("/account/two-step/confirm", POST)
+                .route(web::post().to(account::confirm_two_step)),
+        )
+        .service(
+            page("/account/two-step/recovery-codes", POST)
+                .route(web::post().to(account::new_recovery_codes)),
+        )
+        .service(
+            page("/account/two-step/remove", POST).route(web::post().to(account::remove_two_step)),
         )
         .service(page("/account/sessions/revoke", POST).route(web::post().to(account::revoke)))
         .service(

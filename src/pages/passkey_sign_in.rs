@@ -10,16 +10,15 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::answer::refused;
-use super::authorize::{ACCOUNT, Onward, Problem, RETURN_TO, approve};
+use super::authorize::Problem;
 use super::error::PageError;
+use super::onward::{ACCOUNT, Onward, RETURN_TO, finish_sign_in};
 use super::security;
 use super::settings::PageSettings;
 use crate::domain::authorization::AuthorizationRequest;
 use crate::domain::passkeys::{Answer, Ceremony, PasskeyError, Passkeys};
-use crate::domain::sessions;
 use crate::http::source::source_address;
 use crate::state::AppState;
-use crate::values::device::approximate_source;
 
 /// `POST /login/passkey/options` (`csrf_token`): a sign-in ceremony bound to this browser's cookie, as JSON
 /// `{"ceremony": …, "options": {"publicKey": …}}`. 404 when passkeys are off.
@@ -88,31 +87,19 @@ pub async fn sign_in_with_passkey(
     if !user.may_sign_in(state.registration.require_verified_email) {
         return Ok(onward.again(&pages, "", Problem::Unverified));
     }
-    // A new secret, and with it a new cookie (no session fixation), as after a password.
-    // Where the session started, approximately, as for a password sign-in (the account page lists it).
-    let user_agent = req
-        .headers()
-        .get(actix_web::http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok());
-    let started_from = approximate_source(source_address(&req), user_agent);
-    let (secret, session) =
-        sessions::start(&state.store, state.sessions, user, started_from, now).await?;
-    // MINIMAL AMR (see `domain::passkeys::session_amr`): until sessions carry their methods.
-    state
-        .store
-        .insert_passkey_sign_in(&session.id, &signed_in.amr().join(" "))
-        .await?;
     state.metrics.passkey_event("signed_in");
-    let response = if let Some(request) = &request {
-        tracing::info!(user = %user.id, client = %request.client.id, passkey = %signed_in.passkey_id, "signed in with a passkey on the hosted page");
-        approve(&state, &pages, &req, request, &session, &secret, true).await?
-    } else {
-        tracing::info!(user = %user.id, passkey = %signed_in.passkey_id, "signed in with a passkey on the account's sign-in page");
-        security::see_other(ACCOUNT, pages.hsts())
-            .cookie(pages.cookie.cookie(&secret))
-            .finish()
-    };
-    Ok(response)
+    tracing::info!(user = %user.id, passkey = %signed_in.passkey_id, "a passkey signed in");
+    // The same end as a password sign-in's second step: a new session (new cookie) that says how it was made.
+    finish_sign_in(
+        &state,
+        &pages,
+        &req,
+        onward,
+        user,
+        &signed_in.methods(),
+        now,
+    )
+    .await
 }
 
 /// The relying party, or 404 when passkeys are off.

@@ -39,6 +39,8 @@ pub struct CodeRow {
     /// The access token the redemption issued (`jti`, `exp`): put on the denylist when the code is presented again.
     pub access_token_jti: Option<String>,
     pub access_token_expires_at: Option<i64>,
+    /// The authentication methods of the sign-in that approved the request (RFC 8176 values, space-separated).
+    pub amr: String,
 }
 
 /// What a redemption issued, stored with it: a family with its first refresh token (when the client refreshes) and

@@ -40,6 +40,8 @@ pub struct ClientRow {
     /// The operator's own app: no consent page. A third-party client asks consent and never uses the password
     /// grant.
     pub first_party: bool,
+    /// JSON object of the client's MFA policy (`require_mfa`, `allow_password_grant_without_mfa`; issue 20).
+    pub mfa_policy: String,
 }
 
 /// What an update of a client may change: its grants, scopes, audiences, URIs and web origins (JSON arrays, as
@@ -55,6 +57,7 @@ pub struct ClientSettingsRow {
     pub web_origins: String,
     pub display: String,
     pub first_party: bool,
+    pub mfa_policy: String,
 }
 
 impl Store {

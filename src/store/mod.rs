@@ -19,6 +19,7 @@ pub mod refresh_tokens;
 pub mod registrations;
 pub mod revocations;
 pub mod schema;
+pub mod second_factors;
 pub mod sessions;
 pub mod signing_keys;
 mod sqlite_conn;

@@ -5,7 +5,7 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::schema::{passkey_sign_ins, passkeys, webauthn_ceremonies as ceremonies};
+use super::schema::{passkeys, webauthn_ceremonies as ceremonies};
 use super::{Store, StoreError, with_conn, write_tx};
 use crate::values::ids::UserId;
 use crate::values::secret::TokenHash;
@@ -179,37 +179,6 @@ impl Store {
             .get_result(conn)
             .await
             .optional()?)
-        })
-    }
-
-    /// MINIMAL AMR (until branch mfa's `sessions.amr`): records the amr values of a session a passkey started.
-    pub async fn insert_passkey_sign_in(
-        &self,
-        session_id: &str,
-        amr: &str,
-    ) -> Result<(), StoreError> {
-        let (session_id, amr) = (session_id.to_owned(), amr.to_owned());
-        write_tx!(self, StoreError, conn => {
-            diesel::insert_into(passkey_sign_ins::table)
-                .values((passkey_sign_ins::session_id.eq(&session_id), passkey_sign_ins::amr.eq(&amr)))
-                .execute(conn)
-                .await?;
-            Ok(())
-        })
-    }
-
-    /// MINIMAL AMR: the amr values of a session a passkey started; `None` for a password sign-in.
-    pub async fn passkey_sign_in_amr(
-        &self,
-        session_id: &str,
-    ) -> Result<Option<String>, StoreError> {
-        with_conn!(self, conn => {
-            Ok(passkey_sign_ins::table
-                .find(session_id)
-                .select(passkey_sign_ins::amr)
-                .get_result(conn)
-                .await
-                .optional()?)
         })
     }
 }

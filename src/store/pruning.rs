@@ -5,7 +5,7 @@ use diesel_async::RunQueryDsl;
 
 use super::schema::{
     authorization_codes as codes, email_verifications, mail_outbox,
-    password_reset_tokens as resets, revocations, sessions, webauthn_ceremonies,
+    password_reset_tokens as resets, pending_sign_ins, revocations, sessions, webauthn_ceremonies,
 };
 use super::{Store, StoreError, write_tx};
 
@@ -24,6 +24,8 @@ pub struct Pruned {
     pub revocations: usize,
     /// Passkey ceremonies (registration, sign-in) that were never finished.
     pub ceremonies: usize,
+    /// Second-factor steps that timed out (nothing to keep: they only ever let their own browser finish).
+    pub pending_sign_ins: usize,
 }
 
 impl Store {
@@ -68,6 +70,10 @@ impl Store {
             )
             .execute(conn)
             .await?;
+            let pending_sign_ins =
+                diesel::delete(pending_sign_ins::table.filter(pending_sign_ins::expires_at.le(now)))
+                    .execute(conn)
+                    .await?;
             Ok(Pruned {
                 codes,
                 sessions,
@@ -76,6 +82,7 @@ impl Store {
                 sent_mail,
                 revocations,
                 ceremonies,
+                pending_sign_ins,
             })
         })
     }

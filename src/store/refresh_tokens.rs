@@ -125,6 +125,10 @@ pub struct FamilyRow {
     pub last_used_at: Option<i64>,
     /// The hosted session the family came from (authorization code flow), ended with it.
     pub session_id: Option<String>,
+    /// The authentication methods of the sign-in the family came from (RFC 8176 values, space-separated): every
+    /// access token of the family carries them. The PostgreSQL `latchkey_create_family` leaves the column's default
+    /// (`pwd`): it starts only password-grant families.
+    pub amr: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -77,6 +77,7 @@ diesel::table! {
         web_origins -> Text,
         display -> Text,
         first_party -> Bool,
+        mfa_policy -> Text,
     }
 }
 
@@ -102,6 +103,7 @@ diesel::table! {
         revoked_reason -> Nullable<Text>,
         last_used_at -> Nullable<BigInt>,
         session_id -> Nullable<Text>,
+        amr -> Text,
     }
 }
 
@@ -168,6 +170,7 @@ diesel::table! {
         expires_at -> BigInt,
         revoked_at -> Nullable<BigInt>,
         revoked_reason -> Nullable<Text>,
+        amr -> Text,
         source -> Nullable<Text>,
     }
 }
@@ -189,6 +192,39 @@ diesel::table! {
         family_id -> Nullable<Text>,
         access_token_jti -> Nullable<Text>,
         access_token_expires_at -> Nullable<BigInt>,
+        amr -> Text,
+    }
+}
+
+diesel::table! {
+    totp_factors (user_id) {
+        user_id -> Text,
+        secret_sealed -> Binary,
+        sealed_by -> Text,
+        created_at -> BigInt,
+        confirmed_at -> Nullable<BigInt>,
+        last_used_step -> BigInt,
+    }
+}
+
+diesel::table! {
+    recovery_codes (code_hash) {
+        code_hash -> Binary,
+        user_id -> Text,
+        created_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    pending_sign_ins (cookie_hash) {
+        cookie_hash -> Binary,
+        user_id -> Text,
+        session_id -> Nullable<Text>,
+        auth_time -> BigInt,
+        failed_attempts -> Integer,
+        created_at -> BigInt,
+        expires_at -> BigInt,
     }
 }
 
@@ -254,13 +290,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    passkey_sign_ins (session_id) {
-        session_id -> Text,
-        amr -> Text,
-    }
-}
-
-diesel::table! {
     webauthn_ceremonies (id) {
         id -> Text,
         browser_hash -> Binary,
@@ -301,6 +330,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     invitations,
     consents,
     passkeys,
-    passkey_sign_ins,
-    webauthn_ceremonies
+    webauthn_ceremonies,
+    totp_factors,
+    recovery_codes,
+    pending_sign_ins
 );

@@ -23,6 +23,8 @@ pub struct SessionRow {
     pub expires_at: i64,
     pub revoked_at: Option<i64>,
     pub revoked_reason: Option<String>,
+    /// The authentication methods of the sign-in (RFC 8176 values, space-separated; see `domain::mfa::amr`).
+    pub amr: String,
     /// Where the session was started, approximately (`values::device::approximate_source`).
     pub source: Option<String>,
 }

@@ -64,6 +64,12 @@ pub enum AuditAction {
     UserRequestEmailChange,
     UserChangeEmail,
     SessionRevoke,
+    // Second factors (issue 20).
+    UserEnrolTotp,
+    UserUseRecoveryCode,
+    UserRegenerateRecoveryCodes,
+    UserRemoveMfa,
+    UserResetMfa,
     // Consent to third-party clients (issue 19).
     ConsentGrant,
     ConsentRevoke,
@@ -81,7 +87,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 29] = [
+    pub const ALL: [AuditAction; 34] = [
         Self::UserCreate,
         Self::UserUpdate,
         Self::UserRevokeSessions,
@@ -99,6 +105,11 @@ impl AuditAction {
         Self::UserRequestEmailChange,
         Self::UserChangeEmail,
         Self::SessionRevoke,
+        Self::UserEnrolTotp,
+        Self::UserUseRecoveryCode,
+        Self::UserRegenerateRecoveryCodes,
+        Self::UserRemoveMfa,
+        Self::UserResetMfa,
         Self::ConsentGrant,
         Self::ConsentRevoke,
         Self::PasskeyAdd,
@@ -136,6 +147,11 @@ impl AuditAction {
             Self::UserRequestEmailChange => "user.request_email_change",
             Self::UserChangeEmail => "user.change_email",
             Self::SessionRevoke => "session.revoke",
+            Self::UserEnrolTotp => "user.mfa_enrol",
+            Self::UserUseRecoveryCode => "user.mfa_recovery_code_used",
+            Self::UserRegenerateRecoveryCodes => "user.mfa_recovery_codes_regenerated",
+            Self::UserRemoveMfa => "user.mfa_remove",
+            Self::UserResetMfa => "user.mfa_reset",
             Self::ConsentGrant => "consent.grant",
             Self::ConsentRevoke => "consent.revoke",
             Self::PasskeyAdd => "passkey.add",

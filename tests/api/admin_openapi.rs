@@ -33,6 +33,7 @@ async fn the_openapi_document_is_3_1_and_describes_every_admin_operation() {
         ("/admin/v1/users/{id}", "get"),
         ("/admin/v1/users/{id}", "patch"),
         ("/admin/v1/users/{id}/revoke-sessions", "post"),
+        ("/admin/v1/users/{id}/reset-mfa", "post"),
         ("/admin/v1/invitations", "get"),
         ("/admin/v1/invitations", "post"),
         ("/admin/v1/invitations/{id}", "delete"),

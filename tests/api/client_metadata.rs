@@ -247,6 +247,7 @@ async fn the_password_grant_is_refused_to_a_client_stored_as_third_party_rfc_970
             web_origins: "[]".into(),
             display: "{}".into(),
             first_party: false,
+            mfa_policy: "{}".into(),
         })
         .await
         .unwrap();

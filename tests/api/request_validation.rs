@@ -339,6 +339,7 @@ async fn a_stored_redirect_uri_with_control_characters_is_never_a_500_or_a_redir
             web_origins: "[]".into(),
             display: "{}".into(),
             first_party: true,
+            mfa_policy: "{}".into(),
         })
         .await
         .expect("a row written as an older version would have");

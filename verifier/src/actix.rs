@@ -10,7 +10,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 
-use crate::claims::{Claims, InsufficientScope};
+use crate::claims::{Claims, InsufficientScope, InsufficientUserAuthentication};
 use crate::error::VerifyError;
 use crate::verifier::Verifier;
 
@@ -138,6 +138,29 @@ impl ResponseError for InsufficientScope {
                     ("error", "insufficient_scope"),
                     ("error_description", "the token lacks a required scope"),
                     ("scope", &self.required),
+                ]),
+            ))
+            .finish()
+    }
+}
+
+impl ResponseError for InsufficientUserAuthentication {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::UNAUTHORIZED
+    }
+
+    /// RFC 9470 §3: 401 with `insufficient_user_authentication` and the `acr_values` that would do.
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::Unauthorized()
+            .insert_header((
+                WWW_AUTHENTICATE,
+                challenge(&[
+                    ("error", "insufficient_user_authentication"),
+                    (
+                        "error_description",
+                        "a stronger authentication is required for this resource",
+                    ),
+                    ("acr_values", &self.acr_values),
                 ]),
             ))
             .finish()

@@ -76,6 +76,49 @@ impl Claims {
     }
 }
 
+impl Claims {
+    /// The authentication level of the sign-in behind the token (`acr`; Latchkey's values are
+    /// `urn:latchkey:acr:pwd` and `urn:latchkey:acr:mfa`). `None` for a client acting for itself.
+    pub fn acr(&self) -> Option<&str> {
+        self.extra.get("acr").and_then(Value::as_str)
+    }
+
+    /// How the user signed in (`amr`, RFC 8176 values such as `pwd`, `otp`, `mfa`).
+    pub fn amr(&self) -> impl Iterator<Item = &str> {
+        self.extra
+            .get("amr")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+    }
+
+    /// `Ok` when the token's `acr` is one of `accepted`; otherwise an error that the `actix-web` feature answers
+    /// with 401 `insufficient_user_authentication` and the accepted `acr_values` (RFC 9470 §3), telling the client
+    /// to send the user through `/authorize` with `acr_values` (a step-up).
+    ///
+    /// # Errors
+    /// [`InsufficientUserAuthentication`] when the token's `acr` is missing or not accepted.
+    pub fn require_acr(&self, accepted: &[&str]) -> Result<(), InsufficientUserAuthentication> {
+        if self.acr().is_some_and(|acr| accepted.contains(&acr)) {
+            Ok(())
+        } else {
+            Err(InsufficientUserAuthentication {
+                acr_values: accepted.join(" "),
+            })
+        }
+    }
+}
+
+/// The token is valid, but the user's sign-in did not reach the authentication level the resource requires
+/// (RFC 9470 §3).
+#[derive(Debug, thiserror::Error)]
+#[error("the sign-in behind the token does not reach acr {acr_values:?}")]
+pub struct InsufficientUserAuthentication {
+    /// The accepted `acr` values, space-separated (what the client should ask for with `acr_values`).
+    pub acr_values: String,
+}
+
 /// The token is valid but lacks a scope the resource requires (RFC 6750 §3.1).
 #[derive(Debug, thiserror::Error)]
 #[error("the token lacks scope {required:?}")]
@@ -263,6 +306,30 @@ mod tests {
         let mut claims = valid();
         change(&mut claims);
         Claims::validate(claims.to_string().as_bytes(), &expect())
+    }
+
+    #[test]
+    fn rfc_9470_a_required_acr_is_met_only_by_a_token_that_carries_it() {
+        let mfa = validate_with(|c| {
+            c["acr"] = json!("urn:latchkey:acr:mfa");
+            c["amr"] = json!(["pwd", "otp", "mfa"]);
+        })
+        .unwrap();
+        assert_eq!(mfa.acr(), Some("urn:latchkey:acr:mfa"));
+        assert_eq!(mfa.amr().collect::<Vec<_>>(), ["pwd", "otp", "mfa"]);
+        assert!(mfa.require_acr(&["urn:latchkey:acr:mfa"]).is_ok());
+        let pwd = validate_with(|c| c["acr"] = json!("urn:latchkey:acr:pwd")).unwrap();
+        let refused = pwd.require_acr(&["urn:latchkey:acr:mfa"]).unwrap_err();
+        assert_eq!(refused.acr_values, "urn:latchkey:acr:mfa");
+        assert!(
+            valid_claims()
+                .require_acr(&["urn:latchkey:acr:pwd"])
+                .is_err()
+        );
+    }
+
+    fn valid_claims() -> Claims {
+        validate_with(|_| {}).unwrap()
     }
 
     #[test]

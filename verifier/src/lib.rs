@@ -35,7 +35,7 @@ mod verifier;
 mod actix;
 
 pub use builder::{DEFAULT_STALENESS_INTERVALS, VerifierBuilder};
-pub use claims::{Claims, InsufficientScope};
+pub use claims::{Claims, InsufficientScope, InsufficientUserAuthentication};
 pub use clock::{Clock, SystemClock};
 pub use error::{BuildError, FetchError, VerifyError};
 pub use verifier::Verifier;

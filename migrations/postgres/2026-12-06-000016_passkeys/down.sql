@@ -1,3 +1,2 @@
-DROP TABLE passkey_sign_ins;
 DROP TABLE webauthn_ceremonies;
 DROP TABLE passkeys;

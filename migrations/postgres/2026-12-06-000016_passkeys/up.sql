@@ -32,10 +32,3 @@ CREATE TABLE webauthn_ceremonies (
     expires_at BIGINT NOT NULL
 );
 CREATE INDEX webauthn_ceremonies_expires ON webauthn_ceremonies (expires_at);
-
--- MINIMAL AMR (until branch mfa's sessions.amr lands): the RFC 8176 amr values of a session started by a passkey,
--- space-separated; a session without a row here was a password sign-in. Read when a code of the session is redeemed.
-CREATE TABLE passkey_sign_ins (
-    session_id TEXT PRIMARY KEY NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-    amr TEXT NOT NULL
-);

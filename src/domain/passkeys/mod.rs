@@ -21,6 +21,7 @@ use webauthn_rs::prelude::{
 };
 use webauthn_rs_proto::{AuthenticatorSelectionCriteria, ResidentKeyRequirement};
 
+use crate::domain::mfa::amr::{AuthMethods, Method};
 use crate::domain::users::User;
 use crate::store::passkeys::{CeremonyRow, PasskeyRow, PasskeyUse};
 use crate::store::{Store, StoreError};
@@ -134,46 +135,25 @@ pub struct PasskeySignIn {
 }
 
 impl PasskeySignIn {
-    /// RFC 8176 §2 method values: `swk` for a key that may be synced (backup eligible), else `hwk`; `user` (user
-    /// presence/verification gesture); `mfa` when the authenticator verified the user (possession + PIN or
-    /// biometrics are two factors).
-    pub fn amr(&self) -> Vec<&'static str> {
-        amr(self.backup_eligible, self.user_verified)
+    /// RFC 8176 §2 methods: `swk` for a key that may be synced (backup eligible), else `hwk`; and `user` when the
+    /// authenticator verified the user, which makes two factors (possession and a PIN or biometric), so the claim
+    /// also says `mfa` and the sign-in reaches the multi-factor `acr`.
+    pub fn methods(&self) -> AuthMethods {
+        methods(self.backup_eligible, self.user_verified)
     }
 }
 
-// MINIMAL AMR, in this one place until branch mfa (issue 20's second factors) lands with `AuthMethods` carried by
-// sessions, codes and families: then a passkey sign-in starts its session with `hwk`/`swk` + `user` methods there,
-// `passkey_sign_ins` and these two functions go, and access tokens get `amr` too.
-/// The `amr` of the sign-in behind the hosted session `session_id` (RFC 8176): a passkey's values recorded when it
-/// started the session, else `pwd` (a password sign-in, the only other way a session starts).
-pub async fn session_amr(
-    store: &Store,
-    session_id: Option<&str>,
-) -> Result<Vec<&'static str>, StoreError> {
-    let recorded = match session_id {
-        Some(id) => store.passkey_sign_in_amr(id).await?,
-        None => None,
+fn methods(backup_eligible: bool, user_verified: bool) -> AuthMethods {
+    let key = if backup_eligible {
+        Method::SoftwareKey
+    } else {
+        Method::HardwareKey
     };
-    let Some(recorded) = recorded else {
-        return Ok(vec!["pwd"]);
-    };
-    Ok(recorded
-        .split(' ')
-        .filter_map(|word| {
-            ["hwk", "swk", "user", "mfa"]
-                .into_iter()
-                .find(|m| *m == word)
-        })
-        .collect())
-}
-
-fn amr(backup_eligible: bool, user_verified: bool) -> Vec<&'static str> {
-    let mut amr = vec![if backup_eligible { "swk" } else { "hwk" }, "user"];
     if user_verified {
-        amr.push("mfa");
+        AuthMethods::of(&[key, Method::UserVerification])
+    } else {
+        AuthMethods::of(&[key])
     }
-    amr
 }
 
 impl Passkeys {
@@ -457,6 +437,7 @@ fn unexpected(e: serde_json::Error) -> PasskeyError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::mfa::amr::Acr;
 
     #[test]
     fn the_relying_party_needs_a_domain_name() {
@@ -478,9 +459,10 @@ mod tests {
     }
 
     #[test]
-    fn amr_names_the_key_kind_and_mfa_when_the_user_was_verified() {
-        assert_eq!(amr(false, true), ["hwk", "user", "mfa"]);
-        assert_eq!(amr(true, true), ["swk", "user", "mfa"]);
-        assert_eq!(amr(true, false), ["swk", "user"]);
+    fn the_methods_name_the_key_kind_and_user_verification_as_a_second_factor() {
+        assert_eq!(methods(false, true).claim(), ["hwk", "user", "mfa"]);
+        assert_eq!(methods(true, true).claim(), ["swk", "user", "mfa"]);
+        assert_eq!(methods(true, true).acr(), Acr::MultiFactor);
+        assert_eq!(methods(true, false).claim(), ["swk"]);
     }
 }

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::domain::clients::Client;
+use crate::domain::mfa::amr::AuthMethods;
 use crate::domain::signing::SigningKey;
 use crate::domain::users::User;
 use crate::values::scope::Scope;
@@ -37,6 +38,13 @@ pub struct AccessTokenClaims<'a> {
     pub roles: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant: Option<&'a str>,
+    /// How the user signed in (RFC 8176), so resource servers can require a second factor; absent for a client
+    /// acting for itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amr: Option<Vec<&'static str>>,
+    /// The level those methods reach (OIDC Core §2 `acr`, Latchkey's values).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acr: Option<&'static str>,
 }
 
 /// Whom an access token is about (`sub`): a user, or for client credentials the client itself (RFC 9068 §2.2).
@@ -47,6 +55,8 @@ pub struct Subject<'a> {
     pub tenant: Option<&'a str>,
     /// The refresh-token family the token is issued in, if any.
     pub sid: Option<&'a str>,
+    /// How the user signed in; `None` for a client.
+    pub methods: Option<&'a AuthMethods>,
 }
 
 impl<'a> From<&'a User> for Subject<'a> {
@@ -56,6 +66,7 @@ impl<'a> From<&'a User> for Subject<'a> {
             roles: &user.roles,
             tenant: user.tenant.as_deref(),
             sid: None,
+            methods: None,
         }
     }
 }
@@ -68,6 +79,7 @@ impl<'a> Subject<'a> {
             roles: &[],
             tenant: None,
             sid: None,
+            methods: None,
         }
     }
 
@@ -75,6 +87,15 @@ impl<'a> Subject<'a> {
     #[must_use]
     pub fn in_family(self, sid: Option<&'a str>) -> Self {
         Self { sid, ..self }
+    }
+
+    /// The same subject, signed in with `methods`.
+    #[must_use]
+    pub fn authenticated_by(self, methods: &'a AuthMethods) -> Self {
+        Self {
+            methods: Some(methods),
+            ..self
+        }
     }
 }
 
@@ -114,6 +135,8 @@ pub fn sign(
         sid: subject.sid,
         roles: subject.roles,
         tenant: subject.tenant,
+        amr: subject.methods.map(AuthMethods::claim),
+        acr: subject.methods.map(|m| m.acr().as_str()),
     };
     Ok(SignedAccessToken {
         token: key.sign_jwt(&claims)?,

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::TokenSettings;
 use super::identity_claims::IdentityClaims;
+use crate::domain::mfa::amr::AuthMethods;
 use crate::domain::signing::SigningKey;
 use crate::domain::users::User;
 use crate::values::scope::Scope;
@@ -23,9 +24,10 @@ pub struct IdTokenClaims<'a> {
     pub iat: i64,
     /// When the user last entered their password.
     pub auth_time: i64,
-    /// How the user signed in (RFC 8176 values; see `domain::passkeys::session_amr`).
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    pub amr: &'a [&'static str],
+    /// How the user signed in (RFC 8176): `pwd`, with `otp` and `mfa` after a second factor.
+    pub amr: Vec<&'static str>,
+    /// The level those methods reach (`urn:latchkey:acr:pwd` or `urn:latchkey:acr:mfa`, OIDC Core §2).
+    pub acr: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nonce: Option<&'a str>,
     /// Binds the ID token to the access token issued with it (§3.1.3.6).
@@ -47,8 +49,8 @@ pub struct Recipient<'a> {
 pub struct SignIn {
     pub auth_time: i64,
     pub nonce: Option<String>,
-    /// The `amr` values (RFC 8176).
-    pub amr: Vec<&'static str>,
+    /// The authentication methods the sign-in used.
+    pub methods: AuthMethods,
 }
 
 /// Signs an ID token for `recipient`, issued with `access_token`. It lives as long as the access token: it is
@@ -69,7 +71,8 @@ pub fn sign(
         exp: now + settings.access_token_ttl,
         iat: now,
         auth_time: sign_in.auth_time,
-        amr: &sign_in.amr,
+        amr: sign_in.methods.claim(),
+        acr: sign_in.methods.acr().as_str(),
         nonce: sign_in.nonce.as_deref(),
         at_hash: at_hash(access_token),
         identity: IdentityClaims::released(recipient.user, |s| recipient.scope.contains(s)),

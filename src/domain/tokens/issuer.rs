@@ -12,6 +12,7 @@ use super::access_token::{SignedAccessToken, Subject};
 use super::id_token::{self, SignIn};
 use super::{REFRESH_TOKEN_PREFIX, TokenSettings, access_token};
 use crate::domain::clients::{Client, GrantType};
+use crate::domain::mfa::amr::AuthMethods;
 use crate::domain::revocation::Revocations;
 use crate::domain::signing::usage::SigningUsage;
 use crate::domain::signing::{KeyRing, KeySet, MasterKey};
@@ -92,11 +93,15 @@ impl TokenIssuer {
     ) -> Result<Issued, IssueError> {
         self.with_current_key(async |keys| {
             let now = self.clock.now();
+            // The password grant: a password alone (RFC 9700 §2.4: it can't ask for a second factor).
+            let methods = AuthMethods::password();
             let family = client
                 .allows(GrantType::RefreshToken)
-                .then(|| self.new_family(user, client, granted, keys, None, now));
+                .then(|| self.new_family(user, client, granted, keys, (None, &methods), now));
             let sid = family.as_ref().map(|(_, family, _)| family.id.as_str());
-            let subject = Subject::from(user).in_family(sid);
+            let subject = Subject::from(user)
+                .in_family(sid)
+                .authenticated_by(&methods);
             let access_token = self.sign(keys, subject, client, scope, now)?.token;
             let Some((token, family, first)) = family else {
                 return Ok(Claimed::Done(self.issued(access_token, None, None, scope)));
@@ -126,7 +131,10 @@ impl TokenIssuer {
         self.with_current_key(async |keys| {
             let now = self.clock.now();
             let family = rotation.family;
-            let subject = Subject::from(user).in_family(Some(&family.id));
+            let methods = AuthMethods::parse(&family.amr);
+            let subject = Subject::from(user)
+                .in_family(Some(&family.id))
+                .authenticated_by(&methods);
             let access_token = self.sign(keys, subject, client, scope, now)?.token;
             let token = PlainToken::derived(
                 REFRESH_TOKEN_PREFIX,
@@ -174,11 +182,15 @@ impl TokenIssuer {
     ) -> Result<Issued, IssueError> {
         self.with_current_key(async |keys| {
             let now = self.clock.now();
+            let methods = &redemption.sign_in.methods;
             let family = client.allows(GrantType::RefreshToken).then(|| {
-                self.new_family(user, client, scope, keys, redemption.session_id.clone(), now)
+                let origin = (redemption.session_id.clone(), methods);
+                self.new_family(user, client, scope, keys, origin, now)
             });
             let sid = family.as_ref().map(|(_, family, _)| family.id.as_str());
-            let subject = Subject::from(user).in_family(sid);
+            let subject = Subject::from(user)
+                .in_family(sid)
+                .authenticated_by(methods);
             let SignedAccessToken {
                 token: access_token,
                 jti,
@@ -241,16 +253,18 @@ impl TokenIssuer {
         Ok(self.issued(access_token, None, None, scope))
     }
 
-    /// A new refresh-token family granted `granted`, with its first token (not yet stored).
+    /// A new refresh-token family granted `granted`, with its first token (not yet stored); `origin`: the session
+    /// it comes from, if any, and how the user signed in.
     fn new_family(
         &self,
         user: &User,
         client: &Client,
         granted: &Scope,
         keys: &KeySet,
-        session_id: Option<String>,
+        origin: (Option<String>, &AuthMethods),
         now: i64,
     ) -> (PlainToken, FamilyRow, TokenRow) {
+        let (session_id, methods) = origin;
         let token = PlainToken::generate(REFRESH_TOKEN_PREFIX);
         let family = FamilyRow {
             id: uuid::Uuid::now_v7().to_string(),
@@ -263,6 +277,7 @@ impl TokenIssuer {
             revoked_reason: None,
             last_used_at: None,
             session_id,
+            amr: methods.stored(),
         };
         let first = self.token_row(&token, &family.id, family.expires_at, keys, now);
         (token, family, first)

@@ -10,8 +10,8 @@ use super::parameters::required;
 use super::response::TokenResponse;
 use crate::domain::clients::Client;
 use crate::domain::form::Form;
+use crate::domain::mfa::amr::AuthMethods;
 use crate::domain::oauth_error::OAuthError;
-use crate::domain::passkeys;
 use crate::domain::tokens::id_token::SignIn;
 use crate::domain::tokens::issuer::{CodeRedemption, IssueError};
 use crate::domain::users::User;
@@ -106,13 +106,12 @@ pub async fn grant(
     };
     let user = User::from_row(&user_row);
     let scope = code.scope.clone();
-    let amr = passkeys::session_amr(&state.store, code.session_id.as_deref()).await?;
     let redemption = CodeRedemption {
         code: hash,
         sign_in: SignIn {
             auth_time: code.auth_time,
             nonce: code.nonce,
-            amr,
+            methods: AuthMethods::parse(&code.amr),
         },
         session_id: code.session_id,
     };

@@ -8,6 +8,7 @@ use super::response::TokenResponse;
 use crate::domain::authentication::{self, SignInAttempt};
 use crate::domain::clients::Client;
 use crate::domain::form::Form;
+use crate::domain::mfa::factors;
 use crate::domain::oauth_error::{BAD_CREDENTIALS, OAuthError};
 use crate::domain::passwords::Password;
 use crate::domain::throttle::Source;
@@ -68,6 +69,20 @@ pub async fn grant(
     {
         return Err(OAuthError::invalid_grant(
             "the account's email address is not verified yet: open the link that was mailed to it",
+        ));
+    }
+    // RFC 9700 §2.4: this grant can't ask for a second factor. A user who has one, or whom a policy (global, the
+    // client's, a role's) requires to use one, would be signed in with a password alone: refused, unless the
+    // operator explicitly allowed it for this client. Only after the right password, like the check above.
+    if !client.password_grant_without_mfa
+        && (state.mfa.required(Some(client), &signed_in.user)
+            || factors::factors(&state.store, &signed_in.user.id)
+                .await?
+                .any())
+    {
+        return Err(OAuthError::invalid_grant(
+            "this sign-in needs a second factor, which the password grant can't ask for (RFC 9700 §2.4): use \
+             the authorization code flow",
         ));
     }
     let issued = state

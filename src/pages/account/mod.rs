@@ -1,7 +1,7 @@
 //! `/account`: the signed-in user's own page (issue 18). The profile, a password change, where the user is signed
 //! in (revoke one, or sign out everywhere), the third-party applications the user allowed (withdraw one, issue 19),
-//! a download of the user's data, and the deletion of the account; the place where second factors will be enrolled
-//! is marked ("Two-step verification").
+//! a download of the user's data, the deletion of the account, and two-step verification (issue 20: an
+//! authenticator app and its recovery codes).
 //!
 //! The page belongs to the browser's hosted session (the cookie the sign-in page sets). Without one it links the
 //! account's own sign-in (`/login`: the sign-in form without an application, which creates the hosted session and
@@ -17,6 +17,7 @@ mod passkeys;
 mod password;
 mod profile;
 mod session;
+mod two_step;
 
 pub use consents::revoke_consent;
 pub use data::{delete, download};
@@ -25,3 +26,7 @@ pub use page::account_get;
 pub use passkeys::{add_passkey, passkey_options, remove_passkey, rename_passkey};
 pub use password::change_password;
 pub use profile::{change_email, update_profile};
+pub use two_step::{
+    confirm as confirm_two_step, enrol_get as two_step_get, new_recovery_codes,
+    remove as remove_two_step, start as start_two_step,
+};

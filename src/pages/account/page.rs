@@ -7,6 +7,8 @@ use askama::Template;
 
 use super::session::{SignedIn, signed_in};
 use crate::domain::form::Form;
+use crate::domain::mfa::Factors;
+use crate::domain::mfa::factors;
 use crate::domain::passkeys::account as passkeys;
 use crate::domain::users::User;
 use crate::domain::{account, clients, consent};
@@ -40,6 +42,9 @@ struct AccountPage<'a> {
     passkeys: Vec<PasskeyView>,
     passkeys_on: bool,
     passkeys_error: Option<&'a str>,
+    /// The user's second factors (issue 20).
+    factors: Factors,
+    two_step_error: Option<&'a str>,
 }
 
 /// A passkey on the account page.
@@ -86,6 +91,7 @@ pub(super) struct Feedback<'a> {
     pub(super) connected_error: Option<&'a str>,
     pub(super) delete_error: Option<&'a str>,
     pub(super) passkeys_error: Option<&'a str>,
+    pub(super) two_step_error: Option<&'a str>,
 }
 
 /// `GET /account[?done=…]`.
@@ -108,6 +114,7 @@ pub async fn account_get(
         Some("passkey-added") => Some(messages.account_passkey_added),
         Some("passkey-renamed") => Some(messages.account_passkey_renamed),
         Some("passkey-removed") => Some(messages.account_passkey_removed),
+        Some("two-step-off") => Some(messages.account_two_step_removed),
         _ => None,
     };
     let feedback = Feedback {
@@ -218,6 +225,8 @@ pub(super) async fn account_page(
         passkeys,
         passkeys_on: state.passkeys.is_some(),
         passkeys_error: feedback.passkeys_error,
+        factors: factors::factors(&state.store, user_id).await?,
+        two_step_error: feedback.two_step_error,
     };
     Ok(render(pages, status, &page))
 }
