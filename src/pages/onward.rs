@@ -14,9 +14,9 @@ use crate::domain::mfa::amr::AuthMethods;
 use crate::domain::oauth_error::ErrorCode;
 use crate::domain::sessions;
 use crate::domain::users::User;
+use crate::http::source::source_address;
 use crate::state::AppState;
 use crate::store::sessions::SessionRow;
-use crate::http::source::source_address;
 use crate::values::device::approximate_source;
 use crate::values::secret::PlainToken;
 
