@@ -8,6 +8,7 @@ use crate::domain::invitations::InvitationSettings;
 use crate::domain::letters::LetterWriter;
 use crate::domain::mfa::MfaSettings;
 use crate::domain::mfa::trusted::TrustedBrowsers;
+use crate::domain::passkeys::Passkeys;
 use crate::domain::password_reset::ResetSettings;
 use crate::domain::passwords::PasswordHasher;
 use crate::domain::registration::RegistrationSettings;
@@ -53,6 +54,8 @@ pub struct AppState {
     pub reset_wake: Arc<tokio::sync::Notify>,
     /// Every client's web origins, for the CORS answers of `/token`, `/revoke` and `/userinfo`.
     pub web_origins: KnownOrigins,
+    /// The WebAuthn relying party; `None` when passkeys are off (setting `passkeys`, or no domain name to be one).
+    pub passkeys: Option<Passkeys>,
     /// Where requests, grants and signatures are counted (a no-op unless `metrics_bind` is set).
     pub metrics: Metrics,
 }

@@ -8,6 +8,7 @@ use crate::domain::invitations::InvitationSettings;
 use crate::domain::letters::LetterWriter;
 use crate::domain::mfa::MfaSettings;
 use crate::domain::mfa::trusted::TrustedBrowsers;
+use crate::domain::passkeys::Passkeys;
 use crate::domain::password_reset::ResetSettings;
 use crate::domain::registration::RegistrationSettings;
 use crate::domain::sessions::SessionSettings;
@@ -84,6 +85,13 @@ pub(super) async fn app_state(config: &Config, parts: Parts) -> AppState {
         },
     );
     let web_origins = KnownOrigins::new(services.store.clone(), clock.clone());
+    let passkeys = if config.passkeys {
+        Passkeys::new(&config.public_url(), &config.product_name)
+            .inspect_err(|e| tracing::warn!("{e}"))
+            .ok()
+    } else {
+        None
+    };
     let trusted_browsers = TrustedBrowsers::new(
         services.master.derive_hmac_key("trusted-browser"),
         secure_cookies,
@@ -134,6 +142,7 @@ pub(super) async fn app_state(config: &Config, parts: Parts) -> AppState {
         },
         mail_wake,
         reset_wake: Arc::new(tokio::sync::Notify::new()),
+        passkeys,
         metrics,
     }
 }

@@ -126,6 +126,9 @@ pub struct Config {
     pub invitation_ttl: HumanDuration,
     /// Whether signed-in users may delete their own account on the account page.
     pub account_deletion: bool,
+    /// Whether users may register passkeys (WebAuthn) and sign in with them; needs a `public_url` (or issuer) whose
+    /// host is a domain name, the relying-party id.
+    pub passkeys: bool,
     /// `optional` (users choose to enrol a second factor) or `required` (every hosted sign-in needs one).
     pub mfa: MfaPolicy,
     /// Users with any of these roles need a second factor whatever `mfa` says.
@@ -218,6 +221,7 @@ impl Default for Config {
             email_verification_ttl: HumanDuration::from_secs(86_400),
             invitation_ttl: HumanDuration::from_secs(7 * 86_400),
             account_deletion: true,
+            passkeys: true,
             mfa: MfaPolicy::Optional,
             mfa_required_roles: Vec::new(),
             mfa_pending_ttl: HumanDuration::from_secs(5 * 60),

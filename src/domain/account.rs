@@ -104,11 +104,11 @@ pub struct AccountActor<'a> {
 }
 
 impl AccountActor<'_> {
-    fn audit_actor(&self) -> Actor {
+    pub fn audit_actor(&self) -> Actor {
         Actor::end_user(self.user_id.as_str(), Some(self.source.address))
     }
 
-    fn subject(&self) -> String {
+    pub fn subject(&self) -> String {
         format!("user:{}", self.user_id)
     }
 }
@@ -160,7 +160,7 @@ pub async fn confirm_password(
 
 /// Checks `current` for the actor's account through the one authentication path. Answers the user and the hash
 /// that was verified (read after the check, so a rehash on this check is the hash a change must still find).
-async fn check_password(
+pub async fn check_password(
     services: &AccountServices<'_>,
     actor: &AccountActor<'_>,
     current: &Password,
@@ -487,6 +487,21 @@ pub async fn export(
             })
         })
         .collect();
+    // Passkeys (issue 20): what the account page shows of them, never the key material.
+    let passkeys: Vec<_> = store
+        .passkeys_of(user_id)
+        .await?
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "id": p.id,
+                "name": p.name,
+                "created_at": p.created_at,
+                "last_used_at": p.last_used_at,
+                "backup_eligible": p.backup_eligible,
+            })
+        })
+        .collect();
     let audit: Vec<AuditRecord> = store
         .audit_about(&format!("user:{user_id}"))
         .await?
@@ -498,6 +513,7 @@ pub async fn export(
         "profile": user,
         "sessions": sessions,
         "refresh_token_families": families,
+        "passkeys": passkeys,
         "audit": audit,
     }))
 }

@@ -14,6 +14,7 @@ pub mod invitations;
 pub mod letters;
 pub mod mfa;
 pub mod oauth_error;
+pub mod passkeys;
 pub mod password_formats;
 pub mod password_reset;
 pub mod passwords;

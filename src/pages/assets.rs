@@ -8,9 +8,13 @@ use super::settings::PageSettings;
 /// The stylesheet every page links; themes override its custom properties.
 const STYLESHEET: &str = include_str!("../../templates/assets/latchkey.css");
 
-/// The show-password toggle and Caps Lock hint: the only script the pages' CSP allows (`script-src 'self'`, and
-/// this is the one script served), and nothing depends on it.
+/// The show-password toggle and Caps Lock hint: one of the two scripts the pages' CSP allows (`script-src 'self'`,
+/// and these are the scripts served), and nothing depends on it.
 const SCRIPT: &str = include_str!("../../templates/assets/latchkey.js");
+
+/// Passkey registration and sign-in (WebAuthn needs script: `navigator.credentials`), linked only by the pages that
+/// offer passkeys; without it they offer passwords only.
+const PASSKEY_SCRIPT: &str = include_str!("../../templates/assets/passkeys.js");
 
 /// The built-in icon, used unless `favicon_url` is set.
 const FAVICON: &str = include_str!("../../templates/assets/favicon.svg");
@@ -24,6 +28,10 @@ pub(super) async fn stylesheet() -> HttpResponse {
 
 pub(super) async fn script() -> HttpResponse {
     asset("text/javascript; charset=utf-8", SCRIPT.to_owned())
+}
+
+pub(super) async fn passkey_script() -> HttpResponse {
+    asset("text/javascript; charset=utf-8", PASSKEY_SCRIPT.to_owned())
 }
 
 pub(super) async fn favicon() -> HttpResponse {

@@ -263,13 +263,15 @@ async fn stale_form(
 
 /// Why the sign-in form is shown again: a code from this fixed set travels in the redirect, never a text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Problem {
+pub(super) enum Problem {
     /// The one answer to every failed sign-in (no account enumeration).
     BadCredentials,
     /// The right password, for a self-registered account whose address is not verified yet.
     Unverified,
     /// The form's CSRF token was stale (another tab signed in or out): nothing was checked.
     Expired,
+    /// A passkey did not sign in (unknown, removed, refused, the ceremony used or expired): one answer for all.
+    Passkey,
     /// The second-factor step ended (too many wrong codes, or it timed out): the password again.
     SecondFactorEnded,
 }
@@ -280,6 +282,7 @@ impl Problem {
             Self::BadCredentials => "credentials",
             Self::Unverified => "unverified",
             Self::Expired => "expired",
+            Self::Passkey => "passkey",
             Self::SecondFactorEnded => second_factor::ENDED,
         }
     }
@@ -289,6 +292,7 @@ impl Problem {
             Self::BadCredentials,
             Self::Unverified,
             Self::Expired,
+            Self::Passkey,
             Self::SecondFactorEnded,
         ]
         .into_iter()
@@ -298,7 +302,12 @@ impl Problem {
 
 impl Onward<'_> {
     /// 303 to the sign-in form again, keeping the request and the typed login.
-    fn again(self, pages: &PageSettings, username: &str, problem: Problem) -> HttpResponse {
+    pub(super) fn again(
+        self,
+        pages: &PageSettings,
+        username: &str,
+        problem: Problem,
+    ) -> HttpResponse {
         let login = Some(username).filter(|u| !u.is_empty() && u.len() <= MAX_LOGIN_LEN);
         let location = match self {
             // prompt=login: the form again, even if a session (of someone else) would answer the request.
@@ -359,6 +368,7 @@ impl SignInForm<'_> {
             Problem::BadCredentials => Some(messages.bad_credentials),
             Problem::Unverified => Some(messages.unverified_email),
             Problem::Expired => None,
+            Problem::Passkey => Some(messages.passkey_sign_in_failed),
             Problem::SecondFactorEnded => Some(messages.two_step_ended),
         });
         let (chrome, carried, register_href) = match self.onward {
@@ -397,6 +407,7 @@ impl SignInForm<'_> {
                 forgot_href: &self.onward.forgot_href(self.username),
                 register_href: register_href.as_deref(),
                 resend: self.problem == Some(Problem::Unverified),
+                passkeys: state.passkeys.is_some(),
             },
         );
         if set_cookie && let Err(e) = response.add_cookie(&pages.cookie.cookie(&cookie)) {

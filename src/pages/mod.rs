@@ -18,6 +18,7 @@ pub mod letters;
 pub mod logout;
 pub mod messages;
 mod onward;
+pub mod passkey_sign_in;
 pub mod password;
 pub mod registration;
 pub mod render;
@@ -44,6 +45,15 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: web::Data<PageSettings>
             page("/login", GET_POST)
                 .route(get().to(authorize::sign_in_form_get))
                 .route(web::post().to(authorize::sign_in)),
+        )
+        // Passkeys (issue 20): the sign-in page's script asks for a ceremony, then posts the answer.
+        .service(
+            page("/login/passkey/options", POST)
+                .route(web::post().to(passkey_sign_in::sign_in_options)),
+        )
+        .service(
+            page("/login/passkey", POST)
+                .route(web::post().to(passkey_sign_in::sign_in_with_passkey)),
         )
         // The second-factor step and the enrolment a rule requires (issue 20).
         .service(
@@ -120,11 +130,22 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: web::Data<PageSettings>
             page("/account/sessions/end-all", POST)
                 .route(web::post().to(account::logout_everywhere)),
         )
+        .service(
+            page("/account/passkeys/options", POST).route(web::post().to(account::passkey_options)),
+        )
+        .service(page("/account/passkeys", POST).route(web::post().to(account::add_passkey)))
+        .service(
+            page("/account/passkeys/rename", POST).route(web::post().to(account::rename_passkey)),
+        )
+        .service(
+            page("/account/passkeys/remove", POST).route(web::post().to(account::remove_passkey)),
+        )
         .service(page("/account/data", GET).route(get().to(account::download)))
         .service(page("/account/delete", POST).route(web::post().to(account::delete)))
         .route("/assets/latchkey.css", get().to(assets::stylesheet))
         .route("/assets/theme.css", get().to(assets::theme_stylesheet))
         .route("/assets/latchkey.js", get().to(assets::script))
+        .route("/assets/passkeys.js", get().to(assets::passkey_script))
         .route("/assets/favicon.svg", get().to(assets::favicon))
         .route("/robots.txt", get().to(assets::robots))
         .default_service(web::to(fallback::not_found));

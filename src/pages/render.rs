@@ -29,6 +29,8 @@ pub(super) struct SignInPage<'a> {
     pub(super) register_href: Option<&'a str>,
     /// Offer a new verification link (the account's address is not verified).
     pub(super) resend: bool,
+    /// Offer "Sign in with a passkey" and passkeys in the username's autofill (shown by `/assets/passkeys.js`).
+    pub(super) passkeys: bool,
 }
 
 /// A page with a heading and one paragraph (confirmations).

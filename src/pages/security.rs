@@ -11,11 +11,12 @@ use crate::domain::sessions::SESSION_PREFIX;
 use crate::values::secret::PlainToken;
 
 /// No inline script or style, nothing framed, nothing loaded from elsewhere but images (a configured logo).
-/// `script-src 'self'` admits the one script this service serves (`/assets/latchkey.js`), never an inline one.
-/// `form-action` is left out on purpose: browsers apply it to the redirect that follows a form POST, and the
-/// sign-in form's POST ends with a redirect to the client.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-     img-src 'self' https:; frame-ancestors 'none'; base-uri 'none'";
+/// `script-src 'self'` admits the scripts this service serves (`/assets/latchkey.js`, `/assets/passkeys.js`), never
+/// an inline one; `connect-src 'self'` lets the passkey script ask its own origin for a WebAuthn ceremony, and
+/// nowhere else. `form-action` is left out on purpose: browsers apply it to the redirect that follows a form POST,
+/// and the sign-in form's POST ends with a redirect to the client.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; \
+     style-src 'self'; img-src 'self' https:; frame-ancestors 'none'; base-uri 'none'";
 
 /// How the browser cookie is named and flagged, from the public URL.
 #[derive(Clone, Debug)]

@@ -11,6 +11,7 @@ pub mod consents;
 mod error;
 pub mod invitations;
 pub mod outbox;
+pub mod passkeys;
 pub mod password_resets;
 pub(crate) mod private_files;
 pub mod pruning;

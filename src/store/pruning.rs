@@ -5,7 +5,7 @@ use diesel_async::RunQueryDsl;
 
 use super::schema::{
     authorization_codes as codes, email_verifications, mail_outbox,
-    password_reset_tokens as resets, pending_sign_ins, revocations, sessions,
+    password_reset_tokens as resets, pending_sign_ins, revocations, sessions, webauthn_ceremonies,
 };
 use super::{Store, StoreError, write_tx};
 
@@ -22,6 +22,8 @@ pub struct Pruned {
     pub verification_links: usize,
     pub sent_mail: usize,
     pub revocations: usize,
+    /// Passkey ceremonies (registration, sign-in) that were never finished.
+    pub ceremonies: usize,
     /// Second-factor steps that timed out (nothing to keep: they only ever let their own browser finish).
     pub pending_sign_ins: usize,
 }
@@ -62,6 +64,12 @@ impl Store {
                 diesel::delete(revocations::table.filter(revocations::expires_at.le(now - grace)))
                     .execute(conn)
                     .await?;
+            // A ceremony lives minutes: once expired it can only be refused, so it goes at once.
+            let ceremonies = diesel::delete(
+                webauthn_ceremonies::table.filter(webauthn_ceremonies::expires_at.le(now)),
+            )
+            .execute(conn)
+            .await?;
             let pending_sign_ins =
                 diesel::delete(pending_sign_ins::table.filter(pending_sign_ins::expires_at.le(now)))
                     .execute(conn)
@@ -73,6 +81,7 @@ impl Store {
                 verification_links,
                 sent_mail,
                 revocations,
+                ceremonies,
                 pending_sign_ins,
             })
         })

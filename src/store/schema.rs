@@ -273,6 +273,34 @@ diesel::table! {
         revoked_at_ms -> Nullable<BigInt>,
     }
 }
+diesel::table! {
+    passkeys (id) {
+        id -> Text,
+        user_id -> Text,
+        credential_id -> Binary,
+        user_handle -> Binary,
+        passkey -> Text,
+        sign_count -> BigInt,
+        backup_eligible -> Bool,
+        backed_up -> Bool,
+        name -> Text,
+        created_at -> BigInt,
+        last_used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    webauthn_ceremonies (id) {
+        id -> Text,
+        browser_hash -> Binary,
+        kind -> Text,
+        user_id -> Nullable<Text>,
+        state -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> refresh_token_families (family_id));
 diesel::joinable!(password_reset_tokens -> users (user_id));
 diesel::joinable!(email_verifications -> users (user_id));
@@ -282,6 +310,7 @@ diesel::joinable!(refresh_token_families -> users (user_id));
 diesel::joinable!(refresh_token_families -> clients (client_id));
 diesel::joinable!(consents -> clients (client_id));
 diesel::joinable!(consents -> users (user_id));
+diesel::joinable!(passkeys -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     clients,
@@ -300,6 +329,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_verifications,
     invitations,
     consents,
+    passkeys,
+    webauthn_ceremonies,
     totp_factors,
     recovery_codes,
     pending_sign_ins

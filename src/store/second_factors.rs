@@ -209,6 +209,7 @@ impl Store {
         &self,
         user_id: &UserId,
         notice: Option<OutboxRow>,
+        with_passkeys: bool,
     ) -> Result<bool, StoreError> {
         let user_id = user_id.clone();
         write_tx!(self, StoreError, conn => {
@@ -217,7 +218,18 @@ impl Store {
                 .execute(conn)
                 .await?;
             diesel::delete(pending::table.filter(pending::user_id.eq(&user_id))).execute(conn).await?;
-            let any = removed + codes > 0;
+            // An operator's reset takes the passkeys too (issue 20), in the same transaction.
+            let passkeys = if with_passkeys {
+                diesel::delete(
+                    super::schema::passkeys::table
+                        .filter(super::schema::passkeys::user_id.eq(&user_id)),
+                )
+                .execute(conn)
+                .await?
+            } else {
+                0
+            };
+            let any = removed + codes + passkeys > 0;
             if any && let Some(notice) = notice {
                 diesel::insert_into(mail_outbox::table).values(&notice).execute(conn).await?;
             }

@@ -73,6 +73,10 @@ pub enum AuditAction {
     // Consent to third-party clients (issue 19).
     ConsentGrant,
     ConsentRevoke,
+    // Passkeys (issue 20).
+    PasskeyAdd,
+    PasskeyRename,
+    PasskeyRemove,
     ClientCreate,
     ClientUpdate,
     ClientRotateSecret,
@@ -83,7 +87,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 31] = [
+    pub const ALL: [AuditAction; 34] = [
         Self::UserCreate,
         Self::UserUpdate,
         Self::UserRevokeSessions,
@@ -108,6 +112,9 @@ impl AuditAction {
         Self::UserResetMfa,
         Self::ConsentGrant,
         Self::ConsentRevoke,
+        Self::PasskeyAdd,
+        Self::PasskeyRename,
+        Self::PasskeyRemove,
         Self::ClientCreate,
         Self::ClientUpdate,
         Self::ClientRotateSecret,
@@ -147,6 +154,9 @@ impl AuditAction {
             Self::UserResetMfa => "user.mfa_reset",
             Self::ConsentGrant => "consent.grant",
             Self::ConsentRevoke => "consent.revoke",
+            Self::PasskeyAdd => "passkey.add",
+            Self::PasskeyRename => "passkey.rename",
+            Self::PasskeyRemove => "passkey.remove",
             Self::ClientCreate => "client.create",
             Self::ClientUpdate => "client.update",
             Self::ClientRotateSecret => "client.rotate_secret",

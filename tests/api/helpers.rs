@@ -2,6 +2,7 @@
 //! clients are created with the same library functions the CLI calls.
 
 mod admin;
+mod authenticator;
 mod browser;
 pub(crate) mod chrome;
 mod cli;
@@ -32,6 +33,7 @@ use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 
 pub(crate) use admin::{ADMIN, ADMIN_READ, AdminApi, expect_problem};
+pub(crate) use authenticator::SoftAuthenticator;
 pub(crate) use browser::{AuthRequest, Browser, Pkce, Redirect, hidden_fields};
 pub(crate) use cli::{Cli, Run, latchkey_command, run_command};
 pub(crate) use database::{TEST_MASTER_KEY, TempDir, TestDatabase};
@@ -130,6 +132,29 @@ impl TestApp {
         clock: ManualClock,
     ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("cannot bind a port");
+        Self::spawn_on_listener(database, config, clock, listener).await
+    }
+
+    /// A server on a fresh database whose public URL is `http://localhost:<its port>`: a domain name, as WebAuthn
+    /// needs for its relying-party id (a real browser refuses passkeys on an IP address), with `configure` applied.
+    pub(crate) async fn spawn_on_localhost(configure: impl FnOnce(&mut Config)) -> Self {
+        let database = TestDatabase::fresh().await;
+        let listener = TcpListener::bind("127.0.0.1:0").expect("cannot bind a port");
+        let port = listener.local_addr().expect("an address").port();
+        let mut config = test_config(database.url());
+        config.public_url = Some(
+            latchkey::config::IssuerUrl::parse(&format!("http://localhost:{port}")).expect("a URL"),
+        );
+        configure(&mut config);
+        Self::spawn_on_listener(database, config, ManualClock::new(), listener).await
+    }
+
+    async fn spawn_on_listener(
+        database: Arc<TestDatabase>,
+        config: Config,
+        clock: ManualClock,
+        listener: TcpListener,
+    ) -> Self {
         let application =
             Application::build_with_clock(config.clone(), listener, Arc::new(clock.clone()))
                 .await

@@ -11,6 +11,12 @@ pub enum Method {
     Password,
     /// A one-time password: a TOTP code or a recovery code (RFC 8176 `otp`).
     OneTimePassword,
+    /// A passkey bound to its device (RFC 8176 `hwk`: not backup eligible).
+    HardwareKey,
+    /// A passkey that may be synced (RFC 8176 `swk`: backup eligible).
+    SoftwareKey,
+    /// The authenticator verified the user (PIN or biometric) for a passkey (RFC 8176 `user`).
+    UserVerification,
 }
 
 impl Method {
@@ -18,6 +24,9 @@ impl Method {
         match self {
             Self::Password => "pwd",
             Self::OneTimePassword => "otp",
+            Self::HardwareKey => "hwk",
+            Self::SoftwareKey => "swk",
+            Self::UserVerification => "user",
         }
     }
 
@@ -25,6 +34,9 @@ impl Method {
         match text {
             "pwd" => Some(Self::Password),
             "otp" => Some(Self::OneTimePassword),
+            "hwk" => Some(Self::HardwareKey),
+            "swk" => Some(Self::SoftwareKey),
+            "user" => Some(Self::UserVerification),
             _ => None,
         }
     }
@@ -38,6 +50,11 @@ impl AuthMethods {
     /// A password alone.
     pub fn password() -> Self {
         Self(BTreeSet::from([Method::Password]))
+    }
+
+    /// Exactly `methods` (a passkey sign-in: no password).
+    pub fn of(methods: &[Method]) -> Self {
+        Self(methods.iter().copied().collect())
     }
 
     /// These methods and `method`.

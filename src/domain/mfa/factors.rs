@@ -324,7 +324,7 @@ pub async fn regenerate_recovery_codes(
 }
 
 /// Removes every second factor of the user: by the user (`action` `UserRemoveMfa`, after re-entering their
-/// password) or by an operator (`UserResetMfa`). The user is told by mail (`notice`, in their language); audited.
+/// password) or by an operator (`UserResetMfa`, which removes the passkeys too). The user is told by mail (`notice`, in their language); audited.
 pub async fn remove(
     store: &Store,
     master: &MasterKey,
@@ -335,14 +335,24 @@ pub async fn remove(
     now: i64,
 ) -> Result<bool, FactorError> {
     let mail = notice.into_outbox(master, now).map_err(FactorError::Mail)?;
-    let removed = store.remove_second_factors(user_id, Some(mail)).await?;
+    // An operator's reset removes the user's passkeys too (issue 20); a user turning off the authenticator app
+    // keeps them (they are removed one by one on the account page).
+    let with_passkeys = action == AuditAction::UserResetMfa;
+    let removed = store
+        .remove_second_factors(user_id, Some(mail), with_passkeys)
+        .await?;
     if removed {
+        let factors: &[&str] = if with_passkeys {
+            &["totp", "recovery_codes", "passkeys"]
+        } else {
+            &["totp", "recovery_codes"]
+        };
         audit::record(
             store,
             actor,
             action,
             &format!("user:{user_id}"),
-            serde_json::json!({ "factors": ["totp", "recovery_codes"] }),
+            serde_json::json!({ "factors": factors }),
             now,
         )
         .await;

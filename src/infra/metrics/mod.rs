@@ -52,6 +52,7 @@ pub const USERS_IMPORTED: &str = "latchkey_users_imported_total";
 pub const LEGACY_PASSWORD_LOGINS: &str = "latchkey_legacy_password_logins_total";
 pub const PASSWORD_REHASHES: &str = "latchkey_password_rehashes_total";
 pub const CONSENTS: &str = "latchkey_consents_total";
+pub const PASSKEYS: &str = "latchkey_passkey_events_total";
 
 /// Request latency buckets, seconds: a token grant is milliseconds (argon2 ~15 ms, RS256 < 1 ms); the top buckets
 /// catch database and Redis timeouts (3 s, 0.5 s).
@@ -91,6 +92,7 @@ const DESCRIPTIONS: &[(Kind, &str, &str)] = &[
     (Kind::Counter, LEGACY_PASSWORD_LOGINS, "Successful sign-ins with an imported hash, by format (bcrypt, scrypt, …)"),
     (Kind::Counter, PASSWORD_REHASHES, "Stored hashes replaced by the configured argon2id at sign-in, by the format they had"),
     (Kind::Counter, CONSENTS, "Consent to third-party clients, by decision (granted, denied, revoked)"),
+    (Kind::Counter, PASSKEYS, "Passkey events (registered, registration_refused, removed, signed_in, sign_in_refused)"),
 ];
 
 #[derive(Clone, Copy)]
@@ -176,6 +178,11 @@ impl Metrics {
     /// account page (`revoked`).
     pub fn consent(&self, decision: &'static str) {
         self.increment(CONSENTS, &[Label::from_static_parts("decision", decision)]);
+    }
+
+    /// A passkey event: `registered`, `registration_refused`, `removed`, `signed_in`, `sign_in_refused`.
+    pub fn passkey_event(&self, event: &'static str) {
+        self.increment(PASSKEYS, &[Label::from_static_parts("event", event)]);
     }
 
     /// A refresh repeated within the grace window got the successor already issued.

@@ -13,6 +13,7 @@ mod consents;
 mod data;
 mod devices;
 mod page;
+mod passkeys;
 mod password;
 mod profile;
 mod session;
@@ -22,6 +23,7 @@ pub use consents::revoke_consent;
 pub use data::{delete, download};
 pub use devices::{logout_everywhere, revoke};
 pub use page::account_get;
+pub use passkeys::{add_passkey, passkey_options, remove_passkey, rename_passkey};
 pub use password::change_password;
 pub use profile::{change_email, update_profile};
 pub use two_step::{

@@ -9,6 +9,7 @@ use super::session::{SignedIn, signed_in};
 use crate::domain::form::Form;
 use crate::domain::mfa::Factors;
 use crate::domain::mfa::factors;
+use crate::domain::passkeys::account as passkeys;
 use crate::domain::users::User;
 use crate::domain::{account, clients, consent};
 use crate::pages::consent::scope_lines;
@@ -37,9 +38,21 @@ struct AccountPage<'a> {
     connected_error: Option<&'a str>,
     delete_error: Option<&'a str>,
     deletion: bool,
+    /// The user's passkeys (issue 20), and whether new ones can be added (setting `passkeys`).
+    passkeys: Vec<PasskeyView>,
+    passkeys_on: bool,
+    passkeys_error: Option<&'a str>,
     /// The user's second factors (issue 20).
     factors: Factors,
     two_step_error: Option<&'a str>,
+}
+
+/// A passkey on the account page.
+struct PasskeyView {
+    id: String,
+    name: String,
+    created: String,
+    last_used: Option<String>,
 }
 
 /// A third-party application the user allowed (issue 19).
@@ -77,6 +90,7 @@ pub(super) struct Feedback<'a> {
     pub(super) devices_error: Option<&'a str>,
     pub(super) connected_error: Option<&'a str>,
     pub(super) delete_error: Option<&'a str>,
+    pub(super) passkeys_error: Option<&'a str>,
     pub(super) two_step_error: Option<&'a str>,
 }
 
@@ -97,6 +111,9 @@ pub async fn account_get(
         Some("profile") => Some(messages.account_profile_saved),
         Some("email") => Some(messages.account_email_sent),
         Some("disconnected") => Some(messages.account_connected_removed),
+        Some("passkey-added") => Some(messages.account_passkey_added),
+        Some("passkey-renamed") => Some(messages.account_passkey_renamed),
+        Some("passkey-removed") => Some(messages.account_passkey_removed),
         Some("two-step-off") => Some(messages.account_two_step_removed),
         _ => None,
     };
@@ -178,6 +195,16 @@ pub(super) async fn account_page(
             since: when(c.granted_at),
         })
         .collect();
+    let passkeys = passkeys::list(&state.store, user_id)
+        .await?
+        .into_iter()
+        .map(|p| PasskeyView {
+            id: p.id,
+            name: p.name,
+            created: when(p.created_at),
+            last_used: p.last_used_at.map(when),
+        })
+        .collect();
     let page = AccountPage {
         chrome: pages.chrome(req),
         csrf_token: &pages.csrf.token(&signed_in.secret),
@@ -195,6 +222,9 @@ pub(super) async fn account_page(
         connected_error: feedback.connected_error,
         delete_error: feedback.delete_error,
         deletion: pages.account_deletion,
+        passkeys,
+        passkeys_on: state.passkeys.is_some(),
+        passkeys_error: feedback.passkeys_error,
         factors: factors::factors(&state.store, user_id).await?,
         two_step_error: feedback.two_step_error,
     };
