@@ -10,7 +10,7 @@ use askama::Template;
 use super::error::PageError;
 use super::onward::{ACCOUNT, Onward, carried_request};
 use super::render::render;
-use super::second_factor::{ENROL_PATH, add_cookie, restart, services};
+use super::second_factor::{ENROL_PATH, PendingPost, add_cookie, pending_post, restart, services};
 use super::security;
 use super::settings::{Chrome, PageSettings};
 use crate::domain::audit::Actor;
@@ -187,31 +187,20 @@ pub async fn enrol_post(
     state: web::Data<AppState>,
     pages: web::Data<PageSettings>,
 ) -> Result<HttpResponse, PageError> {
-    let body = body.map_err(|_| PageError::Malformed)?;
-    let form = Form::parse(&body).map_err(|_| PageError::Malformed)?;
-    if !pages.cookie.same_origin(&req) {
-        return Err(PageError::FormExpired);
-    }
-    let request = match carried_request(&state, &pages, &req, &body).await? {
-        Ok(request) => request,
-        Err(refused) => return Ok(refused),
+    let PendingPost {
+        form,
+        request,
+        cookie,
+        pending,
+        row,
+        now,
+    } = match pending_post(&req, body, &state, &pages).await? {
+        Ok(post) => post,
+        Err(answer) => return Ok(answer),
     };
     let onward = request
         .as_ref()
         .map_or(Onward::Account, Onward::Authorization);
-    let (Some(cookie), true) = (
-        pages.cookie.presented(&req),
-        pages.accepts_form(&req, &form),
-    ) else {
-        return Ok(restart(&pages, onward));
-    };
-    let now = state.clock.now();
-    let Some(pending) = pending::find(&state.store, &cookie, now).await? else {
-        return Ok(restart(&pages, onward));
-    };
-    let Some(row) = state.store.find_user(&pending.user_id).await? else {
-        return Ok(restart(&pages, onward));
-    };
     let user = User::from_row(&row);
     let address = source_address(&req);
     state.throttle.request(address).await?;

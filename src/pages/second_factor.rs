@@ -32,7 +32,9 @@ use crate::domain::throttle::{AccountKey, Source};
 use crate::domain::users::User;
 use crate::http::source::source_address;
 use crate::state::AppState;
+use crate::store::second_factors::PendingRow;
 use crate::store::sessions::SessionRow;
+use crate::store::users::UserRow;
 use crate::values::secret::PlainToken;
 
 /// The sign-in form's problem code when the step ended (too many wrong codes, or it timed out).
@@ -297,31 +299,20 @@ pub async fn step_post(
     state: web::Data<AppState>,
     pages: web::Data<PageSettings>,
 ) -> Result<HttpResponse, PageError> {
-    let body = body.map_err(|_| PageError::Malformed)?;
-    let form = Form::parse(&body).map_err(|_| PageError::Malformed)?;
-    if !pages.cookie.same_origin(&req) {
-        return Err(PageError::FormExpired);
-    }
-    let request = match carried_request(&state, &pages, &req, &body).await? {
-        Ok(request) => request,
-        Err(refused) => return Ok(refused),
+    let PendingPost {
+        form,
+        request,
+        cookie,
+        pending,
+        row,
+        now,
+    } = match pending_post(&req, body, &state, &pages).await? {
+        Ok(post) => post,
+        Err(answer) => return Ok(answer),
     };
     let onward = request
         .as_ref()
         .map_or(Onward::Account, Onward::Authorization);
-    let (Some(cookie), true) = (
-        pages.cookie.presented(&req),
-        pages.accepts_form(&req, &form),
-    ) else {
-        return Ok(restart(&pages, onward));
-    };
-    let now = state.clock.now();
-    let Some(pending) = pending::find(&state.store, &cookie, now).await? else {
-        return Ok(restart(&pages, onward));
-    };
-    let Some(row) = state.store.find_user(&pending.user_id).await? else {
-        return Ok(restart(&pages, onward));
-    };
     let user = User::from_row(&row);
     let source = Source {
         address: source_address(&req),
@@ -438,4 +429,55 @@ pub(super) async fn step_up(
         (Onward::Authorization(_), None) => Ok(restart(pages, onward)),
         (Onward::Account, _) => Ok(security::see_other(ACCOUNT, pages.hsts()).finish()),
     }
+}
+
+/// A POST of the second-factor or enrolment step, resumed: its form, the authorization request it carries (none
+/// for the account's own sign-in), the browser cookie, the pending sign-in bound to it, and its user.
+pub(super) struct PendingPost {
+    pub(super) form: Form,
+    pub(super) request: Option<AuthorizationRequest>,
+    pub(super) cookie: PlainToken,
+    pub(super) pending: PendingRow,
+    pub(super) row: UserRow,
+    pub(super) now: i64,
+}
+
+/// Resumes a step's POST: a cross-site one is refused; a stale form, an ended pending sign-in or a deleted user
+/// start the sign-in again (the inner `Err`, an answer to send).
+pub(super) async fn pending_post(
+    req: &HttpRequest,
+    body: Result<web::Bytes, actix_web::Error>,
+    state: &AppState,
+    pages: &PageSettings,
+) -> Result<Result<PendingPost, HttpResponse>, PageError> {
+    let body = body.map_err(|_| PageError::Malformed)?;
+    let form = Form::parse(&body).map_err(|_| PageError::Malformed)?;
+    if !pages.cookie.same_origin(req) {
+        return Err(PageError::FormExpired);
+    }
+    let request = match carried_request(state, pages, req, &body).await? {
+        Ok(request) => request,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    let onward = request
+        .as_ref()
+        .map_or(Onward::Account, Onward::Authorization);
+    let (Some(cookie), true) = (pages.cookie.presented(req), pages.accepts_form(req, &form)) else {
+        return Ok(Err(restart(pages, onward)));
+    };
+    let now = state.clock.now();
+    let Some(pending) = pending::find(&state.store, &cookie, now).await? else {
+        return Ok(Err(restart(pages, onward)));
+    };
+    let Some(row) = state.store.find_user(&pending.user_id).await? else {
+        return Ok(Err(restart(pages, onward)));
+    };
+    Ok(Ok(PendingPost {
+        form,
+        request,
+        cookie,
+        pending,
+        row,
+        now,
+    }))
 }
