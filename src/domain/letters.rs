@@ -27,6 +27,8 @@ pub enum Letter<'a> {
     Invitation { link: &'a str },
     /// A recovery code was used to sign in (issue 20).
     RecoveryCodeUsed,
+    /// A second factor was added: an authenticator app (`passkey` `None`) or the passkey named `passkey`.
+    FactorAdded { passkey: Option<&'a str> },
     /// The user turned two-step verification off on the account page.
     SecondFactorsRemoved,
     /// An operator removed the user's second factors.

@@ -362,7 +362,7 @@ impl Bundle {
 /// The 1-based line of byte `pos` in `text`.
 /// Variables a page or letter fills in per request, with `str::replace` on the worded text: the application's
 /// name, an email address, a wait, a number.
-pub const RUNTIME_VARIABLES: &[&str] = &["app", "email", "wait", "n"];
+pub const RUNTIME_VARIABLES: &[&str] = &["app", "email", "wait", "n", "name"];
 
 fn line_of(text: &str, pos: usize) -> usize {
     text.get(..pos.min(text.len()))
@@ -442,6 +442,15 @@ mod tests {
             .collect()
     }
 
+    fn message_count(text: &str) -> usize {
+        FluentResource::try_new(text.to_owned()).map_or(0, |resource| {
+            resource
+                .entries()
+                .filter(|entry| matches!(entry, ast::Entry::Message(_)))
+                .count()
+        })
+    }
+
     #[test]
     fn every_shipped_language_has_exactly_the_messages_latchkey_shows() {
         let expected: BTreeSet<String> = Messages::keys()
@@ -449,6 +458,13 @@ mod tests {
             .collect();
         for (lang, text) in SHIPPED {
             let defined = keys_of(text);
+            // A message defined twice loads as its last definition (overrides are meant for operators' files):
+            // the first one is dead text a translator might edit in vain.
+            assert_eq!(
+                message_count(text),
+                defined.len(),
+                "locales/{lang}: a message is defined twice"
+            );
             let missing: Vec<_> = expected.difference(&defined).collect();
             let unused: Vec<_> = defined.difference(&expected).collect();
             assert!(missing.is_empty(), "locales/{lang}: missing {missing:?}");

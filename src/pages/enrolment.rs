@@ -15,6 +15,7 @@ use super::security;
 use super::settings::{Chrome, PageSettings};
 use crate::domain::audit::Actor;
 use crate::domain::form::Form;
+use crate::domain::letters::Letter;
 use crate::domain::mfa::amr::{AuthMethods, Method};
 use crate::domain::mfa::factors::{self, Enrolment, FactorError};
 use crate::domain::mfa::pending;
@@ -210,20 +211,34 @@ pub async fn enrol_post(
         .unwrap_or_default();
     let actor = Actor::end_user(user.id.as_str(), Some(address));
     let code = form.get("code").unwrap_or_default();
-    let codes =
-        match factors::confirm_enrolment(services(&state), &actor, &user.id, started_at, code, now)
-            .await
-        {
-            Ok(codes) => codes,
-            Err(FactorError::WrongCode | FactorError::NoFactor) => {
-                if pending::failed(&state.store, &state.mfa, &cookie).await? {
-                    let location = format!("{ENROL_PATH}?{}&problem={WRONG}", onward.query());
-                    return Ok(security::see_other(&location, pages.hsts()).finish());
-                }
-                return Ok(restart(&pages, onward));
+    let notice = pages
+        .wording(&pages.locale(&req))
+        .write(Letter::FactorAdded { passkey: None })
+        .to(&user.email);
+    let confirmed = factors::confirm_enrolment(
+        services(&state),
+        &actor,
+        &user.id,
+        started_at,
+        code,
+        notice,
+        now,
+    )
+    .await;
+    let codes = match confirmed {
+        Ok(codes) => {
+            state.mail_wake.notify_one();
+            codes
+        }
+        Err(FactorError::WrongCode | FactorError::NoFactor) => {
+            if pending::failed(&state.store, &state.mfa, &cookie).await? {
+                let location = format!("{ENROL_PATH}?{}&problem={WRONG}", onward.query());
+                return Ok(security::see_other(&location, pages.hsts()).finish());
             }
-            Err(e) => return Err(e.into()),
-        };
+            return Ok(restart(&pages, onward));
+        }
+        Err(e) => return Err(e.into()),
+    };
     if !pending::finish(&state.store, &cookie).await? {
         return Ok(restart(&pages, onward));
     }

@@ -116,6 +116,15 @@ fn parts<'a>(m: &Messages, letter: Letter<'a>) -> Parts<'a> {
             action: None,
             footer: m.recovery_used_mail_footer,
         },
+        Letter::FactorAdded { passkey } => Parts {
+            subject: m.factor_added_mail_subject,
+            text: match passkey {
+                None => Cow::Borrowed(m.factor_added_app_mail_text),
+                Some(name) => Cow::Owned(m.factor_added_passkey_mail_text.replace("{name}", name)),
+            },
+            action: None,
+            footer: m.factor_added_mail_footer,
+        },
         Letter::SecondFactorsRemoved => Parts {
             subject: m.two_step_removed_mail_subject,
             text: Cow::Borrowed(m.two_step_removed_mail_text),

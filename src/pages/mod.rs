@@ -57,6 +57,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: web::Data<PageSettings>
         )
         // The second-factor step and the enrolment a rule requires (issue 20).
         .service(
+            page("/login/second-factor/passkey/options", POST)
+                .route(web::post().to(second_factor::passkey_options)),
+        )
+        .service(
             page("/login/second-factor", GET_POST)
                 .route(get().to(second_factor::step_get))
                 .route(web::post().to(second_factor::step_post)),

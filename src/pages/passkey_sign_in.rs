@@ -88,7 +88,7 @@ pub async fn sign_in_with_passkey(
         return Ok(onward.again(&pages, "", Problem::Unverified));
     }
     state.metrics.passkey_event("signed_in");
-    tracing::info!(user = %user.id, passkey = %signed_in.passkey_id, "a passkey signed in");
+    tracing::info!(user = %user.id, passkey = %signed_in.used.passkey_id, "a passkey signed in");
     // The same end as a password sign-in's second step: a new session (new cookie) that says how it was made.
     finish_sign_in(
         &state,
@@ -96,7 +96,7 @@ pub async fn sign_in_with_passkey(
         &req,
         onward,
         user,
-        &signed_in.methods(),
+        &signed_in.used.methods(),
         now,
     )
     .await

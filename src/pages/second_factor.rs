@@ -5,7 +5,9 @@
 //! Between the password and the factor the sign-in is a pending row bound to the browser cookie (`mfa::pending`):
 //! short-lived, ended after a few wrong codes, and nothing about it is in the page, so a form can only finish the
 //! sign-in of the browser that entered the password. The page offers each kind of factor the user has
-//! (`mfa::FactorKind`); a new kind (passkeys) adds a form here and a way to check it in `mfa::factors`.
+//! (`mfa::FactorKind`): a TOTP code and a recovery code (checked by `mfa::factors`), and a passkey (the page's
+//! script asks `POST /login/second-factor/passkey/options` for a ceremony over the user's passkeys and posts the
+//! authenticator's answer with the step's form; checked by `passkeys`).
 
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
@@ -27,6 +29,7 @@ use crate::domain::mfa::factors::{self, FactorError, FactorServices, Presented};
 use crate::domain::mfa::trusted::TrustBinding;
 use crate::domain::mfa::{Demand, FactorKind, Factors, NextStep, next_step, pending};
 use crate::domain::oauth_error::ErrorCode;
+use crate::domain::passkeys::{Answer, PasskeyError};
 use crate::domain::sessions;
 use crate::domain::throttle::{AccountKey, Source};
 use crate::domain::users::User;
@@ -41,6 +44,8 @@ use crate::values::secret::PlainToken;
 pub(super) const ENDED: &str = "two-step";
 /// The step page's problem code after a wrong code.
 const WRONG: &str = "code";
+/// The step page's problem code after a refused passkey.
+const PASSKEY_REFUSED: &str = "passkey";
 
 /// The step's page.
 pub(super) const STEP_PATH: &str = "/login/second-factor";
@@ -55,6 +60,7 @@ struct StepPage<'a> {
     carried: &'a [(&'static str, String)],
     totp: bool,
     recovery: bool,
+    passkey: bool,
     /// Offer "trust this browser" (no rule demands the factor, and it is not a step-up).
     offer_trust: bool,
     error: Option<&'a str>,
@@ -92,7 +98,7 @@ pub(super) async fn after_password(
 ) -> Result<HttpResponse, PageError> {
     let user = &signed_in.user;
     let now = state.clock.now();
-    let factors = factors::factors(&state.store, &user.id).await?;
+    let factors = factors::factors(&state.store, &user.id, state.passkeys.is_some()).await?;
     let binding = trust_binding(user, signed_in.password_changed_at(), &factors);
     let trusted =
         state.mfa.trusted_browser_ttl > 0 && state.trusted_browsers.trusts(req, binding, now);
@@ -163,7 +169,7 @@ pub(super) async fn continue_session(
     )
     .await?;
     tracing::info!(user = %user.id, client = %request.client.id, "step-up: a second factor for this session");
-    let factors = factors::factors(&state.store, &user.id).await?;
+    let factors = factors::factors(&state.store, &user.id, state.passkeys.is_some()).await?;
     let next = if factors.any() {
         NextStep::SecondFactor
     } else {
@@ -262,12 +268,10 @@ pub async fn step_get(
         return Ok(restart(&pages, onward));
     };
     let user = User::from_row(&row);
-    let factors = factors::factors(&state.store, &user.id).await?;
+    let factors = factors::factors(&state.store, &user.id, state.passkeys.is_some()).await?;
     let kinds = factors.kinds();
-    let wrong = Form::parse(raw)
-        .unwrap_or_default()
-        .get("problem")
-        .is_some_and(|p| p == WRONG);
+    let form = Form::parse(raw).unwrap_or_default();
+    let problem = form.get("problem");
     let chrome = onward.chrome(&pages, &req);
     let carried = onward.carried();
     let offer_trust = state.mfa.trusted_browser_ttl > 0
@@ -283,16 +287,53 @@ pub async fn step_get(
             carried: &carried,
             totp: kinds.contains(&FactorKind::Totp),
             recovery: kinds.contains(&FactorKind::RecoveryCode),
+            passkey: kinds.contains(&FactorKind::Passkey),
             offer_trust,
-            error: wrong.then_some(chrome.messages.two_step_wrong_code),
+            error: match problem {
+                Some(WRONG) => Some(chrome.messages.two_step_wrong_code),
+                Some(PASSKEY_REFUSED) => Some(chrome.messages.two_step_passkey_failed),
+                _ => None,
+            },
             restart_href: &restart_href(onward, None),
         },
     ))
 }
 
-/// `POST /login/second-factor`: a TOTP code (`code`) or a recovery code (`recovery_code`) for the browser's
-/// pending sign-in, with `trust=yes` to trust this browser. A wrong code is a 303 to the page again (or, after too
-/// many, to the sign-in form); the right one ends the sign-in, or steps the session up, and goes on.
+/// `POST /login/second-factor/passkey/options` (`csrf_token`): a ceremony over the pending sign-in's user's
+/// passkeys, bound to this browser, as JSON `{"ceremony": …, "options": {"publicKey": …}}`. 404 when passkeys are
+/// off; a stale form or an ended pending sign-in is refused like any stale form (the script then says so).
+pub async fn passkey_options(
+    req: HttpRequest,
+    body: Result<web::Bytes, actix_web::Error>,
+    state: web::Data<AppState>,
+    pages: web::Data<PageSettings>,
+) -> Result<HttpResponse, PageError> {
+    let passkeys = state.passkeys.as_ref().ok_or(PageError::NotFound)?;
+    pages.checked_form(&req, &body)?;
+    let cookie = pages.cookie.presented(&req).ok_or(PageError::FormExpired)?;
+    let now = state.clock.now();
+    let pending = pending::find(&state.store, &cookie, now)
+        .await?
+        .ok_or(PageError::FormExpired)?;
+    state.throttle.request(source_address(&req)).await?;
+    match passkeys
+        .start_second_factor(&state.store, &pending.user_id, &cookie.hash(), now)
+        .await
+    {
+        Ok(ceremony) => Ok(super::passkey_sign_in::ceremony_json(
+            &ceremony,
+            pages.hsts(),
+        )),
+        // The passkeys were removed since the page was shown (by the user elsewhere, or an operator's reset).
+        Err(PasskeyError::UnknownPasskey) => Err(PageError::FormExpired),
+        Err(e) => Err(super::passkey_sign_in::unexpected(e)),
+    }
+}
+
+/// `POST /login/second-factor`: a TOTP code (`code`), a recovery code (`recovery_code`) or a passkey's answer
+/// (`ceremony` and `credential`, posted by the page's script) for the browser's pending sign-in, with `trust=yes`
+/// to trust this browser. A wrong code or a refused passkey is a 303 to the page again (or, after too many, to the
+/// sign-in form); the right one ends the sign-in, or steps the session up, and goes on.
 pub async fn step_post(
     req: HttpRequest,
     body: Result<web::Bytes, actix_web::Error>,
@@ -319,6 +360,36 @@ pub async fn step_post(
         device: state.throttle.devices.presented(&req),
     };
     state.throttle.request(source.address).await?;
+    let passkey_answer = match (form.get("ceremony"), form.get("credential")) {
+        (Some(ceremony), Some(credential)) => Some(Answer {
+            ceremony,
+            credential,
+        }),
+        _ => None,
+    };
+    if let Some(answer) = passkey_answer {
+        let passkeys = state.passkeys.as_ref().ok_or(PageError::NotFound)?;
+        return match passkeys
+            .finish_second_factor(&state.store, &user.id, &cookie.hash(), answer, now)
+            .await
+        {
+            Ok(used) => {
+                tracing::info!(user = %user.id, passkey = %used.passkey_id, "a passkey confirmed a sign-in");
+                state.metrics.passkey_event("second_factor");
+                let methods = AuthMethods::password().and(&used.methods());
+                passed(
+                    &state, &pages, &req, onward, &form, &pending, &row, &cookie, &source, methods,
+                )
+                .await
+            }
+            Err(PasskeyError::Store(e)) => Err(e.into()),
+            Err(e) => {
+                tracing::info!(user = %user.id, reason = %e, "a passkey as second factor was refused");
+                state.metrics.passkey_event("second_factor_refused");
+                wrong(&state, &pages, onward, &cookie, PASSKEY_REFUSED).await
+            }
+        };
+    }
     let presented = match (form.get("code"), form.get("recovery_code")) {
         (Some(code), _) if !code.trim().is_empty() => Presented::Totp(code.to_owned()),
         (_, Some(code)) if !code.trim().is_empty() => Presented::Recovery(code.to_owned()),
@@ -342,29 +413,68 @@ pub async fn step_post(
     let method = match verified {
         Ok(method) => method,
         Err(FactorError::WrongCode) => {
-            if pending::failed(&state.store, &state.mfa, &cookie).await? {
-                let location = format!("{STEP_PATH}?{}&problem={WRONG}", onward.query());
-                return Ok(security::see_other(&location, pages.hsts()).finish());
-            }
-            tracing::info!(user = %user.id, "too many wrong second-factor codes; the sign-in ended");
-            return Ok(restart(&pages, onward));
+            return wrong(&state, &pages, onward, &cookie, WRONG).await;
         }
         Err(e) => return Err(e.into()),
     };
-    // Only one request finishes a pending sign-in (two tabs posting at once).
-    if !pending::finish(&state.store, &cookie).await? {
-        return Ok(restart(&pages, onward));
-    }
     if matches!(presented, Presented::Recovery(_)) {
         state.mail_wake.notify_one();
     }
     let methods = AuthMethods::password().with(method);
+    passed(
+        &state, &pages, &req, onward, &form, &pending, &row, &cookie, &source, methods,
+    )
+    .await
+}
+
+/// A wrong code or a refused passkey (`problem`): counted against the pending sign-in; 303 to the step's page
+/// again, saying why, or after too many to the sign-in form.
+async fn wrong(
+    state: &AppState,
+    pages: &PageSettings,
+    onward: Onward<'_>,
+    cookie: &PlainToken,
+    problem: &str,
+) -> Result<HttpResponse, PageError> {
+    if pending::failed(&state.store, &state.mfa, cookie).await? {
+        let location = format!("{STEP_PATH}?{}&problem={problem}", onward.query());
+        return Ok(security::see_other(&location, pages.hsts()).finish());
+    }
+    tracing::info!("too many failed second factors; the sign-in ended");
+    Ok(restart(pages, onward))
+}
+
+/// The second factor passed (`methods`: the password's and the factor's): the pending sign-in ends (once), and
+/// the sign-in is finished or the session stepped up; the browser becomes a known device, and a trusted one if
+/// the user asked and the rules allow it.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the step's parts, resumed by pending_post"
+)]
+async fn passed(
+    state: &AppState,
+    pages: &PageSettings,
+    req: &HttpRequest,
+    onward: Onward<'_>,
+    form: &Form,
+    pending: &PendingRow,
+    row: &UserRow,
+    cookie: &PlainToken,
+    source: &Source,
+    methods: AuthMethods,
+) -> Result<HttpResponse, PageError> {
+    // Only one request finishes a pending sign-in (two tabs posting at once).
+    if !pending::finish(&state.store, cookie).await? {
+        return Ok(restart(pages, onward));
+    }
+    let user = User::from_row(row);
+    let now = state.clock.now();
     let mut response = match &pending.session_id {
         None => {
             finish_sign_in(
-                &state,
-                &pages,
-                &req,
+                state,
+                pages,
+                req,
                 onward,
                 &user,
                 &methods,
@@ -373,7 +483,7 @@ pub async fn step_post(
             .await?
         }
         Some(session_id) => {
-            step_up(&state, &pages, &req, onward, session_id, &methods, &cookie).await?
+            step_up(state, pages, req, onward, session_id, &methods, cookie).await?
         }
     };
     let account = AccountKey::user(&user.id);
@@ -393,7 +503,7 @@ pub async fn step_post(
         && pending.session_id.is_none()
         && !matches!(onward, Onward::Authorization(r) if r.acr == Some(Acr::MultiFactor));
     if trust {
-        let factors = factors::factors(&state.store, &user.id).await?;
+        let factors = factors::factors(&state.store, &user.id, state.passkeys.is_some()).await?;
         let binding = trust_binding(&user, row.password_changed_at, &factors);
         let cookie = state
             .trusted_browsers

@@ -5,7 +5,8 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::schema::{passkeys, webauthn_ceremonies as ceremonies};
+use super::outbox::OutboxRow;
+use super::schema::{mail_outbox, passkeys, webauthn_ceremonies as ceremonies};
 use super::{Store, StoreError, with_conn, write_tx};
 use crate::values::ids::UserId;
 use crate::values::secret::TokenHash;
@@ -57,10 +58,16 @@ pub struct CeremonyRow {
 }
 
 impl Store {
-    /// Adds a passkey; [`StoreError::Conflict`] when its credential id is registered already (to anyone).
-    pub async fn insert_passkey(&self, row: PasskeyRow) -> Result<(), StoreError> {
+    /// Adds a passkey and queues `notice` (the mail telling the user) in the same transaction;
+    /// [`StoreError::Conflict`] when its credential id is registered already (to anyone).
+    pub async fn insert_passkey(
+        &self,
+        row: PasskeyRow,
+        notice: OutboxRow,
+    ) -> Result<(), StoreError> {
         write_tx!(self, StoreError, conn => {
             diesel::insert_into(passkeys::table).values(&row).execute(conn).await?;
+            diesel::insert_into(mail_outbox::table).values(&notice).execute(conn).await?;
             Ok(())
         })
     }
@@ -73,6 +80,17 @@ impl Store {
                 .order((passkeys::created_at.asc(), passkeys::id.asc()))
                 .select(PasskeyRow::as_select())
                 .load(conn)
+                .await?)
+        })
+    }
+
+    /// How many passkeys the user has (a second factor when there is one).
+    pub async fn count_passkeys(&self, user_id: &UserId) -> Result<i64, StoreError> {
+        with_conn!(self, conn => {
+            Ok(passkeys::table
+                .filter(passkeys::user_id.eq(user_id))
+                .count()
+                .get_result(conn)
                 .await?)
         })
     }

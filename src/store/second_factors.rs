@@ -136,6 +136,10 @@ impl Store {
             }
             if let Some(confirmation) = confirm {
                 replace_recovery_codes!(conn, &user_id, confirmation.recovery_codes);
+                diesel::insert_into(mail_outbox::table)
+                    .values(&confirmation.notice)
+                    .execute(conn)
+                    .await?;
             }
             Ok(true)
         })
@@ -313,4 +317,6 @@ impl Store {
 pub struct Confirmation {
     pub created_at: i64,
     pub recovery_codes: Vec<RecoveryCodeRow>,
+    /// The mail telling the user an authenticator was added, queued with the confirmation.
+    pub notice: OutboxRow,
 }

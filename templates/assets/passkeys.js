@@ -1,7 +1,8 @@
-// Latchkey passkeys (WebAuthn): registration on the account page, and sign-in with a passkey (a button, and
-// conditional UI: the browser offers passkeys in the username field's autofill). Progressive: every passkey control
-// is `hidden` until this script finds WebAuthn in the browser and shows it; without it the pages work with
-// passwords only. The server keeps each ceremony's challenge; this script only carries options and answers.
+// Latchkey passkeys (WebAuthn): registration on the account page, sign-in with a passkey (a button, and conditional
+// UI: the browser offers passkeys in the username field's autofill), and the second-factor step after a password.
+// Progressive: every passkey control is `hidden` until this script finds WebAuthn in the browser and shows it;
+// without it the pages work with passwords and codes only. The server keeps each ceremony's challenge; this script
+// only carries options and answers.
 (function () {
   "use strict";
   if (!window.PublicKeyCredential || !navigator.credentials) {
@@ -113,16 +114,6 @@
     });
   }
 
-  // Sign-in page: sign in with a passkey, from the button or from the username field's autofill. The button sits
-  // in the sign-in form, whose hidden fields (CSRF token, the authorization request) the passkey's POST carries.
-  var button = document.getElementById("passkey-sign-in");
-  if (!button || !button.form) {
-    return;
-  }
-  var form = button.form;
-  button.hidden = false;
-  var pending = null;
-
   function assertion(used) {
     return {
       id: used.id,
@@ -138,44 +129,65 @@
     };
   }
 
-  function getPasskey(conditional) {
-    var controller = new AbortController();
-    pending = controller;
-    return ceremony(form, button.dataset.options).then(function (started) {
-      var options = started.options.publicKey;
-      options.challenge = toBuffer(options.challenge);
-      options.allowCredentials = withIds(options.allowCredentials);
-      var request = { publicKey: options, signal: controller.signal };
-      if (conditional) {
-        request.mediation = "conditional";
+  // A button that uses a passkey: it sits in a form whose hidden fields (CSRF token, the authorization request,
+  // "trust this browser") the passkey's POST carries. `conditional`: also offer the passkeys in the username
+  // field's autofill (the sign-in page).
+  function passkeyButton(button, conditional) {
+    if (!button || !button.form) {
+      return;
+    }
+    var form = button.form;
+    button.hidden = false;
+    var unsupported = button.dataset.unsupported && document.getElementById(button.dataset.unsupported);
+    if (unsupported) {
+      unsupported.hidden = true;
+    }
+    var pending = null;
+
+    function getPasskey(mediated) {
+      var controller = new AbortController();
+      pending = controller;
+      return ceremony(form, button.dataset.options).then(function (started) {
+        var options = started.options.publicKey;
+        options.challenge = toBuffer(options.challenge);
+        options.allowCredentials = withIds(options.allowCredentials);
+        var request = { publicKey: options, signal: controller.signal };
+        if (mediated) {
+          request.mediation = "conditional";
+        }
+        return navigator.credentials.get(request).then(function (used) {
+          if (used) {
+            finish(form, button.dataset.action, started.ceremony, assertion(used));
+          }
+        });
+      });
+    }
+
+    button.addEventListener("click", function () {
+      if (pending) {
+        pending.abort();
       }
-      return navigator.credentials.get(request).then(function (used) {
-        if (used) {
-          finish(form, button.dataset.action, started.ceremony, assertion(used));
+      say(button, "");
+      getPasskey(false).catch(function (error) {
+        if (!error || error.name !== "AbortError") {
+          say(button, button.dataset.failed);
         }
       });
     });
-  }
 
-  button.addEventListener("click", function () {
-    if (pending) {
-      pending.abort();
+    // Conditional UI (WebAuthn Level 3 §5.1.4.1): the browser lists passkeys in the username field's autofill
+    // (autocomplete="username webauthn"); choosing one signs in without the button.
+    if (conditional && PublicKeyCredential.isConditionalMediationAvailable) {
+      PublicKeyCredential.isConditionalMediationAvailable().then(function (available) {
+        if (available) {
+          getPasskey(true).catch(function () {});
+        }
+      });
     }
-    say(button, "");
-    getPasskey(false).catch(function (error) {
-      if (!error || error.name !== "AbortError") {
-        say(button, button.dataset.failed);
-      }
-    });
-  });
-
-  // Conditional UI (WebAuthn Level 3 §5.1.4.1): the browser lists passkeys in the username field's autofill
-  // (autocomplete="username webauthn"); choosing one signs in without the button.
-  if (PublicKeyCredential.isConditionalMediationAvailable) {
-    PublicKeyCredential.isConditionalMediationAvailable().then(function (available) {
-      if (available) {
-        getPasskey(true).catch(function () {});
-      }
-    });
   }
+
+  // Sign-in page: sign in with a passkey alone, from the button or from the username field's autofill.
+  passkeyButton(document.getElementById("passkey-sign-in"), true);
+  // Second-factor step: confirm a password sign-in with one of the account's passkeys.
+  passkeyButton(document.getElementById("passkey-second-factor"), false);
 })();

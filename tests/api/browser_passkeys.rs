@@ -1,8 +1,9 @@
 //! Passkeys (issue 20) in a real browser: headless Chromium with chromedriver's virtual authenticator (the W3C
 //! WebAuthn extension commands, WebAuthn Level 2 §11.3: no hardware). The user signs in with the password on the
 //! account's own sign-in page, registers a passkey on the account page, signs out, and signs in to an application
-//! with the passkey alone; the ID token's `amr` says `hwk`, `user`, `mfa` (RFC 8176). Every new page state is
-//! screenshotted and checked by axe-core (WCAG 2.2 A/AA, zero violations) at desktop and phone sizes.
+//! with the passkey alone; the ID token's `amr` says `hwk`, `user`, `mfa` (RFC 8176). Then the password again, and
+//! the passkey as its second factor (`pwd`, `hwk`, `user`, `mfa`). Every new page state is screenshotted and checked
+//! by axe-core (WCAG 2.2 A/AA, zero violations) at desktop and phone sizes.
 
 use std::path::Path;
 use std::time::Duration;
@@ -326,6 +327,75 @@ async fn in_a_real_browser_a_user_registers_a_passkey_and_signs_in_with_it_alone
     assert_eq!(
         amr_of(&app, &client, &request, &callback, &back).await,
         json!(["hwk", "user", "mfa"])
+    );
+
+    // 5. The passkey as the second factor after a password. The passkey is out of the browser while the password
+    // is typed (else the autofill would sign in at once), and back for the step: "Use a passkey".
+    let credentials = chrome
+        .client
+        .issue_cmd(WebAuthnCommand::get(format!(
+            "authenticator/{authenticator}/credentials"
+        )))
+        .await
+        .expect("the authenticator's credentials");
+    let mut credential = credentials.as_array().cloned().expect("a list")[0].clone();
+    if let Some(fields) = credential.as_object_mut() {
+        fields.retain(|_, v| !v.is_null());
+    }
+    chrome
+        .client
+        .issue_cmd(WebAuthnCommand::delete(format!(
+            "authenticator/{authenticator}"
+        )))
+        .await
+        .expect("removing the authenticator");
+    sign_out(&chrome, &site).await;
+    let request = AuthRequest::new(&client).with("redirect_uri", Some(&callback));
+    chrome
+        .client
+        .goto(&format!("{site}/authorize?{}", request.query()))
+        .await
+        .expect("opening /authorize");
+    fill(&chrome, "username", &user.email).await;
+    fill(&chrome, "password", &user.password).await;
+    submit(&chrome).await;
+    let step = wait_for_url(&chrome, &format!("{site}/login/second-factor?")).await;
+    wait_shown(&chrome, "#passkey-second-factor").await;
+    let unsupported = chrome
+        .client
+        .find(Locator::Id("passkey-unsupported"))
+        .await
+        .expect("the paragraph for browsers without WebAuthn");
+    assert!(
+        !unsupported.is_displayed().await.expect("displayed?"),
+        "hidden where WebAuthn works"
+    );
+    check_here(&chrome, "second-factor-passkey").await;
+    // The state after a refused passkey.
+    chrome
+        .client
+        .goto(&format!("{step}&problem=passkey"))
+        .await
+        .expect("opening the refused state");
+    wait_shown(&chrome, "#passkey-second-factor").await;
+    let page = chrome.client.source().await.expect("the page");
+    assert!(page.contains("didn't confirm your sign-in"));
+    check_here(&chrome, "second-factor-passkey-refused").await;
+    let authenticator = add_authenticator(&chrome).await;
+    chrome
+        .client
+        .issue_cmd(WebAuthnCommand::post(
+            format!("authenticator/{authenticator}/credential"),
+            credential,
+        ))
+        .await
+        .expect("the credential back");
+    click(&chrome, "#passkey-second-factor").await;
+    let back = wait_for_url(&chrome, &callback).await;
+    assert_eq!(
+        amr_of(&app, &client, &request, &callback, &back).await,
+        json!(["pwd", "hwk", "user", "mfa"]),
+        "RFC 8176: the password, then the device-bound key with user verification"
     );
     chrome.close().await;
 }

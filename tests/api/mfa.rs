@@ -410,7 +410,14 @@ async fn a_recovery_code_works_once_instead_of_the_authenticator_and_is_audited_
             .await
             .contains(&"user.mfa_recovery_code_used".to_owned())
     );
-    let mails = wait_for_mails(dir.path(), 1).await;
+    // The enrolment was mailed (a factor added), then the recovery code's use.
+    let mails = wait_for_mails(dir.path(), 2).await;
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.contains(&format!("To: {}", user.email))
+                && m.contains("An authenticator app was set up for two-step verification"))
+    );
     assert!(
         mails
             .iter()
@@ -478,11 +485,12 @@ async fn new_recovery_codes_and_turning_off_need_the_password_and_turning_off_is
     let actions = audit(&app, &user).await;
     assert!(actions.contains(&"user.mfa_recovery_codes_regenerated".to_owned()));
     assert!(actions.contains(&"user.mfa_remove".to_owned()));
-    let mails = wait_for_mails(dir.path(), 1).await;
+    // The enrolment's mail, then the removal's.
+    let mails = wait_for_mails(dir.path(), 2).await;
     assert!(
         mails
             .iter()
-            .any(|m| m.contains("Two-step verification was turned off"))
+            .any(|m| m.contains("Your authenticator app was removed"))
     );
     // The password alone signs in again.
     let request = AuthRequest::new(&client);
@@ -758,7 +766,8 @@ async fn an_operator_reset_removes_the_factors_audits_and_mails_the_user() {
             .await
             .contains(&"user.mfa_reset".to_owned())
     );
-    let mails = wait_for_mails(dir.path(), 1).await;
+    // The enrolment's mail, then the reset's.
+    let mails = wait_for_mails(dir.path(), 2).await;
     assert!(
         mails
             .iter()

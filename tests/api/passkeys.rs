@@ -1,6 +1,7 @@
 //! Passkeys (issue 20) end to end over HTTP with a software authenticator (`helpers::SoftAuthenticator`, written
 //! from WebAuthn Level 2): registration on the account page, sign-in with a passkey alone ending in an ID token
-//! whose `amr` says so (RFC 8176), and the ceremony's sad paths: replayed, expired, another browser's, without user
+//! whose `amr` says so (RFC 8176), a passkey as the second factor after a password (and as the step-up of
+//! `acr_values`), and the ceremonies' sad paths: replayed, expired, another browser's, another user's, without user
 //! verification, a removed passkey; the last passkey goes only with the password. Both backends.
 
 use latchkey::domain::passkeys::CEREMONY_TTL;
@@ -9,7 +10,7 @@ use serde_json::Value;
 
 use crate::helpers::{
     AuthRequest, Browser, ClientSpec, REDIRECT_URI, Redirect, SoftAuthenticator, TestApp,
-    TestClient, TestUser, UserSpec, expect_tokens, hidden_fields,
+    TestClient, TestUser, UserSpec, expect_error, expect_tokens, hidden_fields,
 };
 use crate::openid_connect::jwt_payload;
 
@@ -22,6 +23,17 @@ async fn spawn() -> TestApp {
         c.public_url = Some(latchkey::config::IssuerUrl::parse(PUBLIC_URL).expect("a URL"));
     })
     .await
+}
+
+/// A user with a passkey, on a server that writes its mail to `dir`.
+async fn with_a_passkey_mailing_to(dir: &std::path::Path) -> Setup {
+    let path = dir.to_owned();
+    let app = TestApp::spawn_with(move |c| {
+        c.public_url = Some(latchkey::config::IssuerUrl::parse(PUBLIC_URL).expect("a URL"));
+        c.mail_dir = Some(path);
+    })
+    .await;
+    with_a_passkey_on(app).await
 }
 
 fn location(response: &reqwest::Response) -> String {
@@ -44,6 +56,88 @@ async fn signed_in(app: &TestApp, user: &TestUser) -> Browser {
         .await;
     assert_eq!(location(&response), "/account");
     browser
+}
+
+/// The second-factor step's page after `user`'s password was accepted in `browser` (on the sign-in form `html`):
+/// its path and its HTML.
+async fn password_then_step(
+    app: &TestApp,
+    browser: &Browser,
+    html: &str,
+    user: &TestUser,
+) -> (String, String) {
+    let response = browser
+        .submit_sign_in(app, html, &user.email, &user.password)
+        .await;
+    let step = location(&response);
+    assert!(
+        step.starts_with("/login/second-factor?"),
+        "the password is followed by the second factor, not {step}"
+    );
+    let html = browser.get(&app.url(&step)).await.text().await.unwrap();
+    (step, html)
+}
+
+/// The step's form (its hidden fields once each) with a passkey's answer: what the page's script posts.
+fn step_form(html: &str, ceremony: &Value, assertion: &Value) -> Vec<(String, String)> {
+    let mut seen = std::collections::HashSet::new();
+    let mut form: Vec<(String, String)> = hidden_fields(html)
+        .into_iter()
+        .filter(|(name, _)| seen.insert(name.clone()))
+        .collect();
+    form.push((
+        "ceremony".into(),
+        ceremony["ceremony"].as_str().unwrap().into(),
+    ));
+    form.push(("credential".into(), assertion.to_string()));
+    form
+}
+
+/// Confirms the step (page `html`) with credential `index` of `authenticator`: the answer to the POST.
+async fn confirm_with_passkey(
+    app: &TestApp,
+    browser: &Browser,
+    html: &str,
+    authenticator: &mut SoftAuthenticator,
+    index: usize,
+) -> reqwest::Response {
+    let ceremony = started(options(app, browser, SECOND_FACTOR_OPTIONS, html).await).await;
+    let assertion = authenticator.get(&ceremony["options"], index);
+    browser
+        .post_form(
+            app,
+            "/login/second-factor",
+            &step_form(html, &ceremony, &assertion),
+            Some(&app.address),
+        )
+        .await
+}
+
+const SECOND_FACTOR_OPTIONS: &str = "/login/second-factor/passkey/options";
+
+/// A browser signed in on `/login` with the password and then the passkey (credential `index`).
+async fn signed_in_with_passkey(
+    app: &TestApp,
+    user: &TestUser,
+    authenticator: &mut SoftAuthenticator,
+    index: usize,
+) -> Browser {
+    let browser = Browser::new(app);
+    let html = browser.get(&app.url("/login")).await.text().await.unwrap();
+    let (_, step) = password_then_step(app, &browser, &html, user).await;
+    let response = confirm_with_passkey(app, &browser, &step, authenticator, index).await;
+    assert_eq!(location(&response), "/account");
+    browser
+}
+
+/// A refused passkey on the step: back to the step's page (303) saying so.
+fn assert_step_refused(response: &reqwest::Response) {
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let target = location(response);
+    assert!(
+        target.starts_with("/login/second-factor?") && target.contains("problem=passkey"),
+        "refused back to the step, not {target}"
+    );
 }
 
 async fn account_html(app: &TestApp, browser: &Browser) -> String {
@@ -166,7 +260,10 @@ struct Setup {
 
 /// A server, a web app, a user with one passkey registered on the account page.
 async fn with_a_passkey() -> Setup {
-    let app = spawn().await;
+    with_a_passkey_on(spawn().await).await
+}
+
+async fn with_a_passkey_on(app: TestApp) -> Setup {
     let client = app.create_client(ClientSpec::web_app()).await;
     let user = app.create_user(UserSpec::default()).await;
     let mut authenticator = SoftAuthenticator::new(PUBLIC_URL);
@@ -183,24 +280,22 @@ async fn with_a_passkey() -> Setup {
 
 #[tokio::test]
 async fn a_passkey_registered_on_the_account_page_signs_in_alone_with_amr_hwk_user_mfa_rfc8176() {
+    let dir = crate::helpers::TempDir::new();
     let Setup {
         app,
         client,
         user,
         mut authenticator,
-    } = with_a_passkey().await;
-    let browser = signed_in(&app, &user).await;
-    let html = account_html(&app, &browser).await;
-    assert!(html.contains("Laptop"), "the passkey by name");
-    assert!(html.contains("/assets/passkeys.js"), "the external script");
-    assert!(!html.contains("<script>"), "no inline script");
-
-    // A password sign-in says pwd.
-    let request = AuthRequest::new(&client);
-    let (_, tokens) = app.code_flow(&user, &client, &request).await;
-    let claims = jwt_payload(tokens.id_token.as_deref().unwrap());
-    assert_eq!(claims["amr"], serde_json::json!(["pwd"]));
-
+    } = with_a_passkey_mailing_to(dir.path()).await;
+    // The user is told, in the transaction that added it.
+    let mails = crate::password_reset::wait_for_mails(dir.path(), 1).await;
+    assert!(
+        mails[0].contains(&format!("To: {}", user.email))
+            && mails[0].contains("Laptop")
+            && mails[0].contains("was added to your account: it can now sign you in"),
+        "{}",
+        mails[0]
+    );
     // Another browser, no password: the passkey alone (a device-bound key: hwk; user verified: mfa).
     let fresh = Browser::new(&app);
     let request = AuthRequest::new(&client);
@@ -220,6 +315,8 @@ async fn a_passkey_registered_on_the_account_page_signs_in_alone_with_amr_hwk_us
     // Its last use shows on the account page; the registration is audited.
     let html = account_html(&app, &fresh).await;
     assert!(!html.contains(">never<") && html.contains("Laptop"));
+    assert!(html.contains("/assets/passkeys.js"), "the external script");
+    assert!(!html.contains("<script>"), "no inline script");
     let actions: Vec<String> = latchkey::domain::audit::list(&app.state.store, None, 100)
         .await
         .unwrap()
@@ -236,6 +333,228 @@ async fn a_passkey_registered_on_the_account_page_signs_in_alone_with_amr_hwk_us
         .expect("the export");
     assert_eq!(export["passkeys"][0]["name"], "Laptop");
     assert!(export["passkeys"][0].get("passkey").is_none());
+}
+
+/// Issue 20: a passkey is also a second factor. A user who has one and signs in with the password is asked for it
+/// (and only for it: no code field without an authenticator app); the ceremony allows only this user's passkeys
+/// (WebAuthn §5.5 `allowCredentials`) with user verification, and the tokens say password, key and user
+/// verification (RFC 8176 `pwd hwk user mfa`). The password grant, which can't ask for it, refuses the user
+/// (RFC 9700 §2.4).
+#[tokio::test]
+async fn a_password_sign_in_is_confirmed_by_the_users_passkey_amr_pwd_hwk_user_mfa_rfc8176() {
+    let Setup {
+        app,
+        client,
+        user,
+        mut authenticator,
+    } = with_a_passkey().await;
+    let browser = Browser::new(&app);
+    let request = AuthRequest::new(&client);
+    let html = browser
+        .authorize(&app, &request)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let (_, step) = password_then_step(&app, &browser, &html, &user).await;
+    assert!(
+        step.contains("id=\"passkey-second-factor\""),
+        "the passkey button"
+    );
+    assert!(step.contains("/assets/passkeys.js"), "its script");
+    assert!(
+        step.contains("id=\"passkey-unsupported\""),
+        "without WebAuthn the page says what else works"
+    );
+    assert!(
+        !step.contains("name=\"code\""),
+        "no authenticator app, no code field"
+    );
+    assert!(!step.contains("<script>"), "no inline script");
+
+    let ceremony = started(options(&app, &browser, SECOND_FACTOR_OPTIONS, &step).await).await;
+    let public_key = &ceremony["options"]["publicKey"];
+    assert_eq!(public_key["userVerification"], "required");
+    let allowed = public_key["allowCredentials"]
+        .as_array()
+        .expect("allowCredentials");
+    assert_eq!(allowed.len(), 1, "only this user's passkeys may answer");
+    let assertion = authenticator.get(&ceremony["options"], 0);
+    let response = browser
+        .post_form(
+            &app,
+            "/login/second-factor",
+            &step_form(&step, &ceremony, &assertion),
+            Some(&app.address),
+        )
+        .await;
+    let redirect = Redirect::from(&response);
+    assert_eq!(redirect.param("state"), Some(request.state.as_str()));
+    assert_eq!(
+        id_token_amr(&app, &client, &request, &redirect).await,
+        serde_json::json!(["pwd", "hwk", "user", "mfa"])
+    );
+    // The session is multi-factor: single sign-on answers at once.
+    let next = AuthRequest::new(&client);
+    assert_eq!(
+        browser.authorize(&app, &next).await.status(),
+        StatusCode::SEE_OTHER
+    );
+
+    let backend = app
+        .create_client(ClientSpec::with_grants(&["password"]))
+        .await;
+    let refused = expect_error(
+        app.password_grant(&backend, &user).await,
+        400,
+        "invalid_grant",
+    )
+    .await;
+    assert!(refused.description.unwrap().contains("second factor"));
+}
+
+/// The second factor's ceremony is the pending sign-in's: another user's passkey, an answer without user
+/// verification, a passwordless sign-in's ceremony and a replay are refused back to the step (each counted against
+/// the pending sign-in, which ends after `pending_attempts`); options need a pending sign-in in this browser.
+#[tokio::test]
+async fn a_second_factor_passkey_must_be_the_users_own_verified_and_fresh() {
+    let Setup {
+        app,
+        client,
+        user,
+        mut authenticator,
+    } = with_a_passkey().await;
+    let other = app.create_user(UserSpec::default()).await;
+    let mut theirs = SoftAuthenticator::new(PUBLIC_URL);
+    let response = register(&app, &signed_in(&app, &other).await, &mut theirs, "Theirs").await;
+    assert_eq!(location(&response), "/account?done=passkey-added");
+
+    // No pending sign-in in this browser: no ceremony.
+    let idle = Browser::new(&app);
+    let html = idle.get(&app.url("/login")).await.text().await.unwrap();
+    assert_eq!(
+        options(&app, &idle, SECOND_FACTOR_OPTIONS, &html)
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+
+    let browser = Browser::new(&app);
+    let request = AuthRequest::new(&client);
+    let html = browser
+        .authorize(&app, &request)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let (step_path, step) = password_then_step(&app, &browser, &html, &user).await;
+    // Another user's passkey answering this user's ceremony.
+    assert_step_refused(&confirm_with_passkey(&app, &browser, &step, &mut theirs, 0).await);
+    let again = browser
+        .get(&app.url(&format!("{step_path}&problem=passkey")))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        again.contains("confirm your sign-in. Try again"),
+        "the refusal is said"
+    );
+    // No user verification (WebAuthn §6.2.3; webauthn-rs requires it for passkeys).
+    authenticator.verifies_user = false;
+    assert_step_refused(&confirm_with_passkey(&app, &browser, &step, &mut authenticator, 0).await);
+    authenticator.verifies_user = true;
+    // A passwordless sign-in's ceremony can't confirm a password sign-in.
+    let sign_in = started(options(&app, &browser, "/login/passkey/options", &step).await).await;
+    let assertion = authenticator.get(&sign_in["options"], 0);
+    let response = browser
+        .post_form(
+            &app,
+            "/login/second-factor",
+            &step_form(&step, &sign_in, &assertion),
+            Some(&app.address),
+        )
+        .await;
+    assert_step_refused(&response);
+
+    // The right passkey passes; its answer replayed finds no pending sign-in any more.
+    let ceremony = started(options(&app, &browser, SECOND_FACTOR_OPTIONS, &step).await).await;
+    let assertion = authenticator.get(&ceremony["options"], 0);
+    let form = step_form(&step, &ceremony, &assertion);
+    let cookie = browser.cookie(&app).expect("the browser cookie");
+    let response = browser
+        .post_form(&app, "/login/second-factor", &form, Some(&app.address))
+        .await;
+    assert!(Redirect::from(&response).param("code").is_some());
+    let replay = app
+        .http
+        .post(app.url("/login/second-factor"))
+        .header("cookie", format!("latchkey={cookie}"))
+        .header("origin", &app.address)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        location(&replay).contains("problem=two-step"),
+        "{}",
+        location(&replay)
+    );
+
+    // Refusals count against the pending sign-in: after `pending_attempts` the password is asked again.
+    let browser = Browser::new(&app);
+    let html = browser
+        .authorize(&app, &request)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let (_, step) = password_then_step(&app, &browser, &html, &user).await;
+    let attempts = app.state.mfa.pending_attempts;
+    for _ in 1..attempts {
+        assert_step_refused(&confirm_with_passkey(&app, &browser, &step, &mut theirs, 0).await);
+    }
+    let ended = confirm_with_passkey(&app, &browser, &step, &mut theirs, 0).await;
+    assert!(
+        location(&ended).starts_with("/authorize?")
+            && location(&ended).contains("problem=two-step"),
+        "{}",
+        location(&ended)
+    );
+}
+
+/// OIDC Core §3.1.2.1 `acr_values`: a session that signed in with the password before the user added a passkey
+/// is stepped up with the passkey alone (not the password again).
+#[tokio::test]
+async fn acr_values_steps_up_a_password_session_with_a_passkey_added_since() {
+    let app = spawn().await;
+    let client = app.create_client(ClientSpec::web_app()).await;
+    let user = app.create_user(UserSpec::default()).await;
+    let mut authenticator = SoftAuthenticator::new(PUBLIC_URL);
+    let browser = signed_in(&app, &user).await;
+    let response = register(&app, &browser, &mut authenticator, "Laptop").await;
+    assert_eq!(location(&response), "/account?done=passkey-added");
+
+    let request = AuthRequest::new(&client).with("acr_values", Some("urn:latchkey:acr:mfa"));
+    let to_step = browser.authorize(&app, &request).await;
+    let step_path = location(&to_step);
+    assert!(
+        step_path.starts_with("/login/second-factor?"),
+        "{step_path}"
+    );
+    let step = browser
+        .get(&app.url(&step_path))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!step.contains("name=\"password\""));
+    let response = confirm_with_passkey(&app, &browser, &step, &mut authenticator, 0).await;
+    let redirect = Redirect::from(&response);
+    assert_eq!(
+        id_token_amr(&app, &client, &request, &redirect).await,
+        serde_json::json!(["pwd", "hwk", "user", "mfa"])
+    );
 }
 
 /// A disabled account can't sign in with its passkey either (the same refusal as any other).
@@ -399,7 +718,7 @@ async fn a_removed_passkey_no_longer_signs_in_and_the_last_one_goes_only_with_th
         user,
         mut authenticator,
     } = with_a_passkey().await;
-    let account = signed_in(&app, &user).await;
+    let account = signed_in_with_passkey(&app, &user, &mut authenticator, 0).await;
     let response = register(&app, &account, &mut authenticator, "Phone").await;
     assert_eq!(location(&response), "/account?done=passkey-added");
     let ids: Vec<String> = app

@@ -64,6 +64,13 @@ impl AuthMethods {
         self
     }
 
+    /// These methods and `other`'s (a password and the passkey that confirmed it).
+    #[must_use]
+    pub fn and(mut self, other: &Self) -> Self {
+        self.0.extend(other.0.iter().copied());
+        self
+    }
+
     /// Parses stored text; unknown words are ignored (a later version's methods), and nothing at all reads as a
     /// password sign-in (rows from before methods were recorded).
     pub fn parse(stored: &str) -> Self {

@@ -55,8 +55,12 @@ fn sealing_context(user_id: &UserId) -> String {
     format!("totp:{user_id}")
 }
 
-/// The second factors `user_id` has.
-pub async fn factors(store: &Store, user_id: &UserId) -> Result<Factors, StoreError> {
+/// The second factors `user_id` has; `passkeys_on`: whether passkeys are on (else they don't count).
+pub async fn factors(
+    store: &Store,
+    user_id: &UserId,
+    passkeys_on: bool,
+) -> Result<Factors, StoreError> {
     let totp = store.find_totp(user_id).await?;
     let totp_confirmed_at = totp.and_then(|row| row.confirmed_at);
     let recovery_codes_left = if totp_confirmed_at.is_some() {
@@ -64,9 +68,15 @@ pub async fn factors(store: &Store, user_id: &UserId) -> Result<Factors, StoreEr
     } else {
         0
     };
+    let passkeys = if passkeys_on {
+        store.count_passkeys(user_id).await?
+    } else {
+        0
+    };
     Ok(Factors {
         totp_confirmed_at,
         recovery_codes_left,
+        passkeys,
     })
 }
 
@@ -137,13 +147,15 @@ fn open(master: &MasterKey, row: &TotpRow) -> Result<TotpSecret, MasterKeyError>
 }
 
 /// Confirms the enrolment started at `started_at` with a first `code`: the authenticator becomes a factor and the
-/// user gets ten recovery codes, returned once. Audited.
+/// user gets ten recovery codes, returned once; `notice` (the mail telling the user, in their language) is queued
+/// with it. Audited.
 pub async fn confirm_enrolment(
     services: FactorServices<'_>,
     actor: &Actor,
     user_id: &UserId,
     started_at: i64,
     code: &str,
+    notice: Mail,
     now: i64,
 ) -> Result<Vec<RecoveryCode>, FactorError> {
     let row = services
@@ -160,6 +172,9 @@ pub async fn confirm_enrolment(
     let confirmation = Confirmation {
         created_at: started_at,
         recovery_codes: recovery_rows(user_id, &codes, now),
+        notice: notice
+            .into_outbox(services.master, now)
+            .map_err(FactorError::Mail)?,
     };
     if !services
         .store

@@ -4,8 +4,9 @@
 //! The second-factor step is one extension point for every kind of factor: [`FactorKind`] lists the kinds, a user's
 //! [`Factors`] say which they have, and the step page offers each of them. A sign-in between its password and its
 //! second factor is a [`pending`] row bound to the browser cookie, short-lived, with a limit on wrong codes; wrong
-//! codes also count against the account's password limits (`throttle`), device cookies included. Passkeys add a
-//! kind, a way to check it, and their `amr` values (`hwk`/`swk`, `user`).
+//! codes also count against the account's password limits (`throttle`), device cookies included. A passkey is a
+//! kind too: checked by `passkeys` (a signature can't be guessed, so a refused one counts only against the pending
+//! sign-in's tries), with its own `amr` values (`hwk`/`swk`, `user`).
 
 pub mod amr;
 pub mod factors;
@@ -52,6 +53,8 @@ pub enum FactorKind {
     Totp,
     /// One of the single-use recovery codes.
     RecoveryCode,
+    /// One of the user's passkeys (WebAuthn), when passkeys are on.
+    Passkey,
 }
 
 /// The second factors a user has.
@@ -59,20 +62,31 @@ pub enum FactorKind {
 pub struct Factors {
     /// A confirmed authenticator, and when it was confirmed.
     pub totp_confirmed_at: Option<i64>,
-    /// Unused recovery codes.
+    /// Unused recovery codes (they come with the authenticator app).
     pub recovery_codes_left: i64,
+    /// Registered passkeys, counted only while passkeys are on (with them off, none could answer the step).
+    pub passkeys: i64,
 }
 
 impl Factors {
-    /// Whether the user has a second factor (recovery codes alone are a backup, not a factor).
-    pub fn any(&self) -> bool {
+    /// Whether the user has an authenticator app (what the account page's two-step section is about).
+    pub fn authenticator_app(&self) -> bool {
         self.totp_confirmed_at.is_some()
+    }
+
+    /// Whether the user has a second factor: an authenticator app or a passkey (recovery codes alone are a backup,
+    /// not a factor).
+    pub fn any(&self) -> bool {
+        self.authenticator_app() || self.passkeys > 0
     }
 
     /// The kinds the second-factor step offers.
     pub fn kinds(&self) -> Vec<FactorKind> {
         let mut kinds = Vec::new();
-        if self.totp_confirmed_at.is_some() {
+        if self.passkeys > 0 {
+            kinds.push(FactorKind::Passkey);
+        }
+        if self.authenticator_app() {
             kinds.push(FactorKind::Totp);
         }
         if self.any() && self.recovery_codes_left > 0 {
@@ -154,6 +168,11 @@ mod tests {
         let enrolled = Factors {
             totp_confirmed_at: Some(1),
             recovery_codes_left: 10,
+            passkeys: 0,
+        };
+        let passkey_only = Factors {
+            passkeys: 1,
+            ..Factors::default()
         };
         let none = Factors::default();
         assert_eq!(next_step(&enrolled, Demand::None, true), NextStep::Done);
@@ -176,5 +195,11 @@ mod tests {
             enrolled.kinds(),
             [FactorKind::Totp, FactorKind::RecoveryCode]
         );
+        assert_eq!(
+            next_step(&passkey_only, Demand::Policy, false),
+            NextStep::SecondFactor
+        );
+        assert_eq!(passkey_only.kinds(), [FactorKind::Passkey]);
+        assert!(!passkey_only.authenticator_app());
     }
 }

@@ -5,6 +5,7 @@
 use super::{Answer, PasskeyError, PasskeyName, Passkeys};
 use crate::domain::account::{self, AccountActor, AccountError, AccountServices};
 use crate::domain::audit::{self, AuditAction};
+use crate::domain::letters::{Letter, Wording};
 use crate::domain::passwords::Password;
 use crate::store::passkeys::PasskeyRow;
 use crate::store::{Store, StoreError};
@@ -31,7 +32,9 @@ pub async fn list(store: &Store, user_id: &UserId) -> Result<Vec<PasskeyRow>, St
     store.passkeys_of(user_id).await
 }
 
-/// Finishes a registration the account page started (see [`Passkeys::finish_registration`]) and audits it.
+/// Finishes a registration the account page started (see [`Passkeys::finish_registration`]), mails the user
+/// (worded by `wording`) and audits it.
+#[expect(clippy::too_many_arguments, reason = "the registration's parts")]
 pub async fn add(
     passkeys: &Passkeys,
     services: &AccountServices<'_>,
@@ -39,13 +42,21 @@ pub async fn add(
     browser: &TokenHash,
     answer: Answer<'_>,
     name: &PasskeyName,
+    wording: Wording<'_>,
     now: i64,
 ) -> Result<PasskeyRow, PasskeyError> {
     let user = account::profile(services.store, actor.user_id)
         .await?
         .ok_or(PasskeyError::UnknownCeremony)?;
+    let notice = wording
+        .write(Letter::FactorAdded {
+            passkey: Some(name.as_str()),
+        })
+        .to(&user.email)
+        .into_outbox(services.master, now)
+        .map_err(PasskeyError::Mail)?;
     let row = passkeys
-        .finish_registration(services.store, &user, browser, answer, name, now)
+        .finish_registration(services.store, &user, browser, answer, name, notice, now)
         .await?;
     services.metrics.passkey_event("registered");
     audit::record(

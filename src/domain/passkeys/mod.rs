@@ -1,5 +1,6 @@
 //! Passkeys (issue 20): WebAuthn Level 2 credentials through `webauthn-rs`, registered on the account page and used
-//! to sign in without a password (discoverable credentials, user verification required).
+//! to sign in without a password (discoverable credentials, user verification required), or as the second factor
+//! after a password (the pending sign-in's user's passkeys are the allowed credentials).
 //!
 //! A ceremony's state (the challenge and what the answer is checked against) never leaves the server: it is a row
 //! bound to the browser cookie it was started for, valid for [`CEREMONY_TTL`] and deleted by the claim that
@@ -16,13 +17,15 @@ use std::sync::Arc;
 
 use rand::RngExt;
 use webauthn_rs::prelude::{
-    DiscoverableAuthentication, Passkey, PasskeyRegistration, PublicKeyCredential,
-    RegisterPublicKeyCredential, Url, Uuid, Webauthn, WebauthnBuilder,
+    AuthenticationResult, DiscoverableAuthentication, Passkey, PasskeyAuthentication,
+    PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential, Url, Uuid, Webauthn,
+    WebauthnBuilder,
 };
 use webauthn_rs_proto::{AuthenticatorSelectionCriteria, ResidentKeyRequirement};
 
 use crate::domain::mfa::amr::{AuthMethods, Method};
 use crate::domain::users::User;
+use crate::store::outbox::OutboxRow;
 use crate::store::passkeys::{CeremonyRow, PasskeyRow, PasskeyUse};
 use crate::store::{Store, StoreError};
 use crate::values::ids::UserId;
@@ -35,6 +38,7 @@ pub const CEREMONY_TTL: i64 = 330;
 /// The ceremony kinds (`webauthn_ceremonies.kind`).
 const REGISTER: &str = "register";
 const SIGN_IN: &str = "sign_in";
+const SECOND_FACTOR: &str = "second_factor";
 
 /// The relying party: builds and checks ceremonies. Cheap to clone.
 #[derive(Clone)]
@@ -83,6 +87,9 @@ pub enum PasskeyError {
     Disabled,
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Queueing the mail that tells the user failed (sealing it).
+    #[error("queueing the notice failed")]
+    Mail(#[source] anyhow::Error),
 }
 
 /// A started ceremony: its id (posted back with the answer) and the options for `navigator.credentials`.
@@ -121,20 +128,27 @@ impl PasskeyName {
     }
 }
 
-/// A sign-in with a passkey: the user and how they proved it (for `amr`, RFC 8176).
+/// A sign-in with a passkey alone: the user and the passkey that proved it.
 #[derive(Debug)]
 pub struct PasskeySignIn {
     pub user: User,
+    pub used: PasskeyUsed,
+}
+
+/// A passkey's successful use, and how it proved the user (for `amr`, RFC 8176).
+#[derive(Debug)]
+pub struct PasskeyUsed {
     /// Our id of the passkey used.
     pub passkey_id: String,
-    /// The authenticator verified the user (PIN, biometrics): always so for passwordless sign-in here.
+    /// The authenticator verified the user (PIN, biometrics): always so here (webauthn-rs requires it for
+    /// passkeys).
     pub user_verified: bool,
     /// The credential may be synced to other devices (the BE flag): a software-held key rather than one bound
     /// to a piece of hardware.
     pub backup_eligible: bool,
 }
 
-impl PasskeySignIn {
+impl PasskeyUsed {
     /// RFC 8176 §2 methods: `swk` for a key that may be synced (backup eligible), else `hwk`; and `user` when the
     /// authenticator verified the user, which makes two factors (possession and a PIN or biometric), so the claim
     /// also says `mfa` and the sign-in reaches the multi-factor `acr`.
@@ -221,7 +235,9 @@ impl Passkeys {
     }
 
     /// Finishes a registration: the ceremony is claimed (once, by the browser that started it, for `user`), the
-    /// authenticator's answer checked, and the passkey stored under `name`.
+    /// authenticator's answer checked, and the passkey stored under `name` with `notice` (the mail telling the
+    /// user) queued in the same transaction.
+    #[expect(clippy::too_many_arguments, reason = "the registration's parts")]
     pub async fn finish_registration(
         &self,
         store: &Store,
@@ -229,6 +245,7 @@ impl Passkeys {
         browser: &TokenHash,
         answer: Answer<'_>,
         name: &PasskeyName,
+        notice: OutboxRow,
         now: i64,
     ) -> Result<PasskeyRow, PasskeyError> {
         let row = claim(store, answer.ceremony, browser, REGISTER, now).await?;
@@ -257,7 +274,7 @@ impl Passkeys {
             created_at: now,
             last_used_at: None,
         };
-        match store.insert_passkey(row.clone()).await {
+        match store.insert_passkey(row.clone(), notice).await {
             Ok(()) => Ok(row),
             Err(StoreError::Conflict) => Err(PasskeyError::AlreadyRegistered),
             Err(e) => Err(e.into()),
@@ -307,30 +324,12 @@ impl Passkeys {
         if stored.user_handle != handle.as_bytes() {
             return Err(PasskeyError::UnknownPasskey);
         }
-        let mut passkey: Passkey = serde_json::from_str(&stored.passkey).map_err(corrupt)?;
+        let passkey: Passkey = serde_json::from_str(&stored.passkey).map_err(corrupt)?;
         let result = self
             .webauthn
             .finish_discoverable_authentication_v2(&answer, state, &passkey)
             .map_err(|e| PasskeyError::Refused(e.to_string()))?;
-        // webauthn-rs requires user verification for these ceremonies; checked again where it decides `amr`.
-        if !result.user_verified() {
-            return Err(PasskeyError::Refused("no user verification".into()));
-        }
-        passkey.update_credential(&result);
-        let flags = Flags::of(&passkey)?;
-        let used = PasskeyUse {
-            passkey: serde_json::to_string(&passkey).map_err(unexpected)?,
-            sign_count: flags.counter,
-            backup_eligible: flags.backup_eligible,
-            backed_up: flags.backed_up,
-            at: now,
-        };
-        if !store
-            .record_passkey_use(&stored.user_id, &stored.id, used)
-            .await?
-        {
-            return Err(PasskeyError::UnknownPasskey);
-        }
+        let used = record_use(store, &stored, passkey, &result, now).await?;
         let user = store
             .find_user(&stored.user_id)
             .await?
@@ -340,10 +339,77 @@ impl Passkeys {
         }
         Ok(PasskeySignIn {
             user: User::from_row(&user),
-            passkey_id: stored.id,
-            user_verified: result.user_verified(),
-            backup_eligible: flags.backup_eligible,
+            used,
         })
+    }
+
+    /// Starts the second factor of `user_id`'s pending sign-in in the browser `browser`: the user's passkeys are
+    /// the allowed credentials (WebAuthn §5.5 `allowCredentials`), so no other account's passkey can answer, and
+    /// webauthn-rs asks for user verification. [`PasskeyError::UnknownPasskey`] when the user has none.
+    pub async fn start_second_factor(
+        &self,
+        store: &Store,
+        user_id: &UserId,
+        browser: &TokenHash,
+        now: i64,
+    ) -> Result<Ceremony, PasskeyError> {
+        let stored = store.passkeys_of(user_id).await?;
+        if stored.is_empty() {
+            return Err(PasskeyError::UnknownPasskey);
+        }
+        let keys = stored
+            .iter()
+            .map(|row| serde_json::from_str::<Passkey>(&row.passkey).map_err(corrupt))
+            .collect::<Result<Vec<_>, _>>()?;
+        let (options, state) = self
+            .webauthn
+            .start_passkey_authentication(&keys)
+            .map_err(|e| PasskeyError::Refused(e.to_string()))?;
+        let options = serde_json::to_value(&options).map_err(unexpected)?;
+        let state = serde_json::to_string(&state).map_err(unexpected)?;
+        self.begin(
+            store,
+            SECOND_FACTOR,
+            Some(user_id),
+            browser,
+            state,
+            options,
+            now,
+        )
+        .await
+    }
+
+    /// Finishes a second factor started by [`Self::start_second_factor`] for `user_id` in this browser: the
+    /// ceremony is claimed (once), the answer must come from one of that user's passkeys, and its signature,
+    /// challenge, origin, RP id, user verification and counter are checked; the use is recorded.
+    pub async fn finish_second_factor(
+        &self,
+        store: &Store,
+        user_id: &UserId,
+        browser: &TokenHash,
+        answer: Answer<'_>,
+        now: i64,
+    ) -> Result<PasskeyUsed, PasskeyError> {
+        let row = claim(store, answer.ceremony, browser, SECOND_FACTOR, now).await?;
+        if row.user_id.as_ref() != Some(user_id) {
+            return Err(PasskeyError::UnknownCeremony);
+        }
+        let state: PasskeyAuthentication = serde_json::from_str(&row.state).map_err(corrupt)?;
+        let answer: PublicKeyCredential =
+            serde_json::from_str(answer.credential).map_err(|_| PasskeyError::Malformed)?;
+        let Some(stored) = store.find_passkey_by_credential(&answer.raw_id).await? else {
+            return Err(PasskeyError::UnknownPasskey);
+        };
+        if &stored.user_id != user_id {
+            return Err(PasskeyError::UnknownPasskey);
+        }
+        let passkey: Passkey = serde_json::from_str(&stored.passkey).map_err(corrupt)?;
+        // Checks that the credential is one of the allowed ones, then the signature with the stored key.
+        let result = self
+            .webauthn
+            .finish_passkey_authentication(&answer, &state)
+            .map_err(|e| PasskeyError::Refused(e.to_string()))?;
+        record_use(store, &stored, passkey, &result, now).await
     }
 
     #[expect(clippy::too_many_arguments, reason = "one row's columns")]
@@ -371,6 +437,41 @@ impl Passkeys {
             .await?;
         Ok(Ceremony { id, options })
     }
+}
+
+/// Records a passkey's successful use: its counter and backup flags as the authenticator reported them (a
+/// removed passkey fails here: [`PasskeyError::UnknownPasskey`]).
+async fn record_use(
+    store: &Store,
+    stored: &PasskeyRow,
+    mut passkey: Passkey,
+    result: &AuthenticationResult,
+    now: i64,
+) -> Result<PasskeyUsed, PasskeyError> {
+    // webauthn-rs requires user verification for passkeys; checked again where it decides `amr`.
+    if !result.user_verified() {
+        return Err(PasskeyError::Refused("no user verification".into()));
+    }
+    passkey.update_credential(result);
+    let flags = Flags::of(&passkey)?;
+    let used = PasskeyUse {
+        passkey: serde_json::to_string(&passkey).map_err(unexpected)?,
+        sign_count: flags.counter,
+        backup_eligible: flags.backup_eligible,
+        backed_up: flags.backed_up,
+        at: now,
+    };
+    if !store
+        .record_passkey_use(&stored.user_id, &stored.id, used)
+        .await?
+    {
+        return Err(PasskeyError::UnknownPasskey);
+    }
+    Ok(PasskeyUsed {
+        passkey_id: stored.id.clone(),
+        user_verified: result.user_verified(),
+        backup_eligible: flags.backup_eligible,
+    })
 }
 
 /// Claims the ceremony (it is gone afterwards, whatever follows) and checks its age.

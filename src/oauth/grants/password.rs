@@ -76,7 +76,7 @@ pub async fn grant(
     // operator explicitly allowed it for this client. Only after the right password, like the check above.
     if !client.password_grant_without_mfa
         && (state.mfa.required(Some(client), &signed_in.user)
-            || factors::factors(&state.store, &signed_in.user.id)
+            || factors::factors(&state.store, &signed_in.user.id, state.passkeys.is_some())
                 .await?
                 .any())
     {

@@ -225,7 +225,7 @@ pub(super) async fn account_page(
         passkeys,
         passkeys_on: state.passkeys.is_some(),
         passkeys_error: feedback.passkeys_error,
-        factors: factors::factors(&state.store, user_id).await?,
+        factors: factors::factors(&state.store, user_id, state.passkeys.is_some()).await?,
         two_step_error: feedback.two_step_error,
     };
     Ok(render(pages, status, &page))

@@ -88,15 +88,18 @@ pub async fn add_passkey(
         &signed_in.secret.hash(),
         answer,
         &name,
+        pages.wording(&pages.locale(&req)),
         state.clock.now(),
     )
     .await;
     match result {
         Ok(row) => {
+            state.mail_wake.notify_one();
             tracing::info!(user = %signed_in.session.user_id, passkey = %row.id, "passkey added on the account page");
             Ok(to_account(&pages, Some("passkey-added")))
         }
         Err(PasskeyError::Store(e)) => Err(e.into()),
+        Err(e @ PasskeyError::Mail(_)) => Err(PageError::Unexpected(anyhow::Error::new(e))),
         Err(PasskeyError::AlreadyRegistered) => {
             state.metrics.passkey_event("registration_refused");
             refuse(messages.account_passkey_exists).await

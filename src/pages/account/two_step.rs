@@ -110,17 +110,26 @@ pub async fn confirm(
         .get("started_at")
         .and_then(|t| t.parse::<i64>().ok())
         .unwrap_or_default();
+    let Some(user) = state.store.find_user(user_id).await? else {
+        return Ok(to_account(&pages, None));
+    };
+    let notice = pages
+        .wording(&pages.locale(&req))
+        .write(Letter::FactorAdded { passkey: None })
+        .to(&user.email);
     let result = factors::confirm_enrolment(
         factor_services(&state),
         &Actor::end_user(user_id.as_str(), Some(address)),
         user_id,
         started_at,
         form.get("code").unwrap_or_default(),
+        notice,
         state.clock.now(),
     )
     .await;
     match result {
         Ok(codes) => {
+            state.mail_wake.notify_one();
             tracing::info!(user = %user_id, "enrolled an authenticator on the account page");
             Ok(recovery_codes_page(
                 &pages,
