@@ -27,8 +27,59 @@ function M.intermediate()
    mid = (mid or 0) + 1
 end
 
--- In the main state: print one line "BENCH_JSON {...}" for bench/report.py.
-function M.done(summary, latency, counted)
+-- A monotonic clock in microseconds (LuaJIT's FFI, as Debian's wrk has it), or nil without the FFI: wrk's
+-- histogram times single requests only, so a script whose operation spans requests times it itself.
+M.now_us = nil
+do
+   local has_ffi, ffi = pcall(require, "ffi")
+   if has_ffi then
+      ffi.cdef("typedef struct { long tv_sec; long tv_nsec; } bench_timespec;" ..
+         "int clock_gettime(int clock_id, bench_timespec *tp);")
+      local ts = ffi.new("bench_timespec")
+      local CLOCK_MONOTONIC = 1 -- Linux
+      M.now_us = function()
+         ffi.C.clock_gettime(CLOCK_MONOTONIC, ts)
+         return tonumber(ts.tv_sec) * 1000000 + tonumber(ts.tv_nsec) / 1000
+      end
+   end
+end
+
+-- In a thread: one duration (µs) of the series `name` (e.g. a whole two-request operation). Each series is a
+-- flat global table of its own: wrk copies a table between Lua states one level deep only.
+function M.observe(name, us)
+   local key = "observed_" .. name
+   if not _G[key] then
+      _G[key] = {}
+      observed_names = observed_names or {}
+      observed_names[name] = true
+   end
+   table.insert(_G[key], us)
+end
+
+-- Nearest-rank percentiles of every observed series, all threads merged: '"name":{"count":…,"p50":…}' parts.
+local function observed_json()
+   local series = {}
+   for _, t in ipairs(threads) do
+      for name in pairs(t:get("observed_names") or {}) do
+         series[name] = series[name] or {}
+         for _, v in ipairs(t:get("observed_" .. name) or {}) do table.insert(series[name], v) end
+      end
+   end
+   local parts = {}
+   for name, values in pairs(series) do
+      table.sort(values)
+      local n, sum = #values, 0
+      for _, v in ipairs(values) do sum = sum + v end
+      local function pct(p) return values[math.max(1, math.ceil(n * p / 100))] end
+      table.insert(parts, string.format('"%s":{"count":%d,"p50":%d,"p90":%d,"p99":%d,"max":%d,"mean":%.1f}',
+         name, n, pct(50), pct(90), pct(99), values[n], sum / n))
+   end
+   return table.concat(parts, ",")
+end
+
+-- In the main state: print one line "BENCH_JSON {...}" for bench/report.py. `operation`: the observed series that
+-- times the script's unit of work (its latency replaces wrk's per-request figures in the report), if any.
+function M.done(summary, latency, counted, operation)
    local ok_total, mid_total, statuses = 0, 0, {}
    for _, t in ipairs(threads) do
       ok_total = ok_total + (t:get("ok") or 0)
@@ -48,11 +99,13 @@ function M.done(summary, latency, counted)
    io.write(string.format(
       'BENCH_JSON {"requests":%d,"ok":%d,"intermediate":%d,"duration_us":%d,"bytes":%d,' ..
       '"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},"statuses":{%s},' ..
-      '"latency_us":{"p50":%d,"p90":%d,"p99":%d,"max":%d,"mean":%.1f},"counted_by_lua":%s,"threads":%d}\n',
+      '"latency_us":{"p50":%d,"p90":%d,"p99":%d,"max":%d,"mean":%.1f},"counted_by_lua":%s,"threads":%d,' ..
+      '"observed_us":{%s},"operation":%s}\n',
       summary.requests, ok_total, mid_total, summary.duration, summary.bytes,
       e.connect, e.read, e.write, e.status, e.timeout, table.concat(parts, ","),
       latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, latency.mean,
-      tostring(counted and true or false), #threads))
+      tostring(counted and true or false), #threads, observed_json(),
+      operation and string.format('"%s"', operation) or "null"))
 end
 
 function M.env(name)

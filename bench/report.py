@@ -134,9 +134,15 @@ def phase_result(work, name):
     reset = meta["hwm_reset"] == "yes"
     side = side_load(work, name)
     side_cpu = side["cpu_s"] if side else 0.0
-    latency = {k: v / 1000 for k, v in wrk["latency_us"].items()}
+    request_latency = {k: v / 1000 for k, v in wrk["latency_us"].items()}
     # wrk's own Max column (2 decimals); the histogram's exact maximum is the fallback.
-    latency["max"] = wrk_latency_max_ms(text) or latency["max"]
+    request_latency["max"] = wrk_latency_max_ms(text) or request_latency["max"]
+    # Series a script timed itself (sign_in_totp.lua: whole sign-ins of two requests, and the second alone); the
+    # script's operation, when it names one, is the phase's latency instead of wrk's per-request histogram.
+    observed = {name: {k: (v if k == "count" else v / 1000) for k, v in series.items()}
+                for name, series in wrk.get("observed_us", {}).items()}
+    operation = wrk.get("operation")
+    latency = dict(observed[operation]) if operation in observed else request_latency
     return {
         "kind": os.path.splitext(meta["script"])[0],
         "backend": meta["backend"],
@@ -149,6 +155,10 @@ def phase_result(work, name):
         "statuses": wrk["statuses"],
         "socket_errors": {k: wrk["errors"][k] for k in SOCKET_ERRORS},
         "latency_ms": latency,
+        # What latency_ms times: "request" (wrk's histogram) or the script's operation (e.g. "sign_in").
+        "latency_of": operation if operation in observed else "request",
+        "request_latency_ms": request_latency,
+        "observed_latency_ms": observed,
         "duration_s": seconds,
         "connections": int(meta["connections"]),
         "wrk_threads": int(meta["wrk_threads"]),
@@ -177,6 +187,10 @@ def phase_result(work, name):
         "attack": meta.get("attack"),
         "attacker": attack_result(work, name),
         "chain_broken": "broken" in stderr,
+        # A sign-in-totp thread stopped early (users exhausted, or no code for the step): the figure is too low.
+        "stopped_early": "stopped:" in stderr,
+        # sign-in-totp: the users enrolled for the phase (each signs in at most once per 30 s step).
+        "users": int(meta["users"]) if "users" in meta else None,
         "wrk_stderr": stderr.strip()[:2000],
     }
 
@@ -200,9 +214,10 @@ def main():
     argon2, sign = ceilings["argon2_verify_per_s"], ceilings["rs256_sign_per_s"]
     verify = ceilings.get("rs256_verify_per_s")
     # A sign-in is one argon2 verification; a single-sign-on flow signs twice (access token and ID token); a
-    # registration hashes once (a hash costs what a verification costs).
+    # registration hashes once (a hash costs what a verification costs); a sign-in with a TOTP code verifies one
+    # password too (its two requests are one sign-in, one "200").
     ceiling_of = {"password": ("argon2", argon2), "refresh": ("RS256", sign), "sign_in": ("argon2", argon2),
-                  "register": ("argon2", argon2),
+                  "register": ("argon2", argon2), "sign_in_totp": ("argon2", argon2),
                   "sso": ("RS256/2", sign / 2), "client_credentials": ("RS256", sign),
                   "introspect": ("RS256 verify", verify), "revoke": ("RS256 verify", verify),
                   "password_flooded": ("argon2", argon2)}
@@ -260,8 +275,14 @@ def main():
     for c, (name, p) in sorted(sqlite_rf.items()):
         checks.append(check(f"{name} grants/s", p["ok_per_s"], ">=", TARGETS["refresh_per_s_min"]))
     for name, p in phases.items():
-        if p["kind"] in ("sign_in", "register", "sso", "client_credentials", "introspect", "revoke"):
+        if p["kind"] in ("sign_in", "sign_in_totp", "register", "sso", "client_credentials", "introspect",
+                         "revoke"):
             checks.append(check(f"{name} / {p['ceiling']} ceiling (info)", p["over_ceiling"], ">=", 0.0))
+    for name, p in phases.items():
+        plain = phases.get(name.replace("sign-in-totp", "sign-in"))
+        if p["kind"] == "sign_in_totp" and plain and plain["ok_per_s"]:
+            checks.append(check(f"{name} / {name.replace('sign-in-totp', 'sign-in')} (info)",
+                                p["ok_per_s"] / plain["ok_per_s"], ">=", 0.0))
     for name, p in phases.items():
         if p["kind"] == "jwks":
             checks.append(check(f"{name} GETs/s", p["ok_per_s"], ">=", TARGETS["jwks_per_s_min"]))
@@ -293,6 +314,8 @@ def main():
         # the same token again: if the server had rotated it, that reuse answers a non-200, caught here.
         if p["kind"] == "refresh" and (p["chain_broken"] or p["non_200"]):
             failures.append(f"{name}: {p['non_200']} non-200(s), a chain broke: {p['wrk_stderr'][:300]}")
+        if p["stopped_early"]:
+            failures.append(f"{name}: a thread stopped early: {p['wrk_stderr'][:300]}")
 
     # The tree as it was built (run.sh records it right after `cargo build`; for a prebuilt binary, the checkout
     # holding it as it is now): commit, then modified files.
@@ -354,6 +377,8 @@ def main():
     print(
         "/ceil = 200s/s over the ceiling of the grant (password, sign-in: argon2id verify; refresh: RS256 sign;"
         " sso: flows/s over half the RS256 signatures/s, two per flow; its 200s/s are flows/s;"
+        " sign-in-totp: whole sign-ins/s (POST /login then POST /login/second-factor) over argon2id verify, p50/p99/max"
+        " per whole sign-in;"
         " client-credentials: RS256 sign)."
         " RSS in MiB: peak = VmHWM of the phase's own server process; start-up = VmHWM once ready (before load);"
         " load = VmHWM reset after start-up (clear_refs), i.e. the peak under load only. CPU: db = the PostgreSQL"
@@ -374,6 +399,20 @@ def main():
         print(line)
         if w["failed"]:
             print("  CLI errors (last lines): " + w["stderr_tail"].replace("\n", "\n    "))
+    for name, p in phases.items():
+        if p["kind"] != "sign_in_totp":
+            continue
+        factor = p["observed_latency_ms"].get("second_factor")
+        line = f"{name}: {p['ok']} sign-ins of two requests each by {p['users']} users"
+        if factor:
+            line += (f"; the second-factor POST alone p50 {factor['p50']:.2f} / p99 {factor['p99']:.2f} / max "
+                     f"{factor['max']:.2f} ms")
+        plain = phases.get(name.replace("sign-in-totp", "sign-in"))
+        if plain and plain["ok_per_s"]:
+            line += (f"; against {name.replace('sign-in-totp', 'sign-in')}: throughput "
+                     f"{p['ok_per_s'] / plain['ok_per_s']:.3f}, server CPU per sign-in "
+                     f"{p['cpu']['server_cpu_ms_per_ok']} ms against {plain['cpu']['server_cpu_ms_per_ok']} ms")
+        print(line)
     for name, p in phases.items():
         attacker = p["attacker"]
         if attacker:

@@ -23,6 +23,11 @@
 #                   (N = the first of BENCH_REFRESH_CONNECTIONS): throughput >= 0.8, p99 <= 3x
 #   sign-in         POST /login, the hosted sign-in form (argon2id, a session and a code each)   (bench/sign_in.lua)
 #   sso-8           single sign-on flows: GET /authorize with a session, then the code at /token     (bench/sso.lua)
+#   sign-in-totp    sign-ins with a password and a TOTP code (issue 20): POST /login (argon2id, a pending sign-in),
+#                   then POST /login/second-factor with the code (303 to the client with a code); sign-ins/s over
+#                   the argon2id ceiling, latency per whole sign-in; users enrolled through the account pages
+#                   first (one argon2id verification each: ~3 × min(BENCH_SECONDS, 30) s of set-up)
+#                                                                                             (bench/sign_in_totp.lua)
 #   register        POST /register with open registration, a new address from a new source each   (bench/register.lua)
 #   client-credentials  POST /token grant_type=client_credentials, 8 conns        (bench/client_credentials.lua)
 #   jwks            GET /.well-known/jwks.json                                                      (bench/jwks.lua)
@@ -30,7 +35,8 @@
 # dropped at exit, even on failure:
 #   pg-password     as password
 #   pg-refresh-N    as refresh-N, at the same concurrencies
-#   pg-sign-in, pg-sso-8, pg-register, pg-client-credentials  as on SQLite
+#   pg-sign-in, pg-sso-8, pg-sign-in-totp, pg-register, pg-client-credentials, pg-introspect, pg-revoke
+#                   as on SQLite
 # Each database is migrated with `latchkey migrate` before any other command touches it (later versions will not
 # migrate PostgreSQL implicitly); a user and a confidential client are then created with the CLI. The PostgreSQL
 # processes get LATCHKEY_MASTER_KEY (32 random bytes, a key file is only created for an embedded database). Every
@@ -51,7 +57,10 @@
 # harness failure (the one run before the load must succeed), nor are socket errors and wrk timeouts.
 #
 # Options (environment):
-#   BENCH_SECONDS=10                 duration of each load phase (10 phases by default: about 2.5 min in all)
+#   BENCH_SECONDS=10                 duration of each load phase (27 by default; the estimate is logged first)
+#   BENCH_PHASES=                    a comma list of the phases to run, named as in the report, e.g.
+#                                    sign-in,sign-in-totp,pg-sign-in-totp (default: all); the set-up they need and
+#                                    the ceilings always run. A backend none of them names is skipped
 #   BENCH_BIN_DIR=                   use the prebuilt `latchkey` and `examples/ceilings` in this folder (a
 #                                    target/release) instead of building the repository
 #   BENCH_CONCURRENCY=4,8,32         shorthand for password,refresh,jwks connections (one refresh value)
@@ -80,6 +89,10 @@
 #                                    0: as fast as the server answers, which measures the HTTP layer under a
 #                                    request flood rather than the brute-force defence)
 #   BENCH_REVOKE_TOKENS=4000         distinct access tokens the revoke phase revokes (then it revokes them again)
+#   BENCH_TOTP_USERS=                users enrolled for each sign-in-totp phase (default: twice the sign-ins that
+#                                    min(BENCH_SECONDS, 30) s allow at the best password or sign-in rate measured
+#                                    on the backend so far, 60/s if none ran; at least 50). A user signs in once
+#                                    per 30 s step; too few stop the phase with "users exhausted"
 #   BENCH_CONFIG=                    a TOML configuration file for every process (default: none, i.e. defaults)
 #   BENCH_CEILING_SECONDS=3          duration of each ceiling measurement
 #   BENCH_PORT=18080                 loopback port of the server (127.0.0.1 only)
@@ -118,6 +131,7 @@ REVOKE_SEED=${BENCH_REVOKE_TOKENS:-4000}
 FLOOD_RATE=${BENCH_FLOOD_RATE:-1000}
 BIN_DIR=${BENCH_BIN_DIR:-}
 PERF=${BENCH_PERF:-0}
+PHASES=${BENCH_PHASES:-}
 START_TIMEOUT=60
 
 log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
@@ -150,6 +164,25 @@ for value in "${REFRESH_LIST[@]}" "$CLI_CONNS"; do
     ((value <= 64)) || die "refresh connections <= 64 (one wrk thread each)"
 done
 [[ $PERF =~ ^[0-9a-z,-]+$ ]] || die "BENCH_PERF: 0, 1 or a comma list of phases"
+[[ $PHASES =~ ^[0-9a-z,-]*$ ]] || die "BENCH_PHASES: a comma list of phase names"
+IFS=, read -r -a PHASE_LIST <<<"$PHASES"
+SQLITE=1
+if [[ -n $PHASES ]]; then
+    ((SLOW_HEADS_ONLY == 0)) || die "BENCH_PHASES and BENCH_SLOW_HEADS_ONLY=1: one or the other"
+    SQLITE=0 # each backend runs only if a phase of it is named
+    pg_named=0
+    for name in "${PHASE_LIST[@]}"; do
+        if [[ $name == pg-* ]]; then pg_named=1; else SQLITE=1; fi
+    done
+    ((pg_named)) || POSTGRES=0
+fi
+# Whether the phase named $1 is to run (every phase without BENCH_PHASES). The set-up a named phase needs from
+# the backend's first server (migration, the bench user and client) runs whatever it names.
+wanted() { [[ -z $PHASES || ,$PHASES, == *",$1,"* ]]; }
+if [[ -n ${BENCH_TOTP_USERS:-} ]]; then
+    [[ $BENCH_TOTP_USERS =~ ^[1-9][0-9]*$ ]] && ((BENCH_TOTP_USERS <= 100000)) ||
+        die "BENCH_TOTP_USERS must be an integer from 1 to 100000"
+fi
 if [[ -n $BIN_DIR ]]; then
     BIN_DIR=$(cd "$BIN_DIR" 2>/dev/null && pwd) || die "BENCH_BIN_DIR is not a folder"
 fi
@@ -327,14 +360,26 @@ print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$POSTGRES_URL" "$PG_NA
     fi
 fi
 
+# password, password-flooded, refresh-N..., [refresh-N-cli], [refresh-N-slow-heads], then sign-in, sso-8,
+# sign-in-totp, register, client-credentials, introspect, revoke, jwks; on PostgreSQL the same but the CLI writer,
+# the slow heads and jwks.
+totp_count=0
 if ((SLOW_HEADS_ONLY)); then
     phase_count=3
+elif [[ -n $PHASES ]]; then
+    phase_count=${#PHASE_LIST[@]}
+    for name in sign-in-totp pg-sign-in-totp; do
+        if [[ ,$PHASES, == *",$name,"* ]]; then totp_count=$((totp_count + 1)); fi
+    done
 else
-    phase_count=$((1 + ${#REFRESH_LIST[@]} + (CLI_CONNS > 0 ? 1 : 0) + (SLOW_HEAD_CONNS > 0 ? 1 : 0) + 3 + 1 + 2 + 1))
-    ((POSTGRES == 0)) || phase_count=$((phase_count + 1 + ${#REFRESH_LIST[@]} + 3 + 2 + 1))
+    phase_count=$((2 + ${#REFRESH_LIST[@]} + (CLI_CONNS > 0 ? 1 : 0) + (SLOW_HEAD_CONNS > 0 ? 1 : 0) + 8))
+    totp_count=1
+    ((POSTGRES == 0)) || phase_count=$((phase_count + 2 + ${#REFRESH_LIST[@]} + 7)) totp_count=2
 fi
+# A sign-in-totp set-up enrols about 2 × 60/s × min(BENCH_SECONDS, 30) users at an argon2id verification each.
+totp_setup=$((totp_count * (3 * (PHASE_SECONDS < 30 ? PHASE_SECONDS : 30) + 10)))
 log "$phase_count phases of ${PHASE_SECONDS}s, then 2 ceilings of ${CEILING_SECONDS}s: about" \
-    "$(((phase_count * (PHASE_SECONDS + 3) + 2 * CEILING_SECONDS + 59) / 60)) min"
+    "$(((phase_count * (PHASE_SECONDS + 3) + totp_setup + 2 * CEILING_SECONDS + 59) / 60)) min"
 
 # ---------------------------------------------------------------------------------------------------------------
 # Server and measurement helpers
@@ -515,7 +560,9 @@ password_phase() { # $1 = phase; then one PHASE:CHAINS per refresh phase to seed
     code=$(token_request "$BENCH_PASSWORD_BODY" "$WORK/sanity.json") || die "sanity password grant: curl failed"
     [[ $code == 200 ]] || die "sanity password grant answered HTTP $code: $(cat "$WORK/sanity.json")"
 
-    run_phase "$phase" "$WRK_THREADS" "$PASSWORD_CONNS" password.lua
+    if wanted "$phase"; then
+        run_phase "$phase" "$WRK_THREADS" "$PASSWORD_CONNS" password.lua
+    fi
     for spec in "$@"; do
         seed_chains "${spec#*:}" "$WORK/tokens-${spec%%:*}.txt"
     done
@@ -644,8 +691,11 @@ PY
     source "$WORK/${prefix}hosted.env"
     set +a
     export BENCH_WEB_BASIC
-    run_phase "${prefix}sign-in" "$WRK_THREADS" "$PASSWORD_CONNS" sign_in.lua
+    if wanted "${prefix}sign-in"; then
+        run_phase "${prefix}sign-in" "$WRK_THREADS" "$PASSWORD_CONNS" sign_in.lua
+    fi
     stop_server
+    wanted "${prefix}sso-$SSO_CONNS" || return 0
     start_server "${prefix}sso-$SSO_CONNS"
     code=$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' -H "Cookie: $BENCH_SESSION_COOKIE" \
         "$BASE_URL$BENCH_AUTHORIZE_PATH") || die "SSO sanity request failed"
@@ -696,6 +746,225 @@ PY
     run_phase "$1" "$WRK_THREADS" "$PASSWORD_CONNS" register.lua
     stop_server
     LATCHKEY_ENV=("${saved[@]}")
+}
+
+# sign-in-totp: hosted sign-ins with a password and a TOTP code (issue 20), each two requests (bench/sign_in_totp.lua:
+# POST /login, then POST /login/second-factor with the code), 4 connections like sign-in, one wrk thread each.
+# Set up on a server of its own, stopped before the phase's starts:
+#   - TOTP_USERS users imported with `latchkey users import` and the argon2id hash the CLI made for the bench user
+#     (the configured parameters, so signing in never rehashes; read from the database, which no API shows);
+#   - each enrolled through the account pages as a person would: signed in on /login, enrolment started, the key
+#     read from the page, confirmed with the previous step's code (one step of skew), so that the phase's codes,
+#     from the current step on, are later than the one used;
+#   - a fresh sign-in page per user for an authorization-code client (its own anonymous cookie and CSRF token);
+#   - one more user signs in for real through the step page, with a wrong code then the right one: the answers the
+#     script tells apart, and the step page's form being the one the script posts.
+# Every user's codes are computed (RFC 6238 with hmac and hashlib) for every step from then to past the phase's end.
+# A user signs in at most once per 30 s step (the server refuses a code's replay); the users needed are twice what
+# the phase could do in min(BENCH_SECONDS, 30) seconds at the fastest password or sign-in rate measured so far on
+# this backend (60/s if none ran), or BENCH_TOTP_USERS. Enrolling costs one argon2id verification per user.
+TOTP_REDIRECT=http://127.0.0.1:9/cb
+totp_users() { # $1 = phase name prefix: how many users the phase needs
+    if [[ -n ${BENCH_TOTP_USERS:-} ]]; then
+        echo "$BENCH_TOTP_USERS"
+        return
+    fi
+    python3 -B - "$PHASE_SECONDS" "$WORK/${1}password.wrk.txt" "$WORK/${1}sign-in.wrk.txt" <<'PY'
+import json, math, os, sys
+seconds, rate = int(sys.argv[1]), 60.0
+measured = []
+for path in sys.argv[2:]:
+    if os.path.exists(path):
+        for line in open(path):
+            if line.startswith("BENCH_JSON "):
+                run = json.loads(line[len("BENCH_JSON "):])
+                measured.append(run["ok"] / (run["duration_us"] / 1e6))
+rate = max(measured) if measured else rate
+print(max(50, math.ceil(2 * rate * min(seconds, 30))))
+PY
+}
+sign_in_totp_phase() { # $1 = phase name prefix ("" or "pg-")
+    local phase="${1}sign-in-totp" users hash started
+    users=$(totp_users "$1") || die "sizing the $phase users failed"
+    if [[ $BACKEND == sqlite ]]; then
+        hash=$(python3 -B -c 'import sqlite3, sys
+db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+print(db.execute("SELECT password_hash FROM users WHERE username = ?", (sys.argv[2],)).fetchone()[0])' \
+            "$WORK/latchkey.db" "$USERNAME") || die "reading the bench user's hash failed ($BACKEND)"
+    else
+        hash=$(timeout 60 psql -X -q -At -v ON_ERROR_STOP=1 -d "$PG_BENCH_URL" \
+            -c "SELECT password_hash FROM users WHERE username = '$USERNAME'") ||
+            die "reading the bench user's hash failed ($BACKEND)"
+    fi
+    [[ $hash == "\$argon2id\$"* ]] || die "the bench user's hash is not argon2id ($BACKEND)"
+    # User 0 is the sanity check's; 1..users are the phase's.
+    python3 -B - "$hash" "$users" >"$WORK/$phase.import.jsonl" <<'PY'
+import json, sys
+for i in range(int(sys.argv[2]) + 1):
+    print(json.dumps({"email": f"totp-{i}@bench.test", "username": f"totp-{i}", "email_verified": True,
+                      "password_hash": sys.argv[1]}))
+PY
+    latchkey users import "$WORK/$phase.import.jsonl" --json >"$WORK/$phase.import.json" ||
+        die "users import failed ($BACKEND)"
+    latchkey clients create --id "bench-totp" --grant authorization_code --scope read \
+        --redirect-uri "$TOTP_REDIRECT" --json >"$WORK/$phase.client.json" ||
+        die "clients create (TOTP sign-ins) failed ($BACKEND)"
+    start_server "$phase-setup"
+    log "$phase: enrolling $users users through the account pages ($PASSWORD_CONNS at a time)"
+    started=$(date +%s)
+    timeout $((300 + users)) python3 -B - "$BASE_URL" "$PASSWORD" "$users" "$PASSWORD_CONNS" "$TOTP_REDIRECT" \
+        $((PHASE_SECONDS + START_TIMEOUT + 60)) >"$WORK/$phase.users" <<'PY' ||
+import base64, concurrent.futures, hashlib, hmac, html, http.client, re, secrets, struct, sys, time
+import urllib.parse as up
+
+base, password, users, workers, redirect, horizon = sys.argv[1:7]
+users, workers, horizon = int(users), int(workers), int(horizon)
+host = up.urlsplit(base)
+STEP = 30
+
+
+def totp(key, step):
+    """RFC 6238 with SHA-1 and 6 digits (RFC 4226 §5.3 dynamic truncation)."""
+    mac = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    return f"{(struct.unpack('>I', mac[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
+
+
+assert totp(b"12345678901234567890", 59 // STEP) == "287082"  # RFC 6238 Appendix B, last six digits
+
+
+def fields(page):
+    """The hidden fields of the page's forms, each name once (every form repeats the CSRF token)."""
+    seen = {}
+    for name, value in re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)">', page):
+        seen.setdefault(html.unescape(name), html.unescape(value))
+    return list(seen.items())
+
+
+class Browser:
+    """One browser: its latchkey cookie, replaced whenever the server sets a new one."""
+
+    def __init__(self, cookie=None):
+        self.cookie = cookie
+
+    def call(self, method, path, form=None):
+        headers, body = {}, None
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+        if form is not None:
+            body = up.urlencode(form)
+            headers.update({"Content-Type": "application/x-www-form-urlencoded", "Origin": base})
+        c = http.client.HTTPConnection(host.hostname, host.port, timeout=60)
+        try:
+            c.request(method, path, body, headers)
+            r = c.getresponse()
+            text = r.read().decode()
+        finally:
+            c.close()
+        for k, v in r.getheaders():
+            if k.lower() == "set-cookie" and v.startswith("latchkey="):
+                self.cookie = v.split(";")[0]
+        return r.status, r.getheader("Location") or "", text
+
+
+def expect(ok, what):
+    if not ok:
+        raise SystemExit(f"sign-in-totp setup: {what}")
+
+
+def enrol(username):
+    """Signs in on /login and enrols an authenticator on the account page: the secret the page shows."""
+    b = Browser()
+    status, _, page = b.call("GET", "/login")
+    expect(status == 200, f"GET /login answered {status}")
+    status, location, _ = b.call("POST", "/login", fields(page) + [("username", username), ("password", password)])
+    expect(status == 303 and location.startswith("/account"), f"{username}: sign-in answered {status} {location}")
+    status, _, page = b.call("GET", "/account")
+    expect(status == 200, f"{username}: GET /account answered {status}")
+    status, location, _ = b.call("POST", "/account/two-step/start", [("csrf_token", dict(fields(page))["csrf_token"])])
+    expect(status == 303 and location == "/account/two-step", f"{username}: start answered {status} {location}")
+    status, _, page = b.call("GET", "/account/two-step")
+    expect(status == 200, f"{username}: the enrolment page answered {status}")
+    key = re.search(r'<p class="secret-key"[^>]*><code>([A-Z2-7 ]+)</code>', page)
+    expect(key, f"{username}: no key on the enrolment page")
+    key = key.group(1).replace(" ", "")
+    secret = base64.b32decode(key + "=" * (-len(key) % 8))
+    form = fields(page)
+    for _ in range(3):
+        # The previous step's code: accepted (one step of skew), and every step the phase uses is later.
+        status, location, _ = b.call("POST", "/account/two-step/confirm",
+                                     form + [("code", totp(secret, int(time.time()) // STEP - 1))])
+        if status == 200:
+            return secret
+        # A 303 back to the page: the step turned between the code and its check.
+    raise SystemExit(f"sign-in-totp setup: {username}: the enrolment was not confirmed ({status} {location})")
+
+
+verifier = secrets.token_urlsafe(32)
+challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+authorize = "/authorize?" + up.urlencode({
+    "response_type": "code", "client_id": "bench-totp", "redirect_uri": redirect, "scope": "openid read",
+    "state": "bench", "nonce": "bench", "code_challenge": challenge, "code_challenge_method": "S256"})
+
+
+def sign_in_form():
+    """A new browser's sign-in page for the authorization request: its cookie and the form's hidden fields."""
+    b = Browser()
+    status, _, page = b.call("GET", authorize)
+    expect(status == 200 and b.cookie, f"GET /authorize answered {status}")
+    return b.cookie, fields(page)
+
+
+def prepare(i):
+    username = f"totp-{i}"
+    secret = enrol(username)
+    cookie, form = sign_in_form()
+    return secret, cookie, form, form + [("username", username), ("password", password)]
+
+
+started = time.time()
+with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+    prepared = list(pool.map(prepare, range(users + 1)))
+print(f"sign-in-totp setup: {users + 1} users enrolled and given a sign-in page in {time.time() - started:.1f} s",
+      file=sys.stderr)
+
+# The sanity sign-in, as a browser makes it: password, the step page, a wrong code, the right one.
+secret, cookie, form, login = prepared[0]
+b = Browser(cookie)
+status, location, _ = b.call("POST", "/login", login)
+expect(status == 303 and location.startswith("/login/second-factor?"),
+       f"sanity: the password answered {status} {location} (expected the second-factor step)")
+expect(b.cookie == cookie, "sanity: the password step replaced the browser cookie")
+status, _, page = b.call("GET", location)
+expect(status == 200, f"sanity: the step page answered {status}")
+expect(sorted(fields(page)) == sorted(form), "sanity: the step page's form is not the sign-in form's hidden fields")
+now = int(time.time()) // STEP
+wrong = next(c for c in (f"{n:06d}" for n in range(1_000_000))
+             if c not in {totp(secret, s) for s in range(now - 2, now + 3)})
+status, location, _ = b.call("POST", "/login/second-factor", form + [("code", wrong)])
+expect(status == 303 and location.startswith("/login/second-factor?") and "problem=code" in location,
+       f"sanity: a wrong code answered {status} {location}")
+status, location, _ = b.call("POST", "/login/second-factor", form + [("code", totp(secret, int(time.time()) // STEP))])
+expect(status == 303 and location.startswith(redirect + "?") and "code=" in location,
+       f"sanity: the right code answered {status} {location}")
+
+# The phase's users: the codes of every step from now to past the phase's end.
+first = int(time.time()) // STEP
+last = (int(time.time()) + horizon) // STEP + 1
+print(first)
+for secret, cookie, form, login in prepared[1:]:
+    codes = " ".join(totp(secret, s) for s in range(first, last + 1))
+    print(f"{cookie} {up.urlencode(login)} {up.urlencode(form)} {codes}")
+PY
+        die "$phase set-up failed ($BACKEND)"
+    log "$phase: set up in $(($(date +%s) - started)) s"
+    stop_server
+    start_server "$phase"
+    export BENCH_TOTP_USERS_FILE="$WORK/$phase.users" BENCH_TOTP_THREADS=$PASSWORD_CONNS BENCH_ORIGIN=$BASE_URL \
+        BENCH_TOTP_REDIRECT=$TOTP_REDIRECT
+    run_phase "$phase" "$PASSWORD_CONNS" "$PASSWORD_CONNS" sign_in_totp.lua
+    echo "users=$users" >>"$WORK/$phase.meta"
+    stop_server
 }
 
 # client-credentials: POST /token grant_type=client_credentials by a service client (bench/client_credentials.lua),
@@ -766,9 +1035,12 @@ revocation_phases() { # $1 = phase name prefix ("" or "pg-")
     export BENCH_ACCESS_TOKEN
     curl -sS --max-time 10 -H "Authorization: Basic $BENCH_RS_BASIC" -d "token=$BENCH_ACCESS_TOKEN" \
         "$BASE_URL/introspect" | grep -q '"active":true' || die "introspection sanity request: not active"
-    run_phase "${prefix}introspect" "$SSO_CONNS" "$SSO_CONNS" introspect.lua
+    if wanted "${prefix}introspect"; then
+        run_phase "${prefix}introspect" "$SSO_CONNS" "$SSO_CONNS" introspect.lua
+    fi
     stop_server
 
+    wanted "${prefix}revoke" || return 0
     start_server "${prefix}revoke"
     log "issuing $REVOKE_SEED access tokens to revoke"
     python3 -B - "$BASE_URL/token" "$REVOKE_SEED" >"$WORK/${prefix}revoke-tokens.txt" <<'PY' ||
@@ -792,7 +1064,9 @@ PY
 USERNAME=bench
 PASSWORD=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
 seeds=()
-for n in "${REFRESH_LIST[@]}"; do seeds+=("refresh-$n:$n"); done
+for n in "${REFRESH_LIST[@]}"; do
+    if wanted "refresh-$n"; then seeds+=("refresh-$n:$n"); fi
+done
 
 # ---------------------------------------------------------------------------------------------------------------
 # SQLite: password grants (then the seeds), refresh phases, the CLI writer under load, JWKS.
@@ -803,39 +1077,45 @@ sqlite_seeds=("${seeds[@]}")
 SLOW_HEAD_CHAINS=${REFRESH_LIST[0]}
 if ((SLOW_HEADS_ONLY)); then
     sqlite_seeds=("refresh-$SLOW_HEAD_CHAINS:$SLOW_HEAD_CHAINS")
-elif ((CLI_CONNS > 0)); then
+elif ((CLI_CONNS > 0)) && wanted "refresh-$CLI_CONNS-cli"; then
     sqlite_seeds+=("refresh-$CLI_CONNS-cli:$CLI_CONNS")
 fi
-if ((SLOW_HEAD_CONNS > 0)); then
+if ((SLOW_HEAD_CONNS > 0)) && wanted "refresh-$SLOW_HEAD_CHAINS-slow-heads"; then
     sqlite_seeds+=("refresh-$SLOW_HEAD_CHAINS-slow-heads:$SLOW_HEAD_CHAINS")
 fi
-password_phase password "${sqlite_seeds[@]}"
-if ((SLOW_HEADS_ONLY)); then
+if ((SQLITE == 0)); then
+    : # BENCH_PHASES names PostgreSQL phases only
+elif ((SLOW_HEADS_ONLY)); then
+    password_phase password "${sqlite_seeds[@]}"
     refresh_phase "refresh-$SLOW_HEAD_CHAINS" "$SLOW_HEAD_CHAINS"
     slow_heads_phase "refresh-$SLOW_HEAD_CHAINS-slow-heads" "$SLOW_HEAD_CHAINS"
 else
-    flood_phase password-flooded
+    password_phase password "${sqlite_seeds[@]}"
+    if wanted password-flooded; then flood_phase password-flooded; fi
     for n in "${REFRESH_LIST[@]}"; do
-        refresh_phase "refresh-$n" "$n"
+        if wanted "refresh-$n"; then refresh_phase "refresh-$n" "$n"; fi
     done
-    if ((CLI_CONNS > 0)); then
+    if ((CLI_CONNS > 0)) && wanted "refresh-$CLI_CONNS-cli"; then
         refresh_phase "refresh-$CLI_CONNS-cli" "$CLI_CONNS" cli_writer
     fi
-    if ((SLOW_HEAD_CONNS > 0)); then
+    if ((SLOW_HEAD_CONNS > 0)) && wanted "refresh-$SLOW_HEAD_CHAINS-slow-heads"; then
         slow_heads_phase "refresh-$SLOW_HEAD_CHAINS-slow-heads" "$SLOW_HEAD_CHAINS"
     fi
 
-    hosted_phases ""
-    register_phase register
-    client_credentials_phase client-credentials
-    revocation_phases ""
+    if wanted sign-in || wanted "sso-$SSO_CONNS"; then hosted_phases ""; fi
+    if wanted sign-in-totp; then sign_in_totp_phase ""; fi
+    if wanted register; then register_phase register; fi
+    if wanted client-credentials; then client_credentials_phase client-credentials; fi
+    if wanted introspect || wanted revoke; then revocation_phases ""; fi
 
-    start_server jwks
-    code=$(curl -sS --max-time 10 -o "$WORK/jwks.json" -w '%{http_code}' "$BASE_URL/.well-known/jwks.json") ||
-        die "JWKS sanity request failed"
-    [[ $code == 200 ]] || die "JWKS answered HTTP $code"
-    run_phase jwks "$WRK_THREADS" "$JWKS_CONNS" jwks.lua
-    stop_server
+    if wanted jwks; then
+        start_server jwks
+        code=$(curl -sS --max-time 10 -o "$WORK/jwks.json" -w '%{http_code}' "$BASE_URL/.well-known/jwks.json") ||
+            die "JWKS sanity request failed"
+        [[ $code == 200 ]] || die "JWKS answered HTTP $code"
+        run_phase jwks "$WRK_THREADS" "$JWKS_CONNS" jwks.lua
+        stop_server
+    fi
 fi
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -845,16 +1125,19 @@ if [[ $POSTGRES == 1 ]]; then
     BACKEND=postgres
     LATCHKEY_ENV=("${PG_ENV[@]}")
     pg_seeds=()
-    for n in "${REFRESH_LIST[@]}"; do pg_seeds+=("pg-refresh-$n:$n"); done
-    password_phase pg-password "${pg_seeds[@]}"
-    flood_phase pg-password-flooded
     for n in "${REFRESH_LIST[@]}"; do
-        refresh_phase "pg-refresh-$n" "$n"
+        if wanted "pg-refresh-$n"; then pg_seeds+=("pg-refresh-$n:$n"); fi
     done
-    hosted_phases pg-
-    register_phase pg-register
-    client_credentials_phase pg-client-credentials
-    revocation_phases pg-
+    password_phase pg-password "${pg_seeds[@]}"
+    if wanted pg-password-flooded; then flood_phase pg-password-flooded; fi
+    for n in "${REFRESH_LIST[@]}"; do
+        if wanted "pg-refresh-$n"; then refresh_phase "pg-refresh-$n" "$n"; fi
+    done
+    if wanted pg-sign-in || wanted "pg-sso-$SSO_CONNS"; then hosted_phases pg-; fi
+    if wanted pg-sign-in-totp; then sign_in_totp_phase pg-; fi
+    if wanted pg-register; then register_phase pg-register; fi
+    if wanted pg-client-credentials; then client_credentials_phase pg-client-credentials; fi
+    if wanted pg-introspect || wanted pg-revoke; then revocation_phases pg-; fi
     LATCHKEY_ENV=("${SQLITE_ENV[@]}")
     drop_pg_database
 fi
@@ -865,6 +1148,11 @@ fi
 log "ceilings: argon2id verify and RS256 sign, ${CEILING_SECONDS}s each on all cores"
 (cd "$WORK" && timeout $((CEILING_SECONDS * 2 + 120)) env "${COMMON_ENV[@]}" "$CEILINGS" --seconds "$CEILING_SECONDS") \
     >"$WORK/ceilings.json" || die "the ceilings program failed"
+
+for name in "${PHASE_LIST[@]}"; do
+    grep -qx -- "$name" "$WORK/phases.txt" || log "BENCH_PHASES: no phase named $name ran"
+done
+[[ -s $WORK/phases.txt ]] || die "no phase ran (BENCH_PHASES=$PHASES)"
 
 mkdir -p "$RESULTS_DIR"
 python3 -B "$BENCH_DIR/report.py" "$WORK" "$RESULTS_DIR/latest.json"
