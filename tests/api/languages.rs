@@ -224,13 +224,13 @@ fn an_invalid_override_file_stops_the_start_naming_the_file_and_line() {
     write(
         locales.path(),
         "fr/broken.ftl",
-        "sign-in-title = Bonjour { $name }\n",
+        "sign-in-title = Bonjour { $prenom }\n",
     );
     let error = latchkey::app::letters(&config)
         .expect_err("unknown variable")
         .to_string();
     assert!(
-        error.contains("sign-in-title") && error.contains("name"),
+        error.contains("sign-in-title") && error.contains("prenom"),
         "{error}"
     );
 
