@@ -59,3 +59,18 @@ pub struct AppState {
     /// Where requests, grants and signatures are counted (a no-op unless `metrics_bind` is set).
     pub metrics: Metrics,
 }
+
+impl AppState {
+    /// What the account's domain functions use (the account page, and the sign-in's enrolment that adds a
+    /// passkey).
+    pub fn account_services(&self) -> crate::domain::account::AccountServices<'_> {
+        crate::domain::account::AccountServices {
+            store: &self.store,
+            hasher: &self.hasher,
+            throttle: &self.throttle,
+            revocations: &self.revocations,
+            master: &self.master,
+            metrics: &self.metrics,
+        }
+    }
+}

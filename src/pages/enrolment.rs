@@ -7,9 +7,11 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
+use super::ceremonies::{ceremony_json, unexpected};
 use super::error::PageError;
 use super::onward::{ACCOUNT, Onward, carried_request};
 use super::render::render;
+use super::second_factor::passed;
 use super::second_factor::{ENROL_PATH, PendingPost, add_cookie, pending_post, restart, services};
 use super::security;
 use super::settings::{Chrome, PageSettings};
@@ -21,14 +23,19 @@ use crate::domain::mfa::factors::{self, Enrolment, FactorError};
 use crate::domain::mfa::pending;
 use crate::domain::mfa::recovery::RecoveryCode;
 use crate::domain::mfa::totp::qr_svg;
+use crate::domain::passkeys::account::add as add_passkey;
+use crate::domain::passkeys::{Answer, PasskeyError, PasskeyName, registered_methods};
 use crate::domain::sessions;
 use crate::domain::throttle::AccountKey;
+use crate::domain::throttle::Source;
 use crate::domain::users::User;
 use crate::http::source::source_address;
 use crate::state::AppState;
 
 /// The problem code of a wrong first code.
 const WRONG: &str = "code";
+/// The problem code of a passkey that was not added.
+const PASSKEY_REFUSED: &str = "passkey";
 
 #[derive(Template)]
 #[template(path = "enrol_totp.html")]
@@ -46,6 +53,9 @@ pub(super) struct EnrolPage<'a> {
     pub(super) key: &'a str,
     pub(super) started_at: i64,
     pub(super) error: Option<&'a str>,
+    /// Offer a passkey instead (the sign-in's enrolment, passkeys on): the form the passkey script shows.
+    pub(super) passkeys: bool,
+    pub(super) passkey_error: Option<&'a str>,
     /// Where "cancel" leads.
     pub(super) cancel_href: &'a str,
 }
@@ -66,6 +76,9 @@ pub(super) struct EnrolView<'a> {
     pub(super) carried: &'a [(&'static str, String)],
     pub(super) required: bool,
     pub(super) wrong: bool,
+    pub(super) passkeys: bool,
+    /// A passkey was offered and refused.
+    pub(super) passkey_refused: bool,
     pub(super) cancel_href: &'a str,
 }
 
@@ -95,6 +108,10 @@ pub(super) fn enrol_page(
             error: view
                 .wrong
                 .then_some(view.chrome.messages.two_step_wrong_code),
+            passkeys: view.passkeys,
+            passkey_error: view
+                .passkey_refused
+                .then_some(view.chrome.messages.account_passkey_failed),
             cancel_href: view.cancel_href,
         },
     )
@@ -162,10 +179,8 @@ pub async fn enrol_get(
             }
         }
     };
-    let wrong = Form::parse(raw)
-        .unwrap_or_default()
-        .get("problem")
-        .is_some_and(|p| p == WRONG);
+    let query = Form::parse(raw).unwrap_or_default();
+    let problem = query.get("problem");
     let chrome = onward.chrome(&pages, &req);
     let carried = onward.carried();
     let view = EnrolView {
@@ -174,37 +189,154 @@ pub async fn enrol_get(
         action: ENROL_PATH,
         carried: &carried,
         required: true,
-        wrong,
+        wrong: problem == Some(WRONG),
+        passkeys: state.passkeys.is_some(),
+        passkey_refused: problem == Some(PASSKEY_REFUSED),
         cancel_href: &super::second_factor::restart_href(onward, None),
     };
     Ok(enrol_page(&state, &pages, &view, &enrolment, &row.email))
 }
 
-/// `POST /login/enrol`: the first code (`code`) for the enrolment `started_at`. Confirmed, the sign-in ends (or the
-/// session is stepped up) with a second factor, and the recovery codes are shown once, with the way on.
+/// `POST /login/enrol/passkey/options` (`csrf_token`): a registration ceremony for the pending sign-in's user,
+/// bound to this browser (the enrolment page's script calls it when the user adds a passkey instead of an app).
+/// 404 when passkeys are off; a stale form or an ended pending sign-in is refused like any stale form.
+pub async fn enrol_passkey_options(
+    req: HttpRequest,
+    body: Result<web::Bytes, actix_web::Error>,
+    state: web::Data<AppState>,
+    pages: web::Data<PageSettings>,
+) -> Result<HttpResponse, PageError> {
+    let passkeys = state.passkeys.as_ref().ok_or(PageError::NotFound)?;
+    pages.checked_form(&req, &body)?;
+    let cookie = pages.cookie.presented(&req).ok_or(PageError::FormExpired)?;
+    let now = state.clock.now();
+    let pending = pending::find(&state.store, &cookie, now)
+        .await?
+        .ok_or(PageError::FormExpired)?;
+    let row = state
+        .store
+        .find_user(&pending.user_id)
+        .await?
+        .ok_or(PageError::FormExpired)?;
+    state.throttle.request(source_address(&req)).await?;
+    let ceremony = passkeys
+        .start_registration(&state.store, &User::from_row(&row), &cookie.hash(), now)
+        .await
+        .map_err(unexpected)?;
+    Ok(ceremony_json(&ceremony, pages.hsts()))
+}
+
+/// `POST /login/enrol` with a passkey (`name`, `ceremony`, `credential`): the passkey registered for the pending
+/// sign-in's user (mailed and audited like one added on the account page) is its second factor, and the sign-in
+/// ends (or the session is stepped up) as after the step. A passkey that was not added: the page again (303).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the enrolment's parts, resumed by pending_post"
+)]
+async fn enrol_with_passkey(
+    state: &AppState,
+    pages: &PageSettings,
+    req: &HttpRequest,
+    onward: Onward<'_>,
+    post: &PendingPost,
+    answer: Answer<'_>,
+    source: &Source,
+    now: i64,
+) -> Result<HttpResponse, PageError> {
+    let passkeys = state.passkeys.as_ref().ok_or(PageError::NotFound)?;
+    let refused = || {
+        let location = format!("{ENROL_PATH}?{}&problem={PASSKEY_REFUSED}", onward.query());
+        security::see_other(&location, pages.hsts()).finish()
+    };
+    let Some(name) = PasskeyName::parse(post.form.get("name").unwrap_or_default()) else {
+        return Ok(refused());
+    };
+    let added = add_passkey(
+        passkeys,
+        &state.account_services(),
+        &post.row.id,
+        &Actor::end_user(post.row.id.as_str(), Some(source.address)),
+        &post.cookie.hash(),
+        answer,
+        &name,
+        pages.wording(&pages.locale(req)),
+        now,
+    )
+    .await;
+    let row = match added {
+        Ok(row) => row,
+        Err(PasskeyError::Store(e)) => return Err(e.into()),
+        Err(e @ PasskeyError::Mail(_)) => return Err(PageError::Unexpected(anyhow::Error::new(e))),
+        Err(e) => {
+            tracing::info!(reason = %e, "a passkey at the enrolment was refused");
+            state.metrics.passkey_event("registration_refused");
+            if pending::failed(&state.store, &state.mfa, &post.cookie).await? {
+                return Ok(refused());
+            }
+            return Ok(restart(pages, onward));
+        }
+    };
+    state.mail_wake.notify_one();
+    tracing::info!(user = %post.row.id, passkey = %row.id, "added a passkey during sign-in");
+    let methods = AuthMethods::password().and(&registered_methods(&row));
+    passed(
+        state,
+        pages,
+        req,
+        onward,
+        &post.form,
+        &post.pending,
+        &post.row,
+        &post.cookie,
+        source,
+        methods,
+    )
+    .await
+}
+
+/// `POST /login/enrol`: the first code (`code`) for the enrolment `started_at`, or a passkey (see
+/// [`enrol_with_passkey`]). Confirmed, the sign-in ends (or the session is stepped up) with a second factor, and
+/// the recovery codes are shown once, with the way on.
 pub async fn enrol_post(
     req: HttpRequest,
     body: Result<web::Bytes, actix_web::Error>,
     state: web::Data<AppState>,
     pages: web::Data<PageSettings>,
 ) -> Result<HttpResponse, PageError> {
+    let post = match pending_post(&req, body, &state, &pages).await? {
+        Ok(post) => post,
+        Err(answer) => return Ok(answer),
+    };
+    let onward = post
+        .request
+        .as_ref()
+        .map_or(Onward::Account, Onward::Authorization);
+    let address = source_address(&req);
+    state.throttle.request(address).await?;
+    if let (Some(ceremony), Some(credential)) =
+        (post.form.get("ceremony"), post.form.get("credential"))
+    {
+        let source = Source {
+            address,
+            device: state.throttle.devices.presented(&req),
+        };
+        let answer = Answer {
+            ceremony,
+            credential,
+        };
+        let now = post.now;
+        return enrol_with_passkey(&state, &pages, &req, onward, &post, answer, &source, now).await;
+    }
     let PendingPost {
         form,
-        request,
         cookie,
         pending,
         row,
         now,
-    } = match pending_post(&req, body, &state, &pages).await? {
-        Ok(post) => post,
-        Err(answer) => return Ok(answer),
-    };
-    let onward = request
-        .as_ref()
-        .map_or(Onward::Account, Onward::Authorization);
-    let user = User::from_row(&row);
-    let address = source_address(&req);
-    state.throttle.request(address).await?;
+        ..
+    } = &post;
+    let now = *now;
+    let user = User::from_row(row);
     let started_at = form
         .get("started_at")
         .and_then(|t| t.parse::<i64>().ok())
@@ -231,7 +363,7 @@ pub async fn enrol_post(
             codes
         }
         Err(FactorError::WrongCode | FactorError::NoFactor) => {
-            if pending::failed(&state.store, &state.mfa, &cookie).await? {
+            if pending::failed(&state.store, &state.mfa, cookie).await? {
                 let location = format!("{ENROL_PATH}?{}&problem={WRONG}", onward.query());
                 return Ok(security::see_other(&location, pages.hsts()).finish());
             }
@@ -239,7 +371,7 @@ pub async fn enrol_post(
         }
         Err(e) => return Err(e.into()),
     };
-    if !pending::finish(&state.store, &cookie).await? {
+    if !pending::finish(&state.store, cookie).await? {
         return Ok(restart(&pages, onward));
     }
     let methods = AuthMethods::password().with(Method::OneTimePassword);

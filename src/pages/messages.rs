@@ -348,6 +348,8 @@ messages! {
     enrol_qr_label,
     enrol_key_label,
     enrol_confirm_button,
+    enrol_passkey_heading,
+    enrol_passkey_text,
     recovery_codes_title,
     recovery_codes_text,
     account_two_step_on,

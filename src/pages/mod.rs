@@ -7,6 +7,7 @@ mod answer;
 mod assets;
 pub mod authorize;
 pub mod catalogue;
+mod ceremonies;
 pub mod consent;
 pub mod enrolment;
 pub mod error;
@@ -64,6 +65,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, settings: web::Data<PageSettings>
             page("/login/second-factor", GET_POST)
                 .route(get().to(second_factor::step_get))
                 .route(web::post().to(second_factor::step_post)),
+        )
+        .service(
+            page("/login/enrol/passkey/options", POST)
+                .route(web::post().to(enrolment::enrol_passkey_options)),
         )
         .service(
             page("/login/enrol", GET_POST)

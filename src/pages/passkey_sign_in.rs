@@ -11,12 +11,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::answer::refused;
 use super::authorize::Problem;
+use super::ceremonies::{ceremony_json, unexpected};
 use super::error::PageError;
 use super::onward::{ACCOUNT, Onward, RETURN_TO, finish_sign_in};
-use super::security;
 use super::settings::PageSettings;
 use crate::domain::authorization::AuthorizationRequest;
-use crate::domain::passkeys::{Answer, Ceremony, PasskeyError, Passkeys};
+use crate::domain::passkeys::{Answer, PasskeyError, Passkeys};
 use crate::http::source::source_address;
 use crate::state::AppState;
 
@@ -105,23 +105,4 @@ pub async fn sign_in_with_passkey(
 /// The relying party, or 404 when passkeys are off.
 fn enabled(state: &AppState) -> Result<&Passkeys, PageError> {
     state.passkeys.as_ref().ok_or(PageError::NotFound)
-}
-
-/// A started ceremony for the page's script: never cached.
-pub(super) fn ceremony_json(ceremony: &Ceremony, hsts: bool) -> HttpResponse {
-    let mut response = security::page(actix_web::http::StatusCode::OK, hsts);
-    response
-        .content_type("application/json")
-        .json(serde_json::json!({
-            "ceremony": ceremony.id,
-            "options": ceremony.options,
-        }))
-}
-
-/// Starting a ceremony fails only in storage or in webauthn-rs's own serialization.
-pub(super) fn unexpected(error: PasskeyError) -> PageError {
-    match error {
-        PasskeyError::Store(e) => e.into(),
-        other => PageError::Unexpected(anyhow::Error::new(other)),
-    }
 }

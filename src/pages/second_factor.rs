@@ -320,13 +320,10 @@ pub async fn passkey_options(
         .start_second_factor(&state.store, &pending.user_id, &cookie.hash(), now)
         .await
     {
-        Ok(ceremony) => Ok(super::passkey_sign_in::ceremony_json(
-            &ceremony,
-            pages.hsts(),
-        )),
+        Ok(ceremony) => Ok(super::ceremonies::ceremony_json(&ceremony, pages.hsts())),
         // The passkeys were removed since the page was shown (by the user elsewhere, or an operator's reset).
         Err(PasskeyError::UnknownPasskey) => Err(PageError::FormExpired),
-        Err(e) => Err(super::passkey_sign_in::unexpected(e)),
+        Err(e) => Err(super::ceremonies::unexpected(e)),
     }
 }
 
@@ -444,14 +441,15 @@ async fn wrong(
     Ok(restart(pages, onward))
 }
 
-/// The second factor passed (`methods`: the password's and the factor's): the pending sign-in ends (once), and
+/// The second factor passed (`methods`: the password's and the factor's; also a passkey registered at the
+/// enrolment a rule requires): the pending sign-in ends (once), and
 /// the sign-in is finished or the session stepped up; the browser becomes a known device, and a trusted one if
 /// the user asked and the rules allow it.
 #[expect(
     clippy::too_many_arguments,
     reason = "the step's parts, resumed by pending_post"
 )]
-async fn passed(
+pub(super) async fn passed(
     state: &AppState,
     pages: &PageSettings,
     req: &HttpRequest,

@@ -2,8 +2,9 @@
 //! WebAuthn extension commands, WebAuthn Level 2 §11.3: no hardware). The user signs in with the password on the
 //! account's own sign-in page, registers a passkey on the account page, signs out, and signs in to an application
 //! with the passkey alone; the ID token's `amr` says `hwk`, `user`, `mfa` (RFC 8176). Then the password again, and
-//! the passkey as its second factor (`pwd`, `hwk`, `user`, `mfa`). Every new page state is screenshotted and checked
-//! by axe-core (WCAG 2.2 A/AA, zero violations) at desktop and phone sizes.
+//! the passkey as its second factor (`pwd`, `hwk`, `user`, `mfa`); and an application requiring MFA whose new user
+//! adds a passkey at the enrolment instead of an app. Every new page state is screenshotted and checked by axe-core
+//! (WCAG 2.2 A/AA, zero violations) at desktop and phone sizes.
 
 use std::path::Path;
 use std::time::Duration;
@@ -396,6 +397,58 @@ async fn in_a_real_browser_a_user_registers_a_passkey_and_signs_in_with_it_alone
         amr_of(&app, &client, &request, &callback, &back).await,
         json!(["pwd", "hwk", "user", "mfa"]),
         "RFC 8176: the password, then the device-bound key with user verification"
+    );
+
+    // 6. An application that requires MFA, a user without a factor: the enrolment during the sign-in offers a
+    // passkey instead of an authenticator app. The first user's passkey is out of the browser (no autofill).
+    chrome
+        .client
+        .issue_cmd(WebAuthnCommand::delete(format!(
+            "authenticator/{authenticator}"
+        )))
+        .await
+        .expect("removing the authenticator");
+    sign_out(&chrome, &site).await;
+    let strict = app
+        .create_client(ClientSpec {
+            redirect_uris: vec![callback.clone()],
+            ..ClientSpec::web_app()
+        })
+        .await;
+    latchkey::domain::clients::update_client(
+        &app.state.store,
+        &crate::helpers::operator(),
+        &strict.id,
+        latchkey::domain::clients::ClientChanges {
+            require_mfa: Some(true),
+            ..latchkey::domain::clients::ClientChanges::default()
+        },
+        None,
+        app.state.clock.now(),
+    )
+    .await
+    .expect("requiring MFA");
+    let newcomer = app.create_user(UserSpec::default()).await;
+    let request = AuthRequest::new(&strict).with("redirect_uri", Some(&callback));
+    chrome
+        .client
+        .goto(&format!("{site}/authorize?{}", request.query()))
+        .await
+        .expect("opening /authorize");
+    fill(&chrome, "username", &newcomer.email).await;
+    fill(&chrome, "password", &newcomer.password).await;
+    submit(&chrome).await;
+    wait_for_url(&chrome, &format!("{site}/login/enrol?")).await;
+    wait_shown(&chrome, "#passkey-add").await;
+    check_here(&chrome, "enrol-with-passkey").await;
+    add_authenticator(&chrome).await;
+    fill(&chrome, "passkey-name", "New laptop").await;
+    click(&chrome, "#passkey-add button[type=submit]").await;
+    let back = wait_for_url(&chrome, &callback).await;
+    assert_eq!(
+        amr_of(&app, &strict, &request, &callback, &back).await,
+        json!(["pwd", "hwk", "user", "mfa"]),
+        "the passkey added at the enrolment is the sign-in's second factor"
     );
     chrome.close().await;
 }

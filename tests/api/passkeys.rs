@@ -557,6 +557,100 @@ async fn acr_values_steps_up_a_password_session_with_a_passkey_added_since() {
     );
 }
 
+/// A rule requires MFA of a user who has no factor: the enrolment during the sign-in offers a passkey instead of an
+/// authenticator app. The passkey registered there (named; a bad name or a sign-in ceremony refused back to the
+/// page) finishes the sign-in with `pwd hwk user mfa`, is mailed and audited, and is the second factor next time.
+#[tokio::test]
+async fn a_policy_requiring_mfa_lets_a_user_without_a_factor_add_a_passkey_at_the_enrolment() {
+    let dir = crate::helpers::TempDir::new();
+    let path = dir.path().to_owned();
+    let app = TestApp::spawn_with(move |c| {
+        c.public_url = Some(latchkey::config::IssuerUrl::parse(PUBLIC_URL).expect("a URL"));
+        c.mfa = latchkey::domain::mfa::Policy::Required;
+        c.mail_dir = Some(path);
+    })
+    .await;
+    let client = app.create_client(ClientSpec::web_app()).await;
+    let user = app.create_user(UserSpec::default()).await;
+    let mut authenticator = SoftAuthenticator::new(PUBLIC_URL);
+    let browser = Browser::new(&app);
+    let request = AuthRequest::new(&client);
+    let html = browser
+        .authorize(&app, &request)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let response = browser
+        .submit_sign_in(&app, &html, &user.email, &user.password)
+        .await;
+    let enrol = location(&response);
+    assert!(enrol.starts_with("/login/enrol?"), "{enrol}");
+    let page = browser.get(&app.url(&enrol)).await.text().await.unwrap();
+    assert!(page.contains("id=\"passkey-add\""), "the passkey form");
+    assert!(page.contains("data-options=\"/login/enrol/passkey/options\""));
+    assert!(page.contains("name=\"code\""), "the app's form stays");
+
+    let register_here = async |authenticator: &mut SoftAuthenticator, name: &str, kind: &str| {
+        let ceremony = started(options(&app, &browser, kind, &page).await).await;
+        let credential = if kind == "/login/enrol/passkey/options" {
+            authenticator.create(&ceremony["options"])
+        } else {
+            authenticator.get(&ceremony["options"], 0)
+        };
+        let mut form = step_form(&page, &ceremony, &credential);
+        form.push(("name".into(), name.into()));
+        browser
+            .post_form(&app, "/login/enrol", &form, Some(&app.address))
+            .await
+    };
+    // A name is required; the refusal comes back to the page, which says so.
+    let refused = register_here(&mut authenticator, "  ", "/login/enrol/passkey/options").await;
+    assert!(
+        location(&refused).contains("problem=passkey"),
+        "{}",
+        location(&refused)
+    );
+    let again = browser
+        .get(&app.url(&location(&refused)))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(again.contains("The passkey was not added"));
+    // Registered: the sign-in ends with the passkey as its second factor.
+    let done = register_here(&mut authenticator, "Laptop", "/login/enrol/passkey/options").await;
+    let redirect = Redirect::from(&done);
+    assert_eq!(
+        id_token_amr(&app, &client, &request, &redirect).await,
+        serde_json::json!(["pwd", "hwk", "user", "mfa"])
+    );
+    let mails = crate::password_reset::wait_for_mails(dir.path(), 1).await;
+    assert!(mails[0].contains("Laptop") && mails[0].contains("was added to your account"));
+    let actions: Vec<String> = latchkey::domain::audit::list(&app.state.store, None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.action)
+        .collect();
+    assert!(actions.contains(&"passkey.add".to_owned()));
+
+    // Next time the policy is met by the passkey: the step, not the enrolment.
+    let browser = Browser::new(&app);
+    let html = browser
+        .authorize(&app, &request)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let (_, step) = password_then_step(&app, &browser, &html, &user).await;
+    // Credential 0 was made for the refused attempt (never registered); 1 is the passkey.
+    let unknown = confirm_with_passkey(&app, &browser, &step, &mut authenticator, 0).await;
+    assert_step_refused(&unknown);
+    let response = confirm_with_passkey(&app, &browser, &step, &mut authenticator, 1).await;
+    assert!(Redirect::from(&response).param("code").is_some());
+}
+
 /// A disabled account can't sign in with its passkey either (the same refusal as any other).
 #[tokio::test]
 async fn a_disabled_accounts_passkey_does_not_sign_in() {

@@ -4,7 +4,7 @@
 
 use super::{Answer, PasskeyError, PasskeyName, Passkeys};
 use crate::domain::account::{self, AccountActor, AccountError, AccountServices};
-use crate::domain::audit::{self, AuditAction};
+use crate::domain::audit::{self, Actor, AuditAction};
 use crate::domain::letters::{Letter, Wording};
 use crate::domain::passwords::Password;
 use crate::store::passkeys::PasskeyRow;
@@ -32,20 +32,22 @@ pub async fn list(store: &Store, user_id: &UserId) -> Result<Vec<PasskeyRow>, St
     store.passkeys_of(user_id).await
 }
 
-/// Finishes a registration the account page started (see [`Passkeys::finish_registration`]), mails the user
-/// (worded by `wording`) and audits it.
+/// Finishes a registration `user_id` started (on the account page, or during a sign-in whose rules require a
+/// second factor; see [`Passkeys::finish_registration`]), mails the user (worded by `wording`) and audits it as
+/// done by `actor`.
 #[expect(clippy::too_many_arguments, reason = "the registration's parts")]
 pub async fn add(
     passkeys: &Passkeys,
     services: &AccountServices<'_>,
-    actor: &AccountActor<'_>,
+    user_id: &UserId,
+    actor: &Actor,
     browser: &TokenHash,
     answer: Answer<'_>,
     name: &PasskeyName,
     wording: Wording<'_>,
     now: i64,
 ) -> Result<PasskeyRow, PasskeyError> {
-    let user = account::profile(services.store, actor.user_id)
+    let user = account::profile(services.store, user_id)
         .await?
         .ok_or(PasskeyError::UnknownCeremony)?;
     let notice = wording
@@ -61,9 +63,9 @@ pub async fn add(
     services.metrics.passkey_event("registered");
     audit::record(
         services.store,
-        &actor.audit_actor(),
+        actor,
         AuditAction::PasskeyAdd,
-        &actor.subject(),
+        &format!("user:{user_id}"),
         serde_json::json!({ "passkey": row.id, "name": row.name, "backup_eligible": row.backup_eligible }),
         now,
     )

@@ -157,6 +157,12 @@ impl PasskeyUsed {
     }
 }
 
+/// What a passkey just registered proves when it finishes a sign-in (the enrolment a rule requires): its kind of
+/// key, and the user verification webauthn-rs requires of every passkey registration.
+pub fn registered_methods(row: &PasskeyRow) -> AuthMethods {
+    methods(row.backup_eligible, true)
+}
+
 fn methods(backup_eligible: bool, user_verified: bool) -> AuthMethods {
     let key = if backup_eligible {
         Method::SoftwareKey

@@ -10,8 +10,8 @@ use super::page::{Feedback, account_page};
 use super::session::{actor, presented_password, services, signed_in, source, to_account};
 use crate::domain::passkeys::account::{self as passkeys, RemoveError};
 use crate::domain::passkeys::{Answer, PasskeyError, PasskeyName, Passkeys};
+use crate::pages::ceremonies::{ceremony_json, unexpected};
 use crate::pages::error::PageError;
-use crate::pages::passkey_sign_in::{ceremony_json, unexpected};
 use crate::pages::settings::PageSettings;
 use crate::state::AppState;
 
@@ -84,7 +84,8 @@ pub async fn add_passkey(
     let result = passkeys::add(
         relying_party,
         &services(&state),
-        &actor(&signed_in, &source),
+        &signed_in.session.user_id,
+        &actor(&signed_in, &source).audit_actor(),
         &signed_in.secret.hash(),
         answer,
         &name,

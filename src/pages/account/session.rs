@@ -39,14 +39,7 @@ pub(super) async fn signed_in(
 }
 
 pub(super) fn services(state: &AppState) -> AccountServices<'_> {
-    AccountServices {
-        store: &state.store,
-        hasher: &state.hasher,
-        throttle: &state.throttle,
-        revocations: &state.revocations,
-        master: &state.master,
-        metrics: &state.metrics,
-    }
+    state.account_services()
 }
 
 pub(super) fn source(req: &HttpRequest, state: &AppState) -> Source {

@@ -86,6 +86,8 @@ async fn enrolment(
         carried: &[],
         required: false,
         wrong,
+        passkeys: false,
+        passkey_refused: false,
         cancel_href: "/account",
     };
     Ok(enrol_page(state, pages, &view, &enrolment, &user.email))
