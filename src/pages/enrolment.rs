@@ -11,8 +11,8 @@ use super::ceremonies::{ceremony_json, unexpected};
 use super::error::PageError;
 use super::onward::{ACCOUNT, Onward, carried_request};
 use super::render::render;
-use super::second_factor::passed;
 use super::second_factor::{ENROL_PATH, PendingPost, add_cookie, pending_post, restart, services};
+use super::second_factor::{ceremony_request, passed};
 use super::security;
 use super::settings::{Chrome, PageSettings};
 use crate::domain::audit::Actor;
@@ -206,19 +206,12 @@ pub async fn enrol_passkey_options(
     state: web::Data<AppState>,
     pages: web::Data<PageSettings>,
 ) -> Result<HttpResponse, PageError> {
-    let passkeys = state.passkeys.as_ref().ok_or(PageError::NotFound)?;
-    pages.checked_form(&req, &body)?;
-    let cookie = pages.cookie.presented(&req).ok_or(PageError::FormExpired)?;
-    let now = state.clock.now();
-    let pending = pending::find(&state.store, &cookie, now)
-        .await?
-        .ok_or(PageError::FormExpired)?;
+    let (passkeys, cookie, pending, now) = ceremony_request(&req, &body, &state, &pages).await?;
     let row = state
         .store
         .find_user(&pending.user_id)
         .await?
         .ok_or(PageError::FormExpired)?;
-    state.throttle.request(source_address(&req)).await?;
     let ceremony = passkeys
         .start_registration(&state.store, &User::from_row(&row), &cookie.hash(), now)
         .await

@@ -29,7 +29,7 @@ use crate::domain::mfa::factors::{self, FactorError, FactorServices, Presented};
 use crate::domain::mfa::trusted::TrustBinding;
 use crate::domain::mfa::{Demand, FactorKind, Factors, NextStep, next_step, pending};
 use crate::domain::oauth_error::ErrorCode;
-use crate::domain::passkeys::{Answer, PasskeyError};
+use crate::domain::passkeys::{Answer, PasskeyError, Passkeys};
 use crate::domain::sessions;
 use crate::domain::throttle::{AccountKey, Source};
 use crate::domain::users::User;
@@ -308,14 +308,7 @@ pub async fn passkey_options(
     state: web::Data<AppState>,
     pages: web::Data<PageSettings>,
 ) -> Result<HttpResponse, PageError> {
-    let passkeys = state.passkeys.as_ref().ok_or(PageError::NotFound)?;
-    pages.checked_form(&req, &body)?;
-    let cookie = pages.cookie.presented(&req).ok_or(PageError::FormExpired)?;
-    let now = state.clock.now();
-    let pending = pending::find(&state.store, &cookie, now)
-        .await?
-        .ok_or(PageError::FormExpired)?;
-    state.throttle.request(source_address(&req)).await?;
+    let (passkeys, cookie, pending, now) = ceremony_request(&req, &body, &state, &pages).await?;
     match passkeys
         .start_second_factor(&state.store, &pending.user_id, &cookie.hash(), now)
         .await
@@ -325,6 +318,25 @@ pub async fn passkey_options(
         Err(PasskeyError::UnknownPasskey) => Err(PageError::FormExpired),
         Err(e) => Err(super::ceremonies::unexpected(e)),
     }
+}
+
+/// A request of the step's (or the enrolment's) script for a passkey ceremony: passkeys on (else 404), the form's
+/// CSRF token, the browser's pending sign-in (else refused like a stale form), and the per-address request limit.
+pub(super) async fn ceremony_request<'a>(
+    req: &HttpRequest,
+    body: &Result<web::Bytes, actix_web::Error>,
+    state: &'a AppState,
+    pages: &PageSettings,
+) -> Result<(&'a Passkeys, PlainToken, PendingRow, i64), PageError> {
+    let passkeys = state.passkeys.as_ref().ok_or(PageError::NotFound)?;
+    pages.checked_form(req, body)?;
+    let cookie = pages.cookie.presented(req).ok_or(PageError::FormExpired)?;
+    let now = state.clock.now();
+    let pending = pending::find(&state.store, &cookie, now)
+        .await?
+        .ok_or(PageError::FormExpired)?;
+    state.throttle.request(source_address(req)).await?;
+    Ok((passkeys, cookie, pending, now))
 }
 
 /// `POST /login/second-factor`: a TOTP code (`code`), a recovery code (`recovery_code`) or a passkey's answer
