@@ -128,7 +128,10 @@ impl PasswordHasher {
     ) -> anyhow::Result<Self> {
         let params = Params::new(memory_kib, iterations, parallelism, None)
             .map_err(|e| anyhow::anyhow!("invalid argon2 parameters: {e}"))?;
-        let dummy_hash = hash_with(&params, DUMMY_PASSWORD)?;
+        let dummy_hash = hash_with(&params, DUMMY_PASSWORD);
+        // The caller's thread (start-up) hashes once and never again: it keeps no argon2 memory.
+        release_thread_memory();
+        let dummy_hash = dummy_hash?;
         let key =
             ring::hmac::Key::generate(ring::hmac::HMAC_SHA256, &ring::rand::SystemRandom::new())
                 .map_err(|_| anyhow::anyhow!("no randomness for the dummy-hash key"))?;
@@ -457,6 +460,11 @@ fn with_thread_memory<T>(
         }
         result
     })
+}
+
+/// Gives this thread's argon2 memory back.
+fn release_thread_memory() {
+    MEMORY.with_borrow_mut(|memory| *memory = Vec::new());
 }
 
 /// An argon2id PHC string of `password` with a new 16-byte random salt (the size argon2's own salts have), computed
