@@ -18,7 +18,8 @@ pub(super) fn ceremony_json(ceremony: &Ceremony, hsts: bool) -> HttpResponse {
         }))
 }
 
-/// Starting a ceremony fails only in storage or in webauthn-rs's own serialization.
+/// A passkey failure that is not the answer's fault: starting a ceremony (storage, webauthn-rs's own serialization)
+/// or queueing the mail that tells the user; storage errors keep their own page (503 with Retry-After).
 pub(super) fn unexpected(error: PasskeyError) -> PageError {
     match error {
         PasskeyError::Store(e) => e.into(),

@@ -258,8 +258,7 @@ async fn enrol_with_passkey(
     .await;
     let row = match added {
         Ok(row) => row,
-        Err(PasskeyError::Store(e)) => return Err(e.into()),
-        Err(e @ PasskeyError::Mail(_)) => return Err(PageError::Unexpected(anyhow::Error::new(e))),
+        Err(e @ (PasskeyError::Store(_) | PasskeyError::Mail(_))) => return Err(unexpected(e)),
         Err(e) => {
             tracing::info!(reason = %e, "a passkey at the enrolment was refused");
             state.metrics.passkey_event("registration_refused");

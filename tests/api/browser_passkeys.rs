@@ -155,6 +155,44 @@ async fn add_authenticator(chrome: &Chrome) -> String {
     added.as_str().expect("its id").to_owned()
 }
 
+/// The authenticator's credentials (as the WebDriver extension lists them), then the authenticator removed from the
+/// browser: its passkeys are out of reach (no autofill) until [`put_back`].
+async fn take_out(chrome: &Chrome, authenticator: &str) -> Vec<Value> {
+    let credentials = chrome
+        .client
+        .issue_cmd(WebAuthnCommand::get(format!(
+            "authenticator/{authenticator}/credentials"
+        )))
+        .await
+        .expect("the authenticator's credentials");
+    chrome
+        .client
+        .issue_cmd(WebAuthnCommand::delete(format!(
+            "authenticator/{authenticator}"
+        )))
+        .await
+        .expect("removing the authenticator");
+    credentials.as_array().cloned().expect("a list")
+}
+
+/// A new virtual authenticator holding `credential` (one [`take_out`] returned); its id.
+async fn put_back(chrome: &Chrome, credential: &Value) -> String {
+    let authenticator = add_authenticator(chrome).await;
+    let mut credential = credential.clone();
+    if let Some(fields) = credential.as_object_mut() {
+        fields.retain(|_, v| !v.is_null());
+    }
+    chrome
+        .client
+        .issue_cmd(WebAuthnCommand::post(
+            format!("authenticator/{authenticator}/credential"),
+            credential,
+        ))
+        .await
+        .expect("the credential back");
+    authenticator
+}
+
 /// Signs out on the logout page and waits until it is done.
 async fn sign_out(chrome: &Chrome, site: &str) {
     chrome
@@ -256,23 +294,9 @@ async fn in_a_real_browser_a_user_registers_a_passkey_and_signs_in_with_it_alone
 
     // 4. The button. The passkey is taken out of the browser (the authenticator removed, its credential kept), so
     // that the autofill offers nothing while the pages are checked.
-    let credentials = chrome
-        .client
-        .issue_cmd(WebAuthnCommand::get(format!(
-            "authenticator/{authenticator}/credentials"
-        )))
-        .await
-        .expect("the authenticator's credentials");
-    let credentials = credentials.as_array().cloned().expect("a list");
+    let credentials = take_out(&chrome, &authenticator).await;
     assert_eq!(credentials.len(), 1, "one resident credential");
     assert_eq!(credentials[0]["isResidentCredential"], true, "discoverable");
-    chrome
-        .client
-        .issue_cmd(WebAuthnCommand::delete(format!(
-            "authenticator/{authenticator}"
-        )))
-        .await
-        .expect("removing the authenticator");
     sign_out(&chrome, &site).await;
     // A refused passkey sign-in's page (the state the form comes back in).
     let request = AuthRequest::new(&client).with("redirect_uri", Some(&callback));
@@ -310,19 +334,7 @@ async fn in_a_real_browser_a_user_registers_a_passkey_and_signs_in_with_it_alone
     );
     check_here(&chrome, "sign-in-with-passkey").await;
     // The passkey back in the browser; "Sign in with a passkey".
-    let authenticator = add_authenticator(&chrome).await;
-    let mut credential = credentials[0].clone();
-    if let Some(fields) = credential.as_object_mut() {
-        fields.retain(|_, v| !v.is_null());
-    }
-    chrome
-        .client
-        .issue_cmd(WebAuthnCommand::post(
-            format!("authenticator/{authenticator}/credential"),
-            credential,
-        ))
-        .await
-        .expect("the credential back");
+    let authenticator = put_back(&chrome, &credentials[0]).await;
     click(&chrome, "#passkey-sign-in").await;
     let back = wait_for_url(&chrome, &callback).await;
     assert_eq!(
@@ -332,24 +344,8 @@ async fn in_a_real_browser_a_user_registers_a_passkey_and_signs_in_with_it_alone
 
     // 5. The passkey as the second factor after a password. The passkey is out of the browser while the password
     // is typed (else the autofill would sign in at once), and back for the step: "Use a passkey".
-    let credentials = chrome
-        .client
-        .issue_cmd(WebAuthnCommand::get(format!(
-            "authenticator/{authenticator}/credentials"
-        )))
-        .await
-        .expect("the authenticator's credentials");
-    let mut credential = credentials.as_array().cloned().expect("a list")[0].clone();
-    if let Some(fields) = credential.as_object_mut() {
-        fields.retain(|_, v| !v.is_null());
-    }
-    chrome
-        .client
-        .issue_cmd(WebAuthnCommand::delete(format!(
-            "authenticator/{authenticator}"
-        )))
-        .await
-        .expect("removing the authenticator");
+    // Taken out again with the counter its last use left (webauthn-rs refuses a counter that went back).
+    let credentials = take_out(&chrome, &authenticator).await;
     sign_out(&chrome, &site).await;
     let request = AuthRequest::new(&client).with("redirect_uri", Some(&callback));
     chrome
@@ -382,15 +378,7 @@ async fn in_a_real_browser_a_user_registers_a_passkey_and_signs_in_with_it_alone
     let page = chrome.client.source().await.expect("the page");
     assert!(page.contains("didn't confirm your sign-in"));
     check_here(&chrome, "second-factor-passkey-refused").await;
-    let authenticator = add_authenticator(&chrome).await;
-    chrome
-        .client
-        .issue_cmd(WebAuthnCommand::post(
-            format!("authenticator/{authenticator}/credential"),
-            credential,
-        ))
-        .await
-        .expect("the credential back");
+    let authenticator = put_back(&chrome, &credentials[0]).await;
     click(&chrome, "#passkey-second-factor").await;
     let back = wait_for_url(&chrome, &callback).await;
     assert_eq!(
@@ -401,13 +389,7 @@ async fn in_a_real_browser_a_user_registers_a_passkey_and_signs_in_with_it_alone
 
     // 6. An application that requires MFA, a user without a factor: the enrolment during the sign-in offers a
     // passkey instead of an authenticator app. The first user's passkey is out of the browser (no autofill).
-    chrome
-        .client
-        .issue_cmd(WebAuthnCommand::delete(format!(
-            "authenticator/{authenticator}"
-        )))
-        .await
-        .expect("removing the authenticator");
+    take_out(&chrome, &authenticator).await;
     sign_out(&chrome, &site).await;
     let strict = app
         .create_client(ClientSpec {

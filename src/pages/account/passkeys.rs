@@ -99,8 +99,8 @@ pub async fn add_passkey(
             tracing::info!(user = %signed_in.session.user_id, passkey = %row.id, "passkey added on the account page");
             Ok(to_account(&pages, Some("passkey-added")))
         }
-        Err(PasskeyError::Store(e)) => Err(e.into()),
-        Err(e @ PasskeyError::Mail(_)) => Err(PageError::Unexpected(anyhow::Error::new(e))),
+        // Not the passkey's fault: a 503 (storage) or a 500, as anywhere.
+        Err(e @ (PasskeyError::Store(_) | PasskeyError::Mail(_))) => Err(unexpected(e)),
         Err(PasskeyError::AlreadyRegistered) => {
             state.metrics.passkey_event("registration_refused");
             refuse(messages.account_passkey_exists).await
