@@ -5,7 +5,7 @@ use diesel_async::RunQueryDsl;
 
 use super::schema::clients;
 use super::types::{GrantTypes, TokenEndpointAuthMethod};
-use super::{Store, StoreError, with_conn, write_tx};
+use super::{Store, StoreError, read_one, with_conn, write_tx};
 use crate::values::ids::ClientId;
 use crate::values::scope::Scope;
 use crate::values::secret::TokenHash;
@@ -70,9 +70,13 @@ impl Store {
     }
 
     pub async fn find_client(&self, id: &ClientId) -> Result<Option<ClientRow>, StoreError> {
-        with_conn!(self, conn => {
-            Ok(clients::table.find(id).select(ClientRow::as_select()).get_result(conn).await.optional()?)
-        })
+        // Every token request reads its client: the hot read (see `read_one!`).
+        let id = id.clone();
+        Ok(read_one!(
+            self,
+            ClientRow,
+            clients::table.find(&id).select(ClientRow::as_select())
+        )?)
     }
 
     pub async fn list_clients(&self) -> Result<Vec<ClientRow>, StoreError> {

@@ -12,9 +12,10 @@ use diesel_async::RunQueryDsl;
 use super::schema::{
     refresh_token_families as families, refresh_tokens as tokens, signing_keys as keys, users,
 };
+use super::sqlite_rotation::{ClaimFamily, ClaimToken, InsertToken};
 use super::types::KeyState;
 use super::users::UserRow;
-use super::{Pool, Store, StoreError, with_conn, write_tx};
+use super::{Pool, Store, StoreError, read_one, sqlite_write_tx, with_conn, write_tx};
 use crate::values::ids::ClientId;
 use crate::values::ids::Kid;
 use crate::values::ids::UserId;
@@ -249,27 +250,27 @@ impl Store {
         &self,
         hash: &TokenHash,
     ) -> Result<Option<PresentedToken>, StoreError> {
-        with_conn!(self, conn => {
-            let row = tokens::table
+        let hash = *hash;
+        let row = read_one!(
+            self,
+            (TokenRow, FamilyRow, UserRow, Option<KeyState>),
+            tokens::table
                 .inner_join(families::table.inner_join(users::table))
                 .left_join(keys::table.on(keys::kid.eq(tokens::access_token_kid)))
-                .filter(tokens::token_hash.eq(hash))
+                .filter(tokens::token_hash.eq(&hash))
                 .select((
                     TokenRow::as_select(),
                     FamilyRow::as_select(),
                     UserRow::as_select(),
                     keys::state.nullable(),
                 ))
-                .get_result::<(TokenRow, FamilyRow, UserRow, Option<KeyState>)>(conn)
-                .await
-                .optional()?;
-            Ok(row.map(|(token, family, user, key_state)| PresentedToken {
-                token,
-                family,
-                user,
-                signing_key_revoked: key_state == Some(KeyState::Revoked),
-            }))
-        })
+        )?;
+        Ok(row.map(|(token, family, user, key_state)| PresentedToken {
+            token,
+            family,
+            user,
+            signing_key_revoked: key_state == Some(KeyState::Revoked),
+        }))
     }
 
     /// Retires `old` in favour of `next` (same family), exactly once and only while the family is live for
@@ -285,70 +286,67 @@ impl Store {
         grace: i64,
         now: i64,
     ) -> Result<Claim, StoreError> {
-        if let Pool::Postgres(pool) = &self.pool {
-            let mut conn = pool.get().await.map_err(|e| self.pool_failed(e))?;
-            // One round trip for the whole claim; the function updates (and so locks) the family row first, so a
-            // concurrent revocation either committed before (the row no longer matches) or waits for it.
-            let rotated: i32 = diesel::select(latchkey_rotate_refresh_token(
-                old,
-                &next.family_id,
-                now,
-                client_id,
-                &next.access_token_kid,
-                next.token_hash,
-                next.idle_expires_at,
-            ))
-            .get_result(&mut *conn)
-            .await?;
-            drop(conn);
-            if rotated == 1 {
-                return Ok(Claim::Done);
-            }
-            // Why it failed, and the revocation a reuse calls for, in a transaction of its own (rare path).
-            let client_id = client_id.to_owned();
-            return write_tx!(self, StoreError, conn => {
-                if signer_revoked!(conn, &next.access_token_kid) {
-                    return Ok(Claim::SignerRevoked);
+        let writer = match &self.pool {
+            Pool::Sqlite { writer, .. } => writer,
+            Pool::Postgres(pool) => {
+                let mut conn = pool.get().await.map_err(|e| self.pool_failed(e))?;
+                // One round trip for the whole claim; the function updates (and so locks) the family row first, so a
+                // concurrent revocation either committed before (the row no longer matches) or waits for it.
+                let rotated: i32 = diesel::select(latchkey_rotate_refresh_token(
+                    old,
+                    &next.family_id,
+                    now,
+                    client_id,
+                    &next.access_token_kid,
+                    next.token_hash,
+                    next.idle_expires_at,
+                ))
+                .get_result(&mut *conn)
+                .await?;
+                drop(conn);
+                if rotated == 1 {
+                    return Ok(Claim::Done);
                 }
-                judge_failed_claim!(conn, old, next, &client_id, grace, now)
-            });
-        }
+                // Why it failed, and the revocation a reuse calls for, in a transaction of its own (rare path).
+                let client_id = client_id.to_owned();
+                return write_tx!(self, StoreError, conn => {
+                    if signer_revoked!(conn, &next.access_token_kid) {
+                        return Ok(Claim::SignerRevoked);
+                    }
+                    judge_failed_claim!(conn, old, next, &client_id, grace, now)
+                });
+            }
+        };
         let client_id = client_id.to_owned();
-        write_tx!(self, StoreError, conn => {
-            // Correlated on the family's user (a primary-key lookup): `user_id IN (SELECT id FROM users WHERE …)`
-            // made SQLite build the list of every enabled user on each rotation (EXPLAIN QUERY PLAN: LIST
-            // SUBQUERY, SCAN users), a cost that grew with the user table.
-            let live_user = users::table
-                .filter(users::id.eq(families::user_id))
-                .filter(users::disabled.eq(false));
-            let revoked_signer = keys::table
-                .filter(keys::kid.eq(&next.access_token_kid))
-                .filter(keys::state.eq(KeyState::Revoked));
-            let family = diesel::update(
-                families::table
-                    .find(&next.family_id)
-                    .filter(families::client_id.eq(&client_id))
-                    .filter(families::revoked_at.is_null())
-                    .filter(families::expires_at.gt(now))
-                    .filter(diesel::dsl::exists(live_user))
-                    .filter(diesel::dsl::not(diesel::dsl::exists(revoked_signer))),
-            )
-            .set(families::last_used_at.eq(Some(now)))
+        sqlite_write_tx!(writer, StoreError, conn => {
+            // The statements are written out (`sqlite_rotation`) so that diesel prepares them once per connection.
+            let family = ClaimFamily {
+                family_id: &next.family_id,
+                client_id: client_id.as_str(),
+                kid: &next.access_token_kid,
+                now,
+            }
             .execute(conn)
             .await?;
             if family == 1 {
-                let claimed = diesel::update(
-                    tokens::table
-                        .find(old)
-                        .filter(tokens::family_id.eq(&next.family_id))
-                        .filter(tokens::used_at.is_null())
-                        .filter(tokens::idle_expires_at.gt(now)),
-                )
-                .set(tokens::used_at.eq(Some(now)))
+                let claimed = ClaimToken {
+                    token_hash: &old,
+                    family_id: &next.family_id,
+                    now,
+                }
                 .execute(conn)
                 .await?;
                 if claimed == 1 {
-                    diesel::insert_into(tokens::table).values(&next).execute(conn).await?;
+                    InsertToken {
+                        token_hash: &next.token_hash,
+                        family_id: &next.family_id,
+                        issued_at: next.issued_at,
+                        idle_expires_at: next.idle_expires_at,
+                        used_at: next.used_at,
+                        access_token_kid: &next.access_token_kid,
+                    }
+                    .execute(conn)
+                    .await?;
                     return Ok(Claim::Done);
                 }
             } else if signer_revoked!(conn, &next.access_token_kid) {
