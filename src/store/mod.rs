@@ -179,34 +179,48 @@ macro_rules! with_conn {
     };
 }
 
-/// Reads at most one `$ty` with `$query`, a diesel query written once for both backends and built in each: on
-/// PostgreSQL through diesel-async; on SQLite with diesel's own connection, inline on a reader. diesel-async's
-/// SQLite wrapper builds the SQL text, copies the binds and copies every row it reads on each call (its statement
-/// cache is keyed by that text), which cost the refresh grant's two reads ~5% of its server CPU in `perf`; the
-/// connection itself caches the statement by its query type. For the hot reads; `$query` may only use what it can
-/// own (it is moved into the SQLite closure).
-macro_rules! read_one {
-    ($store:expr, $ty:ty, $query:expr) => {{
+/// Runs a read written once for both backends and built in each: on PostgreSQL `$pg_body` through diesel-async; on
+/// SQLite `$sqlite_body` with diesel's own connection, inline on a reader. diesel-async's SQLite wrapper builds the
+/// SQL text, copies the binds and copies every row it reads on each call (its statement cache is keyed by that
+/// text), which cost the refresh grant's two reads ~5% of its server CPU in `perf`; diesel's connection caches the
+/// statement by its query type. For the hot reads, through [`read_one!`] and [`read_all!`]; the SQLite body may only
+/// use what it can own (it is moved into a closure).
+macro_rules! on_reader {
+    ($store:expr, $pg:ident => $pg_body:expr, $sqlite:ident => $sqlite_body:expr) => {{
         match &$store.pool {
             $crate::store::Pool::Postgres(pool) => {
                 let mut guard = pool.get().await.map_err(|e| $store.pool_failed(e))?;
-                let conn: &mut diesel_async::AsyncPgConnection = &mut guard;
-                diesel::OptionalExtension::optional(
-                    diesel_async::RunQueryDsl::get_result::<$ty>($query, conn).await,
-                )
+                let $pg: &mut diesel_async::AsyncPgConnection = &mut guard;
+                $pg_body
             }
             $crate::store::Pool::Sqlite { readers, .. } => {
                 let mut guard = readers.get().await.map_err(|e| $store.pool_failed(e))?;
-                guard
-                    .spawn_blocking(move |conn| {
-                        diesel::OptionalExtension::optional(diesel::RunQueryDsl::get_result::<$ty>(
-                            $query, conn,
-                        ))
-                    })
-                    .await
+                guard.spawn_blocking(move |$sqlite| $sqlite_body).await
             }
         }
     }};
+}
+
+/// Reads at most one `$ty` with `$query` (see [`on_reader!`]).
+macro_rules! read_one {
+    ($store:expr, $ty:ty, $query:expr) => {
+        $crate::store::on_reader!($store,
+            conn => diesel::OptionalExtension::optional(
+                diesel_async::RunQueryDsl::get_result::<$ty>($query, conn).await,
+            ),
+            conn => diesel::OptionalExtension::optional(diesel::RunQueryDsl::get_result::<$ty>($query, conn))
+        )
+    };
+}
+
+/// Reads every `$ty` `$query` finds (see [`on_reader!`]).
+macro_rules! read_all {
+    ($store:expr, $ty:ty, $query:expr) => {
+        $crate::store::on_reader!($store,
+            conn => diesel_async::RunQueryDsl::load::<$ty>($query, conn).await,
+            conn => diesel::RunQueryDsl::load::<$ty>($query, conn)
+        )
+    };
 }
 
 /// Runs `$body` (an expression returning `Result<_, E>` with `E: From<StoreError>`) in one write transaction.
@@ -245,7 +259,7 @@ macro_rules! sqlite_write_tx {
     }};
 }
 
-pub(crate) use {read_one, sqlite_write_tx, with_conn, write_tx};
+pub(crate) use {on_reader, read_all, read_one, sqlite_write_tx, with_conn, write_tx};
 
 impl Store {
     /// Opens a pool; with `migrate` also applies pending migrations first.

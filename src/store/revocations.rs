@@ -8,7 +8,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::schema::{refresh_token_families as families, revocations, sessions};
 use super::types::RevocationKind;
-use super::{SqliteConn, Store, StoreError, with_conn, write_tx};
+use super::{SqliteConn, Store, StoreError, read_all, with_conn, write_tx};
 use crate::values::ids::UserId;
 
 /// Puts user `$user_id` on the log as revoked at `$now` (seconds), precisely at `$now_ms` (milliseconds: the entry
@@ -163,23 +163,26 @@ impl Store {
         sid: Option<&str>,
         sub: &str,
     ) -> Result<Vec<RevocationRow>, StoreError> {
-        let by_jti = revocations::kind
-            .eq(RevocationKind::Token)
-            .and(revocations::value.eq(jti));
-        let by_sub = revocations::kind
-            .eq(RevocationKind::User)
-            .and(revocations::value.eq(sub));
-        let by_sid = revocations::kind
-            .eq(RevocationKind::Family)
-            .and(revocations::value.eq(sid.unwrap_or_default()))
-            .and(sid.is_some().into_sql::<diesel::sql_types::Bool>());
-        with_conn!(self, conn => {
-            Ok(revocations::table
-                .filter(by_jti.or(by_sub).or(by_sid))
+        // Every introspection without Redis asks this: the hot read (see `on_reader!`).
+        let (jti, sid, sub) = (jti.to_owned(), sid.map(str::to_owned), sub.to_owned());
+        Ok(read_all!(
+            self,
+            RevocationRow,
+            revocations::table
+                .filter(
+                    (revocations::kind
+                        .eq(RevocationKind::Token)
+                        .and(revocations::value.eq(&jti)))
+                    .or(revocations::kind
+                        .eq(RevocationKind::User)
+                        .and(revocations::value.eq(&sub)))
+                    .or(revocations::kind
+                        .eq(RevocationKind::Family)
+                        .and(revocations::value.eq(sid.as_deref().unwrap_or_default()))
+                        .and(sid.is_some().into_sql::<diesel::sql_types::Bool>())),
+                )
                 .select(RevocationRow::as_select())
-                .load(conn)
-                .await?)
-        })
+        )?)
     }
 
     /// Up to `limit` live entries after `cursor`, in `seq` order (the revocation feed and the Redis refill).
