@@ -16,6 +16,19 @@ use super::types::KeyState;
 use crate::values::ids::Kid;
 use crate::values::secret::TokenHash;
 
+/// A static query id for each statement: diesel caches its prepared statement by this type (the bound values vary,
+/// never the SQL). (`#[derive(QueryId)]` would need the types to be `'static`.)
+macro_rules! static_query_id {
+    ($($name:ident),*) => {$(
+        impl QueryId for $name<'_> {
+            type QueryId = $name<'static>;
+            const HAS_STATIC_QUERY_ID: bool = true;
+        }
+    )*};
+}
+
+static_query_id!(ClaimFamily, ClaimToken, InsertToken);
+
 /// Marks the family used, only while it is live for `client_id`, its user enabled and the key `kid` (which signs
 /// the successor's access token) not revoked: the claim's first statement, which every revocation of the family
 /// contends with (see the `refresh_tokens` module).
@@ -24,12 +37,6 @@ pub(super) struct ClaimFamily<'a> {
     pub client_id: &'a str,
     pub kid: &'a Kid,
     pub now: i64,
-}
-
-// A static query id: diesel caches the prepared statement by this type (the bound values vary, never the SQL).
-impl QueryId for ClaimFamily<'_> {
-    type QueryId = ClaimFamily<'static>;
-    const HAS_STATIC_QUERY_ID: bool = true;
 }
 
 impl QueryFragment<Sqlite> for ClaimFamily<'_> {
@@ -64,12 +71,6 @@ pub(super) struct ClaimToken<'a> {
     pub now: i64,
 }
 
-// A static query id: diesel caches the prepared statement by this type (the bound values vary, never the SQL).
-impl QueryId for ClaimToken<'_> {
-    type QueryId = ClaimToken<'static>;
-    const HAS_STATIC_QUERY_ID: bool = true;
-}
-
 impl QueryFragment<Sqlite> for ClaimToken<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> diesel::QueryResult<()> {
         out.push_sql("UPDATE refresh_tokens SET used_at = ");
@@ -92,12 +93,6 @@ pub(super) struct InsertToken<'a> {
     pub idle_expires_at: i64,
     pub used_at: Option<i64>,
     pub access_token_kid: &'a Kid,
-}
-
-// A static query id: diesel caches the prepared statement by this type (the bound values vary, never the SQL).
-impl QueryId for InsertToken<'_> {
-    type QueryId = InsertToken<'static>;
-    const HAS_STATIC_QUERY_ID: bool = true;
 }
 
 impl QueryFragment<Sqlite> for InsertToken<'_> {
