@@ -571,6 +571,40 @@ async fn forget_everything(app: &TestApp) {
         .unwrap();
 }
 
+/// With Redis: after the first check finds Redis emptied (and answers 503), the next check refills Redis from the
+/// log itself rather than answer 503 until the next periodic refill (up to 2 s later); what was revoked stays so.
+#[tokio::test]
+async fn after_redis_lost_the_denylist_the_next_check_refills_it() {
+    let app = TestApp::spawn().await;
+    if !service_available(
+        "Redis (TEST_REDIS_URL with a PostgreSQL TEST_DATABASE_URL)",
+        app.config.redis_url.is_some(),
+        "after_redis_lost_the_denylist_the_next_check_refills_it",
+    ) {
+        return;
+    }
+    let (user, client) = app.user_and_client().await;
+    let rs = resource_server(&app).await;
+    let revoked = app.login(&client, &user).await;
+    let live = app.login(&client, &user).await;
+    revoke(&app, &client, &revoked.access_token).await;
+
+    forget_everything(&app).await;
+    // The loss is found (503), unless a periodic refill came first (200): never a guess either way.
+    let first = app
+        .post_as(&rs, "/introspect", &[("token", &live.access_token)])
+        .await;
+    if first.status() != 200 {
+        expect_error(first, 503, "temporarily_unavailable").await;
+    }
+    for (token, active) in [(&revoked.access_token, false), (&live.access_token, true)] {
+        let response = app.post_as(&rs, "/introspect", &[("token", token)]).await;
+        assert_eq!(response.status(), 200, "the check refilled Redis itself");
+        let answer: Value = response.json().await.unwrap();
+        assert_eq!(answer["active"], active, "{answer}");
+    }
+}
+
 #[tokio::test]
 async fn the_cli_logs_a_user_out_everywhere() {
     let cli = Cli::new().await;

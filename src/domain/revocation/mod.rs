@@ -6,8 +6,8 @@
 //! one key per entry with a TTL equal to the remaining life of what it covers, shared by every replica; it is
 //! filled from the log after each revocation and refilled by every replica on an interval, which also repairs a
 //! Redis that restarted empty. A check never guesses: while Redis is unreachable, or has not been refilled since
-//! it was last unreachable, a check answers "unavailable" (503), and a revocation still commits to the log and
-//! reaches Redis when it returns.
+//! it was last unreachable, a check answers "unavailable" (503) unless the refill it then runs itself succeeds, and
+//! a revocation still commits to the log and reaches Redis when it returns.
 
 mod coverage;
 mod error;
@@ -172,7 +172,7 @@ impl Revocations {
     /// millisecond it was issued in (`coverage`).
     pub async fn is_revoked(&self, claims: &AccessClaims) -> Result<bool, RevocationError> {
         if let Some(redis) = &self.redis {
-            redis.is_revoked(claims).await
+            redis.is_revoked(claims, &self.store).await
         } else {
             let rows = self
                 .store
