@@ -147,6 +147,10 @@ impl RedisDenylist {
                     .await
             })
             .await?;
+        // The cursor's presence tells every replica that Redis holds the whole log up to it. Refilling a Redis that
+        // lost its data, the cursor is written after the last batch only: written after the first, it would let
+        // another replica trust a Redis that still lacks the later batches' entries.
+        let from_empty = cursor.is_none();
         let mut cursor = cursor.unwrap_or(0);
         let mut copied = 0;
         loop {
@@ -163,6 +167,7 @@ impl RedisDenylist {
                     .arg(ttl_ms)
                     .ignore();
             }
+            let done = (rows.len() as i64) < BATCH;
             let advance = &self.advance;
             let cursor_key = &self.cursor_key;
             self.redis
@@ -170,16 +175,19 @@ impl RedisDenylist {
                     if !rows.is_empty() {
                         pipe.query_async::<()>(conn).await?;
                     }
-                    advance
-                        .key(cursor_key)
-                        .arg(last)
-                        .invoke_async::<i64>(conn)
-                        .await
+                    if done || !from_empty {
+                        advance
+                            .key(cursor_key)
+                            .arg(last)
+                            .invoke_async::<i64>(conn)
+                            .await?;
+                    }
+                    Ok(())
                 })
                 .await?;
             copied += rows.len();
             cursor = last;
-            if (rows.len() as i64) < BATCH {
+            if done {
                 return Ok(copied);
             }
         }
