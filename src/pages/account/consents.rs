@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::page::{Feedback, account_page};
+use super::page::{Feedback, Section, account_page};
 use super::session::{signed_in, source, to_account};
 use crate::domain::audit::Actor;
 use crate::domain::consent::{self, ConsentError};
@@ -47,10 +47,8 @@ pub async fn revoke_consent(
             Ok(to_account(&pages, Some("disconnected")))
         }
         Err(ConsentError::NotFound) => {
-            let feedback = Feedback {
-                connected_error: Some(pages.chrome(&req).messages.account_connected_unknown),
-                ..Feedback::default()
-            };
+            let error = pages.chrome(&req).messages.account_connected_unknown;
+            let feedback = Feedback::error_in(Section::Connected, error);
             account_page(
                 &state,
                 &pages,

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::page::{Feedback, account_page};
+use super::page::{Section, refused};
 use super::session::{
     actor, presented_password, services, signed_in, signed_out, source, to_account,
 };
@@ -59,19 +59,8 @@ pub async fn delete(
         return Ok(to_account(&pages, None));
     };
     let refuse = async || {
-        let feedback = Feedback {
-            delete_error: Some(messages.account_wrong_password),
-            ..Feedback::default()
-        };
-        account_page(
-            &state,
-            &pages,
-            &req,
-            &signed_in,
-            StatusCode::BAD_REQUEST,
-            feedback,
-        )
-        .await
+        let error = messages.account_wrong_password;
+        refused(&state, &pages, &req, &signed_in, Section::Delete, error).await
     };
     let Some(password) = presented_password(&form, "password") else {
         return refuse().await;

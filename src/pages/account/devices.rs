@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::page::{Feedback, account_page};
+use super::page::{Feedback, Section, account_page};
 use super::session::{actor, services, signed_in, signed_out, source, to_account};
 use crate::domain::account::{self, AccountError, DeviceKind};
 use crate::pages::error::PageError;
@@ -43,10 +43,8 @@ pub async fn revoke(
     match result {
         Ok(()) => Ok(to_account(&pages, Some("revoked"))),
         Err(AccountError::NotFound) => {
-            let feedback = Feedback {
-                devices_error: Some(messages.account_unknown_session),
-                ..Feedback::default()
-            };
+            let error = messages.account_unknown_session;
+            let feedback = Feedback::error_in(Section::Devices, error);
             account_page(
                 &state,
                 &pages,

@@ -94,6 +94,58 @@ pub(super) struct Feedback<'a> {
     pub(super) two_step_error: Option<&'a str>,
 }
 
+/// The part of the page a form belongs to: where the reason it was refused is shown.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Section {
+    Password,
+    Profile,
+    Email,
+    Devices,
+    Connected,
+    Delete,
+    Passkeys,
+    TwoStep,
+}
+
+impl<'a> Feedback<'a> {
+    /// `error` next to `section`'s form, and nothing else.
+    pub(super) fn error_in(section: Section, error: &'a str) -> Self {
+        let mut feedback = Self::default();
+        let field = match section {
+            Section::Password => &mut feedback.password_error,
+            Section::Profile => &mut feedback.profile_error,
+            Section::Email => &mut feedback.email_error,
+            Section::Devices => &mut feedback.devices_error,
+            Section::Connected => &mut feedback.connected_error,
+            Section::Delete => &mut feedback.delete_error,
+            Section::Passkeys => &mut feedback.passkeys_error,
+            Section::TwoStep => &mut feedback.two_step_error,
+        };
+        *field = Some(error);
+        feedback
+    }
+}
+
+/// A form refused: the page again, `400`, with `error` next to `section`'s form.
+pub(super) async fn refused(
+    state: &AppState,
+    pages: &PageSettings,
+    req: &HttpRequest,
+    signed_in: &SignedIn,
+    section: Section,
+    error: &str,
+) -> Result<HttpResponse, PageError> {
+    account_page(
+        state,
+        pages,
+        req,
+        signed_in,
+        StatusCode::BAD_REQUEST,
+        Feedback::error_in(section, error),
+    )
+    .await
+}
+
 /// `GET /account[?done=…]`.
 pub async fn account_get(
     req: HttpRequest,

@@ -3,10 +3,9 @@
 //! finishes it with a name, and `/account/passkeys/rename` and `/account/passkeys/remove` change one. Without
 //! JavaScript the page offers no passkey form (the add form is `hidden` until the script shows it).
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::page::{Feedback, account_page};
+use super::page::{Section, refused};
 use super::session::{actor, presented_password, services, signed_in, source, to_account};
 use crate::domain::passkeys::account::{self as passkeys, RemoveError};
 use crate::domain::passkeys::{Answer, PasskeyError, PasskeyName, Passkeys};
@@ -58,21 +57,8 @@ pub async fn add_passkey(
     let Some(signed_in) = signed_in(&req, &state, &pages).await? else {
         return Ok(to_account(&pages, None));
     };
-    let refuse = async |error| {
-        let feedback = Feedback {
-            passkeys_error: Some(error),
-            ..Feedback::default()
-        };
-        account_page(
-            &state,
-            &pages,
-            &req,
-            &signed_in,
-            StatusCode::BAD_REQUEST,
-            feedback,
-        )
-        .await
-    };
+    let refuse =
+        async |error| refused(&state, &pages, &req, &signed_in, Section::Passkeys, error).await;
     let Some(name) = PasskeyName::parse(form.get("name").unwrap_or_default()) else {
         return refuse(messages.account_passkey_bad_name).await;
     };
@@ -125,21 +111,8 @@ pub async fn rename_passkey(
     let Some(signed_in) = signed_in(&req, &state, &pages).await? else {
         return Ok(to_account(&pages, None));
     };
-    let refuse = async |error| {
-        let feedback = Feedback {
-            passkeys_error: Some(error),
-            ..Feedback::default()
-        };
-        account_page(
-            &state,
-            &pages,
-            &req,
-            &signed_in,
-            StatusCode::BAD_REQUEST,
-            feedback,
-        )
-        .await
-    };
+    let refuse =
+        async |error| refused(&state, &pages, &req, &signed_in, Section::Passkeys, error).await;
     let Some(name) = PasskeyName::parse(form.get("name").unwrap_or_default()) else {
         return refuse(messages.account_passkey_bad_name).await;
     };
@@ -172,21 +145,8 @@ pub async fn remove_passkey(
     let Some(signed_in) = signed_in(&req, &state, &pages).await? else {
         return Ok(to_account(&pages, None));
     };
-    let refuse = async |error| {
-        let feedback = Feedback {
-            passkeys_error: Some(error),
-            ..Feedback::default()
-        };
-        account_page(
-            &state,
-            &pages,
-            &req,
-            &signed_in,
-            StatusCode::BAD_REQUEST,
-            feedback,
-        )
-        .await
-    };
+    let refuse =
+        async |error| refused(&state, &pages, &req, &signed_in, Section::Passkeys, error).await;
     let source = source(&req, &state);
     let password = presented_password(&form, "password");
     if password.is_some() {

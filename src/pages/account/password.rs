@@ -1,9 +1,8 @@
 //! `POST /account/password`: a password change that keeps this browser signed in.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::page::{Feedback, account_page};
+use super::page::{Section, refused};
 use super::session::{actor, presented_password, services, signed_in, source, to_account};
 use crate::domain::account::{self, AccountError};
 use crate::domain::passwords::Password;
@@ -24,21 +23,8 @@ pub async fn change_password(
     let Some(signed_in) = signed_in(&req, &state, &pages).await? else {
         return Ok(to_account(&pages, None));
     };
-    let refuse = async |error| {
-        let feedback = Feedback {
-            password_error: Some(error),
-            ..Feedback::default()
-        };
-        account_page(
-            &state,
-            &pages,
-            &req,
-            &signed_in,
-            StatusCode::BAD_REQUEST,
-            feedback,
-        )
-        .await
-    };
+    let refuse =
+        async |error| refused(&state, &pages, &req, &signed_in, Section::Password, error).await;
     let (first, again) = (
         form.get("password").unwrap_or_default(),
         form.get("password_again").unwrap_or_default(),

@@ -1,13 +1,10 @@
 //! `POST /account/profile` (username and display name) and `POST /account/email` (a change of address, confirmed
 //! by a link mailed to the new address).
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::page::{Feedback, account_page};
-use super::session::{
-    SignedIn, actor, presented_password, services, signed_in, source, to_account,
-};
+use super::page::{Section, refused};
+use super::session::{actor, presented_password, services, signed_in, source, to_account};
 use crate::domain::account::{self, AccountError, ProfileChange};
 use crate::pages::error::PageError;
 use crate::pages::settings::PageSettings;
@@ -47,10 +44,7 @@ pub async fn update_profile(
         Err(AccountError::Gone) => return Ok(to_account(&pages, None)),
         Err(e) => return Err(e.into()),
     };
-    refuse(&state, &pages, &req, &signed_in, |f| {
-        f.profile_error = Some(error);
-    })
-    .await
+    refused(&state, &pages, &req, &signed_in, Section::Profile, error).await
 }
 
 /// `POST /account/email`: `email` (the new address), `password` (the current one).
@@ -66,10 +60,8 @@ pub async fn change_email(
         return Ok(to_account(&pages, None));
     };
     let Some(password) = presented_password(&form, "password") else {
-        return refuse(&state, &pages, &req, &signed_in, |f| {
-            f.email_error = Some(messages.account_wrong_password);
-        })
-        .await;
+        let error = messages.account_wrong_password;
+        return refused(&state, &pages, &req, &signed_in, Section::Email, error).await;
     };
     let source = source(&req, &state);
     // The sign-in page's per-address limit comes first, as there: a password check is never the cheap way in.
@@ -97,29 +89,5 @@ pub async fn change_email(
         Err(AccountError::Gone) => return Ok(to_account(&pages, None)),
         Err(e) => return Err(e.into()),
     };
-    refuse(&state, &pages, &req, &signed_in, |f| {
-        f.email_error = Some(error);
-    })
-    .await
-}
-
-/// The page again, `400`, with the reason next to the form.
-async fn refuse(
-    state: &AppState,
-    pages: &PageSettings,
-    req: &HttpRequest,
-    signed_in: &SignedIn,
-    set: impl FnOnce(&mut Feedback<'static>),
-) -> Result<HttpResponse, PageError> {
-    let mut feedback = Feedback::default();
-    set(&mut feedback);
-    account_page(
-        state,
-        pages,
-        req,
-        signed_in,
-        StatusCode::BAD_REQUEST,
-        feedback,
-    )
-    .await
+    refused(&state, &pages, &req, &signed_in, Section::Email, error).await
 }

@@ -3,10 +3,9 @@
 //! again (re-authentication before a change that weakens or replaces the factor); turning it off and getting new
 //! codes are audited, and turning it off is mailed to the user.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::page::{Feedback, account_page};
+use super::page::{Section, refused};
 use super::session::{
     SignedIn, actor, presented_password, services, signed_in, source, to_account,
 };
@@ -189,21 +188,8 @@ async fn confirmed_change(
     let Some(signed_in) = signed_in(&req, &state, &pages).await? else {
         return Ok(to_account(&pages, None));
     };
-    let refuse = async |error| {
-        let feedback = Feedback {
-            two_step_error: Some(error),
-            ..Feedback::default()
-        };
-        account_page(
-            &state,
-            &pages,
-            &req,
-            &signed_in,
-            StatusCode::BAD_REQUEST,
-            feedback,
-        )
-        .await
-    };
+    let refuse =
+        async |error| refused(&state, &pages, &req, &signed_in, Section::TwoStep, error).await;
     let Some(current) = presented_password(&form, "current_password") else {
         return refuse(messages.account_wrong_password).await;
     };
