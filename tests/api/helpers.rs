@@ -610,6 +610,18 @@ pub(crate) fn service_available(service: &str, available: bool, test: &str) -> b
     false
 }
 
+/// An app on the test database with Redis, or `None` when this run has no Redis (a skip, or a failure under CI:
+/// see [`service_available`]).
+pub(crate) async fn app_with_redis(test: &str) -> Option<TestApp> {
+    let app = TestApp::spawn().await;
+    service_available(
+        "Redis (TEST_REDIS_URL with a PostgreSQL TEST_DATABASE_URL)",
+        app.config.redis_url.is_some(),
+        test,
+    )
+    .then_some(app)
+}
+
 /// Says in the test output that `test` was skipped, and why. Written straight to standard error: libtest hides
 /// what a passing test prints (`eprintln!` included), and a skip must never look like a pass.
 pub(crate) fn report_skip(test: &str, why: &str) {

@@ -4,8 +4,8 @@
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Cli, ClientSpec, TestApp, TestClient, Tokens, eventually, expect_error, expect_tokens,
-    service_available, tag,
+    Cli, ClientSpec, TestApp, TestClient, Tokens, app_with_redis, eventually, expect_error,
+    expect_tokens, tag,
 };
 
 /// A resource server: may introspect, has no grant.
@@ -495,14 +495,11 @@ async fn rfc8414_discovery_lists_revocation_and_introspection() {
 /// from the revocation log, and then still refuses what was revoked.
 #[tokio::test]
 async fn a_redis_that_lost_the_denylist_fails_closed_until_it_is_refilled() {
-    let app = TestApp::spawn().await;
-    if !service_available(
-        "Redis (TEST_REDIS_URL with a PostgreSQL TEST_DATABASE_URL)",
-        app.config.redis_url.is_some(),
-        "a_redis_that_lost_the_denylist_fails_closed_until_it_is_refilled",
-    ) {
+    let Some(app) =
+        app_with_redis("a_redis_that_lost_the_denylist_fails_closed_until_it_is_refilled").await
+    else {
         return;
-    }
+    };
     let (user, client) = app.user_and_client().await;
     let rs = resource_server(&app).await;
     let tokens = app.login(&client, &user).await;
@@ -575,14 +572,10 @@ async fn forget_everything(app: &TestApp) {
 /// log itself rather than answer 503 until the next periodic refill (up to 2 s later); what was revoked stays so.
 #[tokio::test]
 async fn after_redis_lost_the_denylist_the_next_check_refills_it() {
-    let app = TestApp::spawn().await;
-    if !service_available(
-        "Redis (TEST_REDIS_URL with a PostgreSQL TEST_DATABASE_URL)",
-        app.config.redis_url.is_some(),
-        "after_redis_lost_the_denylist_the_next_check_refills_it",
-    ) {
+    let Some(app) = app_with_redis("after_redis_lost_the_denylist_the_next_check_refills_it").await
+    else {
         return;
-    }
+    };
     let (user, client) = app.user_and_client().await;
     let rs = resource_server(&app).await;
     let revoked = app.login(&client, &user).await;

@@ -9,8 +9,7 @@ use latchkey::infra::clock::Clock as _;
 use serde_json::Value;
 
 use crate::helpers::{
-    Browser, ClientSpec, TempDir, TestApp, TestClient, TestUser, UserSpec, operator,
-    service_available,
+    Browser, ClientSpec, TempDir, TestApp, TestClient, TestUser, UserSpec, app_with_redis, operator,
 };
 use crate::password_reset::{forgot, reset, reset_link, wait_for_mails};
 use crate::revocation::resource_server;
@@ -154,14 +153,13 @@ async fn on_the_database_denylist_a_user_revocation_refuses_exactly_the_tokens_s
 
 #[tokio::test]
 async fn on_the_redis_denylist_a_user_revocation_refuses_exactly_the_tokens_signed_before_it() {
-    let app = TestApp::spawn().await;
-    if !service_available(
-        "Redis (TEST_REDIS_URL with a PostgreSQL TEST_DATABASE_URL)",
-        app.config.redis_url.is_some(),
+    let Some(app) = app_with_redis(
         "on_the_redis_denylist_a_user_revocation_refuses_exactly_the_tokens_signed_before_it",
-    ) {
+    )
+    .await
+    else {
         return;
-    }
+    };
     assert_eq!(app.state.revocations.backend(), "redis");
     check_both_revocations(&app).await;
 }

@@ -7,21 +7,14 @@
 use serde_json::Value;
 
 use crate::helpers::{
-    AuthRequest, ClientSpec, REDIRECT_URI, TestApp, TestClient, Tokens, UserSpec, expect_error,
-    service_available,
+    AuthRequest, ClientSpec, REDIRECT_URI, TestApp, TestClient, Tokens, UserSpec, app_with_redis,
+    expect_error,
 };
 use crate::revocation::resource_server;
 
 /// Two replicas sharing `PostgreSQL` and Redis, or `None` (a skip, or a failure under CI) without Redis.
 async fn two_replicas(test: &str) -> Option<(TestApp, TestApp)> {
-    let first = TestApp::spawn().await;
-    if !service_available(
-        "Redis (TEST_REDIS_URL with a PostgreSQL TEST_DATABASE_URL)",
-        first.config.redis_url.is_some(),
-        test,
-    ) {
-        return None;
-    }
+    let first = app_with_redis(test).await?;
     // Replicas behind one name share their issuer: the second takes the first's (its address, which the browser
     // of these tests talks to).
     let mut config = first.config.clone();
