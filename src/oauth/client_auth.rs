@@ -11,7 +11,8 @@ use crate::domain::form::{Form, decode_component};
 use crate::domain::oauth_error::{ErrorCode, OAuthError};
 use crate::http::source::source_address;
 use crate::state::AppState;
-use crate::store::Store;
+use crate::store::clients::ClientRow;
+use crate::store::{Store, StoreError};
 use crate::values::ids::ClientId;
 use crate::values::secret::{PlainToken, TokenHash};
 
@@ -78,13 +79,29 @@ pub async fn authenticate_request(
     req: &HttpRequest,
     form: &Form,
 ) -> Result<Client, OAuthError> {
+    let (client, ()) = authenticate_request_reading(state, req, form, async |store, id| {
+        Ok((store.find_client(id).await?, ()))
+    })
+    .await?;
+    Ok(client)
+}
+
+/// [`authenticate_request`] whose `lookup` reads the client row and, in the same round trip, what the request will
+/// need next (the refresh grant's token: `Store::find_client_and_refresh_token`). The extra read happens only once
+/// the request is within its address's rate, and is returned only when the client authenticates.
+pub async fn authenticate_request_reading<T>(
+    state: &AppState,
+    req: &HttpRequest,
+    form: &Form,
+    lookup: impl AsyncFnOnce(&Store, &ClientId) -> Result<(Option<ClientRow>, T), StoreError>,
+) -> Result<(Client, T), OAuthError> {
     let address = source_address(req);
     state
         .throttle
         .client_request(address)
         .await
         .map_err(OAuthError::throttled)?;
-    let result = authenticate(&state.store, req.headers(), form).await;
+    let result = authenticate(&state.store, req.headers(), form, lookup).await;
     if let Err(e) = &result
         && e.code == ErrorCode::InvalidClient
     {
@@ -95,17 +112,17 @@ pub async fn authenticate_request(
 
 /// Authenticates the client of a token request. Every failure is the same `invalid_client`, whether the client is
 /// unknown or its secret wrong, and both paths compare a hash in constant time.
-pub async fn authenticate(
+async fn authenticate<T>(
     store: &Store,
     headers: &HeaderMap,
     form: &Form,
-) -> Result<Client, OAuthError> {
+    lookup: impl AsyncFnOnce(&Store, &ClientId) -> Result<(Option<ClientRow>, T), StoreError>,
+) -> Result<(Client, T), OAuthError> {
     let presented = presented(headers, form)?;
     let (id, secret) = (presented.id.as_str(), presented.secret.as_ref());
     let failed = || OAuthError::invalid_client("client authentication failed");
-    let client = if let Some(row) = store.find_client(&ClientId::new(id)).await? {
-        Client::from_row(row)?
-    } else {
+    let (row, also) = lookup(store, &ClientId::new(id)).await?;
+    let Some(row) = row else {
         if let Some(secret) = secret {
             // Same work as a real comparison, so response time doesn't reveal which client ids exist.
             let _ = secret
@@ -114,10 +131,11 @@ pub async fn authenticate(
         }
         return Err(failed());
     };
+    let client = Client::from_row(row)?;
     match (&client.secret_hash, secret) {
-        (Some(stored), Some(secret)) if stored.matches(&secret.hash()) => Ok(client),
+        (Some(stored), Some(secret)) if stored.matches(&secret.hash()) => Ok((client, also)),
         // A public client proves nothing with a secret; one sent anyway means a confused or hostile caller.
-        (None, None) => Ok(client),
+        (None, None) => Ok((client, also)),
         _ => Err(failed()),
     }
 }

@@ -12,6 +12,7 @@ use crate::domain::oauth_error::OAuthError;
 use crate::domain::tokens::issuer::{IssueError, Rotation};
 use crate::domain::users::User;
 use crate::state::AppState;
+use crate::store::refresh_tokens::PresentedToken;
 use crate::values::scope::Scope;
 use crate::values::secret::PlainToken;
 
@@ -37,14 +38,16 @@ impl RefreshRequest {
     }
 }
 
+/// Judges `found`, what the store holds for `request.refresh_token` (read with the client, see `token_endpoint`),
+/// and rotates it.
 pub async fn grant(
     state: &AppState,
     client: &Client,
     request: RefreshRequest,
+    found: Option<PresentedToken>,
 ) -> Result<TokenResponse, OAuthError> {
     let invalid = || OAuthError::invalid_grant(INVALID);
-    let presented = request.refresh_token.hash();
-    let Some(found) = state.store.find_refresh_token(&presented).await? else {
+    let Some(found) = found else {
         return Err(invalid());
     };
     // Counted whatever follows: what matters is that a token this kid's era issued is still in use.
