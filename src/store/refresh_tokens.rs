@@ -355,7 +355,9 @@ impl Store {
             Pool::Postgres(pool) => {
                 let mut conn = pool.get().await.map_err(|e| self.pool_failed(e))?;
                 // One round trip for the whole claim; the function updates (and so locks) the family row first, so a
-                // concurrent revocation either committed before (the row no longer matches) or waits for it.
+                // concurrent revocation either committed before (the row no longer matches) or waits for it. A claim
+                // that succeeds commits without waiting for its WAL flush (migration 2026-12-07-000001 says what
+                // that risks; `latchkey.durable_rotations = on` in the database turns it off).
                 let rotated: i32 = diesel::select(latchkey_rotate_refresh_token(
                     old,
                     &next.family_id,

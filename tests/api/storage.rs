@@ -421,3 +421,102 @@ fn every_migration_has_its_own_version_and_both_backends_have_the_same_ones() {
         "a version shared by two migrations: {sqlite:?}"
     );
 }
+
+/// What `latchkey_rotate_refresh_token` returns and the `synchronous_commit` its transaction then commits with,
+/// read inside that transaction and rolled back (nothing is claimed).
+async fn claim_commit_mode(
+    conn: &mut diesel_async::AsyncPgConnection,
+    durable_rotations: bool,
+    presented: &[u8],
+    token: &latchkey::store::refresh_tokens::TokenRow,
+    family: &latchkey::store::refresh_tokens::FamilyRow,
+) -> (i32, String) {
+    use diesel::sql_types::{BigInt, Binary, Integer, Text};
+    use diesel_async::RunQueryDsl;
+
+    #[derive(diesel::QueryableByName)]
+    struct Rotated {
+        #[diesel(sql_type = Integer)]
+        rotated: i32,
+    }
+    #[derive(diesel::QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = Text)]
+        value: String,
+    }
+    let run = async |sql: &str, conn: &mut diesel_async::AsyncPgConnection| {
+        diesel::sql_query(sql)
+            .execute(conn)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    };
+    run("BEGIN", conn).await;
+    if durable_rotations {
+        run("SET LOCAL latchkey.durable_rotations = on", conn).await;
+    }
+    let now = token.issued_at + 1;
+    let claimed: Rotated = diesel::sql_query(
+        "SELECT latchkey_rotate_refresh_token($1, $2, $3, $4, $5, $6, $7) AS rotated",
+    )
+    .bind::<Binary, _>(presented)
+    .bind::<Text, _>(&family.id)
+    .bind::<BigInt, _>(now)
+    .bind::<Text, _>(family.client_id.as_str())
+    .bind::<Text, _>(token.access_token_kid.as_str())
+    .bind::<Binary, _>(sha256(b"a successor"))
+    .bind::<BigInt, _>(now + 3600)
+    .get_result(conn)
+    .await
+    .expect("calling the claim function");
+    let commit: Setting =
+        diesel::sql_query("SELECT current_setting('synchronous_commit') AS value")
+            .get_result(conn)
+            .await
+            .expect("reading synchronous_commit");
+    run("ROLLBACK", conn).await;
+    (claimed.rotated, commit.value)
+}
+
+/// PostgreSQL: a rotation's transaction commits without waiting for its WAL flush (the migration
+/// `2026-12-07-000001_rotation_commit` says what that risks and why), unless the database asks for durable rotations
+/// (`latchkey.durable_rotations = on`); a claim that fails changes nothing (the reuse revocation that may follow
+/// commits durably, and with it all WAL before it).
+#[tokio::test]
+async fn a_rotation_commits_without_waiting_for_its_flush_unless_the_database_asks_for_durable_rotations()
+ {
+    use diesel_async::AsyncConnection as _;
+
+    let app = TestApp::spawn().await;
+    if !crate::helpers::service_available(
+        "PostgreSQL (TEST_DATABASE_URL)",
+        app.database.is_postgres(),
+        "the rotation commit test",
+    ) {
+        return;
+    }
+    let (user, client) = app.user_and_client().await;
+    app.login(&client, &user).await;
+    let token = app
+        .database
+        .refresh_token_rows()
+        .await
+        .pop()
+        .expect("the login's refresh token");
+    let family = app.database.family_rows().await.pop().expect("its family");
+    let mut conn = diesel_async::AsyncPgConnection::establish(app.database.url())
+        .await
+        .expect("connecting to the test database");
+    let presented = token.token_hash.as_bytes();
+
+    let default = claim_commit_mode(&mut conn, false, presented, &token, &family).await;
+    assert_eq!(default, (1, "off".to_owned()), "a rotation, by default");
+    let durable = claim_commit_mode(&mut conn, true, presented, &token, &family).await;
+    assert_eq!(
+        durable,
+        (1, "on".to_owned()),
+        "a rotation with durable rotations asked for"
+    );
+    let unknown = sha256(b"no such token");
+    let failed = claim_commit_mode(&mut conn, false, &unknown, &token, &family).await;
+    assert_eq!(failed, (0, "on".to_owned()), "a claim that fails");
+}
