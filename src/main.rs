@@ -3,8 +3,7 @@ use clap::Parser;
 use latchkey::cli::{self, Cli};
 use latchkey::config::Config;
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let config = match Config::load(cli.config.as_deref()) {
         Ok(config) => config,
@@ -13,12 +12,27 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    latchkey::infra::telemetry::init(config.log_format);
-    match cli::run(cli, config).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+    // The runtime beside the HTTP workers (each of which runs its own): background tasks and the connections they
+    // open, Redis's among them. Sized by `runtime_threads` (see the configuration).
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.runtime_threads())
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("latchkey: {e:#}");
-            std::process::ExitCode::FAILURE
+            eprintln!("latchkey: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
         }
-    }
+    };
+    runtime.block_on(async {
+        latchkey::infra::telemetry::init(config.log_format);
+        match cli::run(cli, config).await {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("latchkey: {e:#}");
+                std::process::ExitCode::FAILURE
+            }
+        }
+    })
 }
