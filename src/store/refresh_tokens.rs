@@ -147,22 +147,6 @@ pub struct TokenRow {
     pub access_token_kid: Kid,
 }
 
-/// The query that reads a presented token (by hash) with what judging it needs, for both backends.
-macro_rules! presented_token {
-    ($hash:expr) => {
-        tokens::table
-            .inner_join(families::table.inner_join(users::table))
-            .left_join(keys::table.on(keys::kid.eq(tokens::access_token_kid)))
-            .filter(tokens::token_hash.eq($hash))
-            .select((
-                TokenRow::as_select(),
-                FamilyRow::as_select(),
-                UserRow::as_select(),
-                keys::state.nullable(),
-            ))
-    };
-}
-
 /// A client's row with a presented token's beside it (when one has that hash): `clients LEFT JOIN tokens ...`, one
 /// statement for both backends.
 macro_rules! client_with_token {
@@ -183,7 +167,7 @@ macro_rules! client_with_token {
     };
 }
 
-/// What [`presented_token!`] reads.
+/// A presented token's row with its family's, its user's and its signing key's state.
 type PresentedRow = (TokenRow, FamilyRow, UserRow, Option<KeyState>);
 
 /// A presented refresh token with what is needed to judge it, read before the claim.
@@ -303,7 +287,20 @@ impl Store {
         hash: &TokenHash,
     ) -> Result<Option<PresentedToken>, StoreError> {
         let hash = *hash;
-        let row = read_one!(self, PresentedRow, presented_token!(&hash))?;
+        let row = read_one!(
+            self,
+            PresentedRow,
+            tokens::table
+                .inner_join(families::table.inner_join(users::table))
+                .left_join(keys::table.on(keys::kid.eq(tokens::access_token_kid)))
+                .filter(tokens::token_hash.eq(&hash))
+                .select((
+                    TokenRow::as_select(),
+                    FamilyRow::as_select(),
+                    UserRow::as_select(),
+                    keys::state.nullable(),
+                ))
+        )?;
         Ok(row.map(PresentedToken::from))
     }
 
