@@ -54,7 +54,7 @@ pub(crate) async fn wait_for_mails(dir: &Path, count: usize) -> Vec<String> {
 }
 
 /// Waits (bounded) until every message in the outbox is marked sent; returns the outbox's recipients.
-async fn wait_until_all_sent(app: &TestApp) -> Vec<String> {
+pub(crate) async fn wait_until_all_sent(app: &TestApp) -> Vec<String> {
     eventually(
         "every message marked sent",
         Duration::from_secs(5),
